@@ -1,0 +1,225 @@
+//! Blame: which module to follow up with. The first frame, from the top, whose module is not part
+//! of the operating system or a language runtime — decided from the version resource (company,
+//! product) and a list of well-known system modules, never from the path (third-party DLLs often
+//! live in system32).
+
+/// Well-known modules of Windows, IIS, .NET and the C/C++ runtimes, and their Linux/macOS peers.
+const SYSTEM_MODULES: &[&str] = &[
+    "ntdll.dll",
+    "kernel32.dll",
+    "kernelbase.dll",
+    "user32.dll",
+    "gdi32.dll",
+    "gdi32full.dll",
+    "advapi32.dll",
+    "rpcrt4.dll",
+    "ole32.dll",
+    "oleaut32.dll",
+    "combase.dll",
+    "msvcrt.dll",
+    "ucrtbase.dll",
+    "sechost.dll",
+    "ws2_32.dll",
+    "mswsock.dll",
+    "win32u.dll",
+    "shell32.dll",
+    "shlwapi.dll",
+    "comctl32.dll",
+    "crypt32.dll",
+    "bcrypt.dll",
+    "bcryptprimitives.dll",
+    "cryptbase.dll",
+    "secur32.dll",
+    "sspicli.dll",
+    "wininet.dll",
+    "winhttp.dll",
+    "iertutil.dll",
+    "urlmon.dll",
+    "version.dll",
+    "psapi.dll",
+    "dbghelp.dll",
+    "imm32.dll",
+    "msctf.dll",
+    "uxtheme.dll",
+    "comdlg32.dll",
+    "setupapi.dll",
+    "cfgmgr32.dll",
+    "wow64.dll",
+    "wow64win.dll",
+    "wow64cpu.dll",
+    "clbcatq.dll",
+    "comsvcs.dll",
+    "mscoree.dll",
+    "mscoreei.dll",
+    "clr.dll",
+    "coreclr.dll",
+    "mscorwks.dll",
+    "clrjit.dll",
+    "mscorlib.ni.dll",
+    "system.ni.dll",
+    "system.web.ni.dll",
+    "w3wp.exe",
+    "w3core.dll",
+    "w3isapi.dll",
+    "w3dt.dll",
+    "w3tp.dll",
+    "iisutil.dll",
+    "iiscore.dll",
+    "asp.dll",
+    "aspnet_isapi.dll",
+    "webengine.dll",
+    "webengine4.dll",
+    "httpapi.dll",
+    "inetinfo.exe",
+    "svchost.exe",
+    "dllhost.exe",
+    "rundll32.exe",
+    "apphelp.dll",
+    "ntmarta.dll",
+    "msasn1.dll",
+    "wldap32.dll",
+    "netapi32.dll",
+    "dnsapi.dll",
+    "iphlpapi.dll",
+    "nsi.dll",
+    "winnsi.dll",
+    "userenv.dll",
+    "profapi.dll",
+    "powrprof.dll",
+    "winmm.dll",
+    "oleacc.dll",
+    "normaliz.dll",
+    "xmllite.dll",
+    "msxml3.dll",
+    "msxml6.dll",
+    "vbscript.dll",
+    "jscript.dll",
+    "scrrun.dll",
+    "msvbvm60.dll",
+    "mfc42.dll",
+    "atl.dll",
+    "msdtcprx.dll",
+    "mtxoci.dll",
+    "odbc32.dll",
+    "msdart.dll",
+    "oledb32.dll",
+    "sqloledb.dll",
+    "msado15.dll",
+    "wer.dll",
+    "faultrep.dll",
+    "dwmapi.dll",
+    "d3d11.dll",
+    "dxgi.dll",
+    "opengl32.dll",
+    "kernel.appcore.dll",
+    "windows.storage.dll",
+    "ntdll.so",
+    "win32u.so",
+    "libc.so.6",
+    "libm.so.6",
+    "libpthread.so.0",
+    "libdl.so.2",
+    "librt.so.1",
+    "libstdc++.so.6",
+    "libgcc_s.so.1",
+    "libc++.so.1",
+    "libc++abi.so.1",
+    "linux-gate.so",
+    "linux-vdso.so.1",
+    "dyld",
+    "libdyld.dylib",
+    "libobjc.a.dylib",
+    "libc.so",
+    "libart.so",
+    "libandroid_runtime.so",
+    "libbinder.so",
+    "libutils.so",
+    "libcutils.so",
+    "libbase.so",
+];
+
+/// Name prefixes of runtime and OS module families.
+const SYSTEM_PREFIXES: &[&str] = &[
+    "msvcr",
+    "msvcp",
+    "vcruntime",
+    "api-ms-win-",
+    "ext-ms-",
+    "libstdc++",
+    "libgcc_s",
+    "libwinpthread",
+    "ld-linux",
+    "ld-",
+    "libsystem_",
+    "libc-",
+    "libxpc",
+    "libdispatch",
+    "corefoundation",
+    "foundation",
+];
+
+/// How a module was judged.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Judgement {
+    /// Part of the OS or a language runtime.
+    pub system: bool,
+    /// Why.
+    pub why: String,
+}
+
+fn is_microsoft(company: &str) -> bool {
+    company.to_ascii_lowercase().contains("microsoft")
+}
+
+/// Judges a module by name and version-resource company/product.
+pub fn judge(name: &str, company: Option<&str>, product: Option<&str>) -> Judgement {
+    let lname = name.to_ascii_lowercase();
+    let known = SYSTEM_MODULES.contains(&lname.as_str())
+        || SYSTEM_PREFIXES.iter().any(|p| lname.starts_with(p))
+        || lname.starts_with("libc.so")
+        || lname.starts_with("libc-2.");
+    let company = company.map(str::trim).filter(|c| !c.is_empty());
+    let product = product.unwrap_or_default().to_ascii_lowercase();
+    match (known, company) {
+        (true, None) => Judgement {
+            system: true,
+            why: format!("{name} is a well-known operating-system or runtime module"),
+        },
+        (true, Some(c)) if is_microsoft(c) || is_platform_vendor(c) => Judgement {
+            system: true,
+            why: format!("{name} is a well-known system module and its version resource names {c}"),
+        },
+        (true, Some(c)) => Judgement {
+            system: false,
+            why: format!(
+                "{name} carries a system module's name but its version resource names {c}, not Microsoft"
+            ),
+        },
+        (false, Some(c))
+            if is_microsoft(c)
+                && (product.contains("windows")
+                    || product.contains("internet information services")
+                    || product.contains(".net")
+                    || product.contains("visual studio")
+                    || product.contains("visual c++")) =>
+        {
+            Judgement {
+                system: true,
+                why: format!("version resource: {c}, part of the operating system or runtime"),
+            }
+        }
+        (false, Some(c)) => Judgement {
+            system: false,
+            why: format!("third-party module (version resource: {c})"),
+        },
+        (false, None) => Judgement {
+            system: false,
+            why: format!("{name} is not a known operating-system or runtime module"),
+        },
+    }
+}
+
+fn is_platform_vendor(company: &str) -> bool {
+    let c = company.to_ascii_lowercase();
+    c.contains("wine") || c.contains("free software foundation") || c.contains("apple")
+}

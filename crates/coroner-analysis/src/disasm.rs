@@ -1,0 +1,191 @@
+//! The faulting instruction, WinDbg style: iced-x86 decodes it and formats it in MASM syntax
+//! (`or      eax,dword ptr [ebx+10h]`), and we compute the effective address from the context's
+//! registers and read the value there from dump memory.
+
+use coroner_model::{Arch, Context, Snapshot};
+use iced_x86::{
+    Decoder, DecoderOptions, Formatter, Instruction, MasmFormatter, MemorySizeOptions, OpKind,
+    Register,
+};
+
+/// A decoded instruction and its memory operand.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Decoded {
+    /// Address of the instruction.
+    pub address: u64,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// MASM text, WinDbg spacing (`or      eax,dword ptr [ebx+10h]`).
+    pub text: String,
+    /// Effective address of the memory operand, when it has one and the registers are known.
+    pub effective_address: Option<u64>,
+    /// Size in bytes of the memory operand.
+    pub memory_size: usize,
+    /// Segment register of the memory operand (`ds`, `ss`, `fs`, …).
+    pub segment: Option<String>,
+    /// Whether the instruction writes its memory operand.
+    pub writes_memory: bool,
+    /// The bytes at the effective address, `None` when that memory is not in the dump.
+    pub value: Option<Vec<u8>>,
+    /// Name of the base register of the memory operand (e.g. `ebx`), if any.
+    pub base_register: Option<String>,
+    /// Value of the base register.
+    pub base_value: Option<u64>,
+}
+
+fn formatter() -> MasmFormatter {
+    let mut f = MasmFormatter::new();
+    let o = f.options_mut();
+    o.set_first_operand_char_index(8);
+    o.set_uppercase_hex(false);
+    o.set_memory_size_options(MemorySizeOptions::Always);
+    o.set_space_after_operand_separator(false);
+    o.set_branch_leading_zeros(true);
+    o.set_show_branch_size(false);
+    f
+}
+
+/// Bitness for an architecture, if iced can decode it.
+pub fn bitness(arch: Arch) -> Option<u32> {
+    match arch {
+        Arch::X86 => Some(32),
+        Arch::Amd64 => Some(64),
+        _ => None,
+    }
+}
+
+/// Decodes `count` instructions from `addr` (stops at missing memory or invalid bytes).
+pub fn decode_many(
+    snap: &Snapshot<'_>,
+    addr: u64,
+    count: usize,
+) -> Vec<(Instruction, Vec<u8>, String)> {
+    let Some(bits) = bitness(snap.system.arch) else {
+        return Vec::new();
+    };
+    let bytes = snap
+        .memory
+        .read_partial(addr, count.saturating_mul(15).min(64 * 1024));
+    let mut dec = Decoder::with_ip(bits, &bytes, addr, DecoderOptions::NONE);
+    let mut fmt = formatter();
+    let mut out = Vec::new();
+    while dec.can_decode() && out.len() < count {
+        let pos = dec.position();
+        let ins = dec.decode();
+        if ins.is_invalid() {
+            break;
+        }
+        let mut text = String::new();
+        fmt.format(&ins, &mut text);
+        out.push((ins, bytes[pos..pos + ins.len()].to_vec(), text));
+    }
+    out
+}
+
+fn reg_name(r: Register) -> String {
+    format!("{r:?}").to_ascii_lowercase()
+}
+
+fn reg_value(ctx: &Context, teb: Option<u64>, r: Register) -> Option<u64> {
+    match r {
+        Register::None => return Some(0),
+        Register::ES | Register::CS | Register::SS | Register::DS => return Some(0),
+        Register::FS if ctx.arch == Arch::X86 => return teb,
+        Register::GS if ctx.arch == Arch::Amd64 => return teb,
+        Register::FS | Register::GS => return None,
+        Register::RIP | Register::EIP => return Some(ctx.pc()),
+        _ => {}
+    }
+    let full = r.full_register();
+    let name = reg_name(full);
+    // On x86 the full register of eax is rax in iced's model.
+    let name = if ctx.arch == Arch::X86 && name.starts_with('r') && name.len() == 3 {
+        format!("e{}", &name[1..])
+    } else {
+        name
+    };
+    let v = ctx.get(&name)?;
+    let size = r.size();
+    Some(match size {
+        1 if matches!(r, Register::AH | Register::BH | Register::CH | Register::DH) => {
+            (v >> 8) & 0xff
+        }
+        1 => v & 0xff,
+        2 => v & 0xffff,
+        4 => v & 0xffff_ffff,
+        _ => v,
+    })
+}
+
+/// Decodes the instruction at `ctx.pc()` and evaluates its memory operand.
+pub fn decode_at(snap: &Snapshot<'_>, ctx: &Context, teb: Option<u64>) -> Option<Decoded> {
+    let bits = bitness(ctx.arch)?;
+    let pc = ctx.pc();
+    let bytes = snap.memory.read_partial(pc, 15);
+    if bytes.is_empty() {
+        return None;
+    }
+    let mut dec = Decoder::with_ip(bits, &bytes, pc, DecoderOptions::NONE);
+    let ins = dec.decode();
+    if ins.is_invalid() {
+        return None;
+    }
+    let mut text = String::new();
+    formatter().format(&ins, &mut text);
+    let mem_op = (0..ins.op_count()).find(|&i| ins.op_kind(i) == OpKind::Memory);
+    let mut d = Decoded {
+        address: pc,
+        bytes: bytes[..ins.len()].to_vec(),
+        text,
+        effective_address: None,
+        memory_size: 0,
+        segment: None,
+        writes_memory: false,
+        value: None,
+        base_register: None,
+        base_value: None,
+    };
+    if let Some(op) = mem_op {
+        d.memory_size = ins.memory_size().size();
+        d.segment = Some(reg_name(ins.memory_segment()));
+        d.effective_address = ins.virtual_address(op, 0, |r, _, _| reg_value(ctx, teb, r));
+        if ins.memory_base() != Register::None && ins.memory_base() != Register::RIP {
+            d.base_register = Some(reg_name(ins.memory_base()));
+            d.base_value = reg_value(ctx, teb, ins.memory_base());
+        }
+        let info = iced_x86::InstructionInfoFactory::new()
+            .info(&ins)
+            .used_memory()
+            .to_vec();
+        d.writes_memory = info.iter().any(|m| {
+            matches!(
+                m.access(),
+                iced_x86::OpAccess::Write
+                    | iced_x86::OpAccess::ReadWrite
+                    | iced_x86::OpAccess::CondWrite
+                    | iced_x86::OpAccess::ReadCondWrite
+            )
+        });
+        if let Some(ea) = d.effective_address {
+            let n = d.memory_size.clamp(1, 16);
+            d.value = snap.memory.read(ea, n).map(|c| c.into_owned());
+        }
+    }
+    Some(d)
+}
+
+/// The hex rendering of a value as WinDbg shows it after `=` (`????????` when missing).
+pub fn value_text(d: &Decoded) -> String {
+    let n = d.memory_size.clamp(1, 16);
+    match &d.value {
+        None => "?".repeat(n * 2),
+        Some(b) if matches!(n, 1 | 2 | 4 | 8) => {
+            let mut v = 0u64;
+            for (i, byte) in b.iter().enumerate().take(8) {
+                v |= u64::from(*byte) << (8 * i);
+            }
+            format!("{v:0width$x}", width = n * 2)
+        }
+        Some(b) => b.iter().rev().map(|x| format!("{x:02x}")).collect(),
+    }
+}

@@ -1,0 +1,342 @@
+//! # coroner-analysis
+//!
+//! The *analyses* and *findings* stages of coroner's pipeline (evidence → model → **analyses →
+//! findings** → renderers). [`analyze`] reads a [`Snapshot`] and produces an [`Analysis`]: the
+//! WinDbg facts (exception record, registers, faulting instruction, `!address`, `kb`, threads,
+//! `lm`/`lmvm`, process), a diagnosis (findings with evidence and recommendations), the module to
+//! blame, and a bucket that is stable across dumps of the same bug. [`group`] groups analyses of
+//! several dumps by bucket. Renderers only present an `Analysis`; they decide nothing.
+
+pub mod blame;
+pub mod codes;
+mod diagnose;
+pub mod disasm;
+pub mod regions;
+pub mod symbols;
+
+use coroner_model::*;
+use serde::Serialize;
+use std::path::PathBuf;
+
+pub use diagnose::{Finding, Severity};
+pub use regions::AddressFacts;
+pub use symbols::{Symbol, SymbolSource, Symbolizer};
+
+/// Formats an address as WinDbg does: `03900010` (32-bit) or `00007ffa`06cde553` (64-bit).
+pub fn fmt_addr(addr: u64, ptr_size: u8) -> String {
+    if ptr_size == 4 {
+        format!("{:08x}", addr as u32)
+    } else {
+        format!("{:08x}`{:08x}", addr >> 32, addr as u32)
+    }
+}
+
+/// `0x…` lowercase hex, the JSON convention.
+pub fn hex(v: u64) -> String {
+    format!("0x{v:x}")
+}
+
+/// Process facts, with the IIS application pool when the process is a worker process.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ProcessFacts {
+    /// Image name.
+    pub name: Option<String>,
+    /// Process id.
+    pub pid: Option<u32>,
+    /// Command line (PEB or LinuxCmdLine).
+    pub command_line: Option<String>,
+    /// IIS application pool from `w3wp.exe -ap "…"`.
+    pub app_pool: Option<String>,
+    /// Image path.
+    pub image_path: Option<String>,
+    /// Creation time (Unix seconds).
+    pub create_time: Option<u64>,
+    /// Dump time (Unix seconds).
+    pub dump_time: Option<u64>,
+    /// Uptime in seconds.
+    pub uptime: Option<u64>,
+    /// User CPU seconds.
+    pub user_time: Option<u32>,
+    /// Kernel CPU seconds.
+    pub kernel_time: Option<u32>,
+    /// PEB address.
+    pub peb: Option<u64>,
+    /// Process heaps from the PEB (None: not in the dump).
+    pub heaps: Option<Vec<u64>>,
+    /// NtGlobalFlag.
+    pub nt_global_flag: Option<u32>,
+}
+
+/// Access type of a memory fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    /// Read.
+    Read,
+    /// Write.
+    Write,
+    /// Execute (DEP).
+    Execute,
+}
+
+impl Access {
+    /// `read` / `write` / `execute`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::Write => "write",
+            Access::Execute => "execute",
+        }
+    }
+}
+
+/// The exception, decoded.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExceptionFacts {
+    /// Code.
+    pub code: u32,
+    /// Name as minidump-stackwalk prints it (without `_READ`/`_WRITE`).
+    pub name: String,
+    /// minidump-stackwalk's full crash reason (`EXCEPTION_ACCESS_VIOLATION_READ`).
+    pub reason: String,
+    /// WinDbg's short text ("Access violation").
+    pub text: String,
+    /// Flags.
+    pub flags: u32,
+    /// Exception address.
+    pub address: u64,
+    /// Parameters.
+    pub params: Vec<u64>,
+    /// Thread id.
+    pub thread_id: u32,
+    /// WinDbg thread number of that thread.
+    pub thread_index: Option<usize>,
+    /// Access type (memory faults).
+    pub access: Option<Access>,
+    /// Data address of the access violation / memory fault.
+    pub target: Option<u64>,
+    /// The FAST_FAIL_* code name for fail-fast exceptions.
+    pub fast_fail: Option<String>,
+    /// The thrown C++ type, when the memory holds it.
+    pub cpp_type: Option<String>,
+    /// Whether this is a POSIX signal / Mach exception rather than a Windows exception code.
+    pub is_signal: bool,
+}
+
+/// One frame, symbolized.
+#[derive(Clone, Debug, Serialize)]
+pub struct FrameFacts {
+    /// Frame number.
+    pub index: usize,
+    /// Instruction address.
+    pub address: u64,
+    /// Stack pointer.
+    pub sp: u64,
+    /// Frame pointer (x86 ChildEBP).
+    pub fp: u64,
+    /// Return address (next frame's address).
+    pub return_address: Option<u64>,
+    /// First arguments (`kb`).
+    pub args: [Option<u64>; 3],
+    /// The symbol.
+    pub symbol: Symbol,
+    /// `module!function+0xoff`.
+    pub display: String,
+    /// How the frame was found.
+    pub trust: coroner_unwind::Trust,
+    /// Whether this frame's module is part of the OS or a runtime.
+    pub system: bool,
+    /// This frame is the exception dispatcher (a nested-exception transition follows).
+    pub dispatcher: bool,
+}
+
+/// One line of the thread summary.
+#[derive(Clone, Debug, Serialize)]
+pub struct ThreadSummary {
+    /// `~N`.
+    pub index: usize,
+    /// Thread id.
+    pub id: u32,
+    /// Name, if any.
+    pub name: Option<String>,
+    /// The thread raised the exception.
+    pub faulting: bool,
+    /// Top frame, symbolized.
+    pub top_frame: String,
+    /// User time (100 ns).
+    pub user_100ns: Option<u64>,
+    /// Kernel time (100 ns).
+    pub kernel_100ns: Option<u64>,
+    /// Creation time (Unix seconds).
+    pub create_time: Option<u64>,
+}
+
+/// A module with the facts `lm`/`lmvm` show.
+#[derive(Clone, Debug, Serialize)]
+pub struct ModuleFacts {
+    /// The module as loaded.
+    pub module: Module,
+    /// System/runtime judgement.
+    pub judgement: blame::Judgement,
+    /// Version resource strings from the image in dump memory (`None`: image or resource absent).
+    pub version_strings: Option<Vec<(String, String)>>,
+    /// Translations from the version resource.
+    pub translations: Vec<(u16, u16)>,
+    /// `export symbols` when the export table is in the dump, else `no symbols`.
+    pub symbol_status: String,
+    /// The module appears in the faulting stack.
+    pub in_fault_stack: bool,
+}
+
+impl ModuleFacts {
+    /// A version-resource string.
+    pub fn string(&self, key: &str) -> Option<&str> {
+        self.version_strings
+            .as_ref()?
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The module to follow up with, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct Blame {
+    /// Module file name.
+    pub module: String,
+    /// File version.
+    pub version: Option<String>,
+    /// CompanyName.
+    pub company: Option<String>,
+    /// ProductName.
+    pub product: Option<String>,
+    /// LegalCopyright.
+    pub copyright: Option<String>,
+    /// PE TimeDateStamp.
+    pub timestamp: Option<u32>,
+    /// Why this module.
+    pub reason: String,
+    /// The frame that decided it.
+    pub frame: Option<usize>,
+    /// The frame's symbol.
+    pub symbol: Option<String>,
+    /// The module had been unloaded (the call went into freed code).
+    pub unloaded: bool,
+}
+
+/// Everything coroner concluded about one dump.
+#[derive(Clone, Debug, Serialize)]
+pub struct Analysis {
+    /// Input path.
+    pub path: PathBuf,
+    /// Container kind.
+    pub container: String,
+    /// System.
+    pub system: SystemInfo,
+    /// Process.
+    pub process: ProcessFacts,
+    /// The exception (None: dump without a crash).
+    pub exception: Option<ExceptionFacts>,
+    /// Registers of the faulting context.
+    pub registers: Option<Context>,
+    /// The faulting instruction.
+    pub instruction: Option<disasm::Decoded>,
+    /// Symbol of the faulting instruction.
+    pub instruction_symbol: Option<String>,
+    /// `!address` of the fault target.
+    pub target_region: Option<AddressFacts>,
+    /// `!address` of the instruction pointer.
+    pub ip_region: Option<AddressFacts>,
+    /// The faulting (or first) thread's stack.
+    pub frames: Vec<FrameFacts>,
+    /// Why the stack ended early, if it did.
+    pub stack_note: Option<String>,
+    /// Nested exception levels seen in the stack.
+    pub nesting_levels: usize,
+    /// Every thread.
+    pub threads: Vec<ThreadSummary>,
+    /// Modules.
+    pub modules: Vec<ModuleFacts>,
+    /// Unloaded modules.
+    pub unloaded_modules: Vec<UnloadedModule>,
+    /// Module containing the faulting instruction.
+    pub faulting_module: Option<String>,
+    /// Module to follow up with.
+    pub blame: Option<Blame>,
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// Crash signature.
+    pub bucket: Option<String>,
+    /// Comments embedded in the dump.
+    pub comments: Vec<String>,
+    /// Streams in the dump.
+    pub streams: Vec<String>,
+    /// Loader and analysis warnings.
+    pub warnings: Vec<String>,
+}
+
+impl Analysis {
+    /// The module facts for a name.
+    pub fn module(&self, name: &str) -> Option<&ModuleFacts> {
+        self.modules
+            .iter()
+            .find(|m| m.module.name.eq_ignore_ascii_case(name))
+    }
+    /// Whether a finding id is present.
+    pub fn has(&self, id: &str) -> bool {
+        self.findings.iter().any(|f| f.id == id)
+    }
+    /// Pointer size.
+    pub fn ptr_size(&self) -> u8 {
+        self.system.arch.ptr_size()
+    }
+}
+
+/// Options for one analysis.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Stack-walk bounds.
+    pub limits: coroner_unwind::Limits,
+}
+
+/// Analyses one snapshot.
+pub fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
+    diagnose::analyze(snap, opts)
+}
+
+/// Dumps sharing one bucket.
+#[derive(Clone, Debug, Serialize)]
+pub struct Group {
+    /// The bucket.
+    pub bucket: String,
+    /// Indices into the analysed inputs.
+    pub members: Vec<usize>,
+}
+
+/// Groups analyses by bucket, largest group first (ties: first seen first).
+pub fn group(analyses: &[&Analysis]) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, a) in analyses.iter().enumerate() {
+        let Some(b) = &a.bucket else { continue };
+        match groups.iter_mut().find(|g| &g.bucket == b) {
+            Some(g) => g.members.push(i),
+            None => groups.push(Group {
+                bucket: b.clone(),
+                members: vec![i],
+            }),
+        }
+    }
+    groups.sort_by(|a, b| b.members.len().cmp(&a.members.len()));
+    groups
+}
+
+/// The app pool in a w3wp.exe command line (`-ap "DefaultAppPool"`).
+pub fn app_pool(command_line: &str) -> Option<String> {
+    let idx = command_line.find("-ap ")?;
+    let rest = command_line[idx + 4..].trim_start();
+    if let Some(r) = rest.strip_prefix('"') {
+        Some(r.split('"').next()?.to_string())
+    } else {
+        rest.split_whitespace().next().map(str::to_string)
+    }
+}

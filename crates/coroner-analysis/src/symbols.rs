@@ -1,0 +1,214 @@
+//! Naming code addresses without symbol files: from the export tables of the PE images that lie
+//! in dump memory, as WinDbg does when it reports `(export symbols)`. Images are parsed lazily,
+//! only for modules an analysis touches, so a full-memory dump costs no more than a minidump.
+
+use coroner_model::{AddressSpace, Snapshot};
+use coroner_pe::{Exports, Layout, Memory, PeImage, VersionInfo};
+use std::borrow::Cow;
+use std::cell::OnceCell;
+
+/// Export offsets beyond this are flagged unreliable: the address probably lies in a
+/// non-exported function after the named export (WinDbg warns the same way).
+pub const UNRELIABLE_EXPORT_OFFSET: u64 = 0x10000;
+
+/// Adapter: coroner-pe reads images through its own `Memory` trait.
+pub struct DumpMemory<'a, 'd>(pub &'a AddressSpace<'d>);
+
+impl Memory for DumpMemory<'_, '_> {
+    fn read(&self, addr: u64, len: usize) -> Option<Cow<'_, [u8]>> {
+        self.0.read(addr, len)
+    }
+}
+
+/// Where a name came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SymbolSource {
+    /// The image's export table (in dump memory).
+    Export,
+    /// No symbol: module + offset only.
+    None,
+}
+
+/// A resolved code address.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Symbol {
+    /// Index into `Snapshot::modules`.
+    pub module_index: Option<usize>,
+    /// Module file name, e.g. `ntdll.dll`.
+    pub module: Option<String>,
+    /// Function name, when known.
+    pub function: Option<String>,
+    /// Offset from the function start.
+    pub function_offset: u64,
+    /// Offset from the module base.
+    pub module_offset: u64,
+    /// Where the name came from.
+    pub source: SymbolSource,
+    /// The name is an export whose offset is implausibly large.
+    pub unreliable: bool,
+    /// Name of an unloaded module whose former range contains the address.
+    pub unloaded_module: Option<String>,
+}
+
+#[derive(Default)]
+struct ModuleInfo {
+    image: Option<PeImage>,
+    exports: Option<Exports>,
+    version: Option<VersionInfo>,
+    problems: Vec<String>,
+}
+
+/// Lazily parsed facts about every module's image.
+pub struct Symbolizer<'s, 'd> {
+    snap: &'s Snapshot<'d>,
+    cache: Vec<OnceCell<ModuleInfo>>,
+}
+
+impl<'s, 'd> Symbolizer<'s, 'd> {
+    /// Creates a symbolizer; parses nothing yet.
+    pub fn new(snap: &'s Snapshot<'d>) -> Self {
+        Symbolizer {
+            snap,
+            cache: (0..snap.modules.len()).map(|_| OnceCell::new()).collect(),
+        }
+    }
+
+    fn info(&self, index: usize) -> Option<&ModuleInfo> {
+        let cell = self.cache.get(index)?;
+        Some(cell.get_or_init(|| {
+            let m = &self.snap.modules[index];
+            let mem = DumpMemory(&self.snap.memory);
+            let mut info = ModuleInfo::default();
+            match PeImage::parse(&mem, m.base, Layout::Mapped) {
+                Ok(img) => {
+                    match img.exports(&mem) {
+                        Ok(e) => info.exports = Some(e),
+                        Err(e) => info.problems.push(format!("exports: {e}")),
+                    }
+                    match img.version_info(&mem) {
+                        Ok(v) => info.version = v,
+                        Err(e) => info.problems.push(format!("version resource: {e}")),
+                    }
+                    info.image = Some(img);
+                }
+                Err(e) => info.problems.push(format!("image: {e}")),
+            }
+            info
+        }))
+    }
+
+    /// The version resource of module `index`, read from the image in dump memory.
+    pub fn version_info(&self, index: usize) -> Option<&VersionInfo> {
+        self.info(index)?.version.as_ref()
+    }
+
+    /// Whether the image headers of module `index` are in the dump.
+    pub fn has_image(&self, index: usize) -> bool {
+        self.info(index).is_some_and(|i| i.image.is_some())
+    }
+
+    /// Whether module `index` has a usable export table in the dump.
+    pub fn has_exports(&self, index: usize) -> bool {
+        self.info(index)
+            .and_then(|i| i.exports.as_ref())
+            .is_some_and(|e| !e.entries().is_empty())
+    }
+
+    /// Problems met while reading module `index`'s image.
+    pub fn problems(&self, index: usize) -> &[String] {
+        self.info(index)
+            .map(|i| i.problems.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The PE image headers of module `index`.
+    pub fn image(&self, index: usize) -> Option<&PeImage> {
+        self.info(index)?.image.as_ref()
+    }
+
+    /// Resolves an address.
+    pub fn symbolize(&self, addr: u64) -> Symbol {
+        let Some(mi) = self.snap.module_index_at(addr) else {
+            return Symbol {
+                module_index: None,
+                module: None,
+                function: None,
+                function_offset: 0,
+                module_offset: 0,
+                source: SymbolSource::None,
+                unreliable: false,
+                unloaded_module: self.snap.unloaded_module_at(addr).map(|u| u.name.clone()),
+            };
+        };
+        let m = &self.snap.modules[mi];
+        let module_offset = addr - m.base;
+        let mut sym = Symbol {
+            module_index: Some(mi),
+            module: Some(m.name.clone()),
+            function: None,
+            function_offset: module_offset,
+            module_offset,
+            source: SymbolSource::None,
+            unreliable: false,
+            unloaded_module: None,
+        };
+        if let Some(exports) = self.info(mi).and_then(|i| i.exports.as_ref()) {
+            if let Ok(rva) = u32::try_from(module_offset) {
+                if let Some((name, off)) = exports.lookup(rva) {
+                    sym.function = Some(name.to_string());
+                    sym.function_offset = u64::from(off);
+                    sym.source = SymbolSource::Export;
+                    sym.unreliable = u64::from(off) >= UNRELIABLE_EXPORT_OFFSET;
+                }
+            }
+        }
+        sym
+    }
+
+    /// Finds an exported function by module short name and export name (`ntdll`, `RtlAllocateHeap`).
+    pub fn resolve_name(&self, module: &str, function: &str) -> Option<u64> {
+        let (mi, m) = self.snap.modules.iter().enumerate().find(|(_, m)| {
+            m.short_name().eq_ignore_ascii_case(module) || m.name.eq_ignore_ascii_case(module)
+        })?;
+        let e = self.info(mi)?.exports.as_ref()?.by_name(function)?;
+        Some(m.base + u64::from(e.rva))
+    }
+}
+
+impl coroner_unwind::UnwindHelp for Symbolizer<'_, '_> {
+    fn function_name(&self, addr: u64) -> Option<String> {
+        let s = self.symbolize(addr);
+        if s.unreliable {
+            return None;
+        }
+        s.function
+    }
+}
+
+/// WinDbg's `module!function+0xoff` (or `module+0xoff`, or the bare address).
+pub fn format_symbol(sym: &Symbol, addr: u64, ptr_size: u8) -> String {
+    match (&sym.module, &sym.function) {
+        (Some(m), Some(f)) => {
+            let short = short(m);
+            if sym.function_offset == 0 {
+                format!("{short}!{f}")
+            } else {
+                format!("{short}!{f}+0x{:x}", sym.function_offset)
+            }
+        }
+        (Some(m), None) => format!("{}+0x{:x}", short(m), sym.module_offset),
+        _ => match &sym.unloaded_module {
+            Some(u) => format!("<Unloaded_{u}>+0x{addr:x}"),
+            None => crate::fmt_addr(addr, ptr_size),
+        },
+    }
+}
+
+/// Module name without extension.
+pub fn short(name: &str) -> &str {
+    match name.rfind('.') {
+        Some(i) if i > 0 => &name[..i],
+        _ => name,
+    }
+}

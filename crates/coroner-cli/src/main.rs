@@ -1,0 +1,122 @@
+//! `coroner`: finds out why a program died. A thin command line over the library crates:
+//! load (coroner-dump) → analyse (coroner-analysis) → render (coroner-report).
+
+use clap::{Parser, Subcommand, ValueEnum};
+use coroner_report::Outcome;
+use rayon::prelude::*;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "coroner",
+    version,
+    about = "Finds out why a program died, from the evidence it left behind."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Root-cause analysis of crash dumps (Windows minidumps of any kind; Breakpad/Crashpad dumps
+    /// from Linux, macOS and Android; plain or .gz/.xz/.zip/.cab).
+    Analyze {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Write the report to FILE instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Most frames walked per stack.
+        #[arg(long, default_value_t = 1024)]
+        max_frames: usize,
+        /// Dump files.
+        #[arg(required = true)]
+        dumps: Vec<PathBuf>,
+    },
+}
+
+fn analyze_one(path: &PathBuf, opts: &coroner_analysis::Options) -> Outcome {
+    let failed = |e: String| Outcome::Failed {
+        path: path.clone(),
+        error: e,
+    };
+    let file = match coroner_dump::DumpFile::open(path) {
+        Ok(f) => f,
+        Err(e) => return failed(e.to_string()),
+    };
+    let snap = match file.snapshot() {
+        Ok(s) => s,
+        Err(e) => return failed(e.to_string()),
+    };
+    Outcome::Done(Box::new(coroner_analysis::analyze(&snap, opts)))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Analyze {
+            format,
+            output,
+            max_frames,
+            dumps,
+        } => {
+            let mut opts = coroner_analysis::Options::default();
+            opts.limits.max_frames = max_frames.max(1);
+            // Each dump is independent: analyse in parallel; a panic in one (a bug) becomes that
+            // file's error, not the end of the batch.
+            let outcomes: Vec<Outcome> = dumps
+                .par_iter()
+                .map(|p| {
+                    std::panic::catch_unwind(|| analyze_one(p, &opts)).unwrap_or_else(|_| {
+                        Outcome::Failed {
+                            path: p.clone(),
+                            error: "internal error while analysing this file (please report it)"
+                                .into(),
+                        }
+                    })
+                })
+                .collect();
+            let text = match format {
+                Format::Text => coroner_report::text::render(&outcomes),
+                Format::Markdown => coroner_report::markdown::render(&outcomes),
+                Format::Json => {
+                    let v = coroner_report::json::render(&outcomes);
+                    serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+                }
+            };
+            let res = match &output {
+                Some(o) => std::fs::write(o, text.as_bytes()),
+                None => std::io::stdout().lock().write_all(text.as_bytes()),
+            };
+            if let Err(e) = res {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    eprintln!("coroner: cannot write the report: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+            let failed: Vec<&Outcome> =
+                outcomes.iter().filter(|o| o.analysis().is_none()).collect();
+            for f in &failed {
+                if let Outcome::Failed { path, error } = f {
+                    eprintln!("coroner: {}: {}", path.display(), error);
+                }
+            }
+            if failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! Opening dump files: memory-mapping plain dumps, unpacking compressed containers.
+
+use crate::LoadError;
+use coroner_model::Snapshot;
+use memmap2::Mmap;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Largest unpacked size accepted from a compressed container (guards against decompression bombs).
+pub const MAX_UNPACKED: u64 = 8 << 30;
+
+/// How the dump reached us.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Container {
+    /// A plain file, memory-mapped.
+    Plain,
+    /// gzip.
+    Gzip,
+    /// xz.
+    Xz,
+    /// zip archive (first dump inside).
+    Zip,
+    /// Microsoft cabinet (WER `.cab`; first dump inside).
+    Cab,
+}
+
+impl Container {
+    /// Display name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Container::Plain => "minidump",
+            Container::Gzip => "minidump (gzip)",
+            Container::Xz => "minidump (xz)",
+            Container::Zip => "minidump (zip)",
+            Container::Cab => "minidump (cab)",
+        }
+    }
+}
+
+enum Data {
+    Mapped(Mmap),
+    Owned(Vec<u8>),
+}
+
+/// An opened dump: the bytes (memory-mapped when the file is a plain dump) and where they came from.
+pub struct DumpFile {
+    path: PathBuf,
+    data: Data,
+    container: Container,
+    /// Name of the member inside an archive, if any.
+    pub member: Option<String>,
+}
+
+impl std::fmt::Debug for DumpFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DumpFile")
+            .field("path", &self.path)
+            .field("len", &self.bytes().len())
+            .field("container", &self.container)
+            .finish()
+    }
+}
+
+impl DumpFile {
+    /// Opens `path` read-only. Plain dumps are memory-mapped; compressed ones are unpacked into
+    /// memory (bounded by [`MAX_UNPACKED`]).
+    pub fn open(path: impl AsRef<Path>) -> Result<DumpFile, LoadError> {
+        let path = path.as_ref().to_path_buf();
+        let file = File::open(&path)?;
+        let meta = file.metadata()?;
+        if meta.is_dir() {
+            return Err(LoadError::NotADump("is a directory".into()));
+        }
+        if meta.len() == 0 {
+            return Err(LoadError::Empty);
+        }
+        // SAFETY: the map is read-only and private; coroner never writes to its inputs. If another
+        // process truncates the file while we read it, reads past the new end fault — the accepted
+        // risk of every mmap-based reader (ripgrep, rust-minidump's `read_path`).
+        let map = unsafe { Mmap::map(&file)? };
+        let container = sniff(&map);
+        let (data, member) = match container {
+            Container::Plain => (Data::Mapped(map), None),
+            Container::Gzip => {
+                let dec = flate2::read::MultiGzDecoder::new(&map[..]);
+                (Data::Owned(read_bounded(dec, "gzip")?), None)
+            }
+            Container::Xz => {
+                let dec = xz2::read::XzDecoder::new_multi_decoder(&map[..]);
+                (Data::Owned(read_bounded(dec, "xz")?), None)
+            }
+            Container::Zip => {
+                let (name, bytes) = unzip_first_dump(&map)?;
+                (Data::Owned(bytes), Some(name))
+            }
+            Container::Cab => {
+                let (name, bytes) = uncab_first_dump(&map)?;
+                (Data::Owned(bytes), Some(name))
+            }
+        };
+        let df = DumpFile {
+            path,
+            data,
+            container,
+            member,
+        };
+        if df.bytes().is_empty() {
+            return Err(LoadError::Empty);
+        }
+        Ok(df)
+    }
+
+    /// Wraps bytes already in memory (tests, fuzzing).
+    pub fn from_bytes(path: impl Into<PathBuf>, bytes: Vec<u8>) -> DumpFile {
+        DumpFile {
+            path: path.into(),
+            data: Data::Owned(bytes),
+            container: Container::Plain,
+            member: None,
+        }
+    }
+
+    /// The dump's bytes (unpacked).
+    pub fn bytes(&self) -> &[u8] {
+        match &self.data {
+            Data::Mapped(m) => m,
+            Data::Owned(v) => v,
+        }
+    }
+
+    /// The input path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How the file was packed.
+    pub fn container(&self) -> Container {
+        self.container
+    }
+
+    /// Parses the dump into the process model.
+    pub fn snapshot(&self) -> Result<Snapshot<'_>, LoadError> {
+        crate::convert::snapshot(self)
+    }
+}
+
+fn sniff(b: &[u8]) -> Container {
+    if b.starts_with(&[0x1f, 0x8b]) {
+        Container::Gzip
+    } else if b.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        Container::Xz
+    } else if b.starts_with(b"PK\x03\x04") {
+        Container::Zip
+    } else if b.starts_with(b"MSCF") {
+        Container::Cab
+    } else {
+        Container::Plain
+    }
+}
+
+fn read_bounded(r: impl Read, container: &'static str) -> Result<Vec<u8>, LoadError> {
+    let mut out = Vec::new();
+    let n = r
+        .take(MAX_UNPACKED + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| LoadError::Unpack {
+            container,
+            message: e.to_string(),
+        })?;
+    if n as u64 > MAX_UNPACKED {
+        return Err(LoadError::Unpack {
+            container,
+            message: format!("unpacks to more than {} GiB", MAX_UNPACKED >> 30),
+        });
+    }
+    Ok(out)
+}
+
+/// Prefers a member that looks like a dump (`.dmp`/`.mdmp` or MDMP magic); else the first file.
+fn pick<'n>(names: &'n [String]) -> Option<&'n String> {
+    names
+        .iter()
+        .find(|n| {
+            let l = n.to_ascii_lowercase();
+            l.ends_with(".dmp") || l.ends_with(".mdmp")
+        })
+        .or_else(|| names.iter().find(|n| !n.ends_with('/')))
+}
+
+fn unzip_first_dump(b: &[u8]) -> Result<(String, Vec<u8>), LoadError> {
+    let err = |m: String| LoadError::Unpack {
+        container: "zip",
+        message: m,
+    };
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(b)).map_err(|e| err(e.to_string()))?;
+    let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    let name = pick(&names)
+        .cloned()
+        .ok_or_else(|| err("archive holds no file".into()))?;
+    let f = zip.by_name(&name).map_err(|e| err(e.to_string()))?;
+    Ok((name, read_bounded(f, "zip")?))
+}
+
+fn uncab_first_dump(b: &[u8]) -> Result<(String, Vec<u8>), LoadError> {
+    let err = |m: String| LoadError::Unpack {
+        container: "cab",
+        message: m,
+    };
+    let mut cab = cab::Cabinet::new(std::io::Cursor::new(b)).map_err(|e| err(e.to_string()))?;
+    let names: Vec<String> = cab
+        .folder_entries()
+        .flat_map(|f| f.file_entries().map(|e| e.name().to_string()))
+        .collect();
+    let name = pick(&names)
+        .cloned()
+        .ok_or_else(|| err("cabinet holds no file".into()))?;
+    let r = cab.read_file(&name).map_err(|e| err(e.to_string()))?;
+    Ok((name, read_bounded(r, "cab")?))
+}

@@ -1,0 +1,603 @@
+//! From rust-minidump's stream types to coroner's model.
+
+use crate::{DumpFile, LoadError};
+use coroner_model::*;
+use minidump::format as md;
+use minidump::{
+    Minidump, MinidumpException, MinidumpHandleDataStream, MinidumpLinuxMaps,
+    MinidumpMemoryInfoList, MinidumpMiscInfo, MinidumpModuleList, MinidumpRawContext,
+    MinidumpSystemInfo, MinidumpThreadInfoList, MinidumpThreadList, MinidumpThreadNames,
+    MinidumpUnloadedModuleList, Module as _,
+};
+
+/// Largest number of memory ranges, regions, threads or modules taken from one dump. A real
+/// process has far fewer; a hostile count beyond this is reported and cut.
+pub const MAX_LIST: usize = 1 << 22;
+
+pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
+    let bytes = file.bytes();
+    check_magic(bytes)?;
+    let dump = Minidump::read(bytes).map_err(|e| LoadError::Corrupt(describe(&e)))?;
+    let mut warnings = Vec::new();
+
+    let streams: Vec<String> = dump
+        .all_streams()
+        .map(|d| stream_name(d.stream_type))
+        .collect();
+
+    let sysinfo = dump.get_stream::<MinidumpSystemInfo>().ok();
+    let misc = dump.get_stream::<MinidumpMiscInfo>().ok();
+    let system = system_info(sysinfo.as_ref(), &mut warnings);
+
+    // Memory: borrow every captured range straight from the file bytes.
+    let mut ranges = Vec::new();
+    if let Some(mem) = dump.get_memory() {
+        for m in mem.iter().take(MAX_LIST) {
+            if let Some(b) = rebase(bytes, m.bytes()) {
+                ranges.push(MemoryRange {
+                    base: m.base_address(),
+                    bytes: b,
+                });
+            }
+        }
+    }
+
+    let mut threads = Vec::new();
+    match dump.get_stream::<MinidumpThreadList>() {
+        Ok(list) => {
+            let names = dump.get_stream::<MinidumpThreadNames>().ok();
+            let infos = dump.get_stream::<MinidumpThreadInfoList>().ok();
+            for (index, t) in list.threads.iter().enumerate().take(MAX_LIST) {
+                let id = t.raw.thread_id;
+                let context = sysinfo
+                    .as_ref()
+                    .and_then(|si| t.context(si, misc.as_ref()))
+                    .and_then(|c| convert_context(&c.raw));
+                // Stack memory referenced only from the thread list still counts as captured.
+                let loc = t.raw.stack.memory;
+                let stack_start = t.raw.stack.start_of_memory_range;
+                if let Some(b) = slice_at(bytes, loc.rva as u64, loc.data_size as u64) {
+                    ranges.push(MemoryRange {
+                        base: stack_start,
+                        bytes: b,
+                    });
+                }
+                let times =
+                    infos
+                        .as_ref()
+                        .and_then(|i| i.get_thread_info(id))
+                        .map(|i| ThreadTimes {
+                            create_time: filetime_to_unix(i.raw.create_time),
+                            user_100ns: i.raw.user_time,
+                            kernel_100ns: i.raw.kernel_time,
+                        });
+                threads.push(Thread {
+                    index,
+                    id,
+                    name: names
+                        .as_ref()
+                        .and_then(|n| n.get_name(id))
+                        .map(|s| s.into_owned()),
+                    teb: (t.raw.teb != 0).then_some(t.raw.teb),
+                    stack_start,
+                    stack_len: u64::from(loc.data_size),
+                    stack_base: None,
+                    stack_limit: None,
+                    context,
+                    times,
+                    last_error: None,
+                });
+            }
+        }
+        Err(minidump::Error::StreamNotFound) => warnings.push("no ThreadList stream".into()),
+        Err(e) => warnings.push(format!("ThreadList stream unreadable: {}", describe(&e))),
+    }
+    let memory = AddressSpace::new(ranges);
+
+    let mut modules = Vec::new();
+    match dump.get_stream::<MinidumpModuleList>() {
+        Ok(list) => {
+            for (i, m) in list.iter().enumerate().take(MAX_LIST) {
+                let path = m.name.clone();
+                let name = file_name(&path);
+                let vi = &m.raw.version_info;
+                let has_vi = vi.signature == md::VS_FFI_SIGNATURE;
+                let v4 = |hi: u32, lo: u32| -> Version4 {
+                    [(hi >> 16) as u16, hi as u16, (lo >> 16) as u16, lo as u16]
+                };
+                modules.push(Module {
+                    base: m.base_address(),
+                    size: m.size(),
+                    name,
+                    path,
+                    timestamp: m.raw.time_date_stamp,
+                    checksum: m.raw.checksum,
+                    file_version: has_vi.then(|| v4(vi.file_version_hi, vi.file_version_lo)),
+                    product_version: has_vi
+                        .then(|| v4(vi.product_version_hi, vi.product_version_lo)),
+                    file_flags: has_vi.then_some(vi.file_flags & vi.file_flags_mask),
+                    file_os: has_vi.then_some(vi.file_os),
+                    file_type: has_vi.then_some(vi.file_type),
+                    debug_file: m.debug_file().map(|s| s.into_owned()),
+                    debug_id: m.debug_identifier().map(|d| d.breakpad().to_string()),
+                    code_id: m.code_identifier().map(|c| c.to_string()),
+                    is_main: i == 0,
+                });
+            }
+        }
+        Err(minidump::Error::StreamNotFound) => warnings.push("no ModuleList stream".into()),
+        Err(e) => warnings.push(format!("ModuleList stream unreadable: {}", describe(&e))),
+    }
+
+    let mut unloaded_modules = Vec::new();
+    if let Ok(list) = dump.get_stream::<MinidumpUnloadedModuleList>() {
+        for m in list.iter().take(MAX_LIST) {
+            unloaded_modules.push(UnloadedModule {
+                base: m.raw.base_of_image,
+                size: u64::from(m.raw.size_of_image),
+                name: file_name(&m.name),
+                timestamp: m.raw.time_date_stamp,
+                checksum: m.raw.checksum,
+            });
+        }
+    }
+
+    let mut regions = Vec::new();
+    let mut regions_source = None;
+    match dump.get_stream::<MinidumpMemoryInfoList>() {
+        Ok(list) => {
+            regions_source = Some("MemoryInfoList");
+            for r in list.iter().take(MAX_LIST) {
+                let raw = &r.raw;
+                let free = raw.state == MEM_FREE;
+                regions.push(Region {
+                    base: raw.base_address,
+                    size: raw.region_size,
+                    allocation_base: raw.allocation_base,
+                    allocation_protect: raw.allocation_protection,
+                    state: raw.state,
+                    protect: raw.protection,
+                    kind: if free { 0 } else { raw._type },
+                    mapped_path: None,
+                });
+            }
+        }
+        Err(minidump::Error::StreamNotFound) => {}
+        Err(e) => warnings.push(format!(
+            "MemoryInfoList stream unreadable: {}",
+            describe(&e)
+        )),
+    }
+    if regions.is_empty() {
+        if let Ok(maps) = dump.get_stream::<MinidumpLinuxMaps>() {
+            regions_source = Some("LinuxMaps");
+            for m in maps.iter().take(MAX_LIST) {
+                let Some(range) = m.memory_range() else {
+                    continue;
+                };
+                let (r, w, x) = (m.is_readable(), m.is_writable(), m.is_executable());
+                let protect = match (r, w, x) {
+                    (_, true, true) => 0x40,
+                    (true, false, true) | (false, false, true) => 0x20,
+                    (_, true, false) => 0x04,
+                    (true, false, false) => 0x02,
+                    (false, false, false) => 0x01,
+                };
+                regions.push(Region {
+                    base: range.start,
+                    size: range.end.saturating_sub(range.start),
+                    allocation_base: range.start,
+                    allocation_protect: protect,
+                    state: MEM_COMMIT,
+                    protect,
+                    kind: MEM_PRIVATE,
+                    mapped_path: None,
+                });
+            }
+        }
+    }
+    regions.sort_by_key(|r| r.base);
+
+    let (exception, exception_context) = match dump.get_stream::<MinidumpException>() {
+        Ok(e) => {
+            let rec = &e.raw.exception_record;
+            let n = (rec.number_parameters as usize).min(rec.exception_information.len());
+            let ctx = sysinfo
+                .as_ref()
+                .and_then(|si| e.context(si, misc.as_ref()))
+                .and_then(|c| convert_context(&c.raw));
+            (
+                Some(ExceptionRecord {
+                    code: rec.exception_code,
+                    flags: rec.exception_flags,
+                    address: rec.exception_address,
+                    params: rec.exception_information[..n].to_vec(),
+                    thread_id: e.raw.thread_id,
+                    nested_record: rec.exception_record,
+                    reason: sysinfo
+                        .as_ref()
+                        .map(|si| e.get_crash_reason(si.os, si.cpu).to_string())
+                        .unwrap_or_else(|| format!("0x{:08x}", rec.exception_code)),
+                    crash_address: sysinfo
+                        .as_ref()
+                        .map(|si| e.get_crash_address(si.os, si.cpu))
+                        .unwrap_or(rec.exception_address),
+                }),
+                ctx,
+            )
+        }
+        Err(minidump::Error::StreamNotFound) => (None, None),
+        Err(e) => {
+            warnings.push(format!("Exception stream unreadable: {}", describe(&e)));
+            (None, None)
+        }
+    };
+
+    let mut process = ProcessInfo {
+        dump_time: (dump.header.time_date_stamp != 0)
+            .then_some(u64::from(dump.header.time_date_stamp)),
+        ..Default::default()
+    };
+    if let Some(misc) = &misc {
+        process.pid = misc.raw.process_id().copied();
+        process.create_time = misc
+            .raw
+            .process_create_time()
+            .map(|t| u64::from(*t))
+            .filter(|t| *t != 0);
+        process.user_time = misc.raw.process_user_time().copied();
+        process.kernel_time = misc.raw.process_kernel_time().copied();
+    }
+    if let Some(main) = modules.first() {
+        process.name = Some(main.name.clone());
+        process.image_path = Some(main.path.clone());
+    }
+    if !system.os.is_windows() {
+        if let Ok(raw) = dump.get_raw_stream(md::MINIDUMP_STREAM_TYPE::LinuxCmdLine as u32) {
+            let cl: Vec<String> = raw
+                .split(|b| *b == 0)
+                .filter(|s| !s.is_empty())
+                .take(4096)
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect();
+            if !cl.is_empty() {
+                process.command_line = Some(cl.join(" "));
+            }
+        }
+        if process.pid.is_none() {
+            if let Ok(raw) = dump.get_raw_stream(md::MINIDUMP_STREAM_TYPE::LinuxProcStatus as u32) {
+                process.pid = String::from_utf8_lossy(raw)
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Pid:").map(|v| v.trim().parse().ok()))
+                    .flatten();
+            }
+        }
+    }
+
+    let handle_count = dump
+        .get_stream::<MinidumpHandleDataStream>()
+        .ok()
+        .map(|h| h.handles.len());
+
+    let mut comments = Vec::new();
+    for (ty, wide) in [
+        (md::MINIDUMP_STREAM_TYPE::CommentStreamA as u32, false),
+        (md::MINIDUMP_STREAM_TYPE::CommentStreamW as u32, true),
+    ] {
+        if let Ok(raw) = dump.get_raw_stream(ty) {
+            let raw = &raw[..raw.len().min(64 * 1024)];
+            let s = if wide {
+                let u: Vec<u16> = raw
+                    .chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                    .collect();
+                String::from_utf16_lossy(&u)
+            } else {
+                String::from_utf8_lossy(raw).into_owned()
+            };
+            let s = s.trim_end_matches('\0').trim().to_string();
+            if !s.is_empty() {
+                comments.push(s);
+            }
+        }
+    }
+
+    let mut snap = Snapshot {
+        path: file.path().to_path_buf(),
+        container: file.container().name().to_string(),
+        dump_flags: dump.header.flags,
+        system,
+        process,
+        exception,
+        exception_context,
+        threads,
+        modules,
+        unloaded_modules,
+        regions,
+        regions_source,
+        memory,
+        handle_count,
+        comments,
+        warnings,
+        streams,
+    };
+    if snap.system.os.is_windows() {
+        crate::windows::read_process_blocks(&mut snap);
+    }
+    Ok(snap)
+}
+
+/// Rejects files that are not minidumps with a message that says what they are.
+fn check_magic(b: &[u8]) -> Result<(), LoadError> {
+    if b.len() < 4 {
+        return Err(LoadError::Corrupt(format!(
+            "file is only {} bytes, shorter than a minidump header",
+            b.len()
+        )));
+    }
+    let magic = &b[..4];
+    if magic == b"MDMP" || magic == b"PMDM" {
+        if b.len() < 32 {
+            return Err(LoadError::Corrupt(format!(
+                "header truncated: file is {} bytes, the header needs 32",
+                b.len()
+            )));
+        }
+        return Ok(());
+    }
+    if b.starts_with(b"PAGEDU64") || b.starts_with(b"PAGEDUMP") {
+        return Err(LoadError::NotADump(
+            "a Windows kernel memory dump (PAGEDU64/PAGEDUMP); coroner reads user-mode minidumps"
+                .into(),
+        ));
+    }
+    if b.starts_with(b"ElfFile") {
+        return Err(LoadError::NotADump(
+            "a Windows event log (.evtx); use `coroner investigate`".into(),
+        ));
+    }
+    if b.len() >= 8 && &b[4..8] == b"LfLe" {
+        return Err(LoadError::NotADump(
+            "a legacy Windows event log (.evt); use `coroner investigate`".into(),
+        ));
+    }
+    if b.starts_with(b"\x7fELF") {
+        return Err(LoadError::NotADump(
+            "an ELF file (a Linux core dump or binary), not a minidump".into(),
+        ));
+    }
+    if b.starts_with(b"MZ") {
+        return Err(LoadError::NotADump(
+            "a Windows executable (PE image), not a dump".into(),
+        ));
+    }
+    let head = String::from_utf8_lossy(&b[..b.len().min(256)]);
+    if head.contains("-----BEGIN BREAKPAD MICRODUMP-----") || head.contains("BREAKPAD MICRODUMP") {
+        return Err(LoadError::NotADump(
+            "a Breakpad microdump (text); coroner reads binary minidumps".into(),
+        ));
+    }
+    if head.starts_with("#Software") || head.starts_with("#Version") || head.starts_with("#Fields")
+    {
+        return Err(LoadError::NotADump(
+            "an IIS/W3C log file; use `coroner investigate`".into(),
+        ));
+    }
+    let printable = b[..b.len().min(64)]
+        .iter()
+        .all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace());
+    Err(LoadError::NotADump(if printable {
+        "a text file (no MDMP signature)".into()
+    } else {
+        format!(
+            "no MDMP signature (starts with {:02x} {:02x} {:02x} {:02x})",
+            b[0], b[1], b[2], b[3]
+        )
+    }))
+}
+
+fn describe(e: &minidump::Error) -> String {
+    match e {
+        minidump::Error::MissingDirectory => {
+            "stream directory missing or cut off (file truncated?)".into()
+        }
+        minidump::Error::MissingHeader => "header missing or cut off".into(),
+        minidump::Error::HeaderMismatch => "header signature does not match".into(),
+        minidump::Error::VersionMismatch => "unsupported minidump version".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Maps a slice that rust-minidump borrowed from `bytes` back onto `bytes`, so it can outlive
+/// the parser. Returns `None` if the slice is not part of `bytes`.
+fn rebase<'d>(bytes: &'d [u8], part: &[u8]) -> Option<&'d [u8]> {
+    let start = (part.as_ptr() as usize).checked_sub(bytes.as_ptr() as usize)?;
+    bytes.get(start..start.checked_add(part.len())?)
+}
+
+fn slice_at(bytes: &[u8], off: u64, len: u64) -> Option<&[u8]> {
+    if len == 0 {
+        return None;
+    }
+    let start = usize::try_from(off).ok()?;
+    let end = start.checked_add(usize::try_from(len).ok()?)?;
+    bytes.get(start..end)
+}
+
+/// `C:\a\b.dll` or `/usr/lib/b.so` → `b.dll` / `b.so`.
+pub fn file_name(path: &str) -> String {
+    path.rsplit(['\\', '/']).next().unwrap_or(path).to_string()
+}
+
+/// FILETIME (100 ns since 1601) → Unix seconds.
+pub fn filetime_to_unix(ft: u64) -> Option<u64> {
+    const EPOCH_DIFF: u64 = 11_644_473_600;
+    (ft / 10_000_000)
+        .checked_sub(EPOCH_DIFF)
+        .filter(|_| ft != 0)
+}
+
+fn system_info(si: Option<&MinidumpSystemInfo>, warnings: &mut Vec<String>) -> SystemInfo {
+    let Some(si) = si else {
+        warnings.push("no SystemInfo stream: OS and CPU unknown".into());
+        return SystemInfo {
+            os: OsFamily::Other,
+            os_name: "unknown".into(),
+            os_version: String::new(),
+            arch: Arch::Other,
+            cpu_info: None,
+            cpu_count: 0,
+        };
+    };
+    use minidump::system_info::{Cpu, Os};
+    let os = match si.os {
+        Os::Windows => OsFamily::Windows,
+        Os::Linux => OsFamily::Linux,
+        Os::Android => OsFamily::Android,
+        Os::MacOs => OsFamily::MacOs,
+        Os::Ios => OsFamily::Ios,
+        _ => OsFamily::Other,
+    };
+    let arch = match si.cpu {
+        Cpu::X86 => Arch::X86,
+        Cpu::X86_64 => Arch::Amd64,
+        Cpu::Arm64 => Arch::Arm64,
+        Cpu::Arm => Arch::Arm,
+        _ => Arch::Other,
+    };
+    let (os_version, build) = si.os_parts();
+    let os_version = match build {
+        Some(b) if !b.is_empty() => format!("{os_version} {b}"),
+        _ => os_version,
+    };
+    SystemInfo {
+        os,
+        os_name: si.os.long_name().to_string(),
+        os_version,
+        arch,
+        cpu_info: si.cpu_info().map(|s| s.into_owned()),
+        cpu_count: u32::from(si.raw.number_of_processors),
+    }
+}
+
+fn convert_context(raw: &MinidumpRawContext) -> Option<Context> {
+    Some(match raw {
+        MinidumpRawContext::X86(c) => Context::x86(
+            [
+                c.eax, c.ebx, c.ecx, c.edx, c.esi, c.edi, c.eip, c.esp, c.ebp,
+            ],
+            c.eflags,
+            [
+                c.cs as u16,
+                c.ds as u16,
+                c.es as u16,
+                c.fs as u16,
+                c.gs as u16,
+                c.ss as u16,
+            ],
+        ),
+        MinidumpRawContext::Amd64(c) => Context::amd64(
+            [
+                c.rax, c.rbx, c.rcx, c.rdx, c.rsi, c.rdi, c.rip, c.rsp, c.rbp, c.r8, c.r9, c.r10,
+                c.r11, c.r12, c.r13, c.r14, c.r15,
+            ],
+            c.eflags,
+            [c.cs, c.ds, c.es, c.fs, c.gs, c.ss],
+        ),
+        MinidumpRawContext::Arm64(c) => {
+            let mut regs: Vec<(&'static str, u64)> = ARM64_X
+                .iter()
+                .zip(c.iregs.iter().take(29))
+                .map(|(n, v)| (*n, *v))
+                .collect();
+            regs.push(("fp", c.iregs[29]));
+            regs.push(("lr", c.iregs[30]));
+            regs.push(("sp", c.sp));
+            regs.push(("pc", c.pc));
+            Context::generic(Arch::Arm64, regs, Some(c.cpsr))
+        }
+        MinidumpRawContext::OldArm64(c) => {
+            let mut regs: Vec<(&'static str, u64)> = ARM64_X
+                .iter()
+                .zip(c.iregs.iter().take(29))
+                .map(|(n, v)| (*n, *v))
+                .collect();
+            regs.push(("fp", c.iregs[29]));
+            regs.push(("lr", c.iregs[30]));
+            regs.push(("sp", c.sp));
+            regs.push(("pc", c.pc));
+            Context::generic(Arch::Arm64, regs, Some(c.cpsr))
+        }
+        MinidumpRawContext::Arm(c) => {
+            let regs = ARM_R
+                .iter()
+                .zip(c.iregs.iter())
+                .map(|(n, v)| (*n, u64::from(*v)))
+                .collect();
+            Context::generic(Arch::Arm, regs, Some(c.cpsr))
+        }
+        _ => return None,
+    })
+}
+
+const ARM64_X: [&str; 29] = [
+    "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
+    "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27",
+    "x28",
+];
+const ARM_R: [&str; 16] = [
+    "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "fp", "r12", "sp", "lr",
+    "pc",
+];
+
+fn stream_name(ty: u32) -> String {
+    use num_like::name;
+    name(ty)
+}
+
+mod num_like {
+    use minidump::format::MINIDUMP_STREAM_TYPE as T;
+    pub fn name(ty: u32) -> String {
+        // `MINIDUMP_STREAM_TYPE` derives FromPrimitive via num-derive; we avoid the extra
+        // dependency by matching the common ids here.
+        let known = [
+            T::UnusedStream,
+            T::ThreadListStream,
+            T::ModuleListStream,
+            T::MemoryListStream,
+            T::ExceptionStream,
+            T::SystemInfoStream,
+            T::ThreadExListStream,
+            T::Memory64ListStream,
+            T::CommentStreamA,
+            T::CommentStreamW,
+            T::HandleDataStream,
+            T::FunctionTable,
+            T::UnloadedModuleListStream,
+            T::MiscInfoStream,
+            T::MemoryInfoListStream,
+            T::ThreadInfoListStream,
+            T::HandleOperationListStream,
+            T::TokenStream,
+            T::SystemMemoryInfoStream,
+            T::ProcessVmCountersStream,
+            T::ThreadNamesStream,
+            T::BreakpadInfoStream,
+            T::AssertionInfoStream,
+            T::LinuxCpuInfo,
+            T::LinuxProcStatus,
+            T::LinuxLsbRelease,
+            T::LinuxCmdLine,
+            T::LinuxEnviron,
+            T::LinuxAuxv,
+            T::LinuxMaps,
+            T::LinuxDsoDebug,
+            T::CrashpadInfoStream,
+        ];
+        known
+            .iter()
+            .find(|k| **k as u32 == ty)
+            .map(|k| format!("{k:?}"))
+            .unwrap_or_else(|| format!("0x{ty:x}"))
+    }
+}

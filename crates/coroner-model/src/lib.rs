@@ -1,0 +1,14 @@
+//! # coroner-model
+//!
+//! The *model* stage of coroner's pipeline (evidence → **model** → analyses → findings → renderers).
+//!
+//! Loaders (`coroner-dump`, later event and web logs) turn evidence into these types; analyses only
+//! read them. Every fact that a dump may lack is an `Option`: absent facts stay absent, they are
+//! never invented. Memory is borrowed from the (memory-mapped) dump file, so building a snapshot
+//! costs what the streams cost, not what the dump's memory weighs.
+
+mod memory;
+mod snapshot;
+
+pub use memory::{AddressSpace, MemoryRange};
+pub use snapshot::*;

@@ -1,0 +1,337 @@
+//! Plain-text report: the verdict first (what crashed, why, who to call), then the evidence.
+
+use crate::{time, windbg, Outcome};
+use coroner_analysis::{fmt_addr, Analysis, Severity};
+use std::fmt::Write;
+
+/// The verdict lines: what crashed, why, verdict, who to call, bucket.
+pub fn verdict(a: &Analysis) -> Vec<(String, String)> {
+    let p = a.ptr_size();
+    let mut rows = Vec::new();
+    let proc_name = a
+        .process
+        .name
+        .clone()
+        .unwrap_or_else(|| "unknown process".into());
+    let mut what = proc_name.clone();
+    if let Some(pid) = a.process.pid {
+        let _ = write!(what, " (pid {pid}");
+        if let Some(pool) = &a.process.app_pool {
+            let _ = write!(what, ", application pool \"{pool}\"");
+        }
+        what.push(')');
+    }
+    if let Some(e) = &a.exception {
+        if let Some(i) = e.thread_index {
+            let _ = write!(what, ", thread {i} (id 0x{:x})", e.thread_id);
+        }
+    }
+    rows.push(("What crashed".into(), what));
+    let Some(e) = &a.exception else {
+        rows.push((
+            "Why".into(),
+            "no exception: the dump was taken on demand, not at a crash".into(),
+        ));
+        return rows;
+    };
+    // Why: exception, target, place, caller, nesting.
+    let mut why = match (&e.access, e.target) {
+        (Some(acc), Some(t)) => {
+            let what_mem = if has(a, "freed_memory") {
+                "freed memory "
+            } else if has(a, "null_pointer") {
+                "a NULL pointer "
+            } else {
+                ""
+            };
+            format!(
+                "access violation {} {}at {}",
+                match acc {
+                    coroner_analysis::Access::Read => "reading",
+                    coroner_analysis::Access::Write => "writing",
+                    coroner_analysis::Access::Execute => "executing",
+                },
+                what_mem,
+                fmt_addr(t, p)
+            )
+        }
+        _ => format!("{} (0x{:08x})", e.name, e.code),
+    };
+    if let Some(sym) = &a.instruction_symbol {
+        let _ = write!(why, " inside {sym}");
+    }
+    if let Some(b) = &a.blame {
+        let first = a.frames.first().and_then(|f| f.symbol.module.clone());
+        if b.frame.unwrap_or(0) > 0 && first.as_deref() != Some(b.module.as_str()) {
+            let _ = write!(why, ", called by {}", module_desc(a, b));
+        } else if b.unloaded {
+            let _ = write!(why, " — code of {}, which had been unloaded", b.module);
+        }
+    }
+    if a.nesting_levels > 0 {
+        let _ = write!(
+            why,
+            "; {} exception handler re-entered the fault ({} nested exception{})",
+            a.blame
+                .as_ref()
+                .map(|b| format!("its ({})", b.module))
+                .unwrap_or_else(|| "an".into()),
+            a.nesting_levels,
+            if a.nesting_levels == 1 { "" } else { "s" }
+        );
+    }
+    rows.push(("Why".into(), why));
+    if let Some(f) = a
+        .findings
+        .iter()
+        .find(|f| f.severity == Severity::Error && f.id != "access_violation")
+        .or(a.findings.first())
+    {
+        rows.push(("Verdict".into(), f.title.clone()));
+        rows.push(("What to do".into(), f.recommendation.clone()));
+    }
+    if let Some(b) = &a.blame {
+        rows.push(("Who to call".into(), who(b)));
+    } else {
+        rows.push((
+            "Who to call".into(),
+            "unknown: every frame is operating-system or runtime code".into(),
+        ));
+    }
+    if let Some(bk) = &a.bucket {
+        rows.push(("Bucket".into(), bk.clone()));
+    }
+    rows
+}
+
+fn has(a: &Analysis, id: &str) -> bool {
+    a.has(id)
+}
+
+fn module_desc(a: &Analysis, b: &coroner_analysis::Blame) -> String {
+    let mut s = b.module.clone();
+    if let Some(v) = &b.version {
+        let _ = write!(s, " {v}");
+    }
+    let mut extra = Vec::new();
+    if let Some(c) = &b.company {
+        extra.push(c.clone());
+    }
+    if let Some(ts) = b.timestamp {
+        extra.push(format!("built {}", &time::rfc3339(u64::from(ts))[..10]));
+    }
+    if let Some(sym) = &b.symbol {
+        extra.push(sym.clone());
+    }
+    let _ = a;
+    if !extra.is_empty() {
+        let _ = write!(s, " ({})", extra.join(", "));
+    }
+    s
+}
+
+fn who(b: &coroner_analysis::Blame) -> String {
+    let mut s = match &b.company {
+        Some(c) => format!("{c} — vendor of {}", b.module),
+        None => format!(
+            "the vendor of {} (no company in its version resource)",
+            b.module
+        ),
+    };
+    if let Some(v) = &b.version {
+        let _ = write!(s, " {v}");
+    }
+    if let Some(p) = &b.product {
+        let _ = write!(s, ", product \"{p}\"");
+    }
+    if let Some(ts) = b.timestamp {
+        let _ = write!(s, ", built {}", time::rfc3339(u64::from(ts)));
+    }
+    if b.unloaded {
+        s.push_str(" (module was unloaded)");
+    }
+    s
+}
+
+fn section(s: &mut String, title: &str) {
+    let _ = writeln!(s, "\n{title}\n{}", "-".repeat(title.chars().count()));
+}
+
+/// Full report of one dump.
+pub fn render_one(a: &Analysis) -> String {
+    let p = a.ptr_size();
+    let mut s = String::new();
+    let _ = writeln!(s, "== {} ==", a.path.display());
+    for (k, v) in verdict(a) {
+        let _ = writeln!(s, "{:<13} {}", format!("{k}:"), v);
+    }
+    section(&mut s, "Findings");
+    for f in &a.findings {
+        let _ = writeln!(s, "[{}] {} — {}", f.severity.as_str(), f.id, f.title);
+        let _ = writeln!(s, "    {}", f.description);
+        for e in &f.evidence {
+            let _ = writeln!(s, "    * {e}");
+        }
+        let _ = writeln!(s, "    Recommendation: {}", f.recommendation);
+    }
+    if let Some(b) = &a.blame {
+        section(&mut s, "Blame");
+        let _ = writeln!(s, "{}", b.reason);
+    }
+    section(&mut s, "Exception (.exr -1)");
+    s.push_str(&windbg::exr(a));
+    section(&mut s, "Registers (r)");
+    s.push_str(&windbg::registers(a));
+    if let Some(t) = &a.target_region {
+        section(&mut s, &format!("!address {}", fmt_addr(t.address, p)));
+        s.push_str(&windbg::address(t, p));
+    }
+    if let Some(ip) = &a.ip_region {
+        section(
+            &mut s,
+            &format!("!address {} (instruction pointer)", fmt_addr(ip.address, p)),
+        );
+        s.push_str(&windbg::address(ip, p));
+    }
+    section(
+        &mut s,
+        &format!(
+            "Stack of thread {} (kb)",
+            a.exception
+                .as_ref()
+                .and_then(|e| e.thread_index)
+                .map(|i| i.to_string())
+                .unwrap_or("0".into())
+        ),
+    );
+    s.push_str(&windbg::kb(a));
+    section(&mut s, "Threads (~)");
+    s.push_str(&windbg::threads(a));
+    let mut shown = Vec::new();
+    for name in [
+        a.blame.as_ref().map(|b| b.module.clone()),
+        a.faulting_module.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if shown.contains(&name) {
+            continue;
+        }
+        if let Some(m) = a.module(&name) {
+            section(&mut s, &format!("lmvm {}", m.module.short_name()));
+            s.push_str(&windbg::lmvm(a, m));
+            shown.push(name);
+        }
+    }
+    section(&mut s, "Modules (lm)");
+    s.push_str(&windbg::lm(a));
+    section(&mut s, "Process");
+    let _ = writeln!(
+        s,
+        "Image:        {}",
+        a.process
+            .image_path
+            .as_deref()
+            .or(a.process.name.as_deref())
+            .unwrap_or("unknown")
+    );
+    let _ = writeln!(
+        s,
+        "PID:          {}",
+        a.process
+            .pid
+            .map(|v| v.to_string())
+            .unwrap_or("unknown".into())
+    );
+    let _ = writeln!(
+        s,
+        "Command line: {}",
+        a.process
+            .command_line
+            .as_deref()
+            .unwrap_or("unknown (PEB not in the dump)")
+    );
+    if let Some(pool) = &a.process.app_pool {
+        let _ = writeln!(s, "App pool:     {pool}");
+    }
+    let _ = writeln!(
+        s,
+        "Started:      {}",
+        a.process
+            .create_time
+            .map(time::rfc3339)
+            .unwrap_or("unknown".into())
+    );
+    let _ = writeln!(
+        s,
+        "Dump time:    {}",
+        a.process
+            .dump_time
+            .map(time::rfc3339)
+            .unwrap_or("unknown".into())
+    );
+    let _ = writeln!(
+        s,
+        "Uptime:       {}",
+        a.process
+            .uptime
+            .map(time::duration)
+            .unwrap_or("unknown".into())
+    );
+    let _ = writeln!(
+        s,
+        "System:       {} {} {} ({} CPUs)",
+        a.system.os_name,
+        a.system.os_version,
+        a.system.arch.name(),
+        a.system.cpu_count
+    );
+    if let Some(h) = &a.process.heaps {
+        let _ = writeln!(
+            s,
+            "Heaps (PEB):  {}",
+            h.iter()
+                .map(|x| fmt_addr(*x, p))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    for c in &a.comments {
+        let _ = writeln!(s, "Comment:      {}", c.lines().next().unwrap_or(""));
+    }
+    if !a.warnings.is_empty() {
+        section(&mut s, "Warnings");
+        for w in &a.warnings {
+            let _ = writeln!(s, "* {w}");
+        }
+    }
+    s
+}
+
+/// Report for several inputs: errors, each analysis, then the groups.
+pub fn render(outcomes: &[Outcome]) -> String {
+    let mut s = String::new();
+    let ok = outcomes.iter().filter(|o| o.analysis().is_some()).count();
+    for o in outcomes {
+        match o {
+            Outcome::Failed { path, error } => {
+                let _ = writeln!(s, "error: {}: {}", path.display(), error);
+            }
+            Outcome::Done(a) => {
+                s.push_str(&render_one(a));
+                s.push('\n');
+            }
+        }
+    }
+    if outcomes.len() > 1 {
+        let _ = writeln!(s, "== Groups ==");
+        for (bucket, paths) in crate::groups(outcomes) {
+            let _ = writeln!(s, "{} of {} dumps share bucket {}", paths.len(), ok, bucket);
+            for p in paths {
+                let _ = writeln!(s, "    {}", p.display());
+            }
+        }
+    }
+    s
+}

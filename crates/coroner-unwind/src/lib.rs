@@ -1,0 +1,496 @@
+//! # coroner-unwind
+//!
+//! The stack-walking analysis. Given a thread's register context and the captured memory, it
+//! recovers the call stack frame by frame, the way WinDbg's `k` does for dumps without private
+//! symbols:
+//!
+//! 1. the first frame comes from the context;
+//! 2. a frame inside `KiUserExceptionDispatcher` continues at the **saved exception CONTEXT** that
+//!    the kernel placed on the stack (so nested exceptions show as WinDbg shows them);
+//! 3. otherwise the architecture's unwind data (x64 `.pdata`, via [`UnwindHelp::unwind`]),
+//! 4. then the frame-pointer chain (x86 EBP, ARM64 FP/LR),
+//! 5. then careful stack scanning for return addresses (a value inside a module's code that
+//!    follows a call instruction when the code bytes are present).
+//!
+//! Why not `minidump-unwind`: its walker has no hook to continue through an exception-dispatch
+//! frame from a CONTEXT record on the stack, and for x86 Windows without `.sym` files it only has
+//! frame pointers and scanning — the same as here. Every frame records how it was found
+//! ([`Trust`]) so a reader can weigh it.
+
+use coroner_model::{Arch, Context, Snapshot, Thread, X86_CONTEXT_SIZE};
+use serde::Serialize;
+
+/// How a frame was found, best first (same vocabulary as minidump-stackwalk where it overlaps).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trust {
+    /// The thread's or the exception's register context.
+    Context,
+    /// A CONTEXT record saved on the stack by exception dispatch.
+    ExceptionContext,
+    /// Unwind data of the image (x64 `.pdata`/`.xdata`).
+    Cfi,
+    /// The frame-pointer chain.
+    FramePointer,
+    /// Stack scanning: a plausible return address found on the stack.
+    Scan,
+}
+
+impl Trust {
+    /// The JSON string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trust::Context => "context",
+            Trust::ExceptionContext => "exception_context",
+            Trust::Cfi => "cfi",
+            Trust::FramePointer => "frame_pointer",
+            Trust::Scan => "scan",
+        }
+    }
+    /// The human description minidump-stackwalk users know.
+    pub fn description(self) -> &'static str {
+        match self {
+            Trust::Context => "given as instruction pointer in context",
+            Trust::ExceptionContext => "saved exception CONTEXT (exception dispatch)",
+            Trust::Cfi => "call frame info",
+            Trust::FramePointer => "previous frame's frame pointer",
+            Trust::Scan => "stack scanning",
+        }
+    }
+}
+
+/// One frame of a walked stack.
+#[derive(Clone, Debug, Serialize)]
+pub struct Frame {
+    /// Instruction address (for frames above 0: the return address).
+    pub pc: u64,
+    /// Stack pointer in this frame (x64 Child-SP).
+    pub sp: u64,
+    /// Frame pointer of this frame (x86 ChildEBP), when known.
+    pub fp: u64,
+    /// The return address of this frame (= next frame's pc), filled once the caller is found.
+    pub return_address: Option<u64>,
+    /// The first stack arguments (`kb`'s "Args to Child"); `None` where the memory is missing.
+    pub args: [Option<u64>; 3],
+    /// How the frame was found.
+    pub trust: Trust,
+    /// The full register set, for frames that came from a context (0 and exception contexts).
+    #[serde(skip)]
+    pub context: Option<Context>,
+}
+
+/// The result of a walk.
+#[derive(Clone, Debug, Serialize)]
+pub struct Walk {
+    /// Frames, innermost first.
+    pub frames: Vec<Frame>,
+    /// Why the walk stopped early, if it hit a limit ("stack truncated at 1024 frames").
+    pub truncated: Option<String>,
+}
+
+/// What the walker needs to know about code: names (to spot the exception dispatcher) and unwind
+/// data. Implemented by the symbol stage; [`NoHelp`] knows nothing.
+pub trait UnwindHelp {
+    /// Name of the function containing `addr`, without module (e.g. `KiUserExceptionDispatcher`).
+    fn function_name(&self, addr: u64) -> Option<String>;
+    /// Unwinds one frame with the image's unwind data: given the callee's context, returns the
+    /// caller's. `None` when no unwind data covers `ctx.pc()`.
+    fn unwind(&self, ctx: &Context, is_top: bool) -> Option<Context> {
+        let _ = (ctx, is_top);
+        None
+    }
+}
+
+/// An [`UnwindHelp`] that knows nothing.
+pub struct NoHelp;
+impl UnwindHelp for NoHelp {
+    fn function_name(&self, _addr: u64) -> Option<String> {
+        None
+    }
+}
+
+/// Bounds on a walk.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Most frames.
+    pub max_frames: usize,
+    /// Most stack words examined while scanning for one frame.
+    pub scan_words: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_frames: 1024,
+            scan_words: 1024,
+        }
+    }
+}
+
+/// Whether `name` is the user-mode exception dispatcher entry.
+pub fn is_dispatcher(name: &str) -> bool {
+    name == "KiUserExceptionDispatcher"
+}
+
+struct Walker<'a, 'd> {
+    snap: &'a Snapshot<'d>,
+    thread: Option<&'a Thread>,
+    help: &'a dyn UnwindHelp,
+    ptr: u8,
+}
+
+/// Walks the stack of `thread` starting at `ctx`.
+pub fn walk(
+    snap: &Snapshot<'_>,
+    thread: Option<&Thread>,
+    ctx: &Context,
+    help: &dyn UnwindHelp,
+    limits: Limits,
+) -> Walk {
+    let w = Walker {
+        snap,
+        thread,
+        help,
+        ptr: ctx.arch.ptr_size(),
+    };
+    let mut frames = vec![w.frame_from_context(ctx.clone(), Trust::Context)];
+    let mut truncated = None;
+    // The current register state (precise for context/cfi frames, partial for others).
+    let mut cur = ctx.clone();
+    loop {
+        if frames.len() >= limits.max_frames {
+            truncated = Some(format!("stack truncated at {} frames", limits.max_frames));
+            break;
+        }
+        let is_top = frames.len() == 1;
+        let Some((next, trust)) = w.caller(&cur, frames.last().map(|f| f.trust), is_top, limits)
+        else {
+            break;
+        };
+        // Loop protection: the stack must move up (or stay for a context switch into a new frame).
+        let last = frames.last().expect("non-empty");
+        if next.sp() < last.sp || (next.sp() == last.sp && next.pc() == last.pc) {
+            if trust != Trust::ExceptionContext
+                || frames
+                    .iter()
+                    .any(|f| f.sp == next.sp() && f.pc == next.pc())
+            {
+                break;
+            }
+        }
+        if next.pc() == 0 {
+            break;
+        }
+        let idx = frames.len() - 1;
+        frames[idx].return_address = Some(next.pc());
+        let keep = matches!(trust, Trust::ExceptionContext | Trust::Cfi);
+        let mut f = w.frame_from_context(next.clone(), trust);
+        if !keep {
+            f.context = None;
+        }
+        frames.push(f);
+        cur = next;
+    }
+    // x86 `kb` shows for each frame the args above *its* frame pointer; fill them.
+    Walk { frames, truncated }
+}
+
+impl Walker<'_, '_> {
+    fn frame_from_context(&self, ctx: Context, trust: Trust) -> Frame {
+        let fp = ctx.fp().unwrap_or(0);
+        let sp = ctx.sp();
+        let args = match ctx.arch {
+            Arch::X86 => {
+                let m = &self.snap.memory;
+                [
+                    m.read_u32(fp.wrapping_add(8)).map(u64::from),
+                    m.read_u32(fp.wrapping_add(12)).map(u64::from),
+                    m.read_u32(fp.wrapping_add(16)).map(u64::from),
+                ]
+            }
+            Arch::Amd64 => {
+                // x64 `kb` shows the home area of the caller frame: rsp+8.. after return.
+                let m = &self.snap.memory;
+                [
+                    m.read_u64(sp.wrapping_add(8)),
+                    m.read_u64(sp.wrapping_add(16)),
+                    m.read_u64(sp.wrapping_add(24)),
+                ]
+            }
+            _ => [None, None, None],
+        };
+        Frame {
+            pc: ctx.pc(),
+            sp,
+            fp,
+            return_address: None,
+            args,
+            trust,
+            context: Some(ctx),
+        }
+    }
+
+    fn in_stack(&self, addr: u64) -> bool {
+        match self.thread {
+            Some(t) => t.stack_contains(addr),
+            None => self.snap.memory.contains(addr),
+        }
+    }
+
+    /// Whether `addr` could be code: inside a module, or in an executable region.
+    fn is_code(&self, addr: u64) -> bool {
+        if addr < 0x1000 {
+            return false;
+        }
+        if let Some(r) = self.snap.region_at(addr) {
+            if !r.executable() {
+                return false;
+            }
+            return true;
+        }
+        self.snap.module_at(addr).is_some()
+    }
+
+    /// Whether `addr` looks like a return address: code, and when the bytes are there, preceded by
+    /// a call instruction.
+    fn is_return_address(&self, addr: u64) -> bool {
+        if !self.is_code(addr) {
+            return false;
+        }
+        if !matches!(self.snap.system.arch, Arch::X86 | Arch::Amd64) {
+            return true;
+        }
+        let m = &self.snap.memory;
+        let Some(b) = m.read(addr.wrapping_sub(7), 7) else {
+            // Code not in the dump: accept, like minidump-stackwalk's scanner.
+            return true;
+        };
+        // call rel32 (e8 xx xx xx xx)
+        if b[2] == 0xe8 {
+            return true;
+        }
+        // call r/m: ff /2 with modrm sizes 2..7 bytes back
+        for back in 2..=7usize {
+            let i = 7 - back;
+            if b[i] == 0xff {
+                let modrm = b[i + 1];
+                let reg = (modrm >> 3) & 7;
+                if reg == 2 || reg == 3 {
+                    let len = x86_modrm_len(&b[i + 1..]);
+                    if len == Some(back - 1) {
+                        return true;
+                    }
+                }
+            }
+            // REX-prefixed (41 ff d0 = call r8) and similar.
+            if back == 3 && b[i] & 0xf0 == 0x40 && b[i + 1] == 0xff && ((b[i + 2] >> 3) & 7) == 2 {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn caller(
+        &self,
+        cur: &Context,
+        cur_trust: Option<Trust>,
+        is_top: bool,
+        limits: Limits,
+    ) -> Option<(Context, Trust)> {
+        let name = self.help.function_name(cur.pc());
+        if name.as_deref().is_some_and(is_dispatcher) {
+            if let Some(ctx) = self.dispatcher_context(cur) {
+                return Some((ctx, Trust::ExceptionContext));
+            }
+        }
+        if let Some(c) = self.help.unwind(cur, is_top) {
+            if c.pc() != 0 && self.in_stack(c.sp()) || c.pc() != 0 && self.thread.is_none() {
+                return Some((c, Trust::Cfi));
+            }
+        }
+        if cur.arch == Arch::X86 && cur_trust != Some(Trust::Scan) {
+            // A frame-pointer chain that reaches the top of the captured stack (or a zero link
+            // with no readable return address) is the end of the stack: scanning beyond it only
+            // finds stale return addresses.
+            if let Some(ebp) = cur.fp() {
+                if ebp >= cur.sp() && self.in_stack(ebp) {
+                    let m = &self.snap.memory;
+                    match (m.read_u32(ebp), m.read_u32(ebp + 4)) {
+                        (_, None) => return None,
+                        (Some(0), Some(r)) if !self.is_return_address(u64::from(r)) => return None,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        match cur.arch {
+            Arch::X86 => self
+                .x86_frame_pointer(cur)
+                .map(|c| (c, Trust::FramePointer))
+                .or_else(|| self.scan(cur, limits).map(|c| (c, Trust::Scan))),
+            Arch::Arm64 | Arch::Arm => self
+                .arm_frame_pointer(cur, is_top)
+                .map(|c| (c, Trust::FramePointer))
+                .or_else(|| self.scan(cur, limits).map(|c| (c, Trust::Scan))),
+            _ => self.scan(cur, limits).map(|c| (c, Trust::Scan)),
+        }
+    }
+
+    /// The CONTEXT saved by exception dispatch. On x86 the kernel enters
+    /// `KiUserExceptionDispatcher` with `[esp] = &EXCEPTION_RECORD, [esp+4] = &CONTEXT`; the
+    /// dispatcher pushes them again as arguments, so we look at the first words above the frame's
+    /// stack pointer for a pointer to a plausible CONTEXT. On x64 the CONTEXT lies at `rsp`.
+    fn dispatcher_context(&self, cur: &Context) -> Option<Context> {
+        let m = &self.snap.memory;
+        match cur.arch {
+            Arch::X86 => {
+                let sp = cur.sp();
+                for i in 0..16u64 {
+                    let p = u64::from(m.read_u32(sp + i * 4)?);
+                    if p <= sp || !self.in_stack(p) {
+                        continue;
+                    }
+                    let Some(bytes) = m.read(p, 0xcc) else {
+                        continue;
+                    };
+                    let flags = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+                    if flags & 0x0001_0001 != 0x0001_0001 || flags & !0x0001_007f != 0 {
+                        continue;
+                    }
+                    let ctx = Context::from_x86_bytes(&bytes)?;
+                    if ctx.sp() > p && self.in_stack(ctx.sp()) && ctx.pc() != 0 {
+                        let _ = X86_CONTEXT_SIZE;
+                        return Some(ctx);
+                    }
+                }
+                None
+            }
+            Arch::Amd64 => {
+                let sp = cur.sp();
+                for off in [0u64, 8, 0x10, 0x20] {
+                    let Some(bytes) = m.read(sp + off, 0x100) else {
+                        continue;
+                    };
+                    let flags =
+                        u32::from_le_bytes([bytes[0x30], bytes[0x31], bytes[0x32], bytes[0x33]]);
+                    if flags & 0x0010_0001 != 0x0010_0001 {
+                        continue;
+                    }
+                    let ctx = Context::from_amd64_bytes(&bytes)?;
+                    if ctx.sp() > sp && self.in_stack(ctx.sp()) && ctx.pc() != 0 {
+                        return Some(ctx);
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn x86_frame_pointer(&self, cur: &Context) -> Option<Context> {
+        let m = &self.snap.memory;
+        let ebp = cur.fp()?;
+        if ebp < cur.sp() || ebp % 4 != 0 || !self.in_stack(ebp) {
+            return None;
+        }
+        let caller_ebp = u64::from(m.read_u32(ebp)?);
+        let ret = u64::from(m.read_u32(ebp + 4)?);
+        if !self.is_return_address(ret) {
+            return None;
+        }
+        // The chain must go up the stack (or end).
+        if caller_ebp != 0 && caller_ebp <= ebp {
+            return None;
+        }
+        let mut c = cur.clone();
+        c.set("eip", ret);
+        c.set("esp", ebp + 8);
+        c.set("ebp", caller_ebp);
+        Some(c)
+    }
+
+    fn arm_frame_pointer(&self, cur: &Context, _is_top: bool) -> Option<Context> {
+        let m = &self.snap.memory;
+        let ptr = self.ptr;
+        let fp = cur.fp()?;
+        if fp < cur.sp() || !self.in_stack(fp) {
+            return None;
+        }
+        let caller_fp = m.read_ptr(fp, ptr)?;
+        // Strip pointer-authentication bits from the saved LR.
+        let ret = m.read_ptr(fp + u64::from(ptr), ptr)? & 0x0000_ffff_ffff_ffff;
+        if !self.is_code(ret) || (caller_fp != 0 && caller_fp <= fp) {
+            return None;
+        }
+        let mut c = cur.clone();
+        c.set("pc", ret);
+        c.set("sp", fp + 2 * u64::from(ptr));
+        c.set("fp", caller_fp);
+        Some(c)
+    }
+
+    fn scan(&self, cur: &Context, limits: Limits) -> Option<Context> {
+        let m = &self.snap.memory;
+        let ptr = u64::from(self.ptr);
+        let start = cur.sp();
+        for i in 0..limits.scan_words as u64 {
+            let slot = start.checked_add(i * ptr)?;
+            if !self.in_stack(slot) {
+                break;
+            }
+            let Some(v) = m.read_ptr(slot, self.ptr) else {
+                break;
+            };
+            if v != cur.pc() && self.is_return_address(v) {
+                let mut c = cur.clone();
+                match cur.arch {
+                    Arch::X86 => {
+                        c.set("eip", v);
+                        c.set("esp", slot + 4);
+                    }
+                    Arch::Amd64 => {
+                        c.set("rip", v);
+                        c.set("rsp", slot + 8);
+                    }
+                    _ => {
+                        c.set("pc", v);
+                        c.set("sp", slot + ptr);
+                    }
+                }
+                return Some(c);
+            }
+        }
+        None
+    }
+}
+
+/// Length of a ModR/M + SIB + displacement sequence (32/64-bit addressing), or `None` if `b` is
+/// too short.
+fn x86_modrm_len(b: &[u8]) -> Option<usize> {
+    let modrm = *b.first()?;
+    let md = modrm >> 6;
+    let rm = modrm & 7;
+    let mut len = 1;
+    if md != 3 && rm == 4 {
+        len += 1; // SIB
+        let sib = *b.get(1)?;
+        if md == 0 && sib & 7 == 5 {
+            len += 4;
+        }
+    }
+    len += match md {
+        0 if rm == 5 => 4,
+        1 => 1,
+        2 => 4,
+        _ => 0,
+    };
+    Some(len)
+}
+
+/// Counts the exception-dispatch transitions in a walk (nesting depth of exceptions).
+pub fn dispatch_transitions(walk: &Walk) -> usize {
+    walk.frames
+        .iter()
+        .filter(|f| f.trust == Trust::ExceptionContext)
+        .count()
+}
