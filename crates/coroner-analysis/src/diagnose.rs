@@ -305,12 +305,15 @@ fn module_judgement(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, i: usize) ->
 fn exception_facts(snap: &Snapshot<'_>, e: &ExceptionRecord) -> ExceptionFacts {
     let windows = snap.system.os.is_windows();
     let code = e.code;
-    let name = if windows {
+    // minidump-stackwalk's name first (its crash reason without the access suffix); our table
+    // for codes it does not know.
+    let stripped = strip_reason(&e.reason);
+    let name = if windows && (stripped.starts_with("unknown") || stripped.starts_with("0x")) {
         codes::windows_name(code)
             .map(str::to_string)
-            .unwrap_or_else(|| strip_reason(&e.reason))
+            .unwrap_or(stripped)
     } else {
-        strip_reason(&e.reason)
+        stripped
     };
     let p = |i: usize| e.params.get(i).copied();
     let (access, target) = if windows
@@ -325,8 +328,6 @@ fn exception_facts(snap: &Snapshot<'_>, e: &ExceptionRecord) -> ExceptionFacts {
         (access, p(1))
     } else if !windows && matches!(code, 7 | 11) || snap.system.os == OsFamily::MacOs && code == 1 {
         (None, Some(e.crash_address))
-    } else if windows && code == win::STACK_OVERFLOW {
-        (None, None)
     } else {
         (None, None)
     };
@@ -992,7 +993,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
         }
     }
     let _ = syms;
-    out.sort_by_key(|f| f.severity);
+    out.sort_by_key(|f| (f.severity, rank(f.id)));
     out
 }
 
@@ -1010,6 +1011,28 @@ fn simple(
         description,
         recommendation: rec.to_string(),
         evidence: ev.to_vec(),
+    }
+}
+
+/// Specificity: the most telling finding comes first within a severity, so the first finding is
+/// the verdict.
+fn rank(id: &str) -> u8 {
+    match id {
+        "destroyed_heap" => 0,
+        "heap_corruption" => 1,
+        "stack_overflow" => 2,
+        "unloaded_module" => 3,
+        "fail_fast" => 4,
+        "cpp_exception" | "clr_exception" => 5,
+        "execute_non_executable" => 6,
+        "freed_memory" => 7,
+        "null_pointer" => 8,
+        "non_canonical_address" => 9,
+        "guard_page" => 10,
+        "divide_by_zero" | "illegal_instruction" | "breakpoint" => 11,
+        "recursion" => 12,
+        "access_violation" => 20,
+        _ => 15,
     }
 }
 

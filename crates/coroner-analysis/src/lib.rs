@@ -13,6 +13,7 @@ mod diagnose;
 pub mod disasm;
 pub mod regions;
 pub mod symbols;
+mod unwind_x64;
 
 use coroner_model::*;
 use serde::Serialize;
@@ -326,7 +327,7 @@ pub fn group(analyses: &[&Analysis]) -> Vec<Group> {
             }),
         }
     }
-    groups.sort_by(|a, b| b.members.len().cmp(&a.members.len()));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.members.len()));
     groups
 }
 

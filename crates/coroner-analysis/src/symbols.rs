@@ -122,6 +122,11 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
             .unwrap_or(&[])
     }
 
+    /// The snapshot being symbolized.
+    pub fn snapshot(&self) -> &'s Snapshot<'d> {
+        self.snap
+    }
+
     /// The PE image headers of module `index`.
     pub fn image(&self, index: usize) -> Option<&PeImage> {
         self.info(index)?.image.as_ref()
@@ -183,6 +188,14 @@ impl coroner_unwind::UnwindHelp for Symbolizer<'_, '_> {
             return None;
         }
         s.function
+    }
+
+    fn unwind(
+        &self,
+        ctx: &coroner_model::Context,
+        _is_top: bool,
+    ) -> Option<coroner_model::Context> {
+        self.unwind_x64(ctx)
     }
 }
 

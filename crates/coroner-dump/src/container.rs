@@ -178,7 +178,7 @@ fn read_bounded(r: impl Read, container: &'static str) -> Result<Vec<u8>, LoadEr
 }
 
 /// Prefers a member that looks like a dump (`.dmp`/`.mdmp` or MDMP magic); else the first file.
-fn pick<'n>(names: &'n [String]) -> Option<&'n String> {
+fn pick(names: &[String]) -> Option<&String> {
     names
         .iter()
         .find(|n| {

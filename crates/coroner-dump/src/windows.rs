@@ -81,7 +81,12 @@ pub(crate) fn read_process_blocks(snap: &mut Snapshot<'_>) {
         mem.read_u32(peb + l.peb_num_heaps),
         mem.read_ptr(peb + l.peb_heaps, l.ptr),
     ) {
-        if n <= MAX_HEAPS {
+        if n == 0 {
+            // Every live process has at least its default heap: an empty list means the PEB
+            // copy in the dump is not filled in (Wine leaves it empty), so the list is unknown.
+            snap.warnings
+                .push("PEB lists no process heaps; heap list treated as unknown".into());
+        } else if n <= MAX_HEAPS {
             let heaps: Option<Vec<u64>> = (0..u64::from(n))
                 .map(|i| mem.read_ptr(arr + i * u64::from(l.ptr), l.ptr))
                 .collect();

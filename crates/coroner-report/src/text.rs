@@ -1,7 +1,7 @@
 //! Plain-text report: the verdict first (what crashed, why, who to call), then the evidence.
 
 use crate::{time, windbg, Outcome};
-use coroner_analysis::{fmt_addr, Analysis, Severity};
+use coroner_analysis::{fmt_addr, Analysis};
 use std::fmt::Write;
 
 /// The verdict lines: what crashed, why, verdict, who to call, bucket.
@@ -69,24 +69,19 @@ pub fn verdict(a: &Analysis) -> Vec<(String, String)> {
         }
     }
     if a.nesting_levels > 0 {
+        let whose = match &a.blame {
+            Some(_) => ", whose exception handler re-entered the fault",
+            None => "; an exception handler re-entered the fault",
+        };
         let _ = write!(
             why,
-            "; {} exception handler re-entered the fault ({} nested exception{})",
-            a.blame
-                .as_ref()
-                .map(|b| format!("its ({})", b.module))
-                .unwrap_or_else(|| "an".into()),
+            "{whose} ({} nested exception{})",
             a.nesting_levels,
             if a.nesting_levels == 1 { "" } else { "s" }
         );
     }
     rows.push(("Why".into(), why));
-    if let Some(f) = a
-        .findings
-        .iter()
-        .find(|f| f.severity == Severity::Error && f.id != "access_violation")
-        .or(a.findings.first())
-    {
+    if let Some(f) = a.findings.first() {
         rows.push(("Verdict".into(), f.title.clone()));
         rows.push(("What to do".into(), f.recommendation.clone()));
     }
@@ -309,10 +304,42 @@ pub fn render_one(a: &Analysis) -> String {
     s
 }
 
-/// Report for several inputs: errors, each analysis, then the groups.
+/// Report for several inputs: with more than one input, a summary of the groups (each with its
+/// verdict) comes first; then each analysis; errors name their file.
 pub fn render(outcomes: &[Outcome]) -> String {
     let mut s = String::new();
     let ok = outcomes.iter().filter(|o| o.analysis().is_some()).count();
+    if outcomes.len() > 1 {
+        let _ = writeln!(
+            s,
+            "== Summary: {} dumps, {} analysed ==",
+            outcomes.len(),
+            ok
+        );
+        for (bucket, paths) in crate::groups(outcomes) {
+            let _ = writeln!(s, "{} of {} dumps share bucket {}", paths.len(), ok, bucket);
+            let first = outcomes
+                .iter()
+                .filter_map(Outcome::analysis)
+                .find(|a| paths.first() == Some(&a.path));
+            if let Some(a) = first {
+                for (k, v) in verdict(a) {
+                    if k == "Verdict" || k == "Who to call" {
+                        let _ = writeln!(s, "    {:<12} {}", format!("{k}:"), v);
+                    }
+                }
+            }
+            for p in paths {
+                let _ = writeln!(s, "    {}", p.display());
+            }
+        }
+        for o in outcomes {
+            if let Outcome::Failed { path, error } = o {
+                let _ = writeln!(s, "error: {}: {}", path.display(), error);
+            }
+        }
+        s.push('\n');
+    }
     for o in outcomes {
         match o {
             Outcome::Failed { path, error } => {
@@ -321,15 +348,6 @@ pub fn render(outcomes: &[Outcome]) -> String {
             Outcome::Done(a) => {
                 s.push_str(&render_one(a));
                 s.push('\n');
-            }
-        }
-    }
-    if outcomes.len() > 1 {
-        let _ = writeln!(s, "== Groups ==");
-        for (bucket, paths) in crate::groups(outcomes) {
-            let _ = writeln!(s, "{} of {} dumps share bucket {}", paths.len(), ok, bucket);
-            for p in paths {
-                let _ = writeln!(s, "    {}", p.display());
             }
         }
     }

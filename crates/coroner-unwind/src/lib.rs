@@ -169,14 +169,12 @@ pub fn walk(
         };
         // Loop protection: the stack must move up (or stay for a context switch into a new frame).
         let last = frames.last().expect("non-empty");
-        if next.sp() < last.sp || (next.sp() == last.sp && next.pc() == last.pc) {
-            if trust != Trust::ExceptionContext
-                || frames
-                    .iter()
-                    .any(|f| f.sp == next.sp() && f.pc == next.pc())
-            {
-                break;
-            }
+        let went_down = next.sp() < last.sp || (next.sp() == last.sp && next.pc() == last.pc);
+        let seen = frames
+            .iter()
+            .any(|f| f.sp == next.sp() && f.pc == next.pc());
+        if went_down && (trust != Trust::ExceptionContext || seen) {
+            break;
         }
         if next.pc() == 0 {
             break;
@@ -304,7 +302,9 @@ impl Walker<'_, '_> {
             }
         }
         if let Some(c) = self.help.unwind(cur, is_top) {
-            if c.pc() != 0 && self.in_stack(c.sp()) || c.pc() != 0 && self.thread.is_none() {
+            let plausible =
+                self.is_code(c.pc()) && (self.in_stack(c.sp()) || self.thread.is_none());
+            if plausible {
                 return Some((c, Trust::Cfi));
             }
         }

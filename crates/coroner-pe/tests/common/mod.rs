@@ -223,12 +223,12 @@ pub fn vnode(
     for u in key.encode_utf16().chain([0]) {
         v.extend_from_slice(&u.to_le_bytes());
     }
-    while v.len() % 4 != 0 {
+    while !v.len().is_multiple_of(4) {
         v.push(0);
     }
     v.extend_from_slice(value);
     for c in children {
-        while v.len() % 4 != 0 {
+        while !v.len().is_multiple_of(4) {
             v.push(0);
         }
         v.extend_from_slice(c);

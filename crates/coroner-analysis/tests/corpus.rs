@@ -1,0 +1,188 @@
+//! Runs the analyser over every dump in `../shared/corpus/` (real public dumps) and checks the
+//! facts against the expected outputs stored there: `STREAMS.txt` (exception code, address and
+//! thread per dump, from an independent parser) and minidump-stackwalk's outputs. Skips, saying
+//! why, when the corpus is absent.
+
+use coroner_analysis::{analyze, Options};
+use coroner_dump::DumpFile;
+use std::path::PathBuf;
+
+fn corpus() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    if p.join("STREAMS.txt").exists() {
+        Some(p)
+    } else {
+        eprintln!("skipping: ../shared/corpus not found next to the checkout");
+        None
+    }
+}
+
+struct Expect {
+    path: String,
+    kind: String,
+    code: Option<u32>,
+    address: Option<u64>,
+    thread: Option<u32>,
+    problems: bool,
+}
+
+fn parse_streams(text: &str) -> Vec<Expect> {
+    let mut out: Vec<Expect> = Vec::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("== ") {
+            let (path, tail) = rest.split_once(" (").unwrap();
+            let kind = tail
+                .split(", ")
+                .nth(1)
+                .unwrap_or("")
+                .trim_end_matches(')')
+                .to_string();
+            out.push(Expect {
+                path: path.to_string(),
+                kind,
+                code: None,
+                address: None,
+                thread: None,
+                problems: false,
+            });
+        } else if let Some(last) = out.last_mut() {
+            let t = line.trim();
+            if let Some(rest) = t.strip_prefix("exception ") {
+                let w: Vec<&str> = rest.split_whitespace().collect();
+                last.code = u32::from_str_radix(w[0].trim_start_matches("0x"), 16).ok();
+                if let Some(i) = w.iter().position(|x| *x == "at") {
+                    last.address = u64::from_str_radix(w[i + 1].trim_start_matches("0x"), 16).ok();
+                }
+                if let Some(i) = w.iter().position(|x| *x == "thread") {
+                    last.thread = w[i + 1].parse().ok();
+                }
+            }
+            if t.contains("PROBLEMS") || t.contains("extends past end") || t.contains("truncated") {
+                last.problems = true;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_corpus_dump_is_analysed_and_agrees_with_the_stored_facts() {
+    let Some(dir) = corpus() else { return };
+    let expects = parse_streams(&std::fs::read_to_string(dir.join("STREAMS.txt")).unwrap());
+    assert!(expects.len() >= 30);
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for e in &expects {
+        let path = dir.join(&e.path);
+        let is_minidump = e.kind.starts_with("minidump");
+        let result = DumpFile::open(&path).and_then(|f| {
+            let snap = f.snapshot()?;
+            let a = analyze(&snap, &Options::default());
+            Ok((snap.exception.clone(), a))
+        });
+        match result {
+            Ok((raw, a)) => {
+                if let Some(code) = e.code {
+                    let Some(ex) = &a.exception else {
+                        failures.push(format!("{}: no exception, expected 0x{code:x}", e.path));
+                        continue;
+                    };
+                    if ex.code != code {
+                        failures.push(format!("{}: code 0x{:x} != 0x{code:x}", e.path, ex.code));
+                    }
+                    if raw.as_ref().map(|r| r.address) != e.address {
+                        failures.push(format!(
+                            "{}: address {:?} != {:?}",
+                            e.path,
+                            raw.map(|r| r.address),
+                            e.address
+                        ));
+                    }
+                    if Some(ex.thread_id) != e.thread {
+                        failures.push(format!(
+                            "{}: thread {} != {:?}",
+                            e.path, ex.thread_id, e.thread
+                        ));
+                    }
+                    assert!(a.bucket.is_some(), "{}: no bucket", e.path);
+                    checked += 1;
+                }
+            }
+            Err(err) => {
+                // Only files that are not well-formed minidumps may fail, and with a reason.
+                if is_minidump && !e.problems && e.code.is_some() {
+                    failures.push(format!("{}: failed: {err}", e.path));
+                }
+                assert!(!err.to_string().is_empty());
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked >= 25, "only {checked} dumps checked");
+}
+
+#[test]
+fn minidump2_matches_minidump_stackwalk_output() {
+    let Some(dir) = corpus() else { return };
+    let out = std::fs::read_to_string(dir.join("breakpad/minidump2.stackwalk.out")).unwrap();
+    let crash_addr = out
+        .lines()
+        .find_map(|l| l.strip_prefix("Crash address: 0x"))
+        .map(|h| u64::from_str_radix(h.trim(), 16).unwrap())
+        .unwrap();
+    let reason = out
+        .lines()
+        .find_map(|l| l.strip_prefix("Crash reason:"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let f = DumpFile::open(dir.join("breakpad/minidump2.dmp")).unwrap();
+    let snap = f.snapshot().unwrap();
+    let a = analyze(&snap, &Options::default());
+    let e = a.exception.as_ref().unwrap();
+    assert_eq!(e.target, Some(crash_addr));
+    assert_eq!(e.reason, reason);
+    assert_eq!(e.name, "EXCEPTION_ACCESS_VIOLATION");
+    // minidump-stackwalk (with CFI from .sym files) finds 4 frames; without symbols we must find
+    // the same return addresses through the frame-pointer chain.
+    let pcs: Vec<u64> = a.frames.iter().map(|f| f.address).collect();
+    assert_eq!(pcs, vec![0x0040429e, 0x00404200, 0x004053ec, 0x7c816fd7]);
+    assert!(a.has("null_pointer"));
+}
+
+#[test]
+fn linux_mini_matches_minidump_stackwalk_snapshot() {
+    let Some(dir) = corpus() else { return };
+    let snap_text = std::fs::read_to_string(
+        dir.join("rust-minidump/test_minidump_stackwalk__linux_json_pretty.snap"),
+    )
+    .unwrap();
+    let json_start = snap_text.find("{\n").unwrap();
+    let v: serde_json::Value = serde_json::from_str(&snap_text[json_start..]).unwrap();
+    let want_addr = u64::from_str_radix(
+        v["crash_info"]["address"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
+        16,
+    )
+    .unwrap();
+    let want_type = v["crash_info"]["type"].as_str().unwrap();
+    let f = DumpFile::open(dir.join("rust-minidump/linux-mini.dmp")).unwrap();
+    let snap = f.snapshot().unwrap();
+    let a = analyze(&snap, &Options::default());
+    let e = a.exception.as_ref().unwrap();
+    assert_eq!(e.reason, want_type);
+    assert_eq!(e.target, Some(want_addr));
+    assert_eq!(e.name, "SIGSEGV");
+    assert!(a.has("null_pointer"));
+}
+
+#[test]
+fn compressed_dumps_open_directly() {
+    let Some(dir) = corpus() else { return };
+    let f = DumpFile::open(dir.join("mozilla-minidump-stackwalk/windows-x86.dmp.xz")).unwrap();
+    assert_eq!(f.container(), coroner_dump::Container::Xz);
+    let snap = f.snapshot().unwrap();
+    assert_eq!(snap.exception.as_ref().unwrap().code, 0x8000_0003);
+}

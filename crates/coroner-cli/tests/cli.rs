@@ -1,0 +1,163 @@
+//! The `coroner analyze` command end to end: bad inputs get one-line errors naming the file, the
+//! rest of a batch is still analysed, the exit status says whether anything failed, inputs are
+//! never modified, and the JSON document carries the contract's fields.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn coroner() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_coroner"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/lab")
+        .join(name)
+}
+
+fn sha(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap()
+}
+
+#[test]
+fn bad_inputs_are_reported_and_the_batch_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.dmp");
+    std::fs::write(&empty, b"").unwrap();
+    let text = dir.path().join("notes.dmp");
+    std::fs::write(&text, b"hello, this is not a dump\n").unwrap();
+    let good = fixture("nullwrite-x86.dmp");
+    let truncated = dir.path().join("truncated.dmp");
+    std::fs::write(&truncated, &std::fs::read(&good).unwrap()[..20]).unwrap();
+    let cut = dir.path().join("cut.dmp");
+    std::fs::write(&cut, &std::fs::read(&good).unwrap()[..4000]).unwrap();
+    let missing = dir.path().join("missing.dmp");
+    let before = sha(&good);
+
+    let out = coroner()
+        .args(["analyze", "--format", "json"])
+        .arg(&empty)
+        .arg(&text)
+        .arg(&good)
+        .arg(&truncated)
+        .arg(&missing)
+        .arg(&cut)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "non-zero when a file failed");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "coroner.analysis.v1");
+    let dumps = v["dumps"].as_array().unwrap();
+    assert_eq!(dumps.len(), 6);
+    let err = |i: usize| dumps[i]["error"].as_str().map(str::to_string);
+    assert!(err(0).unwrap().contains("empty"));
+    assert!(err(1).unwrap().contains("not a minidump"));
+    assert!(err(2).is_none(), "good dump analysed: {:?}", err(2));
+    assert!(err(3).unwrap().contains("truncated"));
+    assert!(err(4).unwrap().contains("cannot read"));
+    // A dump cut in the middle: either a clear error or a partial analysis, never a crash.
+    assert!(
+        err(5).is_some() || dumps[5]["exception"].is_object() || dumps[5]["exception"].is_null()
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("empty.dmp"),
+        "errors name the file: {stderr}"
+    );
+    assert_eq!(sha(&good), before, "input unchanged");
+}
+
+#[test]
+fn json_carries_the_contract_fields() {
+    let out = coroner()
+        .args(["analyze", "--format", "json"])
+        .arg(fixture("reference-x86.dmp"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["dumps"][0];
+    for k in [
+        "path",
+        "error",
+        "process",
+        "exception",
+        "instruction",
+        "target_region",
+        "frames",
+        "faulting_module",
+        "blame",
+        "findings",
+        "bucket",
+    ] {
+        assert!(d.get(k).is_some(), "missing {k}");
+    }
+    for k in ["name", "pid", "command_line", "app_pool"] {
+        assert!(d["process"].get(k).is_some(), "process.{k}");
+    }
+    for k in ["code", "name", "address", "thread_id", "access", "target"] {
+        assert!(d["exception"].get(k).is_some(), "exception.{k}");
+    }
+    for k in ["base", "size", "state", "protect", "type", "usage"] {
+        assert!(d["target_region"].get(k).is_some(), "target_region.{k}");
+    }
+    for k in ["address", "module", "function", "offset", "trust"] {
+        assert!(d["frames"][0].get(k).is_some(), "frames.{k}");
+    }
+    for k in [
+        "module",
+        "version",
+        "company",
+        "product",
+        "copyright",
+        "timestamp",
+        "reason",
+    ] {
+        assert!(d["blame"].get(k).is_some(), "blame.{k}");
+    }
+    for k in ["id", "severity", "title", "description", "recommendation"] {
+        assert!(d["findings"][0].get(k).is_some(), "findings.{k}");
+    }
+    assert_eq!(d["exception"]["code"], "0xc0000005");
+    assert_eq!(d["exception"]["name"], "EXCEPTION_ACCESS_VIOLATION");
+    assert_eq!(d["exception"]["access"], "read");
+    assert!(d["exception"]["target"].as_str().unwrap().starts_with("0x"));
+    assert_eq!(d["process"]["app_pool"], "LabPool");
+    assert_eq!(v["groups"][0]["dumps"][0], d["path"]);
+}
+
+#[test]
+fn text_report_starts_with_the_verdict_and_markdown_renders() {
+    let out = coroner()
+        .arg("analyze")
+        .arg(fixture("nullwrite-x64.dmp"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let s = String::from_utf8_lossy(&out.stdout);
+    let first: Vec<&str> = s.lines().take(8).collect();
+    assert!(first.iter().any(|l| l.starts_with("What crashed:")), "{s}");
+    assert!(first.iter().any(|l| l.starts_with("Who to call:")), "{s}");
+    assert!(s.contains("Child-SP"), "x64 kb layout");
+    assert!(s.contains("rax="), "x64 r layout");
+    let md = coroner()
+        .args(["analyze", "--format", "markdown"])
+        .arg(fixture("nullwrite-x64.dmp"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&md.stdout).contains("| **Bucket** |"));
+}
+
+#[test]
+fn several_dumps_are_grouped_by_bucket() {
+    let out = coroner()
+        .arg("analyze")
+        .arg(fixture("reference-x86.dmp"))
+        .arg(fixture("reference-firstchance-x86.dmp"))
+        .arg(fixture("divzero-x86.dmp"))
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.starts_with("== Summary: 3 dumps"), "{s}");
+    assert!(s.contains("of 3 dumps share bucket"), "{s}");
+}
