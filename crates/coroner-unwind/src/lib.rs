@@ -301,6 +301,20 @@ impl Walker<'_, '_> {
                 return Some((ctx, Trust::ExceptionContext));
             }
         }
+        // The instruction at pc is a `ret` (a frameless stub such as KiFastSystemCallRet, or
+        // `NtXxx+0xc: ret 0Ch`): emulate it exactly.
+        if let Some(c) = self.emulate_ret(cur) {
+            return Some((
+                c,
+                cur_trust.map_or(Trust::Cfi, |t| {
+                    if t == Trust::Scan {
+                        Trust::Scan
+                    } else {
+                        Trust::Cfi
+                    }
+                }),
+            ));
+        }
         if let Some(c) = self.help.unwind(cur, is_top) {
             let plausible =
                 self.is_code(c.pc()) && (self.in_stack(c.sp()) || self.thread.is_none());
@@ -385,6 +399,30 @@ impl Walker<'_, '_> {
             }
             _ => None,
         }
+    }
+
+    fn emulate_ret(&self, cur: &Context) -> Option<Context> {
+        let (pc_name, sp_name) = match cur.arch {
+            Arch::X86 => ("eip", "esp"),
+            Arch::Amd64 => ("rip", "rsp"),
+            _ => return None,
+        };
+        let m = &self.snap.memory;
+        let b = m.read(cur.pc(), 3)?;
+        let pop = match b[0] {
+            0xc3 => 0,
+            0xc2 => u64::from(u16::from_le_bytes([b[1], b[2]])),
+            _ => return None,
+        };
+        let sp = cur.sp();
+        let ret = m.read_ptr(sp, self.ptr)?;
+        if !self.is_return_address(ret) {
+            return None;
+        }
+        let mut c = cur.clone();
+        c.set(pc_name, ret);
+        c.set(sp_name, sp + u64::from(self.ptr) + pop);
+        Some(c)
     }
 
     fn x86_frame_pointer(&self, cur: &Context) -> Option<Context> {

@@ -1,0 +1,44 @@
+//! # coroner-synth
+//!
+//! Writes synthetic but realistic Windows minidumps for coroner's tests and
+//! benchmarks:
+//!
+//! * [`ReferenceCase`]: the IIS 6 / Windows Server 2003 SP1 x86 incident where
+//!   `w3wp.exe` dies in `ntdll!RtlAllocateHeap+0x24` on a destroyed heap, called
+//!   by the third-party `ABCUpload4.dll`, whose own SEH handler re-faults on
+//!   the same heap (nested `KiUserExceptionDispatcher` frames).
+//! * [`reference_set`]: five variants of that bug plus one different crash
+//!   ([`NullWriteCase`], a NULL write in `ContosoImage.dll`).
+//! * [`write_big`]: an x64 full-memory style dump of arbitrary size, written
+//!   sparsely and fast.
+//!
+//! See the crate README for the exact layout.
+
+mod bytes;
+mod dump;
+pub mod error;
+mod mem;
+mod modules;
+mod pe;
+mod process;
+mod reference;
+mod space;
+mod x86;
+
+pub mod big;
+
+pub use big::{write_big, BigInfo};
+pub use error::{Result, SynthError};
+pub use reference::{
+    reference_set, reference_variants, FrameKind, Generated, NullWriteCase, ReferenceCase,
+    SetEntry, ThreadTruth, Truth, TruthFrame, CONTOSO_THREAD_INDEX, INCIDENT_TIME,
+    REFERENCE_THREAD_INDEX,
+};
+
+/// Well-known addresses of the synthetic x86 process.
+pub mod layout {
+    pub use crate::process::{
+        ABC_HEAP_GLOBAL_RVA, ENVIRONMENT, HEAPS, MAIN_STACK, PEB, PROCESS_HEAPS_RVA,
+        PROCESS_PARAMETERS, SHARED_USER_DATA, STACK_RESERVE, TEB0, THREAD_COUNT, THREAD_STACKS,
+    };
+}

@@ -1,0 +1,196 @@
+//! `coroner-synth` CLI.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use coroner_synth::{reference_set, write_big, ReferenceCase, SynthError};
+
+const USAGE: &str = "\
+usage:
+  coroner-synth reference [--pid N] [--tid N] [--abc-base N] [--heap N] [--depth N]
+                          [--time UNIX] [--full-exception-record] [--truth PATH] OUT.dmp
+      The IIS/ABCUpload4 reference incident (x86, Server 2003 SP1). Numbers may be
+      decimal or 0x-hex. Writes OUT.dmp and (default) OUT.truth.json.
+  coroner-synth reference-set DIR
+      Five dumps of the same bug + one different crash, each with .truth.json/.kb.txt.
+  coroner-synth big --size BYTES OUT.dmp
+      x64 full-memory style dump of at least BYTES (suffixes K, M, G, T allowed).";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("coroner-synth: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn bad(msg: impl Into<String>) -> SynthError {
+    SynthError::InvalidParameter(format!("{}\n{USAGE}", msg.into()))
+}
+
+fn num(s: &str) -> Result<u64, SynthError> {
+    let t = s.trim().replace('_', "");
+    let (digits, mult) = match t.chars().last() {
+        Some('K' | 'k') => (&t[..t.len() - 1], 1u64 << 10),
+        Some('M' | 'm') => (&t[..t.len() - 1], 1 << 20),
+        Some('G' | 'g') => (&t[..t.len() - 1], 1 << 30),
+        Some('T' | 't') => (&t[..t.len() - 1], 1 << 40),
+        _ => (t.as_str(), 1),
+    };
+    let v = if let Some(h) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
+        u64::from_str_radix(h, 16)
+    } else {
+        digits.parse::<u64>()
+    }
+    .map_err(|_| bad(format!("not a number: {s}")))?;
+    v.checked_mul(mult)
+        .ok_or_else(|| bad(format!("number too large: {s}")))
+}
+
+fn num32(s: &str) -> Result<u32, SynthError> {
+    u32::try_from(num(s)?).map_err(|_| bad(format!("value does not fit 32 bits: {s}")))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), SynthError> {
+    std::fs::write(path, bytes).map_err(|e| SynthError::Io {
+        path: path.display().to_string(),
+        source: e,
+    })
+}
+
+fn sibling(out: &Path, ext: &str) -> PathBuf {
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "dump".into());
+    out.with_file_name(format!("{stem}{ext}"))
+}
+
+fn run(args: &[String]) -> Result<(), SynthError> {
+    let Some(cmd) = args.first() else {
+        return Err(bad("missing subcommand"));
+    };
+    let rest = &args[1..];
+    match cmd.as_str() {
+        "reference" => {
+            let mut rc = ReferenceCase::default();
+            let mut out: Option<PathBuf> = None;
+            let mut truth: Option<PathBuf> = None;
+            let mut i = 0;
+            while i < rest.len() {
+                let a = rest[i].as_str();
+                let val = |i: usize| -> Result<&str, SynthError> {
+                    rest.get(i + 1)
+                        .map(|s| s.as_str())
+                        .ok_or_else(|| bad(format!("{a} needs a value")))
+                };
+                match a {
+                    "--pid" => rc.pid = num32(val(i)?)?,
+                    "--tid" => rc.thread_id = num32(val(i)?)?,
+                    "--abc-base" => rc.abc_base = num32(val(i)?)?,
+                    "--heap" => rc.heap = num32(val(i)?)?,
+                    "--depth" => rc.depth = num32(val(i)?)?,
+                    "--time" => rc.time = num32(val(i)?)?,
+                    "--truth" => truth = Some(PathBuf::from(val(i)?)),
+                    "--full-exception-record" => {
+                        rc.full_exception_record = true;
+                        i += 1;
+                        continue;
+                    }
+                    "-h" | "--help" => {
+                        println!("{USAGE}");
+                        return Ok(());
+                    }
+                    s if s.starts_with('-') => return Err(bad(format!("unknown option {s}"))),
+                    s => {
+                        out = Some(PathBuf::from(s));
+                        i += 1;
+                        continue;
+                    }
+                }
+                i += 2;
+            }
+            let out = out.ok_or_else(|| bad("missing output path"))?;
+            let g = rc.generate()?;
+            write(&out, &g.dump)?;
+            let tp = truth.unwrap_or_else(|| sibling(&out, ".truth.json"));
+            write(&tp, g.truth.to_json().as_bytes())?;
+            println!(
+                "wrote {} ({} bytes) and {}",
+                out.display(),
+                g.dump.len(),
+                tp.display()
+            );
+            Ok(())
+        }
+        "reference-set" => {
+            let dir = rest
+                .first()
+                .map(PathBuf::from)
+                .ok_or_else(|| bad("missing directory"))?;
+            std::fs::create_dir_all(&dir).map_err(|e| SynthError::Io {
+                path: dir.display().to_string(),
+                source: e,
+            })?;
+            for e in reference_set()? {
+                let p = dir.join(format!("{}.dmp", e.name));
+                write(&p, &e.dump)?;
+                write(
+                    &dir.join(format!("{}.truth.json", e.name)),
+                    e.truth.to_json().as_bytes(),
+                )?;
+                write(
+                    &dir.join(format!("{}.kb.txt", e.name)),
+                    e.truth.to_text().as_bytes(),
+                )?;
+                println!("wrote {} ({} bytes)", p.display(), e.dump.len());
+            }
+            Ok(())
+        }
+        "big" => {
+            let mut size: Option<u64> = None;
+            let mut out: Option<PathBuf> = None;
+            let mut i = 0;
+            while i < rest.len() {
+                match rest[i].as_str() {
+                    "--size" => {
+                        let v = rest.get(i + 1).ok_or_else(|| bad("--size needs a value"))?;
+                        size = Some(num(v)?);
+                        i += 2;
+                    }
+                    s if s.starts_with("--size=") => {
+                        size = Some(num(&s["--size=".len()..])?);
+                        i += 1;
+                    }
+                    s if s.starts_with('-') => return Err(bad(format!("unknown option {s}"))),
+                    s => {
+                        out = Some(PathBuf::from(s));
+                        i += 1;
+                    }
+                }
+            }
+            let size = size.ok_or_else(|| bad("missing --size"))?;
+            let out = out.ok_or_else(|| bad("missing output path"))?;
+            let info = write_big(&out, size)?;
+            println!(
+                "wrote {} ({} bytes, {} memory ranges, {} memory-info entries)",
+                out.display(),
+                info.file_size,
+                info.memory_ranges,
+                info.memory_info_entries
+            );
+            Ok(())
+        }
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(bad(format!("unknown subcommand {other}"))),
+    }
+}
