@@ -3,10 +3,7 @@
 //! registers and read the value there from dump memory.
 
 use coroner_model::{Arch, Context, Snapshot};
-use iced_x86::{
-    Decoder, DecoderOptions, Formatter, Instruction, MasmFormatter, MemorySizeOptions, OpKind,
-    Register,
-};
+use iced_x86::{Decoder, DecoderOptions, FastFormatter, Instruction, OpKind, Register};
 
 /// A decoded instruction and its memory operand.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -33,16 +30,26 @@ pub struct Decoded {
     pub base_value: Option<u64>,
 }
 
-fn formatter() -> MasmFormatter {
-    let mut f = MasmFormatter::new();
+/// iced's fast formatter: MASM-style operands (`dword ptr [ebx+10h]`) without the table set-up
+/// of the full MASM formatter, which would cost more than the whole rest of an analysis.
+fn formatter() -> FastFormatter {
+    let mut f = FastFormatter::new();
     let o = f.options_mut();
-    o.set_first_operand_char_index(8);
     o.set_uppercase_hex(false);
-    o.set_memory_size_options(MemorySizeOptions::Always);
+    o.set_always_show_memory_size(true);
     o.set_space_after_operand_separator(false);
-    o.set_branch_leading_zeros(true);
-    o.set_show_branch_size(false);
+    o.set_use_hex_prefix(false);
     f
+}
+
+/// Formats like WinDbg: the mnemonic padded to 8 columns (`or      eax,dword ptr [ebx+10h]`).
+fn format(f: &mut FastFormatter, ins: &Instruction) -> String {
+    let mut raw = String::new();
+    f.format(ins, &mut raw);
+    match raw.split_once(' ') {
+        Some((mnemonic, ops)) if !ops.is_empty() => format!("{mnemonic:<7} {ops}"),
+        _ => raw,
+    }
 }
 
 /// Bitness for an architecture, if iced can decode it.
@@ -75,8 +82,7 @@ pub fn decode_many(
         if ins.is_invalid() {
             break;
         }
-        let mut text = String::new();
-        fmt.format(&ins, &mut text);
+        let text = format(&mut fmt, &ins);
         out.push((ins, bytes[pos..pos + ins.len()].to_vec(), text));
     }
     out
@@ -130,8 +136,7 @@ pub fn decode_at(snap: &Snapshot<'_>, ctx: &Context, teb: Option<u64>) -> Option
     if ins.is_invalid() {
         return None;
     }
-    let mut text = String::new();
-    formatter().format(&ins, &mut text);
+    let text = format(&mut formatter(), &ins);
     let mem_op = (0..ins.op_count()).find(|&i| ins.op_kind(i) == OpKind::Memory);
     let mut d = Decoded {
         address: pc,

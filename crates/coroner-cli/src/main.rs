@@ -75,18 +75,20 @@ fn main() -> ExitCode {
             opts.limits.max_frames = max_frames.max(1);
             // Each dump is independent: analyse in parallel; a panic in one (a bug) becomes that
             // file's error, not the end of the batch.
-            let outcomes: Vec<Outcome> = dumps
-                .par_iter()
-                .map(|p| {
-                    std::panic::catch_unwind(|| analyze_one(p, &opts)).unwrap_or_else(|_| {
-                        Outcome::Failed {
-                            path: p.clone(),
-                            error: "internal error while analysing this file (please report it)"
-                                .into(),
-                        }
-                    })
+            let guarded = |p: &PathBuf| {
+                std::panic::catch_unwind(|| analyze_one(p, &opts)).unwrap_or_else(|_| {
+                    Outcome::Failed {
+                        path: p.clone(),
+                        error: "internal error while analysing this file (please report it)".into(),
+                    }
                 })
-                .collect();
+            };
+            // One file: no thread pool to start. Several: in parallel.
+            let outcomes: Vec<Outcome> = if dumps.len() == 1 {
+                dumps.iter().map(guarded).collect()
+            } else {
+                dumps.par_iter().map(guarded).collect()
+            };
             let text = match format {
                 Format::Text => coroner_report::text::render(&outcomes),
                 Format::Markdown => coroner_report::markdown::render(&outcomes),

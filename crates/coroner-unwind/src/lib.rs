@@ -240,13 +240,15 @@ impl Walker<'_, '_> {
         if addr < 0x1000 {
             return false;
         }
-        if let Some(r) = self.snap.region_at(addr) {
-            if !r.executable() {
-                return false;
-            }
-            return true;
+        // Inside a loaded module (JIT code outside modules cannot be told from data), and not in
+        // a region the memory map says is not executable.
+        if self.snap.module_at(addr).is_none() && !self.snap.modules.is_empty() {
+            return false;
         }
-        self.snap.module_at(addr).is_some()
+        match self.snap.region_at(addr) {
+            Some(r) => r.executable(),
+            None => true,
+        }
     }
 
     /// Whether `addr` looks like a return address: code, and when the bytes are there, preceded by
@@ -344,6 +346,10 @@ impl Walker<'_, '_> {
                 .or_else(|| self.scan(cur, limits).map(|c| (c, Trust::Scan))),
             Arch::Arm64 | Arch::Arm => self
                 .arm_frame_pointer(cur, is_top)
+                .map(|c| (c, Trust::FramePointer))
+                .or_else(|| self.scan(cur, limits).map(|c| (c, Trust::Scan))),
+            Arch::Amd64 => self
+                .amd64_frame_pointer(cur)
                 .map(|c| (c, Trust::FramePointer))
                 .or_else(|| self.scan(cur, limits).map(|c| (c, Trust::Scan))),
             _ => self.scan(cur, limits).map(|c| (c, Trust::Scan)),
@@ -444,6 +450,26 @@ impl Walker<'_, '_> {
         c.set("eip", ret);
         c.set("esp", ebp + 8);
         c.set("ebp", caller_ebp);
+        Some(c)
+    }
+
+    /// The rbp chain (Linux/macOS code keeps frame pointers; Windows x64 code mostly does not,
+    /// so the result must pass the return-address check).
+    fn amd64_frame_pointer(&self, cur: &Context) -> Option<Context> {
+        let m = &self.snap.memory;
+        let rbp = cur.fp()?;
+        if rbp < cur.sp() || rbp % 8 != 0 || !self.in_stack(rbp) {
+            return None;
+        }
+        let caller_rbp = m.read_u64(rbp)?;
+        let ret = m.read_u64(rbp + 8)?;
+        if !self.is_return_address(ret) || (caller_rbp != 0 && caller_rbp <= rbp) {
+            return None;
+        }
+        let mut c = cur.clone();
+        c.set("rip", ret);
+        c.set("rsp", rbp + 16);
+        c.set("rbp", caller_rbp);
         Some(c)
     }
 
