@@ -92,10 +92,7 @@ fn main() -> ExitCode {
             let text = match format {
                 Format::Text => coroner_report::text::render(&outcomes),
                 Format::Markdown => coroner_report::markdown::render(&outcomes),
-                Format::Json => {
-                    let v = coroner_report::json::render(&outcomes);
-                    serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
-                }
+                Format::Json => coroner_report::json::render(&outcomes),
             };
             let res = match &output {
                 Some(o) => std::fs::write(o, text.as_bytes()),

@@ -320,6 +320,7 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
         comments,
         warnings,
         streams,
+        module_index: Default::default(),
     };
     if snap.system.os.is_windows() {
         crate::windows::read_process_blocks(&mut snap);

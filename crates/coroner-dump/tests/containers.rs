@@ -6,7 +6,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 fn plain() -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/reference/w3wp-abcupload-1.dmp");
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/reference/w3wp-abcupload-1.dmp");
     std::fs::read(p).unwrap()
 }
 
@@ -35,20 +36,30 @@ fn gzip_xz_zip_and_cab_open_directly() {
     check(xz.finish().unwrap(), "b.bin", Container::Xz);
 
     let mut zw = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     zw.start_file("readme.txt", opts).unwrap();
     zw.write_all(b"customer notes").unwrap();
     zw.start_file("w3wp_crash.dmp", opts).unwrap();
     zw.write_all(&raw).unwrap();
-    check(zw.finish().unwrap().into_inner(), "ticket.zip", Container::Zip);
+    check(
+        zw.finish().unwrap().into_inner(),
+        "ticket.zip",
+        Container::Zip,
+    );
 
     let mut cb = cab::CabinetBuilder::new();
-    cb.add_folder(cab::CompressionType::MsZip).add_file("memory.hdmp");
+    cb.add_folder(cab::CompressionType::MsZip)
+        .add_file("memory.hdmp");
     let mut w = cb.build(std::io::Cursor::new(Vec::new())).unwrap();
     while let Some(mut fw) = w.next_file().unwrap() {
         fw.write_all(&raw).unwrap();
     }
-    check(w.finish().unwrap().into_inner(), "Report.cab", Container::Cab);
+    check(
+        w.finish().unwrap().into_inner(),
+        "Report.cab",
+        Container::Cab,
+    );
 }
 
 #[test]

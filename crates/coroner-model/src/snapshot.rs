@@ -131,47 +131,82 @@ pub struct Context {
 }
 
 impl Context {
-    /// The value of register `name` (case-insensitive), if present.
+    /// The value of register `name` (case-insensitive; `pc`, `sp`, `fp` and ARM aliases work),
+    /// if present.
     pub fn get(&self, name: &str) -> Option<u64> {
+        if let Some(v) = self.find(name) {
+            return Some(v);
+        }
         let lname = name.to_ascii_lowercase();
-        let alias = match (self.arch, lname.as_str()) {
-            (Arch::X86, "pc" | "ip") => "eip",
-            (Arch::X86, "sp") => "esp",
-            (Arch::X86, "fp") => "ebp",
-            (Arch::Amd64, "pc" | "ip") => "rip",
-            (Arch::Amd64, "sp") => "rsp",
-            (Arch::Amd64, "fp") => "rbp",
-            (Arch::Arm64, "x29") => "fp",
-            (Arch::Arm64, "x30") => "lr",
-            (Arch::Arm, "r13") => "sp",
-            (Arch::Arm, "r14") => "lr",
-            (Arch::Arm, "r15") => "pc",
-            (Arch::Arm, "r11") => "fp",
-            (_, other) => other,
+        let alias = match lname.as_str() {
+            "pc" | "ip" => self.pc_name(),
+            "sp" => self.sp_name(),
+            "fp" => self.fp_name(),
+            "x29" if self.arch == Arch::Arm64 => "fp",
+            "x30" if self.arch == Arch::Arm64 => "lr",
+            "r13" if self.arch == Arch::Arm => "sp",
+            "r14" if self.arch == Arch::Arm => "lr",
+            "r15" if self.arch == Arch::Arm => "pc",
+            "r11" if self.arch == Arch::Arm => "fp",
+            other => other,
         };
         if matches!(alias, "efl" | "eflags" | "rflags" | "cpsr") {
             return self.flags.map(u64::from);
         }
-        self.regs.iter().find(|(n, _)| *n == alias).map(|(_, v)| *v)
+        self.find(alias)
+    }
+
+    fn find(&self, name: &str) -> Option<u64> {
+        self.regs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+
+    fn pc_name(&self) -> &'static str {
+        match self.arch {
+            Arch::X86 => "eip",
+            Arch::Amd64 => "rip",
+            _ => "pc",
+        }
+    }
+
+    fn sp_name(&self) -> &'static str {
+        match self.arch {
+            Arch::X86 => "esp",
+            Arch::Amd64 => "rsp",
+            _ => "sp",
+        }
+    }
+
+    fn fp_name(&self) -> &'static str {
+        match self.arch {
+            Arch::X86 => "ebp",
+            Arch::Amd64 => "rbp",
+            _ => "fp",
+        }
     }
 
     /// Instruction pointer.
     pub fn pc(&self) -> u64 {
-        self.get("pc").unwrap_or(0)
+        self.find(self.pc_name()).unwrap_or(0)
     }
 
     /// Stack pointer.
     pub fn sp(&self) -> u64 {
-        self.get("sp").unwrap_or(0)
+        self.find(self.sp_name()).unwrap_or(0)
     }
 
     /// Frame pointer, if the architecture has one.
     pub fn fp(&self) -> Option<u64> {
-        self.get("fp")
+        self.find(self.fp_name())
     }
 
     /// Sets register `name` (no-op for unknown names).
     pub fn set(&mut self, name: &str, value: u64) {
+        let name = match name {
+            "pc" => self.pc_name(),
+            "sp" => self.sp_name(),
+            "fp" => self.fp_name(),
+            other => other,
+        };
         if let Some(r) = self.regs.iter_mut().find(|(n, _)| *n == name) {
             r.1 = value;
         }
@@ -429,17 +464,36 @@ pub struct Snapshot<'d> {
     pub warnings: Vec<String>,
     /// Names of the streams present, in directory order.
     pub streams: Vec<String>,
+    /// Modules sorted by base (start, end, index): built on first use for address lookups.
+    pub module_index: std::sync::OnceLock<Vec<(u64, u64, usize)>>,
 }
 
 impl<'d> Snapshot<'d> {
     /// The module containing `addr`.
     pub fn module_at(&self, addr: u64) -> Option<&Module> {
-        self.modules.iter().find(|m| m.contains(addr))
+        self.module_index_at(addr).map(|i| &self.modules[i])
     }
 
-    /// The index of the module containing `addr`.
+    /// The index of the module containing `addr` (binary search over the modules by base; with
+    /// overlapping modules, the one with the highest base below `addr` that contains it).
     pub fn module_index_at(&self, addr: u64) -> Option<usize> {
-        self.modules.iter().position(|m| m.contains(addr))
+        let idx = self.module_index.get_or_init(|| {
+            let mut v: Vec<(u64, u64, usize)> = self
+                .modules
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.base, m.end(), i))
+                .collect();
+            v.sort_unstable();
+            v
+        });
+        let p = idx.partition_point(|(b, _, _)| *b <= addr);
+        idx[..p]
+            .iter()
+            .rev()
+            .take(4)
+            .find(|(b, e, _)| addr >= *b && addr < *e)
+            .map(|(_, _, i)| *i)
     }
 
     /// The unloaded module whose former range contains `addr` (most recent entry first).

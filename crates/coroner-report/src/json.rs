@@ -1,194 +1,431 @@
 //! The `coroner.analysis.v1` JSON document. Field names are a contract (see
 //! `docs/json-schema.md`): existing names never change meaning; new fields may be added.
 //! Addresses and codes are lowercase `0x…` strings; absent facts are `null`.
+//!
+//! The document is a set of borrowed, derive-`Serialize` views of the analysis streamed straight
+//! to the writer — no intermediate `serde_json::Value` tree (which cost more than the analysis).
 
 use crate::{time, Outcome};
-use coroner_analysis::{hex, Analysis};
-use serde_json::{json, Value};
+use coroner_analysis::{hex, AddressFacts, Analysis};
+use serde::Serialize;
 
 /// Schema identifier.
 pub const SCHEMA: &str = "coroner.analysis.v1";
 
-fn opt_hex(v: Option<u64>) -> Value {
-    v.map(|x| Value::String(hex(x))).unwrap_or(Value::Null)
+fn opt_hex(v: Option<u64>) -> Option<String> {
+    v.map(hex)
 }
 
-/// One analysed dump.
-pub fn dump(a: &Analysis) -> Value {
-    let exception = a.exception.as_ref().map(|e| {
-        json!({
-            "code": hex(u64::from(e.code)),
-            "name": e.name,
-            "reason": e.reason,
-            "address": hex(e.address),
-            "thread_id": e.thread_id,
-            "thread_index": e.thread_index,
-            "access": e.access.map(|x| x.as_str()),
-            "target": opt_hex(e.target),
-            "flags": hex(u64::from(e.flags)),
-            "parameters": e.params.iter().map(|p| hex(*p)).collect::<Vec<_>>(),
-            "fast_fail": e.fast_fail,
-            "cpp_type": e.cpp_type,
-        })
+#[derive(Serialize)]
+struct Doc<'a> {
+    schema: &'static str,
+    dumps: Vec<Dump<'a>>,
+    groups: Vec<Group>,
+}
+
+#[derive(Serialize)]
+struct Group {
+    bucket: String,
+    dumps: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct System<'a> {
+    os: &'a str,
+    os_version: &'a str,
+    cpu_arch: &'static str,
+    cpu_count: u32,
+}
+
+#[derive(Serialize)]
+struct Process<'a> {
+    name: Option<&'a str>,
+    pid: Option<u32>,
+    command_line: Option<&'a str>,
+    app_pool: Option<&'a str>,
+    image_path: Option<&'a str>,
+    create_time: Option<String>,
+    dump_time: Option<String>,
+    uptime_seconds: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct Exception<'a> {
+    code: String,
+    name: &'a str,
+    reason: &'a str,
+    address: String,
+    thread_id: u32,
+    thread_index: Option<usize>,
+    access: Option<&'static str>,
+    target: Option<String>,
+    flags: String,
+    parameters: Vec<String>,
+    fast_fail: Option<&'a str>,
+    cpp_type: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Instruction<'a> {
+    address: String,
+    text: &'a str,
+    bytes: String,
+    symbol: Option<&'a str>,
+    effective_address: Option<String>,
+    value: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Region<'a> {
+    address: String,
+    base: Option<String>,
+    size: Option<String>,
+    state: Option<&'a str>,
+    protect: Option<&'a str>,
+    #[serde(rename = "type")]
+    kind: Option<&'a str>,
+    usage: &'a str,
+    usage_detail: Option<&'a str>,
+    allocation_base: Option<String>,
+    captured: bool,
+}
+
+#[derive(Serialize)]
+struct Frame<'a> {
+    index: usize,
+    address: String,
+    module: Option<&'a str>,
+    function: Option<&'a str>,
+    offset: String,
+    module_offset: Option<String>,
+    trust: &'static str,
+    symbol_source: coroner_analysis::SymbolSource,
+    unreliable: bool,
+    sp: String,
+    fp: String,
+    return_address: Option<String>,
+    args: [Option<String>; 3],
+    system: bool,
+    unloaded_module: Option<&'a str>,
+    display: &'a str,
+}
+
+#[derive(Serialize)]
+struct Thread<'a> {
+    index: usize,
+    id: u32,
+    name: Option<&'a str>,
+    faulting: bool,
+    top_frame: &'a str,
+    user_time_100ns: Option<u64>,
+    kernel_time_100ns: Option<u64>,
+    create_time: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Module<'a> {
+    name: &'a str,
+    path: &'a str,
+    base: String,
+    end: String,
+    timestamp: Option<String>,
+    checksum: String,
+    file_version: Option<String>,
+    product_version: Option<String>,
+    debug_file: Option<&'a str>,
+    debug_id: Option<&'a str>,
+    code_id: Option<&'a str>,
+    company: Option<&'a str>,
+    product: Option<&'a str>,
+    system: bool,
+}
+
+#[derive(Serialize)]
+struct Unloaded<'a> {
+    name: &'a str,
+    base: String,
+    end: String,
+}
+
+#[derive(Serialize)]
+struct Blame<'a> {
+    module: &'a str,
+    version: Option<&'a str>,
+    company: Option<&'a str>,
+    product: Option<&'a str>,
+    copyright: Option<&'a str>,
+    timestamp: Option<String>,
+    timestamp_raw: Option<String>,
+    reason: &'a str,
+    frame: Option<usize>,
+    symbol: Option<&'a str>,
+    unloaded: bool,
+}
+
+#[derive(Serialize)]
+struct Finding<'a> {
+    id: &'static str,
+    severity: &'static str,
+    title: &'a str,
+    description: &'a str,
+    recommendation: &'a str,
+    evidence: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Dump<'a> {
+    path: String,
+    error: Option<&'a str>,
+    container: Option<&'a str>,
+    system: Option<System<'a>>,
+    process: Option<Process<'a>>,
+    exception: Option<Exception<'a>>,
+    instruction: Option<Instruction<'a>>,
+    target_region: Option<Region<'a>>,
+    ip_region: Option<Region<'a>>,
+    frames: Vec<Frame<'a>>,
+    stack_truncated: Option<&'a str>,
+    nested_exception_levels: usize,
+    threads: Vec<Thread<'a>>,
+    modules: Vec<Module<'a>>,
+    unloaded_modules: Vec<Unloaded<'a>>,
+    faulting_module: Option<&'a str>,
+    blame: Option<Blame<'a>>,
+    findings: Vec<Finding<'a>>,
+    bucket: Option<&'a str>,
+    warnings: &'a [String],
+}
+
+fn region(r: &AddressFacts) -> Region<'_> {
+    Region {
+        address: hex(r.address),
+        base: opt_hex(r.base),
+        size: opt_hex(r.size),
+        state: r.state.as_deref(),
+        protect: r.protect.as_deref(),
+        kind: r.kind.as_deref(),
+        usage: &r.usage,
+        usage_detail: r.usage_detail.as_deref(),
+        allocation_base: opt_hex(r.allocation_base),
+        captured: r.captured,
+    }
+}
+
+fn dump(a: &Analysis) -> Dump<'_> {
+    let exception = a.exception.as_ref().map(|e| Exception {
+        code: hex(u64::from(e.code)),
+        name: &e.name,
+        reason: &e.reason,
+        address: hex(e.address),
+        thread_id: e.thread_id,
+        thread_index: e.thread_index,
+        access: e.access.map(|x| x.as_str()),
+        target: opt_hex(e.target),
+        flags: hex(u64::from(e.flags)),
+        parameters: e.params.iter().map(|p| hex(*p)).collect(),
+        fast_fail: e.fast_fail.as_deref(),
+        cpp_type: e.cpp_type.as_deref(),
     });
-    let region = |r: &coroner_analysis::AddressFacts| {
-        json!({
-            "address": hex(r.address),
-            "base": opt_hex(r.base),
-            "size": opt_hex(r.size),
-            "state": r.state,
-            "protect": r.protect,
-            "type": r.kind,
-            "usage": r.usage,
-            "usage_detail": r.usage_detail,
-            "allocation_base": opt_hex(r.allocation_base),
-            "captured": r.captured,
-        })
-    };
-    let frames: Vec<Value> = a
+    let frames = a
         .frames
         .iter()
-        .map(|f| {
-            json!({
-                "index": f.index,
-                "address": hex(f.address),
-                "module": f.symbol.module,
-                "function": f.symbol.function,
-                "offset": hex(if f.symbol.function.is_some() { f.symbol.function_offset } else { f.symbol.module_offset }),
-                "module_offset": f.symbol.module.as_ref().map(|_| hex(f.symbol.module_offset)),
-                "trust": f.trust.as_str(),
-                "symbol_source": f.symbol.source,
-                "unreliable": f.symbol.unreliable,
-                "sp": hex(f.sp),
-                "fp": hex(f.fp),
-                "return_address": opt_hex(f.return_address),
-                "args": f.args.iter().map(|x| opt_hex(*x)).collect::<Vec<_>>(),
-                "system": f.system,
-                "unloaded_module": f.symbol.unloaded_module,
-                "display": f.display,
-            })
+        .map(|f| Frame {
+            index: f.index,
+            address: hex(f.address),
+            module: f.symbol.module.as_deref(),
+            function: f.symbol.function.as_deref(),
+            offset: hex(if f.symbol.function.is_some() {
+                f.symbol.function_offset
+            } else {
+                f.symbol.module_offset
+            }),
+            module_offset: f
+                .symbol
+                .module
+                .as_ref()
+                .map(|_| hex(f.symbol.module_offset)),
+            trust: f.trust.as_str(),
+            symbol_source: f.symbol.source,
+            unreliable: f.symbol.unreliable,
+            sp: hex(f.sp),
+            fp: hex(f.fp),
+            return_address: opt_hex(f.return_address),
+            args: f.args.map(opt_hex),
+            system: f.system,
+            unloaded_module: f.symbol.unloaded_module.as_deref(),
+            display: &f.display,
         })
         .collect();
-    let blame = a.blame.as_ref().map(|b| {
-        json!({
-            "module": b.module,
-            "version": b.version,
-            "company": b.company,
-            "product": b.product,
-            "copyright": b.copyright,
-            "timestamp": b.timestamp.map(|t| time::rfc3339(u64::from(t))),
-            "timestamp_raw": b.timestamp.map(|t| hex(u64::from(t))),
-            "reason": b.reason,
-            "frame": b.frame,
-            "symbol": b.symbol,
-            "unloaded": b.unloaded,
-        })
+    let blame = a.blame.as_ref().map(|b| Blame {
+        module: &b.module,
+        version: b.version.as_deref(),
+        company: b.company.as_deref(),
+        product: b.product.as_deref(),
+        copyright: b.copyright.as_deref(),
+        timestamp: b.timestamp.map(|t| time::rfc3339(u64::from(t))),
+        timestamp_raw: b.timestamp.map(|t| hex(u64::from(t))),
+        reason: &b.reason,
+        frame: b.frame,
+        symbol: b.symbol.as_deref(),
+        unloaded: b.unloaded,
     });
-    let findings: Vec<Value> = a
-        .findings
-        .iter()
-        .map(|f| {
-            json!({
-                "id": f.id,
-                "severity": f.severity.as_str(),
-                "title": f.title,
-                "description": f.description,
-                "recommendation": f.recommendation,
-                "evidence": f.evidence,
+    Dump {
+        path: a.path.display().to_string(),
+        error: None,
+        container: Some(&a.container),
+        system: Some(System {
+            os: &a.system.os_name,
+            os_version: &a.system.os_version,
+            cpu_arch: a.system.arch.name(),
+            cpu_count: a.system.cpu_count,
+        }),
+        process: Some(Process {
+            name: a.process.name.as_deref(),
+            pid: a.process.pid,
+            command_line: a.process.command_line.as_deref(),
+            app_pool: a.process.app_pool.as_deref(),
+            image_path: a.process.image_path.as_deref(),
+            create_time: a.process.create_time.map(time::rfc3339),
+            dump_time: a.process.dump_time.map(time::rfc3339),
+            uptime_seconds: a.process.uptime,
+        }),
+        exception,
+        instruction: a.instruction.as_ref().map(|d| Instruction {
+            address: hex(d.address),
+            text: &d.text,
+            bytes: d.bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            symbol: a.instruction_symbol.as_deref(),
+            effective_address: opt_hex(d.effective_address),
+            value: d
+                .value
+                .as_ref()
+                .map(|v| v.iter().rev().map(|b| format!("{b:02x}")).collect()),
+        }),
+        target_region: a.target_region.as_ref().map(region),
+        ip_region: a.ip_region.as_ref().map(region),
+        frames,
+        stack_truncated: a.stack_note.as_deref(),
+        nested_exception_levels: a.nesting_levels,
+        threads: a
+            .threads
+            .iter()
+            .map(|t| Thread {
+                index: t.index,
+                id: t.id,
+                name: t.name.as_deref(),
+                faulting: t.faulting,
+                top_frame: &t.top_frame,
+                user_time_100ns: t.user_100ns,
+                kernel_time_100ns: t.kernel_100ns,
+                create_time: t.create_time.map(time::rfc3339),
             })
-        })
-        .collect();
-    let threads: Vec<Value> = a
-        .threads
-        .iter()
-        .map(|t| {
-            json!({
-                "index": t.index, "id": t.id, "name": t.name, "faulting": t.faulting,
-                "top_frame": t.top_frame, "user_time_100ns": t.user_100ns,
-                "kernel_time_100ns": t.kernel_100ns,
-                "create_time": t.create_time.map(time::rfc3339),
+            .collect(),
+        modules: a
+            .modules
+            .iter()
+            .map(|m| {
+                let mm = &m.module;
+                Module {
+                    name: &mm.name,
+                    path: &mm.path,
+                    base: hex(mm.base),
+                    end: hex(mm.end()),
+                    timestamp: (mm.timestamp != 0).then(|| time::rfc3339(u64::from(mm.timestamp))),
+                    checksum: hex(u64::from(mm.checksum)),
+                    file_version: mm.file_version.as_ref().map(coroner_model::format_version),
+                    product_version: mm
+                        .product_version
+                        .as_ref()
+                        .map(coroner_model::format_version),
+                    debug_file: mm.debug_file.as_deref(),
+                    debug_id: mm.debug_id.as_deref(),
+                    code_id: mm.code_id.as_deref(),
+                    company: m.string("CompanyName"),
+                    product: m.string("ProductName"),
+                    system: m.judgement.system,
+                }
             })
-        })
-        .collect();
-    let modules: Vec<Value> = a
-        .modules
-        .iter()
-        .map(|m| {
-            let mm = &m.module;
-            json!({
-                "name": mm.name, "path": mm.path, "base": hex(mm.base), "end": hex(mm.end()),
-                "timestamp": (mm.timestamp != 0).then(|| time::rfc3339(u64::from(mm.timestamp))),
-                "checksum": hex(u64::from(mm.checksum)),
-                "file_version": mm.file_version.as_ref().map(coroner_model::format_version),
-                "product_version": mm.product_version.as_ref().map(coroner_model::format_version),
-                "debug_file": mm.debug_file, "debug_id": mm.debug_id, "code_id": mm.code_id,
-                "company": m.string("CompanyName"), "product": m.string("ProductName"),
-                "system": m.judgement.system,
+            .collect(),
+        unloaded_modules: a
+            .unloaded_modules
+            .iter()
+            .map(|u| Unloaded {
+                name: &u.name,
+                base: hex(u.base),
+                end: hex(u.base + u.size),
             })
-        })
-        .collect();
-    json!({
-        "path": a.path.display().to_string(),
-        "error": null,
-        "container": a.container,
-        "system": {
-            "os": a.system.os_name, "os_version": a.system.os_version,
-            "cpu_arch": a.system.arch.name(), "cpu_count": a.system.cpu_count,
-        },
-        "process": {
-            "name": a.process.name,
-            "pid": a.process.pid,
-            "command_line": a.process.command_line,
-            "app_pool": a.process.app_pool,
-            "image_path": a.process.image_path,
-            "create_time": a.process.create_time.map(time::rfc3339),
-            "dump_time": a.process.dump_time.map(time::rfc3339),
-            "uptime_seconds": a.process.uptime,
-        },
-        "exception": exception,
-        "instruction": a.instruction.as_ref().map(|d| json!({
-            "address": hex(d.address),
-            "text": d.text,
-            "bytes": d.bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
-            "symbol": a.instruction_symbol,
-            "effective_address": opt_hex(d.effective_address),
-            "value": d.value.as_ref().map(|v| v.iter().rev().map(|b| format!("{b:02x}")).collect::<String>()),
-        })),
-        "target_region": a.target_region.as_ref().map(region),
-        "ip_region": a.ip_region.as_ref().map(region),
-        "frames": frames,
-        "stack_truncated": a.stack_note,
-        "nested_exception_levels": a.nesting_levels,
-        "threads": threads,
-        "modules": modules,
-        "unloaded_modules": a.unloaded_modules.iter().map(|u| json!({"name": u.name, "base": hex(u.base), "end": hex(u.base + u.size)})).collect::<Vec<_>>(),
-        "faulting_module": a.faulting_module,
-        "blame": blame,
-        "findings": findings,
-        "bucket": a.bucket,
-        "warnings": a.warnings,
-    })
+            .collect(),
+        faulting_module: a.faulting_module.as_deref(),
+        blame,
+        findings: a
+            .findings
+            .iter()
+            .map(|f| Finding {
+                id: f.id,
+                severity: f.severity.as_str(),
+                title: &f.title,
+                description: &f.description,
+                recommendation: &f.recommendation,
+                evidence: &f.evidence,
+            })
+            .collect(),
+        bucket: a.bucket.as_deref(),
+        warnings: &a.warnings,
+    }
 }
 
-/// The whole document.
-pub fn render(outcomes: &[Outcome]) -> Value {
-    let dumps: Vec<Value> = outcomes
-        .iter()
-        .map(|o| match o {
-            Outcome::Done(a) => dump(a),
-            Outcome::Failed { path, error } => json!({
-                "path": path.display().to_string(),
-                "error": error,
-                "process": null, "exception": null, "instruction": null, "target_region": null,
-                "frames": [], "faulting_module": null, "blame": null, "findings": [], "bucket": null,
-            }),
-        })
-        .collect();
-    let groups: Vec<Value> = crate::groups(outcomes)
-        .into_iter()
-        .map(|(b, paths)| {
-            json!({"bucket": b, "dumps": paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>()})
-        })
-        .collect();
-    json!({ "schema": SCHEMA, "dumps": dumps, "groups": groups })
+fn failed<'a>(path: &std::path::Path, error: &'a str) -> Dump<'a> {
+    Dump {
+        path: path.display().to_string(),
+        error: Some(error),
+        container: None,
+        system: None,
+        process: None,
+        exception: None,
+        instruction: None,
+        target_region: None,
+        ip_region: None,
+        frames: Vec::new(),
+        stack_truncated: None,
+        nested_exception_levels: 0,
+        threads: Vec::new(),
+        modules: Vec::new(),
+        unloaded_modules: Vec::new(),
+        faulting_module: None,
+        blame: None,
+        findings: Vec::new(),
+        bucket: None,
+        warnings: &[],
+    }
+}
+
+/// Writes the whole document (pretty-printed) to `w`.
+pub fn write(outcomes: &[Outcome], w: impl std::io::Write) -> serde_json::Result<()> {
+    let doc = Doc {
+        schema: SCHEMA,
+        dumps: outcomes
+            .iter()
+            .map(|o| match o {
+                Outcome::Done(a) => dump(a),
+                Outcome::Failed { path, error } => failed(path, error),
+            })
+            .collect(),
+        groups: crate::groups(outcomes)
+            .into_iter()
+            .map(|(bucket, paths)| Group {
+                bucket,
+                dumps: paths.iter().map(|p| p.display().to_string()).collect(),
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(w, &doc)
+}
+
+/// The whole document as a string.
+pub fn render(outcomes: &[Outcome]) -> String {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail; serialising these types cannot fail either.
+    let _ = write(outcomes, &mut out);
+    out.push(b'\n');
+    String::from_utf8(out).unwrap_or_default()
 }

@@ -169,10 +169,9 @@ pub fn walk(
         };
         // Loop protection: the stack must move up (or stay for a context switch into a new frame).
         let last = frames.last().expect("non-empty");
-        let went_down = next.sp() < last.sp || (next.sp() == last.sp && next.pc() == last.pc);
-        let seen = frames
-            .iter()
-            .any(|f| f.sp == next.sp() && f.pc == next.pc());
+        let (nsp, npc) = (next.sp(), next.pc());
+        let went_down = nsp < last.sp || (nsp == last.sp && npc == last.pc);
+        let seen = went_down && frames.iter().any(|f| f.sp == nsp && f.pc == npc);
         if went_down && (trust != Trust::ExceptionContext || seen) {
             break;
         }
