@@ -1228,6 +1228,8 @@ fn bucket(a: &Analysis) -> Option<String> {
         "ILLEGAL_INSTRUCTION".into()
     } else if a.has("breakpoint") {
         "BREAKPOINT".into()
+    } else if a.has("guard_page") {
+        "GUARD_PAGE".into()
     } else if a.has("dump_requested") {
         "DUMP_REQUESTED".into()
     } else {

@@ -310,6 +310,19 @@ impl Ring<'_> {
     }
 }
 
+/// Whether a well-framed EVENTLOGRECORD starts at a 4-aligned offset in the first 64 KiB
+/// (recognises legacy logs whose header is damaged).
+pub fn has_record_near_start(b: &[u8]) -> bool {
+    let head = &b[..b.len().min(0x10000)];
+    memchr::memmem::find_iter(head, SIGNATURE).any(|sig| {
+        sig >= 4 && (sig - 4).is_multiple_of(4) && {
+            let cand = sig - 4;
+            let len = u32_at(b, cand).unwrap_or(0) as usize;
+            check_record_frame(&b[cand..], len).is_ok()
+        }
+    })
+}
+
 /// Parses a legacy `.evt` file. Never fails: damage is reported in [`EventLog::skipped`].
 pub fn parse(file: PathBuf, b: &[u8]) -> EventLog {
     let mut log = EventLog::new(file, Kind::Evt);

@@ -187,6 +187,10 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
     if bytes.len() >= 8 && &bytes[4..8] == b"LfLe" {
         return Some(Kind::Evt);
     }
+    // A legacy log whose header is gone (zeroed, or a fragment): a well-framed record early on.
+    if evt::has_record_near_start(bytes) {
+        return Some(Kind::Evt);
+    }
     if xml::looks_like_event_xml(bytes) {
         return Some(Kind::Xml);
     }

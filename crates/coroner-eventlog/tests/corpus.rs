@@ -319,3 +319,36 @@ fn legacy_sysevent_evt() {
         .iter()
         .any(|e| e.source == "Service Control Manager"));
 }
+
+#[test]
+fn truncated_copy_of_sysevent_evt_is_recovered_by_scanning() {
+    let Some(c) = corpus() else { return };
+    let bytes = std::fs::read(c.join("plaso/SysEvent.Evt")).unwrap();
+    let cut = &bytes[..1_000_003];
+    let log = coroner_eventlog::load_bytes(PathBuf::from("cut.evt"), cut.to_vec()).unwrap();
+    let naive = naive_evt_records(cut);
+    let mut distinct = naive.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    println!(
+        "truncated SysEvent.Evt: {} events, naive {} ({} distinct)",
+        log.events.len(),
+        naive.len(),
+        distinct.len()
+    );
+    assert_eq!(log.events.len(), naive.len());
+    assert!(log
+        .skipped
+        .iter()
+        .any(|p| p.what.contains("truncated copy")));
+    // Record order restored, and the record cut by the end is reported.
+    assert!(log
+        .events
+        .windows(2)
+        .all(|w| w[0].record_id <= w[1].record_id));
+    assert!(
+        log.skipped.iter().any(|p| p.what.contains("past the end")),
+        "{:?}",
+        log.skipped
+    );
+}

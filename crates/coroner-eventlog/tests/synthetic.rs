@@ -251,11 +251,14 @@ fn truncated_and_headerless_files_are_recovered_by_scanning() {
         log.skipped
     );
 
-    // Zeroed header: still sniffed? No — the signature is gone, so it's not recognised…
+    // Zeroed header: recognised by its records, which are recovered by scanning.
     let mut b = clean.clone();
     b[..0x30].fill(0);
-    assert_eq!(sniff(&b), None);
-    // …but a header with a damaged size field is scanned.
+    assert_eq!(sniff(&b), Some(Kind::Evt));
+    let log = load(b);
+    assert_eq!(log.events.len(), 7);
+    assert!(log.skipped[0].what.contains("header damaged"));
+    // A header with a damaged size field is scanned too.
     let mut b = clean.clone();
     b[0..4].copy_from_slice(&0x1234u32.to_le_bytes());
     let log = load(b);
