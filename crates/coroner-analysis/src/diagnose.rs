@@ -1270,3 +1270,109 @@ fn frame_key(f: &FrameFacts) -> String {
         _ => "Unknown".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decorated_type_names_are_undecorated() {
+        assert_eq!(
+            undecorate_type(".?AVbad_alloc@std@@"),
+            "class std::bad_alloc"
+        );
+        assert_eq!(undecorate_type(".?AUpoint@geo@@"), "struct geo::point");
+        assert_eq!(
+            undecorate_type(".?AVbooking_error@margie@@"),
+            "class margie::booking_error"
+        );
+        assert_eq!(undecorate_type("int"), "int");
+    }
+
+    fn snapshot_with(arch: Arch, ranges: Vec<MemoryRange<'_>>, params: Vec<u64>) -> Snapshot<'_> {
+        Snapshot {
+            path: "t.dmp".into(),
+            container: "minidump".into(),
+            dump_flags: 0,
+            system: SystemInfo {
+                os: OsFamily::Windows,
+                os_name: "Windows NT".into(),
+                os_version: "10.0".into(),
+                arch,
+                cpu_info: None,
+                cpu_count: 1,
+            },
+            process: ProcessInfo::default(),
+            exception: Some(ExceptionRecord {
+                code: win::CPP_EXCEPTION,
+                flags: 1,
+                address: 0x1000,
+                params,
+                thread_id: 1,
+                nested_record: 0,
+                reason: "Unhandled C++ Exception".into(),
+                crash_address: 0x1000,
+            }),
+            exception_context: None,
+            threads: vec![],
+            modules: vec![],
+            unloaded_modules: vec![],
+            regions: vec![],
+            regions_source: None,
+            memory: AddressSpace::new(ranges),
+            handle_count: None,
+            comments: vec![],
+            warnings: vec![],
+            streams: vec![],
+            module_index: Default::default(),
+        }
+    }
+
+    #[test]
+    fn thrown_type_is_read_through_throwinfo_on_x86_and_x64() {
+        // x86: absolute pointers. ThrowInfo at 0x100, CatchableTypeArray at 0x200,
+        // CatchableType at 0x300, TypeDescriptor at 0x400 (name at +8).
+        let mut m = vec![0u8; 0x500];
+        m[0x10c..0x110].copy_from_slice(&0x200u32.to_le_bytes());
+        m[0x200..0x204].copy_from_slice(&1u32.to_le_bytes());
+        m[0x204..0x208].copy_from_slice(&0x300u32.to_le_bytes());
+        m[0x304..0x308].copy_from_slice(&0x400u32.to_le_bytes());
+        let name = b".?AVbad_alloc@std@@\0";
+        m[0x408..0x408 + name.len()].copy_from_slice(name);
+        let snap = snapshot_with(
+            Arch::X86,
+            vec![MemoryRange { base: 0, bytes: &m }],
+            vec![0x1993_0520, 0x50, 0x100],
+        );
+        let e = snap.exception.as_ref().unwrap();
+        assert_eq!(
+            cpp_thrown_type(&snap, e).as_deref(),
+            Some("class std::bad_alloc")
+        );
+
+        // x64: RVAs from the image base in parameter 3; the name is at TypeDescriptor+16.
+        let base = 0x1_4000_0000u64;
+        let mut m = vec![0u8; 0x500];
+        m[0x10c..0x110].copy_from_slice(&0x200u32.to_le_bytes());
+        m[0x200..0x204].copy_from_slice(&1u32.to_le_bytes());
+        m[0x204..0x208].copy_from_slice(&0x300u32.to_le_bytes());
+        m[0x304..0x308].copy_from_slice(&0x400u32.to_le_bytes());
+        let name = b".?AVbooking_error@margie@@\0";
+        m[0x410..0x410 + name.len()].copy_from_slice(name);
+        let snap = snapshot_with(
+            Arch::Amd64,
+            vec![MemoryRange { base, bytes: &m }],
+            vec![0x1993_0520, 0x50, base + 0x100, base],
+        );
+        let e = snap.exception.as_ref().unwrap();
+        assert_eq!(
+            cpp_thrown_type(&snap, e).as_deref(),
+            Some("class margie::booking_error")
+        );
+
+        // Memory not in the dump: unknown, not invented.
+        let snap = snapshot_with(Arch::X86, vec![], vec![0x1993_0520, 0x50, 0x100]);
+        let e = snap.exception.as_ref().unwrap();
+        assert_eq!(cpp_thrown_type(&snap, e), None);
+    }
+}

@@ -12,7 +12,7 @@ pub mod json;
 pub mod markdown;
 pub mod text;
 pub mod time;
-mod windbg;
+pub mod windbg;
 
 use coroner_analysis::Analysis;
 use std::path::PathBuf;

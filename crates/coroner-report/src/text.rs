@@ -199,6 +199,21 @@ pub fn render_one(a: &Analysis) -> String {
                 .unwrap_or("0".into())
         ),
     );
+    // As WinDbg says when it falls back to export tables.
+    let mut noted: Vec<&str> = Vec::new();
+    for f in &a.frames {
+        if let (Some(m), coroner_analysis::SymbolSource::Export) =
+            (&f.symbol.module, f.symbol.source)
+        {
+            if !noted.contains(&m.as_str()) {
+                noted.push(m);
+                let _ = writeln!(
+                    s,
+                    "*** WARNING: no symbol file: defaulted to export symbols for {m}"
+                );
+            }
+        }
+    }
     s.push_str(&windbg::kb(a));
     section(&mut s, "Threads (~)");
     s.push_str(&windbg::threads(a));

@@ -3,7 +3,7 @@
 
 use crate::time;
 use coroner_analysis::regions::AddressFacts;
-use coroner_analysis::{disasm, fmt_addr, Analysis, ModuleFacts};
+use coroner_analysis::{disasm, fmt_addr, Analysis, FrameFacts, ModuleFacts};
 use coroner_model::{format_version, Arch, Context};
 use std::fmt::Write;
 
@@ -146,28 +146,44 @@ pub fn registers_of(c: &Context) -> String {
 
 /// `module!function+0x24:` / `03900010 0b4310          or      eax,dword ptr [ebx+10h] ds:0023:03900010=????????`.
 pub fn instruction_line(a: &Analysis) -> String {
-    let p = a.ptr_size();
+    instruction_line_of(
+        a.instruction_symbol.as_deref(),
+        a.instruction.as_ref(),
+        a.registers.as_ref(),
+        a.system.arch,
+    )
+}
+
+/// The current-instruction line for any context: the symbol line, then the decoded instruction
+/// with its memory operand (as [`instruction_line`] prints it for the faulting context).
+pub fn instruction_line_of(
+    symbol: Option<&str>,
+    instruction: Option<&disasm::Decoded>,
+    registers: Option<&Context>,
+    arch: Arch,
+) -> String {
+    let p = arch.ptr_size();
     let mut s = String::new();
-    if let Some(sym) = &a.instruction_symbol {
+    if let Some(sym) = symbol {
         let _ = writeln!(s, "{sym}:");
     }
-    match &a.instruction {
+    match instruction {
         Some(d) => {
             let bytes: String = d.bytes.iter().map(|b| format!("{b:02x}")).collect();
             let mut line = format!("{} {:<15} {}", fmt_addr(d.address, p), bytes, d.text);
             if let Some(ea) = d.effective_address {
-                let sel = a.registers.as_ref().and_then(|c| c.segments).map(|sg| {
-                    match d.segment.as_deref() {
+                let sel = registers
+                    .and_then(|c| c.segments)
+                    .map(|sg| match d.segment.as_deref() {
                         Some("ss") => sg[5],
                         Some("fs") => sg[3],
                         Some("gs") => sg[4],
                         Some("es") => sg[2],
                         Some("cs") => sg[0],
                         _ => sg[1],
-                    }
-                });
+                    });
                 let segname = d.segment.as_deref().unwrap_or("ds");
-                match (a.system.arch, sel) {
+                match (arch, sel) {
                     (Arch::X86, Some(sel)) => {
                         let _ = write!(
                             line,
@@ -189,7 +205,7 @@ pub fn instruction_line(a: &Analysis) -> String {
             let _ = writeln!(s, "{line}");
         }
         None => {
-            if let Some(c) = &a.registers {
+            if let Some(c) = registers {
                 let _ = writeln!(
                     s,
                     "{} ??              ???  (code bytes not in the dump)",
@@ -289,7 +305,11 @@ pub fn address(f: &AddressFacts, p: u8) -> String {
 /// `kb` (x86: ChildEBP RetAddr Args to Child; x64: Child-SP RetAddr : Args to Child : Call Site),
 /// with how each frame was found.
 pub fn kb(a: &Analysis) -> String {
-    let p = a.ptr_size();
+    kb_frames(&a.frames, a.stack_note.as_deref(), a.ptr_size())
+}
+
+/// `kb` for any list of frames (any thread, any context), with the walk's note if it stopped early.
+pub fn kb_frames(frames: &[FrameFacts], note: Option<&str>, p: u8) -> String {
     let mut s = String::new();
     let na = |v: Option<u64>| {
         v.map(|x| fmt_addr(x, p))
@@ -297,7 +317,7 @@ pub fn kb(a: &Analysis) -> String {
     };
     if p == 4 {
         let _ = writeln!(s, " # ChildEBP RetAddr  Args to Child              ");
-        for f in &a.frames {
+        for f in frames {
             let _ = writeln!(
                 s,
                 "{:02x} {} {} {} {} {} {}{}",
@@ -315,7 +335,7 @@ pub fn kb(a: &Analysis) -> String {
         }
     } else {
         let _ = writeln!(s, " # Child-SP          RetAddr               : Args to Child                                           : Call Site");
-        for f in &a.frames {
+        for f in frames {
             let _ = writeln!(
                 s,
                 "{:02x} {} {}     : {} {} {} : {}{}",
@@ -332,13 +352,14 @@ pub fn kb(a: &Analysis) -> String {
             );
         }
     }
-    if let Some(n) = &a.stack_note {
+    if let Some(n) = note {
         let _ = writeln!(s, "WARNING: {n}");
     }
     s
 }
 
-fn trust_tag(t: coroner_unwind::Trust) -> String {
+/// The `    [how the frame was found]` suffix of a `kb` line (empty for frame-pointer frames).
+pub fn trust_tag(t: coroner_unwind::Trust) -> String {
     match t {
         coroner_unwind::Trust::FramePointer => String::new(),
         other => format!("    [{}]", other.description()),
@@ -373,7 +394,8 @@ pub fn threads(a: &Analysis) -> String {
     s
 }
 
-fn lm_line(m: &ModuleFacts, p: u8) -> String {
+/// One `lm` line: `start end   name   (symbol status)   file`.
+pub fn lm_line(m: &ModuleFacts, p: u8) -> String {
     let sym = if m.symbol_status == "deferred" {
         "(deferred)".to_string()
     } else {
@@ -422,6 +444,14 @@ pub fn lmvm(a: &Analysis, m: &ModuleFacts) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{:<w$} {:<w$}   module name", "start", "end");
     let _ = writeln!(s, "{}", lm_line(m, p));
+    s.push_str(&lmv_details(m));
+    s
+}
+
+/// The verbose lines under a module's `lm` line (`lmv`): image path and name, timestamp,
+/// checksum, size, versions, version-resource strings and coroner's judgement.
+pub fn lmv_details(m: &ModuleFacts) -> String {
+    let mut s = String::new();
     let mm = &m.module;
     let _ = writeln!(s, "    Image path: {}", mm.path);
     let _ = writeln!(s, "    Image name: {}", mm.name);
