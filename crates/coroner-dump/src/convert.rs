@@ -505,30 +505,8 @@ fn convert_context(raw: &MinidumpRawContext) -> Option<Context> {
             c.eflags,
             [c.cs, c.ds, c.es, c.fs, c.gs, c.ss],
         ),
-        MinidumpRawContext::Arm64(c) => {
-            let mut regs: Vec<(&'static str, u64)> = ARM64_X
-                .iter()
-                .zip(c.iregs.iter().take(29))
-                .map(|(n, v)| (*n, *v))
-                .collect();
-            regs.push(("fp", c.iregs[29]));
-            regs.push(("lr", c.iregs[30]));
-            regs.push(("sp", c.sp));
-            regs.push(("pc", c.pc));
-            Context::generic(Arch::Arm64, regs, Some(c.cpsr))
-        }
-        MinidumpRawContext::OldArm64(c) => {
-            let mut regs: Vec<(&'static str, u64)> = ARM64_X
-                .iter()
-                .zip(c.iregs.iter().take(29))
-                .map(|(n, v)| (*n, *v))
-                .collect();
-            regs.push(("fp", c.iregs[29]));
-            regs.push(("lr", c.iregs[30]));
-            regs.push(("sp", c.sp));
-            regs.push(("pc", c.pc));
-            Context::generic(Arch::Arm64, regs, Some(c.cpsr))
-        }
+        MinidumpRawContext::Arm64(c) => arm64(&c.iregs, c.sp, c.pc, c.cpsr),
+        MinidumpRawContext::OldArm64(c) => arm64(&c.iregs, c.sp, c.pc, c.cpsr),
         MinidumpRawContext::Arm(c) => {
             let regs = ARM_R
                 .iter()
@@ -539,6 +517,17 @@ fn convert_context(raw: &MinidumpRawContext) -> Option<Context> {
         }
         _ => return None,
     })
+}
+
+/// ARM64 registers x0-x28, fp (x29), lr (x30), sp, pc.
+fn arm64(iregs: &[u64; 31], sp: u64, pc: u64, cpsr: u32) -> Context {
+    let mut regs: Vec<(&'static str, u64)> =
+        ARM64_X.iter().copied().zip(iregs.iter().copied()).collect();
+    regs.push(("fp", iregs[29]));
+    regs.push(("lr", iregs[30]));
+    regs.push(("sp", sp));
+    regs.push(("pc", pc));
+    Context::generic(Arch::Arm64, regs, Some(cpsr))
 }
 
 const ARM64_X: [&str; 29] = [
