@@ -110,7 +110,10 @@ fn dispatcher_name(name: &str) -> bool {
 }
 
 pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
-    let syms = Symbolizer::new(snap);
+    let syms = match &opts.images {
+        Some(store) => Symbolizer::with_images(snap, store),
+        None => Symbolizer::new(snap),
+    };
     let ptr = snap.ptr_size();
     let mut warnings = snap.warnings.clone();
 
@@ -250,7 +253,10 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
                 version_strings: vi.map(|v| v.strings.clone()),
                 translations: vi.map(|v| v.translations.clone()).unwrap_or_default(),
                 symbol_status: if touched && syms.has_exports(i) {
-                    "export symbols".into()
+                    match syms.image_source(i).as_deref() {
+                        Some("dump") | None => "export symbols".into(),
+                        Some(path) => format!("export symbols, image {path}"),
+                    }
                 } else if touched {
                     "no symbols".into()
                 } else {

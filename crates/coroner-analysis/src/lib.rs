@@ -11,6 +11,7 @@ pub mod blame;
 pub mod codes;
 mod diagnose;
 pub mod disasm;
+pub mod images;
 pub mod regions;
 pub mod symbols;
 mod unwind_x64;
@@ -294,10 +295,13 @@ impl Analysis {
 }
 
 /// Options for one analysis.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Options {
     /// Stack-walk bounds.
     pub limits: coroner_unwind::Limits,
+    /// Image files (`--images`) for modules whose images are not in dump memory; shared by all
+    /// the dumps of a run so the folders are indexed once.
+    pub images: Option<std::sync::Arc<images::ImageStore>>,
 }
 
 /// Analyses one snapshot.

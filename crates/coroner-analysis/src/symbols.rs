@@ -53,7 +53,10 @@ pub struct Symbol {
 
 #[derive(Default)]
 struct ModuleInfo {
+    /// Headers of the image in dump memory.
     image: Option<PeImage>,
+    /// The image file from `--images`, when the dump lacks the image.
+    file: Option<crate::images::ImageFile>,
     exports: Option<Exports>,
     version: Option<VersionInfo>,
     problems: Vec<String>,
@@ -63,6 +66,7 @@ struct ModuleInfo {
 pub struct Symbolizer<'s, 'd> {
     snap: &'s Snapshot<'d>,
     cache: Vec<OnceCell<ModuleInfo>>,
+    images: Option<&'s crate::images::ImageStore>,
 }
 
 impl<'s, 'd> Symbolizer<'s, 'd> {
@@ -71,6 +75,41 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
         Symbolizer {
             snap,
             cache: (0..snap.modules.len()).map(|_| OnceCell::new()).collect(),
+            images: None,
+        }
+    }
+
+    /// Creates a symbolizer that falls back to image files from `--images` folders.
+    pub fn with_images(snap: &'s Snapshot<'d>, images: &'s crate::images::ImageStore) -> Self {
+        let mut s = Symbolizer::new(snap);
+        if !images.is_empty() {
+            s.images = Some(images);
+        }
+        s
+    }
+
+    /// Runs `f` with the module's image headers and the memory they are read through: dump
+    /// memory when the image is there, else the `--images` file.
+    pub fn with_image<R>(
+        &self,
+        index: usize,
+        f: impl FnOnce(&PeImage, &dyn Memory) -> R,
+    ) -> Option<R> {
+        let info = self.info(index)?;
+        if let Some(img) = &info.image {
+            return Some(f(img, &DumpMemory(&self.snap.memory)));
+        }
+        let file = info.file.as_ref()?;
+        Some(f(&file.image, &&file.map[..]))
+    }
+
+    /// Where module `index`'s image facts come from: `dump`, the path of an image file, or `None`.
+    pub fn image_source(&self, index: usize) -> Option<String> {
+        let info = self.info(index)?;
+        if info.image.is_some() {
+            Some("dump".into())
+        } else {
+            info.file.as_ref().map(|f| f.path.display().to_string())
         }
     }
 
@@ -81,18 +120,32 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
             let mem = DumpMemory(&self.snap.memory);
             let mut info = ModuleInfo::default();
             match PeImage::parse(&mem, m.base, Layout::Mapped) {
-                Ok(img) => {
-                    match img.exports(&mem) {
-                        Ok(e) => info.exports = Some(e),
-                        Err(e) => info.problems.push(format!("exports: {e}")),
+                Ok(img) => info.image = Some(img),
+                Err(e) => {
+                    info.problems.push(format!("image in dump: {e}"));
+                    if let Some(store) = self.images {
+                        match store.find(m) {
+                            Ok(f) => info.file = Some(f),
+                            Err(e) => info.problems.push(format!("--images: {e}")),
+                        }
                     }
-                    match img.version_info(&mem) {
-                        Ok(v) => info.version = v,
-                        Err(e) => info.problems.push(format!("version resource: {e}")),
-                    }
-                    info.image = Some(img);
                 }
-                Err(e) => info.problems.push(format!("image: {e}")),
+            }
+            let read = |img: &PeImage, mem: &dyn Memory, info: &mut ModuleInfo| {
+                match img.exports(mem) {
+                    Ok(e) => info.exports = Some(e),
+                    Err(e) => info.problems.push(format!("exports: {e}")),
+                }
+                match img.version_info(mem) {
+                    Ok(v) => info.version = v,
+                    Err(e) => info.problems.push(format!("version resource: {e}")),
+                }
+            };
+            if let Some(img) = info.image.clone() {
+                read(&img, &mem, &mut info);
+            } else if let Some(f) = info.file.take() {
+                read(&f.image, &&f.map[..], &mut info);
+                info.file = Some(f);
             }
             info
         }))
@@ -103,9 +156,10 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
         self.info(index)?.version.as_ref()
     }
 
-    /// Whether the image headers of module `index` are in the dump.
+    /// Whether the image headers of module `index` are available (dump memory or `--images`).
     pub fn has_image(&self, index: usize) -> bool {
-        self.info(index).is_some_and(|i| i.image.is_some())
+        self.info(index)
+            .is_some_and(|i| i.image.is_some() || i.file.is_some())
     }
 
     /// Whether module `index` has a usable export table in the dump.

@@ -3,7 +3,7 @@
 //! crates that do this (framehop, minidump-unwind's debuginfo feature) read images from files on
 //! disk, while a minidump carries the unwind data in its own memory.
 
-use crate::symbols::{DumpMemory, Symbolizer};
+use crate::symbols::Symbolizer;
 use coroner_model::{Arch, Context};
 use coroner_pe::UnwindOp;
 
@@ -24,12 +24,22 @@ impl Symbolizer<'_, '_> {
         let pc = ctx.pc();
         let mi = snap.module_index_at(pc)?;
         let base = snap.modules[mi].base;
-        let img = self.image(mi)?;
-        let mem = DumpMemory(&snap.memory);
         let rva = u32::try_from(pc - base).ok()?;
+        self.with_image(mi, |img, mem| unwind_with(img, mem, snap, ctx, rva))?
+    }
+}
+
+fn unwind_with(
+    img: &coroner_pe::PeImage,
+    mem: &dyn coroner_pe::Memory,
+    snap: &coroner_model::Snapshot<'_>,
+    ctx: &Context,
+    rva: u32,
+) -> Option<Context> {
+    {
         let read = |a: u64| snap.memory.read_u64(a);
         let mut c = ctx.clone();
-        let rf = match img.runtime_function_for(&mem, rva) {
+        let rf = match img.runtime_function_for(mem, rva) {
             Ok(Some(rf)) => rf,
             // No entry in a readable table: a leaf function, its return address is at [rsp].
             Ok(None) => {
@@ -40,7 +50,7 @@ impl Symbolizer<'_, '_> {
             }
             Err(_) => return None,
         };
-        let mut info = img.unwind_info(&mem, &rf).ok()?;
+        let mut info = img.unwind_info(mem, &rf).ok()?;
         let offset_in_fn = rva.saturating_sub(rf.begin);
         let mut first = true;
         let mut machine_frame = false;
@@ -90,7 +100,7 @@ impl Symbolizer<'_, '_> {
             }
             match info.chained {
                 Some(next) => {
-                    info = img.unwind_info(&mem, &next).ok()?;
+                    info = img.unwind_info(mem, &next).ok()?;
                     first = false;
                 }
                 None => break,

@@ -40,6 +40,10 @@ enum Command {
         /// Most frames walked per stack.
         #[arg(long, default_value_t = 1024)]
         max_frames: usize,
+        /// Folder of EXE/DLL files from the crashed machine, used for modules whose images are
+        /// not in the dump (exports, version resources, x64 unwind data). Repeatable.
+        #[arg(long = "images", value_name = "PATH")]
+        images: Vec<PathBuf>,
         /// Dump files.
         #[arg(required = true)]
         dumps: Vec<PathBuf>,
@@ -69,10 +73,16 @@ fn main() -> ExitCode {
             format,
             output,
             max_frames,
+            images,
             dumps,
         } => {
             let mut opts = coroner_analysis::Options::default();
             opts.limits.max_frames = max_frames.max(1);
+            if !images.is_empty() {
+                opts.images = Some(std::sync::Arc::new(
+                    coroner_analysis::images::ImageStore::new(images),
+                ));
+            }
             // Each dump is independent: analyse in parallel; a panic in one (a bug) becomes that
             // file's error, not the end of the batch.
             let guarded = |p: &PathBuf| {

@@ -1,0 +1,122 @@
+//! `--images`: folders of EXE/DLL files copied from the machine that crashed (a common way to get
+//! `C:\Windows\System32` binaries to an analyst). When a module's image is not in dump memory,
+//! its exports, version resource and x64 unwind data are read from the matching file instead.
+//! A file matches by name and, when the dump records them, by PE TimeDateStamp and SizeOfImage
+//! (so a SymStore layout `name.dll/TIMESTAMPSIZE/name.dll` works too).
+
+use coroner_model::Module;
+use coroner_pe::PeImage;
+use memmap2::Mmap;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Most directory entries indexed under the image roots.
+const MAX_ENTRIES: usize = 500_000;
+/// Deepest folder level indexed.
+const MAX_DEPTH: usize = 8;
+
+/// An image file opened read-only and memory-mapped.
+pub struct ImageFile {
+    /// Where it was found.
+    pub path: PathBuf,
+    /// The file's bytes.
+    pub map: Mmap,
+    /// Its headers (file layout).
+    pub image: PeImage,
+}
+
+/// Folders of image files, indexed by lower-case file name on first use.
+#[derive(Default)]
+pub struct ImageStore {
+    roots: Vec<PathBuf>,
+    index: OnceLock<HashMap<String, Vec<PathBuf>>>,
+}
+
+impl ImageStore {
+    /// A store over `roots` (nothing is read yet).
+    pub fn new(roots: Vec<PathBuf>) -> Self {
+        ImageStore {
+            roots,
+            index: OnceLock::new(),
+        }
+    }
+
+    /// Whether any folder was given.
+    pub fn is_empty(&self) -> bool {
+        self.roots.is_empty()
+    }
+
+    fn index(&self) -> &HashMap<String, Vec<PathBuf>> {
+        self.index.get_or_init(|| {
+            let mut map: HashMap<String, Vec<PathBuf>> = HashMap::new();
+            let mut seen = 0usize;
+            let mut stack: Vec<(PathBuf, usize)> =
+                self.roots.iter().map(|r| (r.clone(), 0)).collect();
+            while let Some((dir, depth)) = stack.pop() {
+                let Ok(rd) = std::fs::read_dir(&dir) else {
+                    continue;
+                };
+                for e in rd.flatten() {
+                    seen += 1;
+                    if seen > MAX_ENTRIES {
+                        return map;
+                    }
+                    let p = e.path();
+                    match e.file_type() {
+                        Ok(t) if t.is_dir() && depth < MAX_DEPTH => stack.push((p, depth + 1)),
+                        Ok(t) if t.is_file() => {
+                            if let Some(n) = p.file_name().and_then(|n| n.to_str()) {
+                                map.entry(n.to_ascii_lowercase()).or_default().push(p);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            map
+        })
+    }
+
+    /// The image file for `m`, or why none was used (`Err` lists what was looked at).
+    pub fn find(&self, m: &Module) -> Result<ImageFile, String> {
+        let key = m.name.to_ascii_lowercase();
+        let Some(cands) = self.index().get(&key) else {
+            return Err(format!("no {} under the --images folders", m.name));
+        };
+        let mut why = Vec::new();
+        for p in cands {
+            match open(p) {
+                Ok(f) => {
+                    let ts_ok = m.timestamp == 0 || f.image.timestamp == m.timestamp;
+                    let size_ok = m.size == 0 || u64::from(f.image.size_of_image) == m.size;
+                    if ts_ok && size_ok {
+                        return Ok(f);
+                    }
+                    why.push(format!(
+                        "{}: timestamp {:08x} size {:x} do not match the dump's {:08x} {:x}",
+                        p.display(),
+                        f.image.timestamp,
+                        f.image.size_of_image,
+                        m.timestamp,
+                        m.size
+                    ));
+                }
+                Err(e) => why.push(format!("{}: {e}", p.display())),
+            }
+        }
+        Err(why.join("; "))
+    }
+}
+
+fn open(p: &Path) -> Result<ImageFile, String> {
+    let file = std::fs::File::open(p).map_err(|e| e.to_string())?;
+    // SAFETY: read-only private map of a file coroner never writes; see coroner-dump.
+    let map = unsafe { Mmap::map(&file) }.map_err(|e| e.to_string())?;
+    let image = PeImage::from_file_bytes(&map).map_err(|e| e.to_string())?;
+    Ok(ImageFile {
+        path: p.to_path_buf(),
+        map,
+        image,
+    })
+}
