@@ -4,7 +4,18 @@
 //! A file matches by name and, when the dump records them, by PE TimeDateStamp and SizeOfImage
 //! (so a SymStore layout `name.dll/TIMESTAMPSIZE/name.dll` works too).
 
-use coroner_model::Module;
+use coroner_model::{Arch, Module};
+
+/// The PE machine type of an architecture (0 when any will do).
+pub fn machine_of(arch: Arch) -> u16 {
+    match arch {
+        Arch::X86 => 0x14c,
+        Arch::Amd64 => 0x8664,
+        Arch::Arm64 => 0xaa64,
+        Arch::Arm => 0x1c4,
+        Arch::Other => 0,
+    }
+}
 use coroner_pe::PeImage;
 use memmap2::Mmap;
 use std::collections::HashMap;
@@ -78,8 +89,9 @@ impl ImageStore {
         })
     }
 
-    /// The image file for `m`, or why none was used (`Err` lists what was looked at).
-    pub fn find(&self, m: &Module) -> Result<ImageFile, String> {
+    /// The image file for `m` built for `machine` (IMAGE_FILE_MACHINE_*, 0 = any), or why none
+    /// was used (`Err` lists what was looked at).
+    pub fn find(&self, m: &Module, machine: u16) -> Result<ImageFile, String> {
         let key = m.name.to_ascii_lowercase();
         let Some(cands) = self.index().get(&key) else {
             return Err(format!("no {} under the --images folders", m.name));
@@ -87,6 +99,12 @@ impl ImageStore {
         let mut why = Vec::new();
         for p in cands {
             match open(p) {
+                Ok(f) if machine != 0 && f.image.machine != machine => why.push(format!(
+                    "{}: built for machine {:#x}, the dump's is {:#x}",
+                    p.display(),
+                    f.image.machine,
+                    machine
+                )),
                 Ok(f) => {
                     let ts_ok = m.timestamp == 0 || f.image.timestamp == m.timestamp;
                     let size_ok = m.size == 0 || u64::from(f.image.size_of_image) == m.size;

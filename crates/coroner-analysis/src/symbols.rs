@@ -67,6 +67,8 @@ pub struct Symbolizer<'s, 'd> {
     snap: &'s Snapshot<'d>,
     cache: Vec<OnceCell<ModuleInfo>>,
     images: Option<&'s crate::images::ImageStore>,
+    /// `--images` files of modules whose image is in the dump, loaded only when needed.
+    files: Vec<OnceCell<Option<crate::images::ImageFile>>>,
 }
 
 impl<'s, 'd> Symbolizer<'s, 'd> {
@@ -76,6 +78,7 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
             snap,
             cache: (0..snap.modules.len()).map(|_| OnceCell::new()).collect(),
             images: None,
+            files: (0..snap.modules.len()).map(|_| OnceCell::new()).collect(),
         }
     }
 
@@ -103,6 +106,32 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
         Some(f(&file.image, &&file.map[..]))
     }
 
+    /// Runs `f` with the `--images` file of module `index` (loaded on first use), even when the
+    /// dump has the image: a dump's copy may lack pages the file has (e.g. `.xdata`).
+    pub fn with_image_file<R>(
+        &self,
+        index: usize,
+        f: impl FnOnce(&PeImage, &dyn Memory) -> R,
+    ) -> Option<R> {
+        let info = self.info(index)?;
+        if let Some(file) = &info.file {
+            return Some(f(&file.image, &&file.map[..]));
+        }
+        let store = self.images?;
+        let cell = self.files.get(index)?;
+        let file = cell
+            .get_or_init(|| {
+                store
+                    .find(
+                        &self.snap.modules[index],
+                        crate::images::machine_of(self.snap.system.arch),
+                    )
+                    .ok()
+            })
+            .as_ref()?;
+        Some(f(&file.image, &&file.map[..]))
+    }
+
     /// Where module `index`'s image facts come from: `dump`, the path of an image file, or `None`.
     pub fn image_source(&self, index: usize) -> Option<String> {
         let info = self.info(index)?;
@@ -124,7 +153,7 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
                 Err(e) => {
                     info.problems.push(format!("image in dump: {e}"));
                     if let Some(store) = self.images {
-                        match store.find(m) {
+                        match store.find(m, crate::images::machine_of(self.snap.system.arch)) {
                             Ok(f) => info.file = Some(f),
                             Err(e) => info.problems.push(format!("--images: {e}")),
                         }

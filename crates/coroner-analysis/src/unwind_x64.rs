@@ -25,7 +25,12 @@ impl Symbolizer<'_, '_> {
         let mi = snap.module_index_at(pc)?;
         let base = snap.modules[mi].base;
         let rva = u32::try_from(pc - base).ok()?;
-        self.with_image(mi, |img, mem| unwind_with(img, mem, snap, ctx, rva))?
+        self.with_image(mi, |img, mem| unwind_with(img, mem, snap, ctx, rva))
+            .flatten()
+            .or_else(|| {
+                self.with_image_file(mi, |img, mem| unwind_with(img, mem, snap, ctx, rva))
+                    .flatten()
+            })
     }
 }
 
@@ -44,7 +49,9 @@ fn unwind_with(
             // No entry in a readable table: a leaf function, its return address is at [rsp].
             Ok(None) => {
                 let rsp = c.sp();
-                c.set("rip", read(rsp)?);
+                // A zero here means "not a leaf after all" (or a hole in the table), not the end
+                // of the stack: let the walker try other methods.
+                c.set("rip", read(rsp).filter(|v| *v != 0)?);
                 c.set("rsp", rsp + 8);
                 return Some(c);
             }
@@ -57,18 +64,23 @@ fn unwind_with(
         for _ in 0..MAX_CHAIN {
             // Only the prolog codes already executed apply in the function's own prolog.
             let in_prolog = first && offset_in_fn < u32::from(info.prolog_size);
-            if info.frame_register != 0 {
-                let fr_done = !in_prolog
+            // The establisher frame (base of UWOP_SAVE_* offsets): the frame register minus
+            // its offset once the prolog has set it, else rsp.
+            let fr_value = if info.frame_register != 0 {
+                Some(c.get(REGS[usize::from(info.frame_register & 15)])?)
+            } else {
+                None
+            };
+            let fr_done = fr_value.is_some()
+                && (!in_prolog
                     || info.codes.iter().any(|code| {
                         matches!(code.op, UnwindOp::SetFpReg)
                             && u32::from(code.code_offset) <= offset_in_fn
-                    });
-                if fr_done {
-                    let fr = c.get(REGS[usize::from(info.frame_register & 15)])?;
-                    c.set("rsp", fr.wrapping_sub(u64::from(info.frame_offset)));
-                }
-            }
-            let frame_base = c.sp();
+                    }));
+            let frame_base = match fr_value {
+                Some(fr) if fr_done => fr.wrapping_sub(u64::from(info.frame_offset)),
+                _ => c.sp(),
+            };
             for code in &info.codes {
                 if in_prolog && u32::from(code.code_offset) > offset_in_fn {
                     continue;
@@ -83,7 +95,14 @@ fn unwind_with(
                     UnwindOp::AllocLarge { size } | UnwindOp::AllocSmall { size } => {
                         c.set("rsp", c.sp().wrapping_add(u64::from(size)));
                     }
-                    UnwindOp::SetFpReg => {}
+                    // Codes run in reverse prolog order, so the allocations made after the frame
+                    // pointer was set were undone above; now rsp comes back from the frame
+                    // register, exactly as RtlVirtualUnwind does.
+                    UnwindOp::SetFpReg => {
+                        if let Some(fr) = fr_value {
+                            c.set("rsp", fr.wrapping_sub(u64::from(info.frame_offset)));
+                        }
+                    }
                     UnwindOp::SaveNonVol { reg, offset } => {
                         let v = read(frame_base.wrapping_add(u64::from(offset)))?;
                         c.set(REGS[usize::from(reg & 15)], v);

@@ -48,6 +48,15 @@ enum Command {
         #[arg(required = true)]
         dumps: Vec<PathBuf>,
     },
+    /// WinDbg's commands over a dump, on any OS: an interactive shell with the prompt `0:004>`,
+    /// or a script with -c "r; kb; !address 03900010" (commands also read from a pipe).
+    Shell {
+        /// Commands to run, separated by `;` (as `cdb -z DUMP -c`); the shell exits after them.
+        #[arg(short = 'c', long = "commands")]
+        commands: Option<String>,
+        /// Dump file.
+        dump: PathBuf,
+    },
 }
 
 fn analyze_one(path: &PathBuf, opts: &coroner_analysis::Options) -> Outcome {
@@ -69,6 +78,13 @@ fn analyze_one(path: &PathBuf, opts: &coroner_analysis::Options) -> Outcome {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Shell { commands, dump } => {
+            let mode = match commands {
+                Some(c) => coroner_shell::ShellMode::Script(c),
+                None => coroner_shell::ShellMode::Auto,
+            };
+            ExitCode::from(coroner_shell::run(&dump, mode).clamp(0, 255) as u8)
+        }
         Command::Analyze {
             format,
             output,

@@ -312,13 +312,12 @@ impl PeImage {
                 })?;
             chained = rf_at(&b, 0);
         } else if flags & (UNW_FLAG_EHANDLER | UNW_FLAG_UHANDLER) != 0 {
-            let b = self.read_rva(mem, tail_rva, 4).ok_or(PeError::Unreadable {
-                what: "UNWIND_INFO exception handler",
-                addr: u64::from(tail_rva),
-                len: 4,
-            })?;
-            handler = u32_at(&b, 0);
-            handler_data = tail_rva.checked_add(4);
+            // The handler RVA is not needed to unwind, and dumps often carry only the unwind
+            // codes (Wine's dbghelp copies exactly those bytes): leave it unknown when missing.
+            if let Some(b) = self.read_rva(mem, tail_rva, 4) {
+                handler = u32_at(&b, 0);
+                handler_data = tail_rva.checked_add(4);
+            }
         }
         Ok(UnwindInfo {
             rva,

@@ -302,6 +302,13 @@ impl Walker<'_, '_> {
                 return Some((ctx, Trust::ExceptionContext));
             }
         }
+        // The first frame is not in code (a call into an unloaded module, a jump to data): the
+        // call just happened, so the return address is on top of the stack.
+        if is_top && !self.is_code(cur.pc()) {
+            if let Some(c) = self.pop_return_address(cur, 0) {
+                return Some((c, Trust::Cfi));
+            }
+        }
         // The instruction at pc is a `ret` (a frameless stub such as KiFastSystemCallRet, or
         // `NtXxx+0xc: ret 0Ch`): emulate it exactly.
         if let Some(c) = self.emulate_ret(cur) {
@@ -317,6 +324,11 @@ impl Walker<'_, '_> {
             ));
         }
         if let Some(c) = self.help.unwind(cur, is_top) {
+            // Unwind data that yields a zero return address marks the outermost frame
+            // (RtlUserThreadStart / BaseThreadInitThunk): the stack ends here.
+            if c.pc() == 0 {
+                return None;
+            }
             let plausible =
                 self.is_code(c.pc()) && (self.in_stack(c.sp()) || self.thread.is_none());
             if plausible {
@@ -419,14 +431,20 @@ impl Walker<'_, '_> {
             0xc2 => u64::from(u16::from_le_bytes([b[1], b[2]])),
             _ => return None,
         };
+        self.pop_return_address(cur, pop).filter(|_| !pc_name.is_empty() && !sp_name.is_empty())
+    }
+
+    /// The caller of a frame whose return address is at the stack pointer: pops it (and `pop`
+    /// bytes of arguments).
+    fn pop_return_address(&self, cur: &Context, pop: u64) -> Option<Context> {
         let sp = cur.sp();
-        let ret = m.read_ptr(sp, self.ptr)?;
+        let ret = self.snap.memory.read_ptr(sp, self.ptr)?;
         if !self.is_return_address(ret) {
             return None;
         }
         let mut c = cur.clone();
-        c.set(pc_name, ret);
-        c.set(sp_name, sp + u64::from(self.ptr) + pop);
+        c.set("pc", ret);
+        c.set("sp", sp + u64::from(self.ptr) + pop);
         Some(c)
     }
 

@@ -1,0 +1,218 @@
+//! `!analyze -v`: coroner's diagnosis laid out in WinDbg's fields.
+
+use crate::{CmdResult, Session, ShellError};
+use coroner_analysis::{codes, fmt_addr, Access};
+use coroner_report::windbg;
+use std::fmt::Write;
+
+/// `!analyze [-v]`.
+pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
+    let verbose = match args.trim() {
+        "" => false,
+        a if a.starts_with("-v") => true,
+        "-f" => false,
+        "-hang" => {
+            return Err(ShellError::Message(
+                "!analyze -hang is not supported: coroner analyses crashes".into(),
+            ))
+        }
+        _ => return Err(ShellError::Syntax),
+    };
+    let a = &s.analysis;
+    let p = a.ptr_size();
+    let star = "*".repeat(79);
+    let _ = writeln!(o, "{star}");
+    let _ = writeln!(o, "*{:77}*", "");
+    let _ = writeln!(o, "*{:^77}*", "Exception Analysis");
+    let _ = writeln!(o, "*{:77}*", "");
+    let _ = writeln!(o, "{star}");
+    let _ = writeln!(o);
+    let Some(e) = &a.exception else {
+        let _ = writeln!(o, "(the dump has no exception record: nothing to analyse)");
+        return Ok(());
+    };
+    if !verbose {
+        if let Some(f) = a.findings.first() {
+            let _ = writeln!(o, "{}", f.title);
+        }
+        if let Some(b) = &a.blame {
+            let _ = writeln!(
+                o,
+                "Probably caused by : {} ( {} )",
+                b.module,
+                b.symbol.as_deref().unwrap_or("")
+            );
+        }
+        let _ = writeln!(o, "\nFollowup: MachineOwner\n---------");
+        return Ok(());
+    }
+    let field = |o: &mut String, name: &str, v: &str| {
+        let _ = writeln!(o, "{name}:  {v}\n");
+    };
+    // FAULTING_IP
+    let _ = writeln!(o, "FAULTING_IP: ");
+    o.push_str(&windbg::instruction_line_of(
+        a.instruction_symbol.as_deref(),
+        a.instruction.as_ref(),
+        None,
+        a.system.arch,
+    ));
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "EXCEPTION_RECORD:  {} -- (.exr 0xffffffffffffffff)",
+        "f".repeat(if p == 4 { 8 } else { 16 })
+    );
+    o.push_str(&windbg::exr(a));
+    let _ = writeln!(o);
+    if let Some(i) = e.thread_index {
+        field(o, "FAULTING_THREAD", &format!("{:08x}", e.thread_id));
+        let _ = i;
+    }
+    if let Some(f) = a.findings.first() {
+        field(o, "DEFAULT_BUCKET_ID", &f.id.to_ascii_uppercase());
+    }
+    if let Some(n) = &a.process.name {
+        field(o, "PROCESS_NAME", n);
+    }
+    if !e.is_signal {
+        let txt = codes::windows_text(e.code);
+        let _ = writeln!(o, "ERROR_CODE: (NTSTATUS) 0x{:x} - {txt}\n", e.code);
+        let _ = writeln!(o, "EXCEPTION_CODE: (NTSTATUS) 0x{:x} - {txt}\n", e.code);
+        field(o, "EXCEPTION_CODE_STR", &format!("{:x}", e.code));
+    } else {
+        field(o, "EXCEPTION_CODE_STR", &e.reason);
+    }
+    for (i, v) in e.params.iter().enumerate().take(2) {
+        field(
+            o,
+            &format!("EXCEPTION_PARAMETER{}", i + 1),
+            &fmt_addr(*v, p),
+        );
+    }
+    if let (Some(acc), Some(t)) = (e.access, e.target) {
+        let name = match acc {
+            Access::Read => "READ_ADDRESS",
+            Access::Write => "WRITE_ADDRESS",
+            Access::Execute => "EXECUTE_ADDRESS",
+        };
+        let region = a
+            .target_region
+            .as_ref()
+            .map(|r| {
+                let u = match &r.usage_detail {
+                    Some(d) => format!("{} ({d})", r.usage),
+                    None => r.usage.clone(),
+                };
+                format!(" ({u})")
+            })
+            .unwrap_or_default();
+        field(o, name, &format!("{}{region}", fmt_addr(t, p)));
+    }
+    // FOLLOWUP_IP: the blamed frame.
+    let blamed = a
+        .blame
+        .as_ref()
+        .and_then(|b| b.frame)
+        .and_then(|i| a.frames.get(i));
+    if let Some(f) = blamed {
+        let _ = writeln!(o, "FOLLOWUP_IP: \n{}", f.display);
+        let list = coroner_analysis::disasm::decode_many(s.snap, f.address, 1);
+        if let Some((_, bytes, text)) = list.first() {
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let _ = writeln!(o, "{} {hex:<15} {text}", fmt_addr(f.address, p));
+        }
+        let _ = writeln!(o);
+    }
+    if !a.findings.is_empty() {
+        let _ = writeln!(o, "CORONER_FINDINGS: ");
+        for f in &a.findings {
+            let _ = writeln!(o, "    [{}] {}: {}", f.severity.as_str(), f.id, f.title);
+            for ev in &f.evidence {
+                let _ = writeln!(o, "        - {ev}");
+            }
+            if !f.recommendation.is_empty() {
+                let _ = writeln!(o, "        Recommendation: {}", f.recommendation);
+            }
+        }
+        let _ = writeln!(o);
+    }
+    if let Some(f) = a.frames.get(1) {
+        if let Some(r) = a.frames.first() {
+            field(
+                o,
+                "LAST_CONTROL_TRANSFER",
+                &format!(
+                    "from {} to {}",
+                    fmt_addr(f.address, p),
+                    fmt_addr(r.address, p)
+                ),
+            );
+        }
+    }
+    let _ = writeln!(o, "STACK_TEXT:  ");
+    for f in &a.frames {
+        let na = |v: Option<u64>| v.map(|x| fmt_addr(x, p)).unwrap_or_else(|| "?".repeat(8));
+        if p == 4 {
+            let _ = writeln!(
+                o,
+                "{} {} {} {} {} {}",
+                fmt_addr(f.fp, p),
+                fmt_addr(f.return_address.unwrap_or(0), p),
+                na(f.args[0]),
+                na(f.args[1]),
+                na(f.args[2]),
+                f.display
+            );
+        } else {
+            let _ = writeln!(
+                o,
+                "{} {} : {} {} {} : {}",
+                fmt_addr(f.sp, p),
+                fmt_addr(f.return_address.unwrap_or(0), p),
+                na(f.args[0]),
+                na(f.args[1]),
+                na(f.args[2]),
+                f.display
+            );
+        }
+    }
+    if let Some(n) = &a.stack_note {
+        let _ = writeln!(o, "WARNING: {n}");
+    }
+    let _ = writeln!(o);
+    if let Some(b) = &a.blame {
+        let short = coroner_analysis::symbols::short(&b.module).to_string();
+        if let Some(sym) = &b.symbol {
+            field(o, "SYMBOL_NAME", sym);
+        }
+        field(o, "FOLLOWUP_NAME", "MachineOwner");
+        field(o, "MODULE_NAME", &short);
+        field(o, "IMAGE_NAME", &b.module);
+        if let Some(ts) = b.timestamp {
+            field(o, "DEBUG_FLR_IMAGE_TIMESTAMP", &format!("{ts:x}"));
+        }
+        if let Some(v) = &b.version {
+            field(o, "IMAGE_VERSION", v);
+        }
+        if let Some(c) = &b.company {
+            field(o, "IMAGE_COMPANY", c);
+        }
+        field(o, "BLAME_REASON", &b.reason);
+    }
+    let stack_cmd = match e.thread_index {
+        Some(i) => format!("~{i}s; .ecxr ; kb"),
+        None => ".ecxr ; kb".into(),
+    };
+    field(o, "STACK_COMMAND", &stack_cmd);
+    if let Some(fm) = &a.faulting_module {
+        field(o, "FAILURE_IMAGE_NAME", fm);
+    }
+    if let Some(b) = &a.bucket {
+        field(o, "FAILURE_BUCKET_ID", b);
+        field(o, "BUCKET_ID", b);
+    }
+    field(o, "ANALYSIS_SOURCE", "UM");
+    let _ = writeln!(o, "Followup: MachineOwner\n---------");
+    Ok(())
+}

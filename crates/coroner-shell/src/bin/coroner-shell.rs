@@ -1,0 +1,35 @@
+//! `coroner-shell DUMP [-c CMDS]`: the shell without the rest of the `coroner` command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut args = std::env::args_os().skip(1);
+    let mut dump: Option<PathBuf> = None;
+    let mut commands: Option<String> = None;
+    while let Some(a) = args.next() {
+        if a == "-c" {
+            match args.next().map(|c| c.into_string()) {
+                Some(Ok(c)) => commands = Some(c),
+                _ => {
+                    eprintln!("coroner-shell: -c needs a command string");
+                    return ExitCode::from(2);
+                }
+            }
+        } else if dump.is_none() {
+            dump = Some(PathBuf::from(a));
+        } else {
+            eprintln!("usage: coroner-shell DUMP [-c COMMANDS]");
+            return ExitCode::from(2);
+        }
+    }
+    let Some(dump) = dump else {
+        eprintln!("usage: coroner-shell DUMP [-c COMMANDS]");
+        return ExitCode::from(2);
+    };
+    let mode = match commands {
+        Some(c) => coroner_shell::ShellMode::Script(c),
+        None => coroner_shell::ShellMode::Auto,
+    };
+    ExitCode::from(coroner_shell::run(&dump, mode).clamp(0, 255) as u8)
+}

@@ -1,0 +1,461 @@
+//! Process commands: `!peb`, `!teb`, `!gle`, `!handle`, `!runaway`, `vertarget`, `|`, `.time`,
+//! `.lastevent`.
+
+use crate::{CmdResult, Session, ShellError};
+use coroner_analysis::fmt_addr;
+use coroner_model::Arch;
+use coroner_report::time;
+use std::fmt::Write;
+
+fn x64(s: &Session<'_, '_>) -> bool {
+    s.ptr() == 8
+}
+
+fn ptr_at(s: &Session<'_, '_>, a: u64) -> Option<u64> {
+    s.snap.memory.read_ptr(a, s.ptr())
+}
+
+/// A UNICODE_STRING at `a` (capped at 32 KiB).
+fn unicode_string(s: &Session<'_, '_>, a: u64) -> Option<String> {
+    let len = s.snap.memory.read_u16(a)?;
+    let buf = ptr_at(s, a + if x64(s) { 8 } else { 4 })?;
+    s.snap.memory.read_utf16(buf, usize::from(len), 0x8000)
+}
+
+fn yes_no(b: Option<u8>) -> &'static str {
+    match b {
+        Some(0) => "No",
+        Some(_) => "Yes",
+        None => "?",
+    }
+}
+
+/// `!peb`.
+pub fn peb(s: &mut Session<'_, '_>, o: &mut String) -> CmdResult {
+    let Some(peb) = s.snap.process.peb else {
+        return Err(ShellError::Message(
+            "PEB address not known: the dump has no MiscInfo/TEB facts for it".into(),
+        ));
+    };
+    let p = s.ptr();
+    let w = x64(s);
+    let mem = &s.snap.memory;
+    let _ = writeln!(o, "PEB at {}", fmt_addr(peb, p));
+    if !mem.contains(peb) {
+        let _ = writeln!(o, "    (the PEB's memory is not in the dump)");
+        if let Some(cl) = &s.snap.process.command_line {
+            let _ = writeln!(o, "    CommandLine:  '{cl}'");
+        }
+        return Ok(());
+    }
+    let byte = |off: u64| mem.read(peb + off, 1).map(|b| b[0]);
+    let ptr = |off: u64| {
+        ptr_at(s, peb + off)
+            .map(|v| fmt_addr(v, p))
+            .unwrap_or_else(|| "????????".into())
+    };
+    let (img, ldr, params, heap, gflag, nheaps, heaps) = if w {
+        (0x10, 0x18, 0x20, 0x30, 0xbc, 0xe8, 0xf0)
+    } else {
+        (0x8, 0xc, 0x10, 0x18, 0x68, 0x88, 0x90)
+    };
+    let _ = writeln!(o, "    InheritedAddressSpace:    {}", yes_no(byte(0)));
+    let _ = writeln!(o, "    ReadImageFileExecOptions: {}", yes_no(byte(1)));
+    let _ = writeln!(o, "    BeingDebugged:            {}", yes_no(byte(2)));
+    let _ = writeln!(o, "    ImageBaseAddress:         {}", ptr(img));
+    let _ = writeln!(
+        o,
+        "    NtGlobalFlag:             {:x}",
+        mem.read_u32(peb + gflag).unwrap_or(0)
+    );
+    let _ = writeln!(o, "    Ldr                       {}", ptr(ldr));
+    let _ = writeln!(o, "    ProcessHeap:              {}", ptr(heap));
+    let _ = writeln!(o, "    ProcessParameters:        {}", ptr(params));
+    if let Some(n) = mem.read_u32(peb + nheaps) {
+        let _ = writeln!(o, "    NumberOfHeaps:            {n}");
+    }
+    if let Some(h) = &s.snap.process.heaps {
+        let list: Vec<String> = h.iter().map(|x| fmt_addr(*x, p)).collect();
+        let _ = writeln!(o, "    ProcessHeaps:             {}", list.join(" "));
+    } else {
+        let _ = writeln!(
+            o,
+            "    ProcessHeaps:             {} (list not in the dump)",
+            ptr(heaps)
+        );
+    }
+    if let Some(pp) = ptr_at(s, peb + params).filter(|v| *v != 0) {
+        let fields: &[(&str, u64, u64)] = &[
+            ("CurrentDirectory", 0x24, 0x38),
+            ("WindowTitle", 0x70, 0xb0),
+            ("ImageFile", 0x38, 0x60),
+            ("CommandLine", 0x40, 0x70),
+            ("DllPath", 0x30, 0x50),
+        ];
+        for (name, o32, o64) in fields {
+            let v = unicode_string(s, pp + if w { *o64 } else { *o32 });
+            let v = match (v, *name) {
+                (Some(v), _) => v,
+                (None, "CommandLine") => match &s.snap.process.command_line {
+                    Some(c) => c.clone(),
+                    None => continue,
+                },
+                (None, "ImageFile") => match &s.snap.process.image_path {
+                    Some(c) => c.clone(),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let label = format!("{name}:");
+            let _ = writeln!(
+                o,
+                "    {label:<14}{}'{v}'",
+                if label.len() >= 14 { "  " } else { "" }
+            );
+        }
+    } else if let Some(cl) = &s.snap.process.command_line {
+        let _ = writeln!(o, "    CommandLine:  '{cl}'");
+    }
+    Ok(())
+}
+
+/// `!teb [ADDR]`.
+pub fn teb(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
+    let t = s.snap.threads.get(s.thread);
+    let teb = if args.trim().is_empty() {
+        t.and_then(|t| t.teb)
+            .ok_or_else(|| ShellError::Message("TEB address not known for this thread".into()))?
+    } else {
+        s.mask(s.eval(args.trim())?)
+    };
+    let p = s.ptr();
+    let w = x64(s);
+    let mem = &s.snap.memory;
+    let _ = writeln!(o, "TEB at {}", fmt_addr(teb, p));
+    if !mem.contains(teb) {
+        let _ = writeln!(o, "    (the TEB's memory is not in the dump)");
+        if let Some(t) = t {
+            if let (Some(b), Some(l)) = (t.stack_base, t.stack_limit) {
+                let _ = writeln!(o, "    StackBase:            {}", fmt_addr(b, p));
+                let _ = writeln!(o, "    StackLimit:           {}", fmt_addr(l, p));
+            }
+        }
+        return Ok(());
+    }
+    let ps = u64::from(p);
+    let ptr = |off: u64| {
+        ptr_at(s, teb + off)
+            .map(|v| fmt_addr(v, p))
+            .unwrap_or_else(|| "????????".into())
+    };
+    let rows = [
+        ("ExceptionList", 0),
+        ("StackBase", ps),
+        ("StackLimit", 2 * ps),
+        ("SubSystemTib", 3 * ps),
+        ("FiberData", 4 * ps),
+        ("ArbitraryUserPointer", 5 * ps),
+        ("Self", 6 * ps),
+        ("EnvironmentPointer", 7 * ps),
+    ];
+    for (n, off) in rows {
+        let _ = writeln!(o, "    {:<22}{}", format!("{n}:"), ptr(off));
+    }
+    let cid = 8 * ps;
+    let pid = ptr_at(s, teb + cid).unwrap_or(0);
+    let tid = ptr_at(s, teb + cid + ps).unwrap_or(0);
+    let _ = writeln!(
+        o,
+        "    ClientId:             {} . {}",
+        fmt_addr(pid, p),
+        fmt_addr(tid, p)
+    );
+    let (rpc, tls, pebo, le, locks, ls, hem) = if w {
+        (0x50, 0x58, 0x60, 0x68, 0x6c, 0x1250, 0x16b0)
+    } else {
+        (0x28, 0x2c, 0x30, 0x34, 0x38, 0xbf4, 0xf28)
+    };
+    let _ = writeln!(o, "    RpcHandle:            {}", ptr(rpc));
+    let _ = writeln!(o, "    Tls Storage:          {}", ptr(tls));
+    let _ = writeln!(o, "    PEB Address:          {}", ptr(pebo));
+    let u = |off: u64| {
+        mem.read_u32(teb + off)
+            .map(|v| format!("{v:x}"))
+            .unwrap_or_else(|| "?".into())
+    };
+    let _ = writeln!(
+        o,
+        "    LastErrorValue:       {}",
+        mem.read_u32(teb + le)
+            .map(|v| v.to_string())
+            .unwrap_or("?".into())
+    );
+    let _ = writeln!(o, "    LastStatusValue:      {}", u(ls));
+    let _ = writeln!(o, "    Count Owned Locks:    {}", u(locks));
+    let _ = writeln!(o, "    HardErrorMode:        {}", u(hem));
+    Ok(())
+}
+
+/// Short texts for common Win32 errors.
+fn win32_text(e: u32) -> &'static str {
+    match e {
+        0 => "The operation completed successfully.",
+        1 => "Incorrect function.",
+        2 => "The system cannot find the file specified.",
+        3 => "The system cannot find the path specified.",
+        5 => "Access is denied.",
+        6 => "The handle is invalid.",
+        8 => "Not enough memory resources are available to process this command.",
+        14 => "Not enough memory resources are available to complete this operation.",
+        32 => "The process cannot access the file because it is being used by another process.",
+        87 => "The parameter is incorrect.",
+        122 => "The data area passed to a system call is too small.",
+        126 => "The specified module could not be found.",
+        127 => "The specified procedure could not be found.",
+        183 => "Cannot create a file when that file already exists.",
+        203 => "The system could not find the environment option that was entered.",
+        997 => "Overlapped I/O operation is in progress.",
+        1008 => "An attempt was made to reference a token that does not exist.",
+        1168 => "Element not found.",
+        _ => "<Unable to get error code text>",
+    }
+}
+
+fn gle_one(s: &Session<'_, '_>, ti: usize, o: &mut String) {
+    let t = &s.snap.threads[ti];
+    match t.last_error {
+        Some(e) => {
+            let _ = writeln!(
+                o,
+                "LastErrorValue: (Win32) 0x{e:x} ({e}) - {}",
+                win32_text(e)
+            );
+        }
+        None => {
+            let _ = writeln!(o, "LastErrorValue: (the thread's TEB is not in the dump)");
+        }
+    }
+    let off = if x64(s) { 0x1250 } else { 0xbf4 };
+    if let Some(st) = t.teb.and_then(|teb| s.snap.memory.read_u32(teb + off)) {
+        let text = if st == 0 {
+            "STATUS_SUCCESS".to_string()
+        } else {
+            coroner_analysis::codes::windows_name(st)
+                .map(str::to_string)
+                .unwrap_or_else(|| "<Unable to get error code text>".into())
+        };
+        let _ = writeln!(o, "LastStatusValue: (NTSTATUS) 0x{st:x} - {text}");
+    }
+}
+
+/// `!gle [-all]`.
+pub fn gle(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
+    if s.snap.threads.is_empty() {
+        return Err(ShellError::Message("The dump has no thread list".into()));
+    }
+    match args.trim() {
+        "" => gle_one(s, s.thread.min(s.snap.threads.len() - 1), o),
+        "-all" => {
+            for i in 0..s.snap.threads.len() {
+                let t = &s.snap.threads[i];
+                let _ = writeln!(o, "Last error for thread {:x}:", t.id);
+                gle_one(s, i, o);
+                let _ = writeln!(o);
+            }
+        }
+        _ => return Err(ShellError::Syntax),
+    }
+    Ok(())
+}
+
+/// `!handle`: the dump keeps a count (details of handles are not in coroner's model).
+pub fn handle(s: &mut Session<'_, '_>, o: &mut String) -> CmdResult {
+    match s.snap.handle_count {
+        Some(n) => {
+            let _ = writeln!(o, "{n} Handles");
+            let _ = writeln!(
+                o,
+                "(per-handle type and name are not shown: coroner reads the HandleData count only)"
+            );
+            Ok(())
+        }
+        None => Err(ShellError::Message(
+            "ERROR: !handle: the dump has no handle information (HandleData stream)".into(),
+        )),
+    }
+}
+
+/// `d days h:mm:ss.mmm` from 100 ns units.
+fn span(t100: u64) -> String {
+    let ms = t100 / 10_000;
+    let (d, rem) = (ms / 86_400_000, ms % 86_400_000);
+    let (h, rem) = (rem / 3_600_000, rem % 3_600_000);
+    let (m, rem) = (rem / 60_000, rem % 60_000);
+    format!("{d} days {h}:{m:02}:{:02}.{:03}", rem / 1000, rem % 1000)
+}
+
+/// `!runaway [flags]` (1 user, 2 kernel, 4 elapsed).
+pub fn runaway(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
+    let flags = if args.trim().is_empty() {
+        1
+    } else {
+        s.eval(args.trim())?
+    };
+    if !s.snap.threads.iter().any(|t| t.times.is_some()) {
+        return Err(ShellError::Message(
+            "ERROR: Unable to get thread times - dumps may not have time information".into(),
+        ));
+    }
+    let mut section = |title: &str, get: &dyn Fn(&coroner_model::Thread) -> Option<u64>| {
+        let _ = writeln!(o, " {title}");
+        let _ = writeln!(o, "  Thread       Time");
+        let mut rows: Vec<(usize, u32, u64)> = s
+            .snap
+            .threads
+            .iter()
+            .filter_map(|t| Some((t.index, t.id, get(t)?)))
+            .collect();
+        rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        for (i, id, v) in rows {
+            let _ = writeln!(o, "  {:>3}:{:<8x} {}", i, id, span(v));
+        }
+    };
+    if flags & 1 != 0 {
+        section("User Mode Time", &|t| {
+            t.times.as_ref().map(|x| x.user_100ns)
+        });
+    }
+    if flags & 2 != 0 {
+        section("Kernel Mode Time", &|t| {
+            t.times.as_ref().map(|x| x.kernel_100ns)
+        });
+    }
+    if flags & 4 != 0 {
+        let now = s.snap.process.dump_time;
+        section("Elapsed Time", &|t| {
+            let c = t.times.as_ref()?.create_time?;
+            Some(now?.checked_sub(c)? * 10_000_000)
+        });
+    }
+    Ok(())
+}
+
+fn session_time(s: &Session<'_, '_>, o: &mut String) {
+    match s.snap.process.dump_time {
+        Some(t) => {
+            let _ = writeln!(o, "Debug session time: {} (UTC + 0:00)", time::ctime(t));
+        }
+        None => {
+            let _ = writeln!(o, "Debug session time: (not in the dump)");
+        }
+    }
+    let _ = writeln!(o, "System Uptime: not available");
+    match s.snap.process.uptime() {
+        Some(u) => {
+            let _ = writeln!(o, "Process Uptime: {}", span(u * 10_000_000));
+        }
+        None => {
+            let _ = writeln!(o, "Process Uptime: not available");
+        }
+    }
+    if let Some(k) = s.snap.process.kernel_time {
+        let _ = writeln!(o, "  Kernel time: {}", span(u64::from(k) * 10_000_000));
+    }
+    if let Some(u) = s.snap.process.user_time {
+        let _ = writeln!(o, "  User time: {}", span(u64::from(u) * 10_000_000));
+    }
+}
+
+/// `.time`.
+pub fn time(s: &mut Session<'_, '_>, o: &mut String) -> CmdResult {
+    session_time(s, o);
+    Ok(())
+}
+
+/// `vertarget`.
+pub fn vertarget(s: &mut Session<'_, '_>, o: &mut String) -> CmdResult {
+    let sys = &s.snap.system;
+    let arch = match sys.arch {
+        Arch::X86 => "x86 compatible",
+        Arch::Amd64 => "x64",
+        Arch::Arm64 => "ARM64",
+        Arch::Arm => "ARM",
+        Arch::Other => "unknown processor",
+    };
+    let mp = if sys.cpu_count > 1 { "MP" } else { "UP" };
+    let _ = writeln!(
+        o,
+        "{} Version {} {mp} ({} procs) Free {arch}",
+        sys.os_name, sys.os_version, sys.cpu_count
+    );
+    if let Some(c) = &sys.cpu_info {
+        let _ = writeln!(o, "Processor: {c}");
+    }
+    if let Some(k) = s
+        .snap
+        .modules
+        .iter()
+        .find(|m| m.name.eq_ignore_ascii_case("kernel32.dll"))
+    {
+        if let Some(v) = &k.file_version {
+            let _ = writeln!(
+                o,
+                "kernel32.dll version: {}",
+                coroner_model::format_version(v)
+            );
+        }
+    }
+    let _ = writeln!(o, "Machine Name:");
+    session_time(s, o);
+    Ok(())
+}
+
+/// `|`: the process.
+pub fn pipe(s: &mut Session<'_, '_>, rest: &str, o: &mut String) -> CmdResult {
+    if !rest.is_empty() && rest != "." && rest != "0" && rest != "*" {
+        return Err(ShellError::Syntax);
+    }
+    let name = s
+        .snap
+        .process
+        .image_path
+        .clone()
+        .or(s.snap.process.name.clone())
+        .or(s.snap.main_module().map(|m| m.path.clone()))
+        .unwrap_or_default();
+    let _ = writeln!(
+        o,
+        ".  0\tid: {:x}\texamine\tname: {name}",
+        s.snap.process.pid.unwrap_or(0)
+    );
+    Ok(())
+}
+
+/// `.lastevent`.
+pub fn lastevent(s: &mut Session<'_, '_>, o: &mut String) -> CmdResult {
+    let pid = s.snap.process.pid.unwrap_or(0);
+    match &s.analysis.exception {
+        Some(e) => {
+            let what = if e.is_signal {
+                format!("{} - signal {}", e.reason, e.code)
+            } else {
+                format!("{} - code {:08x}", e.text, e.code)
+            };
+            let _ = writeln!(
+                o,
+                "Last event: {pid:x}.{:x}: {what} (first/second chance not available)",
+                e.thread_id
+            );
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "Last event: <no event> (the dump has no exception record)"
+            );
+        }
+    }
+    if let Some(t) = s.snap.process.dump_time {
+        let _ = writeln!(o, "  debugger time: {} (UTC + 0:00)", time::ctime(t));
+    }
+    Ok(())
+}
