@@ -419,19 +419,16 @@ impl Walker<'_, '_> {
     }
 
     fn emulate_ret(&self, cur: &Context) -> Option<Context> {
-        let (pc_name, sp_name) = match cur.arch {
-            Arch::X86 => ("eip", "esp"),
-            Arch::Amd64 => ("rip", "rsp"),
-            _ => return None,
-        };
-        let m = &self.snap.memory;
-        let b = m.read(cur.pc(), 3)?;
+        if !matches!(cur.arch, Arch::X86 | Arch::Amd64) {
+            return None;
+        }
+        let b = self.snap.memory.read(cur.pc(), 3)?;
         let pop = match b[0] {
             0xc3 => 0,
             0xc2 => u64::from(u16::from_le_bytes([b[1], b[2]])),
             _ => return None,
         };
-        self.pop_return_address(cur, pop).filter(|_| !pc_name.is_empty() && !sp_name.is_empty())
+        self.pop_return_address(cur, pop)
     }
 
     /// The caller of a frame whose return address is at the stack pointer: pops it (and `pop`
