@@ -110,10 +110,13 @@ fn dispatcher_name(name: &str) -> bool {
 }
 
 pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
-    let syms = match &opts.images {
+    let mut syms = match &opts.images {
         Some(store) => Symbolizer::with_images(snap, store),
         None => Symbolizer::new(snap),
     };
+    if let Some(symbols) = &opts.symbols {
+        syms.set_symbols(symbols);
+    }
     let ptr = snap.ptr_size();
     let mut warnings = snap.warnings.clone();
 
@@ -157,7 +160,8 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
         let w = walk(snap, stack_thread, ctx, &syms, opts.limits);
         stack_note = w.truncated.clone();
         for (i, f) in w.frames.iter().enumerate() {
-            let symbol = syms.symbolize(f.pc);
+            let caller = i > 0 && f.trust != Trust::ExceptionContext;
+            let symbol = syms.symbolize_frame(f.pc, caller);
             let display = format_symbol(&symbol, f.pc, ptr);
             let system = symbol
                 .module_index
@@ -252,7 +256,18 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
                 judgement: module_judgement(snap, &syms, i),
                 version_strings: vi.map(|v| v.strings.clone()),
                 translations: vi.map(|v| v.translations.clone()).unwrap_or_default(),
-                symbol_status: if touched && syms.has_exports(i) {
+                symbol_status: if let Some(ms) = syms.module_symbols(i).filter(|_| touched) {
+                    let kind = match ms.source {
+                        coroner_symbols::Source::Pdb { private: true } => "private pdb symbols",
+                        coroner_symbols::Source::Pdb { private: false } => "pdb symbols",
+                        coroner_symbols::Source::BreakpadSym => "breakpad symbols",
+                    };
+                    let check = match ms.matched {
+                        coroner_symbols::Match::Unverified => ", unverified match",
+                        _ => "",
+                    };
+                    format!("{kind}{check}, {}", ms.file.display())
+                } else if touched && syms.has_exports(i) {
                     match syms.image_source(i).as_deref() {
                         Some("dump") | None => "export symbols".into(),
                         Some(path) => format!("export symbols, image {path}"),
@@ -267,6 +282,35 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
         })
         .collect();
 
+    if let Some(symbols) = &opts.symbols {
+        let searched = symbols.searched();
+        let mut done: Vec<usize> = Vec::new();
+        for mi in frames.iter().filter_map(|f| f.symbol.module_index) {
+            if done.contains(&mi) || syms.module_symbols(mi).is_some() {
+                continue;
+            }
+            done.push(mi);
+            let name = &snap.modules[mi].name;
+            let places = searched
+                .iter()
+                .filter(|(m, _)| {
+                    m.eq_ignore_ascii_case(name)
+                        || m.eq_ignore_ascii_case(
+                            snap.modules[mi].debug_file.as_deref().unwrap_or(""),
+                        )
+                })
+                .flat_map(|(_, p)| p.iter().cloned())
+                .collect::<Vec<_>>();
+            warnings.push(format!(
+                "no symbol file for {name}{}",
+                if places.is_empty() {
+                    String::new()
+                } else {
+                    format!("; looked in: {}", places.join("; "))
+                }
+            ));
+        }
+    }
     let mut a = Analysis {
         path: snap.path.clone(),
         container: snap.container.clone(),

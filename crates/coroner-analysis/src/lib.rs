@@ -302,6 +302,9 @@ pub struct Options {
     /// Image files (`--images`) for modules whose images are not in dump memory; shared by all
     /// the dumps of a run so the folders are indexed once.
     pub images: Option<std::sync::Arc<images::ImageStore>>,
+    /// Symbol files (`--symbols`, `_NT_SYMBOL_PATH`): PDB and Breakpad `.sym`, from folders,
+    /// stores and symbol servers; shared by all the dumps of a run.
+    pub symbols: Option<std::sync::Arc<coroner_symbols::Symbols>>,
 }
 
 /// Analyses one snapshot.

@@ -24,6 +24,10 @@ impl Memory for DumpMemory<'_, '_> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SymbolSource {
+    /// A PDB (private: with source lines; public: names only).
+    Pdb,
+    /// A Breakpad `.sym` file.
+    Breakpad,
     /// The image's export table (in dump memory).
     Export,
     /// No symbol: module + offset only.
@@ -49,6 +53,14 @@ pub struct Symbol {
     pub unreliable: bool,
     /// Name of an unloaded module whose former range contains the address.
     pub unloaded_module: Option<String>,
+    /// Source file, from private symbols.
+    pub file: Option<String>,
+    /// Source line, from private symbols.
+    pub line: Option<u32>,
+    /// Functions inlined at the address, innermost last (from symbol files).
+    pub inlines: Vec<String>,
+    /// The symbol file was matched by name only (no id to check), as WinDbg's "mismatched" caveat.
+    pub unverified: bool,
 }
 
 #[derive(Default)]
@@ -67,6 +79,9 @@ pub struct Symbolizer<'s, 'd> {
     snap: &'s Snapshot<'d>,
     cache: Vec<OnceCell<ModuleInfo>>,
     images: Option<&'s crate::images::ImageStore>,
+    /// Symbol files (`--symbols`), loaded per module on first use.
+    symbols: Option<&'s coroner_symbols::Symbols>,
+    loaded: Vec<OnceCell<Option<std::sync::Arc<coroner_symbols::ModuleSymbols>>>>,
     /// `--images` files of modules whose image is in the dump, loaded only when needed.
     files: Vec<OnceCell<Option<crate::images::ImageFile>>>,
 }
@@ -78,6 +93,8 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
             snap,
             cache: (0..snap.modules.len()).map(|_| OnceCell::new()).collect(),
             images: None,
+            symbols: None,
+            loaded: (0..snap.modules.len()).map(|_| OnceCell::new()).collect(),
             files: (0..snap.modules.len()).map(|_| OnceCell::new()).collect(),
         }
     }
@@ -89,6 +106,36 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
             s.images = Some(images);
         }
         s
+    }
+
+    /// Uses symbol files from `symbols` before export tables.
+    pub fn set_symbols(&mut self, symbols: &'s coroner_symbols::Symbols) {
+        self.symbols = Some(symbols);
+    }
+
+    /// The symbol file of module `index`, if one was found.
+    pub fn module_symbols(
+        &self,
+        index: usize,
+    ) -> Option<&std::sync::Arc<coroner_symbols::ModuleSymbols>> {
+        let symbols = self.symbols?;
+        self.loaded
+            .get(index)?
+            .get_or_init(|| {
+                let m = &self.snap.modules[index];
+                let id = coroner_symbols::ModuleId {
+                    code_file: m.name.clone(),
+                    debug_file: m
+                        .debug_file
+                        .as_deref()
+                        .map(|d| d.rsplit(['\\', '/']).next().unwrap_or(d).to_string()),
+                    debug_id: m.debug_id.clone(),
+                    timestamp: m.timestamp,
+                    image_size: u32::try_from(m.size).unwrap_or(u32::MAX),
+                };
+                symbols.load(&id).ok().flatten()
+            })
+            .as_ref()
     }
 
     /// Runs `f` with the module's image headers and the memory they are read through: dump
@@ -217,6 +264,44 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
 
     /// Resolves an address.
     pub fn symbolize(&self, addr: u64) -> Symbol {
+        self.symbolize_frame(addr, false)
+    }
+
+    /// Resolves a frame's address; for a `caller` frame (a return address) the source line is
+    /// the one of the call instruction, so the lookup uses the address minus one.
+    pub fn symbolize_frame(&self, addr: u64, caller: bool) -> Symbol {
+        let mut sym = self.symbolize_exports(addr);
+        let Some(mi) = sym.module_index else {
+            return sym;
+        };
+        let Some(ms) = self.module_symbols(mi) else {
+            return sym;
+        };
+        let rva = sym
+            .module_offset
+            .saturating_sub(u64::from(caller && sym.module_offset > 0));
+        let Ok(rva) = u32::try_from(rva) else {
+            return sym;
+        };
+        if let Some(info) = ms.lookup(rva) {
+            sym.function = Some(info.function.clone());
+            sym.function_offset = sym
+                .module_offset
+                .saturating_sub(u64::from(info.function_rva));
+            sym.source = match ms.source {
+                coroner_symbols::Source::Pdb { .. } => SymbolSource::Pdb,
+                coroner_symbols::Source::BreakpadSym => SymbolSource::Breakpad,
+            };
+            sym.unreliable = false;
+            sym.file = info.file.clone();
+            sym.line = info.line;
+            sym.inlines = info.inlines.iter().map(|i| i.function.clone()).collect();
+            sym.unverified = matches!(ms.matched, coroner_symbols::Match::Unverified);
+        }
+        sym
+    }
+
+    fn symbolize_exports(&self, addr: u64) -> Symbol {
         let Some(mi) = self.snap.module_index_at(addr) else {
             return Symbol {
                 module_index: None,
@@ -227,6 +312,10 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
                 source: SymbolSource::None,
                 unreliable: false,
                 unloaded_module: self.snap.unloaded_module_at(addr).map(|u| u.name.clone()),
+                file: None,
+                line: None,
+                inlines: Vec::new(),
+                unverified: false,
             };
         };
         let m = &self.snap.modules[mi];
@@ -240,6 +329,10 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
             source: SymbolSource::None,
             unreliable: false,
             unloaded_module: None,
+            file: None,
+            line: None,
+            inlines: Vec::new(),
+            unverified: false,
         };
         if let Some(exports) = self.info(mi).and_then(|i| i.exports.as_ref()) {
             if let Ok(rva) = u32::try_from(module_offset) {
@@ -280,6 +373,21 @@ impl coroner_unwind::UnwindHelp for Symbolizer<'_, '_> {
     ) -> Option<coroner_model::Context> {
         self.unwind_x64(ctx)
     }
+
+    fn frame_data(&self, addr: u64) -> Option<coroner_unwind::stackwin::FrameData> {
+        let mi = self.snap.module_index_at(addr)?;
+        let ms = self.module_symbols(mi)?;
+        let rva = u32::try_from(addr - self.snap.modules[mi].base).ok()?;
+        let sw = ms.stack_win(rva)?;
+        Some(coroner_unwind::stackwin::FrameData {
+            ty: sw.ty,
+            params_size: sw.params_size,
+            saved_regs_size: sw.saved_regs_size,
+            locals_size: sw.locals_size,
+            program_string: sw.program_string.clone(),
+            allocates_base_pointer: sw.allocates_base_pointer,
+        })
+    }
 }
 
 /// WinDbg's `module!function+0xoff` (or `module+0xoff`, or the bare address).
@@ -287,11 +395,15 @@ pub fn format_symbol(sym: &Symbol, addr: u64, ptr_size: u8) -> String {
     match (&sym.module, &sym.function) {
         (Some(m), Some(f)) => {
             let short = short(m);
-            if sym.function_offset == 0 {
+            let mut s = if sym.function_offset == 0 {
                 format!("{short}!{f}")
             } else {
                 format!("{short}!{f}+0x{:x}", sym.function_offset)
+            };
+            if let (Some(file), Some(line)) = (&sym.file, sym.line) {
+                s.push_str(&format!(" [{file} @ {line}]"));
             }
+            s
         }
         (Some(m), None) => format!("{}+0x{:x}", short(m), sym.module_offset),
         _ => match &sym.unloaded_module {

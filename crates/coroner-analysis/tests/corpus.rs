@@ -186,3 +186,113 @@ fn compressed_dumps_open_directly() {
     let snap = f.snapshot().unwrap();
     assert_eq!(snap.exception.as_ref().unwrap().code, 0x8000_0003);
 }
+
+fn with_symbols(dir: &std::path::Path, store: &str) -> Options {
+    let root = if store.is_empty() {
+        dir.to_path_buf()
+    } else {
+        dir.join(store)
+    };
+    let path = coroner_symbols::SymbolPath::parse(&root.display().to_string());
+    let cache = tempfile::tempdir().unwrap().keep();
+    let opts = coroner_symbols::Options {
+        cache_dir: Some(cache),
+        allow_network: false,
+        ..Default::default()
+    };
+    Options {
+        symbols: Some(std::sync::Arc::new(coroner_symbols::Symbols::new(
+            path, opts,
+        ))),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn breakpad_symbols_name_frames_as_minidump_stackwalk_does() {
+    let Some(dir) = corpus() else { return };
+    let out = std::fs::read_to_string(dir.join("breakpad/minidump2.stackwalk.out")).unwrap();
+    let f = DumpFile::open(dir.join("breakpad/minidump2.dmp")).unwrap();
+    let snap = f.snapshot().unwrap();
+    let a = analyze(&snap, &with_symbols(&dir, "breakpad/symbols"));
+    // minidump-stackwalk: " 0  test_app.exe!`anonymous namespace'::CrashFunction [test_app.cc : 58 + 0x3]"
+    let want: Vec<(String, u32)> = out
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let (_, rest) = l.split_once("test_app.exe!")?;
+            let (func, loc) = rest.split_once(" [")?;
+            let line = loc.split(" : ").nth(1)?.split(' ').next()?.parse().ok()?;
+            Some((func.to_string(), line))
+        })
+        .collect();
+    assert_eq!(want.len(), 3, "{out}");
+    for (i, (func, line)) in want.iter().enumerate() {
+        let s = &a.frames[i].symbol;
+        assert_eq!(s.function.as_deref(), Some(func.as_str()), "frame {i}");
+        assert_eq!(s.line, Some(*line), "frame {i}");
+        assert_eq!(s.source, coroner_analysis::SymbolSource::Breakpad);
+    }
+    assert_eq!(a.frames[3].display, "kernel32!BaseProcessStart+0x23");
+}
+
+#[test]
+fn a_pdb_names_frames_with_source_lines() {
+    let Some(dir) = corpus() else { return };
+    let f = DumpFile::open(dir.join("symbolicator/windows.dmp")).unwrap();
+    let snap = f.snapshot().unwrap();
+    // A folder with only the PDB (the corpus folder also has the Breakpad conversion).
+    let only_pdb = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        dir.join("symbolic/crash.pdb"),
+        only_pdb.path().join("crash.pdb"),
+    )
+    .unwrap();
+    let a = analyze(&snap, &with_symbols(only_pdb.path(), ""));
+    let s = &a.frames[0].symbol;
+    assert_eq!(s.function.as_deref(), Some("main"));
+    assert_eq!(s.line, Some(35));
+    assert_eq!(s.source, coroner_analysis::SymbolSource::Pdb);
+    assert!(s.file.as_deref().unwrap().ends_with("main.cpp"));
+}
+
+#[test]
+fn pdb_frame_data_unwinds_x86_frames_as_symbolicator_does() {
+    let Some(dir) = corpus() else { return };
+    let snap_text = std::fs::read_to_string(
+        dir.join("symbolicator/integration__process_minidump__minidump_windows.snap"),
+    )
+    .unwrap();
+    // The requesting (crashed) thread is the first stack trace; take its frames' addresses.
+    let first = snap_text.split("  - thread_id:").nth(1).unwrap();
+    let want: Vec<u64> = first
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("instruction_addr: \"0x"))
+        .map(|h| u64::from_str_radix(h.trim_end_matches('"'), 16).unwrap())
+        .collect();
+    assert!(want.len() >= 4, "{want:?}");
+    let only_pdb = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        dir.join("symbolic/crash.pdb"),
+        only_pdb.path().join("crash.pdb"),
+    )
+    .unwrap();
+    let f = DumpFile::open(dir.join("symbolicator/windows.dmp")).unwrap();
+    let snap = f.snapshot().unwrap();
+    let a = analyze(&snap, &with_symbols(only_pdb.path(), ""));
+    // symbolicator reports some caller frames at return address - 1, others at the return
+    // address itself; accept either. Without the PDB's frame data frame 1 would be wrong (main
+    // omits the frame pointer).
+    for (i, w) in want.iter().take(4).enumerate() {
+        let got = a.frames[i].address;
+        assert!(
+            got == *w || (i > 0 && got - 1 == *w),
+            "frame {i}: {got:#x} vs {w:#x}"
+        );
+    }
+    assert_eq!(
+        a.frames[1].symbol.function.as_deref(),
+        Some("__scrt_common_main_seh")
+    );
+    assert_eq!(a.frames[1].trust, coroner_unwind::Trust::Cfi);
+}

@@ -44,6 +44,16 @@ enum Command {
         /// not in the dump (exports, version resources, x64 unwind data). Repeatable.
         #[arg(long = "images", value_name = "PATH")]
         images: Vec<PathBuf>,
+        /// Symbol path, WinDbg syntax: folders, SymStore and Breakpad stores,
+        /// `srv*CACHE*https://server` (repeatable; added to _NT_SYMBOL_PATH).
+        #[arg(long = "symbols", value_name = "PATH")]
+        symbols: Vec<String>,
+        /// Where downloaded and parsed symbols are cached (default: ~/.cache/coroner/symbols).
+        #[arg(long = "symbol-cache", value_name = "DIR")]
+        symbol_cache: Option<PathBuf>,
+        /// Never contact symbol servers.
+        #[arg(long)]
+        no_network: bool,
         /// Dump files.
         #[arg(required = true)]
         dumps: Vec<PathBuf>,
@@ -57,6 +67,29 @@ enum Command {
         /// Dump file.
         dump: PathBuf,
     },
+}
+
+/// The symbol path from `_NT_SYMBOL_PATH` and `--symbols`; `None` when there is none.
+fn symbol_setup(
+    args: &[String],
+    cache: Option<PathBuf>,
+    no_network: bool,
+) -> Option<std::sync::Arc<coroner_symbols::Symbols>> {
+    let mut path = coroner_symbols::SymbolPath::from_env().unwrap_or_default();
+    for a in args {
+        path.extend(coroner_symbols::SymbolPath::parse(a));
+    }
+    if path.entries.is_empty() {
+        return None;
+    }
+    let mut opts = coroner_symbols::Options::default();
+    if cache.is_some() {
+        opts.cache_dir = cache;
+    }
+    opts.allow_network = !no_network;
+    Some(std::sync::Arc::new(coroner_symbols::Symbols::new(
+        path, opts,
+    )))
 }
 
 fn analyze_one(path: &PathBuf, opts: &coroner_analysis::Options) -> Outcome {
@@ -90,10 +123,14 @@ fn main() -> ExitCode {
             output,
             max_frames,
             images,
+            symbols,
+            symbol_cache,
+            no_network,
             dumps,
         } => {
             let mut opts = coroner_analysis::Options::default();
             opts.limits.max_frames = max_frames.max(1);
+            opts.symbols = symbol_setup(&symbols, symbol_cache, no_network);
             if !images.is_empty() {
                 opts.images = Some(std::sync::Arc::new(
                     coroner_analysis::images::ImageStore::new(images),
@@ -102,12 +139,11 @@ fn main() -> ExitCode {
             // Each dump is independent: analyse in parallel; a panic in one (a bug) becomes that
             // file's error, not the end of the batch.
             let guarded = |p: &PathBuf| {
-                std::panic::catch_unwind(|| analyze_one(p, &opts)).unwrap_or_else(|_| {
-                    Outcome::Failed {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze_one(p, &opts)))
+                    .unwrap_or_else(|_| Outcome::Failed {
                         path: p.clone(),
                         error: "internal error while analysing this file (please report it)".into(),
-                    }
-                })
+                    })
             };
             // One file: no thread pool to start. Several: in parallel.
             let outcomes: Vec<Outcome> = if dumps.len() == 1 {

@@ -17,6 +17,8 @@
 //! frame pointers and scanning — the same as here. Every frame records how it was found
 //! ([`Trust`]) so a reader can weigh it.
 
+pub mod stackwin;
+
 use coroner_model::{Arch, Context, Snapshot, Thread, X86_CONTEXT_SIZE};
 use serde::Serialize;
 
@@ -99,6 +101,11 @@ pub trait UnwindHelp {
         let _ = (ctx, is_top);
         None
     }
+    /// x86 frame data (Breakpad `STACK WIN`, PDB FPO/frame data) for the function at `addr`.
+    fn frame_data(&self, addr: u64) -> Option<stackwin::FrameData> {
+        let _ = addr;
+        None
+    }
 }
 
 /// An [`UnwindHelp`] that knows nothing.
@@ -157,14 +164,22 @@ pub fn walk(
     let mut truncated = None;
     // The current register state (precise for context/cfi frames, partial for others).
     let mut cur = ctx.clone();
+    // x86 frame data: the parameter size of the frame just unwound (Breakpad's
+    // `.cbCalleeParams`).
+    let mut callee_params = 0u32;
     loop {
         if frames.len() >= limits.max_frames {
             truncated = Some(format!("stack truncated at {} frames", limits.max_frames));
             break;
         }
         let is_top = frames.len() == 1;
-        let Some((next, trust)) = w.caller(&cur, frames.last().map(|f| f.trust), is_top, limits)
-        else {
+        let Some((next, trust)) = w.caller(
+            &cur,
+            frames.last().map(|f| f.trust),
+            is_top,
+            limits,
+            callee_params,
+        ) else {
             break;
         };
         // Loop protection: the stack must move up (or stay for a context switch into a new frame).
@@ -186,6 +201,11 @@ pub fn walk(
             f.context = None;
         }
         frames.push(f);
+        callee_params = if cur.arch == Arch::X86 {
+            help.frame_data(cur.pc()).map_or(0, |fd| fd.params_size)
+        } else {
+            0
+        };
         cur = next;
     }
     // x86 `kb` shows for each frame the args above *its* frame pointer; fill them.
@@ -295,6 +315,7 @@ impl Walker<'_, '_> {
         cur_trust: Option<Trust>,
         is_top: bool,
         limits: Limits,
+        callee_params: u32,
     ) -> Option<(Context, Trust)> {
         let name = self.help.function_name(cur.pc());
         if name.as_deref().is_some_and(is_dispatcher) {
@@ -352,8 +373,12 @@ impl Walker<'_, '_> {
         }
         match cur.arch {
             Arch::X86 => self
-                .x86_frame_pointer(cur)
-                .map(|c| (c, Trust::FramePointer))
+                .x86_frame_data(cur, callee_params)
+                .map(|c| (c, Trust::Cfi))
+                .or_else(|| {
+                    self.x86_frame_pointer(cur)
+                        .map(|c| (c, Trust::FramePointer))
+                })
                 .or_else(|| self.scan(cur, limits).map(|c| (c, Trust::Scan))),
             Arch::Arm64 | Arch::Arm => self
                 .arm_frame_pointer(cur, is_top)
@@ -443,6 +468,21 @@ impl Walker<'_, '_> {
         c.set("pc", ret);
         c.set("sp", sp + u64::from(self.ptr) + pop);
         Some(c)
+    }
+
+    fn x86_frame_data(&self, cur: &Context, callee_params: u32) -> Option<Context> {
+        let fd = self.help.frame_data(cur.pc())?;
+        let m = &self.snap.memory;
+        let read = |a: u64| m.read_u32(a);
+        // Look a few words above the computed slot for a return address (realigned stacks).
+        let find_ra = |start: u64| {
+            (0..4u64).map(|i| start + 4 * i).find(|a| {
+                m.read_u32(*a)
+                    .is_some_and(|v| self.is_return_address(u64::from(v)))
+            })
+        };
+        let c = stackwin::unwind(cur, &fd, callee_params, &read, &find_ra)?;
+        (self.is_return_address(c.pc()) && c.sp() > cur.sp()).then_some(c)
     }
 
     fn x86_frame_pointer(&self, cur: &Context) -> Option<Context> {
