@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Symbolication benchmark: the corpus dumps that come with Breakpad `.sym` files, analysed by
+coroner with those files (cold: empty parsed-symbol cache each run; warm: cache filled by an
+earlier run) and by minidump-stackwalk with the same files (which parses them every run).
+Median of N runs. Writes bench/out/symbols.json.
+
+Usage: python3 bench/symbols.py [--runs N]
+"""
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "corpus")
+CASES = [
+    ("breakpad/minidump2.dmp", "breakpad/symbols"),
+    ("breakpad/null_read_av.dmp", "breakpad/symbols"),
+    ("breakpad/linux_inline.dmp", "breakpad/symbols"),
+    ("rust-minidump/pipeline-inlines-macos-segv.dmp", "rust-minidump/symbols"),
+]
+
+
+def timed(cmd):
+    t0 = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return (time.perf_counter() - t0) * 1000.0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=7)
+    args = ap.parse_args()
+    if not os.path.isdir(CORPUS):
+        print(f"corpus not found at {CORPUS}", file=sys.stderr)
+        return 1
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "coroner-cli"], cwd=ROOT, check=True)
+    coroner = os.path.join(ROOT, "target", "release", "coroner")
+    msw = shutil.which("minidump-stackwalk") or "/opt/msw/bin/minidump-stackwalk"
+    rows = []
+    for dump, syms in CASES:
+        d, s = os.path.join(CORPUS, dump), os.path.join(CORPUS, syms)
+        cold, warm, mw = [], [], []
+        for _ in range(args.runs):
+            with tempfile.TemporaryDirectory() as cache:
+                cold.append(timed([coroner, "analyze", "--format", "json", "--no-network",
+                                   "--symbols", s, "--symbol-cache", cache, d]))
+        with tempfile.TemporaryDirectory() as cache:
+            base = [coroner, "analyze", "--format", "json", "--no-network", "--symbols", s, "--symbol-cache", cache, d]
+            timed(base)  # fill the cache
+            for _ in range(args.runs):
+                warm.append(timed(base))
+        for _ in range(args.runs):
+            mw.append(timed([msw, "--json", "--symbols-path", s, d]))
+        row = dict(dump=dump, cold_ms=statistics.median(cold), warm_ms=statistics.median(warm),
+                   stackwalk_ms=statistics.median(mw))
+        rows.append(row)
+        print(f"{dump:48s} coroner cold {row['cold_ms']:7.1f} ms  warm {row['warm_ms']:7.1f} ms   "
+              f"minidump-stackwalk {row['stackwalk_ms']:7.1f} ms", flush=True)
+    os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
+    json.dump(rows, open(os.path.join(ROOT, "bench", "out", "symbols.json"), "w"), indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
