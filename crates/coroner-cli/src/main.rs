@@ -58,6 +58,23 @@ enum Command {
         #[arg(required = true)]
         dumps: Vec<PathBuf>,
     },
+    /// One incident report from everything a dead web server left: crash dumps, Windows event
+    /// logs (EVTX/EVT/XML), IIS W3C and HTTPERR logs, IIS configuration, Report.wer — found by
+    /// content in the folders (searched recursively) and files given.
+    Investigate {
+        /// Output format: text, json, markdown or html.
+        #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown", "html"])]
+        format: String,
+        /// Write the report to FILE instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Most frames walked per stack.
+        #[arg(long, default_value_t = 1024)]
+        max_frames: usize,
+        /// Folders and files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// WinDbg's commands over a dump, on any OS: an interactive shell with the prompt `0:004>`,
     /// or a script with -c "r; kb; !address 03900010" (commands also read from a pipe).
     Shell {
@@ -111,6 +128,12 @@ fn analyze_one(path: &PathBuf, opts: &coroner_analysis::Options) -> Outcome {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Investigate {
+            format,
+            output,
+            max_frames,
+            paths,
+        } => coroner_investigate::cli::main(&paths, &format, output.as_deref(), max_frames),
         Command::Shell { commands, dump } => {
             let mode = match commands {
                 Some(c) => coroner_shell::ShellMode::Script(c),

@@ -1,0 +1,1208 @@
+//! Correlation: dumps ↔ termination events ↔ web logs, per application pool.
+
+use crate::config::IisConfig;
+use crate::evidence::Evidence;
+use crate::model::*;
+use crate::time::{self, code, Time};
+use coroner_eventlog::{interpret, Event, Meaning};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Seconds a dump and a termination event of the same PID may be apart.
+const PID_WINDOW: i64 = 600;
+/// Seconds two records without a common PID may be apart and still be one death.
+const NEAR_WINDOW: i64 = 30;
+/// Seconds between a worker's death and the HTTPERR `Connection_Abandoned_By_AppPool` lines.
+const ABANDON_WINDOW: i64 = 120;
+/// Most examples kept per list.
+const MAX_EXAMPLES: usize = 20;
+
+/// A piece of evidence that a process died.
+#[derive(Clone, Debug)]
+struct Signal {
+    time: i64,
+    pid: Option<u32>,
+    pool: Option<String>,
+    process: Option<String>,
+    exit_code: Option<u32>,
+    how: String,
+    evidence: EvidenceRef,
+}
+
+#[derive(Clone, Debug)]
+struct CrashBuild {
+    time: i64,
+    first_event: Option<i64>,
+    pid: Option<u32>,
+    pool: Option<String>,
+    process: Option<String>,
+    exit_code: Option<u32>,
+    how: Vec<String>,
+    evidence: Vec<EvidenceRef>,
+    dump: Option<usize>,
+}
+
+fn eq_opt(a: &Option<String>, b: &Option<String>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => true,
+    }
+}
+
+/// Whether a record may describe the death `c`; `Some(pid_matched)`.
+fn compatible(
+    c: &CrashBuild,
+    pid: Option<u32>,
+    pool: &Option<String>,
+    process: &Option<String>,
+    t: i64,
+) -> Option<bool> {
+    if !eq_opt(&c.pool, pool) || !eq_opt(&c.process, process) {
+        return None;
+    }
+    match (c.pid, pid) {
+        (Some(a), Some(b)) if a != b => None,
+        (Some(_), Some(_)) => ((c.time - t).abs() <= PID_WINDOW).then_some(true),
+        _ => ((c.time - t).abs() <= NEAR_WINDOW).then_some(false),
+    }
+}
+
+fn best(
+    crashes: &[CrashBuild],
+    pid: Option<u32>,
+    pool: &Option<String>,
+    process: &Option<String>,
+    t: i64,
+    skip: impl Fn(&CrashBuild) -> bool,
+) -> Option<usize> {
+    crashes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !skip(c))
+        .filter_map(|(i, c)| {
+            compatible(c, pid, pool, process, t).map(|m| (i, m, (c.time - t).abs()))
+        })
+        .min_by_key(|&(_, m, dt)| (!m, dt))
+        .map(|(i, _, _)| i)
+}
+
+fn ev_ref(file: &Path, e: &Event, what: String, text: String) -> EvidenceRef {
+    EvidenceRef {
+        time: Time(e.time),
+        file: file.to_path_buf(),
+        record: e.record_id,
+        what,
+        text,
+    }
+}
+
+fn label(e: &Event) -> String {
+    let src = e.source.trim();
+    let short = src
+        .strip_prefix("Microsoft-Windows-IIS-")
+        .or_else(|| src.strip_prefix("Microsoft-Windows-"))
+        .unwrap_or(src);
+    format!("{short} {}", e.event_id)
+}
+
+fn site_id(text: &str) -> Option<u32> {
+    let l = text.to_ascii_lowercase();
+    let r = l.strip_prefix("w3svc")?;
+    let digits: String = r.chars().take_while(|c| c.is_ascii_digit()).collect();
+    digits.parse().ok()
+}
+
+fn site_of_path(p: &Path) -> Option<u32> {
+    p.components()
+        .rev()
+        .skip(1)
+        .find_map(|c| site_id(&c.as_os_str().to_string_lossy()))
+}
+
+fn is_abandon(reason: &str) -> bool {
+    reason
+        .trim()
+        .eq_ignore_ascii_case("Connection_Abandoned_By_AppPool")
+}
+
+/// Builds the investigation from loaded evidence.
+pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
+    let mut warnings = ev.warnings.clone();
+    let configs: Vec<&IisConfig> = ev.configs.iter().collect();
+
+    // ---- time zone ----
+    let mut tz: Option<(i32, Option<String>, String)> = None;
+    let mut tz_time = i64::MIN;
+    for log in &ev.event_logs {
+        for e in &log.events {
+            if let Some(Meaning::Uptime {
+                tz_bias_minutes: Some(b),
+                tz_name,
+                ..
+            }) = interpret(e)
+            {
+                if e.time >= tz_time && (-24 * 60..=24 * 60).contains(&b) {
+                    tz_time = e.time;
+                    tz = Some((
+                        b,
+                        tz_name.clone(),
+                        format!(
+                            "EventLog 6013 in {} (record {}, {}): time-zone bias {b} min{}",
+                            log.file.display(),
+                            e.record_id,
+                            time::short(e.time),
+                            tz_name
+                                .as_ref()
+                                .map(|n| format!(" ({n})"))
+                                .unwrap_or_default()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if tz.is_none() {
+        // Dumps whose file name (local) and header (UTC) both carry the time.
+        let mut offsets: BTreeMap<i64, usize> = BTreeMap::new();
+        for d in &ev.dumps {
+            if let (Ok(a), Some(n)) = (&d.analysis, &d.name) {
+                if let (Some(h), Some(l)) = (a.process.dump_time, n.local_time) {
+                    let off = l - h as i64;
+                    let rounded = (off as f64 / 900.0).round() as i64 * 900;
+                    if rounded.abs() <= 14 * 3600 && (off - rounded).abs() <= 120 {
+                        *offsets.entry(rounded).or_default() += 1;
+                    }
+                }
+            }
+        }
+        if let Some((&off, &n)) = offsets.iter().max_by_key(|(_, n)| **n) {
+            tz = Some((
+                (-off / 60) as i32,
+                None,
+                format!(
+                    "{n} dump(s) whose file name (local time) and header (UTC) differ by {}",
+                    offset_text((-off / 60) as i32)
+                ),
+            ));
+        }
+    }
+    let (bias, tz_name, tz_source) = tz.unwrap_or((
+        0,
+        None,
+        "no time-zone evidence (EventLog 6013, dump names with times): local times taken as UTC"
+            .into(),
+    ));
+    let time_zone = TimeZone {
+        bias_minutes: bias,
+        name: tz_name,
+        utc_offset: offset_text(bias),
+        source: tz_source,
+    };
+
+    // ---- dumps ----
+    struct DumpFacts {
+        pid: Option<u32>,
+        time: Option<i64>,
+        time_source: Option<String>,
+        process: Option<String>,
+        pool: Option<String>,
+        crashed: bool,
+    }
+    let dump_facts: Vec<DumpFacts> = ev
+        .dumps
+        .iter()
+        .map(|d| {
+            let a = d.analysis.as_ref().ok();
+            let n = d.name.as_ref();
+            let header = a.and_then(|a| a.process.dump_time).map(|t| t as i64);
+            let (time, time_source) = match (header, n.and_then(|n| n.local_time)) {
+                (Some(t), _) => (Some(t), Some("dump header (UTC)".to_string())),
+                (None, Some(l)) => (
+                    Some(l + i64::from(bias) * 60),
+                    Some(format!(
+                        "{} file name (local time; {} applied)",
+                        n.map(|n| n.scheme).unwrap_or(""),
+                        time_zone.utc_offset
+                    )),
+                ),
+                _ => (None, None),
+            };
+            DumpFacts {
+                pid: a.and_then(|a| a.process.pid).or(n.and_then(|n| n.pid)),
+                time,
+                time_source,
+                process: a
+                    .and_then(|a| a.process.name.clone())
+                    .or(n.and_then(|n| n.process.clone())),
+                pool: a.and_then(|a| a.process.app_pool.clone()),
+                crashed: a.map(|a| a.exception.is_some()).unwrap_or(false),
+            }
+        })
+        .collect();
+
+    // ---- signals from events ----
+    let mut signals: Vec<Signal> = Vec::new();
+    let mut rapid_events: Vec<(String, EvidenceRef)> = Vec::new();
+    let mut timeline: Vec<TimelineEntry> = Vec::new();
+    let mut event_infos = Vec::new();
+    for log in &ev.event_logs {
+        let mut understood = 0;
+        for e in log.events.iter().chain(log.recovered.iter()) {
+            let Some(m) = interpret(e) else { continue };
+            understood += 1;
+            let f = &log.file;
+            let w3wp = Some("w3wp.exe".to_string());
+            let mut sig = |pool: Option<String>, pid, process, exit_code, how: String| {
+                let text = how.clone();
+                signals.push(Signal {
+                    time: e.time,
+                    pid,
+                    pool,
+                    process,
+                    exit_code,
+                    how,
+                    evidence: ev_ref(f, e, label(e), text),
+                });
+            };
+            match m {
+                Meaning::WorkerCrashed { pool, pid, exit_code } => sig(
+                    Some(pool),
+                    pid,
+                    w3wp,
+                    exit_code,
+                    format!("worker process terminated unexpectedly{}", exit_code.map(|c| format!(" (exit code {})", code(c))).unwrap_or_default()),
+                ),
+                Meaning::WorkerCommFailure { pool, pid, error } => sig(
+                    Some(pool),
+                    pid,
+                    w3wp,
+                    None,
+                    format!("fatal communication error with the WWW service{}", error.map(|c| format!(" (error {})", code(c))).unwrap_or_default()),
+                ),
+                Meaning::WorkerPingFailed { pool, pid } => sig(Some(pool), pid, w3wp, None, "worker failed to respond to a ping (hung; killed by IIS)".into()),
+                Meaning::WorkerShutdownTimeout { pool, pid } => sig(Some(pool), pid, w3wp, None, "worker exceeded its shutdown time limit (killed by IIS)".into()),
+                Meaning::WorkerStartupTimeout { pool, pid } => sig(Some(pool), pid, w3wp, None, "worker exceeded its start-up time limit".into()),
+                Meaning::ApplicationError(a) => {
+                    let mut how = format!("Application Error: {} faulted in {}", a.app, a.module);
+                    if let Some(c) = a.exception_code {
+                        how.push_str(&format!(", exception {}", code(c)));
+                    }
+                    if let Some(o) = a.offset {
+                        how.push_str(&format!(", offset 0x{o:x}"));
+                    }
+                    sig(None, a.pid, Some(a.app.clone()), a.exception_code, how)
+                }
+                Meaning::WerReport(w) => {
+                    let app = w.p.first().filter(|s| !s.is_empty()).cloned();
+                    sig(None, None, app, None, format!("Windows Error Reporting {} report (bucket {})", w.event_name, w.bucket))
+                }
+                Meaning::DotNetUnhandled { app, exception, .. } => sig(
+                    None,
+                    None,
+                    app,
+                    None,
+                    format!(".NET unhandled exception{}", exception.map(|x| format!(": {x}")).unwrap_or_default()),
+                ),
+                Meaning::AppHang { app, pid, .. } => sig(None, pid, Some(app), None, "application hang: the process stopped responding and was ended".into()),
+                Meaning::ServiceCrashed { service, count, .. } => sig(
+                    None,
+                    None,
+                    Some(format!("service {service}")),
+                    None,
+                    format!("service terminated unexpectedly{}", count.map(|c| format!(" ({c} time(s))")).unwrap_or_default()),
+                ),
+                Meaning::RapidFailDisabled { pool } => {
+                    let text = format!("application pool '{pool}' disabled by rapid-fail protection");
+                    rapid_events.push((pool, ev_ref(f, e, label(e), text)));
+                }
+                Meaning::PoolDisabled { pool, why } => timeline.push(TimelineEntry {
+                    time: Time(e.time),
+                    pool: Some(pool.clone()),
+                    kind: "other",
+                    text: format!("{}: pool '{pool}' disabled ({why})", label(e)),
+                }),
+                Meaning::LogStarted { .. } => timeline.push(TimelineEntry {
+                    time: Time(e.time),
+                    pool: None,
+                    kind: "boot",
+                    text: format!("{}: event log service started (system start)", label(e)),
+                }),
+                Meaning::LogStopped => timeline.push(TimelineEntry {
+                    time: Time(e.time),
+                    pool: None,
+                    kind: "shutdown",
+                    text: format!("{}: event log service stopped (clean shutdown)", label(e)),
+                }),
+                Meaning::UnexpectedShutdown { time_text, date_text } => timeline.push(TimelineEntry {
+                    time: Time(e.time),
+                    pool: None,
+                    kind: "shutdown",
+                    text: format!("{}: the previous shutdown at {time_text} on {date_text} (local) was unexpected", label(e)),
+                }),
+                Meaning::KernelPowerLoss { .. } | Meaning::BugCheck { .. } => timeline.push(TimelineEntry {
+                    time: Time(e.time),
+                    pool: None,
+                    kind: "shutdown",
+                    text: format!("{}: the system restarted without a clean shutdown", label(e)),
+                }),
+                Meaning::WorkerIdleShutdown { pool, pid, .. } => timeline.push(TimelineEntry {
+                    time: Time(e.time),
+                    pool: Some(pool),
+                    kind: "other",
+                    text: format!("{}: worker{} shut down for idleness (normal)", label(e), pid.map(|p| format!(" pid {p}")).unwrap_or_default()),
+                }),
+                _ => {}
+            }
+        }
+        let times = log.events.iter().map(|e| e.time).filter(|t| *t > 0);
+        event_infos.push(EventLogInfo {
+            file: log.file.clone(),
+            kind: log.kind.to_string(),
+            records: log.events.len(),
+            recovered: log.recovered.len(),
+            damaged: log.skipped_total,
+            problems: log
+                .skipped
+                .iter()
+                .take(5)
+                .map(|p| format!("offset {}: {}", p.offset, p.what))
+                .collect(),
+            first: times.clone().min().map(Time),
+            last: times.max().map(Time),
+            understood,
+        });
+        if log.skipped_total > 0 {
+            warnings.push(format!(
+                "{}: {} damaged part(s) skipped; everything readable was used",
+                log.file.display(),
+                log.skipped_total
+            ));
+        }
+    }
+    for w in &ev.wers {
+        if let Some(t) = w.time {
+            signals.push(Signal {
+                time: t,
+                pid: w.pid,
+                pool: None,
+                process: w.app.clone(),
+                exit_code: w.exception_code,
+                how: format!(
+                    "Windows Error Reporting {} report",
+                    w.event_type.as_deref().unwrap_or("")
+                ),
+                evidence: EvidenceRef {
+                    time: Time(t),
+                    file: w.file.clone(),
+                    record: 0,
+                    what: "Report.wer".into(),
+                    text: format!(
+                        "{} {}",
+                        w.event_type.as_deref().unwrap_or(""),
+                        w.app.as_deref().unwrap_or("")
+                    ),
+                },
+            });
+        }
+    }
+    signals.sort_by_key(|s| s.time);
+
+    // ---- merge signals into crashes ----
+    let mut crashes: Vec<CrashBuild> = Vec::new();
+    for s in signals {
+        match best(&crashes, s.pid, &s.pool, &s.process, s.time, |_| false) {
+            Some(i) => {
+                let c = &mut crashes[i];
+                c.pid = c.pid.or(s.pid);
+                c.pool = c.pool.clone().or(s.pool);
+                c.process = c.process.clone().or(s.process);
+                c.exit_code = c.exit_code.or(s.exit_code);
+                c.time = c.time.min(s.time);
+                c.first_event = Some(c.first_event.map_or(s.time, |f| f.min(s.time)));
+                if !c.how.contains(&s.how) {
+                    c.how.push(s.how);
+                }
+                c.evidence.push(s.evidence);
+            }
+            None => crashes.push(CrashBuild {
+                time: s.time,
+                first_event: Some(s.time),
+                pid: s.pid,
+                pool: s.pool,
+                process: s.process,
+                exit_code: s.exit_code,
+                how: vec![s.how],
+                evidence: vec![s.evidence],
+                dump: None,
+            }),
+        }
+    }
+
+    // ---- dumps to crashes ----
+    let mut order: Vec<usize> = (0..ev.dumps.len()).collect();
+    order.sort_by_key(|&i| dump_facts[i].time.unwrap_or(i64::MAX));
+    for i in order {
+        let f = &dump_facts[i];
+        let Some(t) = f.time else {
+            if f.crashed {
+                warnings.push(format!(
+                    "{}: no time in the dump or its name: not matched to events",
+                    ev.dumps[i].path.display()
+                ));
+            }
+            continue;
+        };
+        let m = best(&crashes, f.pid, &f.pool, &f.process, t, |c| {
+            c.dump.is_some()
+        });
+        match m {
+            Some(ci) => {
+                let c = &mut crashes[ci];
+                c.dump = Some(i);
+                c.pid = c.pid.or(f.pid);
+                c.pool = c.pool.clone().or(f.pool.clone());
+                c.process = c.process.clone().or(f.process.clone());
+                c.time = c.time.min(t);
+            }
+            None if f.crashed => crashes.push(CrashBuild {
+                time: t,
+                first_event: None,
+                pid: f.pid,
+                pool: f.pool.clone(),
+                process: f.process.clone(),
+                exit_code: ev.dumps[i]
+                    .analysis
+                    .as_ref()
+                    .ok()
+                    .and_then(|a| a.exception.as_ref())
+                    .map(|e| e.code),
+                how: vec![
+                    "crash known from the dump only (no termination event among the inputs)".into(),
+                ],
+                evidence: Vec::new(),
+                dump: Some(i),
+            }),
+            None => {}
+        }
+    }
+    crashes.sort_by_key(|c| c.time);
+
+    // ---- pools ----
+    let site_pool = |id: u32| -> Option<String> {
+        configs
+            .iter()
+            .find_map(|c| c.site_pool(id))
+            .map(String::from)
+    };
+    let pool_key = |c: &CrashBuild| -> (String, &'static str) {
+        match (&c.pool, &c.process) {
+            (Some(p), _) => (p.clone(), "application pool"),
+            (None, Some(p)) => (p.clone(), "process"),
+            (None, None) => ("unknown process".into(), "process"),
+        }
+    };
+    let mut pools: BTreeMap<String, Pool> = BTreeMap::new();
+    let canon = |pools: &BTreeMap<String, Pool>, name: &str| -> String {
+        pools
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(name))
+            .cloned()
+            .unwrap_or_else(|| name.to_string())
+    };
+    let new_pool = |name: &str, kind: &'static str| -> Pool {
+        let settings = configs
+            .iter()
+            .find_map(|c| c.pool(name).map(|p| (p, c.file.as_path())));
+        let sites = configs
+            .iter()
+            .flat_map(|c| c.sites.iter())
+            .filter(|s| {
+                s.pool
+                    .as_deref()
+                    .is_some_and(|p| p.eq_ignore_ascii_case(name))
+            })
+            .map(|s| {
+                if s.name.is_empty() {
+                    s.id.to_string()
+                } else {
+                    format!("{} ({})", s.id, s.name)
+                }
+            })
+            .collect();
+        Pool {
+            name: name.to_string(),
+            kind,
+            threshold: Threshold::from_settings(settings),
+            sites,
+            crashes: Vec::new(),
+            rapid_fail: Vec::new(),
+            outage: Outage::default(),
+            in_flight: Vec::new(),
+            failed_requests: FailedRequests::default(),
+        }
+    };
+    let dump_bucket = |i: usize| {
+        ev.dumps[i]
+            .analysis
+            .as_ref()
+            .ok()
+            .and_then(|a| a.bucket.clone())
+    };
+    let mut dump_crash: BTreeMap<usize, CrashRef> = BTreeMap::new();
+    for c in &crashes {
+        let (name, kind) = pool_key(c);
+        let name = canon(&pools, &name);
+        let p = pools
+            .entry(name.clone())
+            .or_insert_with(|| new_pool(&name, kind));
+        if kind == "application pool" {
+            p.kind = kind;
+        }
+        let mut evidence = c.evidence.clone();
+        evidence.sort_by_key(|e| e.time);
+        if let Some(d) = c.dump {
+            dump_crash.insert(
+                d,
+                CrashRef {
+                    pool: name.clone(),
+                    time: Time(c.time),
+                },
+            );
+        }
+        p.crashes.push(Crash {
+            time: Time(c.time),
+            pid: c.pid,
+            process: c.process.clone(),
+            exit_code: c.exit_code.map(code),
+            how: c.how.join("; "),
+            dump: c.dump.map(|d| ev.dumps[d].path.clone()),
+            dump_to_event_seconds: match (c.dump.and_then(|d| dump_facts[d].time), c.first_event) {
+                (Some(d), Some(e)) => Some(e - d),
+                _ => None,
+            },
+            bucket: c.dump.and_then(dump_bucket),
+            evidence,
+        });
+    }
+    // Pools named by rapid-fail events or configuration even without crashes.
+    for (pool, _) in &rapid_events {
+        let name = canon(&pools, pool);
+        pools
+            .entry(name.clone())
+            .or_insert_with(|| new_pool(&name, "application pool"));
+    }
+
+    // ---- web logs ----
+    // Which pool a W3C request / HTTPERR entry belongs to.
+    let known_iis_pools: BTreeSet<String> = pools
+        .values()
+        .filter(|p| p.kind == "application pool")
+        .map(|p| p.name.clone())
+        .collect();
+    let sole_pool = (known_iis_pools.len() == 1)
+        .then(|| known_iis_pools.iter().next().cloned())
+        .flatten();
+    let mut assumed_sole = false;
+    struct Hit {
+        time: i64,
+        reason: String,
+    }
+    let mut p503: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
+    let mut ok_after: BTreeMap<String, Vec<(i64, PathBuf, u64)>> = BTreeMap::new();
+    let mut abandons: Vec<(String, InFlight)> = Vec::new();
+    let mut failed: BTreeMap<String, FailedRequests> = BTreeMap::new();
+    let mut web_infos = Vec::new();
+    let mut status_counts: BTreeMap<(u16, u32), u64> = BTreeMap::new();
+    let mut win32_counts: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut reason_counts: BTreeMap<String, u64> = BTreeMap::new();
+    for log in &ev.web_logs {
+        let file_site = site_of_path(&log.file);
+        let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
+        let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
+        let mut log_pools: BTreeSet<String> = BTreeSet::new();
+        let mut times: Vec<i64> = Vec::new();
+        let mut resolve = |site: Option<u32>, queue: Option<&str>| -> Option<String> {
+            let q = queue.map(str::trim).filter(|q| !q.is_empty() && *q != "-");
+            let p = q
+                .map(String::from)
+                .or_else(|| site.or(file_site).and_then(site_pool))
+                .or_else(|| {
+                    let s = sole_pool.clone();
+                    if s.is_some() {
+                        assumed_sole = true;
+                    }
+                    s
+                })?;
+            Some(canon(&pools, &p))
+        };
+        for r in &log.requests {
+            times.push(r.time);
+            if let Some(s) = r.status {
+                *by_status.entry(s.to_string()).or_default() += 1;
+                *status_counts
+                    .entry((s, r.substatus.unwrap_or(0)))
+                    .or_default() += 1;
+            }
+            if let Some(w) = r.win32_status.filter(|w| *w != 0) {
+                *win32_counts.entry(w).or_default() += 1;
+            }
+            let pool = resolve(r.site.as_deref().and_then(site_id), None);
+            if let Some(p) = &pool {
+                log_pools.insert(p.clone());
+                if r.status == Some(503) {
+                    p503.entry(p.clone()).or_default().push(Hit {
+                        time: r.time,
+                        reason: format!("W3C 503.{}", r.substatus.unwrap_or(0)),
+                    });
+                } else if r.status.is_some() {
+                    ok_after
+                        .entry(p.clone())
+                        .or_default()
+                        .push((r.time, log.file.clone(), r.line));
+                }
+                if let Some(w @ (64 | 1236)) = r.win32_status {
+                    let f = failed.entry(p.clone()).or_default();
+                    if w == 64 {
+                        f.win32_64 += 1;
+                    } else {
+                        f.win32_1236 += 1;
+                    }
+                    if f.examples.len() < MAX_EXAMPLES {
+                        f.examples.push(FailedRequest {
+                            time: Time(r.time),
+                            method: r.method.clone(),
+                            url: r.uri_stem.clone(),
+                            client_ip: r.client_ip.clone(),
+                            status: r.status,
+                            win32_status: w,
+                        });
+                    }
+                }
+            }
+        }
+        for e in &log.errors {
+            times.push(e.time);
+            if let Some(s) = e.status {
+                *by_status.entry(s.to_string()).or_default() += 1;
+                *status_counts.entry((s, 0)).or_default() += 1;
+            }
+            if !e.reason.is_empty() {
+                *by_reason.entry(e.reason.clone()).or_default() += 1;
+                *reason_counts.entry(e.reason.clone()).or_default() += 1;
+            }
+            let pool = resolve(e.site_id, e.queue_name.as_deref());
+            if let Some(p) = &pool {
+                log_pools.insert(p.clone());
+                if e.status == Some(503) {
+                    p503.entry(p.clone()).or_default().push(Hit {
+                        time: e.time,
+                        reason: e.reason.clone(),
+                    });
+                }
+                if is_abandon(&e.reason) {
+                    abandons.push((
+                        p.clone(),
+                        InFlight {
+                            time: Time(e.time),
+                            pid: None,
+                            crash_time: None,
+                            method: e.method.clone(),
+                            url: e.uri.clone(),
+                            client_ip: e.client_ip.clone(),
+                            file: log.file.clone(),
+                            line: e.line,
+                        },
+                    ));
+                }
+            }
+        }
+        if log.problems_total > 0 {
+            warnings.push(format!(
+                "{}: {} unusable line(s) skipped; the rest was used",
+                log.file.display(),
+                log.problems_total
+            ));
+        }
+        web_infos.push(WebLogInfo {
+            file: log.file.clone(),
+            kind: match log.kind {
+                coroner_weblog::Kind::W3c => "w3c",
+                coroner_weblog::Kind::HttpErr => "httperr",
+            },
+            requests: log.requests.len() + log.errors.len(),
+            by_status,
+            by_reason,
+            problems: log.problems_total,
+            problem_lines: log
+                .problems
+                .iter()
+                .take(5)
+                .map(|p| format!("line {}: {}", p.line, p.what))
+                .collect(),
+            layouts: log.layouts,
+            first: times.iter().copied().filter(|t| *t > 0).min().map(Time),
+            last: times.iter().copied().max().map(Time),
+            local_time: log.local_time,
+            pools: log_pools.into_iter().collect(),
+        });
+        if log.local_time {
+            warnings.push(format!(
+                "{}: times are local (date-local/time-local fields); they were not shifted",
+                log.file.display()
+            ));
+        }
+    }
+    if assumed_sole {
+        if let Some(p) = &sole_pool {
+            warnings.push(format!(
+                "web-log entries without a site or queue name were attributed to '{p}', the only application pool in the evidence"
+            ));
+        }
+    }
+
+    // Every pool that has web evidence.
+    for name in p503
+        .keys()
+        .chain(abandons.iter().map(|(p, _)| p))
+        .chain(failed.keys())
+    {
+        let name = canon(&pools, name);
+        pools
+            .entry(name.clone())
+            .or_insert_with(|| new_pool(&name, "application pool"));
+    }
+
+    for p in pools.values_mut() {
+        let key = p.name.to_ascii_lowercase();
+        let mut hits: Vec<&Hit> = p503
+            .iter()
+            .filter(|(k, _)| k.to_ascii_lowercase() == key)
+            .flat_map(|(_, v)| v.iter())
+            .collect();
+        hits.sort_by_key(|h| h.time);
+        let mut oks: Vec<&(i64, PathBuf, u64)> = ok_after
+            .iter()
+            .filter(|(k, _)| k.to_ascii_lowercase() == key)
+            .flat_map(|(_, v)| v.iter())
+            .collect();
+        oks.sort_by_key(|o| o.0);
+        // Outage.
+        let o = &mut p.outage;
+        o.http_503 = hits.len() as u64;
+        o.first = hits.first().map(|h| Time(h.time));
+        o.last = hits.last().map(|h| Time(h.time));
+        for h in &hits {
+            *o.by_reason.entry(h.reason.clone()).or_default() += 1;
+            let m = h.time.div_euclid(60) * 60;
+            match o.per_minute.last_mut() {
+                Some(mc) if mc.minute.0 == m => mc.count += 1,
+                _ => o.per_minute.push(MinuteCount {
+                    minute: Time(m),
+                    count: 1,
+                }),
+            }
+        }
+        if let Some((_, f)) = failed.iter().find(|(k, _)| k.to_ascii_lowercase() == key) {
+            p.failed_requests = f.clone();
+        }
+        // In flight: match to the nearest crash of this pool.
+        for (_, inf) in abandons
+            .iter()
+            .filter(|(k, _)| k.to_ascii_lowercase() == key)
+        {
+            let mut inf = inf.clone();
+            if let Some(c) = p
+                .crashes
+                .iter()
+                .filter(|c| (c.time.0 - inf.time.0).abs() <= ABANDON_WINDOW)
+                .min_by_key(|c| (c.time.0 - inf.time.0).abs())
+            {
+                inf.pid = c.pid;
+                inf.crash_time = Some(c.time);
+            }
+            p.in_flight.push(inf);
+        }
+        p.in_flight.sort_by_key(|i| i.time);
+
+        // Rapid-fail episodes seen in the events.
+        let th = p.threshold.clone();
+        let mut episodes: Vec<RapidFail> = Vec::new();
+        for (pool, r) in rapid_events
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(&p.name))
+        {
+            let _ = pool;
+            let t = r.time.0;
+            if episodes.iter().any(|e| (e.disabled_at.0 - t).abs() <= 60) {
+                continue;
+            }
+            let fails: Vec<&Crash> = p
+                .crashes
+                .iter()
+                .filter(|c| c.time.0 <= t + 10 && c.time.0 >= t - th.interval_seconds - 10)
+                .collect();
+            episodes.push(RapidFail {
+                disabled_at: Time(t),
+                restored_at: None,
+                duration_seconds: None,
+                failures: fails.len(),
+                failure_pids: fails.iter().filter_map(|c| c.pid).collect(),
+                detected: "event",
+                event: Some(r.clone()),
+                restored_how: String::new(),
+                http_503: 0,
+            });
+        }
+        // Predicted from crash frequency.
+        let n = th.max_crashes.max(1) as usize;
+        let times: Vec<i64> = p.crashes.iter().map(|c| c.time.0).collect();
+        if p.kind == "application pool" && times.len() >= n {
+            let mut i = 0;
+            while i + n <= times.len() {
+                let end = times[i + n - 1];
+                if end - times[i] <= th.interval_seconds {
+                    let seen = episodes
+                        .iter()
+                        .any(|e| (e.disabled_at.0 - end).abs() <= th.interval_seconds);
+                    if !seen {
+                        if th.enabled {
+                            let fails = &p.crashes[i..i + n];
+                            episodes.push(RapidFail {
+                                disabled_at: Time(end),
+                                restored_at: None,
+                                duration_seconds: None,
+                                failures: n,
+                                failure_pids: fails.iter().filter_map(|c| c.pid).collect(),
+                                detected: "predicted",
+                                event: None,
+                                restored_how: String::new(),
+                                http_503: 0,
+                            });
+                        } else {
+                            warnings.push(format!(
+                                "'{}': {n} crashes within {} from {} — rapid-fail protection would have disabled the pool, but it is turned off in {}",
+                                p.name,
+                                time::duration(th.interval_seconds),
+                                time::short(times[i]),
+                                th.source
+                            ));
+                        }
+                    }
+                    i += n;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        episodes.sort_by_key(|e| e.disabled_at);
+        // Restore time.
+        let crash_times: Vec<i64> = p.crashes.iter().map(|c| c.time.0).collect();
+        let eps = episodes.clone();
+        for (k, e) in episodes.iter_mut().enumerate() {
+            let t = e.disabled_at.0;
+            let next_disable = eps.get(k + 1).map(|n| n.disabled_at.0).unwrap_or(i64::MAX);
+            let web = oks.iter().find(|o| o.0 > t && o.0 < next_disable);
+            let worker = crash_times
+                .iter()
+                .copied()
+                .find(|&c| c > t + 10 && c < next_disable);
+            let mut how = Vec::new();
+            let restored = match (web, worker) {
+                (Some(w), Some(c)) if c < w.0 => {
+                    how.push(format!(
+                        "a worker of the pool was running again (it crashed at {})",
+                        time::short(c)
+                    ));
+                    Some(c)
+                }
+                (Some(w), _) => {
+                    how.push(format!(
+                        "inferred from the web logs: first non-503 response for the pool's site(s) after the disable ({} line {}); IIS logs no event when an administrator restarts a pool",
+                        w.1.display(),
+                        w.2
+                    ));
+                    Some(w.0)
+                }
+                (None, Some(c)) => {
+                    how.push(format!(
+                        "a worker of the pool was running again (it crashed at {})",
+                        time::short(c)
+                    ));
+                    Some(c)
+                }
+                (None, None) => None,
+            };
+            e.restored_at = restored.map(Time);
+            e.duration_seconds = restored.map(|r| r - t);
+            let end = restored.unwrap_or(i64::MAX);
+            e.http_503 = hits.iter().filter(|h| h.time >= t && h.time <= end).count() as u64;
+            if restored.is_none() {
+                how.push(match hits.iter().rfind(|h| h.time >= t) {
+                    Some(l) => format!(
+                        "not restored within the evidence (last 503 at {})",
+                        time::short(l.time)
+                    ),
+                    None => {
+                        "no evidence of the restore (no later request or worker event for the pool)"
+                            .into()
+                    }
+                });
+            }
+            e.restored_how = how.join("; ");
+        }
+        p.rapid_fail = episodes;
+    }
+
+    // ---- groups ----
+    let done: Vec<(usize, &coroner_analysis::Analysis)> = ev
+        .dumps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| d.analysis.as_ref().ok().map(|a| (i, a.as_ref())))
+        .collect();
+    let refs: Vec<&coroner_analysis::Analysis> = done.iter().map(|(_, a)| *a).collect();
+    let groups: Vec<GroupInfo> = coroner_analysis::group(&refs)
+        .into_iter()
+        .map(|g| {
+            let first = refs[g.members[0]];
+            let finding = first.findings.first();
+            let pools: BTreeSet<String> = g
+                .members
+                .iter()
+                .filter_map(|&m| {
+                    dump_crash
+                        .get(&done[m].0)
+                        .map(|c| c.pool.clone())
+                        .or_else(|| refs[m].process.app_pool.clone())
+                })
+                .collect();
+            GroupInfo {
+                bucket: g.bucket,
+                dumps: g
+                    .members
+                    .iter()
+                    .map(|&m| ev.dumps[done[m].0].path.clone())
+                    .collect(),
+                verdict: finding
+                    .map(|f| f.title.clone())
+                    .unwrap_or_else(|| "no diagnosis".into()),
+                description: finding.map(|f| f.description.clone()).unwrap_or_default(),
+                recommendation: finding
+                    .map(|f| f.recommendation.clone())
+                    .unwrap_or_default(),
+                who_to_call: coroner_report::text::verdict(first)
+                    .into_iter()
+                    .find(|(k, _)| k == "Who to call")
+                    .map(|(_, v)| v),
+                pools: pools.into_iter().collect(),
+            }
+        })
+        .collect();
+
+    // ---- dump infos ----
+    let dumps: Vec<DumpInfo> = ev
+        .dumps
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let f = &dump_facts[i];
+            let a = d.analysis.as_ref().ok();
+            DumpInfo {
+                file: d.path.clone(),
+                pid: f.pid,
+                process: f.process.clone(),
+                app_pool: f.pool.clone(),
+                time: f.time.map(Time),
+                time_source: f.time_source.clone(),
+                exception: a
+                    .and_then(|a| a.exception.as_ref())
+                    .map(|e| format!("{} ({})", code(e.code), e.name)),
+                bucket: a.and_then(|a| a.bucket.clone()),
+                verdict: a.and_then(|a| a.findings.first()).map(|f| f.title.clone()),
+                crash: dump_crash.get(&i).cloned(),
+                detail: a
+                    .map(|a| coroner_report::text::verdict(a))
+                    .unwrap_or_default(),
+                error: d.analysis.as_ref().err().cloned(),
+            }
+        })
+        .collect();
+    for d in &dumps {
+        if let Some(e) = &d.error {
+            warnings.push(format!(
+                "{}: dump could not be analysed: {e}",
+                d.file.display()
+            ));
+        }
+    }
+
+    // ---- timeline ----
+    for p in pools.values() {
+        for c in &p.crashes {
+            let mut text = format!(
+                "{} crash: {}{}",
+                p.name,
+                c.process.as_deref().unwrap_or("process"),
+                c.pid.map(|x| format!(" pid {x}")).unwrap_or_default()
+            );
+            if let Some(x) = &c.exit_code {
+                text.push_str(&format!(", code {x}"));
+            }
+            if let Some(d) = &c.dump {
+                text.push_str(&format!(", dump {}", file_name(d)));
+            }
+            timeline.push(TimelineEntry {
+                time: c.time,
+                pool: Some(p.name.clone()),
+                kind: "crash",
+                text,
+            });
+        }
+        for r in &p.rapid_fail {
+            timeline.push(TimelineEntry {
+                time: r.disabled_at,
+                pool: Some(p.name.clone()),
+                kind: "rapid_fail",
+                text: format!(
+                    "{}: rapid-fail protection {} the pool after {} failures",
+                    p.name,
+                    if r.detected == "event" {
+                        "disabled"
+                    } else {
+                        "would have disabled (predicted)"
+                    },
+                    r.failures
+                ),
+            });
+            if let Some(t) = r.restored_at {
+                timeline.push(TimelineEntry {
+                    time: t,
+                    pool: Some(p.name.clone()),
+                    kind: "restored",
+                    text: format!(
+                        "{}: serving again after {}",
+                        p.name,
+                        time::duration(r.duration_seconds.unwrap_or(0))
+                    ),
+                });
+            }
+        }
+        if let (Some(f), Some(l)) = (p.outage.first, p.outage.last) {
+            timeline.push(TimelineEntry {
+                time: f,
+                pool: Some(p.name.clone()),
+                kind: "outage_start",
+                text: format!("{}: first 503 response", p.name),
+            });
+            timeline.push(TimelineEntry {
+                time: l,
+                pool: Some(p.name.clone()),
+                kind: "outage_end",
+                text: format!(
+                    "{}: last 503 response ({} in all)",
+                    p.name, p.outage.http_503
+                ),
+            });
+        }
+    }
+    timeline.sort_by_key(|t| t.time);
+
+    // ---- codes ----
+    let mut codes = Vec::new();
+    for ((s, sub), n) in &status_counts {
+        codes.push(CodeInfo {
+            kind: "http_status",
+            code: format!("{s}.{sub}"),
+            count: *n,
+            meaning: coroner_weblog::explain_status(*s, *sub)
+                .unwrap_or("no explanation known")
+                .to_string(),
+        });
+    }
+    for (w, n) in &win32_counts {
+        codes.push(CodeInfo {
+            kind: "win32_status",
+            code: w.to_string(),
+            count: *n,
+            meaning: coroner_weblog::explain_win32(*w)
+                .unwrap_or("no explanation known")
+                .to_string(),
+        });
+    }
+    for (r, n) in &reason_counts {
+        codes.push(CodeInfo {
+            kind: "httperr_reason",
+            code: r.clone(),
+            count: *n,
+            meaning: coroner_weblog::explain_reason(r)
+                .unwrap_or("no explanation known")
+                .to_string(),
+        });
+    }
+
+    let mut pools: Vec<Pool> = pools.into_values().collect();
+    pools.sort_by_key(|p| {
+        (
+            std::cmp::Reverse(p.crashes.len()),
+            std::cmp::Reverse(p.outage.http_503),
+            p.name.clone(),
+        )
+    });
+
+    let mut inv = Investigation {
+        schema: SCHEMA,
+        tool: format!("coroner {}", env!("CARGO_PKG_VERSION")),
+        inputs: inputs.to_vec(),
+        time_zone,
+        verdict: Vec::new(),
+        pools,
+        timeline,
+        groups,
+        dumps,
+        event_logs: event_infos,
+        web_logs: web_infos,
+        configs: ev
+            .configs
+            .iter()
+            .map(|c| ConfigInfo {
+                file: c.file.clone(),
+                kind: c.kind.label(),
+                pools: c.pools.clone(),
+                sites: c.sites.clone(),
+            })
+            .collect(),
+        wer_reports: ev
+            .wers
+            .iter()
+            .map(|w| WerInfo {
+                file: w.file.clone(),
+                event_type: w.event_type.clone(),
+                time: w.time.map(Time),
+                app: w.app.clone(),
+                pid: w.pid,
+                fault_module: w.fault_module.clone(),
+                exception_code: w.exception_code.map(code),
+            })
+            .collect(),
+        codes,
+        skipped: ev.skipped,
+        warnings,
+    };
+    inv.verdict = crate::verdict::rows(&inv);
+    inv
+}
+
+/// `UTC-05:00` for a bias of 300.
+pub fn offset_text(bias_minutes: i32) -> String {
+    let off = -bias_minutes;
+    let sign = if off < 0 { '-' } else { '+' };
+    let a = off.unsigned_abs();
+    format!("UTC{sign}{:02}:{:02}", a / 60, a % 60)
+}
+
+/// Last path component, for compact display.
+pub fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
+}

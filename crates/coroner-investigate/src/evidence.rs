@@ -1,0 +1,281 @@
+//! Finding and loading the evidence: files are recognised by content, never by name.
+
+use crate::config::{self, IisConfig};
+use crate::names::{self, NameFacts};
+use crate::progress::Progress;
+use crate::wer::{self, WerFile};
+use coroner_analysis::Analysis;
+use rayon::prelude::*;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Most files taken from the folders given.
+pub const MAX_FILES: usize = 100_000;
+/// Bytes read to recognise a file.
+const HEAD: u64 = 64 * 1024;
+
+/// A file that was not used, and why.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Skipped {
+    pub file: PathBuf,
+    pub reason: String,
+}
+
+/// One dump: its analysis (or why there is none) and what its name says.
+#[derive(Debug)]
+pub struct LoadedDump {
+    pub path: PathBuf,
+    pub analysis: Result<Box<Analysis>, String>,
+    pub name: Option<NameFacts>,
+}
+
+/// Everything read.
+#[derive(Debug, Default)]
+pub struct Evidence {
+    pub dumps: Vec<LoadedDump>,
+    pub event_logs: Vec<coroner_eventlog::EventLog>,
+    pub web_logs: Vec<coroner_weblog::WebLog>,
+    pub configs: Vec<IisConfig>,
+    pub wers: Vec<WerFile>,
+    pub skipped: Vec<Skipped>,
+    pub warnings: Vec<String>,
+}
+
+enum Item {
+    Dump(LoadedDump),
+    EventLog(coroner_eventlog::EventLog),
+    WebLog(coroner_weblog::WebLog),
+    Config(IisConfig, Vec<String>),
+    Wer(WerFile),
+    Skipped(Skipped),
+}
+
+/// Lists the files under `paths` (folders recursively, symlinked folders not followed), sorted.
+pub fn discover(paths: &[PathBuf], warnings: &mut Vec<String>) -> (Vec<PathBuf>, Vec<Skipped>) {
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    let mut capped = false;
+    for p in paths {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => walk(p, &mut files, &mut skipped, &mut capped, 0),
+            Ok(_) => files.push(p.clone()),
+            Err(e) => skipped.push(Skipped {
+                file: p.clone(),
+                reason: format!("cannot read: {e}"),
+            }),
+        }
+    }
+    if capped {
+        warnings.push(format!(
+            "more than {MAX_FILES} files: only the first {MAX_FILES} were read"
+        ));
+    }
+    files.sort();
+    files.dedup();
+    files.truncate(MAX_FILES);
+    (files, skipped)
+}
+
+fn walk(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    skipped: &mut Vec<Skipped>,
+    capped: &mut bool,
+    depth: u32,
+) {
+    if depth > 64 {
+        skipped.push(Skipped {
+            file: dir.to_path_buf(),
+            reason: "folder nested more than 64 levels deep: not searched".into(),
+        });
+        return;
+    }
+    let rd = match std::fs::read_dir(dir) {
+        Ok(r) => r,
+        Err(e) => {
+            skipped.push(Skipped {
+                file: dir.to_path_buf(),
+                reason: format!("cannot list folder: {e}"),
+            });
+            return;
+        }
+    };
+    let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if out.len() > MAX_FILES {
+            *capped = true;
+            return;
+        }
+        let Ok(lm) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        if lm.is_dir() {
+            walk(&p, out, skipped, capped, depth + 1);
+        } else if lm.file_type().is_symlink() {
+            if std::fs::metadata(&p).map(|m| m.is_file()).unwrap_or(false) {
+                out.push(p);
+            }
+        } else if lm.is_file() {
+            out.push(p);
+        }
+    }
+}
+
+fn head(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut f = std::fs::File::open(path)?;
+    let mut b = Vec::new();
+    (&mut f).take(HEAD).read_to_end(&mut b)?;
+    Ok(b)
+}
+
+/// Loads every file (in parallel); a file that fails is listed in `skipped`, never fatal.
+pub fn load(paths: &[PathBuf], opts: &coroner_analysis::Options, progress: bool) -> Evidence {
+    let mut ev = Evidence::default();
+    let (files, skipped) = discover(paths, &mut ev.warnings);
+    ev.skipped = skipped;
+    let bar = Progress::new(files.len(), progress);
+    let items: Vec<Item> = files
+        .par_iter()
+        .map(|p| {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load_one(p, opts)))
+                .unwrap_or_else(|_| {
+                    Item::Skipped(Skipped {
+                        file: p.clone(),
+                        reason: "internal error while reading this file (please report it)".into(),
+                    })
+                });
+            bar.step(&p.display().to_string());
+            r
+        })
+        .collect();
+    bar.finish();
+    for it in items {
+        match it {
+            Item::Dump(d) => ev.dumps.push(d),
+            Item::EventLog(l) => ev.event_logs.push(l),
+            Item::WebLog(l) => ev.web_logs.push(l),
+            Item::Config(c, problems) => {
+                for p in problems {
+                    ev.warnings.push(format!("{}: {p}", c.file.display()));
+                }
+                ev.configs.push(c)
+            }
+            Item::Wer(w) => ev.wers.push(w),
+            Item::Skipped(s) => ev.skipped.push(s),
+        }
+    }
+    ev
+}
+
+fn skip(p: &Path, reason: impl Into<String>) -> Item {
+    Item::Skipped(Skipped {
+        file: p.to_path_buf(),
+        reason: reason.into(),
+    })
+}
+
+fn is_container(h: &[u8]) -> Option<&'static str> {
+    if h.starts_with(&[0x1f, 0x8b]) {
+        Some("gzip")
+    } else if h.starts_with(&[0xFD, b'7', b'z', b'X', b'Z', 0]) {
+        Some("xz")
+    } else if h.starts_with(b"PK\x03\x04") {
+        Some("zip")
+    } else if h.starts_with(b"MSCF") {
+        Some("cab")
+    } else {
+        None
+    }
+}
+
+fn load_one(p: &Path, opts: &coroner_analysis::Options) -> Item {
+    let h = match head(p) {
+        Ok(h) => h,
+        Err(e) => return skip(p, format!("cannot read: {e}")),
+    };
+    if h.is_empty() {
+        return skip(p, "empty file");
+    }
+    if h.starts_with(b"MDMP") || is_container(&h).is_some() {
+        return load_dump(p, opts, is_container(&h));
+    }
+    if h.starts_with(b"PAGEDU64") || h.starts_with(b"PAGEDUMP") {
+        return skip(p, "Windows kernel (system) dump: not a user-mode minidump");
+    }
+    if h.starts_with(b"-----BEGIN BREAKPAD MICRODUMP") {
+        return skip(p, "Breakpad text microdump: not supported by investigate");
+    }
+    if let Some(kind) = config::sniff(&h) {
+        return match std::fs::read(p) {
+            Ok(bytes) => {
+                let (c, problems) = config::parse(p.to_path_buf(), &bytes, kind);
+                Item::Config(c, problems)
+            }
+            Err(e) => skip(p, format!("cannot read: {e}")),
+        };
+    }
+    if wer::sniff(&h) {
+        return match std::fs::read(p) {
+            Ok(bytes) if bytes.len() <= 16 << 20 => Item::Wer(wer::parse(p.to_path_buf(), &bytes)),
+            Ok(_) => skip(p, "Report.wer larger than 16 MiB"),
+            Err(e) => skip(p, format!("cannot read: {e}")),
+        };
+    }
+    if coroner_eventlog::sniff(&h).is_some() {
+        return match coroner_eventlog::load(p) {
+            Ok(l) => Item::EventLog(l),
+            Err(e) => skip(p, e.to_string()),
+        };
+    }
+    match coroner_weblog::classify(&h) {
+        Ok(_) => match coroner_weblog::load(p) {
+            Ok(l) => Item::WebLog(l),
+            Err(e) => skip(p, e.to_string()),
+        },
+        Err(why) => skip(
+            p,
+            format!(
+                "not a dump, event log, IIS/HTTPERR log, IIS configuration or Report.wer ({why})"
+            ),
+        ),
+    }
+}
+
+fn load_dump(p: &Path, opts: &coroner_analysis::Options, container: Option<&str>) -> Item {
+    let name = p
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(names::parse);
+    let file = match coroner_dump::DumpFile::open(p) {
+        Ok(f) => f,
+        Err(e) => {
+            return match container {
+                Some(c) => skip(p, format!("{c} file without a readable minidump: {e}")),
+                None => Item::Dump(LoadedDump {
+                    path: p.to_path_buf(),
+                    analysis: Err(e.to_string()),
+                    name,
+                }),
+            }
+        }
+    };
+    if container.is_some() && !file.bytes().starts_with(b"MDMP") {
+        return skip(
+            p,
+            format!(
+                "{} file that holds no minidump",
+                container.unwrap_or("compressed")
+            ),
+        );
+    }
+    let analysis = match file.snapshot() {
+        Ok(snap) => Ok(Box::new(coroner_analysis::analyze(&snap, opts))),
+        Err(e) => Err(e.to_string()),
+    };
+    Item::Dump(LoadedDump {
+        path: p.to_path_buf(),
+        analysis,
+        name,
+    })
+}

@@ -1,0 +1,49 @@
+//! # coroner-investigate
+//!
+//! `coroner investigate`: one incident report from everything a dead web server left behind —
+//! crash dumps, Windows event logs (EVTX/EVT/XML), IIS W3C and HTTPERR logs, IIS configuration
+//! (`MetaBase.xml`, `applicationHost.config`) and WER `Report.wer` files, all recognised by
+//! content ([`evidence`]).
+//!
+//! [`correlate`] matches each dump to its process-termination events (PID, process, time),
+//! counts crashes known only from events, builds per-pool crash timelines, detects rapid-fail
+//! episodes (from W3SVC 1002 / WAS 5002, or predicted from crash frequency against the pool's
+//! threshold) with their restore time, and measures the impact from the web logs (503s per
+//! reason, requests in flight when each worker died). [`verdict`] writes DebugDiag-style
+//! Error/Warning/Information rows; [`render`] presents the [`model::Investigation`] as text,
+//! Markdown, JSON (`coroner.investigation.v1`) or a self-contained HTML page.
+//!
+//! [`example`] generates the bundled incident in `examples/incident/` from the project's own
+//! generators (coroner-synth dumps, coroner-eventlog and coroner-weblog writers).
+
+pub mod cli;
+pub mod config;
+pub mod correlate;
+pub mod evidence;
+pub mod example;
+pub mod model;
+pub mod names;
+pub mod progress;
+pub mod render;
+pub mod time;
+pub mod verdict;
+pub mod wer;
+
+pub use model::Investigation;
+
+use std::path::PathBuf;
+
+/// Options of a run.
+#[derive(Clone, Default)]
+pub struct Options {
+    pub analysis: coroner_analysis::Options,
+    /// Draw a progress bar on stderr (only when it is a terminal).
+    pub progress: bool,
+}
+
+/// Reads the evidence under `paths` and correlates it. Never fails: unreadable files are
+/// listed in [`Investigation::skipped`], damage in [`Investigation::warnings`].
+pub fn investigate(paths: &[PathBuf], opts: &Options) -> Investigation {
+    let ev = evidence::load(paths, &opts.analysis, opts.progress);
+    correlate::investigate(paths, ev)
+}

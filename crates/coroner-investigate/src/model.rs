@@ -1,0 +1,325 @@
+//! The incident model: what `investigate` found, ready for the renderers. Serialised as the
+//! `coroner.investigation.v1` JSON document (docs/json-schema.md); times are RFC 3339 UTC,
+//! codes `0x…`.
+
+use crate::config::PoolSettings;
+use crate::evidence::Skipped;
+use crate::time::Time;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub const SCHEMA: &str = "coroner.investigation.v1";
+
+/// The whole report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Investigation {
+    pub schema: &'static str,
+    pub tool: String,
+    pub inputs: Vec<PathBuf>,
+    pub time_zone: TimeZone,
+    /// Error/Warning/Information rows, most important first.
+    pub verdict: Vec<VerdictRow>,
+    pub pools: Vec<Pool>,
+    pub timeline: Vec<TimelineEntry>,
+    pub groups: Vec<GroupInfo>,
+    pub dumps: Vec<DumpInfo>,
+    pub event_logs: Vec<EventLogInfo>,
+    pub web_logs: Vec<WebLogInfo>,
+    pub configs: Vec<ConfigInfo>,
+    pub wer_reports: Vec<WerInfo>,
+    /// Every HTTP status.substatus, Win32 status and HTTPERR reason that occurs, explained.
+    pub codes: Vec<CodeInfo>,
+    pub skipped: Vec<Skipped>,
+    pub warnings: Vec<String>,
+}
+
+/// The time zone used to place local times (dump file names, local-time web logs) on UTC.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimeZone {
+    /// Minutes, UTC − local (Windows' bias: 300 = UTC−5).
+    pub bias_minutes: i32,
+    pub name: Option<String>,
+    /// `UTC-05:00`.
+    pub utc_offset: String,
+    /// Where the offset came from.
+    pub source: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Information,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "Error",
+            Level::Warning => "Warning",
+            Level::Information => "Information",
+        }
+    }
+}
+
+/// One DebugDiag-style analysis summary row.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerdictRow {
+    pub level: Level,
+    pub description: String,
+    pub recommendation: String,
+}
+
+/// An application pool (or, for crashes not tied to a pool, a process).
+#[derive(Clone, Debug, Serialize)]
+pub struct Pool {
+    pub name: String,
+    /// `application pool` or `process`.
+    pub kind: &'static str,
+    pub threshold: Threshold,
+    /// Sites served (`1 (Default Web Site)`), from the IIS configuration.
+    pub sites: Vec<String>,
+    pub crashes: Vec<Crash>,
+    pub rapid_fail: Vec<RapidFail>,
+    pub outage: Outage,
+    pub in_flight: Vec<InFlight>,
+    pub failed_requests: FailedRequests,
+}
+
+/// Rapid-fail protection settings in force for a pool.
+#[derive(Clone, Debug, Serialize)]
+pub struct Threshold {
+    pub enabled: bool,
+    pub max_crashes: u32,
+    pub interval_seconds: i64,
+    /// The configuration file, or `IIS default (5 failures in 5 minutes)`.
+    pub source: String,
+}
+
+impl Threshold {
+    pub fn from_settings(s: Option<(&PoolSettings, &std::path::Path)>) -> Threshold {
+        match s {
+            Some((s, file)) => Threshold {
+                enabled: s.rapid_fail_protection,
+                max_crashes: s.max_crashes,
+                interval_seconds: s.interval_seconds,
+                source: file.display().to_string(),
+            },
+            None => Threshold {
+                enabled: true,
+                max_crashes: crate::config::DEFAULT_MAX_CRASHES,
+                interval_seconds: crate::config::DEFAULT_INTERVAL_SECONDS,
+                source: "IIS default (no configuration for this pool among the inputs)".into(),
+            },
+        }
+    }
+}
+
+/// One process death.
+#[derive(Clone, Debug, Serialize)]
+pub struct Crash {
+    /// Earliest evidence of the death (dump or event), UTC.
+    pub time: Time,
+    pub pid: Option<u32>,
+    pub process: Option<String>,
+    /// Exit code (1009/5009) or exception code (Application Error 1000, dump), `0x…`.
+    pub exit_code: Option<String>,
+    /// What the evidence says happened (`terminated unexpectedly`, `failed to respond to a ping`, …).
+    pub how: String,
+    /// The dump of this crash, if one matched.
+    pub dump: Option<PathBuf>,
+    /// Seconds from the dump's time to the first termination event (positive: event later).
+    pub dump_to_event_seconds: Option<i64>,
+    pub bucket: Option<String>,
+    /// The records it rests on.
+    pub evidence: Vec<EvidenceRef>,
+}
+
+/// A record in a file.
+#[derive(Clone, Debug, Serialize)]
+pub struct EvidenceRef {
+    pub time: Time,
+    pub file: PathBuf,
+    /// Event record number or log line.
+    pub record: u64,
+    /// `W3SVC 1009`, `Application Error 1000`, `dump`, `Report.wer`.
+    pub what: String,
+    pub text: String,
+}
+
+/// A rapid-fail episode: the pool disabled by IIS after repeated failures.
+#[derive(Clone, Debug, Serialize)]
+pub struct RapidFail {
+    pub disabled_at: Time,
+    pub restored_at: Option<Time>,
+    pub duration_seconds: Option<i64>,
+    /// Crashes of the pool within the rapid-fail interval before the disable.
+    pub failures: usize,
+    pub failure_pids: Vec<u32>,
+    /// `event` (W3SVC 1002 / WAS 5002 seen) or `predicted` (from crash frequency alone).
+    pub detected: &'static str,
+    pub event: Option<EvidenceRef>,
+    /// How the restore time was worked out.
+    pub restored_how: String,
+    /// 503 responses for the pool between disable and restore.
+    pub http_503: u64,
+}
+
+/// 503 responses of a pool.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Outage {
+    pub http_503: u64,
+    pub first: Option<Time>,
+    pub last: Option<Time>,
+    /// HTTPERR reason (or `W3C 503.n`) → count.
+    pub by_reason: BTreeMap<String, u64>,
+    /// 503s per minute (minute start, count), for the chart.
+    pub per_minute: Vec<MinuteCount>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MinuteCount {
+    pub minute: Time,
+    pub count: u64,
+}
+
+/// A request that was being served when a worker died (`Connection_Abandoned_By_AppPool`).
+#[derive(Clone, Debug, Serialize)]
+pub struct InFlight {
+    pub time: Time,
+    pub pid: Option<u32>,
+    pub crash_time: Option<Time>,
+    pub method: Option<String>,
+    pub url: Option<String>,
+    pub client_ip: Option<String>,
+    pub file: PathBuf,
+    pub line: u64,
+}
+
+/// W3C requests whose connection failed (sc-win32-status 64 / 1236).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FailedRequests {
+    pub win32_64: u64,
+    pub win32_1236: u64,
+    pub examples: Vec<FailedRequest>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FailedRequest {
+    pub time: Time,
+    pub method: Option<String>,
+    pub url: Option<String>,
+    pub client_ip: Option<String>,
+    pub status: Option<u16>,
+    pub win32_status: u32,
+}
+
+/// One line of the incident timeline.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineEntry {
+    pub time: Time,
+    pub pool: Option<String>,
+    /// `crash`, `rapid_fail`, `restored`, `outage_start`, `outage_end`, `boot`, `shutdown`, `dump`, `other`.
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// Dumps of the same bug.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupInfo {
+    pub bucket: String,
+    pub dumps: Vec<PathBuf>,
+    pub verdict: String,
+    pub description: String,
+    pub recommendation: String,
+    pub who_to_call: Option<String>,
+    pub pools: Vec<String>,
+}
+
+/// One dump.
+#[derive(Clone, Debug, Serialize)]
+pub struct DumpInfo {
+    pub file: PathBuf,
+    pub pid: Option<u32>,
+    pub process: Option<String>,
+    pub app_pool: Option<String>,
+    pub time: Option<Time>,
+    /// `dump header (UTC)` or `file name (local time, UTC−05:00 applied)`.
+    pub time_source: Option<String>,
+    pub exception: Option<String>,
+    pub bucket: Option<String>,
+    pub verdict: Option<String>,
+    /// The crash it belongs to: pool name and the crash's time.
+    pub crash: Option<CrashRef>,
+    /// Verdict lines of the dump analysis (What crashed, Why, Verdict, …).
+    pub detail: Vec<(String, String)>,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CrashRef {
+    pub pool: String,
+    pub time: Time,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EventLogInfo {
+    pub file: PathBuf,
+    pub kind: String,
+    pub records: usize,
+    pub recovered: usize,
+    pub damaged: u64,
+    pub problems: Vec<String>,
+    pub first: Option<Time>,
+    pub last: Option<Time>,
+    /// Records `investigate` understood (crashes, rapid-fail, reboots, time zone, …).
+    pub understood: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WebLogInfo {
+    pub file: PathBuf,
+    /// `w3c` or `httperr`.
+    pub kind: &'static str,
+    pub requests: usize,
+    pub by_status: BTreeMap<String, u64>,
+    pub by_reason: BTreeMap<String, u64>,
+    pub problems: u64,
+    pub problem_lines: Vec<String>,
+    pub layouts: u32,
+    pub first: Option<Time>,
+    pub last: Option<Time>,
+    pub local_time: bool,
+    /// Pool(s) its requests were attributed to.
+    pub pools: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ConfigInfo {
+    pub file: PathBuf,
+    pub kind: &'static str,
+    pub pools: Vec<PoolSettings>,
+    pub sites: Vec<crate::config::Site>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WerInfo {
+    pub file: PathBuf,
+    pub event_type: Option<String>,
+    pub time: Option<Time>,
+    pub app: Option<String>,
+    pub pid: Option<u32>,
+    pub fault_module: Option<String>,
+    pub exception_code: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CodeInfo {
+    /// `http_status`, `win32_status`, `httperr_reason`.
+    pub kind: &'static str,
+    pub code: String,
+    pub count: u64,
+    pub meaning: String,
+}

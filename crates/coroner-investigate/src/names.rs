@@ -1,0 +1,183 @@
+//! Facts that dump *file names* carry: DebugDiag, ProcDump and WER LocalDumps names hold the
+//! process id and/or the local time of the dump.
+//!
+//! * DebugDiag: `w3wp__PID__3412__Date__03_14_2006__Time_10_23_41AM__109__Second_Chance_Exception_C0000005.dmp`
+//! * ProcDump: `w3wp.exe_060314_102341.dmp` (`_YYMMDD_HHMMSS`)
+//! * WER LocalDumps: `w3wp.exe.3412.dmp`
+//!
+//! Times in file names are the machine's local time.
+
+use crate::time::from_civil;
+
+/// What a dump's file name says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NameFacts {
+    /// Which naming scheme matched.
+    pub scheme: &'static str,
+    pub process: Option<String>,
+    pub pid: Option<u32>,
+    /// Local time as if it were UTC (Unix seconds); subtract the UTC offset to get UTC.
+    pub local_time: Option<i64>,
+}
+
+fn strip_exts(name: &str) -> &str {
+    let mut n = name;
+    loop {
+        let lower = n.to_ascii_lowercase();
+        let mut changed = false;
+        for ext in [".gz", ".xz", ".zip", ".cab", ".dmp", ".mdmp", ".hdmp"] {
+            if lower.ends_with(ext) {
+                n = &n[..n.len() - ext.len()];
+                changed = true;
+                break;
+            }
+        }
+        if !changed {
+            return n;
+        }
+    }
+}
+
+fn num<T: std::str::FromStr>(s: &str) -> Option<T> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Reads a dump file name (the last path component).
+pub fn parse(file_name: &str) -> Option<NameFacts> {
+    let stem = strip_exts(file_name);
+    debugdiag(stem)
+        .or_else(|| procdump(stem))
+        .or_else(|| wer_local(stem))
+}
+
+fn debugdiag(stem: &str) -> Option<NameFacts> {
+    let parts: Vec<&str> = stem.split("__").collect();
+    let i = parts.iter().position(|p| p.eq_ignore_ascii_case("PID"))?;
+    let pid = parts.get(i + 1).and_then(|p| num::<u32>(p));
+    let mut local_time = None;
+    if let Some(j) = parts.iter().position(|p| p.eq_ignore_ascii_case("Date")) {
+        let date: Vec<&str> = parts
+            .get(j + 1)
+            .map(|d| d.split('_').collect())
+            .unwrap_or_default();
+        let time = parts.get(j + 2).and_then(|t| t.strip_prefix("Time_"));
+        if let (3, Some(t)) = (date.len(), time) {
+            let (mo, d, y) = (
+                num::<u32>(date[0]),
+                num::<u32>(date[1]),
+                num::<i64>(date[2]),
+            );
+            let tl = t.to_ascii_uppercase();
+            let (clock, pm) = if let Some(c) = tl.strip_suffix("AM") {
+                (c, Some(false))
+            } else if let Some(c) = tl.strip_suffix("PM") {
+                (c, Some(true))
+            } else {
+                (tl.as_str(), None)
+            };
+            let hms: Vec<&str> = clock.split('_').collect();
+            if hms.len() == 3 {
+                if let (Some(mo), Some(d), Some(y), Some(h), Some(mi), Some(s)) = (
+                    mo,
+                    d,
+                    y,
+                    num::<u32>(hms[0]),
+                    num::<u32>(hms[1]),
+                    num::<u32>(hms[2]),
+                ) {
+                    let h = match pm {
+                        Some(false) if h == 12 => 0,
+                        Some(true) if h < 12 => h + 12,
+                        _ => h,
+                    };
+                    local_time = from_civil(y, mo, d, h, mi, s);
+                }
+            }
+        }
+    }
+    let process = parts
+        .first()
+        .filter(|p| !p.is_empty())
+        .map(|p| p.to_string());
+    (pid.is_some() || local_time.is_some()).then_some(NameFacts {
+        scheme: "DebugDiag",
+        process: process.map(|p| exe(&p)),
+        pid,
+        local_time,
+    })
+}
+
+fn exe(p: &str) -> String {
+    if p.to_ascii_lowercase().ends_with(".exe") {
+        p.to_string()
+    } else {
+        format!("{p}.exe")
+    }
+}
+
+fn procdump(stem: &str) -> Option<NameFacts> {
+    let mut it = stem.rsplitn(3, '_');
+    let hms = it.next()?;
+    let ymd = it.next()?;
+    let process = it.next()?;
+    if hms.len() != 6 || ymd.len() != 6 {
+        return None;
+    }
+    let (y, mo, d) = (
+        num::<i64>(&ymd[0..2])?,
+        num::<u32>(&ymd[2..4])?,
+        num::<u32>(&ymd[4..6])?,
+    );
+    let (h, mi, s) = (
+        num::<u32>(&hms[0..2])?,
+        num::<u32>(&hms[2..4])?,
+        num::<u32>(&hms[4..6])?,
+    );
+    let year = if y < 70 { 2000 + y } else { 1900 + y };
+    Some(NameFacts {
+        scheme: "ProcDump",
+        process: (!process.is_empty()).then(|| exe(process)),
+        pid: None,
+        local_time: Some(from_civil(year, mo, d, h, mi, s)?),
+    })
+}
+
+fn wer_local(stem: &str) -> Option<NameFacts> {
+    let (proc, pid) = stem.rsplit_once('.')?;
+    let pid = num::<u32>(pid)?;
+    if !proc.to_ascii_lowercase().ends_with(".exe") {
+        return None;
+    }
+    Some(NameFacts {
+        scheme: "WER LocalDumps",
+        process: Some(proc.to_string()),
+        pid: Some(pid),
+        local_time: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemes() {
+        let f = parse("w3wp__PID__3412__Date__03_14_2006__Time_10_23_41AM__109__Second_Chance_Exception_C0000005.dmp").unwrap();
+        assert_eq!(f.pid, Some(3412));
+        assert_eq!(f.local_time, Some(1_142_331_821));
+        assert_eq!(f.process.as_deref(), Some("w3wp.exe"));
+        let f = parse("w3wp__PID__3412__Date__03_14_2006__Time_01_05_00PM__1.dmp.gz").unwrap();
+        assert_eq!(f.local_time, from_civil(2006, 3, 14, 13, 5, 0));
+        let f = parse("w3wp.exe_060314_102341.dmp").unwrap();
+        assert_eq!(f.local_time, Some(1_142_331_821));
+        assert_eq!(f.pid, None);
+        let f = parse("w3wp.exe.3412.dmp").unwrap();
+        assert_eq!(f.pid, Some(3412));
+        assert!(parse("crash.dmp").is_none());
+        assert!(parse("__PID__").is_none());
+        assert!(parse("a_99zz99_102341.dmp").is_none());
+    }
+}

@@ -1,0 +1,266 @@
+//! Markdown incident report (for tickets): the same facts as the text report.
+
+use crate::correlate::file_name;
+use crate::model::*;
+use crate::time;
+use std::fmt::Write;
+
+/// Escapes table-breaking characters.
+fn md(v: &str) -> String {
+    v.replace('|', "\\|").replace('\n', " ").replace('\r', "")
+}
+
+/// Renders the report.
+pub fn render(inv: &Investigation) -> String {
+    let mut s = String::new();
+    let crashes: usize = inv.pools.iter().map(|p| p.crashes.len()).sum();
+    let _ = writeln!(s, "# Incident report\n");
+    let _ = writeln!(
+        s,
+        "{crashes} crash(es), {} dump(s), {} event log(s), {} web log(s). All times UTC; local times converted with {} ({}).\n",
+        inv.dumps.len(),
+        inv.event_logs.len(),
+        inv.web_logs.len(),
+        inv.time_zone.utc_offset,
+        md(&inv.time_zone.source)
+    );
+    let _ = writeln!(s, "## Analysis summary\n");
+    let _ = writeln!(s, "| Type | Description | Recommendation |\n|---|---|---|");
+    for r in &inv.verdict {
+        let _ = writeln!(
+            s,
+            "| **{}** | {} | {} |",
+            r.level.as_str(),
+            md(&r.description),
+            md(&r.recommendation)
+        );
+    }
+    let _ = writeln!(s, "\n## Timeline\n");
+    let _ = writeln!(s, "| Time (UTC) | Kind | What |\n|---|---|---|");
+    for t in &inv.timeline {
+        let _ = writeln!(s, "| {} | {} | {} |", t.time, t.kind, md(&t.text));
+    }
+    for p in &inv.pools {
+        let _ = writeln!(
+            s,
+            "\n## {} `{}`\n",
+            if p.kind == "application pool" {
+                "Application pool"
+            } else {
+                "Process"
+            },
+            md(&p.name)
+        );
+        if !p.sites.is_empty() {
+            let _ = writeln!(s, "Sites: {}\n", md(&p.sites.join(", ")));
+        }
+        if p.kind == "application pool" {
+            let _ = writeln!(
+                s,
+                "Rapid-fail protection: {}, {} failures in {} ({}).\n",
+                if p.threshold.enabled { "on" } else { "off" },
+                p.threshold.max_crashes,
+                time::duration(p.threshold.interval_seconds),
+                md(&p.threshold.source)
+            );
+        }
+        if !p.crashes.is_empty() {
+            let _ = writeln!(s, "| # | Time (UTC) | PID | Code | Dump | Dump → event | Evidence | In flight |\n|---|---|---|---|---|---|---|---|");
+            for (i, c) in p.crashes.iter().enumerate() {
+                let inflight: Vec<String> = p
+                    .in_flight
+                    .iter()
+                    .filter(|f| f.crash_time == Some(c.time))
+                    .map(|f| {
+                        format!(
+                            "{} {} ({})",
+                            f.method.as_deref().unwrap_or("?"),
+                            f.url.as_deref().unwrap_or("?"),
+                            f.client_ip.as_deref().unwrap_or("?")
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                    i + 1,
+                    c.time,
+                    c.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
+                    c.exit_code.as_deref().unwrap_or("-"),
+                    c.dump
+                        .as_ref()
+                        .map(|d| format!("`{}`", md(&file_name(d))))
+                        .unwrap_or_else(|| "none".into()),
+                    c.dump_to_event_seconds.map(time::delta).unwrap_or_default(),
+                    md(&c
+                        .evidence
+                        .iter()
+                        .map(|e| e.what.clone())
+                        .collect::<Vec<_>>()
+                        .join(", ")),
+                    md(&inflight.join("; "))
+                );
+            }
+            s.push('\n');
+        }
+        for r in &p.rapid_fail {
+            let _ = writeln!(
+                s,
+                "- **Rapid-fail** ({}): disabled {}, restored {}, duration {}, {} failures (pids {}), {} × 503 meanwhile. Restore: {}",
+                r.detected,
+                r.disabled_at,
+                r.restored_at.map(|t| t.to_string()).unwrap_or_else(|| "unknown".into()),
+                r.duration_seconds.map(time::duration).unwrap_or_else(|| "unknown".into()),
+                r.failures,
+                r.failure_pids.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", "),
+                r.http_503,
+                md(&r.restored_how)
+            );
+        }
+        if p.outage.http_503 > 0 {
+            let _ = writeln!(
+                s,
+                "- **Outage**: {} × 503 from {} to {} ({}).",
+                p.outage.http_503,
+                p.outage.first.map(|t| t.to_string()).unwrap_or_default(),
+                p.outage.last.map(|t| t.to_string()).unwrap_or_default(),
+                p.outage
+                    .by_reason
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        let f = &p.failed_requests;
+        if f.win32_64 + f.win32_1236 > 0 {
+            let _ = writeln!(
+                s,
+                "- **Broken connections**: sc-win32-status 64 × {}, 1236 × {}.",
+                f.win32_64, f.win32_1236
+            );
+        }
+    }
+    let _ = writeln!(s, "\n## Dump groups\n");
+    for g in &inv.groups {
+        let _ = writeln!(
+            s,
+            "- **{}** dump(s), bucket `{}` — {}{}",
+            g.dumps.len(),
+            md(&g.bucket),
+            md(&g.verdict),
+            g.who_to_call
+                .as_ref()
+                .map(|w| format!(" Who to call: {}.", md(w)))
+                .unwrap_or_default()
+        );
+        for d in &g.dumps {
+            let _ = writeln!(s, "  - `{}`", md(&d.display().to_string()));
+        }
+    }
+    let _ = writeln!(s, "\n## Dumps\n");
+    for d in &inv.dumps {
+        let _ = writeln!(s, "### `{}`\n", md(&d.file.display().to_string()));
+        if let Some(e) = &d.error {
+            let _ = writeln!(s, "Not analysed: {}\n", md(e));
+            continue;
+        }
+        let _ = writeln!(s, "| | |\n|---|---|");
+        let _ = writeln!(
+            s,
+            "| Time | {} ({}) |",
+            d.time
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "unknown".into()),
+            md(d.time_source.as_deref().unwrap_or(""))
+        );
+        let _ = writeln!(
+            s,
+            "| Crash | {} |",
+            d.crash
+                .as_ref()
+                .map(|c| format!("{} at {}", md(&c.pool), c.time))
+                .unwrap_or_else(|| "not matched".into())
+        );
+        for (k, v) in &d.detail {
+            let _ = writeln!(s, "| {} | {} |", md(k), md(v));
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(s, "## Evidence\n");
+    let _ = writeln!(s, "| File | Kind | Records | Notes |\n|---|---|---|---|");
+    for l in &inv.event_logs {
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {} | {} understood, {} recovered, {} damaged |",
+            md(&l.file.display().to_string()),
+            md(&l.kind),
+            l.records,
+            l.understood,
+            l.recovered,
+            l.damaged
+        );
+    }
+    for l in &inv.web_logs {
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {} | {} {} |",
+            md(&l.file.display().to_string()),
+            l.kind,
+            l.requests,
+            l.by_status
+                .iter()
+                .map(|(k, v)| format!("{k}×{v}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            l.by_reason
+                .iter()
+                .map(|(k, v)| format!("{k}×{v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    for c in &inv.configs {
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {} pools | |",
+            md(&c.file.display().to_string()),
+            c.kind,
+            c.pools.len()
+        );
+    }
+    if !inv.codes.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## Status codes explained\n\n| Kind | Code | Count | Meaning |\n|---|---|---|---|"
+        );
+        for c in &inv.codes {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                c.kind,
+                md(&c.code),
+                c.count,
+                md(&c.meaning)
+            );
+        }
+    }
+    if !inv.skipped.is_empty() {
+        let _ = writeln!(s, "\n## Skipped\n");
+        for k in &inv.skipped {
+            let _ = writeln!(
+                s,
+                "- `{}`: {}",
+                md(&k.file.display().to_string()),
+                md(&k.reason)
+            );
+        }
+    }
+    if !inv.warnings.is_empty() {
+        let _ = writeln!(s, "\n## Warnings\n");
+        for w in &inv.warnings {
+            let _ = writeln!(s, "- {}", md(w));
+        }
+    }
+    s
+}

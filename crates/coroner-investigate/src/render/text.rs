@@ -1,0 +1,366 @@
+//! Plain-text incident report: verdict first, then the timeline, the pools, the groups, the
+//! dumps and the evidence.
+
+use crate::correlate::file_name;
+use crate::model::*;
+use crate::time;
+use std::fmt::Write;
+
+fn section(s: &mut String, title: &str) {
+    let _ = writeln!(s, "\n{title}\n{}", "=".repeat(title.chars().count()));
+}
+
+fn wrap(s: &mut String, indent: &str, text: &str) {
+    let width = 100usize.saturating_sub(indent.len()).max(40);
+    let mut line = String::new();
+    for w in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + w.chars().count() > width {
+            let _ = writeln!(s, "{indent}{line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(w);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(s, "{indent}{line}");
+    }
+}
+
+/// Renders the report.
+pub fn render(inv: &Investigation) -> String {
+    let mut s = String::new();
+    let crashes: usize = inv.pools.iter().map(|p| p.crashes.len()).sum();
+    let _ = writeln!(
+        s,
+        "== Incident report: {} crash(es) of {} pool(s)/process(es), {} dump(s), {} event log(s), {} web log(s) ==",
+        crashes,
+        inv.pools.iter().filter(|p| !p.crashes.is_empty()).count(),
+        inv.dumps.len(),
+        inv.event_logs.len(),
+        inv.web_logs.len()
+    );
+    let _ = writeln!(
+        s,
+        "All times UTC; local times converted with {} ({}).",
+        inv.time_zone.utc_offset, inv.time_zone.source
+    );
+    section(&mut s, "Analysis summary");
+    for r in &inv.verdict {
+        let _ = writeln!(s, "[{}]", r.level.as_str());
+        let mut d = String::new();
+        wrap(&mut d, "    ", &r.description);
+        let _ = write!(s, "  Description:\n{d}");
+        let mut rc = String::new();
+        wrap(&mut rc, "    ", &r.recommendation);
+        let _ = write!(s, "  Recommendation:\n{rc}");
+    }
+
+    section(&mut s, "Timeline");
+    for t in &inv.timeline {
+        let _ = writeln!(s, "{}  {:<12} {}", t.time, t.kind, t.text);
+    }
+
+    for p in &inv.pools {
+        section(
+            &mut s,
+            &format!(
+                "{} '{}'",
+                if p.kind == "application pool" {
+                    "Application pool"
+                } else {
+                    "Process"
+                },
+                p.name
+            ),
+        );
+        if !p.sites.is_empty() {
+            let _ = writeln!(s, "Sites: {}", p.sites.join(", "));
+        }
+        if p.kind == "application pool" {
+            let _ = writeln!(
+                s,
+                "Rapid-fail protection: {}, {} failures in {} ({})",
+                if p.threshold.enabled { "on" } else { "off" },
+                p.threshold.max_crashes,
+                time::duration(p.threshold.interval_seconds),
+                p.threshold.source
+            );
+        }
+        let _ = writeln!(s, "\nCrashes ({}):", p.crashes.len());
+        let _ = writeln!(
+            s,
+            "  {:<3} {:<19}  {:>6}  {:<10}  dump (dump → first event)",
+            "#", "time (UTC)", "pid", "code"
+        );
+        for (i, c) in p.crashes.iter().enumerate() {
+            let dump = match (&c.dump, c.dump_to_event_seconds) {
+                (Some(d), Some(dt)) => format!("{} ({})", file_name(d), time::delta(dt)),
+                (Some(d), None) => format!("{} (no event)", file_name(d)),
+                (None, _) => "none — known from events only".into(),
+            };
+            let _ = writeln!(
+                s,
+                "  {:<3} {}  {:>6}  {:<10}  {}",
+                i + 1,
+                c.time,
+                c.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
+                c.exit_code.as_deref().unwrap_or("-"),
+                dump
+            );
+            for e in &c.evidence {
+                let _ = writeln!(
+                    s,
+                    "        {} {:<24} {} ({} #{})",
+                    time::hms(e.time.0),
+                    e.what,
+                    e.text,
+                    file_name(&e.file),
+                    e.record
+                );
+            }
+            if let Some(b) = &c.bucket {
+                let _ = writeln!(s, "        bucket {b}");
+            }
+            for inf in p.in_flight.iter().filter(|i| i.crash_time == Some(c.time)) {
+                let _ = writeln!(
+                    s,
+                    "        in flight: {} {} from {}",
+                    inf.method.as_deref().unwrap_or("?"),
+                    inf.url.as_deref().unwrap_or("?"),
+                    inf.client_ip.as_deref().unwrap_or("?")
+                );
+            }
+        }
+        if !p.rapid_fail.is_empty() {
+            let _ = writeln!(s, "\nRapid-fail episodes:");
+            for r in &p.rapid_fail {
+                let _ = writeln!(
+                    s,
+                    "  disabled {} ({}) after {} failures (pids {}); restored {}; duration {}; 503s meanwhile: {}",
+                    r.disabled_at,
+                    if r.detected == "event" { r.event.as_ref().map(|e| e.what.as_str()).unwrap_or("event") } else { "predicted from crash frequency" },
+                    r.failures,
+                    r.failure_pids.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", "),
+                    r.restored_at.map(|t| t.to_string()).unwrap_or_else(|| "unknown".into()),
+                    r.duration_seconds.map(time::duration).unwrap_or_else(|| "unknown".into()),
+                    r.http_503
+                );
+                wrap(&mut s, "    ", &format!("restore: {}", r.restored_how));
+            }
+        }
+        if p.outage.http_503 > 0 {
+            let _ = writeln!(
+                s,
+                "\nOutage: {} responses 503 from {} to {} — {}",
+                p.outage.http_503,
+                p.outage.first.map(|t| t.to_string()).unwrap_or_default(),
+                p.outage.last.map(|t| t.to_string()).unwrap_or_default(),
+                p.outage
+                    .by_reason
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        let unmatched: Vec<&InFlight> = p
+            .in_flight
+            .iter()
+            .filter(|i| i.crash_time.is_none())
+            .collect();
+        if !unmatched.is_empty() {
+            let _ = writeln!(s, "\nAbandoned requests not near a known crash:");
+            for i in unmatched {
+                let _ = writeln!(
+                    s,
+                    "  {} {} {} from {}",
+                    i.time,
+                    i.method.as_deref().unwrap_or("?"),
+                    i.url.as_deref().unwrap_or("?"),
+                    i.client_ip.as_deref().unwrap_or("?")
+                );
+            }
+        }
+        let f = &p.failed_requests;
+        if f.win32_64 + f.win32_1236 > 0 {
+            let _ = writeln!(
+                s,
+                "\nBroken connections: sc-win32-status 64 ×{}, 1236 ×{}",
+                f.win32_64, f.win32_1236
+            );
+            for e in f.examples.iter().take(5) {
+                let _ = writeln!(
+                    s,
+                    "  {} {} {} from {} → {} (win32 {})",
+                    e.time,
+                    e.method.as_deref().unwrap_or("?"),
+                    e.url.as_deref().unwrap_or("?"),
+                    e.client_ip.as_deref().unwrap_or("?"),
+                    e.status.map(|x| x.to_string()).unwrap_or_default(),
+                    e.win32_status
+                );
+            }
+        }
+    }
+
+    section(&mut s, "Dump groups");
+    if inv.groups.is_empty() {
+        let _ = writeln!(s, "(no analysed dumps)");
+    }
+    for g in &inv.groups {
+        let _ = writeln!(s, "{} dump(s) — {}", g.dumps.len(), g.bucket);
+        let _ = writeln!(s, "  Verdict:     {}", g.verdict);
+        if let Some(w) = &g.who_to_call {
+            let _ = writeln!(s, "  Who to call: {w}");
+        }
+        if !g.pools.is_empty() {
+            let _ = writeln!(s, "  Pools:       {}", g.pools.join(", "));
+        }
+        for d in &g.dumps {
+            let _ = writeln!(s, "  - {}", d.display());
+        }
+    }
+
+    section(&mut s, "Dumps");
+    for d in &inv.dumps {
+        let _ = writeln!(s, "-- {} --", d.file.display());
+        if let Some(e) = &d.error {
+            let _ = writeln!(s, "  not analysed: {e}");
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "  Time:         {} ({})",
+            d.time
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "unknown".into()),
+            d.time_source.as_deref().unwrap_or("no time")
+        );
+        let _ = writeln!(
+            s,
+            "  Crash:        {}",
+            d.crash
+                .as_ref()
+                .map(|c| format!("{} at {}", c.pool, c.time))
+                .unwrap_or_else(|| "not matched to a crash".into())
+        );
+        for (k, v) in &d.detail {
+            let mut body = String::new();
+            wrap(&mut body, "                ", v);
+            let _ = write!(s, "  {:<13} {}", format!("{k}:"), body.trim_start());
+        }
+    }
+
+    section(&mut s, "Evidence");
+    for l in &inv.event_logs {
+        let _ = writeln!(
+            s,
+            "event log  {}  {}: {} records ({} understood){}{}",
+            l.file.display(),
+            l.kind,
+            l.records,
+            l.understood,
+            if l.recovered > 0 {
+                format!(", {} recovered", l.recovered)
+            } else {
+                String::new()
+            },
+            if l.damaged > 0 {
+                format!(", {} damaged part(s) skipped", l.damaged)
+            } else {
+                String::new()
+            }
+        );
+    }
+    for l in &inv.web_logs {
+        let _ = writeln!(
+            s,
+            "{:<10} {}: {} entries, status {}{}{}",
+            if l.kind == "w3c" {
+                "W3C log"
+            } else {
+                "HTTPERR"
+            },
+            l.file.display(),
+            l.requests,
+            l.by_status
+                .iter()
+                .map(|(k, v)| format!("{k}×{v}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            if l.by_reason.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", reasons {}",
+                    l.by_reason
+                        .iter()
+                        .map(|(k, v)| format!("{k}×{v}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )
+            },
+            if l.problems > 0 {
+                format!(", {} bad line(s) skipped", l.problems)
+            } else {
+                String::new()
+            }
+        );
+    }
+    for c in &inv.configs {
+        let _ = writeln!(
+            s,
+            "config     {}  {}: pools {}",
+            c.file.display(),
+            c.kind,
+            c.pools
+                .iter()
+                .map(|p| format!(
+                    "{} (rapid-fail {}: {} in {})",
+                    p.name,
+                    if p.rapid_fail_protection { "on" } else { "off" },
+                    p.max_crashes,
+                    time::duration(p.interval_seconds)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    for w in &inv.wer_reports {
+        let _ = writeln!(
+            s,
+            "Report.wer {}: {} {} pid {}",
+            w.file.display(),
+            w.event_type.as_deref().unwrap_or("?"),
+            w.app.as_deref().unwrap_or("?"),
+            w.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into())
+        );
+    }
+
+    if !inv.codes.is_empty() {
+        section(&mut s, "Status codes explained");
+        for c in &inv.codes {
+            let kind = match c.kind {
+                "http_status" => "HTTP",
+                "win32_status" => "Win32",
+                _ => "HTTPERR",
+            };
+            let _ = writeln!(s, "{kind:<7} {:<32} ×{:<6} {}", c.code, c.count, c.meaning);
+        }
+    }
+    if !inv.skipped.is_empty() {
+        section(&mut s, "Skipped");
+        for k in &inv.skipped {
+            let _ = writeln!(s, "{}: {}", k.file.display(), k.reason);
+        }
+    }
+    if !inv.warnings.is_empty() {
+        section(&mut s, "Warnings");
+        for w in &inv.warnings {
+            let _ = writeln!(s, "- {w}");
+        }
+    }
+    s
+}

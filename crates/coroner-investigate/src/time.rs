@@ -1,0 +1,136 @@
+//! UTC times as Unix seconds: civil conversion, RFC 3339 and short formats, a serde wrapper.
+
+use serde::{Serialize, Serializer};
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (i64::from(m) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// (year, month, day, hour, minute, second) of Unix seconds.
+pub fn civil(t: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let days = t.div_euclid(86_400);
+    let rem = t.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (
+        y,
+        m,
+        d,
+        (rem / 3600) as u32,
+        ((rem % 3600) / 60) as u32,
+        (rem % 60) as u32,
+    )
+}
+
+/// Unix seconds of a civil UTC time, `None` when a field is out of range.
+pub fn from_civil(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
+    if !(1601..=9999).contains(&y) || !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+        return None;
+    }
+    if h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    Some(
+        days_from_civil(y, mo, d) * 86_400
+            + i64::from(h) * 3600
+            + i64::from(mi) * 60
+            + i64::from(s),
+    )
+}
+
+/// `2006-03-14T10:23:41Z`.
+pub fn rfc3339(t: i64) -> String {
+    let (y, mo, d, h, mi, s) = civil(t);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
+/// `2006-03-14 10:23:41` (UTC, for tables).
+pub fn short(t: i64) -> String {
+    let (y, mo, d, h, mi, s) = civil(t);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+}
+
+/// `10:23:41`.
+pub fn hms(t: i64) -> String {
+    let (_, _, _, h, mi, s) = civil(t);
+    format!("{h:02}:{mi:02}:{s:02}")
+}
+
+/// `22 min 3 s`, `1 h 5 min`, `41 s`.
+pub fn duration(secs: i64) -> String {
+    let neg = secs < 0;
+    let s = secs.unsigned_abs();
+    let body = if s >= 3600 {
+        format!("{} h {} min", s / 3600, (s % 3600) / 60)
+    } else if s >= 60 {
+        if s.is_multiple_of(60) {
+            format!("{} min", s / 60)
+        } else {
+            format!("{} min {} s", s / 60, s % 60)
+        }
+    } else {
+        format!("{s} s")
+    };
+    if neg {
+        format!("-{body}")
+    } else {
+        body
+    }
+}
+
+/// `+5 s` / `-2 s` for a time difference.
+pub fn delta(secs: i64) -> String {
+    if secs >= 0 {
+        format!("+{secs} s")
+    } else {
+        format!("{secs} s")
+    }
+}
+
+/// A UTC time, serialised as RFC 3339.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Time(pub i64);
+
+impl Serialize for Time {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&rfc3339(self.0))
+    }
+}
+
+impl std::fmt::Display for Time {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&short(self.0))
+    }
+}
+
+/// `0x…` for a code.
+pub fn code(v: u32) -> String {
+    format!("0x{v:08x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn round_trip() {
+        let t = 1_142_331_821;
+        assert_eq!(rfc3339(t), "2006-03-14T10:23:41Z");
+        assert_eq!(from_civil(2006, 3, 14, 10, 23, 41), Some(t));
+        assert_eq!(duration(22 * 60 + 3), "22 min 3 s");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+    }
+}
