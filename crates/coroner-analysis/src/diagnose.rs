@@ -1371,6 +1371,7 @@ mod tests {
             regions_source: None,
             memory: AddressSpace::new(ranges),
             handle_count: None,
+            handles: vec![],
             comments: vec![],
             warnings: vec![],
             streams: vec![],

@@ -274,10 +274,40 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
         }
     }
 
-    let handle_count = dump
-        .get_stream::<MinidumpHandleDataStream>()
-        .ok()
-        .map(|h| h.handles.len());
+    let handle_stream = dump.get_stream::<MinidumpHandleDataStream>().ok();
+    let handle_count = handle_stream.as_ref().map(|h| h.handles.len());
+    let handles: Vec<Handle> = handle_stream
+        .iter()
+        .flat_map(|h| h.handles.iter())
+        .take(MAX_LIST)
+        .map(|h| {
+            let (handle, attributes, granted_access, handle_count, pointer_count) = match &h.raw {
+                minidump::RawHandleDescriptor::HandleDescriptor(d) => (
+                    d.handle,
+                    d.attributes,
+                    d.granted_access,
+                    d.handle_count,
+                    d.pointer_count,
+                ),
+                minidump::RawHandleDescriptor::HandleDescriptor2(d) => (
+                    d.handle,
+                    d.attributes,
+                    d.granted_access,
+                    d.handle_count,
+                    d.pointer_count,
+                ),
+            };
+            Handle {
+                handle,
+                type_name: h.type_name.clone().filter(|t| !t.is_empty()),
+                object_name: h.object_name.clone().filter(|t| !t.is_empty()),
+                attributes,
+                granted_access,
+                handle_count,
+                pointer_count,
+            }
+        })
+        .collect();
 
     let mut comments = Vec::new();
     for (ty, wide) in [
@@ -317,6 +347,7 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
         regions_source,
         memory,
         handle_count,
+        handles,
         comments,
         warnings,
         streams,

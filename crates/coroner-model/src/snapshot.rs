@@ -404,6 +404,25 @@ pub fn protect_readable(protect: u32) -> bool {
     protect & 0x100 == 0 && protect & 0xfe != 0
 }
 
+/// An open handle (HandleData stream).
+#[derive(Clone, Debug, Serialize)]
+pub struct Handle {
+    /// Handle value.
+    pub handle: u64,
+    /// Object type (`Event`, `File`, `Key`, …).
+    pub type_name: Option<String>,
+    /// Object name, when it has one.
+    pub object_name: Option<String>,
+    /// Handle attributes.
+    pub attributes: u32,
+    /// Granted access mask.
+    pub granted_access: u32,
+    /// Handle count of the object.
+    pub handle_count: u32,
+    /// Pointer count of the object.
+    pub pointer_count: u32,
+}
+
 /// The exception record that ended (or was being handled by) the process.
 #[derive(Clone, Debug, Serialize)]
 pub struct ExceptionRecord {
@@ -458,6 +477,8 @@ pub struct Snapshot<'d> {
     pub memory: AddressSpace<'d>,
     /// Handle count (HandleData stream), when present.
     pub handle_count: Option<usize>,
+    /// The handles (HandleData stream), capped at a sane number.
+    pub handles: Vec<Handle>,
     /// Comment streams (CommentStreamA/W).
     pub comments: Vec<String>,
     /// Things the loader noticed but could live with (bad streams, truncated lists).

@@ -90,7 +90,7 @@ pub fn dispatch(s: &mut Session<'_, '_>, cmd: &str, o: &mut String) -> CmdResult
             "gle" => process::gle(s, args, o),
             "peb" => process::peb(s, o),
             "teb" => process::teb(s, args, o),
-            "handle" => process::handle(s, o),
+            "handle" => process::handle(s, args, o),
             "runaway" => process::runaway(s, args, o),
             "lmi" => modules::lmi(s, args, o),
             _ => Err(ShellError::NoExport(name[1..].to_string())),

@@ -268,21 +268,85 @@ pub fn gle(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
     Ok(())
 }
 
-/// `!handle`: the dump keeps a count (details of handles are not in coroner's model).
-pub fn handle(s: &mut Session<'_, '_>, o: &mut String) -> CmdResult {
-    match s.snap.handle_count {
-        Some(n) => {
-            let _ = writeln!(o, "{n} Handles");
+/// Most handles listed by one `!handle` (the summary still counts them all).
+const MAX_HANDLES_LISTED: usize = 10_000;
+
+/// `!handle [HANDLE [FLAGS]]`: each handle's type (and with flags 0xf, name and counts), then the
+/// count per type, as WinDbg lays it out for a dump with a HandleData stream.
+pub fn handle(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
+    if s.snap.handle_count.is_none() {
+        return Err(ShellError::Message(
+            "ERROR: !handle: the dump has no handle information (HandleData stream)".into(),
+        ));
+    }
+    let mut words = args.split_whitespace();
+    let which = match words.next() {
+        Some(w) => s.eval(w)?,
+        None => 0,
+    };
+    let flags = match words.next() {
+        Some(w) => s.eval(w)?,
+        None => {
+            if which == 0 {
+                1
+            } else {
+                0xf
+            }
+        }
+    };
+    let handles = &s.snap.handles;
+    let selected: Vec<&coroner_model::Handle> = handles
+        .iter()
+        .filter(|h| which == 0 || h.handle == which)
+        .collect();
+    if which != 0 && selected.is_empty() {
+        return Err(ShellError::Message(format!("Handle {which:x} not found")));
+    }
+    for h in selected.iter().take(MAX_HANDLES_LISTED) {
+        let _ = writeln!(o, "Handle {:x}", h.handle);
+        let _ = writeln!(
+            o,
+            "  Type         \t{}",
+            h.type_name.as_deref().unwrap_or("<unknown>")
+        );
+        if flags & 0x2 != 0 {
+            let _ = writeln!(o, "  Attributes   \t{:x}", h.attributes);
+            let _ = writeln!(o, "  GrantedAccess\t0x{:x}", h.granted_access);
+            let _ = writeln!(o, "  HandleCount  \t{}", h.handle_count);
+            let _ = writeln!(o, "  PointerCount \t{}", h.pointer_count);
+        }
+        if flags & 0x4 != 0 {
             let _ = writeln!(
                 o,
-                "(per-handle type and name are not shown: coroner reads the HandleData count only)"
+                "  Name         \t{}",
+                h.object_name.as_deref().unwrap_or("<none>")
             );
-            Ok(())
         }
-        None => Err(ShellError::Message(
-            "ERROR: !handle: the dump has no handle information (HandleData stream)".into(),
-        )),
     }
+    if selected.len() > MAX_HANDLES_LISTED {
+        let _ = writeln!(o, "(listing stopped at {MAX_HANDLES_LISTED} handles)");
+    }
+    if which == 0 {
+        let _ = writeln!(
+            o,
+            "{} Handles",
+            s.snap.handle_count.unwrap_or(handles.len())
+        );
+        let _ = writeln!(o, "Type           \tCount");
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for h in handles {
+            let t = h.type_name.clone().unwrap_or_else(|| "<unknown>".into());
+            match counts.iter_mut().find(|(k, _)| *k == t) {
+                Some(c) => c.1 += 1,
+                None => counts.push((t, 1)),
+            }
+        }
+        counts.sort();
+        for (t, n) in counts {
+            let _ = writeln!(o, "{t:<15}\t{n}");
+        }
+    }
+    Ok(())
 }
 
 /// `d days h:mm:ss.mmm` from 100 ns units.
