@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Log ingestion benchmarks (run by hand): W3C throughput on a generated log of SIZE MB (default
+# 1024 = 1 GB), single core; EVTX/EVT records per second on the corpus event logs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE="${1:-1024}"
+cargo build --release -q -p coroner-weblog --example throughput -p coroner-eventlog --example evdump
+echo "== W3C ingestion, generated ${SIZE} MB log (best of 3, one thread)"
+taskset -c 0 target/release/examples/throughput "$SIZE"
+CORPUS=../shared/corpus
+if [ -d "$CORPUS" ]; then
+  echo "== Event logs (corpus)"
+  for f in python-evtx/system.evtx deepbluecli/many-events-application.evtx \
+           evtx-attack-samples/tunna_iis_rdp_smb_tunneling_sysmon_3.evtx plaso/SysEvent.Evt; do
+    taskset -c 0 target/release/examples/evdump "$CORPUS/$f" 2>/dev/null | head -1 || true
+  done
+else
+  echo "corpus not found at $CORPUS: skipping event logs"
+fi
