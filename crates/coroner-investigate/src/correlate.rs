@@ -608,7 +608,7 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
         reason: String,
     }
     let mut p503: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
-    let mut ok_after: BTreeMap<String, Vec<(i64, PathBuf, u64)>> = BTreeMap::new();
+    let mut ok_after: BTreeMap<String, Vec<(i64, std::rc::Rc<PathBuf>, u64)>> = BTreeMap::new();
     let mut abandons: Vec<(String, InFlight)> = Vec::new();
     let mut failed: BTreeMap<String, FailedRequests> = BTreeMap::new();
     let mut web_infos = Vec::new();
@@ -616,6 +616,7 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
     let mut win32_counts: BTreeMap<u32, u64> = BTreeMap::new();
     let mut reason_counts: BTreeMap<String, u64> = BTreeMap::new();
     for log in &ev.web_logs {
+        let file_rc = std::rc::Rc::new(log.file.clone());
         let file_site = site_of_path(&log.file);
         let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
         let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
@@ -635,32 +636,65 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
                 })?;
             Some(canon(&pools, &p))
         };
-        for r in &log.requests {
+        // Requests come reduced (`lite`, with the notable ones kept whole in `requests`) when
+        // the log was loaded for correlation; a fully parsed log is reduced here.
+        let reduced: Vec<coroner_weblog::RequestLite>;
+        let mut full_sites: Vec<String> = Vec::new();
+        let (lite, sites): (&[coroner_weblog::RequestLite], &[String]) =
+            if !log.lite.is_empty() || log.requests.is_empty() {
+                (&log.lite, &log.sites)
+            } else {
+                reduced = log
+                    .requests
+                    .iter()
+                    .map(|r| coroner_weblog::RequestLite {
+                        line: r.line,
+                        time: r.time,
+                        status: r.status.unwrap_or(0),
+                        site: match &r.site {
+                            Some(sn) => match full_sites.iter().position(|x| x == sn) {
+                                Some(i) => i as u16,
+                                None => {
+                                    full_sites.push(sn.clone());
+                                    (full_sites.len() - 1) as u16
+                                }
+                            },
+                            None => u16::MAX,
+                        },
+                        substatus: r.substatus.unwrap_or(0),
+                        win32_status: r.win32_status.unwrap_or(0),
+                    })
+                    .collect();
+                (&reduced, &full_sites)
+            };
+        let notable: std::collections::HashMap<u64, &coroner_weblog::Request> =
+            log.requests.iter().map(|r| (r.line, r)).collect();
+        for r in lite {
             times.push(r.time);
-            if let Some(s) = r.status {
+            let status = (r.status != 0).then_some(r.status);
+            if let Some(s) = status {
                 *by_status.entry(s.to_string()).or_default() += 1;
-                *status_counts
-                    .entry((s, r.substatus.unwrap_or(0)))
-                    .or_default() += 1;
+                *status_counts.entry((s, r.substatus)).or_default() += 1;
             }
-            if let Some(w) = r.win32_status.filter(|w| *w != 0) {
-                *win32_counts.entry(w).or_default() += 1;
+            if r.win32_status != 0 {
+                *win32_counts.entry(r.win32_status).or_default() += 1;
             }
-            let pool = resolve(r.site.as_deref().and_then(site_id), None);
+            let site = sites.get(usize::from(r.site)).map(String::as_str);
+            let pool = resolve(site.and_then(site_id), None);
             if let Some(p) = &pool {
                 log_pools.insert(p.clone());
-                if r.status == Some(503) {
+                if status == Some(503) {
                     p503.entry(p.clone()).or_default().push(Hit {
                         time: r.time,
-                        reason: format!("W3C 503.{}", r.substatus.unwrap_or(0)),
+                        reason: format!("W3C 503.{}", r.substatus),
                     });
-                } else if r.status.is_some() {
+                } else if status.is_some() {
                     ok_after
                         .entry(p.clone())
                         .or_default()
-                        .push((r.time, log.file.clone(), r.line));
+                        .push((r.time, file_rc.clone(), r.line));
                 }
-                if let Some(w @ (64 | 1236)) = r.win32_status {
+                if let w @ (64 | 1236) = r.win32_status {
                     let f = failed.entry(p.clone()).or_default();
                     if w == 64 {
                         f.win32_64 += 1;
@@ -668,12 +702,13 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
                         f.win32_1236 += 1;
                     }
                     if f.examples.len() < MAX_EXAMPLES {
+                        let full = notable.get(&r.line);
                         f.examples.push(FailedRequest {
                             time: Time(r.time),
-                            method: r.method.clone(),
-                            url: r.uri_stem.clone(),
-                            client_ip: r.client_ip.clone(),
-                            status: r.status,
+                            method: full.and_then(|q| q.method.clone()),
+                            url: full.and_then(|q| q.uri_stem.clone()),
+                            client_ip: full.and_then(|q| q.client_ip.clone()),
+                            status,
                             win32_status: w,
                         });
                     }
@@ -729,7 +764,11 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
                 coroner_weblog::Kind::W3c => "w3c",
                 coroner_weblog::Kind::HttpErr => "httperr",
             },
-            requests: log.requests.len() + log.errors.len(),
+            requests: if log.lite.is_empty() {
+                log.requests.len()
+            } else {
+                log.lite.len()
+            } + log.errors.len(),
             by_status,
             by_reason,
             problems: log.problems_total,
@@ -780,7 +819,7 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
             .flat_map(|(_, v)| v.iter())
             .collect();
         hits.sort_by_key(|h| h.time);
-        let mut oks: Vec<&(i64, PathBuf, u64)> = ok_after
+        let mut oks: Vec<&(i64, std::rc::Rc<PathBuf>, u64)> = ok_after
             .iter()
             .filter(|(k, _)| k.to_ascii_lowercase() == key)
             .flat_map(|(_, v)| v.iter())

@@ -229,7 +229,7 @@ fn load_one(p: &Path, opts: &coroner_analysis::Options) -> Item {
         };
     }
     match coroner_weblog::classify(&h) {
-        Ok(_) => match coroner_weblog::load(p) {
+        Ok(_) => match coroner_weblog::load_with(p, coroner_weblog::Detail::Correlation) {
             Ok(l) => Item::WebLog(l),
             Err(e) => skip(p, e.to_string()),
         },

@@ -276,6 +276,25 @@ impl<'a> RequestRef<'a> {
         }
     }
 
+    /// The owning form with only the fields correlation needs (time, site, method, URI stem,
+    /// client, status, sub-status, Win32 status): a third of the allocations of
+    /// [`RequestRef::to_request`], for large logs.
+    pub fn to_request_lean(&self) -> Request {
+        let s = |f: Field| self.raw(f).map(lossy);
+        Request {
+            line: self.line,
+            time: self.time().unwrap_or(0),
+            site: s(Field::SiteName),
+            method: s(Field::Method),
+            uri_stem: s(Field::UriStem),
+            client_ip: s(Field::ClientIp),
+            status: self.status(),
+            substatus: self.substatus(),
+            win32_status: self.win32_status(),
+            ..Request::default()
+        }
+    }
+
     /// The owning HTTPERR form (`None` without an `s-reason` field).
     pub fn to_httperr(&self) -> Option<HttpErr> {
         if !self.layout.is_httperr() {
@@ -389,6 +408,28 @@ pub struct WebLog {
     pub layouts: u32,
     /// Times came from `date-local`/`time-local` (Advanced Logging): local, not UTC.
     pub local_time: bool,
+    /// With [`Detail::Correlation`]: every W3C request reduced to [`RequestLite`] (then
+    /// `requests` holds only the notable ones: broken connections, sc-win32-status 64/1236).
+    pub lite: Vec<RequestLite>,
+    /// Site names referenced by `lite` (`RequestLite::site`).
+    pub sites: Vec<String>,
+}
+
+/// A W3C request reduced to what correlation reads: 32 bytes, no allocation per line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestLite {
+    /// Line number.
+    pub line: u64,
+    /// Time (Unix seconds, UTC).
+    pub time: i64,
+    /// HTTP status (0 = absent).
+    pub status: u16,
+    /// Index into [`WebLog::sites`] (`u16::MAX` = no site field).
+    pub site: u16,
+    /// Sub-status (0 when absent).
+    pub substatus: u32,
+    /// Win32 status (0 when absent).
+    pub win32_status: u32,
 }
 
 /// Why a log could not be read at all.
@@ -740,13 +781,33 @@ pub fn count_statuses(bytes: &[u8]) -> StatusCounts {
 }
 
 /// Parses a log already in memory; `file` is only used for reporting.
+/// Most notable requests kept whole with [`Detail::Correlation`].
+pub const MAX_NOTABLE: usize = 100_000;
+
+/// How much of each request [`parse_with`] keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Every field ([`RequestRef::to_request`]).
+    Full,
+    /// What correlation needs ([`RequestRef::to_request_lean`]).
+    Correlation,
+}
+
+/// Parses a whole log, keeping every field of every request.
 pub fn parse(file: PathBuf, bytes: &[u8]) -> Result<WebLog, Error> {
+    parse_with(file, bytes, Detail::Full)
+}
+
+/// Parses a whole log, keeping `detail` of each request.
+pub fn parse_with(file: PathBuf, bytes: &[u8], detail: Detail) -> Result<WebLog, Error> {
     let kind = classify(bytes).map_err(|why| Error::NotALog {
         path: file.clone(),
         why,
     })?;
     let mut requests = Vec::new();
     let mut errors = Vec::new();
+    let mut lite = Vec::new();
+    let mut sites: Vec<String> = Vec::new();
     let mut bad: Vec<Problem> = Vec::new();
     let sum = for_each_line(bytes, |r| {
         if r.time().is_none() {
@@ -760,8 +821,32 @@ pub fn parse(file: PathBuf, bytes: &[u8]) -> Result<WebLog, Error> {
             if let Some(e) = r.to_httperr() {
                 errors.push(e);
             }
-        } else {
+        } else if detail == Detail::Full {
             requests.push(r.to_request());
+        } else {
+            let site = match r.raw(Field::SiteName) {
+                Some(name) => match sites.iter().position(|s: &String| s.as_bytes() == name) {
+                    Some(i) => i as u16,
+                    None if sites.len() < usize::from(u16::MAX) => {
+                        sites.push(lossy(name));
+                        (sites.len() - 1) as u16
+                    }
+                    None => u16::MAX,
+                },
+                None => u16::MAX,
+            };
+            let win32 = r.win32_status().unwrap_or(0);
+            lite.push(RequestLite {
+                line: r.line,
+                time: r.time().unwrap_or(0),
+                status: r.status().unwrap_or(0),
+                site,
+                substatus: r.substatus().unwrap_or(0),
+                win32_status: win32,
+            });
+            if matches!(win32, 64 | 1236) && requests.len() < MAX_NOTABLE {
+                requests.push(r.to_request_lean());
+            }
         }
     });
     let mut log = WebLog {
@@ -775,6 +860,8 @@ pub fn parse(file: PathBuf, bytes: &[u8]) -> Result<WebLog, Error> {
         lines: sum.lines,
         layouts: sum.layouts,
         local_time: sum.local_time,
+        lite,
+        sites,
     };
     for p in bad {
         log.problems_total += 1;
@@ -788,6 +875,11 @@ pub fn parse(file: PathBuf, bytes: &[u8]) -> Result<WebLog, Error> {
 
 /// Loads a log file (memory-mapped).
 pub fn load(path: impl AsRef<Path>) -> Result<WebLog, Error> {
+    load_with(path, Detail::Full)
+}
+
+/// [`load`] keeping `detail` of each request.
+pub fn load_with(path: impl AsRef<Path>, detail: Detail) -> Result<WebLog, Error> {
     let path = path.as_ref();
     let io = |source| Error::Io {
         path: path.to_path_buf(),
@@ -796,13 +888,13 @@ pub fn load(path: impl AsRef<Path>) -> Result<WebLog, Error> {
     let file = std::fs::File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
     if len == 0 {
-        return parse(path.to_path_buf(), &[]);
+        return parse_with(path.to_path_buf(), &[], detail);
     }
     // SAFETY: the map is only read while `map` lives. If another process truncates or
     // rewrites the file meanwhile (a live IIS log), reads may see changed bytes or fault:
     // evidence should be a copy, which `coroner` works on.
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
-    parse(path.to_path_buf(), &map)
+    parse_with(path.to_path_buf(), &map, detail)
 }
 
 #[cfg(test)]
