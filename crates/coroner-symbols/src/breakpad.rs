@@ -37,12 +37,22 @@ fn trim_cr(l: &[u8]) -> &[u8] {
     l.strip_suffix(b"\r").unwrap_or(l)
 }
 
+/// Hex digits to a number, byte by byte (the `.sym` hot path: no UTF-8 check, no `str` parse).
 fn hex(b: &[u8]) -> Option<u64> {
     if b.is_empty() || b.len() > 16 {
         return None;
     }
-    let s = std::str::from_utf8(b).ok()?;
-    u64::from_str_radix(s, 16).ok()
+    let mut v = 0u64;
+    for &c in b {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return None,
+        };
+        v = (v << 4) | u64::from(d);
+    }
+    Some(v)
 }
 
 fn hex32(b: &[u8]) -> Option<u32> {
@@ -50,10 +60,17 @@ fn hex32(b: &[u8]) -> Option<u32> {
 }
 
 fn dec(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || b.len() > 10 || !b.iter().all(u8::is_ascii_digit) {
+    if b.is_empty() || b.len() > 10 {
         return None;
     }
-    std::str::from_utf8(b).ok()?.parse().ok()
+    let mut v = 0u64;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u64::from(c - b'0');
+    }
+    u32::try_from(v).ok()
 }
 
 /// Splits off the first space-separated field.
@@ -92,6 +109,8 @@ struct Parser {
     cur_func: Option<usize>,
     cur_cfi: Option<usize>,
     old_inline_format: bool,
+    /// Reused per INLINE record: the record's fields.
+    scratch: Vec<u64>,
 }
 
 /// Parses a whole `.sym` file.
@@ -101,6 +120,7 @@ pub(crate) fn parse(data: &[u8]) -> (Table, Warnings) {
         w: Warnings::default(),
         cur_func: None,
         cur_cfi: None,
+        scratch: Vec::new(),
         old_inline_format: false,
     };
     if let Some(h) = read_module_line(data) {
@@ -269,45 +289,52 @@ impl Parser {
 
     fn inline(&mut self, rest: &[u8]) -> Option<()> {
         self.cur_func?;
-        let mut nums = [0u64; 256];
-        let mut n = 0usize;
+        // One pass over the fields: the leading ones are decimal (depth, call line, [call
+        // file,] origin), the rest hex address/size pairs. Old and new formats differ by one
+        // leading field, told apart by the parity of the count.
+        let mut nums = std::mem::take(&mut self.scratch);
+        nums.clear();
+        let mut decs = [0u32; 4];
         let mut s = rest;
+        let mut n = 0usize;
         while let Some((f, r)) = field(s) {
-            *nums.get_mut(n)? = hex(f)?;
+            if n < 4 {
+                decs[n] = dec(f).unwrap_or(u32::MAX);
+            }
+            if n >= 256 {
+                self.scratch = nums;
+                return None;
+            }
+            nums.push(hex(f).unwrap_or(u64::MAX));
             n += 1;
             s = r;
         }
-        // The leading fields are decimal: re-read them as such below.
-        let mut dec_fields = [0u32; 4];
-        let mut s2 = rest;
         let lead = if n % 2 == 1 { 3 } else { 4 };
-        if n < lead + 2 {
-            return None;
+        let ok = n >= lead + 2 && decs[..lead].iter().all(|d| *d != u32::MAX);
+        if ok {
+            let (depth, call_line, call_file, origin) = if lead == 3 {
+                self.old_inline_format = true;
+                (decs[0], decs[1], 0, decs[2])
+            } else {
+                (decs[0], decs[1], decs[2], decs[3])
+            };
+            for pair in nums[lead..n].chunks_exact(2) {
+                let (Ok(rva), Ok(size)) = (u32::try_from(pair[0]), u32::try_from(pair[1])) else {
+                    self.scratch = nums;
+                    return None;
+                };
+                self.t.inlines.push(Inline {
+                    rva,
+                    size,
+                    depth,
+                    call_line,
+                    call_file,
+                    origin,
+                });
+            }
         }
-        for slot in dec_fields.iter_mut().take(lead) {
-            let (f, r) = field(s2)?;
-            *slot = dec(f)?;
-            s2 = r;
-        }
-        let (depth, call_line, call_file, origin) = if lead == 3 {
-            self.old_inline_format = true;
-            (dec_fields[0], dec_fields[1], 0, dec_fields[2])
-        } else {
-            (dec_fields[0], dec_fields[1], dec_fields[2], dec_fields[3])
-        };
-        for pair in nums.get(lead..n)?.chunks_exact(2) {
-            let rva = u32::try_from(pair[0]).ok()?;
-            let size = u32::try_from(pair[1]).ok()?;
-            self.t.inlines.push(Inline {
-                rva,
-                size,
-                depth,
-                call_line,
-                call_file,
-                origin,
-            });
-        }
-        Some(())
+        self.scratch = nums;
+        ok.then_some(())
     }
 
     fn stack_win(&mut self, rest: &[u8]) -> Option<()> {
