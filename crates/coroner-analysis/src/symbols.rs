@@ -374,6 +374,13 @@ impl coroner_unwind::UnwindHelp for Symbolizer<'_, '_> {
         self.unwind_x64(ctx)
     }
 
+    fn cfi_rules(&self, addr: u64) -> Option<Vec<(String, String)>> {
+        let mi = self.snap.module_index_at(addr)?;
+        let ms = self.module_symbols(mi)?;
+        let rva = u32::try_from(addr - self.snap.modules[mi].base).ok()?;
+        Some(ms.stack_cfi(rva)?.rules)
+    }
+
     fn frame_data(&self, addr: u64) -> Option<coroner_unwind::stackwin::FrameData> {
         let mi = self.snap.module_index_at(addr)?;
         let ms = self.module_symbols(mi)?;

@@ -296,3 +296,41 @@ fn pdb_frame_data_unwinds_x86_frames_as_symbolicator_does() {
     );
     assert_eq!(a.frames[1].trust, coroner_unwind::Trust::Cfi);
 }
+
+#[test]
+fn stack_cfi_from_sym_files_walks_like_minidump_stackwalk() {
+    let Some(dir) = corpus() else { return };
+    let t = std::fs::read_to_string(
+        dir.join("rust-minidump/test_minidump_stackwalk__macos_inlines_json_pretty.snap"),
+    )
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&t[t.find("{\n").unwrap()..]).unwrap();
+    let want: Vec<(u64, Option<String>, String)> = v["crashing_thread"]["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                u64::from_str_radix(f["offset"].as_str().unwrap().trim_start_matches("0x"), 16)
+                    .unwrap(),
+                f["function"].as_str().map(str::to_string),
+                f["trust"].as_str().unwrap().to_string(),
+            )
+        })
+        .filter(|(_, _, trust)| trust != "scan")
+        .collect();
+    assert!(want.len() >= 6);
+    let f = DumpFile::open(dir.join("rust-minidump/pipeline-inlines-macos-segv.dmp")).unwrap();
+    let snap = f.snapshot().unwrap();
+    let a = analyze(&snap, &with_symbols(&dir, "rust-minidump/symbols"));
+    for (i, (addr, func, _)) in want.iter().enumerate() {
+        let fr = &a.frames[i];
+        // minidump-stackwalk reports caller frames at return address - 1.
+        let got = if i == 0 { fr.address } else { fr.address - 1 };
+        assert_eq!(got, *addr, "frame {i}");
+        assert_eq!(fr.symbol.function, *func, "frame {i}");
+        if i > 0 {
+            assert_eq!(fr.trust, coroner_unwind::Trust::Cfi, "frame {i}");
+        }
+    }
+}

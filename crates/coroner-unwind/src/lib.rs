@@ -17,6 +17,7 @@
 //! frame pointers and scanning — the same as here. Every frame records how it was found
 //! ([`Trust`]) so a reader can weigh it.
 
+pub mod cfi;
 pub mod stackwin;
 
 use coroner_model::{Arch, Context, Snapshot, Thread, X86_CONTEXT_SIZE};
@@ -99,6 +100,11 @@ pub trait UnwindHelp {
     /// caller's. `None` when no unwind data covers `ctx.pc()`.
     fn unwind(&self, ctx: &Context, is_top: bool) -> Option<Context> {
         let _ = (ctx, is_top);
+        None
+    }
+    /// Breakpad `STACK CFI` rules in force at `addr`: `(register, postfix expression)` pairs.
+    fn cfi_rules(&self, addr: u64) -> Option<Vec<(String, String)>> {
+        let _ = addr;
         None
     }
     /// x86 frame data (Breakpad `STACK WIN`, PDB FPO/frame data) for the function at `addr`.
@@ -343,6 +349,25 @@ impl Walker<'_, '_> {
                     }
                 }),
             ));
+        }
+        // CFI from symbol files (x64, ARM64): look the rules up at the call instruction for
+        // return addresses.
+        if matches!(cur.arch, Arch::Amd64 | Arch::Arm64) {
+            let exact = is_top || cur_trust == Some(Trust::ExceptionContext);
+            let at = if exact {
+                cur.pc()
+            } else {
+                cur.pc().saturating_sub(1)
+            };
+            if let Some(rules) = self.help.cfi_rules(at) {
+                let m = &self.snap.memory;
+                let ptr = self.ptr;
+                if let Some(c) = cfi::unwind(cur, &rules, &|a| m.read_ptr(a, ptr)) {
+                    if c.pc() != 0 && self.is_code(c.pc()) && c.sp() > cur.sp() {
+                        return Some((c, Trust::Cfi));
+                    }
+                }
+            }
         }
         if let Some(c) = self.help.unwind(cur, is_top) {
             // Unwind data that yields a zero return address marks the outermost frame
