@@ -127,7 +127,8 @@ impl ImageStore {
     }
 }
 
-fn open(p: &Path) -> Result<ImageFile, String> {
+/// Opens and parses an image file.
+pub fn open(p: &Path) -> Result<ImageFile, String> {
     let file = std::fs::File::open(p).map_err(|e| e.to_string())?;
     // SAFETY: read-only private map of a file coroner never writes; see coroner-dump.
     let map = unsafe { Mmap::map(&file) }.map_err(|e| e.to_string())?;

@@ -113,6 +113,21 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
         self.symbols = Some(symbols);
     }
 
+    /// The identity of module `index` as symbol stores know it.
+    pub fn module_id(&self, index: usize) -> coroner_symbols::ModuleId {
+        let m = &self.snap.modules[index];
+        coroner_symbols::ModuleId {
+            code_file: m.name.clone(),
+            debug_file: m
+                .debug_file
+                .as_deref()
+                .map(|d| d.rsplit(['\\', '/']).next().unwrap_or(d).to_string()),
+            debug_id: m.debug_id.clone(),
+            timestamp: m.timestamp,
+            image_size: u32::try_from(m.size).unwrap_or(u32::MAX),
+        }
+    }
+
     /// The symbol file of module `index`, if one was found.
     pub fn module_symbols(
         &self,
@@ -121,20 +136,7 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
         let symbols = self.symbols?;
         self.loaded
             .get(index)?
-            .get_or_init(|| {
-                let m = &self.snap.modules[index];
-                let id = coroner_symbols::ModuleId {
-                    code_file: m.name.clone(),
-                    debug_file: m
-                        .debug_file
-                        .as_deref()
-                        .map(|d| d.rsplit(['\\', '/']).next().unwrap_or(d).to_string()),
-                    debug_id: m.debug_id.clone(),
-                    timestamp: m.timestamp,
-                    image_size: u32::try_from(m.size).unwrap_or(u32::MAX),
-                };
-                symbols.load(&id).ok().flatten()
-            })
+            .get_or_init(|| symbols.load(&self.module_id(index)).ok().flatten())
             .as_ref()
     }
 
@@ -203,6 +205,19 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
                         match store.find(m, crate::images::machine_of(self.snap.system.arch)) {
                             Ok(f) => info.file = Some(f),
                             Err(e) => info.problems.push(format!("--images: {e}")),
+                        }
+                    }
+                    // Then the symbol path: SymStore `name.dll/TIMESTAMPSIZE/name.dll`, symbol
+                    // servers, plain folders.
+                    if info.file.is_none() {
+                        let found = self
+                            .symbols
+                            .and_then(|s| s.find_image(&self.module_id(index)));
+                        if let Some(path) = found {
+                            match crate::images::open(&path) {
+                                Ok(f) => info.file = Some(f),
+                                Err(e) => info.problems.push(format!("{}: {e}", path.display())),
+                            }
                         }
                     }
                 }

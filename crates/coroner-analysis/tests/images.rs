@@ -90,3 +90,55 @@ fn a_file_whose_timestamp_differs_is_not_used() {
     let err = store.find(&m, 0x14c).err().unwrap();
     assert!(err.contains("do not match"), "{err}");
 }
+
+#[test]
+fn images_are_also_found_in_a_symstore_on_the_symbol_path() {
+    let f = DumpFile::open(lab().join("nullwrite-x64.dmp")).unwrap();
+    let full = f.snapshot().unwrap();
+    let want = analyze(&full, &Options::default());
+    let mut stripped = f.snapshot().unwrap();
+    let m = stripped
+        .modules
+        .iter()
+        .find(|m| m.name.eq_ignore_ascii_case("tsrecord.dll"))
+        .unwrap()
+        .clone();
+    let ranges = stripped
+        .memory
+        .ranges()
+        .iter()
+        .filter(|r| r.end() <= m.base || r.base >= m.end())
+        .copied()
+        .collect();
+    stripped.memory = AddressSpace::new(ranges);
+    // SymStore layout: name.dll/TIMESTAMPSIZE/name.dll
+    let store = tempfile::tempdir().unwrap();
+    let dir = store
+        .path()
+        .join("tsrecord.dll")
+        .join(format!("{:08X}{:x}", m.timestamp, m.size));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(lab().join("bin/x64/tsrecord.dll"), dir.join("tsrecord.dll")).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let symbols = coroner_symbols::Symbols::new(
+        coroner_symbols::SymbolPath::parse(&store.path().display().to_string()),
+        coroner_symbols::Options {
+            cache_dir: Some(cache.path().to_path_buf()),
+            allow_network: false,
+            ..Default::default()
+        },
+    );
+    let opts = Options {
+        symbols: Some(Arc::new(symbols)),
+        ..Default::default()
+    };
+    let got = analyze(&stripped, &opts);
+    assert_eq!(got.frames[0].display, want.frames[0].display);
+    assert_eq!(
+        got.blame.as_ref().unwrap().company,
+        want.blame.as_ref().unwrap().company
+    );
+    let addrs =
+        |a: &coroner_analysis::Analysis| a.frames.iter().map(|f| f.address).collect::<Vec<_>>();
+    assert_eq!(addrs(&got), addrs(&want));
+}

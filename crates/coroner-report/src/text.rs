@@ -215,6 +215,19 @@ pub fn render_one(a: &Analysis) -> String {
         }
     }
     s.push_str(&windbg::kb(a));
+    let far: Vec<String> = a
+        .frames
+        .iter()
+        .filter(|f| f.symbol.unreliable)
+        .map(|f| format!("{:02x}", f.index))
+        .collect();
+    if !far.is_empty() {
+        let _ = writeln!(
+            s,
+            "WARNING: frames {} are named after the nearest export, which lies implausibly far away: the function is probably not exported and the name is unreliable",
+            far.join(", ")
+        );
+    }
     section(&mut s, "Threads (~)");
     s.push_str(&windbg::threads(a));
     let mut shown = Vec::new();
