@@ -107,6 +107,9 @@ struct Frame<'a> {
     args: [Option<String>; 3],
     system: bool,
     unloaded_module: Option<&'a str>,
+    file: Option<&'a str>,
+    line: Option<u32>,
+    inlines: &'a [String],
     display: &'a str,
 }
 
@@ -253,6 +256,9 @@ fn dump(a: &Analysis) -> Dump<'_> {
             args: f.args.map(opt_hex),
             system: f.system,
             unloaded_module: f.symbol.unloaded_module.as_deref(),
+            file: f.symbol.file.as_deref(),
+            line: f.symbol.line,
+            inlines: &f.symbol.inlines,
             display: &f.display,
         })
         .collect();
