@@ -9,6 +9,7 @@
 
 mod memory;
 mod snapshot;
+pub mod time;
 
 pub use memory::{AddressSpace, MemoryRange};
 pub use snapshot::*;

@@ -3,28 +3,10 @@
 
 /// (year, month 1-12, day, hour, minute, second, weekday 0=Sunday).
 pub fn civil(secs: u64) -> (i64, u32, u32, u32, u32, u32, u32) {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = if m <= 2 { y + 1 } else { y };
-    let wd = ((days % 7 + 11) % 7) as u32; // 1970-01-01 was a Thursday (4)
-    (
-        y,
-        m,
-        d,
-        (rem / 3600) as u32,
-        ((rem % 3600) / 60) as u32,
-        (rem % 60) as u32,
-        wd,
-    )
+    let t = i64::try_from(secs).unwrap_or(i64::MAX);
+    let (y, m, d, hh, mm, ss) = coroner_model::time::civil(t);
+    let wd = ((t.div_euclid(86_400) % 7 + 11) % 7) as u32; // 1970-01-01 was a Thursday (4)
+    (y, m, d, hh, mm, ss, wd)
 }
 
 /// `2001-08-17T10:00:00Z`.

@@ -43,23 +43,8 @@ pub const HTTPERR_FIELDS: &[&str] = &[
 
 /// `YYYY-MM-DD HH:MM:SS` for Unix seconds.
 pub fn format_time(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let sod = t.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        sod / 3600,
-        (sod / 60) % 60,
-        sod % 60
-    )
+    let (y, m, d, hh, mm, ss) = coroner_model::time::civil(t);
+    format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}")
 }
 
 /// A W3C header block: `#Software`, `#Version`, `#Date`, `#Fields` (CRLF, as IIS writes).
