@@ -14,6 +14,15 @@ use minidump::{
 /// process has far fewer; a hostile count beyond this is reported and cut.
 pub const MAX_LIST: usize = 1 << 22;
 
+/// Notes a list cut at [`MAX_LIST`] entries, so the limit is reported, not silent.
+fn note_cut(warnings: &mut Vec<String>, what: &str, count: usize) {
+    if count > MAX_LIST {
+        warnings.push(format!(
+            "{what}: {count} entries, only the first {MAX_LIST} were read (limit)"
+        ));
+    }
+}
+
 pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
     let bytes = file.bytes();
     check_magic(bytes)?;
@@ -32,6 +41,7 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
     // Memory: borrow every captured range straight from the file bytes.
     let mut ranges = Vec::new();
     if let Some(mem) = dump.get_memory() {
+        note_cut(&mut warnings, "memory list", mem.iter().count());
         for m in mem.iter().take(MAX_LIST) {
             if let Some(b) = rebase(bytes, m.bytes()) {
                 ranges.push(MemoryRange {
@@ -47,6 +57,7 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
         Ok(list) => {
             let names = dump.get_stream::<MinidumpThreadNames>().ok();
             let infos = dump.get_stream::<MinidumpThreadInfoList>().ok();
+            note_cut(&mut warnings, "thread list", list.threads.len());
             for (index, t) in list.threads.iter().enumerate().take(MAX_LIST) {
                 let id = t.raw.thread_id;
                 let context = sysinfo
@@ -97,6 +108,7 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
     let mut modules = Vec::new();
     match dump.get_stream::<MinidumpModuleList>() {
         Ok(list) => {
+            note_cut(&mut warnings, "module list", list.iter().count());
             for (i, m) in list.iter().enumerate().take(MAX_LIST) {
                 let path = m.name.clone();
                 let name = file_name(&path);
@@ -131,6 +143,7 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
 
     let mut unloaded_modules = Vec::new();
     if let Ok(list) = dump.get_stream::<MinidumpUnloadedModuleList>() {
+        note_cut(&mut warnings, "unloaded module list", list.iter().count());
         for m in list.iter().take(MAX_LIST) {
             unloaded_modules.push(UnloadedModule {
                 base: m.raw.base_of_image,
@@ -147,6 +160,7 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
     match dump.get_stream::<MinidumpMemoryInfoList>() {
         Ok(list) => {
             regions_source = Some("MemoryInfoList");
+            note_cut(&mut warnings, "memory info list", list.iter().count());
             for r in list.iter().take(MAX_LIST) {
                 let raw = &r.raw;
                 let free = raw.state == MEM_FREE;
@@ -171,6 +185,7 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
     if regions.is_empty() {
         if let Ok(maps) = dump.get_stream::<MinidumpLinuxMaps>() {
             regions_source = Some("LinuxMaps");
+            note_cut(&mut warnings, "Linux maps", maps.iter().count());
             for m in maps.iter().take(MAX_LIST) {
                 let Some(range) = m.memory_range() else {
                     continue;
@@ -274,7 +289,29 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
         }
     }
 
-    let handle_stream = dump.get_stream::<MinidumpHandleDataStream>().ok();
+    // The minidump crate sizes its handle vector from the header's count, bounded only by
+    // count × SizeOfDescriptor: a descriptor size of 0 with a 4-billion count asks for hundreds
+    // of GiB. Refuse headers whose descriptors could not fit the stream (real ones are ≥ 16 bytes).
+    let handle_header_ok = match dump
+        .get_raw_stream(md::MINIDUMP_STREAM_TYPE::HandleDataStream as u32)
+    {
+        Ok(raw) if raw.len() >= 12 => {
+            let word = |o: usize| u32::from_le_bytes([raw[o], raw[o + 1], raw[o + 2], raw[o + 3]]);
+            let (header, entry, count) = (word(0) as u64, word(4) as u64, word(8) as u64);
+            let fits = entry >= 16 && header.saturating_add(entry * count) <= raw.len() as u64;
+            if !fits {
+                warnings.push(format!(
+                    "HandleData stream ignored: {count} descriptors of {entry} bytes do not fit its {} bytes",
+                    raw.len()
+                ));
+            }
+            fits
+        }
+        _ => true,
+    };
+    let handle_stream = handle_header_ok
+        .then(|| dump.get_stream::<MinidumpHandleDataStream>().ok())
+        .flatten();
     let handle_count = handle_stream.as_ref().map(|h| h.handles.len());
     let handles: Vec<Handle> = handle_stream
         .iter()

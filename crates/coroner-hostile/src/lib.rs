@@ -101,7 +101,7 @@ impl Minidump {
     }
     /// Appends a 4-aligned blob and returns its RVA.
     pub fn blob(&mut self, b: &[u8]) -> u32 {
-        while !self.buf.len().is_multiple_of(4) {
+        while self.buf.len() % 4 != 0 {
             self.buf.push(0);
         }
         let rva = self.buf.len() as u32;
@@ -135,7 +135,7 @@ impl Minidump {
     }
     /// As [`finish`](Self::finish), with the header's stream count replaced.
     pub fn finish_with(mut self, stream_count: Option<u32>) -> Vec<u8> {
-        while !self.buf.len().is_multiple_of(4) {
+        while self.buf.len() % 4 != 0 {
             self.buf.push(0);
         }
         let dir_rva = self.buf.len() as u32;
@@ -158,7 +158,7 @@ impl Minidump {
 }
 
 /// Where a PE image's directories point.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct PeKnobs {
     /// Export directory (RVA, size); `None`: the real one.
     pub export_dir: Option<(u32, u32)>,
@@ -178,22 +178,6 @@ pub struct PeKnobs {
     pub lfanew: Option<u32>,
     /// The resource directory's bytes (placed at RVA 0x2800).
     pub resource_bytes: Option<Vec<u8>>,
-}
-
-impl Default for PeKnobs {
-    fn default() -> Self {
-        PeKnobs {
-            export_dir: None,
-            resource_dir: None,
-            export_counts: None,
-            names_rva: None,
-            first_name_rva: None,
-            size_of_image: None,
-            sections: None,
-            lfanew: None,
-            resource_bytes: None,
-        }
-    }
 }
 
 /// Size of the images [`pe_image`] makes.
@@ -260,6 +244,13 @@ pub fn pe_image(name: &str, exports: &[(&str, u32)], k: &PeKnobs) -> Vec<u8> {
     for b in &mut img[0x1000..0x2000] {
         *b = 0xcc;
     }
+    // Every 16-byte boundary is a return address: a `call rel32` ends there.
+    for rva in (0x1010..0x2000usize).step_by(0x10) {
+        img[rva - 5] = 0xe8;
+        img[rva - 4..rva].fill(0);
+    }
+    // `or eax, dword ptr [ebx+10h]` at the fault.
+    img[FAULT_RVA as usize..FAULT_RVA as usize + 3].copy_from_slice(&[0x0b, 0x43, 0x10]);
     for &(_, rva) in exports {
         if (0x1000..0x2000).contains(&rva) {
             img[rva as usize] = 0xc3;
@@ -311,10 +302,11 @@ pub fn pe_image(name: &str, exports: &[(&str, u32)], k: &PeKnobs) -> Vec<u8> {
 #[derive(Clone, Debug, Default)]
 pub struct Knobs {
     /// Frame-pointer chain: 0 normal, 1 `[ebp] = ebp`, 2 two-frame cycle, 3 chain into ntdll's
-    /// image, 4 `ebp` outside any memory.
+    /// image, 4 `ebp` outside any memory, 5 a valid chain longer than the walker's frame limit.
     pub ebp_chain: u8,
-    /// The faulting frame returns into `KiUserExceptionDispatcher` whose `[esp+4]` CONTEXT
-    /// points back at the same frame (a cycle of exception-dispatch frames).
+    /// The faulting frame is in `KiUserExceptionDispatcher`, whose `[esp+4]` CONTEXT is again
+    /// in the dispatcher, and so on up the stack; each dispatcher frame also points back at the
+    /// previous CONTEXT (a cycle, if the walker followed it).
     pub dispatch_cycle: bool,
     /// Replace the count of stream N (index into the directory) with this value.
     pub count_override: Option<(u8, u32)>,
@@ -394,7 +386,7 @@ impl Knobs {
         let flags = c.u8();
         let flags2 = c.u8();
         let mut k = Knobs {
-            ebp_chain: c.u8() % 5,
+            ebp_chain: c.u8() % 6,
             dispatch_cycle: flags & 1 != 0,
             overlap: flags & 2 != 0,
             orphan_exception: flags & 4 != 0,
@@ -463,7 +455,7 @@ pub const APP_BASE: u32 = 0x0040_0000;
 /// Base of the faulting thread's captured stack.
 pub const STACK_BASE: u32 = 0x0012_0000;
 /// Size of the captured stack.
-pub const STACK_SIZE: u32 = 0x1000;
+pub const STACK_SIZE: u32 = 0x10000;
 /// RVA of `KiUserExceptionDispatcher` in the fake ntdll.
 pub const KIUED_RVA: u32 = 0x1100;
 /// RVA of `RtlAllocateHeap` in the fake ntdll (where the fault is).
@@ -499,17 +491,6 @@ pub fn hostile_x86_dump(k: &Knobs) -> Vec<u8> {
     let ret_app = APP_BASE + 0x1010;
     let mut ctx_eip = NTDLL_BASE + FAULT_RVA;
     let (ctx_esp, ctx_ebp) = (esp, ebp0);
-    if k.dispatch_cycle {
-        // The faulting context returns into KiUserExceptionDispatcher; the CONTEXT that the
-        // dispatcher frame names has the same esp/eip: an endless nest.
-        ctx_eip = NTDLL_BASE + KIUED_RVA + 0xe;
-        let ctx_addr = STACK_BASE + 0x400;
-        stack.set_u32(s(esp), STACK_BASE + 0x300); // &EXCEPTION_RECORD
-        stack.set_u32(s(esp + 4), ctx_addr);
-        let ctx = x86_context(ctx_eip, esp, ebp0);
-        stack.0[s(ctx_addr)..s(ctx_addr) + ctx.len()].copy_from_slice(&ctx);
-        stack.set_u32(s(STACK_BASE + 0x300), 0xc000_0005);
-    }
     match k.ebp_chain {
         1 => stack.set_u32(s(ebp0), ebp0),
         2 => {
@@ -519,10 +500,40 @@ pub fn hostile_x86_dump(k: &Knobs) -> Vec<u8> {
         }
         3 => stack.set_u32(s(ebp0), NTDLL_BASE + 0x10),
         4 => stack.set_u32(s(ebp0), 0xdead_0000),
+        5 => {
+            // A valid chain 8 bytes a frame up the whole stack: more frames than the walker's
+            // limit.
+            let mut e = ebp0;
+            while e + 16 < STACK_BASE + STACK_SIZE {
+                stack.set_u32(s(e), e + 8);
+                stack.set_u32(s(e + 4), ret_app + 0x10 * (e % 7));
+                e += 8;
+            }
+        }
         _ => stack.set_u32(s(ebp0), ebp0 + 0x40),
     }
-    stack.set_u32(s(ebp0 + 4), ret_app);
-    stack.set_u32(s(ebp0 + 0x44), ret_app + 0x30);
+    if k.ebp_chain != 5 {
+        stack.set_u32(s(ebp0 + 4), ret_app);
+        stack.set_u32(s(ebp0 + 0x44), ret_app + 0x30);
+    }
+    if k.dispatch_cycle {
+        // The faulting context is in KiUserExceptionDispatcher; `[esp+4]` names a CONTEXT that
+        // is again in KiUserExceptionDispatcher, whose stack names the previous CONTEXT (a cycle
+        // back down) and the next one up: nested dispatch frames up the whole stack.
+        ctx_eip = NTDLL_BASE + KIUED_RVA + 0xe;
+        let mut p = STACK_BASE + 0x400;
+        stack.set_u32(s(esp), STACK_BASE + 0x300); // &EXCEPTION_RECORD
+        stack.set_u32(s(esp + 4), p);
+        stack.set_u32(s(STACK_BASE + 0x300), 0xc000_0005);
+        while p + 0x2e0 + 0x2cc < STACK_BASE + STACK_SIZE {
+            let sp = p + 0x2d0;
+            let ctx = x86_context(ctx_eip, sp, ebp0);
+            stack.0[s(p)..s(p) + ctx.len()].copy_from_slice(&ctx);
+            stack.set_u32(s(sp), p);
+            stack.set_u32(s(sp + 4), sp + 0x10);
+            p = sp + 0x10;
+        }
+    }
     for (i, w) in k.stack_words.iter().enumerate() {
         stack.set_u32(s(esp + 8 + i as u32 * 4), *w);
     }
@@ -572,7 +583,11 @@ pub fn hostile_x86_dump(k: &Knobs) -> Vec<u8> {
     let mut ml = Buf::default();
     ml.u32(2);
     for (i, base) in [NTDLL_BASE, APP_BASE].iter().enumerate() {
-        ml.u64(*base as u64).u32(PE_SIZE).u32(0).u32(0x3b5d_2a10).u32(names[i]);
+        ml.u64(*base as u64)
+            .u32(PE_SIZE)
+            .u32(0)
+            .u32(0x3b5d_2a10)
+            .u32(names[i]);
         ml.u32(0xfeef_04bd).u32(0x1_0000).zeros(44);
         ml.u32(0).u32(0).u32(0).u32(0).u64(0).u64(0);
     }
@@ -592,8 +607,12 @@ pub fn hostile_x86_dump(k: &Knobs) -> Vec<u8> {
     }
 
     let mut ex = Buf::default();
-    ex.u32(if k.orphan_exception { 0xdead } else { 0x13f0 }).u32(0);
-    ex.u32(0xc000_0005).u32(0).u64(0).u64((NTDLL_BASE + FAULT_RVA) as u64);
+    ex.u32(if k.orphan_exception { 0xdead } else { 0x13f0 })
+        .u32(0);
+    ex.u32(0xc000_0005)
+        .u32(0)
+        .u64(0)
+        .u64((NTDLL_BASE + FAULT_RVA) as u64);
     ex.u32(2).u32(0).u64(0).u64(0x038c_0010).zeros(13 * 8);
     ex.u32(ctx_size).u32(ctx_loc);
 

@@ -72,6 +72,17 @@ fn analyze_dump(bytes: Vec<u8>) -> Result<String, String> {
     ))
 }
 
+/// A compressed dump: through `DumpFile::open` on a file.
+fn open_dump(bytes: Vec<u8>) -> Result<String, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let p = dir.path().join("hostile.dmp");
+    std::fs::write(&p, &bytes).map_err(|e| e.to_string())?;
+    match coroner_dump::DumpFile::open(&p) {
+        Ok(f) => analyze_dump(f.bytes().to_vec()),
+        Err(e) => nonempty_error(e.to_string()),
+    }
+}
+
 /// The shell over a (possibly hostile) dump, running `script`.
 fn shell(bytes: Vec<u8>, script: String) -> Result<String, String> {
     let file = coroner_dump::DumpFile::from_bytes("hostile.dmp", bytes);
@@ -164,7 +175,13 @@ fn dump_cases(c: &mut Vec<Case>) {
     // Hand-made.
     let header = |count: u32, dir: u32| {
         let mut b = Buf::default();
-        b.u32(0x504d_444d).u32(0xa793).u32(count).u32(dir).u32(0).u32(0).u64(0);
+        b.u32(0x504d_444d)
+            .u32(0xa793)
+            .u32(count)
+            .u32(dir)
+            .u32(0)
+            .u32(0)
+            .u64(0);
         b.0
     };
     let hand: Vec<(&str, Vec<u8>)> = vec![
@@ -176,12 +193,11 @@ fn dump_cases(c: &mut Vec<Case>) {
         ("dump/stream-count-4-billion", header(u32::MAX, 32)),
         ("dump/directory-past-eof", header(3, 0xffff_fff0)),
         ("dump/directory-at-header", header(3, 0)),
-        ("dump/junk", (0..4096u32).map(|i| (i * 7 + 3) as u8).collect()),
+        (
+            "dump/junk",
+            (0..4096u32).map(|i| (i * 7 + 3) as u8).collect(),
+        ),
         ("dump/zeros-1mb", vec![0; 1 << 20]),
-        ("dump/gzip-magic-junk", [&[0x1f, 0x8b, 8, 0][..], &[0xaa; 64]].concat()),
-        ("dump/xz-magic-junk", [&b"\xfd7zXZ\0"[..], &[0x55; 64]].concat()),
-        ("dump/zip-magic-junk", [&b"PK\x03\x04"[..], &[0x11; 64]].concat()),
-        ("dump/cab-magic-junk", [&b"MSCF"[..], &[0; 64]].concat()),
         ("dump/elf-not-a-dump", b"\x7fELF\x02\x01\x01".to_vec()),
     ];
     for (n, b) in hand {
@@ -196,9 +212,22 @@ fn dump_cases(c: &mut Vec<Case>) {
     let good = hostile_x86_dump(&Knobs::default());
     let g = gz(&good);
     let half = g[..g.len() / 2].to_vec();
-    case(c, "dump/gzip-truncated", move || analyze_dump(half));
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "gzip-magic-junk",
+            [&[0x1f, 0x8b, 8, 0][..], &[0xaa; 64]].concat(),
+        ),
+        ("xz-magic-junk", [&b"\xfd7zXZ\0"[..], &[0x55; 64]].concat()),
+        ("zip-magic-junk", [&b"PK\x03\x04"[..], &[0x11; 64]].concat()),
+        ("cab-magic-junk", [&b"MSCF"[..], &[0; 64]].concat()),
+        ("gzip-truncated", half),
+        ("gzip-of-junk", gz(b"not a dump")),
+    ];
+    for (n, b) in files {
+        case(c, format!("dump/{n}"), move || open_dump(b));
+    }
     case(c, "dump/gzip-of-zeros-64mb", move || {
-        analyze_dump(gz(&vec![0u8; 64 << 20]))
+        open_dump(gz(&vec![0u8; 64 << 20]))
     });
 
     // Every stream type alone, with a 4-billion count and no entries.
@@ -222,9 +251,11 @@ fn dump_cases(c: &mut Vec<Case>) {
         b.u32(u32::MAX).u32(u32::MAX).u32(u32::MAX).u32(u32::MAX);
         d.stream(ty, &b.0);
         let bytes = d.finish();
-        case(c, format!("dump/stream-{ty:#x}-count-4-billion"), move || {
-            analyze_dump(bytes)
-        });
+        case(
+            c,
+            format!("dump/stream-{ty:#x}-count-4-billion"),
+            move || analyze_dump(bytes),
+        );
         // The stream's size and RVA point past the end of file.
         let mut d = Minidump::new();
         d.raw_entry(ty, 0xffff_0000, 0x10);
@@ -234,9 +265,44 @@ fn dump_cases(c: &mut Vec<Case>) {
         });
     }
 
+    // Regression (found by the `analyze` fuzz target): a HandleData stream whose descriptor
+    // size is 0 (or tiny) and whose count is 4 billion made the minidump crate reserve hundreds
+    // of GiB, aborting the process.
+    for (entry, count) in [(0u32, u32::MAX), (1, u32::MAX), (0, 0x0100_0000), (8, 2)] {
+        let mut d = Minidump::new();
+        let mut b = Buf::default();
+        b.u32(16).u32(entry).u32(count).u32(0).zeros(64);
+        d.stream(stream::HANDLE_DATA, &b.0);
+        let mut real = hostile_x86_dump(&Knobs::default());
+        let bytes = d.finish();
+        case(
+            c,
+            format!("dump/handle-data-descriptor-{entry}-count-{count:#x}"),
+            move || analyze_dump(bytes),
+        );
+        // The same stream added to a whole crash dump.
+        let spans = stream_spans(&real);
+        let dir = u32::from_le_bytes(real[12..16].try_into().unwrap()) as usize;
+        let rva = real.len() as u32;
+        real.extend_from_slice(&b.0);
+        let new_dir = real.len() as u32;
+        let mut entries = real[dir..dir + spans.len() * 12].to_vec();
+        entries.extend_from_slice(&stream::HANDLE_DATA.to_le_bytes());
+        entries.extend_from_slice(&(b.0.len() as u32).to_le_bytes());
+        entries.extend_from_slice(&rva.to_le_bytes());
+        real.extend_from_slice(&entries);
+        real[8..12].copy_from_slice(&(spans.len() as u32 + 1).to_le_bytes());
+        real[12..16].copy_from_slice(&new_dir.to_le_bytes());
+        case(
+            c,
+            format!("dump/synthetic-handle-data-descriptor-{entry}-count-{count:#x}"),
+            move || analyze_dump(real),
+        );
+    }
+
     // The synthetic crash dump, bent.
     let mut knobs: Vec<(String, Knobs)> = vec![("well-formed".into(), Knobs::default())];
-    for e in 1..5 {
+    for e in 1..6 {
         knobs.push((
             format!("ebp-chain-{e}"),
             Knobs {
@@ -492,13 +558,22 @@ fn dump_cases(c: &mut Vec<Case>) {
     }
     for (n, k) in knobs {
         let bytes = hostile_x86_dump(&k);
-        case(c, format!("dump/synthetic-{n}"), move || analyze_dump(bytes));
+        case(c, format!("dump/synthetic-{n}"), move || {
+            analyze_dump(bytes)
+        });
     }
 
     // Real dumps: every stream truncated at each boundary, its count set to 4 billion.
-    for f in ["fixtures/lab/nullwrite-x86.dmp", "fixtures/lab/nullwrite-x64.dmp"] {
+    for f in [
+        "fixtures/lab/nullwrite-x86.dmp",
+        "fixtures/lab/nullwrite-x64.dmp",
+    ] {
         let real = read(f);
-        let short = Path::new(f).file_stem().unwrap().to_string_lossy().to_string();
+        let short = Path::new(f)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         let spans = stream_spans(&real);
         let mut cuts: Vec<usize> = vec![32, real.len() - 1];
         let dir = u32::from_le_bytes(real[12..16].try_into().unwrap()) as usize;
@@ -512,9 +587,11 @@ fn dump_cases(c: &mut Vec<Case>) {
         cuts.retain(|&x| x > 0 && x < real.len());
         for cut in cuts {
             let b = real[..cut].to_vec();
-            case(c, format!("dump/{short}-truncated-at-{cut:#x}"), move || {
-                analyze_dump(b)
-            });
+            case(
+                c,
+                format!("dump/{short}-truncated-at-{cut:#x}"),
+                move || analyze_dump(b),
+            );
         }
         for &(ty, size, rva) in &spans {
             if size < 4 || matches!(ty, stream::SYSTEM_INFO | stream::MISC_INFO) {
@@ -532,9 +609,11 @@ fn dump_cases(c: &mut Vec<Case>) {
                 continue;
             }
             b[off..off + 4].copy_from_slice(&u32::MAX.to_le_bytes());
-            case(c, format!("dump/{short}-stream-{ty:#x}-count-4-billion"), move || {
-                analyze_dump(b)
-            });
+            case(
+                c,
+                format!("dump/{short}-stream-{ty:#x}-count-4-billion"),
+                move || analyze_dump(b),
+            );
         }
     }
 }
@@ -580,7 +659,14 @@ fn eventlog_cases(c: &mut Vec<Case>) {
     let evt_header = |start: u32, end: u32, flags: u32, size: u32| {
         let mut b = Buf::default();
         b.u32(0x30).u32(0x654c_664c).u32(1).u32(1);
-        b.u32(start).u32(end).u32(1).u32(1).u32(size).u32(flags).u32(0).u32(0x30);
+        b.u32(start)
+            .u32(end)
+            .u32(1)
+            .u32(1)
+            .u32(size)
+            .u32(flags)
+            .u32(0)
+            .u32(0x30);
         b.0
     };
     let record = |len: u32| {
@@ -699,12 +785,16 @@ fn eventlog_cases(c: &mut Vec<Case>) {
         case(c, format!("{n}-{i}"), move || eventlog(b));
     }
     // A real .evtx from the corpus, cut at chunk and record boundaries (when present).
-    let evtx = Path::new("/work/shared/corpus/evtx-attack-samples/DE_WinEventLogSvc_Crash_System_7036.evtx");
+    let evtx = Path::new(
+        "/work/shared/corpus/evtx-attack-samples/DE_WinEventLogSvc_Crash_System_7036.evtx",
+    );
     if let Ok(b) = std::fs::read(evtx) {
         for cut in [0x1000, 0x1001, 0x1200, 0x1000 + 0x8000, 0x1000 + 0xffff] {
             if cut < b.len() {
                 let t = b[..cut].to_vec();
-                case(c, format!("evtx/corpus-truncated-at-{cut:#x}"), move || eventlog(t));
+                case(c, format!("evtx/corpus-truncated-at-{cut:#x}"), move || {
+                    eventlog(t)
+                });
             }
         }
     }
@@ -734,7 +824,10 @@ fn weblog_cases(c: &mut Vec<Case>) {
         hand.push((format!("w3c-real-truncated-at-{cut}"), w3c[..cut].to_vec()));
     }
     for cut in [1, 40, httperr.len() / 2, httperr.len() - 1] {
-        hand.push((format!("httperr-real-truncated-at-{cut}"), httperr[..cut].to_vec()));
+        hand.push((
+            format!("httperr-real-truncated-at-{cut}"),
+            httperr[..cut].to_vec(),
+        ));
     }
     // Real log with junk spliced into the middle and its #Fields changed mid-file.
     let mut spliced = w3c.clone();
@@ -742,7 +835,12 @@ fn weblog_cases(c: &mut Vec<Case>) {
     spliced.splice(mid..mid, (0..4096u32).map(|i| (i * 29) as u8));
     hand.push(("w3c-real-junk-in-middle".into(), spliced));
     let mut refields = w3c.clone();
-    refields.splice(mid..mid, b"\n#Fields: sc-status\n#Fields: \n#Fields: date date date date\n".iter().copied());
+    refields.splice(
+        mid..mid,
+        b"\n#Fields: sc-status\n#Fields: \n#Fields: date date date date\n"
+            .iter()
+            .copied(),
+    );
     hand.push(("w3c-real-fields-changed".into(), refields));
     for (n, b) in hand {
         case(c, format!("weblog/{n}"), move || weblog(b));
@@ -772,20 +870,31 @@ fn symbol_cases(c: &mut Vec<Case>) {
     let msf = |page: u32, pages: u32, dir_size: u32, dir_page: u32| {
         let mut b = Buf::default();
         b.bytes(b"Microsoft C/C++ MSF 7.00\r\n\x1aDS\0\0\0");
-        b.u32(page).u32(1).u32(pages).u32(dir_size).u32(0).u32(dir_page);
+        b.u32(page)
+            .u32(1)
+            .u32(pages)
+            .u32(dir_size)
+            .u32(0)
+            .u32(dir_page);
         b.0.resize(b.0.len().max(page.clamp(0x20, 0x1000) as usize * 4), 0);
         b.0
     };
     let pdbs: Vec<(&str, Vec<u8>)> = vec![
         ("zero-length", vec![]),
-        ("msf-magic-only", b"Microsoft C/C++ MSF 7.00\r\n\x1aDS\0\0\0".to_vec()),
+        (
+            "msf-magic-only",
+            b"Microsoft C/C++ MSF 7.00\r\n\x1aDS\0\0\0".to_vec(),
+        ),
         ("page-size-0", msf(0, 4, 16, 3)),
         ("page-size-odd", msf(0x3ff, 4, 16, 3)),
         ("pages-4-billion", msf(0x1000, u32::MAX, 16, 3)),
         ("directory-size-4gb", msf(0x1000, 4, u32::MAX, 3)),
         ("directory-page-past-eof", msf(0x1000, 4, 16, 0xffff_fff0)),
         ("directory-page-is-header", msf(0x1000, 4, 0x1000, 0)),
-        ("old-msf-2.00", b"Microsoft C/C++ program database 2.00\r\n\x1aJG\0\0".to_vec()),
+        (
+            "old-msf-2.00",
+            b"Microsoft C/C++ program database 2.00\r\n\x1aJG\0\0".to_vec(),
+        ),
         ("pd_-junk-cab", [&b"MSCF"[..], &[0xff; 200]].concat()),
     ];
     for (n, b) in pdbs {
@@ -807,7 +916,9 @@ fn symbol_cases(c: &mut Vec<Case>) {
             let at = page * 0x1000;
             if at + 0x1000 <= b.len() {
                 b[at..at + 0x1000].fill(0xff);
-                case(c, format!("pdb/corpus-page-{page}-ff"), move || sym_file(b, "pdb"));
+                case(c, format!("pdb/corpus-page-{page}-ff"), move || {
+                    sym_file(b, "pdb")
+                });
             }
         }
     }

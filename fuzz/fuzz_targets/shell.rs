@@ -1,0 +1,30 @@
+//! The shell's command and expression parser: the fuzzer's bytes are a script run over a fixed
+//! synthetic crash dump (nested exception-dispatch frames, a frame-pointer cycle).
+#![no_main]
+
+use std::sync::OnceLock;
+
+static DUMP: OnceLock<Vec<u8>> = OnceLock::new();
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let Ok(script) = std::str::from_utf8(data) else {
+        return;
+    };
+    let bytes = DUMP.get_or_init(|| {
+        coroner_hostile::hostile_x86_dump(&coroner_hostile::Knobs {
+            dispatch_cycle: true,
+            ebp_chain: 2,
+            ..Default::default()
+        })
+    });
+    let file = coroner_dump::DumpFile::from_bytes("fuzz.dmp", bytes.clone());
+    let snap = file.snapshot().expect("the fixed dump loads");
+    let mut s = coroner_shell::Session::new(&snap);
+    let mut out = Vec::new();
+    let _ = s.run_script(script, &mut out);
+    // A panic inside a command becomes this line: report it as a crash.
+    assert!(
+        !String::from_utf8_lossy(&out).contains("internal error"),
+        "shell internal error"
+    );
+});
