@@ -436,19 +436,19 @@ fn cpp_thrown_type(snap: &Snapshot<'_>, e: &ExceptionRecord) -> Option<String> {
     let image = if x64 { *e.params.get(3)? } else { 0 };
     let at = |v: u32| {
         if x64 {
-            image + u64::from(v)
+            image.wrapping_add(u64::from(v))
         } else {
             u64::from(v)
         }
     };
-    let cta = at(m.read_u32(throw_info + 12)?);
+    let cta = at(m.read_u32(throw_info.wrapping_add(12))?);
     let count = m.read_u32(cta)?;
     if count == 0 || count > 64 {
         return None;
     }
-    let ct = at(m.read_u32(cta + 4)?);
-    let td = at(m.read_u32(ct + 4)?);
-    let name_at = td + if x64 { 16 } else { 8 };
+    let ct = at(m.read_u32(cta.wrapping_add(4))?);
+    let td = at(m.read_u32(ct.wrapping_add(4))?);
+    let name_at = td.wrapping_add(if x64 { 16 } else { 8 });
     let raw = m.read_partial(name_at, 256);
     let end = raw.iter().position(|b| *b == 0)?;
     let dec = String::from_utf8_lossy(&raw[..end]).into_owned();
@@ -1023,7 +1023,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
                 title: format!("Call into unloaded module {}", u.name),
                 description: format!(
                     "The instruction pointer {} lies in the range where {} was loaded ({} - {}) before it was unloaded: code called a function of {} after FreeLibrary.{}",
-                    fmt_addr(ip, ptr), u.name, fmt_addr(u.base, ptr), fmt_addr(u.base + u.size, ptr), u.name,
+                    fmt_addr(ip, ptr), u.name, fmt_addr(u.base, ptr), fmt_addr(u.base.wrapping_add(u.size), ptr), u.name,
                     a.frames.iter().skip(1).find(|f| f.symbol.module.is_some()).map(|f| format!(" The caller was {}.", f.display)).unwrap_or_default()
                 ),
                 recommendation: format!("Contact the vendor of {} and of the module that kept a pointer into it; a component must not be unloaded while callbacks into it are registered.", u.name),

@@ -137,7 +137,7 @@ pub fn address_facts(snap: &Snapshot<'_>, addr: u64) -> AddressFacts {
     let alloc = region.map(|r| r.allocation_base);
     for t in &snap.threads {
         if let Some(teb) = t.teb {
-            if addr >= teb && addr < teb + teb_size(snap.system.arch) {
+            if addr >= teb && addr < teb.saturating_add(teb_size(snap.system.arch)) {
                 f.usage = "TEB".into();
                 f.usage_detail = Some(format!("thread {} (id 0x{:x})", t.index, t.id));
                 return f;
@@ -155,7 +155,7 @@ pub fn address_facts(snap: &Snapshot<'_>, addr: u64) -> AddressFacts {
         }
     }
     if let Some(peb) = snap.process.peb {
-        if addr >= peb && addr < peb + 0x1000 {
+        if addr >= peb && addr < peb.saturating_add(0x1000) {
             f.usage = "PEB".into();
             return f;
         }

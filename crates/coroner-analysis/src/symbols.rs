@@ -368,7 +368,7 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
             m.short_name().eq_ignore_ascii_case(module) || m.name.eq_ignore_ascii_case(module)
         })?;
         let e = self.info(mi)?.exports.as_ref()?.by_name(function)?;
-        Some(m.base + u64::from(e.rva))
+        Some(m.base.wrapping_add(u64::from(e.rva)))
     }
 }
 

@@ -52,7 +52,7 @@ fn unwind_with(
                 // A zero here means "not a leaf after all" (or a hole in the table), not the end
                 // of the stack: let the walker try other methods.
                 c.set("rip", read(rsp).filter(|v| *v != 0)?);
-                c.set("rsp", rsp + 8);
+                c.set("rsp", rsp.wrapping_add(8));
                 return Some(c);
             }
             Err(_) => return None,
@@ -90,7 +90,7 @@ fn unwind_with(
                         let rsp = c.sp();
                         let v = read(rsp)?;
                         c.set(REGS[usize::from(reg & 15)], v);
-                        c.set("rsp", rsp + 8);
+                        c.set("rsp", rsp.wrapping_add(8));
                     }
                     UnwindOp::AllocLarge { size } | UnwindOp::AllocSmall { size } => {
                         c.set("rsp", c.sp().wrapping_add(u64::from(size)));
@@ -109,9 +109,9 @@ fn unwind_with(
                     }
                     UnwindOp::SaveXmm128 { .. } | UnwindOp::Epilog { .. } => {}
                     UnwindOp::PushMachFrame { error_code } => {
-                        let rsp = c.sp() + if error_code { 8 } else { 0 };
+                        let rsp = c.sp().wrapping_add(if error_code { 8 } else { 0 });
                         c.set("rip", read(rsp)?);
-                        c.set("rsp", read(rsp + 24)?);
+                        c.set("rsp", read(rsp.wrapping_add(24))?);
                         machine_frame = true;
                     }
                     UnwindOp::Unknown { .. } => return None,
@@ -128,7 +128,7 @@ fn unwind_with(
         if !machine_frame {
             let rsp = c.sp();
             c.set("rip", read(rsp)?);
-            c.set("rsp", rsp + 8);
+            c.set("rsp", rsp.wrapping_add(8));
         }
         Some(c)
     }

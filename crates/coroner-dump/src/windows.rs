@@ -61,25 +61,27 @@ pub(crate) fn read_process_blocks(snap: &mut Snapshot<'_>) {
         let Some(teb) = t.teb else { continue };
         let p = u64::from(l.ptr);
         if let (Some(base), Some(limit)) = (
-            mem.read_ptr(teb + p, l.ptr),
-            mem.read_ptr(teb + 2 * p, l.ptr),
+            mem.read_ptr(teb.wrapping_add(p), l.ptr),
+            mem.read_ptr(teb.wrapping_add(2 * p), l.ptr),
         ) {
             if limit < base {
                 t.stack_base = Some(base);
                 t.stack_limit = Some(limit);
             }
         }
-        t.last_error = mem.read_u32(teb + l.teb_last_error);
+        t.last_error = mem.read_u32(teb.wrapping_add(l.teb_last_error));
         if peb.is_none() {
-            peb = mem.read_ptr(teb + l.teb_peb, l.ptr).filter(|p| *p != 0);
+            peb = mem
+                .read_ptr(teb.wrapping_add(l.teb_peb), l.ptr)
+                .filter(|p| *p != 0);
         }
     }
     let Some(peb) = peb else { return };
     snap.process.peb = Some(peb);
-    snap.process.nt_global_flag = mem.read_u32(peb + l.peb_global_flag);
+    snap.process.nt_global_flag = mem.read_u32(peb.wrapping_add(l.peb_global_flag));
     if let (Some(n), Some(arr)) = (
-        mem.read_u32(peb + l.peb_num_heaps),
-        mem.read_ptr(peb + l.peb_heaps, l.ptr),
+        mem.read_u32(peb.wrapping_add(l.peb_num_heaps)),
+        mem.read_ptr(peb.wrapping_add(l.peb_heaps), l.ptr),
     ) {
         if n == 0 {
             // Every live process has at least its default heap: an empty list means the PEB
@@ -88,7 +90,7 @@ pub(crate) fn read_process_blocks(snap: &mut Snapshot<'_>) {
                 .push("PEB lists no process heaps; heap list treated as unknown".into());
         } else if n <= MAX_HEAPS {
             let heaps: Option<Vec<u64>> = (0..u64::from(n))
-                .map(|i| mem.read_ptr(arr + i * u64::from(l.ptr), l.ptr))
+                .map(|i| mem.read_ptr(arr.wrapping_add(i * u64::from(l.ptr)), l.ptr))
                 .collect();
             snap.process.heaps = heaps;
         } else {
@@ -97,23 +99,30 @@ pub(crate) fn read_process_blocks(snap: &mut Snapshot<'_>) {
             ));
         }
     }
-    let Some(params) = mem.read_ptr(peb + l.peb_params, l.ptr).filter(|p| *p != 0) else {
+    let Some(params) = mem
+        .read_ptr(peb.wrapping_add(l.peb_params), l.ptr)
+        .filter(|p| *p != 0)
+    else {
         return;
     };
     let ustr = |at: u64| -> Option<String> {
         let len = mem.read_u16(at)? as usize;
-        let buf = mem.read_ptr(at + l.ustr_buffer, l.ptr)?;
+        let buf = mem.read_ptr(at.wrapping_add(l.ustr_buffer), l.ptr)?;
         if len == 0 {
             return None;
         }
         // Buffers are absolute pointers normally; a not-yet-normalised block holds offsets.
-        let addr = if buf < params { params + buf } else { buf };
+        let addr = if buf < params {
+            params.wrapping_add(buf)
+        } else {
+            buf
+        };
         mem.read_utf16(addr, len, MAX_USTR)
     };
-    if let Some(cl) = ustr(params + l.params_cmdline) {
+    if let Some(cl) = ustr(params.wrapping_add(l.params_cmdline)) {
         snap.process.command_line = Some(cl);
     }
-    if let Some(img) = ustr(params + l.params_image) {
+    if let Some(img) = ustr(params.wrapping_add(l.params_image)) {
         snap.process.image_path = Some(img);
     }
 }

@@ -358,7 +358,7 @@ fn dump(a: &Analysis) -> Dump<'_> {
             .map(|u| Unloaded {
                 name: &u.name,
                 base: hex(u.base),
-                end: hex(u.base + u.size),
+                end: hex(u.base.wrapping_add(u.size)),
             })
             .collect(),
         faulting_module: a.faulting_module.as_deref(),

@@ -429,7 +429,7 @@ pub fn lm(a: &Analysis) -> String {
                 s,
                 "{} {}   {}",
                 fmt_addr(u.base, p),
-                fmt_addr(u.base + u.size, p),
+                fmt_addr(u.base.wrapping_add(u.size), p),
                 u.name
             );
         }

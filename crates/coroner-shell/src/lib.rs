@@ -299,7 +299,7 @@ impl expr::Env for Session<'_, '_> {
                 let mem = coroner_analysis::symbols::DumpMemory(&self.snap.memory);
                 let img =
                     coroner_pe::PeImage::parse(&mem, m.base, coroner_pe::Layout::Mapped).ok()?;
-                return Some(m.base + u64::from(img.entry_point));
+                return Some(m.base.wrapping_add(u64::from(img.entry_point)));
             }
             "$ra" => {
                 let ctx = self.ctx.as_ref()?;

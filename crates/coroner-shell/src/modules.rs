@@ -287,7 +287,7 @@ pub fn x(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
         for e in ex.entries() {
             if e.forwarder.is_none() && wildcard(fpat, &e.name) {
                 rows.push((
-                    m.base + u64::from(e.rva),
+                    m.base.wrapping_add(u64::from(e.rva)),
                     format!("{}!{}", m.short_name(), e.name),
                 ));
             }

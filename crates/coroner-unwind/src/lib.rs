@@ -388,7 +388,7 @@ impl Walker<'_, '_> {
             if let Some(ebp) = cur.fp() {
                 if ebp >= cur.sp() && self.in_stack(ebp) {
                     let m = &self.snap.memory;
-                    match (m.read_u32(ebp), m.read_u32(ebp + 4)) {
+                    match (m.read_u32(ebp), m.read_u32(ebp.wrapping_add(4))) {
                         (_, None) => return None,
                         (Some(0), Some(r)) if !self.is_return_address(u64::from(r)) => return None,
                         _ => {}
@@ -427,7 +427,7 @@ impl Walker<'_, '_> {
             Arch::X86 => {
                 let sp = cur.sp();
                 for i in 0..16u64 {
-                    let p = u64::from(m.read_u32(sp + i * 4)?);
+                    let p = u64::from(m.read_u32(sp.wrapping_add(i * 4))?);
                     if p <= sp || !self.in_stack(p) {
                         continue;
                     }
@@ -449,7 +449,7 @@ impl Walker<'_, '_> {
             Arch::Amd64 => {
                 let sp = cur.sp();
                 for off in [0u64, 8, 0x10, 0x20] {
-                    let Some(bytes) = m.read(sp + off, 0x100) else {
+                    let Some(bytes) = m.read(sp.wrapping_add(off), 0x100) else {
                         continue;
                     };
                     let flags =
@@ -491,7 +491,7 @@ impl Walker<'_, '_> {
         }
         let mut c = cur.clone();
         c.set("pc", ret);
-        c.set("sp", sp + u64::from(self.ptr) + pop);
+        c.set("sp", sp.wrapping_add(u64::from(self.ptr)).wrapping_add(pop));
         Some(c)
     }
 
@@ -501,7 +501,7 @@ impl Walker<'_, '_> {
         let read = |a: u64| m.read_u32(a);
         // Look a few words above the computed slot for a return address (realigned stacks).
         let find_ra = |start: u64| {
-            (0..4u64).map(|i| start + 4 * i).find(|a| {
+            (0..4u64).map(|i| start.wrapping_add(4 * i)).find(|a| {
                 m.read_u32(*a)
                     .is_some_and(|v| self.is_return_address(u64::from(v)))
             })
@@ -517,7 +517,7 @@ impl Walker<'_, '_> {
             return None;
         }
         let caller_ebp = u64::from(m.read_u32(ebp)?);
-        let ret = u64::from(m.read_u32(ebp + 4)?);
+        let ret = u64::from(m.read_u32(ebp.wrapping_add(4))?);
         if !self.is_return_address(ret) {
             return None;
         }
@@ -527,7 +527,7 @@ impl Walker<'_, '_> {
         }
         let mut c = cur.clone();
         c.set("eip", ret);
-        c.set("esp", ebp + 8);
+        c.set("esp", ebp.wrapping_add(8));
         c.set("ebp", caller_ebp);
         Some(c)
     }
@@ -541,13 +541,13 @@ impl Walker<'_, '_> {
             return None;
         }
         let caller_rbp = m.read_u64(rbp)?;
-        let ret = m.read_u64(rbp + 8)?;
+        let ret = m.read_u64(rbp.wrapping_add(8))?;
         if !self.is_return_address(ret) || (caller_rbp != 0 && caller_rbp <= rbp) {
             return None;
         }
         let mut c = cur.clone();
         c.set("rip", ret);
-        c.set("rsp", rbp + 16);
+        c.set("rsp", rbp.wrapping_add(16));
         c.set("rbp", caller_rbp);
         Some(c)
     }
@@ -561,13 +561,13 @@ impl Walker<'_, '_> {
         }
         let caller_fp = m.read_ptr(fp, ptr)?;
         // Strip pointer-authentication bits from the saved LR.
-        let ret = m.read_ptr(fp + u64::from(ptr), ptr)? & 0x0000_ffff_ffff_ffff;
+        let ret = m.read_ptr(fp.wrapping_add(u64::from(ptr)), ptr)? & 0x0000_ffff_ffff_ffff;
         if !self.is_code(ret) || (caller_fp != 0 && caller_fp <= fp) {
             return None;
         }
         let mut c = cur.clone();
         c.set("pc", ret);
-        c.set("sp", fp + 2 * u64::from(ptr));
+        c.set("sp", fp.wrapping_add(2 * u64::from(ptr)));
         c.set("fp", caller_fp);
         Some(c)
     }
@@ -589,15 +589,15 @@ impl Walker<'_, '_> {
                 match cur.arch {
                     Arch::X86 => {
                         c.set("eip", v);
-                        c.set("esp", slot + 4);
+                        c.set("esp", slot.wrapping_add(4));
                     }
                     Arch::Amd64 => {
                         c.set("rip", v);
-                        c.set("rsp", slot + 8);
+                        c.set("rsp", slot.wrapping_add(8));
                     }
                     _ => {
                         c.set("pc", v);
-                        c.set("sp", slot + ptr);
+                        c.set("sp", slot.wrapping_add(ptr));
                     }
                 }
                 return Some(c);
