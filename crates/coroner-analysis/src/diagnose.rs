@@ -208,7 +208,8 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
         }));
     let target_region = target.map(|t| regions::address_facts(snap, t));
     let ip_region = ip.map(|a| regions::address_facts(snap, a));
-    let faulting_module = ip.and_then(|a| snap.module_at(a)).map(|m| m.name.clone());
+    let ip_module = ip.and_then(|a| snap.module_index_at(a));
+    let faulting_module = ip_module.map(|i| snap.modules[i].name.clone());
 
     // Threads.
     let threads = snap
@@ -246,10 +247,7 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let touched = in_stack.contains(&i)
-                || snap
-                    .module_at(ip.unwrap_or(u64::MAX))
-                    .is_some_and(|fm| fm.base == m.base);
+            let touched = in_stack.contains(&i) || ip_module == Some(i);
             let vi = if touched { syms.version_info(i) } else { None };
             ModuleFacts {
                 module: m.clone(),

@@ -12,6 +12,30 @@ fn lab() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/lab")
 }
 
+/// The dump with `name`'s image removed from memory (as in a dump written without module
+/// memory), and that module.
+fn strip_module<'d>(
+    f: &'d DumpFile,
+    name: &str,
+) -> (coroner_model::Snapshot<'d>, coroner_model::Module) {
+    let mut snap = f.snapshot().unwrap();
+    let m = snap
+        .modules
+        .iter()
+        .find(|m| m.name.eq_ignore_ascii_case(name))
+        .unwrap()
+        .clone();
+    let ranges = snap
+        .memory
+        .ranges()
+        .iter()
+        .filter(|r| r.end() <= m.base || r.base >= m.end())
+        .copied()
+        .collect();
+    snap.memory = AddressSpace::new(ranges);
+    (snap, m)
+}
+
 #[test]
 fn image_files_stand_in_for_images_missing_from_the_dump() {
     for arch in ["x86", "x64"] {
@@ -19,23 +43,8 @@ fn image_files_stand_in_for_images_missing_from_the_dump() {
         let full = f.snapshot().unwrap();
         let full_analysis = analyze(&full, &Options::default());
 
-        // The same dump with the vendor DLL's image removed from memory (as in a dump written
-        // without module memory).
-        let mut stripped = f.snapshot().unwrap();
-        let m = stripped
-            .modules
-            .iter()
-            .find(|m| m.name.eq_ignore_ascii_case("tsrecord.dll"))
-            .unwrap()
-            .clone();
-        let ranges = stripped
-            .memory
-            .ranges()
-            .iter()
-            .filter(|r| r.end() <= m.base || r.base >= m.end())
-            .copied()
-            .collect();
-        stripped.memory = AddressSpace::new(ranges);
+        // The same dump with the vendor DLL's image removed from memory.
+        let (stripped, m) = strip_module(&f, "tsrecord.dll");
         let bare = analyze(&stripped, &Options::default());
         let frame0 = |a: &coroner_analysis::Analysis| a.frames[0].display.clone();
         assert!(
@@ -96,21 +105,7 @@ fn images_are_also_found_in_a_symstore_on_the_symbol_path() {
     let f = DumpFile::open(lab().join("nullwrite-x64.dmp")).unwrap();
     let full = f.snapshot().unwrap();
     let want = analyze(&full, &Options::default());
-    let mut stripped = f.snapshot().unwrap();
-    let m = stripped
-        .modules
-        .iter()
-        .find(|m| m.name.eq_ignore_ascii_case("tsrecord.dll"))
-        .unwrap()
-        .clone();
-    let ranges = stripped
-        .memory
-        .ranges()
-        .iter()
-        .filter(|r| r.end() <= m.base || r.base >= m.end())
-        .copied()
-        .collect();
-    stripped.memory = AddressSpace::new(ranges);
+    let (stripped, m) = strip_module(&f, "tsrecord.dll");
     // SymStore layout: name.dll/TIMESTAMPSIZE/name.dll
     let store = tempfile::tempdir().unwrap();
     let dir = store
