@@ -14,6 +14,7 @@ pub mod disasm;
 pub mod images;
 pub mod regions;
 pub mod symbols;
+mod unwind_arm64;
 mod unwind_x64;
 
 use coroner_model::*;

@@ -381,12 +381,9 @@ impl coroner_unwind::UnwindHelp for Symbolizer<'_, '_> {
         s.function
     }
 
-    fn unwind(
-        &self,
-        ctx: &coroner_model::Context,
-        _is_top: bool,
-    ) -> Option<coroner_model::Context> {
+    fn unwind(&self, ctx: &coroner_model::Context, exact: bool) -> Option<coroner_model::Context> {
         self.unwind_x64(ctx)
+            .or_else(|| self.unwind_arm64(ctx, exact))
     }
 
     fn cfi_rules(&self, addr: u64) -> Option<Vec<(String, String)>> {

@@ -18,6 +18,7 @@ use object::pe;
 use object::pod::Pod;
 use object::LittleEndian as LE;
 
+mod arm64;
 mod debug;
 mod exports;
 mod fuzz;
@@ -25,6 +26,10 @@ mod resource;
 mod unwind;
 mod version;
 
+pub use arm64::{
+    arm64_virtual_unwind, decode_codes as arm64_decode_codes, expand_packed as arm64_expand_packed,
+    Arm64Epilog, Arm64Op, Arm64Regs, Arm64Step, Arm64Unwind,
+};
 pub use debug::{parse_codeview, CodeView, CodeViewKind};
 pub use exports::{Export, ExportLookup, Exports};
 pub use fuzz::fuzz_parse;

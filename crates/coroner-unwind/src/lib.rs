@@ -97,9 +97,11 @@ pub trait UnwindHelp {
     /// Name of the function containing `addr`, without module (e.g. `KiUserExceptionDispatcher`).
     fn function_name(&self, addr: u64) -> Option<String>;
     /// Unwinds one frame with the image's unwind data: given the callee's context, returns the
-    /// caller's. `None` when no unwind data covers `ctx.pc()`.
-    fn unwind(&self, ctx: &Context, is_top: bool) -> Option<Context> {
-        let _ = (ctx, is_top);
+    /// caller's. `None` when no unwind data covers `ctx.pc()`. `exact`: `ctx.pc()` is where
+    /// execution stopped (the innermost frame, or a context saved by exception dispatch), not
+    /// a return address.
+    fn unwind(&self, ctx: &Context, exact: bool) -> Option<Context> {
+        let _ = (ctx, exact);
         None
     }
     /// Breakpad `STACK CFI` rules in force at `addr`: `(register, postfix expression)` pairs.
@@ -332,7 +334,15 @@ impl Walker<'_, '_> {
         // The first frame is not in code (a call into an unloaded module, a jump to data): the
         // call just happened, so the return address is on top of the stack.
         if is_top && !self.is_code(cur.pc()) {
-            if let Some(c) = self.pop_return_address(cur, 0) {
+            // ARM64/ARM: the call left the return address in lr.
+            if matches!(cur.arch, Arch::Arm64 | Arch::Arm) {
+                let lr = cur.get("lr").map(|v| v & 0x0000_ffff_ffff_ffff);
+                if let Some(lr) = lr.filter(|v| self.is_return_address(*v)) {
+                    let mut c = cur.clone();
+                    c.set("pc", lr);
+                    return Some((c, Trust::Cfi));
+                }
+            } else if let Some(c) = self.pop_return_address(cur, 0) {
                 return Some((c, Trust::Cfi));
             }
         }
@@ -369,7 +379,10 @@ impl Walker<'_, '_> {
                 }
             }
         }
-        if let Some(c) = self.help.unwind(cur, is_top) {
+        // `exact`: pc is where execution stopped, not a return address (so a leaf function's
+        // return address is still in a register).
+        let exact = is_top || cur_trust == Some(Trust::ExceptionContext);
+        if let Some(c) = self.help.unwind(cur, exact) {
             // Unwind data that yields a zero return address marks the outermost frame
             // (RtlUserThreadStart / BaseThreadInitThunk): the stack ends here.
             if c.pc() == 0 {

@@ -1,0 +1,91 @@
+//! ARM64 unwinding from the image's own `.pdata`/`.xdata` (packed or full unwind data), read
+//! from dump memory or from `--images` files. The decoding and the virtual unwind live in
+//! `coroner_pe::arm64`; this maps the model's registers onto them.
+
+use crate::symbols::Symbolizer;
+use coroner_model::{Arch, Context};
+use coroner_pe::{Arm64Regs, Arm64Step};
+
+/// Register names of the model's ARM64 context, x0..x28 then fp, lr.
+const X: [&str; 31] = [
+    "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
+    "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27",
+    "x28", "fp", "lr",
+];
+
+/// Outcome of looking for unwind data.
+enum Found {
+    /// The caller's context.
+    Caller(Context),
+    /// The image's `.pdata` is readable and has no entry for pc: a leaf function.
+    Leaf,
+}
+
+impl Symbolizer<'_, '_> {
+    /// Unwinds one ARM64 frame. A function without a `.pdata` entry is a leaf whose return
+    /// address is still in lr — true only for the innermost frame (or one resumed from a saved
+    /// context, `exact`). `None` when the module or its unwind data is not available.
+    pub(crate) fn unwind_arm64(&self, ctx: &Context, exact: bool) -> Option<Context> {
+        if ctx.arch != Arch::Arm64 {
+            return None;
+        }
+        let snap = self.snapshot();
+        let pc = ctx.pc();
+        let mi = snap.module_index_at(pc)?;
+        let rva = u32::try_from(pc - snap.modules[mi].base).ok()?;
+        let found = self
+            .with_image(mi, |img, mem| unwind_with(img, mem, snap, ctx, rva))
+            .flatten()
+            .or_else(|| {
+                self.with_image_file(mi, |img, mem| unwind_with(img, mem, snap, ctx, rva))
+                    .flatten()
+            })?;
+        match found {
+            Found::Caller(c) => Some(c),
+            Found::Leaf if exact => {
+                let lr = ctx.get("lr")? & 0x0000_ffff_ffff_ffff;
+                if lr == pc {
+                    return None;
+                }
+                let mut c = ctx.clone();
+                c.set("pc", lr);
+                Some(c)
+            }
+            Found::Leaf => None,
+        }
+    }
+}
+
+fn unwind_with(
+    img: &coroner_pe::PeImage,
+    mem: &dyn coroner_pe::Memory,
+    snap: &coroner_model::Snapshot<'_>,
+    ctx: &Context,
+    rva: u32,
+) -> Option<Found> {
+    let rf = match img.runtime_function_for(mem, rva) {
+        Ok(Some(rf)) => rf,
+        Ok(None) => return Some(Found::Leaf),
+        Err(_) => return None,
+    };
+    let info = img.arm64_unwind(mem, &rf).ok()?;
+    let mut regs = Arm64Regs {
+        x: [0; 31],
+        sp: ctx.sp(),
+        pc: ctx.pc(),
+    };
+    for (slot, name) in regs.x.iter_mut().zip(X) {
+        *slot = ctx.get(name).unwrap_or(0);
+    }
+    let read = |a: u64| snap.memory.read_u64(a);
+    let step = coroner_pe::arm64_virtual_unwind(&info, rva - rf.begin, &mut regs, &read)?;
+    let _ = matches!(step, Arm64Step::Exact);
+    let mut c = ctx.clone();
+    for (v, name) in regs.x.iter().zip(X) {
+        c.set(name, *v);
+    }
+    c.set("sp", regs.sp);
+    // Return addresses may carry pointer-authentication bits.
+    c.set("pc", regs.pc & 0x0000_ffff_ffff_ffff);
+    Some(Found::Caller(c))
+}
