@@ -110,13 +110,7 @@ fn dispatcher_name(name: &str) -> bool {
 }
 
 pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
-    let mut syms = match &opts.images {
-        Some(store) => Symbolizer::with_images(snap, store),
-        None => Symbolizer::new(snap),
-    };
-    if let Some(symbols) = &opts.symbols {
-        syms.set_symbols(symbols);
-    }
+    let syms = Symbolizer::for_options(snap, opts);
     let ptr = snap.ptr_size();
     let mut warnings = snap.warnings.clone();
 

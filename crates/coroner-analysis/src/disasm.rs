@@ -1,6 +1,7 @@
 //! The faulting instruction, WinDbg style: iced-x86 decodes it and formats it in MASM syntax
 //! (`or      eax,dword ptr [ebx+10h]`), and we compute the effective address from the context's
-//! registers and read the value there from dump memory.
+//! registers and read the value there from dump memory. ARM64 instructions are decoded by
+//! yaxpeax-arm (`str         x1,[x9]`, the instruction word as WinDbg shows it).
 
 use coroner_model::{Arch, Context, Snapshot};
 use iced_x86::{Decoder, DecoderOptions, FastFormatter, Instruction, OpKind, Register};
@@ -125,6 +126,9 @@ fn reg_value(ctx: &Context, teb: Option<u64>, r: Register) -> Option<u64> {
 
 /// Decodes the instruction at `ctx.pc()` and evaluates its memory operand.
 pub fn decode_at(snap: &Snapshot<'_>, ctx: &Context, teb: Option<u64>) -> Option<Decoded> {
+    if ctx.arch == Arch::Arm64 {
+        return decode_arm64(snap, ctx);
+    }
     let bits = bitness(ctx.arch)?;
     let pc = ctx.pc();
     let bytes = snap.memory.read_partial(pc, 15);
@@ -193,4 +197,122 @@ pub fn value_text(d: &Decoded) -> String {
         }
         Some(b) => b.iter().rev().map(|x| format!("{x:02x}")).collect(),
     }
+}
+
+/// An ARM64 register by number in an address: 31 is sp there.
+fn arm64_reg(ctx: &Context, n: u16) -> Option<u64> {
+    match n {
+        0..=28 => ctx.get(&format!("x{n}")),
+        29 => ctx.get("fp"),
+        30 => ctx.get("lr"),
+        _ => Some(ctx.sp()),
+    }
+}
+
+fn arm64_reg_name(n: u16) -> String {
+    match n {
+        0..=28 => format!("x{n}"),
+        29 => "fp".into(),
+        30 => "lr".into(),
+        _ => "sp".into(),
+    }
+}
+
+/// The faulting ARM64 instruction: text in WinDbg's layout, and for loads and stores the
+/// effective address, access size and direction.
+fn decode_arm64(snap: &Snapshot<'_>, ctx: &Context) -> Option<Decoded> {
+    use yaxpeax_arch::{Decoder as _, U8Reader};
+    use yaxpeax_arm::armv8::a64::{InstDecoder, Opcode, Operand, SIMDSizeCode, SizeCode};
+    let pc = ctx.pc();
+    let bytes = snap.memory.read(pc, 4)?.into_owned();
+    let ins = InstDecoder::default()
+        .decode(&mut U8Reader::new(&bytes))
+        .ok()?;
+    let raw = ins.to_string();
+    // WinDbg: mnemonic in a 12-column field, no space after commas.
+    let text = match raw.split_once(' ') {
+        Some((m, ops)) => format!("{m:<11} {}", ops.replace(", ", ",")),
+        None => raw,
+    };
+    let mut d = Decoded {
+        address: pc,
+        bytes,
+        text,
+        effective_address: None,
+        memory_size: 0,
+        segment: None,
+        writes_memory: false,
+        value: None,
+        base_register: None,
+        base_value: None,
+    };
+    let name = format!("{:?}", ins.opcode);
+    let is_load = name.starts_with("LD");
+    let is_store = name.starts_with("ST");
+    if !is_load && !is_store {
+        return Some(d);
+    }
+    // The address operand: [xn{,#imm}]{!}, [xn],#imm, [xn,xm{,extend #n}].
+    let mut base = None;
+    for op in &ins.operands {
+        match *op {
+            Operand::RegPreIndex(r, imm, _) => {
+                base = Some((
+                    r,
+                    arm64_reg(ctx, r).map(|v| v.wrapping_add(imm as i64 as u64)),
+                ));
+            }
+            Operand::RegPostIndex(r, _) | Operand::RegPostIndexReg(r, _) => {
+                base = Some((r, arm64_reg(ctx, r)));
+            }
+            Operand::RegRegOffset(r, i, _, _, shift) => {
+                let ea = arm64_reg(ctx, r)
+                    .zip(
+                        arm64_reg(ctx, i)
+                            .filter(|_| i != 31)
+                            .or(Some(0).filter(|_| i == 31)),
+                    )
+                    .map(|(b, x)| b.wrapping_add(x.wrapping_shl(u32::from(shift))));
+                base = Some((r, ea));
+            }
+            _ => {}
+        }
+    }
+    let Some((reg, ea)) = base else {
+        return Some(d);
+    };
+    let pair = matches!(ins.opcode, Opcode::LDP | Opcode::STP | Opcode::LDPSW)
+        || name.starts_with("LDNP")
+        || name.starts_with("STNP");
+    let element = if name.ends_with('B') || name.contains("RB") || name.contains("SB") {
+        1
+    } else if name.ends_with('H') || name.contains("RH") || name.contains("SH") {
+        2
+    } else if name.ends_with("SW") {
+        4
+    } else {
+        match ins.operands[0] {
+            Operand::Register(SizeCode::W, _) => 4,
+            Operand::SIMDRegister(sz, _) => match sz {
+                SIMDSizeCode::B => 1,
+                SIMDSizeCode::H => 2,
+                SIMDSizeCode::S => 4,
+                SIMDSizeCode::D => 8,
+                SIMDSizeCode::Q => 16,
+            },
+            _ => 8,
+        }
+    };
+    d.memory_size = if pair { element * 2 } else { element };
+    d.writes_memory = is_store;
+    d.effective_address = ea;
+    d.base_register = Some(arm64_reg_name(reg));
+    d.base_value = arm64_reg(ctx, reg);
+    if let Some(ea) = ea {
+        d.value = snap
+            .memory
+            .read(ea, d.memory_size.clamp(1, 16))
+            .map(|c| c.into_owned());
+    }
+    Some(d)
 }

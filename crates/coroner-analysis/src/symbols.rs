@@ -113,6 +113,18 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
         self.symbols = Some(symbols);
     }
 
+    /// A symbolizer using the image folders and symbol path of `opts`.
+    pub fn for_options(snap: &'s Snapshot<'d>, opts: &'s crate::Options) -> Self {
+        let mut syms = match &opts.images {
+            Some(store) => Symbolizer::with_images(snap, store),
+            None => Symbolizer::new(snap),
+        };
+        if let Some(symbols) = &opts.symbols {
+            syms.set_symbols(symbols);
+        }
+        syms
+    }
+
     /// The identity of module `index` as symbol stores know it.
     pub fn module_id(&self, index: usize) -> coroner_symbols::ModuleId {
         let m = &self.snap.modules[index];

@@ -120,3 +120,38 @@ fn arm64_crash_without_image_memory_or_file_does_not_invent_frames() {
         "CFI trust claimed without unwind data"
     );
 }
+
+#[test]
+fn arm64_crash_analysis_shows_the_store_and_the_whole_stack() {
+    use coroner_analysis::{analyze, Options};
+    let file = DumpFile::open(dir().join("arm64-crash.dmp")).unwrap();
+    let snap = file.snapshot().unwrap();
+    let a = analyze(&snap, &Options::default());
+    let ins = a
+        .instruction
+        .as_ref()
+        .expect("faulting instruction decoded");
+    assert_eq!(ins.text, "str         x1,[x9]");
+    assert!(ins.writes_memory);
+    assert_eq!((ins.effective_address, ins.memory_size), (Some(0), 8));
+    assert_eq!(ins.base_register.as_deref(), Some("x9"));
+    let names: Vec<String> = a
+        .frames
+        .iter()
+        .map(|f| {
+            format!(
+                "{}+{:#x}",
+                f.symbol.function.as_deref().unwrap_or("?"),
+                f.symbol.function_offset
+            )
+        })
+        .collect();
+    let want: Vec<String> = expected()["crash_frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, want);
+    assert!(a.findings.iter().any(|f| f.id == "null_pointer"));
+}

@@ -40,20 +40,8 @@ enum Command {
         /// Most frames walked per stack.
         #[arg(long, default_value_t = 1024)]
         max_frames: usize,
-        /// Folder of EXE/DLL files from the crashed machine, used for modules whose images are
-        /// not in the dump (exports, version resources, x64 unwind data). Repeatable.
-        #[arg(long = "images", value_name = "PATH")]
-        images: Vec<PathBuf>,
-        /// Symbol path, WinDbg syntax: folders, SymStore and Breakpad stores,
-        /// `srv*CACHE*https://server` (repeatable; added to _NT_SYMBOL_PATH).
-        #[arg(long = "symbols", value_name = "PATH")]
-        symbols: Vec<String>,
-        /// Where downloaded and parsed symbols are cached (default: ~/.cache/coroner/symbols).
-        #[arg(long = "symbol-cache", value_name = "DIR")]
-        symbol_cache: Option<PathBuf>,
-        /// Never contact symbol servers.
-        #[arg(long)]
-        no_network: bool,
+        #[command(flatten)]
+        sources: Sources,
         /// Dump files.
         #[arg(required = true)]
         dumps: Vec<PathBuf>,
@@ -71,6 +59,8 @@ enum Command {
         /// Most frames walked per stack.
         #[arg(long, default_value_t = 1024)]
         max_frames: usize,
+        #[command(flatten)]
+        sources: Sources,
         /// Folders and files.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -81,9 +71,45 @@ enum Command {
         /// Commands to run, separated by `;` (as `cdb -z DUMP -c`); the shell exits after them.
         #[arg(short = 'c', long = "commands")]
         commands: Option<String>,
+        #[command(flatten)]
+        sources: Sources,
         /// Dump file.
         dump: PathBuf,
     },
+}
+
+/// Where symbols and images come from (analyze, shell, investigate).
+#[derive(clap::Args)]
+struct Sources {
+    /// Folder of EXE/DLL files from the crashed machine, used for modules whose images are
+    /// not in the dump (exports, version resources, x64/ARM64 unwind data). Repeatable.
+    #[arg(long = "images", value_name = "PATH")]
+    images: Vec<PathBuf>,
+    /// Symbol path, WinDbg syntax: folders, SymStore and Breakpad stores,
+    /// `srv*CACHE*https://server` (repeatable; added to _NT_SYMBOL_PATH).
+    #[arg(long = "symbols", value_name = "PATH")]
+    symbols: Vec<String>,
+    /// Where downloaded and parsed symbols are cached (default: ~/.cache/coroner/symbols).
+    #[arg(long = "symbol-cache", value_name = "DIR")]
+    symbol_cache: Option<PathBuf>,
+    /// Never contact symbol servers.
+    #[arg(long)]
+    no_network: bool,
+}
+
+impl Sources {
+    /// Analysis options with these sources and at most `max_frames` frames per stack.
+    fn options(self, max_frames: usize) -> coroner_analysis::Options {
+        let mut opts = coroner_analysis::Options::default();
+        opts.limits.max_frames = max_frames.max(1);
+        opts.symbols = symbol_setup(&self.symbols, self.symbol_cache, self.no_network);
+        if !self.images.is_empty() {
+            opts.images = Some(std::sync::Arc::new(
+                coroner_analysis::images::ImageStore::new(self.images),
+            ));
+        }
+        opts
+    }
 }
 
 /// The symbol path from `_NT_SYMBOL_PATH` and `--symbols`; `None` when there is none.
@@ -132,33 +158,34 @@ fn main() -> ExitCode {
             format,
             output,
             max_frames,
+            sources,
             paths,
-        } => coroner_investigate::cli::main(&paths, &format, output.as_deref(), max_frames),
-        Command::Shell { commands, dump } => {
+        } => coroner_investigate::cli::main(
+            &paths,
+            &format,
+            output.as_deref(),
+            sources.options(max_frames),
+        ),
+        Command::Shell {
+            commands,
+            sources,
+            dump,
+        } => {
             let mode = match commands {
                 Some(c) => coroner_shell::ShellMode::Script(c),
                 None => coroner_shell::ShellMode::Auto,
             };
-            ExitCode::from(coroner_shell::run(&dump, mode).clamp(0, 255) as u8)
+            let opts = sources.options(coroner_analysis::Options::default().limits.max_frames);
+            ExitCode::from(coroner_shell::run_with(&dump, mode, &opts).clamp(0, 255) as u8)
         }
         Command::Analyze {
             format,
             output,
             max_frames,
-            images,
-            symbols,
-            symbol_cache,
-            no_network,
+            sources,
             dumps,
         } => {
-            let mut opts = coroner_analysis::Options::default();
-            opts.limits.max_frames = max_frames.max(1);
-            opts.symbols = symbol_setup(&symbols, symbol_cache, no_network);
-            if !images.is_empty() {
-                opts.images = Some(std::sync::Arc::new(
-                    coroner_analysis::images::ImageStore::new(images),
-                ));
-            }
+            let opts = sources.options(max_frames);
             // Each dump is independent: analyse in parallel; a panic in one (a bug) becomes that
             // file's error, not the end of the batch.
             let guarded = |p: &PathBuf| {

@@ -161,3 +161,39 @@ fn several_dumps_are_grouped_by_bucket() {
     assert!(s.starts_with("== Summary: 3 dumps"), "{s}");
     assert!(s.contains("of 3 dumps share bucket"), "{s}");
 }
+
+/// `--images` works the same in `analyze` and `shell` (WinDbg's `.exepath`): the ARM64 lab dump
+/// written without module memory unwinds fully only with the image file.
+#[test]
+fn shell_and_analyze_take_image_folders() {
+    let dir = fixture("arm64");
+    let dump = dir.join("arm64-crash-noimage.dmp");
+    let k = |images: bool| {
+        let mut c = coroner();
+        c.arg("shell");
+        if images {
+            c.arg("--images").arg(&dir);
+        }
+        let out = c.arg(&dump).arg("-c").arg("k").output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let with = k(true);
+    assert!(with.contains("crashlab-arm64!lab_entry+0x10"), "{with}");
+    assert_eq!(
+        with.lines()
+            .filter(|l| l.contains("[call frame info]"))
+            .count(),
+        14,
+        "{with}"
+    );
+    assert!(!k(false).contains("lab_entry+0x10"));
+    let out = coroner()
+        .args(["analyze", "--format", "json", "--images"])
+        .arg(&dir)
+        .arg(&dump)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["dumps"][0]["frames"].as_array().unwrap().len(), 15);
+}

@@ -53,16 +53,15 @@ pub fn run(
     paths: &[PathBuf],
     format: Format,
     output: Option<&std::path::Path>,
-    max_frames: usize,
+    analysis: coroner_analysis::Options,
 ) -> Result<u8, Error> {
     if paths.is_empty() {
         return Err(Error::NoInput);
     }
-    let mut opts = crate::Options {
+    let opts = crate::Options {
         progress: true,
-        ..Default::default()
+        analysis,
     };
-    opts.analysis.limits.max_frames = max_frames.max(1);
     let inv = crate::investigate(paths, &opts);
     let text = render(&inv, format);
     let res = match output {
@@ -97,7 +96,7 @@ pub fn main(
     paths: &[PathBuf],
     format: &str,
     output: Option<&std::path::Path>,
-    max_frames: usize,
+    analysis: coroner_analysis::Options,
 ) -> std::process::ExitCode {
     let format = match format.parse::<Format>() {
         Ok(f) => f,
@@ -106,7 +105,7 @@ pub fn main(
             return std::process::ExitCode::from(2);
         }
     };
-    match run(paths, format, output, max_frames) {
+    match run(paths, format, output, analysis) {
         Ok(code) => std::process::ExitCode::from(code),
         Err(e) => {
             eprintln!("coroner investigate: {e}");

@@ -169,7 +169,12 @@ pub fn instruction_line_of(
     }
     match instruction {
         Some(d) => {
-            let bytes: String = d.bytes.iter().map(|b| format!("{b:02x}")).collect();
+            // ARM64: the instruction word, as WinDbg shows it (f9000121), not memory order.
+            let bytes: String = if arch == Arch::Arm64 && d.bytes.len() == 4 {
+                d.bytes.iter().rev().map(|b| format!("{b:02x}")).collect()
+            } else {
+                d.bytes.iter().map(|b| format!("{b:02x}")).collect()
+            };
             let mut line = format!("{} {:<15} {}", fmt_addr(d.address, p), bytes, d.text);
             if let Some(ea) = d.effective_address {
                 let sel = registers
@@ -192,6 +197,10 @@ pub fn instruction_line_of(
                             disasm::value_text(d)
                         );
                     }
+                    // No segments on ARM: the address and the value there.
+                    (Arch::Arm64 | Arch::Arm, _) => {
+                        let _ = write!(line, " {}={}", fmt_addr(ea, p), disasm::value_text(d));
+                    }
                     _ => {
                         let _ = write!(
                             line,
@@ -206,11 +215,12 @@ pub fn instruction_line_of(
         }
         None => {
             if let Some(c) = registers {
-                let _ = writeln!(
-                    s,
-                    "{} ??              ???  (code bytes not in the dump)",
-                    fmt_addr(c.pc(), p)
-                );
+                let why = if matches!(arch, Arch::X86 | Arch::Amd64 | Arch::Arm64) {
+                    "code bytes not in the dump"
+                } else {
+                    "no disassembler for this architecture"
+                };
+                let _ = writeln!(s, "{} ??              ???  ({why})", fmt_addr(c.pc(), p));
             }
         }
     }

@@ -25,7 +25,7 @@ use coroner_model::{Context, Snapshot};
 use std::cell::OnceCell;
 use std::io::Write;
 
-pub use repl::{run, ShellMode};
+pub use repl::{run, run_with, ShellMode};
 
 /// Most bytes a memory display command prints (`L` counts beyond this are capped, and we say so).
 pub const MAX_DISPLAY_BYTES: u64 = 0x10_0000;
@@ -127,7 +127,14 @@ impl<'s, 'd> Session<'s, 'd> {
     /// Opens a session: analyses the snapshot; the current thread is the faulting thread (or the
     /// first) and the current context the exception context when there is one, as after `.ecxr`.
     pub fn new(snap: &'s Snapshot<'d>) -> Self {
-        let analysis = coroner_analysis::analyze(snap, &coroner_analysis::Options::default());
+        static DEFAULT: std::sync::OnceLock<coroner_analysis::Options> = std::sync::OnceLock::new();
+        Self::with_options(snap, DEFAULT.get_or_init(Default::default))
+    }
+
+    /// Opens a session whose symbols and images come from `opts` (`--symbols`, `--images`, as
+    /// WinDbg's `.sympath` and `.exepath`).
+    pub fn with_options(snap: &'s Snapshot<'d>, opts: &'s coroner_analysis::Options) -> Self {
+        let analysis = coroner_analysis::analyze(snap, opts);
         let fault = snap
             .faulting_thread()
             .map(|t| snap.threads.iter().position(|x| x.id == t.id).unwrap_or(0));
@@ -147,7 +154,7 @@ impl<'s, 'd> Session<'s, 'd> {
         Session {
             snap,
             analysis,
-            syms: Symbolizer::new(snap),
+            syms: Symbolizer::for_options(snap, opts),
             thread,
             ctx,
             ctx_source: src,

@@ -24,6 +24,11 @@ pub enum ShellMode {
 /// Opens `path`, runs the session, returns the process exit code (1 when the dump cannot be
 /// loaded, with a one-line error naming the file on standard error; 0 otherwise).
 pub fn run(path: &Path, mode: ShellMode) -> i32 {
+    run_with(path, mode, &coroner_analysis::Options::default())
+}
+
+/// [`run`] with symbol and image sources (`--symbols`, `--images`).
+pub fn run_with(path: &Path, mode: ShellMode, opts: &coroner_analysis::Options) -> i32 {
     let file = match coroner_dump::DumpFile::open(path) {
         Ok(f) => f,
         Err(e) => {
@@ -38,7 +43,7 @@ pub fn run(path: &Path, mode: ShellMode) -> i32 {
             return 1;
         }
     };
-    let mut session = Session::new(&snap);
+    let mut session = Session::with_options(&snap, opts);
     let stdout = std::io::stdout();
     let res = match mode {
         ShellMode::Script(cmds) => session.run_script(&cmds, &mut stdout.lock()),
