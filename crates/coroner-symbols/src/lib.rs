@@ -558,31 +558,46 @@ fn store_keys(m: &ModuleId, server: bool) -> Vec<String> {
     out
 }
 
-fn push_unique(v: &mut Vec<PathBuf>, p: PathBuf) {
-    if !v.contains(&p) {
-        v.push(p);
+/// Most entries read from a symbol folder to index it; a bigger folder is probed file by file.
+const MAX_INDEXED_ENTRIES: usize = 500_000;
+
+/// The lower-cased names at the top of a symbol folder, so that a module with no symbols there
+/// costs one hash lookup instead of a `stat` per candidate path. `None`: not listable or too big.
+fn index_dir(dir: &Path) -> Option<HashSet<String>> {
+    let mut names = HashSet::new();
+    for e in std::fs::read_dir(dir).ok()? {
+        let e = e.ok()?;
+        if names.len() >= MAX_INDEXED_ENTRIES {
+            return None;
+        }
+        names.insert(e.file_name().to_string_lossy().to_ascii_lowercase());
     }
+    Some(names)
 }
 
-/// Candidate symbol files in a local directory.
-fn local_candidates(dir: &Path, m: &ModuleId) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let two_tier = dir.join("index2.txt").is_file();
+/// Candidate symbol files in a local directory, relative to it (`/`-separated).
+fn local_candidates(two_tier: bool, m: &ModuleId) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |k: String| {
+        if !out.contains(&k) {
+            out.push(k);
+        }
+    };
     for key in store_keys(m, false) {
         for k in [key.clone(), key.to_ascii_lowercase()] {
             if two_tier {
                 let prefix: String = k.chars().take(2).collect();
-                push_unique(&mut out, dir.join(prefix).join(&k));
+                push(format!("{prefix}/{k}"));
             }
-            push_unique(&mut out, dir.join(&k));
+            push(k);
         }
     }
     // Plain folder.
     let dn = m.debug_name();
     for name in [m.sym_name(), dn.clone()] {
         if name.ends_with(".sym") || strip_ext(&name, ".pdb").is_some() {
-            push_unique(&mut out, dir.join(&name));
-            push_unique(&mut out, dir.join(name.to_ascii_lowercase()));
+            push(name.to_ascii_lowercase());
+            push(name);
         }
     }
     out
@@ -609,6 +624,9 @@ pub struct Symbols {
     dead: Mutex<HashSet<String>>,
     http: OnceLock<http::Http>,
     requests: AtomicUsize,
+    /// Top-level listings of local symbol folders ([`index_dir`]); a folder's entry is dropped
+    /// when a download adds to it.
+    dir_index: Mutex<HashMap<PathBuf, Option<Arc<HashSet<String>>>>>,
 }
 
 impl Symbols {
@@ -622,6 +640,7 @@ impl Symbols {
             dead: Mutex::default(),
             http: OnceLock::new(),
             requests: AtomicUsize::new(0),
+            dir_index: Mutex::default(),
         }
     }
 
@@ -814,10 +833,20 @@ impl Symbols {
         looked: &mut Vec<String>,
     ) -> Option<ModuleSymbols> {
         looked.push(dir.display().to_string());
-        if !dir.is_dir() {
-            return None;
-        }
-        for p in local_candidates(dir, m) {
+        let index = self.dir_index(dir)?;
+        let two_tier = match &index {
+            Some(names) => names.contains("index2.txt"),
+            None => dir.join("index2.txt").is_file(),
+        };
+        for rel in local_candidates(two_tier, m) {
+            // Skip candidates whose first component the folder does not have.
+            if let Some(names) = &index {
+                let first = rel.split('/').next().unwrap_or("");
+                if !names.contains(&first.to_ascii_lowercase()) {
+                    continue;
+                }
+            }
+            let p = dir.join(&rel);
             if p.is_file() {
                 if let Some(ms) = self.try_file(&p, m, looked) {
                     return Some(ms);
@@ -825,6 +854,23 @@ impl Symbols {
             }
         }
         None
+    }
+
+    /// The folder's index: `None` when it is not a folder, `Some(None)` when it cannot be
+    /// indexed (probe every candidate).
+    #[allow(clippy::option_option)]
+    fn dir_index(&self, dir: &Path) -> Option<Option<Arc<HashSet<String>>>> {
+        if let Some(hit) = self.dir_index.lock().ok().and_then(|m| m.get(dir).cloned()) {
+            return Some(hit);
+        }
+        if !dir.is_dir() {
+            return None;
+        }
+        let idx = index_dir(dir).map(Arc::new);
+        if let Ok(mut m) = self.dir_index.lock() {
+            m.insert(dir.to_path_buf(), idx.clone());
+        }
+        Some(idx)
     }
 
     fn http(&self) -> &http::Http {
@@ -860,6 +906,10 @@ impl Symbols {
         }
         let dest = cache.join(key);
         self.requests.fetch_add(1, Ordering::Relaxed);
+        // The cache folder changes: list it again next time.
+        if let Ok(mut m) = self.dir_index.lock() {
+            m.remove(cache);
+        }
         match self.http().fetch(&full, &dest) {
             http::Fetch::Got => Some(dest),
             http::Fetch::NotFound => {
