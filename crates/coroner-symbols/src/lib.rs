@@ -603,6 +603,52 @@ fn local_candidates(two_tier: bool, m: &ModuleId) -> Vec<String> {
     out
 }
 
+/// Most id folders under one name looked at when matching by code id.
+const MAX_IDS_PER_NAME: usize = 64;
+
+/// `.sym` files under `dir/<debug name>/*/` (Breakpad store layout), for a module without a debug
+/// id: at most [`MAX_IDS_PER_NAME`] of them, in name order.
+fn code_id_candidates(dir: &Path, index: Option<&HashSet<String>>, m: &ModuleId) -> Vec<PathBuf> {
+    let dn = m.debug_name();
+    let sym = m.sym_name();
+    let mut folders = vec![dn.clone()];
+    if let Some(stem) = strip_ext(&dn, ".pdb") {
+        folders.push(stem.to_string());
+    }
+    let mut out = Vec::new();
+    for f in folders {
+        if index.is_some_and(|names| !names.contains(&f.to_ascii_lowercase())) {
+            continue;
+        }
+        // The folder as it is spelled on disk.
+        let Some(real) = std::fs::read_dir(dir).ok().and_then(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name())
+                .find(|n| n.to_string_lossy().eq_ignore_ascii_case(&f))
+        }) else {
+            continue;
+        };
+        let Ok(rd) = std::fs::read_dir(dir.join(&real)) else {
+            continue;
+        };
+        let mut ids: Vec<PathBuf> = rd
+            .flatten()
+            .take(MAX_IDS_PER_NAME)
+            .map(|e| e.path())
+            .collect();
+        ids.sort();
+        for id in ids {
+            for name in [sym.clone(), sym.to_ascii_lowercase()] {
+                let p = id.join(name);
+                if p.is_file() && !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Where images lie in a store: `name.dll/TIMESTAMPSIZE/name.dll`.
 fn image_key(m: &ModuleId) -> Option<String> {
     let cn = m.code_name();
@@ -853,6 +899,17 @@ impl Symbols {
                 }
             }
         }
+        // No debug id to name the folder: a Breakpad store keeps `name.pdb/<id>/name.sym`;
+        // look at the few ids stored for this name and match the file's INFO CODE_ID.
+        if m.normalized_debug_id().is_none() && m.code_id().is_some() {
+            for p in code_id_candidates(dir, index.as_deref(), m) {
+                if let Some(ms) = self.try_file(&p, m, looked) {
+                    if ms.matched == Match::CodeId {
+                        return Some(ms);
+                    }
+                }
+            }
+        }
         None
     }
 
@@ -944,7 +1001,15 @@ impl Symbols {
             looked.push(format!("{url}: no cache directory to download into"));
             return None;
         };
-        for key in store_keys(m, true) {
+        let mut keys = store_keys(m, true);
+        // No debug id (a dump without CodeView records, e.g. from Wine): Tecken-style servers
+        // also answer by code file and code id.
+        if keys.is_empty() {
+            if let Some(code) = m.code_id().filter(|_| !m.code_name().is_empty()) {
+                keys.push(format!("{}/{code}/{}", m.code_name(), m.sym_name()));
+            }
+        }
+        for key in keys {
             if let Some(p) = self.fetch(url, cache, &key, looked) {
                 if let Some(ms) = self.try_file(&p, m, looked) {
                     return Some(ms);

@@ -205,3 +205,33 @@ fn stalled_server_times_out() {
     assert!(syms.load(&other).unwrap().is_none());
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
 }
+
+/// Without a debug id, a Tecken-style server is asked by code file and code id
+/// (`app.exe/5AB380779000/app.sym`), and the answer is checked against INFO CODE_ID.
+#[test]
+fn server_asked_by_code_id_when_the_dump_has_no_debug_id() {
+    let sym = b"MODULE windows x86_64 22222222222222222222222222222222B app.pdb\n\
+INFO CODE_ID 5AB380779000 app.exe\nFUNC 1000 20 0 from_server\n"
+        .to_vec();
+    let srv = serve(HashMap::from([(
+        "app.exe/5AB380779000/app.sym".to_string(),
+        sym,
+    )]));
+    let cache = tempfile::tempdir().unwrap();
+    let path = SymbolPath::parse(&format!("srv*{}*{}", cache.path().display(), srv.url));
+    let syms = Symbols::new(path, opts(cache.path()));
+    let m = ModuleId {
+        code_file: "C:\\app\\app.exe".into(),
+        debug_file: None,
+        debug_id: None,
+        timestamp: 0x5AB38077,
+        image_size: 0x9000,
+    };
+    let ms = syms.load(&m).unwrap().expect("fetched by code id");
+    assert_eq!(ms.matched, Match::CodeId);
+    assert_eq!(ms.lookup(0x1004).unwrap().function, "from_server");
+    assert_eq!(
+        srv.paths.lock().unwrap().as_slice(),
+        ["/symbols/app.exe/5AB380779000/app.sym"]
+    );
+}

@@ -297,3 +297,61 @@ fn module_id_names() {
     };
     assert_eq!(elf.sym_name(), "libc.so.6.sym");
 }
+
+/// A dump without CodeView records (Wine writes none) still finds its `.sym` in a Breakpad store:
+/// the ids stored under the name are looked at and the file whose INFO CODE_ID matches the
+/// module's timestamp and size is taken; the others are listed as mismatches. A server is asked
+/// Tecken-style by code file and code id.
+#[test]
+fn breakpad_store_matched_by_code_id_without_a_debug_id() {
+    let store = tempfile::tempdir().unwrap();
+    let write = |id: &str, code: &str, func: &str| {
+        let d = store.path().join(format!("app.pdb/{id}"));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(
+            d.join("app.sym"),
+            format!(
+                "MODULE windows x86_64 {id} app.pdb\nINFO CODE_ID {code} app.exe\n\
+                 FUNC 1000 20 0 {func}\n1000 20 7 1\nFILE 1 app.c\n"
+            ),
+        )
+        .unwrap();
+    };
+    write(
+        "11111111111111111111111111111111A",
+        "5AB3807711000",
+        "old_build",
+    );
+    write(
+        "22222222222222222222222222222222B",
+        "5AB380779000",
+        "this_build",
+    );
+    let m = ModuleId {
+        code_file: "C:\\app\\app.exe".into(),
+        debug_file: None,
+        debug_id: None,
+        timestamp: 0x5AB38077,
+        image_size: 0x9000,
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let path = SymbolPath::parse(store.path().to_str().unwrap());
+    let syms = Symbols::new(path.clone(), offline(cache.path()));
+    let ms = syms.load(&m).unwrap().expect("found by code id");
+    assert_eq!(ms.matched, Match::CodeId);
+    assert_eq!(ms.lookup(0x1004).unwrap().function, "this_build");
+    // A second session reads the parsed cache, keyed by the code id.
+    let again = Symbols::new(path, offline(cache.path()));
+    let ms = again.load(&m).unwrap().unwrap();
+    assert_eq!(ms.lookup(0x1004).unwrap().function, "this_build");
+    // A module of another build finds nothing, and says where it looked.
+    let other = ModuleId {
+        image_size: 0xa000,
+        ..m
+    };
+    let syms = Symbols::new(
+        SymbolPath::parse(store.path().to_str().unwrap()),
+        offline(tempfile::tempdir().unwrap().path()),
+    );
+    assert!(syms.load(&other).unwrap().is_none());
+}
