@@ -35,9 +35,7 @@ pub(crate) fn load(file: PathBuf, bytes: Vec<u8>) -> Result<EventLog, Error> {
     log.records_declared = Some(declared);
     // The evtx crate is well behaved, but this is input from strangers: a panic inside it
     // must not take the other files down with it.
-    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_records(&mut log, bytes)
-    }));
+    let run = coroner_model::guard::catch_quiet(|| read_records(&mut log, bytes));
     match run {
         Ok(Ok(())) => Ok(log),
         Ok(Err(why)) => Err(Error::Unreadable {

@@ -7,6 +7,7 @@
 //! never invented. Memory is borrowed from the (memory-mapped) dump file, so building a snapshot
 //! costs what the streams cost, not what the dump's memory weighs.
 
+pub mod guard;
 mod memory;
 mod snapshot;
 pub mod time;

@@ -476,35 +476,33 @@ fn open_file(
 
 /// Unpacks the single file of a SymStore `.pd_` cabinet into memory (bounded).
 fn unpack_cab(f: std::fs::File, limit: u64) -> Result<Vec<u8>, SymError> {
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-        || -> Result<Vec<u8>, SymError> {
-            let bad = |e: std::io::Error| SymError::Corrupt(format!("CAB: {e}"));
-            let mut cab = cab::Cabinet::new(std::io::BufReader::new(f)).map_err(bad)?;
-            let (name, size) = cab
-                .folder_entries()
-                .flat_map(|fo| fo.file_entries())
-                .map(|fe| (fe.name().to_string(), fe.uncompressed_size()))
-                .next()
-                .ok_or_else(|| SymError::Corrupt("CAB holds no file".into()))?;
-            if u64::from(size) > limit {
-                return Err(SymError::TooLarge {
-                    size: size.into(),
-                    limit,
-                });
-            }
-            let mut out = Vec::with_capacity(size as usize);
-            cab.read_file(&name)
-                .map_err(bad)?
-                .take(limit)
-                .read_to_end(&mut out)
-                .map_err(bad)?;
-            Ok(out)
-        },
-    ));
-    r.unwrap_or_else(|_| {
-        Err(SymError::Corrupt(
-            "CAB decompressor failed on this file".into(),
-        ))
+    let r = coroner_model::guard::catch_quiet(|| -> Result<Vec<u8>, SymError> {
+        let bad = |e: std::io::Error| SymError::Corrupt(format!("CAB: {e}"));
+        let mut cab = cab::Cabinet::new(std::io::BufReader::new(f)).map_err(bad)?;
+        let (name, size) = cab
+            .folder_entries()
+            .flat_map(|fo| fo.file_entries())
+            .map(|fe| (fe.name().to_string(), fe.uncompressed_size()))
+            .next()
+            .ok_or_else(|| SymError::Corrupt("CAB holds no file".into()))?;
+        if u64::from(size) > limit {
+            return Err(SymError::TooLarge {
+                size: size.into(),
+                limit,
+            });
+        }
+        let mut out = Vec::with_capacity(size as usize);
+        cab.read_file(&name)
+            .map_err(bad)?
+            .take(limit)
+            .read_to_end(&mut out)
+            .map_err(bad)?;
+        Ok(out)
+    });
+    r.unwrap_or_else(|why| {
+        Err(SymError::Corrupt(format!(
+            "CAB decompressor failed on this file ({why})"
+        )))
     })
 }
 

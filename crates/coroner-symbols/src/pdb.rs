@@ -35,10 +35,11 @@ pub(crate) fn parse<S>(src: S, expected: Option<&str>) -> Result<(Table, Warning
 where
     S: Read + Seek + std::fmt::Debug + Send + 'static,
 {
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse_inner(src, expected)));
-    match r {
+    match coroner_model::guard::catch_quiet(|| parse_inner(src, expected)) {
         Ok(r) => r,
-        Err(_) => Err(SymError::Corrupt("PDB parser failed on this file".into())),
+        Err(why) => Err(SymError::Corrupt(format!(
+            "PDB parser failed on this file ({why})"
+        ))),
     }
 }
 
