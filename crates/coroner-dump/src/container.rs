@@ -64,7 +64,9 @@ impl std::fmt::Debug for DumpFile {
 
 impl DumpFile {
     /// Opens `path` read-only. Plain dumps are memory-mapped; compressed ones are unpacked into
-    /// memory (bounded by [`MAX_UNPACKED`]).
+    /// an unnamed temporary file (in the system's temporary folder, gone when closed) that is
+    /// then memory-mapped, so a 4 GB dump inside a zip costs disk, not memory; bounded by
+    /// [`MAX_UNPACKED`].
     pub fn open(path: impl AsRef<Path>) -> Result<DumpFile, LoadError> {
         let path = path.as_ref().to_path_buf();
         let file = File::open(&path)?;
@@ -84,19 +86,19 @@ impl DumpFile {
             Container::Plain => (Data::Mapped(map), None),
             Container::Gzip => {
                 let dec = flate2::read::MultiGzDecoder::new(&map[..]);
-                (Data::Owned(read_bounded(dec, "gzip")?), None)
+                (read_bounded(dec, "gzip")?, None)
             }
             Container::Xz => {
                 let dec = xz2::read::XzDecoder::new_multi_decoder(&map[..]);
-                (Data::Owned(read_bounded(dec, "xz")?), None)
+                (read_bounded(dec, "xz")?, None)
             }
             Container::Zip => {
                 let (name, bytes) = unzip_first_dump(&map)?;
-                (Data::Owned(bytes), Some(name))
+                (bytes, Some(name))
             }
             Container::Cab => {
                 let (name, bytes) = uncab_first_dump(&map)?;
-                (Data::Owned(bytes), Some(name))
+                (bytes, Some(name))
             }
         };
         let df = DumpFile {
@@ -159,22 +161,40 @@ fn sniff(b: &[u8]) -> Container {
     }
 }
 
-fn read_bounded(r: impl Read, container: &'static str) -> Result<Vec<u8>, LoadError> {
-    let mut out = Vec::new();
-    let n = r
-        .take(MAX_UNPACKED + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| LoadError::Unpack {
-            container,
-            message: e.to_string(),
-        })?;
-    if n as u64 > MAX_UNPACKED {
-        return Err(LoadError::Unpack {
-            container,
-            message: format!("unpacks to more than {} GiB", MAX_UNPACKED >> 30),
-        });
+/// Unpacks `r` (at most [`MAX_UNPACKED`] bytes) into an unnamed temporary file and maps it; into
+/// memory when no temporary file can be made.
+fn read_bounded(r: impl Read, container: &'static str) -> Result<Data, LoadError> {
+    let unpack_err = |e: std::io::Error| LoadError::Unpack {
+        container,
+        message: e.to_string(),
+    };
+    let too_big = || LoadError::Unpack {
+        container,
+        message: format!("unpacks to more than {} GiB", MAX_UNPACKED >> 30),
+    };
+    let mut r = r.take(MAX_UNPACKED + 1);
+    match tempfile::tempfile() {
+        Ok(mut tmp) => {
+            let n = std::io::copy(&mut r, &mut tmp).map_err(unpack_err)?;
+            if n > MAX_UNPACKED {
+                return Err(too_big());
+            }
+            if n == 0 {
+                return Ok(Data::Owned(Vec::new()));
+            }
+            // SAFETY: the file is ours alone (unnamed, never shared) and no longer written.
+            let map = unsafe { Mmap::map(&tmp) }.map_err(unpack_err)?;
+            Ok(Data::Mapped(map))
+        }
+        Err(_) => {
+            let mut out = Vec::new();
+            let n = r.read_to_end(&mut out).map_err(unpack_err)?;
+            if n as u64 > MAX_UNPACKED {
+                return Err(too_big());
+            }
+            Ok(Data::Owned(out))
+        }
     }
-    Ok(out)
 }
 
 /// Prefers a member that looks like a dump (`.dmp`/`.mdmp` or MDMP magic); else the first file.
@@ -188,7 +208,7 @@ fn pick(names: &[String]) -> Option<&String> {
         .or_else(|| names.iter().find(|n| !n.ends_with('/')))
 }
 
-fn unzip_first_dump(b: &[u8]) -> Result<(String, Vec<u8>), LoadError> {
+fn unzip_first_dump(b: &[u8]) -> Result<(String, Data), LoadError> {
     let err = |m: String| LoadError::Unpack {
         container: "zip",
         message: m,
@@ -202,7 +222,7 @@ fn unzip_first_dump(b: &[u8]) -> Result<(String, Vec<u8>), LoadError> {
     Ok((name, read_bounded(f, "zip")?))
 }
 
-fn uncab_first_dump(b: &[u8]) -> Result<(String, Vec<u8>), LoadError> {
+fn uncab_first_dump(b: &[u8]) -> Result<(String, Data), LoadError> {
     let err = |m: String| LoadError::Unpack {
         container: "cab",
         message: m,
