@@ -26,7 +26,7 @@ seed() { # target, files...
   done
 }
 shopt -s nullglob globstar
-seed analyze ../fixtures/lab/*.dmp ../examples/**/*.dmp "$shared"/**/*.dmp
+seed analyze ../fixtures/lab/**/*.dmp ../examples/**/*.dmp "$shared"/**/*.dmp
 seed symbols_sym "$shared"/**/*.sym
 seed symbols_pdb "$shared"/**/*.pdb "$shared"/**/*.sym
 seed eventlog ../examples/**/*.[Ee]vt ../examples/**/*.xml "$shared"/**/*.evtx "$shared"/**/*.evt "$shared"/**/*.xml

@@ -199,6 +199,77 @@ pub fn value_text(d: &Decoded) -> String {
     }
 }
 
+/// One ARM64 instruction for listings: address, the instruction word, WinDbg-layout text and
+/// the target of a direct branch (`b`, `bl`, `b.cond`, `cbz`, `tbz`, …).
+#[derive(Clone, Debug)]
+pub struct Arm64Line {
+    /// Address.
+    pub address: u64,
+    /// The instruction word.
+    pub word: u32,
+    /// Text (`ldr         x8,[x9,#0x38]`), `???` for an undecodable word.
+    pub text: String,
+    /// Target of a PC-relative branch.
+    pub branch_target: Option<u64>,
+}
+
+/// Decodes `count` ARM64 instructions from `addr` (stops at missing memory).
+pub fn decode_arm64_many(snap: &Snapshot<'_>, addr: u64, count: usize) -> Vec<Arm64Line> {
+    use yaxpeax_arch::{Decoder as _, U8Reader};
+    use yaxpeax_arm::armv8::a64::{InstDecoder, Opcode, Operand};
+    let bytes = snap
+        .memory
+        .read_partial(addr, count.saturating_mul(4).min(64 * 1024));
+    let dec = InstDecoder::default();
+    bytes
+        .chunks_exact(4)
+        .enumerate()
+        .map(|(i, w)| {
+            let address = addr.wrapping_add(4 * i as u64);
+            let word = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+            match dec.decode(&mut U8Reader::new(w)) {
+                Ok(ins) => {
+                    let raw = ins.to_string();
+                    let text = match raw.split_once(' ') {
+                        Some((m, ops)) => format!("{m:<11} {}", ops.replace(", ", ",")),
+                        None => raw,
+                    };
+                    let is_branch = matches!(
+                        ins.opcode,
+                        Opcode::B
+                            | Opcode::BL
+                            | Opcode::Bcc(_)
+                            | Opcode::CBZ
+                            | Opcode::CBNZ
+                            | Opcode::TBZ
+                            | Opcode::TBNZ
+                    );
+                    let branch_target = is_branch
+                        .then(|| {
+                            ins.operands.iter().find_map(|o| match o {
+                                Operand::PCOffset(off) => Some(address.wrapping_add(*off as u64)),
+                                _ => None,
+                            })
+                        })
+                        .flatten();
+                    Arm64Line {
+                        address,
+                        word,
+                        text,
+                        branch_target,
+                    }
+                }
+                Err(_) => Arm64Line {
+                    address,
+                    word,
+                    text: "???".into(),
+                    branch_target: None,
+                },
+            }
+        })
+        .collect()
+}
+
 /// An ARM64 register by number in an address: 31 is sp there.
 fn arm64_reg(ctx: &Context, n: u16) -> Option<u64> {
     match n {

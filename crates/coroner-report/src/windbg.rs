@@ -175,7 +175,9 @@ pub fn instruction_line_of(
             } else {
                 d.bytes.iter().map(|b| format!("{b:02x}")).collect()
             };
-            let mut line = format!("{} {:<15} {}", fmt_addr(d.address, p), bytes, d.text);
+            // WinDbg pads x86 code bytes to 15 columns; ARM64 words are always 8 digits.
+            let width = if arch == Arch::Arm64 { 8 } else { 15 };
+            let mut line = format!("{} {bytes:<width$} {}", fmt_addr(d.address, p), d.text);
             if let Some(ea) = d.effective_address {
                 let sel = registers
                     .and_then(|c| c.segments)

@@ -574,7 +574,7 @@ pub fn vprot(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
 fn need_disasm(s: &Session<'_, '_>) -> CmdResult {
     if disasm::bitness(s.snap.system.arch).is_none() {
         return Err(ShellError::Message(format!(
-            "No disassembler for {} in coroner (x86 and x64 only)",
+            "No disassembler for {} in coroner for this command (x86 and x64; ARM64: u, ub)",
             s.snap.system.arch.name()
         )));
     }
@@ -627,8 +627,83 @@ fn count_of(r: &Range, default: u64) -> Result<u64, ShellError> {
     }
 }
 
+fn is_arm64(s: &Session<'_, '_>) -> bool {
+    s.snap.system.arch == coroner_model::Arch::Arm64
+}
+
+/// ARM64 listing lines, WinDbg layout (`00000001`80001010 f9000121 str         x1,[x9]`),
+/// direct branch targets named.
+fn print_arm64(s: &Session<'_, '_>, list: &[disasm::Arm64Line], o: &mut String) {
+    let p = s.ptr();
+    for (i, l) in list.iter().enumerate() {
+        if let Some(lb) = label(s, l.address, i == 0) {
+            let _ = writeln!(o, "{lb}");
+        }
+        let text = match l.branch_target {
+            Some(t) => {
+                let mnemonic = l.text.split_whitespace().next().unwrap_or("");
+                let ops: Vec<&str> = l
+                    .text
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("")
+                    .split(',')
+                    .collect();
+                // The registers before the target stay (cbz x0,target).
+                let lead = ops[..ops.len().saturating_sub(1)].join(",");
+                let lead = if lead.is_empty() {
+                    String::new()
+                } else {
+                    format!("{lead},")
+                };
+                match s.named_symbol(t) {
+                    Some(sym) => format!("{mnemonic:<11} {lead}{sym} ({})", fmt_addr(t, p)),
+                    None => format!("{mnemonic:<11} {lead}{}", fmt_addr(t, p)),
+                }
+            }
+            None => l.text.clone(),
+        };
+        let _ = writeln!(o, "{} {:08x} {text}", fmt_addr(l.address, p), l.word);
+    }
+}
+
+/// `u` and `ub` on ARM64: fixed-size instructions, so both are a linear decode.
+fn u_arm64(s: &mut Session<'_, '_>, args: &str, o: &mut String, before: bool) -> CmdResult {
+    let pc = if before {
+        s.ctx.as_ref().map(|c| c.pc())
+    } else {
+        s.next_u.or(s.ctx.as_ref().map(|c| c.pc()))
+    };
+    let r = parse_range(s, args, 1, pc)?;
+    let (start, count) = match (r.count, args.trim().contains(['L', 'l'])) {
+        (Some(n), false) if !before => (r.start & !3, n.div_ceil(4).min(MAX_INSTRUCTIONS)),
+        _ => {
+            let n = count_of(&r, 8)?;
+            let start = if before {
+                (r.start & !3).wrapping_sub(4 * n)
+            } else {
+                r.start & !3
+            };
+            (start, n)
+        }
+    };
+    let list = disasm::decode_arm64_many(s.snap, start, count as usize);
+    if list.is_empty() {
+        let _ = writeln!(o, "{} ??              ???", s.addr(start));
+        return Err(ShellError::Memory(s.addr(start)));
+    }
+    if !before {
+        s.next_u = list.last().map(|l| l.address.wrapping_add(4));
+    }
+    print_arm64(s, &list, o);
+    Ok(())
+}
+
 /// `u [ADDR] [L count | END]`.
 pub fn u(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
+    if is_arm64(s) {
+        return u_arm64(s, args, o, false);
+    }
     need_disasm(s)?;
     let pc = s.next_u.or(s.ctx.as_ref().map(|c| c.pc()));
     let r = parse_range(s, args, 1, pc)?;
@@ -652,6 +727,9 @@ pub fn u(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
 
 /// `ub [ADDR] [L count]`: the instructions before ADDR.
 pub fn ub(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
+    if is_arm64(s) {
+        return u_arm64(s, args, o, true);
+    }
     need_disasm(s)?;
     let pc = s.ctx.as_ref().map(|c| c.pc());
     let r = parse_range(s, args, 1, pc)?;

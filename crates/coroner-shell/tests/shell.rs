@@ -103,6 +103,11 @@ fn golden_every_command_x64() {
 }
 
 #[test]
+fn golden_every_command_arm64() {
+    golden("arm64-crash", "fixtures/lab/arm64/arm64-crash.dmp");
+}
+
+#[test]
 fn golden_every_command_reference_case() {
     golden(
         "w3wp-abcupload-1",
