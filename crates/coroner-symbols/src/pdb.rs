@@ -1,6 +1,7 @@
 //! Microsoft PDB (MSF 7.0) files through the `pdb2` crate: identity (GUID + age), public symbols
-//! (S_PUB32), procedures with sizes (S_GPROC32/S_LPROC32) and their C13 line numbers, and x86
-//! FPO / frame data. Decorated C++ names are demangled with `msvc-demangler` (decorated name kept
+//! (S_PUB32), procedures with sizes (S_GPROC32/S_LPROC32) and their C13 line numbers, inlined
+//! calls (S_INLINESITE with their binary-annotation line programs, names from the IPI stream),
+//! and x86 FPO / frame data. Decorated C++ names are demangled with `msvc-demangler` (decorated name kept
 //! when it fails).
 //!
 //! `pdb2` is a third-party parser; a panic inside it on a hostile file is caught and reported as
@@ -82,6 +83,9 @@ where
     }
     let map = pdb.address_map().map_err(corrupt)?;
     let strings = pdb.string_table().ok();
+    // Names of inlined functions (IPI stream), indexed on first use.
+    let ipi = pdb.id_information().ok();
+    let mut inline_names = InlineNames::new(ipi.as_ref());
 
     // Public symbols.
     match pdb.global_symbols() {
@@ -134,6 +138,52 @@ where
             }
         };
         let program = info.line_program().ok();
+        let inlinees: std::collections::HashMap<pdb2::IdIndex, pdb2::Inlinee<'_>> = info
+            .inlinees()
+            .map(|it| {
+                let mut m = std::collections::HashMap::new();
+                let mut it = it;
+                while let Ok(Some(i)) = it.next() {
+                    m.entry(i.index()).or_insert(i);
+                }
+                m
+            })
+            .unwrap_or_default();
+        // The procedure being read and its inline sites (depth, site) so far.
+        let mut current: Option<usize> = None;
+        let mut sites: Vec<(u32, pdb2::InlineSiteSymbol<'_>)> = Vec::new();
+        let mut nesting = 0u32;
+        let mut proc_offsets: Vec<pdb2::PdbInternalSectionOffset> = Vec::new();
+        let flush = |t: &mut Table,
+                     w: &mut Warnings,
+                     current: Option<usize>,
+                     sites: &mut Vec<(u32, pdb2::InlineSiteSymbol<'_>)>,
+                     offset: Option<pdb2::PdbInternalSectionOffset>,
+                     file_ids: &mut std::collections::HashMap<String, u32>,
+                     names: &mut InlineNames<'_, '_>| {
+            if let (Some(fi), Some(offset)) = (current, offset) {
+                if !sites.is_empty() {
+                    let mut file_of = |idx: pdb2::FileIndex, t: &mut Table| -> u32 {
+                        let Some(program) = &program else {
+                            return u32::MAX;
+                        };
+                        file_id(program, idx, strings.as_ref(), file_ids, t)
+                    };
+                    add_inlines(
+                        t,
+                        w,
+                        fi,
+                        offset,
+                        sites,
+                        &inlinees,
+                        &map,
+                        &mut file_of,
+                        names,
+                    );
+                }
+            }
+            sites.clear();
+        };
         let mut syms = match info.symbols() {
             Ok(s) => s,
             Err(e) => {
@@ -150,9 +200,31 @@ where
                     break;
                 }
             };
-            let Ok(pdb2::SymbolData::Procedure(p)) = sym.parse() else {
-                continue;
+            let p = match sym.parse() {
+                Ok(pdb2::SymbolData::Procedure(p)) => p,
+                Ok(pdb2::SymbolData::InlineSite(site)) if current.is_some() => {
+                    if sites.len() < MAX_INLINE_SITES {
+                        sites.push((nesting, site));
+                    }
+                    nesting = nesting.saturating_add(1);
+                    continue;
+                }
+                Ok(pdb2::SymbolData::InlineSiteEnd) => {
+                    nesting = nesting.saturating_sub(1);
+                    continue;
+                }
+                _ => continue,
             };
+            flush(
+                &mut t,
+                &mut w,
+                current.take(),
+                &mut sites,
+                proc_offsets.last().copied(),
+                &mut file_ids,
+                &mut inline_names,
+            );
+            nesting = 0;
             let Some(rva) = p.offset.to_rva(&map) else {
                 continue;
             };
@@ -165,26 +237,13 @@ where
                     let Some(lrva) = l.offset.to_rva(&map) else {
                         continue;
                     };
-                    let file = match program.get_file_info(l.file_index) {
-                        Ok(fi) => {
-                            let fname = strings
-                                .as_ref()
-                                .and_then(|s| fi.name.to_string_lossy(s).ok())
-                                .map(|c| c.into_owned())
-                                .unwrap_or_default();
-                            let next = file_ids.len() as u32;
-                            match file_ids.get(&fname) {
-                                Some(&id) => id,
-                                None => {
-                                    let s = t.strings.push(fname.as_bytes());
-                                    t.files.push((next, s));
-                                    file_ids.insert(fname, next);
-                                    next
-                                }
-                            }
-                        }
-                        Err(_) => u32::MAX,
-                    };
+                    let file = file_id(
+                        program,
+                        l.file_index,
+                        strings.as_ref(),
+                        &mut file_ids,
+                        &mut t,
+                    );
                     t.lines.push(Line {
                         rva: lrva.0,
                         size: l.length.unwrap_or(0),
@@ -214,7 +273,18 @@ where
                 lines: (first_line, last_line),
                 inlines: (i, i),
             });
+            current = Some(t.funcs.len() - 1);
+            proc_offsets.push(p.offset);
         }
+        flush(
+            &mut t,
+            &mut w,
+            current.take(),
+            &mut sites,
+            proc_offsets.last().copied(),
+            &mut file_ids,
+            &mut inline_names,
+        );
     }
 
     // x86 FPO and frame data.
@@ -265,4 +335,238 @@ where
     }
     t.finish();
     Ok((t, w, verified))
+}
+
+/// Most inline sites read in one procedure (hostile files may claim millions).
+const MAX_INLINE_SITES: usize = 4096;
+/// Most line ranges (procedure lines plus inline ranges) combined for one procedure.
+const MAX_INLINE_RANGES: usize = 20_000;
+
+/// The table's id of a source file of the line program (`u32::MAX` when unreadable).
+fn file_id(
+    program: &pdb2::LineProgram<'_>,
+    idx: pdb2::FileIndex,
+    strings: Option<&pdb2::StringTable<'_>>,
+    file_ids: &mut std::collections::HashMap<String, u32>,
+    t: &mut Table,
+) -> u32 {
+    let Ok(fi) = program.get_file_info(idx) else {
+        return u32::MAX;
+    };
+    let fname = strings
+        .and_then(|s| fi.name.to_string_lossy(s).ok())
+        .map(|c| c.into_owned())
+        .unwrap_or_default();
+    let next = file_ids.len() as u32;
+    match file_ids.get(&fname) {
+        Some(&id) => id,
+        None => {
+            let s = t.strings.push(fname.as_bytes());
+            t.files.push((next, s));
+            file_ids.insert(fname, next);
+            next
+        }
+    }
+}
+
+/// Names of inlined functions from the IPI stream, by id; the stream is indexed on first use.
+struct InlineNames<'a, 's> {
+    ipi: Option<&'a pdb2::IdInformation<'s>>,
+    finder: Option<pdb2::IdFinder<'a>>,
+    /// Origin id in the table by IPI index.
+    origins: std::collections::HashMap<u32, u32>,
+}
+
+impl<'a, 's> InlineNames<'a, 's> {
+    fn new(ipi: Option<&'a pdb2::IdInformation<'s>>) -> Self {
+        InlineNames {
+            ipi,
+            finder: None,
+            origins: Default::default(),
+        }
+    }
+
+    /// The table's origin id for IPI index `id`, adding the name on first use.
+    fn origin(&mut self, id: pdb2::IdIndex, t: &mut Table) -> u32 {
+        if let Some(&o) = self.origins.get(&id.0) {
+            return o;
+        }
+        if self.finder.is_none() {
+            if let Some(ipi) = self.ipi {
+                let mut finder = ipi.finder();
+                let mut it = ipi.iter();
+                while let Ok(Some(_)) = it.next() {
+                    finder.update(&it);
+                }
+                self.finder = Some(finder);
+            }
+        }
+        let name = self
+            .finder
+            .as_ref()
+            .and_then(|f| f.find(id).ok())
+            .and_then(|item| item.parse().ok())
+            .and_then(|d| match d {
+                pdb2::IdData::Function(f) => Some(f.name.to_string().into_owned()),
+                pdb2::IdData::MemberFunction(f) => Some(f.name.to_string().into_owned()),
+                _ => None,
+            })
+            .unwrap_or_else(|| format!("<inlined function {:#x}>", id.0));
+        let o = self.origins.len() as u32;
+        let s = t.strings.push(name.as_bytes());
+        t.origins.push((o, s));
+        self.origins.insert(id.0, o);
+        o
+    }
+}
+
+/// A line range: [rva, rva+size) at `line` of `file`, `depth` levels of inlining deep
+/// (0 = the procedure's own code).
+#[derive(Clone, Copy)]
+struct Range {
+    rva: u32,
+    size: u32,
+    line: u32,
+    file: u32,
+    depth: u32,
+}
+
+/// Adds the inline sites of procedure `fi` to the table in Breakpad's form: one INLINE record
+/// per code range of each site (depth, call line and file in the parent), and the procedure's
+/// line records replaced by the innermost line at every address.
+#[allow(clippy::too_many_arguments)]
+fn add_inlines(
+    t: &mut Table,
+    w: &mut Warnings,
+    fi: usize,
+    proc_offset: pdb2::PdbInternalSectionOffset,
+    sites: &[(u32, pdb2::InlineSiteSymbol<'_>)],
+    inlinees: &std::collections::HashMap<pdb2::IdIndex, pdb2::Inlinee<'_>>,
+    map: &pdb2::AddressMap<'_>,
+    file_of: &mut dyn FnMut(pdb2::FileIndex, &mut Table) -> u32,
+    names: &mut InlineNames<'_, '_>,
+) {
+    let Some(f) = t.funcs.get(fi).copied() else {
+        return;
+    };
+    let end = f.rva.saturating_add(f.size);
+    let mut ranges: Vec<Range> = t
+        .lines
+        .get(f.lines.0 as usize..f.lines.1 as usize)
+        .unwrap_or(&[])
+        .iter()
+        .map(|l| Range {
+            rva: l.rva,
+            size: l.size,
+            line: l.line,
+            file: l.file,
+            depth: 0,
+        })
+        .collect();
+    // Each site's ranges, tagged with the site's origin.
+    let mut site_ranges: Vec<(Range, u32)> = Vec::new();
+    for (depth, site) in sites {
+        let Some(inlinee) = inlinees.get(&site.inlinee) else {
+            continue;
+        };
+        let origin = names.origin(site.inlinee, t);
+        let mut lines = inlinee.lines(proc_offset, site);
+        let mut mine: Vec<Range> = Vec::new();
+        while let Ok(Some(l)) = lines.next() {
+            let Some(rva) = l.offset.to_rva(map) else {
+                continue;
+            };
+            mine.push(Range {
+                rva: rva.0,
+                size: l.length.unwrap_or(0),
+                line: l.line_start,
+                file: file_of(l.file_index, t),
+                depth: depth + 1,
+            });
+            if ranges.len() + site_ranges.len() + mine.len() > MAX_INLINE_RANGES {
+                w.add(format!(
+                    "inline sites of one function cut at {MAX_INLINE_RANGES} line ranges"
+                ));
+                return;
+            }
+        }
+        // Ranges without a length run to the next range of the site (or the function's end).
+        mine.sort_unstable_by_key(|r| r.rva);
+        for i in 0..mine.len() {
+            if mine[i].size == 0 {
+                let next = mine.get(i + 1).map_or(end, |n| n.rva);
+                mine[i].size = next.saturating_sub(mine[i].rva);
+            }
+        }
+        site_ranges.extend(mine.into_iter().map(|r| (r, origin)));
+    }
+    if site_ranges.is_empty() {
+        return;
+    }
+    // INLINE records: the call site is the parent's line where the inlined range starts.
+    let line_at = |rs: &[Range], depth: u32, rva: u32| {
+        rs.iter()
+            .filter(|r| r.depth == depth && r.rva <= rva && rva - r.rva < r.size.max(1))
+            .map(|r| (r.line, r.file))
+            .next()
+    };
+    let first_inline = t.inlines.len() as u32;
+    let all_sites: Vec<Range> = site_ranges.iter().map(|(r, _)| *r).collect();
+    for (r, origin) in &site_ranges {
+        let parent = if r.depth == 1 {
+            line_at(&ranges, 0, r.rva)
+        } else {
+            line_at(&all_sites, r.depth - 1, r.rva)
+        };
+        let (call_line, call_file) = parent.unwrap_or((0, u32::MAX));
+        t.inlines.push(Inline {
+            rva: r.rva,
+            size: r.size,
+            depth: r.depth - 1,
+            call_line,
+            call_file,
+            origin: *origin,
+        });
+    }
+    // Innermost lines: at every address, the deepest range covering it.
+    ranges.extend(all_sites);
+    let mut cuts: Vec<u32> = ranges
+        .iter()
+        .flat_map(|r| [r.rva, r.rva.saturating_add(r.size)])
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut innermost: Vec<Line> = Vec::new();
+    for pair in cuts.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let best = ranges
+            .iter()
+            .filter(|r| r.rva <= a && a < r.rva.saturating_add(r.size))
+            .max_by_key(|r| r.depth);
+        let Some(r) = best else {
+            continue;
+        };
+        match innermost.last_mut() {
+            Some(l) if l.rva + l.size == a && l.line == r.line && l.file == r.file => {
+                l.size += b - a;
+            }
+            _ => innermost.push(Line {
+                rva: a,
+                size: b - a,
+                line: r.line,
+                file: r.file,
+            }),
+        }
+    }
+    // The procedure's lines were the last pushed: replace them.
+    let start = f.lines.0 as usize;
+    if f.lines.1 as usize == t.lines.len() {
+        t.lines.truncate(start);
+        t.lines.extend(innermost);
+        let n = t.lines.len() as u32;
+        if let Some(ff) = t.funcs.get_mut(fi) {
+            ff.lines = (f.lines.0, n);
+            ff.inlines = (first_inline, t.inlines.len() as u32);
+        }
+    }
 }
