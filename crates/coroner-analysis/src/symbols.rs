@@ -394,6 +394,14 @@ impl coroner_unwind::UnwindHelp for Symbolizer<'_, '_> {
     }
 
     fn unwind(&self, ctx: &coroner_model::Context, exact: bool) -> Option<coroner_model::Context> {
+        self.unwind_exact(ctx, exact).map(|(c, _)| c)
+    }
+
+    fn unwind_exact(
+        &self,
+        ctx: &coroner_model::Context,
+        exact: bool,
+    ) -> Option<(coroner_model::Context, bool)> {
         self.unwind_x64(ctx)
             .or_else(|| self.unwind_arm64(ctx, exact))
     }

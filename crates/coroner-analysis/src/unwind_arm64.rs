@@ -15,8 +15,8 @@ const X: [&str; 31] = [
 
 /// Outcome of looking for unwind data.
 enum Found {
-    /// The caller's context.
-    Caller(Context),
+    /// The caller's context, and whether its pc is exact (restored from a saved context).
+    Caller(Context, bool),
     /// The image's `.pdata` is readable and has no entry for pc: a leaf function.
     Leaf,
 }
@@ -25,7 +25,7 @@ impl Symbolizer<'_, '_> {
     /// Unwinds one ARM64 frame. A function without a `.pdata` entry is a leaf whose return
     /// address is still in lr — true only for the innermost frame (or one resumed from a saved
     /// context, `exact`). `None` when the module or its unwind data is not available.
-    pub(crate) fn unwind_arm64(&self, ctx: &Context, exact: bool) -> Option<Context> {
+    pub(crate) fn unwind_arm64(&self, ctx: &Context, exact: bool) -> Option<(Context, bool)> {
         if ctx.arch != Arch::Arm64 {
             return None;
         }
@@ -41,7 +41,7 @@ impl Symbolizer<'_, '_> {
                     .flatten()
             })?;
         match found {
-            Found::Caller(c) => Some(c),
+            Found::Caller(c, restored) => Some((c, restored)),
             Found::Leaf if exact => {
                 let lr = ctx.get("lr")? & 0x0000_ffff_ffff_ffff;
                 if lr == pc {
@@ -49,7 +49,7 @@ impl Symbolizer<'_, '_> {
                 }
                 let mut c = ctx.clone();
                 c.set("pc", lr);
-                Some(c)
+                Some((c, false))
             }
             Found::Leaf => None,
         }
@@ -79,7 +79,6 @@ fn unwind_with(
     }
     let read = |a: u64| snap.memory.read_u64(a);
     let step = coroner_pe::arm64_virtual_unwind(&info, rva - rf.begin, &mut regs, &read)?;
-    let _ = matches!(step, Arm64Step::Exact);
     let mut c = ctx.clone();
     for (v, name) in regs.x.iter().zip(X) {
         c.set(name, *v);
@@ -87,5 +86,5 @@ fn unwind_with(
     c.set("sp", regs.sp);
     // Return addresses may carry pointer-authentication bits.
     c.set("pc", regs.pc & 0x0000_ffff_ffff_ffff);
-    Some(Found::Caller(c))
+    Some(Found::Caller(c, step == Arm64Step::Exact))
 }

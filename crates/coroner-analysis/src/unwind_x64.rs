@@ -15,8 +15,9 @@ const REGS: [&str; 16] = [
 const MAX_CHAIN: usize = 32;
 
 impl Symbolizer<'_, '_> {
-    /// Unwinds one x64 frame. `None` when the module or its unwind data is not in the dump.
-    pub(crate) fn unwind_x64(&self, ctx: &Context) -> Option<Context> {
+    /// Unwinds one x64 frame; `true` with it when a machine frame restored an exact pc. `None`
+    /// when the module or its unwind data is not in the dump.
+    pub(crate) fn unwind_x64(&self, ctx: &Context) -> Option<(Context, bool)> {
         if ctx.arch != Arch::Amd64 {
             return None;
         }
@@ -40,7 +41,7 @@ fn unwind_with(
     snap: &coroner_model::Snapshot<'_>,
     ctx: &Context,
     rva: u32,
-) -> Option<Context> {
+) -> Option<(Context, bool)> {
     {
         let read = |a: u64| snap.memory.read_u64(a);
         let mut c = ctx.clone();
@@ -53,7 +54,7 @@ fn unwind_with(
                 // of the stack: let the walker try other methods.
                 c.set("rip", read(rsp).filter(|v| *v != 0)?);
                 c.set("rsp", rsp.wrapping_add(8));
-                return Some(c);
+                return Some((c, false));
             }
             Err(_) => return None,
         };
@@ -130,6 +131,6 @@ fn unwind_with(
             c.set("rip", read(rsp)?);
             c.set("rsp", rsp.wrapping_add(8));
         }
-        Some(c)
+        Some((c, machine_frame))
     }
 }

@@ -104,6 +104,12 @@ pub trait UnwindHelp {
         let _ = (ctx, exact);
         None
     }
+    /// [`UnwindHelp::unwind`], also saying whether the caller's pc is exact — registers restored
+    /// from a saved context (an x64 machine frame, ARM64 `MSFT_OP_CONTEXT`, i.e. exception
+    /// dispatch) rather than a return address.
+    fn unwind_exact(&self, ctx: &Context, exact: bool) -> Option<(Context, bool)> {
+        self.unwind(ctx, exact).map(|c| (c, false))
+    }
     /// Breakpad `STACK CFI` rules in force at `addr`: `(register, postfix expression)` pairs.
     fn cfi_rules(&self, addr: u64) -> Option<Vec<(String, String)>> {
         let _ = addr;
@@ -382,7 +388,7 @@ impl Walker<'_, '_> {
         // `exact`: pc is where execution stopped, not a return address (so a leaf function's
         // return address is still in a register).
         let exact = is_top || cur_trust == Some(Trust::ExceptionContext);
-        if let Some(c) = self.help.unwind(cur, exact) {
+        if let Some((c, restored)) = self.help.unwind_exact(cur, exact) {
             // Unwind data that yields a zero return address marks the outermost frame
             // (RtlUserThreadStart / BaseThreadInitThunk): the stack ends here.
             if c.pc() == 0 {
@@ -391,7 +397,12 @@ impl Walker<'_, '_> {
             let plausible =
                 self.is_code(c.pc()) && (self.in_stack(c.sp()) || self.thread.is_none());
             if plausible {
-                return Some((c, Trust::Cfi));
+                let trust = if restored {
+                    Trust::ExceptionContext
+                } else {
+                    Trust::Cfi
+                };
+                return Some((c, trust));
             }
         }
         if cur.arch == Arch::X86 && cur_trust != Some(Trust::Scan) {
