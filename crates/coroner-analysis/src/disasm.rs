@@ -31,6 +31,33 @@ pub struct Decoded {
     pub base_value: Option<u64>,
 }
 
+impl Decoded {
+    /// An instruction without a memory operand (yet).
+    fn new(address: u64, bytes: Vec<u8>, text: String) -> Self {
+        Decoded {
+            address,
+            bytes,
+            text,
+            effective_address: None,
+            memory_size: 0,
+            segment: None,
+            writes_memory: false,
+            value: None,
+            base_register: None,
+            base_value: None,
+        }
+    }
+}
+
+/// ARM64 text in WinDbg's layout: mnemonic in a 12-column field, no space after commas.
+fn arm64_text(ins: &yaxpeax_arm::armv8::a64::Instruction) -> String {
+    let raw = ins.to_string();
+    match raw.split_once(' ') {
+        Some((m, ops)) => format!("{m:<11} {}", ops.replace(", ", ",")),
+        None => raw,
+    }
+}
+
 /// iced's fast formatter: MASM-style operands (`dword ptr [ebx+10h]`) without the table set-up
 /// of the full MASM formatter, which would cost more than the whole rest of an analysis.
 fn formatter() -> FastFormatter {
@@ -142,18 +169,7 @@ pub fn decode_at(snap: &Snapshot<'_>, ctx: &Context, teb: Option<u64>) -> Option
     }
     let text = format(&mut formatter(), &ins);
     let mem_op = (0..ins.op_count()).find(|&i| ins.op_kind(i) == OpKind::Memory);
-    let mut d = Decoded {
-        address: pc,
-        bytes: bytes[..ins.len()].to_vec(),
-        text,
-        effective_address: None,
-        memory_size: 0,
-        segment: None,
-        writes_memory: false,
-        value: None,
-        base_register: None,
-        base_value: None,
-    };
+    let mut d = Decoded::new(pc, bytes[..ins.len()].to_vec(), text);
     if let Some(op) = mem_op {
         d.memory_size = ins.memory_size().size();
         d.segment = Some(reg_name(ins.memory_segment()));
@@ -229,11 +245,7 @@ pub fn decode_arm64_many(snap: &Snapshot<'_>, addr: u64, count: usize) -> Vec<Ar
             let word = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
             match dec.decode(&mut U8Reader::new(w)) {
                 Ok(ins) => {
-                    let raw = ins.to_string();
-                    let text = match raw.split_once(' ') {
-                        Some((m, ops)) => format!("{m:<11} {}", ops.replace(", ", ",")),
-                        None => raw,
-                    };
+                    let text = arm64_text(&ins);
                     let is_branch = matches!(
                         ins.opcode,
                         Opcode::B
@@ -299,24 +311,8 @@ fn decode_arm64(snap: &Snapshot<'_>, ctx: &Context) -> Option<Decoded> {
     let ins = InstDecoder::default()
         .decode(&mut U8Reader::new(&bytes))
         .ok()?;
-    let raw = ins.to_string();
-    // WinDbg: mnemonic in a 12-column field, no space after commas.
-    let text = match raw.split_once(' ') {
-        Some((m, ops)) => format!("{m:<11} {}", ops.replace(", ", ",")),
-        None => raw,
-    };
-    let mut d = Decoded {
-        address: pc,
-        bytes,
-        text,
-        effective_address: None,
-        memory_size: 0,
-        segment: None,
-        writes_memory: false,
-        value: None,
-        base_register: None,
-        base_value: None,
-    };
+    let text = arm64_text(&ins);
+    let mut d = Decoded::new(pc, bytes, text);
     let name = format!("{:?}", ins.opcode);
     let is_load = name.starts_with("LD");
     let is_store = name.starts_with("ST");
