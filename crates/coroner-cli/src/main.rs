@@ -37,9 +37,8 @@ enum Command {
         /// Write the report to FILE instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// Most frames walked per stack.
-        #[arg(long, default_value_t = 1024)]
-        max_frames: usize,
+        #[command(flatten)]
+        limits: LimitArgs,
         #[command(flatten)]
         sources: Sources,
         /// Dump files.
@@ -56,9 +55,8 @@ enum Command {
         /// Write the report to FILE instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// Most frames walked per stack.
-        #[arg(long, default_value_t = 1024)]
-        max_frames: usize,
+        #[command(flatten)]
+        limits: LimitArgs,
         #[command(flatten)]
         sources: Sources,
         /// Folders and files.
@@ -71,6 +69,8 @@ enum Command {
         /// Commands to run, separated by `;` (as `cdb -z DUMP -c`); the shell exits after them.
         #[arg(short = 'c', long = "commands")]
         commands: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
         #[command(flatten)]
         sources: Sources,
         /// Dump file.
@@ -97,12 +97,68 @@ struct Sources {
     no_network: bool,
 }
 
+/// Bounds on the work one input may cause; the defaults suit any real input (hitting one is
+/// reported in the output), these flags raise them.
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Most frames walked per stack.
+    #[arg(long, default_value_t = 1024)]
+    max_frames: usize,
+    /// Most entries read from each list in a dump (threads, modules, memory ranges, regions,
+    /// handles).
+    #[arg(long, default_value_t = coroner_dump::Limits::default().max_list)]
+    max_list: usize,
+    /// Largest size a compressed dump (.gz/.xz/.zip/.cab) may unpack to: bytes, or with a
+    /// K/M/G suffix.
+    #[arg(long, value_name = "SIZE", default_value = "8G", value_parser = parse_size)]
+    max_unpacked: u64,
+    /// Largest symbol file read or downloaded (PDB, .sym): bytes, or with a K/M/G suffix.
+    #[arg(long, value_name = "SIZE", default_value = "2G", value_parser = parse_size)]
+    max_symbol_file: u64,
+}
+
+impl LimitArgs {
+    fn dump(&self) -> coroner_dump::Limits {
+        coroner_dump::Limits {
+            max_unpacked: self.max_unpacked,
+            max_list: self.max_list.max(1),
+        }
+    }
+}
+
+/// `4096`, `64K`, `512M`, `8G` (binary units; a trailing `B`/`iB` is accepted).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (num, shift) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 10),
+        Some('M') => (&t[..t.len() - 1], 20),
+        Some('G') => (&t[..t.len() - 1], 30),
+        Some('T') => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    let n: u64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a size: {s:?} (e.g. 4096, 512M, 8G)"))?;
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("size too large: {s}"))
+}
+
 impl Sources {
-    /// Analysis options with these sources and at most `max_frames` frames per stack.
-    fn options(self, max_frames: usize) -> coroner_analysis::Options {
+    /// Analysis options with these sources and limits.
+    fn options(self, limits: &LimitArgs) -> coroner_analysis::Options {
         let mut opts = coroner_analysis::Options::default();
-        opts.limits.max_frames = max_frames.max(1);
-        opts.symbols = symbol_setup(&self.symbols, self.symbol_cache, self.no_network);
+        opts.limits.max_frames = limits.max_frames.max(1);
+        opts.symbols = symbol_setup(
+            &self.symbols,
+            self.symbol_cache,
+            self.no_network,
+            limits.max_symbol_file,
+        );
         if !self.images.is_empty() {
             opts.images = Some(std::sync::Arc::new(
                 coroner_analysis::images::ImageStore::new(self.images),
@@ -117,6 +173,7 @@ fn symbol_setup(
     args: &[String],
     cache: Option<PathBuf>,
     no_network: bool,
+    max_file: u64,
 ) -> Option<std::sync::Arc<coroner_symbols::Symbols>> {
     let mut path = coroner_symbols::SymbolPath::from_env().unwrap_or_default();
     for a in args {
@@ -130,17 +187,23 @@ fn symbol_setup(
         opts.cache_dir = cache;
     }
     opts.allow_network = !no_network;
+    opts.max_file_size = max_file;
+    opts.max_download = max_file;
     Some(std::sync::Arc::new(coroner_symbols::Symbols::new(
         path, opts,
     )))
 }
 
-fn analyze_one(path: &PathBuf, opts: &coroner_analysis::Options) -> Outcome {
+fn analyze_one(
+    path: &PathBuf,
+    opts: &coroner_analysis::Options,
+    limits: coroner_dump::Limits,
+) -> Outcome {
     let failed = |e: String| Outcome::Failed {
         path: path.clone(),
         error: e,
     };
-    let file = match coroner_dump::DumpFile::open(path) {
+    let file = match coroner_dump::DumpFile::open_with(path, limits) {
         Ok(f) => f,
         Err(e) => return failed(e.to_string()),
     };
@@ -157,17 +220,19 @@ fn main() -> ExitCode {
         Command::Investigate {
             format,
             output,
-            max_frames,
+            limits,
             sources,
             paths,
         } => coroner_investigate::cli::main(
             &paths,
             &format,
             output.as_deref(),
-            sources.options(max_frames),
+            sources.options(&limits),
+            limits.dump(),
         ),
         Command::Shell {
             commands,
+            limits,
             sources,
             dump,
         } => {
@@ -175,25 +240,29 @@ fn main() -> ExitCode {
                 Some(c) => coroner_shell::ShellMode::Script(c),
                 None => coroner_shell::ShellMode::Auto,
             };
-            let opts = sources.options(coroner_analysis::Options::default().limits.max_frames);
-            ExitCode::from(coroner_shell::run_with(&dump, mode, &opts).clamp(0, 255) as u8)
+            let opts = sources.options(&limits);
+            let code = coroner_shell::run_with(&dump, mode, &opts, limits.dump());
+            ExitCode::from(code.clamp(0, 255) as u8)
         }
         Command::Analyze {
             format,
             output,
-            max_frames,
+            limits,
             sources,
             dumps,
         } => {
-            let opts = sources.options(max_frames);
+            let opts = sources.options(&limits);
+            let dump_limits = limits.dump();
             // Each dump is independent: analyse in parallel; a panic in one (a bug) becomes that
             // file's error, not the end of the batch.
             let guarded = |p: &PathBuf| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze_one(p, &opts)))
-                    .unwrap_or_else(|_| Outcome::Failed {
-                        path: p.clone(),
-                        error: "internal error while analysing this file (please report it)".into(),
-                    })
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    analyze_one(p, &opts, dump_limits)
+                }))
+                .unwrap_or_else(|_| Outcome::Failed {
+                    path: p.clone(),
+                    error: "internal error while analysing this file (please report it)".into(),
+                })
             };
             // One file: no thread pool to start. Several: in parallel.
             let outcomes: Vec<Outcome> = if dumps.len() == 1 {

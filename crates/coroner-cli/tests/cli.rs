@@ -197,3 +197,66 @@ fn shell_and_analyze_take_image_folders() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["dumps"][0]["frames"].as_array().unwrap().len(), 15);
 }
+
+/// Every limit can be lowered (and so raised) by a flag, and hitting one is said in the output.
+#[test]
+fn limits_are_flags_and_hitting_one_is_reported() {
+    use std::io::Write as _;
+    let dump = fixture("nullwrite-x64.dmp");
+    let dir = tempfile::tempdir().unwrap();
+    // A gzip-packed dump with a 1 KiB unpacking limit: a clear error naming the flag.
+    let gz = dir.path().join("nullwrite-x64.dmp.gz");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(&std::fs::read(&dump).unwrap()).unwrap();
+    std::fs::write(&gz, e.finish().unwrap()).unwrap();
+    let out = coroner()
+        .args(["analyze", "--max-unpacked", "1K"])
+        .arg(&gz)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unpacks to more than 1024 bytes (limit; raise with --max-unpacked)"),
+        "{err}"
+    );
+    // The default limit unpacks it.
+    assert!(coroner()
+        .arg("analyze")
+        .arg(&gz)
+        .output()
+        .unwrap()
+        .status
+        .success());
+    // One entry per list, three frames per stack: the analysis goes on and says what was cut.
+    let out = coroner()
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            "--max-list",
+            "1",
+            "--max-frames",
+            "3",
+        ])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["dumps"][0];
+    let warnings = d["warnings"].to_string();
+    assert!(
+        warnings.contains("only the first 1 were read (limit; raise with --max-list)"),
+        "{warnings}"
+    );
+    assert_eq!(d["frames"].as_array().unwrap().len(), 3);
+    assert!(d.to_string().contains("stack truncated at 3 frames"));
+    // Sizes are checked when parsed.
+    let out = coroner()
+        .args(["analyze", "--max-unpacked", "lots"])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a size"));
+}

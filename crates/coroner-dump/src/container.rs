@@ -10,6 +10,25 @@ use std::path::{Path, PathBuf};
 /// Largest unpacked size accepted from a compressed container (guards against decompression bombs).
 pub const MAX_UNPACKED: u64 = 8 << 30;
 
+/// What loading one dump may cost at most; the defaults suit any real dump, flags raise them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes a compressed dump may unpack to (default [`MAX_UNPACKED`]).
+    pub max_unpacked: u64,
+    /// Entries read from each list stream: threads, modules, memory ranges, regions, unloaded
+    /// modules, handles (default [`crate::convert::MAX_LIST`]).
+    pub max_list: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_unpacked: MAX_UNPACKED,
+            max_list: crate::convert::MAX_LIST,
+        }
+    }
+}
+
 /// How the dump reached us.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Container {
@@ -50,6 +69,7 @@ pub struct DumpFile {
     container: Container,
     /// Name of the member inside an archive, if any.
     pub member: Option<String>,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for DumpFile {
@@ -68,6 +88,11 @@ impl DumpFile {
     /// then memory-mapped, so a 4 GB dump inside a zip costs disk, not memory; bounded by
     /// [`MAX_UNPACKED`].
     pub fn open(path: impl AsRef<Path>) -> Result<DumpFile, LoadError> {
+        Self::open_with(path, Limits::default())
+    }
+
+    /// [`DumpFile::open`] with other limits.
+    pub fn open_with(path: impl AsRef<Path>, limits: Limits) -> Result<DumpFile, LoadError> {
         let path = path.as_ref().to_path_buf();
         let file = File::open(&path)?;
         let meta = file.metadata()?;
@@ -86,18 +111,18 @@ impl DumpFile {
             Container::Plain => (Data::Mapped(map), None),
             Container::Gzip => {
                 let dec = flate2::read::MultiGzDecoder::new(&map[..]);
-                (read_bounded(dec, "gzip")?, None)
+                (read_bounded(dec, "gzip", limits.max_unpacked)?, None)
             }
             Container::Xz => {
                 let dec = xz2::read::XzDecoder::new_multi_decoder(&map[..]);
-                (read_bounded(dec, "xz")?, None)
+                (read_bounded(dec, "xz", limits.max_unpacked)?, None)
             }
             Container::Zip => {
-                let (name, bytes) = unzip_first_dump(&map)?;
+                let (name, bytes) = unzip_first_dump(&map, limits.max_unpacked)?;
                 (bytes, Some(name))
             }
             Container::Cab => {
-                let (name, bytes) = uncab_first_dump(&map)?;
+                let (name, bytes) = uncab_first_dump(&map, limits.max_unpacked)?;
                 (bytes, Some(name))
             }
         };
@@ -106,6 +131,7 @@ impl DumpFile {
             data,
             container,
             member,
+            limits,
         };
         if df.bytes().is_empty() {
             return Err(LoadError::Empty);
@@ -120,7 +146,19 @@ impl DumpFile {
             data: Data::Owned(bytes),
             container: Container::Plain,
             member: None,
+            limits: Limits::default(),
         }
+    }
+
+    /// The same dump read with other list limits (the unpacking limit applies at open).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits this dump is read with.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// The dump's bytes (unpacked).
@@ -161,22 +199,25 @@ fn sniff(b: &[u8]) -> Container {
     }
 }
 
-/// Unpacks `r` (at most [`MAX_UNPACKED`] bytes) into an unnamed temporary file and maps it; into
-/// memory when no temporary file can be made.
-fn read_bounded(r: impl Read, container: &'static str) -> Result<Data, LoadError> {
+/// Unpacks `r` (at most `max` bytes) into an unnamed temporary file and maps it; into memory
+/// when no temporary file can be made.
+fn read_bounded(r: impl Read, container: &'static str, max: u64) -> Result<Data, LoadError> {
     let unpack_err = |e: std::io::Error| LoadError::Unpack {
         container,
         message: e.to_string(),
     };
     let too_big = || LoadError::Unpack {
         container,
-        message: format!("unpacks to more than {} GiB", MAX_UNPACKED >> 30),
+        message: format!(
+            "unpacks to more than {} (limit; raise with --max-unpacked)",
+            human_size(max)
+        ),
     };
-    let mut r = r.take(MAX_UNPACKED + 1);
+    let mut r = r.take(max.saturating_add(1));
     match tempfile::tempfile() {
         Ok(mut tmp) => {
             let n = std::io::copy(&mut r, &mut tmp).map_err(unpack_err)?;
-            if n > MAX_UNPACKED {
+            if n > max {
                 return Err(too_big());
             }
             if n == 0 {
@@ -189,7 +230,7 @@ fn read_bounded(r: impl Read, container: &'static str) -> Result<Data, LoadError
         Err(_) => {
             let mut out = Vec::new();
             let n = r.read_to_end(&mut out).map_err(unpack_err)?;
-            if n as u64 > MAX_UNPACKED {
+            if n as u64 > max {
                 return Err(too_big());
             }
             Ok(Data::Owned(out))
@@ -208,7 +249,7 @@ fn pick(names: &[String]) -> Option<&String> {
         .or_else(|| names.iter().find(|n| !n.ends_with('/')))
 }
 
-fn unzip_first_dump(b: &[u8]) -> Result<(String, Data), LoadError> {
+fn unzip_first_dump(b: &[u8], max: u64) -> Result<(String, Data), LoadError> {
     let err = |m: String| LoadError::Unpack {
         container: "zip",
         message: m,
@@ -219,10 +260,10 @@ fn unzip_first_dump(b: &[u8]) -> Result<(String, Data), LoadError> {
         .cloned()
         .ok_or_else(|| err("archive holds no file".into()))?;
     let f = zip.by_name(&name).map_err(|e| err(e.to_string()))?;
-    Ok((name, read_bounded(f, "zip")?))
+    Ok((name, read_bounded(f, "zip", max)?))
 }
 
-fn uncab_first_dump(b: &[u8]) -> Result<(String, Data), LoadError> {
+fn uncab_first_dump(b: &[u8], max: u64) -> Result<(String, Data), LoadError> {
     let err = |m: String| LoadError::Unpack {
         container: "cab",
         message: m,
@@ -236,5 +277,16 @@ fn uncab_first_dump(b: &[u8]) -> Result<(String, Data), LoadError> {
         .cloned()
         .ok_or_else(|| err("cabinet holds no file".into()))?;
     let r = cab.read_file(&name).map_err(|e| err(e.to_string()))?;
-    Ok((name, read_bounded(r, "cab")?))
+    Ok((name, read_bounded(r, "cab", max)?))
+}
+
+/// `8 GiB`, `512 MiB`, `100 bytes`.
+fn human_size(n: u64) -> String {
+    if n >= 1 << 30 && n.is_multiple_of(1 << 30) {
+        format!("{} GiB", n >> 30)
+    } else if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
 }

@@ -14,16 +14,17 @@ use minidump::{
 /// process has far fewer; a hostile count beyond this is reported and cut.
 pub const MAX_LIST: usize = 1 << 22;
 
-/// Notes a list cut at [`MAX_LIST`] entries, so the limit is reported, not silent.
-fn note_cut(warnings: &mut Vec<String>, what: &str, count: usize) {
-    if count > MAX_LIST {
+/// Notes a list cut at `max` entries, so the limit is reported, not silent.
+fn note_cut(warnings: &mut Vec<String>, what: &str, count: usize, max: usize) {
+    if count > max {
         warnings.push(format!(
-            "{what}: {count} entries, only the first {MAX_LIST} were read (limit)"
+            "{what}: {count} entries, only the first {max} were read (limit; raise with --max-list)"
         ));
     }
 }
 
 pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
+    let max_list = file.limits().max_list;
     let bytes = file.bytes();
     check_magic(bytes)?;
     let dump = Minidump::read(bytes).map_err(|e| LoadError::Corrupt(describe(&e)))?;
@@ -41,8 +42,8 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
     // Memory: borrow every captured range straight from the file bytes.
     let mut ranges = Vec::new();
     if let Some(mem) = dump.get_memory() {
-        note_cut(&mut warnings, "memory list", mem.iter().count());
-        for m in mem.iter().take(MAX_LIST) {
+        note_cut(&mut warnings, "memory list", mem.iter().count(), max_list);
+        for m in mem.iter().take(max_list) {
             if let Some(b) = rebase(bytes, m.bytes()) {
                 ranges.push(MemoryRange {
                     base: m.base_address(),
@@ -57,8 +58,8 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
         Ok(list) => {
             let names = dump.get_stream::<MinidumpThreadNames>().ok();
             let infos = dump.get_stream::<MinidumpThreadInfoList>().ok();
-            note_cut(&mut warnings, "thread list", list.threads.len());
-            for (index, t) in list.threads.iter().enumerate().take(MAX_LIST) {
+            note_cut(&mut warnings, "thread list", list.threads.len(), max_list);
+            for (index, t) in list.threads.iter().enumerate().take(max_list) {
                 let id = t.raw.thread_id;
                 let context = sysinfo
                     .as_ref()
@@ -108,8 +109,8 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
     let mut modules = Vec::new();
     match dump.get_stream::<MinidumpModuleList>() {
         Ok(list) => {
-            note_cut(&mut warnings, "module list", list.iter().count());
-            for (i, m) in list.iter().enumerate().take(MAX_LIST) {
+            note_cut(&mut warnings, "module list", list.iter().count(), max_list);
+            for (i, m) in list.iter().enumerate().take(max_list) {
                 let path = m.name.clone();
                 let name = file_name(&path);
                 let vi = &m.raw.version_info;
@@ -143,8 +144,13 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
 
     let mut unloaded_modules = Vec::new();
     if let Ok(list) = dump.get_stream::<MinidumpUnloadedModuleList>() {
-        note_cut(&mut warnings, "unloaded module list", list.iter().count());
-        for m in list.iter().take(MAX_LIST) {
+        note_cut(
+            &mut warnings,
+            "unloaded module list",
+            list.iter().count(),
+            max_list,
+        );
+        for m in list.iter().take(max_list) {
             unloaded_modules.push(UnloadedModule {
                 base: m.raw.base_of_image,
                 size: u64::from(m.raw.size_of_image),
@@ -160,8 +166,13 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
     match dump.get_stream::<MinidumpMemoryInfoList>() {
         Ok(list) => {
             regions_source = Some("MemoryInfoList");
-            note_cut(&mut warnings, "memory info list", list.iter().count());
-            for r in list.iter().take(MAX_LIST) {
+            note_cut(
+                &mut warnings,
+                "memory info list",
+                list.iter().count(),
+                max_list,
+            );
+            for r in list.iter().take(max_list) {
                 let raw = &r.raw;
                 let free = raw.state == MEM_FREE;
                 regions.push(Region {
@@ -185,8 +196,8 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
     if regions.is_empty() {
         if let Ok(maps) = dump.get_stream::<MinidumpLinuxMaps>() {
             regions_source = Some("LinuxMaps");
-            note_cut(&mut warnings, "Linux maps", maps.iter().count());
-            for m in maps.iter().take(MAX_LIST) {
+            note_cut(&mut warnings, "Linux maps", maps.iter().count(), max_list);
+            for m in maps.iter().take(max_list) {
                 let Some(range) = m.memory_range() else {
                     continue;
                 };
@@ -316,7 +327,7 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
     let handles: Vec<Handle> = handle_stream
         .iter()
         .flat_map(|h| h.handles.iter())
-        .take(MAX_LIST)
+        .take(max_list)
         .map(|h| {
             let (handle, attributes, granted_access, handle_count, pointer_count) = match &h.raw {
                 minidump::RawHandleDescriptor::HandleDescriptor(d) => (

@@ -12,7 +12,7 @@ mod container;
 mod convert;
 mod windows;
 
-pub use container::{Container, DumpFile};
+pub use container::{Container, DumpFile, Limits};
 use std::path::PathBuf;
 
 /// Why a file could not be loaded. The `Display` text is a one-line explanation for the user.

@@ -54,6 +54,7 @@ pub fn run(
     format: Format,
     output: Option<&std::path::Path>,
     analysis: coroner_analysis::Options,
+    dump_limits: coroner_dump::Limits,
 ) -> Result<u8, Error> {
     if paths.is_empty() {
         return Err(Error::NoInput);
@@ -61,6 +62,7 @@ pub fn run(
     let opts = crate::Options {
         progress: true,
         analysis,
+        dump_limits,
     };
     let inv = crate::investigate(paths, &opts);
     let text = render(&inv, format);
@@ -97,6 +99,7 @@ pub fn main(
     format: &str,
     output: Option<&std::path::Path>,
     analysis: coroner_analysis::Options,
+    dump_limits: coroner_dump::Limits,
 ) -> std::process::ExitCode {
     let format = match format.parse::<Format>() {
         Ok(f) => f,
@@ -105,7 +108,7 @@ pub fn main(
             return std::process::ExitCode::from(2);
         }
     };
-    match run(paths, format, output, analysis) {
+    match run(paths, format, output, analysis, dump_limits) {
         Ok(code) => std::process::ExitCode::from(code),
         Err(e) => {
             eprintln!("coroner investigate: {e}");

@@ -130,7 +130,8 @@ fn head(path: &Path) -> std::io::Result<Vec<u8>> {
 }
 
 /// Loads every file (in parallel); a file that fails is listed in `skipped`, never fatal.
-pub fn load(paths: &[PathBuf], opts: &coroner_analysis::Options, progress: bool) -> Evidence {
+pub fn load(paths: &[PathBuf], opts: &crate::Options) -> Evidence {
+    let progress = opts.progress;
     let mut ev = Evidence::default();
     let (files, skipped) = discover(paths, &mut ev.warnings);
     ev.skipped = skipped;
@@ -189,7 +190,7 @@ fn is_container(h: &[u8]) -> Option<&'static str> {
     }
 }
 
-fn load_one(p: &Path, opts: &coroner_analysis::Options) -> Item {
+fn load_one(p: &Path, opts: &crate::Options) -> Item {
     let h = match head(p) {
         Ok(h) => h,
         Err(e) => return skip(p, format!("cannot read: {e}")),
@@ -242,12 +243,12 @@ fn load_one(p: &Path, opts: &coroner_analysis::Options) -> Item {
     }
 }
 
-fn load_dump(p: &Path, opts: &coroner_analysis::Options, container: Option<&str>) -> Item {
+fn load_dump(p: &Path, opts: &crate::Options, container: Option<&str>) -> Item {
     let name = p
         .file_name()
         .and_then(|n| n.to_str())
         .and_then(names::parse);
-    let file = match coroner_dump::DumpFile::open(p) {
+    let file = match coroner_dump::DumpFile::open_with(p, opts.dump_limits) {
         Ok(f) => f,
         Err(e) => {
             return match container {
@@ -270,7 +271,7 @@ fn load_dump(p: &Path, opts: &coroner_analysis::Options, container: Option<&str>
         );
     }
     let analysis = match file.snapshot() {
-        Ok(snap) => Ok(Box::new(coroner_analysis::analyze(&snap, opts))),
+        Ok(snap) => Ok(Box::new(coroner_analysis::analyze(&snap, &opts.analysis))),
         Err(e) => Err(e.to_string()),
     };
     Item::Dump(LoadedDump {

@@ -37,6 +37,8 @@ use std::path::PathBuf;
 #[derive(Clone, Default)]
 pub struct Options {
     pub analysis: coroner_analysis::Options,
+    /// Bounds on loading each dump (unpacked size, list lengths).
+    pub dump_limits: coroner_dump::Limits,
     /// Draw a progress bar on stderr (only when it is a terminal).
     pub progress: bool,
 }
@@ -44,6 +46,6 @@ pub struct Options {
 /// Reads the evidence under `paths` and correlates it. Never fails: unreadable files are
 /// listed in [`Investigation::skipped`], damage in [`Investigation::warnings`].
 pub fn investigate(paths: &[PathBuf], opts: &Options) -> Investigation {
-    let ev = evidence::load(paths, &opts.analysis, opts.progress);
+    let ev = evidence::load(paths, opts);
     correlate::investigate(paths, ev)
 }

@@ -24,12 +24,22 @@ pub enum ShellMode {
 /// Opens `path`, runs the session, returns the process exit code (1 when the dump cannot be
 /// loaded, with a one-line error naming the file on standard error; 0 otherwise).
 pub fn run(path: &Path, mode: ShellMode) -> i32 {
-    run_with(path, mode, &coroner_analysis::Options::default())
+    run_with(
+        path,
+        mode,
+        &coroner_analysis::Options::default(),
+        coroner_dump::Limits::default(),
+    )
 }
 
-/// [`run`] with symbol and image sources (`--symbols`, `--images`).
-pub fn run_with(path: &Path, mode: ShellMode, opts: &coroner_analysis::Options) -> i32 {
-    let file = match coroner_dump::DumpFile::open(path) {
+/// [`run`] with symbol and image sources (`--symbols`, `--images`) and limits.
+pub fn run_with(
+    path: &Path,
+    mode: ShellMode,
+    opts: &coroner_analysis::Options,
+    limits: coroner_dump::Limits,
+) -> i32 {
+    let file = match coroner_dump::DumpFile::open_with(path, limits) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("coroner: {}: {e}", path.display());
