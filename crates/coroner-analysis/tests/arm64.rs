@@ -155,3 +155,89 @@ fn arm64_crash_analysis_shows_the_store_and_the_whole_stack() {
     assert_eq!(names, want);
     assert!(a.findings.iter().any(|f| f.id == "null_pointer"));
 }
+
+/// A thread stopped in `KiUserExceptionDispatcher` (found by name, as when ntdll's unwind data
+/// is not in the dump): the walk continues from the ARM64 CONTEXT the kernel left at sp, down
+/// the whole faulting stack.
+#[test]
+fn arm64_walk_continues_from_the_dispatcher_context() {
+    struct Dispatcher<'a, 's, 'd> {
+        inner: &'a Symbolizer<'s, 'd>,
+        at: u64,
+    }
+    impl UnwindHelp for Dispatcher<'_, '_, '_> {
+        fn function_name(&self, addr: u64) -> Option<String> {
+            if addr == self.at {
+                Some("KiUserExceptionDispatcher".into())
+            } else {
+                self.inner.function_name(addr)
+            }
+        }
+        fn unwind_exact(
+            &self,
+            ctx: &coroner_model::Context,
+            exact: bool,
+        ) -> Option<(coroner_model::Context, bool)> {
+            self.inner.unwind_exact(ctx, exact)
+        }
+    }
+    let fault_ctx;
+    let record;
+    {
+        let file = DumpFile::open(dir().join("arm64-crash.dmp")).unwrap();
+        let snap = file.snapshot().unwrap();
+        fault_ctx = snap.threads[0].context.clone().unwrap();
+        // The CONTEXT record: CONTEXT_ARM64 | CONTROL | INTEGER | FLOATING, cpsr, x0-x30, sp, pc.
+        let mut b = vec![0u8; 0x390];
+        b[0..4].copy_from_slice(&0x0040_0007u32.to_le_bytes());
+        let names = [
+            "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
+            "x14", "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25",
+            "x26", "x27", "x28", "fp", "lr",
+        ];
+        for (i, n) in names.iter().enumerate() {
+            let v = fault_ctx.get(n).unwrap();
+            b[8 + 8 * i..16 + 8 * i].copy_from_slice(&v.to_le_bytes());
+        }
+        b[0x100..0x108].copy_from_slice(&fault_ctx.sp().to_le_bytes());
+        b[0x108..0x110].copy_from_slice(&fault_ctx.pc().to_le_bytes());
+        record = b;
+    }
+    let file = DumpFile::open(dir().join("arm64-crash.dmp")).unwrap();
+    let mut snap = file.snapshot().unwrap();
+    // The record lies below the faulting frame, where the kernel pushed it.
+    let at = (fault_ctx.sp() - 0x1000) & !0xf;
+    let mut ranges = snap.memory.ranges().to_vec();
+    ranges.push(coroner_model::MemoryRange {
+        base: at,
+        bytes: &record,
+    });
+    snap.memory = coroner_model::AddressSpace::new(ranges);
+    let base = snap.modules[0].base;
+    let dispatcher_pc = base + 0x1000;
+    let mut ctx = fault_ctx.clone();
+    ctx.set("pc", dispatcher_pc);
+    ctx.set("sp", at);
+    let syms = Symbolizer::new(&snap);
+    let help = Dispatcher {
+        inner: &syms,
+        at: dispatcher_pc,
+    };
+    let w = walk(
+        &snap,
+        Some(&snap.threads[0]),
+        &ctx,
+        &help,
+        Limits::default(),
+    );
+    let got: Vec<u64> = w.frames.iter().map(|f| f.pc).collect();
+    let want: Vec<u64> = expected()["dumps"]["arm64-crash.dmp"]["1"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f[0].as_u64().unwrap())
+        .collect();
+    assert_eq!(got[0], dispatcher_pc);
+    assert_eq!(w.frames[1].trust, Trust::ExceptionContext);
+    assert_eq!(&got[1..], &want[..]);
+}

@@ -584,8 +584,8 @@ fn convert_context(raw: &MinidumpRawContext) -> Option<Context> {
             c.eflags,
             [c.cs, c.ds, c.es, c.fs, c.gs, c.ss],
         ),
-        MinidumpRawContext::Arm64(c) => arm64(&c.iregs, c.sp, c.pc, c.cpsr),
-        MinidumpRawContext::OldArm64(c) => arm64(&c.iregs, c.sp, c.pc, c.cpsr),
+        MinidumpRawContext::Arm64(c) => Context::arm64(&c.iregs, c.sp, c.pc, c.cpsr),
+        MinidumpRawContext::OldArm64(c) => Context::arm64(&c.iregs, c.sp, c.pc, c.cpsr),
         MinidumpRawContext::Arm(c) => {
             let regs = ARM_R
                 .iter()
@@ -598,22 +598,6 @@ fn convert_context(raw: &MinidumpRawContext) -> Option<Context> {
     })
 }
 
-/// ARM64 registers x0-x28, fp (x29), lr (x30), sp, pc.
-fn arm64(iregs: &[u64; 31], sp: u64, pc: u64, cpsr: u32) -> Context {
-    let mut regs: Vec<(&'static str, u64)> =
-        ARM64_X.iter().copied().zip(iregs.iter().copied()).collect();
-    regs.push(("fp", iregs[29]));
-    regs.push(("lr", iregs[30]));
-    regs.push(("sp", sp));
-    regs.push(("pc", pc));
-    Context::generic(Arch::Arm64, regs, Some(cpsr))
-}
-
-const ARM64_X: [&str; 29] = [
-    "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
-    "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27",
-    "x28",
-];
 const ARM_R: [&str; 16] = [
     "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "fp", "r12", "sp", "lr",
     "pc",

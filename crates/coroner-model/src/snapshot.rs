@@ -681,6 +681,36 @@ impl Context {
         ))
     }
 
+    /// An ARM64 context: x0–x28, fp (x29), lr (x30), sp, pc and cpsr.
+    pub fn arm64(x: &[u64; 31], sp: u64, pc: u64, cpsr: u32) -> Context {
+        const X: [&str; 29] = [
+            "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
+            "x14", "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25",
+            "x26", "x27", "x28",
+        ];
+        let mut regs: Vec<(&'static str, u64)> = X.iter().copied().zip(x.iter().copied()).collect();
+        regs.push(("fp", x[29]));
+        regs.push(("lr", x[30]));
+        regs.push(("sp", sp));
+        regs.push(("pc", pc));
+        Context::generic(Arch::Arm64, regs, Some(cpsr))
+    }
+
+    /// A Windows ARM64 `CONTEXT` record (0x390 bytes: flags, cpsr, x0–x28, fp, lr, sp, pc, …)
+    /// as saved by exception dispatch.
+    pub fn from_arm64_bytes(b: &[u8]) -> Option<Context> {
+        if b.len() < 0x110 {
+            return None;
+        }
+        let x: [u64; 31] = std::array::from_fn(|i| le64(b, 8 + 8 * i));
+        Some(Context::arm64(
+            &x,
+            le64(b, 0x100),
+            le64(b, 0x108),
+            le32(b, 4),
+        ))
+    }
+
     /// A context with just named registers (ARM, ARM64, others).
     pub fn generic(arch: Arch, regs: Vec<(&'static str, u64)>, flags: Option<u32>) -> Context {
         Context {

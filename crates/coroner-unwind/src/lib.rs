@@ -488,6 +488,26 @@ impl Walker<'_, '_> {
                 }
                 None
             }
+            // ARM64: the kernel leaves the CONTEXT at sp (the EXCEPTION_RECORD after it) and
+            // KiUserExceptionDispatcher has no prolog.
+            Arch::Arm64 => {
+                let sp = cur.sp();
+                for off in [0u64, 0x10, 0x20] {
+                    let Some(bytes) = m.read(sp.wrapping_add(off), 0x390) else {
+                        continue;
+                    };
+                    let flags = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+                    // CONTEXT_ARM64 with at least CONTROL and INTEGER.
+                    if flags & 0x0040_0003 != 0x0040_0003 {
+                        continue;
+                    }
+                    let ctx = Context::from_arm64_bytes(&bytes)?;
+                    if ctx.sp() > sp && self.in_stack(ctx.sp()) && ctx.pc() != 0 {
+                        return Some(ctx);
+                    }
+                }
+                None
+            }
             _ => None,
         }
     }
