@@ -101,7 +101,7 @@ impl Minidump {
     }
     /// Appends a 4-aligned blob and returns its RVA.
     pub fn blob(&mut self, b: &[u8]) -> u32 {
-        while self.buf.len() % 4 != 0 {
+        while !self.buf.len().is_multiple_of(4) {
             self.buf.push(0);
         }
         let rva = self.buf.len() as u32;
@@ -135,7 +135,7 @@ impl Minidump {
     }
     /// As [`finish`](Self::finish), with the header's stream count replaced.
     pub fn finish_with(mut self, stream_count: Option<u32>) -> Vec<u8> {
-        while self.buf.len() % 4 != 0 {
+        while !self.buf.len().is_multiple_of(4) {
             self.buf.push(0);
         }
         let dir_rva = self.buf.len() as u32;
