@@ -2,6 +2,7 @@
 //! browser; a timeline chart per pool (crashes, rapid-fail windows, 503s per minute) in inline
 //! SVG.
 
+use super::facts;
 use crate::correlate::file_name;
 use crate::model::*;
 use crate::time;
@@ -134,17 +135,10 @@ pub fn render(inv: &Investigation) -> String {
                         )
                     })
                     .collect();
-                let inflight: Vec<String> = p
-                    .in_flight
-                    .iter()
-                    .filter(|f| f.crash_time == Some(c.time))
+                let inflight: Vec<String> = facts::in_flight_at(p, c)
                     .map(|f| {
-                        format!(
-                            "<code>{} {}</code> from {}",
-                            esc(f.method.as_deref().unwrap_or("?")),
-                            esc(f.url.as_deref().unwrap_or("?")),
-                            esc(f.client_ip.as_deref().unwrap_or("?"))
-                        )
+                        let (m, u, ip) = facts::request_parts(f);
+                        format!("<code>{} {}</code> from {}", esc(m), esc(u), esc(ip))
                     })
                     .collect();
                 let dump = match (&c.dump, c.dump_to_event_seconds) {
@@ -159,7 +153,7 @@ pub fn render(inv: &Investigation) -> String {
                     "<tr><td class=\"num\">{}</td><td class=\"mono\">{}</td><td class=\"num\">{}</td><td class=\"mono\">{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
                     i + 1,
                     c.time,
-                    c.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
+                    facts::pid(c.pid),
                     esc(c.exit_code.as_deref().unwrap_or("-")),
                     dump,
                     c.bucket.as_ref().map(|b| format!("<br><span class=\"note\">bucket <code>{}</code></span>", esc(b))).unwrap_or_default(),
@@ -176,11 +170,11 @@ pub fn render(inv: &Investigation) -> String {
                     s,
                     "<tr><td class=\"mono\">{}</td><td>{}</td><td>{} (pids {})</td><td class=\"mono\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
                     r.disabled_at,
-                    if r.detected == "event" { esc(&r.event.as_ref().map(|e| e.what.clone()).unwrap_or_else(|| "event".into())) } else { "predicted from crash frequency".into() },
+                    esc(&facts::rapid_fail_detected(r)),
                     r.failures,
-                    r.failure_pids.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", "),
-                    r.restored_at.map(|t| t.to_string()).unwrap_or_else(|| "unknown".into()),
-                    r.duration_seconds.map(time::duration).unwrap_or_else(|| "unknown".into()),
+                    facts::pids(&r.failure_pids),
+                    facts::time_or_unknown(r.restored_at),
+                    facts::duration_or_unknown(r.duration_seconds),
                     r.http_503,
                     esc(&r.restored_how)
                 );
@@ -194,13 +188,7 @@ pub fn render(inv: &Investigation) -> String {
                 p.outage.http_503,
                 p.outage.first.map(|t| t.to_string()).unwrap_or_default(),
                 p.outage.last.map(|t| t.to_string()).unwrap_or_default(),
-                esc(&p
-                    .outage
-                    .by_reason
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {v}"))
-                    .collect::<Vec<_>>()
-                    .join(", "))
+                esc(&facts::counts_colon(&p.outage.by_reason))
             );
         }
         let f = &p.failed_requests;
@@ -263,14 +251,9 @@ pub fn render(inv: &Investigation) -> String {
         let _ = writeln!(
             s,
             "<tr><th>Time</th><td>{} ({})</td></tr><tr><th>Crash</th><td>{}</td></tr>",
-            d.time
-                .map(|t| t.to_string())
-                .unwrap_or_else(|| "unknown".into()),
+            facts::time_or_unknown(d.time),
             esc(d.time_source.as_deref().unwrap_or("")),
-            d.crash
-                .as_ref()
-                .map(|c| format!("{} at {}", esc(&c.pool), c.time))
-                .unwrap_or_else(|| "not matched to a crash".into())
+            esc(&facts::dump_crash(d))
         );
         for (k, v) in &d.detail {
             let _ = writeln!(s, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
@@ -282,59 +265,15 @@ pub fn render(inv: &Investigation) -> String {
         s,
         "<h2>Evidence</h2><table><tr><th>File</th><th>Kind</th><th>Records</th><th>Notes</th></tr>"
     );
-    for l in &inv.event_logs {
+    for r in facts::evidence_rows(inv) {
         let _ = writeln!(
             s,
-            "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td>{} understood, {} recovered, {} damaged part(s) skipped</td></tr>",
-            esc(&l.file.display().to_string()),
-            esc(&l.kind),
-            l.records,
-            l.understood,
-            l.recovered,
-            l.damaged
+            "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            esc(&r.file),
+            esc(&r.kind),
+            esc(&r.count),
+            esc(&r.notes)
         );
-    }
-    for l in &inv.web_logs {
-        let _ = writeln!(
-            s,
-            "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td>{} {}{}</td></tr>",
-            esc(&l.file.display().to_string()),
-            if l.kind == "w3c" {
-                "W3C log"
-            } else {
-                "HTTPERR log"
-            },
-            l.requests,
-            esc(&l
-                .by_status
-                .iter()
-                .map(|(k, v)| format!("{k}×{v}"))
-                .collect::<Vec<_>>()
-                .join(" ")),
-            esc(&l
-                .by_reason
-                .iter()
-                .map(|(k, v)| format!("{k}×{v}"))
-                .collect::<Vec<_>>()
-                .join(" ")),
-            if l.problems > 0 {
-                format!(", {} bad line(s) skipped", l.problems)
-            } else {
-                String::new()
-            }
-        );
-    }
-    for c in &inv.configs {
-        let _ = writeln!(
-            s,
-            "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td>pools</td></tr>",
-            esc(&c.file.display().to_string()),
-            esc(c.kind),
-            c.pools.len()
-        );
-    }
-    for w in &inv.wer_reports {
-        let _ = writeln!(s, "<tr><td><code>{}</code></td><td>Report.wer</td><td class=\"num\">1</td><td>{} {}</td></tr>", esc(&w.file.display().to_string()), esc(w.event_type.as_deref().unwrap_or("")), esc(w.app.as_deref().unwrap_or("")));
     }
     s.push_str("</table>\n");
     if !inv.codes.is_empty() {

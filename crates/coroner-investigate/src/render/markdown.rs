@@ -1,5 +1,6 @@
 //! Markdown incident report (for tickets): the same facts as the text report.
 
+use super::facts;
 use crate::correlate::file_name;
 use crate::model::*;
 use crate::time;
@@ -67,17 +68,10 @@ pub fn render(inv: &Investigation) -> String {
         if !p.crashes.is_empty() {
             let _ = writeln!(s, "| # | Time (UTC) | PID | Code | Dump | Dump → event | Evidence | In flight |\n|---|---|---|---|---|---|---|---|");
             for (i, c) in p.crashes.iter().enumerate() {
-                let inflight: Vec<String> = p
-                    .in_flight
-                    .iter()
-                    .filter(|f| f.crash_time == Some(c.time))
+                let inflight: Vec<String> = facts::in_flight_at(p, c)
                     .map(|f| {
-                        format!(
-                            "{} {} ({})",
-                            f.method.as_deref().unwrap_or("?"),
-                            f.url.as_deref().unwrap_or("?"),
-                            f.client_ip.as_deref().unwrap_or("?")
-                        )
+                        let (m, u, ip) = facts::request_parts(f);
+                        format!("{m} {u} ({ip})")
                     })
                     .collect();
                 let _ = writeln!(
@@ -85,7 +79,7 @@ pub fn render(inv: &Investigation) -> String {
                     "| {} | {} | {} | {} | {} | {} | {} | {} |",
                     i + 1,
                     c.time,
-                    c.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
+                    facts::pid(c.pid),
                     c.exit_code.as_deref().unwrap_or("-"),
                     c.dump
                         .as_ref()
@@ -109,10 +103,10 @@ pub fn render(inv: &Investigation) -> String {
                 "- **Rapid-fail** ({}): disabled {}, restored {}, duration {}, {} failures (pids {}), {} × 503 meanwhile. Restore: {}",
                 r.detected,
                 r.disabled_at,
-                r.restored_at.map(|t| t.to_string()).unwrap_or_else(|| "unknown".into()),
-                r.duration_seconds.map(time::duration).unwrap_or_else(|| "unknown".into()),
+                facts::time_or_unknown(r.restored_at),
+                facts::duration_or_unknown(r.duration_seconds),
                 r.failures,
-                r.failure_pids.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", "),
+                facts::pids(&r.failure_pids),
                 r.http_503,
                 md(&r.restored_how)
             );
@@ -124,12 +118,7 @@ pub fn render(inv: &Investigation) -> String {
                 p.outage.http_503,
                 p.outage.first.map(|t| t.to_string()).unwrap_or_default(),
                 p.outage.last.map(|t| t.to_string()).unwrap_or_default(),
-                p.outage
-                    .by_reason
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                facts::counts_colon(&p.outage.by_reason)
             );
         }
         let f = &p.failed_requests;
@@ -169,19 +158,10 @@ pub fn render(inv: &Investigation) -> String {
         let _ = writeln!(
             s,
             "| Time | {} ({}) |",
-            d.time
-                .map(|t| t.to_string())
-                .unwrap_or_else(|| "unknown".into()),
+            facts::time_or_unknown(d.time),
             md(d.time_source.as_deref().unwrap_or(""))
         );
-        let _ = writeln!(
-            s,
-            "| Crash | {} |",
-            d.crash
-                .as_ref()
-                .map(|c| format!("{} at {}", md(&c.pool), c.time))
-                .unwrap_or_else(|| "not matched".into())
-        );
+        let _ = writeln!(s, "| Crash | {} |", md(&facts::dump_crash(d)));
         for (k, v) in &d.detail {
             let _ = writeln!(s, "| {} | {} |", md(k), md(v));
         }
@@ -189,44 +169,14 @@ pub fn render(inv: &Investigation) -> String {
     }
     let _ = writeln!(s, "## Evidence\n");
     let _ = writeln!(s, "| File | Kind | Records | Notes |\n|---|---|---|---|");
-    for l in &inv.event_logs {
+    for r in facts::evidence_rows(inv) {
         let _ = writeln!(
             s,
-            "| `{}` | {} | {} | {} understood, {} recovered, {} damaged |",
-            md(&l.file.display().to_string()),
-            md(&l.kind),
-            l.records,
-            l.understood,
-            l.recovered,
-            l.damaged
-        );
-    }
-    for l in &inv.web_logs {
-        let _ = writeln!(
-            s,
-            "| `{}` | {} | {} | {} {} |",
-            md(&l.file.display().to_string()),
-            l.kind,
-            l.requests,
-            l.by_status
-                .iter()
-                .map(|(k, v)| format!("{k}×{v}"))
-                .collect::<Vec<_>>()
-                .join(" "),
-            l.by_reason
-                .iter()
-                .map(|(k, v)| format!("{k}×{v}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-    }
-    for c in &inv.configs {
-        let _ = writeln!(
-            s,
-            "| `{}` | {} | {} pools | |",
-            md(&c.file.display().to_string()),
-            c.kind,
-            c.pools.len()
+            "| `{}` | {} | {} | {} |",
+            md(&r.file),
+            md(&r.kind),
+            md(&r.count),
+            md(&r.notes)
         );
     }
     if !inv.codes.is_empty() {

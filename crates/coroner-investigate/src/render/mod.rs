@@ -1,6 +1,7 @@
 //! Renderers of the [`crate::model::Investigation`]: text (verdict first), Markdown, JSON and
 //! a self-contained HTML page. Nothing here decides anything.
 
+pub mod facts;
 pub mod html;
 pub mod markdown;
 pub mod text;

@@ -1,6 +1,7 @@
 //! Plain-text incident report: verdict first, then the timeline, the pools, the groups, the
 //! dumps and the evidence.
 
+use super::facts;
 use crate::correlate::file_name;
 use crate::model::*;
 use crate::time;
@@ -105,7 +106,7 @@ pub fn render(inv: &Investigation) -> String {
                 "  {:<3} {}  {:>6}  {:<10}  {}",
                 i + 1,
                 c.time,
-                c.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
+                facts::pid(c.pid),
                 c.exit_code.as_deref().unwrap_or("-"),
                 dump
             );
@@ -123,14 +124,9 @@ pub fn render(inv: &Investigation) -> String {
             if let Some(b) = &c.bucket {
                 let _ = writeln!(s, "        bucket {b}");
             }
-            for inf in p.in_flight.iter().filter(|i| i.crash_time == Some(c.time)) {
-                let _ = writeln!(
-                    s,
-                    "        in flight: {} {} from {}",
-                    inf.method.as_deref().unwrap_or("?"),
-                    inf.url.as_deref().unwrap_or("?"),
-                    inf.client_ip.as_deref().unwrap_or("?")
-                );
+            for inf in facts::in_flight_at(p, c) {
+                let (m, u, ip) = facts::request_parts(inf);
+                let _ = writeln!(s, "        in flight: {m} {u} from {ip}");
             }
         }
         if !p.rapid_fail.is_empty() {
@@ -140,11 +136,11 @@ pub fn render(inv: &Investigation) -> String {
                     s,
                     "  disabled {} ({}) after {} failures (pids {}); restored {}; duration {}; 503s meanwhile: {}",
                     r.disabled_at,
-                    if r.detected == "event" { r.event.as_ref().map(|e| e.what.as_str()).unwrap_or("event") } else { "predicted from crash frequency" },
+                    facts::rapid_fail_detected(r),
                     r.failures,
-                    r.failure_pids.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", "),
-                    r.restored_at.map(|t| t.to_string()).unwrap_or_else(|| "unknown".into()),
-                    r.duration_seconds.map(time::duration).unwrap_or_else(|| "unknown".into()),
+                    facts::pids(&r.failure_pids),
+                    facts::time_or_unknown(r.restored_at),
+                    facts::duration_or_unknown(r.duration_seconds),
                     r.http_503
                 );
                 wrap(&mut s, "    ", &format!("restore: {}", r.restored_how));
@@ -157,12 +153,7 @@ pub fn render(inv: &Investigation) -> String {
                 p.outage.http_503,
                 p.outage.first.map(|t| t.to_string()).unwrap_or_default(),
                 p.outage.last.map(|t| t.to_string()).unwrap_or_default(),
-                p.outage
-                    .by_reason
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                facts::counts_colon(&p.outage.by_reason)
             );
         }
         let unmatched: Vec<&InFlight> = p
@@ -233,19 +224,10 @@ pub fn render(inv: &Investigation) -> String {
         let _ = writeln!(
             s,
             "  Time:         {} ({})",
-            d.time
-                .map(|t| t.to_string())
-                .unwrap_or_else(|| "unknown".into()),
+            facts::time_or_unknown(d.time),
             d.time_source.as_deref().unwrap_or("no time")
         );
-        let _ = writeln!(
-            s,
-            "  Crash:        {}",
-            d.crash
-                .as_ref()
-                .map(|c| format!("{} at {}", c.pool, c.time))
-                .unwrap_or_else(|| "not matched to a crash".into())
-        );
+        let _ = writeln!(s, "  Crash:        {}", facts::dump_crash(d));
         for (k, v) in &d.detail {
             let mut body = String::new();
             wrap(&mut body, "                ", v);
@@ -254,89 +236,19 @@ pub fn render(inv: &Investigation) -> String {
     }
 
     section(&mut s, "Evidence");
-    for l in &inv.event_logs {
-        let _ = writeln!(
-            s,
-            "event log  {}  {}: {} records ({} understood){}{}",
-            l.file.display(),
-            l.kind,
-            l.records,
-            l.understood,
-            if l.recovered > 0 {
-                format!(", {} recovered", l.recovered)
-            } else {
-                String::new()
-            },
-            if l.damaged > 0 {
-                format!(", {} damaged part(s) skipped", l.damaged)
-            } else {
-                String::new()
-            }
+    for r in facts::evidence_rows(inv) {
+        let kind = if r.kind == r.category {
+            String::new()
+        } else {
+            format!(" ({})", r.kind)
+        };
+        let mut body = String::new();
+        wrap(
+            &mut body,
+            "            ",
+            &format!("{}: {}{kind}; {}", r.file, r.count, r.notes),
         );
-    }
-    for l in &inv.web_logs {
-        let _ = writeln!(
-            s,
-            "{:<10} {}: {} entries, status {}{}{}",
-            if l.kind == "w3c" {
-                "W3C log"
-            } else {
-                "HTTPERR"
-            },
-            l.file.display(),
-            l.requests,
-            l.by_status
-                .iter()
-                .map(|(k, v)| format!("{k}×{v}"))
-                .collect::<Vec<_>>()
-                .join(" "),
-            if l.by_reason.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    ", reasons {}",
-                    l.by_reason
-                        .iter()
-                        .map(|(k, v)| format!("{k}×{v}"))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                )
-            },
-            if l.problems > 0 {
-                format!(", {} bad line(s) skipped", l.problems)
-            } else {
-                String::new()
-            }
-        );
-    }
-    for c in &inv.configs {
-        let _ = writeln!(
-            s,
-            "config     {}  {}: pools {}",
-            c.file.display(),
-            c.kind,
-            c.pools
-                .iter()
-                .map(|p| format!(
-                    "{} (rapid-fail {}: {} in {})",
-                    p.name,
-                    if p.rapid_fail_protection { "on" } else { "off" },
-                    p.max_crashes,
-                    time::duration(p.interval_seconds)
-                ))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    for w in &inv.wer_reports {
-        let _ = writeln!(
-            s,
-            "Report.wer {}: {} {} pid {}",
-            w.file.display(),
-            w.event_type.as_deref().unwrap_or("?"),
-            w.app.as_deref().unwrap_or("?"),
-            w.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into())
-        );
+        let _ = write!(s, "{:<11} {}", r.category, body.trim_start());
     }
 
     if !inv.codes.is_empty() {

@@ -1,0 +1,171 @@
+//! Facts the three human renderers (text, Markdown, HTML) show alike, phrased once here as plain
+//! text; each renderer only escapes and lays them out.
+
+use crate::model::*;
+use crate::time;
+use crate::time::Time;
+
+/// `k×v k×v` (status and reason counts of a web log).
+pub fn counts_x(m: &std::collections::BTreeMap<String, u64>) -> String {
+    m.iter()
+        .map(|(k, v)| format!("{k}×{v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `k: v, k: v` (503s by reason).
+pub fn counts_colon(m: &std::collections::BTreeMap<String, u64>) -> String {
+    m.iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A process id, `?` when unknown.
+pub fn pid(p: Option<u32>) -> String {
+    p.map(|p| p.to_string()).unwrap_or_else(|| "?".into())
+}
+
+/// `1744, 2288, …`.
+pub fn pids(list: &[u32]) -> String {
+    list.iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A time, `unknown` when there is none.
+pub fn time_or_unknown(t: Option<Time>) -> String {
+    t.map(|t| t.to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+/// A duration, `unknown` when there is none.
+pub fn duration_or_unknown(s: Option<i64>) -> String {
+    s.map(time::duration).unwrap_or_else(|| "unknown".into())
+}
+
+/// How a rapid-fail episode was found: the event that says so, or the prediction.
+pub fn rapid_fail_detected(r: &RapidFail) -> String {
+    if r.detected == "event" {
+        r.event
+            .as_ref()
+            .map(|e| e.what.clone())
+            .unwrap_or_else(|| "event".into())
+    } else {
+        "predicted from crash frequency".into()
+    }
+}
+
+/// The requests in flight when crash `c` of pool `p` happened.
+pub fn in_flight_at<'a>(p: &'a Pool, c: &'a Crash) -> impl Iterator<Item = &'a InFlight> {
+    p.in_flight
+        .iter()
+        .filter(move |i| i.crash_time == Some(c.time))
+}
+
+/// `GET /upload.asp` parts of a request: method, URL, client (each `?` when unknown).
+pub fn request_parts(i: &InFlight) -> (&str, &str, &str) {
+    (
+        i.method.as_deref().unwrap_or("?"),
+        i.url.as_deref().unwrap_or("?"),
+        i.client_ip.as_deref().unwrap_or("?"),
+    )
+}
+
+/// The crash a dump was matched to: `pool at time`, or why not.
+pub fn dump_crash(d: &DumpInfo) -> String {
+    d.crash
+        .as_ref()
+        .map(|c| format!("{} at {}", c.pool, c.time))
+        .unwrap_or_else(|| "not matched to a crash".into())
+}
+
+/// One row of the evidence table: what was read, how much, and what was wrong with it.
+pub struct EvidenceRow {
+    /// `event log`, `W3C log`, `HTTPERR log`, `config`, `Report.wer`.
+    pub category: &'static str,
+    pub file: String,
+    pub kind: String,
+    pub count: String,
+    pub notes: String,
+}
+
+/// Every evidence file that was read, in a fixed order: event logs, web logs, configuration,
+/// WER reports.
+pub fn evidence_rows(inv: &Investigation) -> Vec<EvidenceRow> {
+    let mut rows = Vec::new();
+    for l in &inv.event_logs {
+        let mut notes = format!("{} understood", l.understood);
+        if l.recovered > 0 {
+            notes.push_str(&format!(", {} recovered", l.recovered));
+        }
+        if l.damaged > 0 {
+            notes.push_str(&format!(", {} damaged part(s) skipped", l.damaged));
+        }
+        rows.push(EvidenceRow {
+            category: "event log",
+            file: l.file.display().to_string(),
+            kind: l.kind.clone(),
+            count: format!("{} records", l.records),
+            notes,
+        });
+    }
+    for l in &inv.web_logs {
+        let mut notes = format!("status {}", counts_x(&l.by_status));
+        if !l.by_reason.is_empty() {
+            notes.push_str(&format!(", reasons {}", counts_x(&l.by_reason)));
+        }
+        if l.problems > 0 {
+            notes.push_str(&format!(", {} bad line(s) skipped", l.problems));
+        }
+        let kind = if l.kind == "w3c" {
+            "W3C log"
+        } else {
+            "HTTPERR log"
+        };
+        rows.push(EvidenceRow {
+            category: kind,
+            file: l.file.display().to_string(),
+            kind: kind.into(),
+            count: format!("{} entries", l.requests),
+            notes,
+        });
+    }
+    for c in &inv.configs {
+        rows.push(EvidenceRow {
+            category: "config",
+            file: c.file.display().to_string(),
+            kind: c.kind.to_string(),
+            count: format!("{} pools", c.pools.len()),
+            notes: c
+                .pools
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} (rapid-fail {}: {} in {})",
+                        p.name,
+                        if p.rapid_fail_protection { "on" } else { "off" },
+                        p.max_crashes,
+                        time::duration(p.interval_seconds)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    for w in &inv.wer_reports {
+        rows.push(EvidenceRow {
+            category: "Report.wer",
+            file: w.file.display().to_string(),
+            kind: "Report.wer".into(),
+            count: "1 report".into(),
+            notes: format!(
+                "{} {} pid {}",
+                w.event_type.as_deref().unwrap_or("?"),
+                w.app.as_deref().unwrap_or("?"),
+                pid(w.pid)
+            ),
+        });
+    }
+    rows
+}
