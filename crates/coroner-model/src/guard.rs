@@ -1,8 +1,10 @@
 //! Calls into third-party parsers (PDB, CAB, EVTX) that may panic on hostile input. The panic is
 //! caught and becomes an error on that one file; the default hook's "thread panicked at …"
 //! message is suppressed while such a call runs, because the caller reports the failure in its
-//! own words. Panics elsewhere (coroner's own bugs) are printed as usual, and fuzzing builds
-//! (`cfg(fuzzing)`) print everything.
+//! own words. Panics elsewhere are printed as usual. In fuzzing builds (`cfg(fuzzing)`, where
+//! the fuzzer's hook aborts on every panic) a contained panic whose location is in coroner's own
+//! code still goes to the fuzzer — it is coroner's bug — while one inside a dependency is
+//! contained as in a normal build (it is reported upstream, and the file gets an error).
 
 use std::cell::Cell;
 use std::sync::Once;
@@ -17,7 +19,9 @@ pub fn catch_quiet<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if cfg!(fuzzing) || QUIET.with(Cell::get) == 0 {
+            let quiet = QUIET.with(Cell::get) > 0;
+            let in_coroner = info.location().is_some_and(|l| is_coroner_source(l.file()));
+            if !quiet || (cfg!(fuzzing) && in_coroner) {
                 previous(info);
             }
         }));
@@ -34,6 +38,13 @@ pub fn catch_quiet<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     })
 }
 
+/// Whether a panic location is in coroner's own sources (workspace paths are relative,
+/// `crates/coroner-…/src/…`; dependencies have absolute registry paths).
+fn is_coroner_source(file: &str) -> bool {
+    let f = file.replace('\\', "/");
+    f.contains("crates/coroner-") && !f.contains("/registry/")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -41,5 +52,15 @@ mod tests {
         let r: Result<u32, String> = super::catch_quiet(|| panic!("bad table {}", 7));
         assert_eq!(r, Err("bad table 7".into()));
         assert_eq!(super::catch_quiet(|| 5), Ok(5));
+    }
+
+    #[test]
+    fn own_sources_are_told_from_dependencies() {
+        assert!(super::is_coroner_source(
+            "crates/coroner-symbols/src/pdb.rs"
+        ));
+        assert!(!super::is_coroner_source(
+            "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pdb2-0.9.2/src/modi/c13.rs"
+        ));
     }
 }

@@ -121,6 +121,8 @@ pub struct Session<'s, 'd> {
     next_d: Option<u64>,
     /// The user asked to quit.
     pub quit: bool,
+    /// Commands that failed with an internal error (a bug caught by the session).
+    pub internal_errors: usize,
 }
 
 impl<'s, 'd> Session<'s, 'd> {
@@ -162,6 +164,7 @@ impl<'s, 'd> Session<'s, 'd> {
             next_u: None,
             next_d: None,
             quit: false,
+            internal_errors: 0,
         }
     }
 
@@ -229,10 +232,13 @@ impl<'s, 'd> Session<'s, 'd> {
         match res {
             Ok(Ok(())) => {}
             Ok(Err(e)) => writeln!(out, "{}", e.render(cmd))?,
-            Err(_) => writeln!(
-                out,
-                "coroner: internal error in '{cmd}' (please report it); the session goes on"
-            )?,
+            Err(_) => {
+                self.internal_errors += 1;
+                writeln!(
+                    out,
+                    "coroner: internal error in '{cmd}' (please report it); the session goes on"
+                )?
+            }
         }
         Ok(())
     }
