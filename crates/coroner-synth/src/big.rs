@@ -11,7 +11,7 @@ use crate::dump::{
     offset64, serialize, DumpException, DumpModel, DumpThread, MemorySource, SysInfo,
 };
 use crate::error::{Result, SynthError};
-use crate::pe::{Image, Section, VersionStrings, SCN_CODE, SCN_DATA, SCN_RDATA, SCN_RELOC};
+use crate::pe::{Image, VersionStrings};
 use crate::space::*;
 
 /// Summary of a written big dump.
@@ -139,38 +139,13 @@ fn image64(m: &Mod64) -> Image {
         product_version: m.version,
         exe: m.file.ends_with(".exe"),
         x64: true,
-        sections: vec![
-            Section {
-                name: ".text",
-                rva: 0x1000,
-                vsize: text_end - 0x1000,
-                chars: SCN_CODE,
-            },
-            Section {
-                name: ".rdata",
-                rva: text_end,
-                vsize: rdata_end - text_end,
-                chars: SCN_RDATA,
-            },
-            Section {
-                name: ".data",
-                rva: rdata_end,
-                vsize: data_end - rdata_end,
-                chars: SCN_DATA,
-            },
-            Section {
-                name: ".rsrc",
-                rva: data_end,
-                vsize: rsrc_end - data_end,
-                chars: SCN_RDATA,
-            },
-            Section {
-                name: ".reloc",
-                rva: rsrc_end,
-                vsize: 0x1000,
-                chars: SCN_RELOC,
-            },
-        ],
+        sections: crate::modules::third_party_sections(
+            text_end,
+            rdata_end,
+            data_end,
+            rsrc_end,
+            rsrc_end + 0x1000,
+        ),
         exports: m.exports.iter().map(|(n, r)| (n.to_string(), *r)).collect(),
         forwarders: Vec::new(),
         export_rva: if m.exports.is_empty() { 0 } else { text_end },

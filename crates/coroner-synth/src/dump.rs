@@ -323,18 +323,7 @@ pub(crate) fn serialize(m: &DumpModel, mem: MemorySource<'_>) -> Result<Serializ
     match mem {
         MemorySource::List(mem) => {
             // Memory data, in the same order as the descriptors.
-            let desc_start = streams
-                .iter()
-                .position(|t| *t == MEMORY_LIST)
-                .map(|i| {
-                    let off = dir + 12 * i + 8;
-                    u32::from_le_bytes([
-                        b.data[off],
-                        b.data[off + 1],
-                        b.data[off + 2],
-                        b.data[off + 3],
-                    ]) as usize
-                })
+            let desc_start = stream_rva(&b.data, dir, &streams, MEMORY_LIST)
                 .ok_or_else(|| SynthError::Layout("no memory list".into()))?;
             let mut placed: Vec<(u64, u64, usize)> = Vec::new();
             for (k, (start_addr, data)) in mem.ranges().enumerate() {
@@ -358,18 +347,7 @@ pub(crate) fn serialize(m: &DumpModel, mem: MemorySource<'_>) -> Result<Serializ
         MemorySource::Full64(ranges) => {
             b.align(0x1000);
             base_rva = b.len() as u64;
-            let desc = streams
-                .iter()
-                .position(|t| *t == MEMORY64_LIST)
-                .map(|i| dir + 12 * i + 8)
-                .map(|off| {
-                    u32::from_le_bytes([
-                        b.data[off],
-                        b.data[off + 1],
-                        b.data[off + 2],
-                        b.data[off + 3],
-                    ]) as usize
-                })
+            let desc = stream_rva(&b.data, dir, &streams, MEMORY64_LIST)
                 .ok_or_else(|| SynthError::Layout("no memory64 list".into()))?;
             b.set_u64(desc + 8, base_rva);
             for (field, addr) in thread_stack_fix {
@@ -390,4 +368,12 @@ pub(crate) fn serialize(m: &DumpModel, mem: MemorySource<'_>) -> Result<Serializ
         bytes: b.data,
         base_rva,
     })
+}
+
+/// The RVA of stream `ty` as written in the directory at `dir` (entries in `streams` order).
+fn stream_rva(data: &[u8], dir: usize, streams: &[u32], ty: u32) -> Option<usize> {
+    let i = streams.iter().position(|t| *t == ty)?;
+    let off = dir + 12 * i + 8;
+    let b = data.get(off..off + 4)?;
+    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
 }

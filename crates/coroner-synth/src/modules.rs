@@ -55,7 +55,9 @@ fn std_sections(text_end: u32, data_end: u32, rsrc_end: u32, size: u32) -> Vec<S
     v
 }
 
-fn third_party_sections(
+/// The section layout of the made-up third-party images: code, read-only data, data,
+/// resources, relocations.
+pub(crate) fn third_party_sections(
     text_end: u32,
     rdata_end: u32,
     data_end: u32,
