@@ -22,16 +22,23 @@ fn opts(cache: &std::path::Path) -> Options {
     }
 }
 
-#[test]
-fn test_app_frame0_from_breakpad_store() {
-    let Some(store) = corpus("breakpad/symbols") else {
-        return;
-    };
+/// The corpus store `rel` (None, and the test skips, when the corpus is absent), a fresh cache
+/// folder, and an offline symbol lookup over the two.
+fn offline_store(rel: &str) -> Option<(std::path::PathBuf, tempfile::TempDir, Symbols)> {
+    let store = corpus(rel)?;
     let cache = tempfile::tempdir().unwrap();
     let syms = Symbols::new(
         SymbolPath::parse(store.to_str().unwrap()),
         opts(cache.path()),
     );
+    Some((store, cache, syms))
+}
+
+#[test]
+fn test_app_frame0_from_breakpad_store() {
+    let Some((store, cache, syms)) = offline_store("breakpad/symbols") else {
+        return;
+    };
     let ms = syms
         .load(&test_app_id())
         .unwrap()
@@ -92,14 +99,9 @@ fn test_app_frame0_from_breakpad_store() {
 
 #[test]
 fn kernel32_public_symbols() {
-    let Some(store) = corpus("breakpad/symbols") else {
+    let Some((_store, _cache, syms)) = offline_store("breakpad/symbols") else {
         return;
     };
-    let cache = tempfile::tempdir().unwrap();
-    let syms = Symbols::new(
-        SymbolPath::parse(store.to_str().unwrap()),
-        opts(cache.path()),
-    );
     let m = ModuleId {
         code_file: "C:\\WINDOWS\\system32\\kernel32.dll".into(),
         debug_file: Some("kernel32.pdb".into()),
@@ -173,14 +175,9 @@ fn linux_inline_new_and_old_formats() {
 
 #[test]
 fn crash_client_4mb_inlines() {
-    let Some(store) = corpus("rust-minidump/symbols") else {
+    let Some((_store, _cache, syms)) = offline_store("rust-minidump/symbols") else {
         return;
     };
-    let cache = tempfile::tempdir().unwrap();
-    let syms = Symbols::new(
-        SymbolPath::parse(store.to_str().unwrap()),
-        opts(cache.path()),
-    );
     let m = ModuleId {
         code_file: "crash-client".into(),
         debug_file: Some("crash-client".into()),
@@ -267,14 +264,9 @@ fn crash_pdb_plain_folder_and_symstore_cab() {
     assert!(f.program_string.is_some());
 
     // SymStore layout with a CAB-compressed .pdb (MSCF), found through the store.
-    let Some(store) = corpus("symbolicator/symbols") else {
+    let Some((_store, _cache, syms)) = offline_store("symbolicator/symbols") else {
         return;
     };
-    let cache = tempfile::tempdir().unwrap();
-    let syms = Symbols::new(
-        SymbolPath::parse(store.to_str().unwrap()),
-        opts(cache.path()),
-    );
     let ms = syms.load(&m).unwrap();
     let ms = ms.unwrap_or_else(|| panic!("crash.pdb from the store: {:?}", syms.searched()));
     crash_pdb_checks(&ms);
