@@ -46,7 +46,7 @@ pub enum SymError {
     Corrupt(String),
     #[error("symbol file is for another build: expected id {expected}, file has {found}")]
     Mismatch { expected: String, found: String },
-    #[error("symbol file too large: {size} bytes (limit {limit})")]
+    #[error("symbol file too large: {size} bytes (limit {limit}; raise with --max-symbol-file)")]
     TooLarge { size: u64, limit: u64 },
 }
 
