@@ -4,6 +4,10 @@ coroner with those files (cold: empty parsed-symbol cache each run; warm: cache 
 earlier run) and by minidump-stackwalk with the same files (which parses them every run).
 Median of N runs. Writes bench/out/symbols.json.
 
+Each tool is also run on the same dump *without* symbol files; the difference is what using the
+symbols costs that tool (loading, matching, looking up), separated from the fixed cost of
+starting the process and reading the dump, which dominates on tiny inputs.
+
 Usage: python3 bench/symbols.py [--runs N]
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
@@ -49,11 +53,23 @@ def main():
                 warm.append(timed(base))
         for _ in range(args.runs):
             mw.append(timed([msw, "--json", "--symbols-path", s, d]))
+        # Without symbol files: the fixed cost of each tool on this dump.
+        c0 = [timed([coroner, "analyze", "--format", "json", "--no-network", d])
+              for _ in range(args.runs)]
+        m0 = [timed([msw, "--json", d]) for _ in range(args.runs)]
         row = dict(dump=dump, cold_ms=statistics.median(cold), warm_ms=statistics.median(warm),
-                   stackwalk_ms=statistics.median(mw))
+                   stackwalk_ms=statistics.median(mw), coroner_nosym_ms=statistics.median(c0),
+                   stackwalk_nosym_ms=statistics.median(m0))
+        row["coroner_warm_symbol_cost_ms"] = max(row["warm_ms"] - row["coroner_nosym_ms"], 0.0)
+        row["coroner_cold_symbol_cost_ms"] = max(row["cold_ms"] - row["coroner_nosym_ms"], 0.0)
+        row["stackwalk_symbol_cost_ms"] = max(row["stackwalk_ms"] - row["stackwalk_nosym_ms"], 0.0)
         rows.append(row)
-        print(f"{dump:48s} coroner cold {row['cold_ms']:7.1f} ms  warm {row['warm_ms']:7.1f} ms   "
-              f"minidump-stackwalk {row['stackwalk_ms']:7.1f} ms", flush=True)
+        print(f"{dump:48s} coroner cold {row['cold_ms']:7.1f} ms  warm {row['warm_ms']:7.1f} ms  "
+              f"(no symbols {row['coroner_nosym_ms']:5.1f})   minidump-stackwalk "
+              f"{row['stackwalk_ms']:7.1f} ms (no symbols {row['stackwalk_nosym_ms']:5.1f})  "
+              f"symbol cost: coroner cold {row['coroner_cold_symbol_cost_ms']:5.1f} warm "
+              f"{row['coroner_warm_symbol_cost_ms']:5.1f}, minidump-stackwalk "
+              f"{row['stackwalk_symbol_cost_ms']:5.1f} ms", flush=True)
     os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
     json.dump(rows, open(os.path.join(ROOT, "bench", "out", "symbols.json"), "w"), indent=1)
     return 0
