@@ -248,7 +248,9 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
                 judgement: module_judgement(snap, &syms, i),
                 version_strings: vi.map(|v| v.strings.clone()),
                 translations: vi.map(|v| v.translations.clone()).unwrap_or_default(),
-                symbol_status: if let Some(ms) = syms.module_symbols(i).filter(|_| touched) {
+                // Only the modules the analysis touched are looked up (`lm`'s "deferred" for
+                // the rest, as in WinDbg): looking up all of them costs a search per module.
+                symbol_status: if let Some(ms) = touched.then(|| syms.module_symbols(i)).flatten() {
                     let kind = match ms.source {
                         coroner_symbols::Source::Pdb { private: true } => "private pdb symbols",
                         coroner_symbols::Source::Pdb { private: false } => "pdb symbols",

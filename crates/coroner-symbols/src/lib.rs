@@ -105,14 +105,14 @@ fn strip_ext<'a>(name: &'a str, ext: &str) -> Option<&'a str> {
 impl ModuleId {
     /// The debug id, uppercase hex without dashes or braces.
     pub fn normalized_debug_id(&self) -> Option<String> {
-        let id: String = self
-            .debug_id
-            .as_deref()?
-            .chars()
-            .filter(char::is_ascii_hexdigit)
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
-        (!id.is_empty() && id.chars().any(|c| c != '0')).then_some(id)
+        let raw = self.debug_id.as_deref()?;
+        let mut id = String::with_capacity(raw.len());
+        let mut nonzero = false;
+        for b in raw.bytes().filter(u8::is_ascii_hexdigit) {
+            nonzero |= b != b'0';
+            id.push(b.to_ascii_uppercase() as char);
+        }
+        nonzero.then_some(id)
     }
 
     /// SymStore code id of the image: `TIMESTAMP%08X` + `SIZE%x`.
