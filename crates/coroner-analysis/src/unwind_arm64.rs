@@ -56,6 +56,24 @@ impl Symbolizer<'_, '_> {
     }
 }
 
+impl Symbolizer<'_, '_> {
+    /// The function containing `addr` by the image's `.pdata` (x64 or ARM64): `[start, end)`.
+    pub fn function_range(&self, addr: u64) -> Option<(u64, u64)> {
+        let snap = self.snapshot();
+        let mi = snap.module_index_at(addr)?;
+        let base = snap.modules[mi].base;
+        let rva = u32::try_from(addr - base).ok()?;
+        let find = |img: &coroner_pe::PeImage, mem: &dyn coroner_pe::Memory| {
+            img.runtime_function_for(mem, rva).ok().flatten()
+        };
+        let rf = self
+            .with_image(mi, find)
+            .flatten()
+            .or_else(|| self.with_image_file(mi, find).flatten())?;
+        (rf.end > rf.begin).then(|| (base + u64::from(rf.begin), base + u64::from(rf.end)))
+    }
+}
+
 fn unwind_with(
     img: &coroner_pe::PeImage,
     mem: &dyn coroner_pe::Memory,

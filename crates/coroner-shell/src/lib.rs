@@ -332,7 +332,13 @@ impl expr::Env for Session<'_, '_> {
             let idx = [0, 1, 2, 3, 4, 5][seg];
             return c.segments.map(|s| u64::from(s[idx]));
         }
-        if name == "pc" || name == "sp" || name == "fp" {
+        // pc/sp/fp are registers on ARM and ARM64 only (WinDbg knows no @pc on x86/x64).
+        if matches!(name, "pc" | "sp" | "fp")
+            && matches!(
+                c.arch,
+                coroner_model::Arch::X86 | coroner_model::Arch::Amd64
+            )
+        {
             return None;
         }
         c.get(name)

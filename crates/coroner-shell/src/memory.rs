@@ -574,7 +574,7 @@ pub fn vprot(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
 fn need_disasm(s: &Session<'_, '_>) -> CmdResult {
     if disasm::bitness(s.snap.system.arch).is_none() {
         return Err(ShellError::Message(format!(
-            "No disassembler for {} in coroner for this command (x86 and x64; ARM64: u, ub)",
+            "No disassembler for {} in coroner for this command (x86 and x64; ARM64: u, ub, uf)",
             s.snap.system.arch.name()
         )));
     }
@@ -699,6 +699,34 @@ fn u_arm64(s: &mut Session<'_, '_>, args: &str, o: &mut String, before: bool) ->
     Ok(())
 }
 
+/// `uf` on ARM64: the whole function as its `.pdata` entry bounds it (else from the symbol's
+/// start to the first `ret`), in address order.
+fn uf_arm64(s: &mut Session<'_, '_>, addr: u64, o: &mut String) -> CmdResult {
+    let (start, count) = match s.syms.function_range(addr) {
+        Some((b, e)) => (b, ((e - b) / 4).min(MAX_INSTRUCTIONS)),
+        None => {
+            let sym = s.syms.symbolize(addr);
+            let start = if sym.function.is_some() && !sym.unreliable {
+                addr - sym.function_offset
+            } else {
+                addr
+            };
+            let list = disasm::decode_arm64_many(s.snap, start & !3, 0x1000);
+            let n = list
+                .iter()
+                .position(|l| l.text.starts_with("ret"))
+                .map_or(list.len(), |i| i + 1);
+            (start & !3, n as u64)
+        }
+    };
+    let list = disasm::decode_arm64_many(s.snap, start, count as usize);
+    if list.is_empty() {
+        return Err(ShellError::Memory(s.addr(start)));
+    }
+    print_arm64(s, &list, o);
+    Ok(())
+}
+
 /// `u [ADDR] [L count | END]`.
 pub fn u(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
     if is_arm64(s) {
@@ -763,12 +791,17 @@ pub fn ub(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
 
 /// `uf ADDR`: the function's code, following branches (at most 0x1000 instructions).
 pub fn uf(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
-    need_disasm(s)?;
+    if !is_arm64(s) {
+        need_disasm(s)?;
+    }
     let a = args.trim();
     if a.is_empty() {
         return Err(ShellError::Syntax);
     }
     let addr = s.mask(s.eval(a)?);
+    if is_arm64(s) {
+        return uf_arm64(s, addr, o);
+    }
     let sym = s.syms.symbolize(addr);
     let start = if sym.function.is_some() && !sym.unreliable {
         addr - sym.function_offset

@@ -325,3 +325,30 @@ fn repl_in_a_terminal() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     let _ = t(&["kill-server"]);
 }
+
+/// ARM64: `uf` lists the function as its `.pdata` entry bounds it (or up to `ret` for a leaf
+/// without one), and pc/sp/lr/x19 are registers in expressions.
+#[test]
+fn arm64_uf_and_registers() {
+    let out = script(
+        &root().join("fixtures/lab/arm64/arm64-crash.dmp"),
+        "uf @pc; uf crashlab_arm64!small_frame; ? @sp; ? @lr",
+    );
+    for line in [
+        "crashlab-arm64!leaf_write:",
+        "00000001`80001010 f9000121 str         x1,[x9]",
+        "00000001`80001014 d65f03c0 ret",
+        "crashlab-arm64!small_frame:",
+        "00000001`80001064 d63f0100 blr         x8",
+        "00000001`80001078 d65f03c0 ret",
+        "Evaluate expression: 8361952 = 00000000`007f97e0",
+        "Evaluate expression: 6442455144 = 00000001`80001068",
+    ] {
+        assert!(
+            out.lines().any(|l| l == line),
+            "missing {line:?} in:\n{out}"
+        );
+    }
+    // The function ends at its .pdata end: nothing of the next function is listed.
+    assert!(!out.contains("crashlab-arm64!dynamic_alloca:"));
+}
