@@ -17,6 +17,27 @@ pub fn fuzz_parse(bytes: &[u8]) {
     let _ = parse_fixed_file_info(bytes);
     let _ = parse_codeview(bytes);
 
+    // ARM64 unwind codes and a packed unwind word straight from the bytes.
+    let read = |a: u64| Some(a.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let codes = crate::arm64::decode_codes(bytes, 0);
+    let raw = crate::Arm64Unwind {
+        function_length: (bytes.len() as u32).saturating_mul(4),
+        prolog: codes,
+        epilogs: Vec::new(),
+        fragment: false,
+        packed: false,
+        has_handler: false,
+    };
+    for offset in [0, 4, 8, 64, u32::MAX - 3] {
+        let _ = crate::arm64_virtual_unwind(&raw, offset, &mut arm64_regs(), &read);
+    }
+    if let Some(w) = bytes.get(..4) {
+        let packed = crate::arm64::expand_packed(u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
+        for offset in [0, 4, packed.function_length.saturating_sub(4)] {
+            let _ = crate::arm64_virtual_unwind(&packed, offset, &mut arm64_regs(), &read);
+        }
+    }
+
     let mapped = SliceMemory {
         base: FUZZ_BASE,
         data: bytes,
@@ -45,6 +66,23 @@ fn run_image(mem: &dyn Memory, base: u64, layout: Layout) {
         let _ = cv.pdb_file_name();
     }
     let _ = img.runtime_function_for(mem, img.entry_point);
+    if img.machine == crate::MACHINE_ARM64 {
+        let read = |a: u64| {
+            mem.read(a, 8)
+                .map(|b| u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8])))
+        };
+        if let Ok(funcs) = img.runtime_functions(mem) {
+            for f in funcs.iter().take(MAX_UNWIND_DECODES) {
+                if let Ok(u) = img.arm64_unwind(mem, f) {
+                    let len = f.end.saturating_sub(f.begin);
+                    for offset in [0, 4, len / 2 & !3, len.saturating_sub(4)] {
+                        let _ = crate::arm64_virtual_unwind(&u, offset, &mut arm64_regs(), &read);
+                    }
+                }
+            }
+        }
+        return;
+    }
     if let Ok(funcs) = img.runtime_functions(mem) {
         for f in funcs.iter().take(MAX_UNWIND_DECODES) {
             let mut rf = *f;
@@ -58,5 +96,13 @@ fn run_image(mem: &dyn Memory, base: u64, layout: Layout) {
                 }
             }
         }
+    }
+}
+
+fn arm64_regs() -> crate::Arm64Regs {
+    crate::Arm64Regs {
+        x: std::array::from_fn(|i| 0x1000 * i as u64),
+        sp: 0x7f_0000,
+        pc: 0x1_8000_1000,
     }
 }

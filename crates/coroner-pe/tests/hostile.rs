@@ -492,3 +492,38 @@ fn mutation_long() {
         fuzz_parse(&m);
     }
 }
+
+/// The ARM64 lab DLL (packed and full unwind data) cut at every length and with every byte of
+/// its `.pdata` and `.xdata` bent: decoding and unwinding must never panic.
+#[test]
+fn arm64_unwind_data_bent_everywhere() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/lab/arm64/crashlab-arm64.dll");
+    let dll = std::fs::read(path).unwrap();
+    let img = PeImage::from_file_bytes(&dll).unwrap();
+    assert_eq!(img.machine, coroner_pe::MACHINE_ARM64);
+    let funcs = img.runtime_functions(&&dll[..]).unwrap();
+    assert!(funcs.len() >= 10, "{} functions", funcs.len());
+    for len in (0..dll.len()).step_by(7) {
+        fuzz_parse(&dll[..len]);
+    }
+    // .pdata and .rdata (where .xdata lies): every byte 0x00, 0xff and flipped.
+    let mut n = 0;
+    for s in img
+        .sections
+        .iter()
+        .filter(|s| s.name == ".pdata" || s.name == ".rdata")
+    {
+        let start = s.pointer_to_raw_data as usize;
+        let end = (start + s.size_of_raw_data as usize).min(dll.len());
+        for i in start..end {
+            for v in [0x00, 0xff, dll[i] ^ 0x5a] {
+                let mut m = dll.clone();
+                m[i] = v;
+                fuzz_parse(&m);
+                n += 1;
+            }
+        }
+    }
+    assert!(n > 500, "{n} variants");
+}
