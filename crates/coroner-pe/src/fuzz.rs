@@ -75,7 +75,7 @@ fn run_image(mem: &dyn Memory, base: u64, layout: Layout) {
             for f in funcs.iter().take(MAX_UNWIND_DECODES) {
                 if let Ok(u) = img.arm64_unwind(mem, f) {
                     let len = f.end.saturating_sub(f.begin);
-                    for offset in [0, 4, len / 2 & !3, len.saturating_sub(4)] {
+                    for offset in [0, 4, (len / 2) & !3, len.saturating_sub(4)] {
                         let _ = crate::arm64_virtual_unwind(&u, offset, &mut arm64_regs(), &read);
                     }
                 }
