@@ -116,6 +116,27 @@ pub fn decode_many(
     out
 }
 
+/// Start addresses of the instructions from `from` up to `until`, when decoding from `from` lands
+/// exactly on `until` (`None` if it runs past it, hits invalid bytes or missing memory). No text
+/// is formatted: this is the cheap test `ub` makes for each candidate start.
+pub fn boundaries_until(snap: &Snapshot<'_>, from: u64, until: u64) -> Option<Vec<u64>> {
+    let bits = bitness(snap.system.arch)?;
+    let len = usize::try_from(until.checked_sub(from)?).ok()?;
+    let bytes = snap.memory.read(from, len)?;
+    let mut dec = Decoder::with_ip(bits, &bytes, from, DecoderOptions::NONE);
+    let mut ips = Vec::new();
+    let mut ins = Instruction::default();
+    while dec.can_decode() {
+        ips.push(dec.ip());
+        dec.decode_out(&mut ins);
+        if ins.is_invalid() {
+            return None;
+        }
+    }
+    // Every byte consumed by whole instructions: the next one starts exactly at `until`.
+    (dec.ip() == until).then_some(ips)
+}
+
 fn reg_name(r: Register) -> String {
     format!("{r:?}").to_ascii_lowercase()
 }

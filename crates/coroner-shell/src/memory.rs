@@ -763,28 +763,28 @@ pub fn ub(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
     let r = parse_range(s, args, 1, pc)?;
     let n = count_of(&r, 8)?.min(0x100);
     let addr = r.start;
-    // Find a start from which decoding lands exactly on ADDR after at least n instructions.
-    // Farthest start first: decoding from further back resynchronises on real boundaries.
-    for back in (n..=n * 15).rev() {
+    // Find a start from which decoding lands exactly on ADDR after at least n instructions,
+    // farthest first (decoding from further back resynchronises on real boundaries). Each try
+    // only finds instruction boundaries; at most MAX_UB_TRIES starts are tried, spread over the
+    // range, so junk memory cannot make this quadratic.
+    const MAX_UB_TRIES: u64 = 64;
+    let (lo, hi) = (n, n.saturating_mul(15));
+    let step = ((hi - lo) / MAX_UB_TRIES).max(1);
+    let mut back = hi;
+    loop {
         let from = addr.saturating_sub(back);
-        let list = disasm::decode_many(s.snap, from, (back as usize) + 1);
-        let mut acc = Vec::new();
-        let mut hit = false;
-        for item in list {
-            if item.0.ip() == addr {
-                hit = true;
-                break;
+        if let Some(ips) = disasm::boundaries_until(s.snap, from, addr) {
+            if ips.len() as u64 >= n {
+                let first = ips[ips.len() - n as usize];
+                let keep = disasm::decode_many(s.snap, first, n as usize);
+                print_run(s, &keep, o);
+                return Ok(());
             }
-            if item.0.ip() > addr {
-                break;
-            }
-            acc.push(item);
         }
-        if hit && acc.len() as u64 >= n {
-            let keep = acc.split_off(acc.len() - n as usize);
-            print_run(s, &keep, o);
-            return Ok(());
+        if back <= lo {
+            break;
         }
+        back = back.saturating_sub(step).max(lo);
     }
     Err(ShellError::Memory(s.addr(addr)))
 }
