@@ -3,15 +3,8 @@
 //! `coroner_pe::arm64`; this maps the model's registers onto them.
 
 use crate::symbols::Symbolizer;
-use coroner_model::{Arch, Context};
+use coroner_model::{strip_pac, Arch, Context, ARM64_GPR};
 use coroner_pe::{Arm64Regs, Arm64Step};
-
-/// Register names of the model's ARM64 context, x0..x28 then fp, lr.
-const X: [&str; 31] = [
-    "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
-    "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27",
-    "x28", "fp", "lr",
-];
 
 /// Outcome of looking for unwind data.
 enum Found {
@@ -43,7 +36,7 @@ impl Symbolizer<'_, '_> {
         match found {
             Found::Caller(c, restored) => Some((c, restored)),
             Found::Leaf if exact => {
-                let lr = ctx.get("lr")? & 0x0000_ffff_ffff_ffff;
+                let lr = strip_pac(ctx.get("lr")?);
                 if lr == pc {
                     return None;
                 }
@@ -92,17 +85,17 @@ fn unwind_with(
         sp: ctx.sp(),
         pc: ctx.pc(),
     };
-    for (slot, name) in regs.x.iter_mut().zip(X) {
+    for (slot, name) in regs.x.iter_mut().zip(ARM64_GPR) {
         *slot = ctx.get(name).unwrap_or(0);
     }
     let read = |a: u64| snap.memory.read_u64(a);
     let step = coroner_pe::arm64_virtual_unwind(&info, rva - rf.begin, &mut regs, &read)?;
     let mut c = ctx.clone();
-    for (v, name) in regs.x.iter().zip(X) {
+    for (v, name) in regs.x.iter().zip(ARM64_GPR) {
         c.set(name, *v);
     }
     c.set("sp", regs.sp);
     // Return addresses may carry pointer-authentication bits.
-    c.set("pc", regs.pc & 0x0000_ffff_ffff_ffff);
+    c.set("pc", strip_pac(regs.pc));
     Some(Found::Caller(c, step == Arm64Step::Exact))
 }

@@ -190,12 +190,7 @@ fn arm64_walk_continues_from_the_dispatcher_context() {
         // The CONTEXT record: CONTEXT_ARM64 | CONTROL | INTEGER | FLOATING, cpsr, x0-x30, sp, pc.
         let mut b = vec![0u8; 0x390];
         b[0..4].copy_from_slice(&0x0040_0007u32.to_le_bytes());
-        let names = [
-            "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
-            "x14", "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25",
-            "x26", "x27", "x28", "fp", "lr",
-        ];
-        for (i, n) in names.iter().enumerate() {
+        for (i, n) in coroner_model::ARM64_GPR.iter().enumerate() {
             let v = fault_ctx.get(n).unwrap();
             b[8 + 8 * i..16 + 8 * i].copy_from_slice(&v.to_le_bytes());
         }

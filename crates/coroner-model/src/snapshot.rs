@@ -116,6 +116,20 @@ impl ProcessInfo {
     }
 }
 
+/// The ARM64 general registers as a [`Context`] names them, in number order: x0–x28, then
+/// `fp` (x29) and `lr` (x30).
+pub const ARM64_GPR: [&str; 31] = [
+    "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
+    "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27",
+    "x28", "fp", "lr",
+];
+
+/// An ARM64 code address without its pointer-authentication bits (user addresses fit in 48
+/// bits; a signed return address carries the code above them).
+pub fn strip_pac(addr: u64) -> u64 {
+    addr & 0x0000_ffff_ffff_ffff
+}
+
 /// A CPU register context. Registers are kept by name in the order the architecture's `r`
 /// layout lists them; `pc`, `sp` and `fp` are the instruction, stack and frame pointer.
 #[derive(Clone, Debug, Serialize)]
@@ -683,14 +697,8 @@ impl Context {
 
     /// An ARM64 context: x0–x28, fp (x29), lr (x30), sp, pc and cpsr.
     pub fn arm64(x: &[u64; 31], sp: u64, pc: u64, cpsr: u32) -> Context {
-        const X: [&str; 29] = [
-            "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
-            "x14", "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25",
-            "x26", "x27", "x28",
-        ];
-        let mut regs: Vec<(&'static str, u64)> = X.iter().copied().zip(x.iter().copied()).collect();
-        regs.push(("fp", x[29]));
-        regs.push(("lr", x[30]));
+        let mut regs: Vec<(&'static str, u64)> =
+            ARM64_GPR.iter().copied().zip(x.iter().copied()).collect();
         regs.push(("sp", sp));
         regs.push(("pc", pc));
         Context::generic(Arch::Arm64, regs, Some(cpsr))

@@ -149,19 +149,18 @@ where
                 m
             })
             .unwrap_or_default();
-        // The procedure being read and its inline sites (depth, site) so far.
-        let mut current: Option<usize> = None;
+        // The procedure being read (its index in `t.funcs` and its offset) and its inline sites
+        // (depth, site) so far.
+        let mut current: Option<(usize, pdb2::PdbInternalSectionOffset)> = None;
         let mut sites: Vec<(u32, pdb2::InlineSiteSymbol<'_>)> = Vec::new();
         let mut nesting = 0u32;
-        let mut proc_offsets: Vec<pdb2::PdbInternalSectionOffset> = Vec::new();
         let flush = |t: &mut Table,
                      w: &mut Warnings,
-                     current: Option<usize>,
+                     current: Option<(usize, pdb2::PdbInternalSectionOffset)>,
                      sites: &mut Vec<(u32, pdb2::InlineSiteSymbol<'_>)>,
-                     offset: Option<pdb2::PdbInternalSectionOffset>,
                      file_ids: &mut std::collections::HashMap<String, u32>,
                      names: &mut InlineNames<'_, '_>| {
-            if let (Some(fi), Some(offset)) = (current, offset) {
+            if let Some((fi, offset)) = current {
                 if !sites.is_empty() {
                     let mut file_of = |idx: pdb2::FileIndex, t: &mut Table| -> u32 {
                         let Some(program) = &program else {
@@ -220,7 +219,6 @@ where
                 &mut w,
                 current.take(),
                 &mut sites,
-                proc_offsets.last().copied(),
                 &mut file_ids,
                 &mut inline_names,
             );
@@ -273,15 +271,13 @@ where
                 lines: (first_line, last_line),
                 inlines: (i, i),
             });
-            current = Some(t.funcs.len() - 1);
-            proc_offsets.push(p.offset);
+            current = Some((t.funcs.len() - 1, p.offset));
         }
         flush(
             &mut t,
             &mut w,
             current.take(),
             &mut sites,
-            proc_offsets.last().copied(),
             &mut file_ids,
             &mut inline_names,
         );

@@ -32,14 +32,10 @@ fn reg_name(arch: Arch, name: &str) -> Option<&'static str> {
         (Arch::Arm64, "x30" | "lr") => "lr",
         (Arch::Arm64, "sp") => "sp",
         (Arch::Arm64, "pc") => "pc",
-        (Arch::Arm64, other) => {
-            const X: [&str; 29] = [
-                "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
-                "x13", "x14", "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24",
-                "x25", "x26", "x27", "x28",
-            ];
-            X.iter().copied().find(|x| *x == other)?
-        }
+        (Arch::Arm64, other) => coroner_model::ARM64_GPR[..29]
+            .iter()
+            .copied()
+            .find(|x| *x == other)?,
         _ => return None,
     })
 }
@@ -124,7 +120,7 @@ pub fn unwind(
         }
     }
     let ra = if arch == Arch::Arm64 {
-        ra & 0x0000_ffff_ffff_ffff
+        coroner_model::strip_pac(ra)
     } else {
         ra
     };

@@ -342,7 +342,7 @@ impl Walker<'_, '_> {
         if is_top && !self.is_code(cur.pc()) {
             // ARM64/ARM: the call left the return address in lr.
             if matches!(cur.arch, Arch::Arm64 | Arch::Arm) {
-                let lr = cur.get("lr").map(|v| v & 0x0000_ffff_ffff_ffff);
+                let lr = cur.get("lr").map(coroner_model::strip_pac);
                 if let Some(lr) = lr.filter(|v| self.is_return_address(*v)) {
                     let mut c = cur.clone();
                     c.set("pc", lr);
@@ -605,7 +605,7 @@ impl Walker<'_, '_> {
         }
         let caller_fp = m.read_ptr(fp, ptr)?;
         // Strip pointer-authentication bits from the saved LR.
-        let ret = m.read_ptr(fp.wrapping_add(u64::from(ptr)), ptr)? & 0x0000_ffff_ffff_ffff;
+        let ret = coroner_model::strip_pac(m.read_ptr(fp.wrapping_add(u64::from(ptr)), ptr)?);
         if !self.is_code(ret) || (caller_fp != 0 && caller_fp <= fp) {
             return None;
         }
