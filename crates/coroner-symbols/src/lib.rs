@@ -559,16 +559,21 @@ fn store_keys(m: &ModuleId, server: bool) -> Vec<String> {
 /// Most entries read from a symbol folder to index it; a bigger folder is probed file by file.
 const MAX_INDEXED_ENTRIES: usize = 500_000;
 
-/// The lower-cased names at the top of a symbol folder, so that a module with no symbols there
-/// costs one hash lookup instead of a `stat` per candidate path. `None`: not listable or too big.
-fn index_dir(dir: &Path) -> Option<HashSet<String>> {
-    let mut names = HashSet::new();
+/// A folder's entries by lower-cased name, each with its name as spelled on disk.
+type DirIndex = HashMap<String, std::ffi::OsString>;
+
+/// The names at the top of a symbol folder (see [`DirIndex`]), so that a module with no symbols
+/// there costs one hash lookup instead of a `stat` per candidate path. `None`: not listable or
+/// too big.
+fn index_dir(dir: &Path) -> Option<DirIndex> {
+    let mut names = DirIndex::new();
     for e in std::fs::read_dir(dir).ok()? {
         let e = e.ok()?;
         if names.len() >= MAX_INDEXED_ENTRIES {
             return None;
         }
-        names.insert(e.file_name().to_string_lossy().to_ascii_lowercase());
+        let name = e.file_name();
+        names.insert(name.to_string_lossy().to_ascii_lowercase(), name);
     }
     Some(names)
 }
@@ -606,7 +611,7 @@ const MAX_IDS_PER_NAME: usize = 64;
 
 /// `.sym` files under `dir/<debug name>/*/` (Breakpad store layout), for a module without a debug
 /// id: at most [`MAX_IDS_PER_NAME`] of them, in name order.
-fn code_id_candidates(dir: &Path, index: Option<&HashSet<String>>, m: &ModuleId) -> Vec<PathBuf> {
+fn code_id_candidates(dir: &Path, index: Option<&DirIndex>, m: &ModuleId) -> Vec<PathBuf> {
     let dn = m.debug_name();
     let sym = m.sym_name();
     let mut folders = vec![dn.clone()];
@@ -615,16 +620,19 @@ fn code_id_candidates(dir: &Path, index: Option<&HashSet<String>>, m: &ModuleId)
     }
     let mut out = Vec::new();
     for f in folders {
-        if index.is_some_and(|names| !names.contains(&f.to_ascii_lowercase())) {
-            continue;
-        }
         // The folder as it is spelled on disk.
-        let Some(real) = std::fs::read_dir(dir).ok().and_then(|rd| {
-            rd.flatten()
-                .map(|e| e.file_name())
-                .find(|n| n.to_string_lossy().eq_ignore_ascii_case(&f))
-        }) else {
-            continue;
+        let real: std::ffi::OsString = match index {
+            Some(names) => match names.get(&f.to_ascii_lowercase()) {
+                Some(n) => n.clone(),
+                None => continue,
+            },
+            None => match [f.clone(), f.to_ascii_lowercase()]
+                .into_iter()
+                .find(|n| dir.join(n).is_dir())
+            {
+                Some(n) => n.into(),
+                None => continue,
+            },
         };
         let Ok(rd) = std::fs::read_dir(dir.join(&real)) else {
             continue;
@@ -670,7 +678,7 @@ pub struct Symbols {
     requests: AtomicUsize,
     /// Top-level listings of local symbol folders ([`index_dir`]); a folder's entry is dropped
     /// when a download adds to it.
-    dir_index: Mutex<HashMap<PathBuf, Option<Arc<HashSet<String>>>>>,
+    dir_index: Mutex<HashMap<PathBuf, Option<Arc<DirIndex>>>>,
 }
 
 impl Symbols {
@@ -879,14 +887,14 @@ impl Symbols {
         looked.push(dir.display().to_string());
         let index = self.dir_index(dir)?;
         let two_tier = match &index {
-            Some(names) => names.contains("index2.txt"),
+            Some(names) => names.contains_key("index2.txt"),
             None => dir.join("index2.txt").is_file(),
         };
         for rel in local_candidates(two_tier, m) {
             // Skip candidates whose first component the folder does not have.
             if let Some(names) = &index {
                 let first = rel.split('/').next().unwrap_or("");
-                if !names.contains(&first.to_ascii_lowercase()) {
+                if !names.contains_key(&first.to_ascii_lowercase()) {
                     continue;
                 }
             }
@@ -914,7 +922,7 @@ impl Symbols {
     /// The folder's index: `None` when it is not a folder, `Some(None)` when it cannot be
     /// indexed (probe every candidate).
     #[allow(clippy::option_option)]
-    fn dir_index(&self, dir: &Path) -> Option<Option<Arc<HashSet<String>>>> {
+    fn dir_index(&self, dir: &Path) -> Option<Option<Arc<DirIndex>>> {
         if let Some(hit) = self.dir_index.lock().ok().and_then(|m| m.get(dir).cloned()) {
             return Some(hit);
         }
