@@ -40,6 +40,26 @@ fn reg_name(arch: Arch, name: &str) -> Option<&'static str> {
     })
 }
 
+/// A binary operator of Breakpad's postfix language (`+ - * / %`, and `@`: align down to a
+/// power of two). `None` for division by zero or a bad alignment. Shared by STACK CFI (64-bit)
+/// and STACK WIN (32-bit: operands below 2^32, result truncated — the same values).
+pub(crate) fn binary_op(op: &str, a: u64, b: u64) -> Option<u64> {
+    Some(match op {
+        "+" => a.wrapping_add(b),
+        "-" => a.wrapping_sub(b),
+        "*" => a.wrapping_mul(b),
+        "/" => a.checked_div(b)?,
+        "%" => a.checked_rem(b)?,
+        "@" => {
+            if b == 0 || !b.is_power_of_two() {
+                return None;
+            }
+            a & !(b - 1)
+        }
+        _ => return None,
+    })
+}
+
 /// Evaluates one postfix expression; `var` resolves names, `read` dereferences pointers.
 fn eval(
     expr: &str,
@@ -55,19 +75,7 @@ fn eval(
             "+" | "-" | "*" | "/" | "%" | "@" => {
                 let b = st.pop()?;
                 let a = st.pop()?;
-                st.push(match t {
-                    "+" => a.wrapping_add(b),
-                    "-" => a.wrapping_sub(b),
-                    "*" => a.wrapping_mul(b),
-                    "/" => a.checked_div(b)?,
-                    "%" => a.checked_rem(b)?,
-                    _ => {
-                        if b == 0 || !b.is_power_of_two() {
-                            return None;
-                        }
-                        a & !(b - 1)
-                    }
-                });
+                st.push(binary_op(t, a, b)?);
             }
             "^" => {
                 let a = st.pop()?;

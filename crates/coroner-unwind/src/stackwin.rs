@@ -58,21 +58,8 @@ pub fn evaluate(
             "+" | "-" | "*" | "/" | "%" | "@" => {
                 let b = value(stack.pop()?, vars)?;
                 let a = value(stack.pop()?, vars)?;
-                let r = match tok {
-                    "+" => a.wrapping_add(b),
-                    "-" => a.wrapping_sub(b),
-                    "*" => a.wrapping_mul(b),
-                    "/" => a.checked_div(b)?,
-                    "%" => a.checked_rem(b)?,
-                    _ => {
-                        // Align down to a power of two.
-                        if b == 0 || !b.is_power_of_two() {
-                            return None;
-                        }
-                        a & !(b - 1)
-                    }
-                };
-                stack.push(Tok::Num(r));
+                let r = crate::cfi::binary_op(tok, u64::from(a), u64::from(b))?;
+                stack.push(Tok::Num(r as u32));
             }
             "^" => {
                 let a = value(stack.pop()?, vars)?;
