@@ -9,6 +9,8 @@ cd "$(dirname "$0")"
 export RUSTC_BOOTSTRAP=1
 : "${MINUTES:=31}"
 [ $# -gt 0 ] || { echo "usage: MINUTES=N bash fuzz/long.sh TARGET..." >&2; exit 2; }
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+command -v /usr/bin/time >/dev/null || { apt-get update -q && apt-get install -y -q time; }
 cargo fuzz build >/dev/null || exit 1
 for t in "$@"; do
   mkdir -p "corpus/$t" "artifacts/$t"

@@ -6,7 +6,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/../../fixtures/lab/arm64}
 mkdir -p "$out"
-command -v clang >/dev/null && command -v lld-link >/dev/null || apt-get install -y -q clang lld
+command -v clang >/dev/null && command -v lld-link >/dev/null ||
+  { apt-get update -q && apt-get install -y -q clang lld; }
 python3 -c 'import unicorn' 2>/dev/null || pip install -q 'unicorn==2.1.4'
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cc=(clang --target=aarch64-pc-windows-msvc -O2 -funwind-tables -fno-inline-functions

@@ -7,7 +7,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/../../fixtures/pdb}
 mkdir -p "$out"
-command -v clang >/dev/null && command -v lld-link >/dev/null || apt-get install -y -q clang lld llvm
+command -v clang >/dev/null && command -v lld-link >/dev/null && command -v llvm-objdump >/dev/null ||
+  { apt-get update -q && apt-get install -y -q clang lld llvm; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 clang --target=x86_64-pc-windows-msvc -O2 -gcodeview -g -ffreestanding -c "$here/inline.c" \
   -o "$tmp/inline.obj"
