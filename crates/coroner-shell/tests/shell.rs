@@ -69,11 +69,16 @@ fn golden(name: &str, dump: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(format!("{name}.txt"));
-    if std::env::var_os("CORONER_BLESS").is_some() || !path.exists() {
+    if std::env::var_os("CORONER_BLESS").is_some() {
         std::fs::write(&path, &out).expect("write golden file");
         return;
     }
-    let want = std::fs::read_to_string(&path).expect("golden file");
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: golden file missing ({e}); CORONER_BLESS=1 writes it",
+            path.display()
+        )
+    });
     if want != out {
         let (i, (a, b)) = want
             .lines()
