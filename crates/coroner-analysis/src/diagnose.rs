@@ -1,7 +1,7 @@
 //! The diagnosis: from the snapshot to facts, findings, blame and bucket.
 
 use crate::codes::{self, win};
-use crate::symbols::{format_symbol, SymbolSource, Symbolizer};
+use crate::symbols::{format_symbol, Symbolizer};
 use crate::*;
 use coroner_unwind::{walk, Trust};
 
@@ -326,13 +326,15 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
         blame: None,
         findings: Vec::new(),
         bucket: None,
+        classification: None,
         comments: snap.comments.clone(),
         streams: snap.streams.clone(),
         warnings,
     };
     a.blame = blame(snap, &a);
     a.findings = findings(snap, &syms, &a);
-    a.bucket = bucket(&a);
+    a.bucket = crate::ranking::bucket(&a);
+    a.classification = crate::ranking::classification(&a);
     a
 }
 
@@ -1037,7 +1039,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
         }
     }
     let _ = syms;
-    out.sort_by_key(|f| (f.severity, rank(f.id)));
+    crate::ranking::sort(&mut out);
     out
 }
 
@@ -1055,28 +1057,6 @@ fn simple(
         description,
         recommendation: rec.to_string(),
         evidence: ev.to_vec(),
-    }
-}
-
-/// Specificity: the most telling finding comes first within a severity, so the first finding is
-/// the verdict.
-fn rank(id: &str) -> u8 {
-    match id {
-        "destroyed_heap" => 0,
-        "heap_corruption" => 1,
-        "stack_overflow" => 2,
-        "unloaded_module" => 3,
-        "fail_fast" => 4,
-        "cpp_exception" | "clr_exception" => 5,
-        "execute_non_executable" => 6,
-        "freed_memory" => 7,
-        "null_pointer" => 8,
-        "non_canonical_address" => 9,
-        "guard_page" => 10,
-        "divide_by_zero" | "illegal_instruction" | "breakpoint" => 11,
-        "recursion" => 12,
-        "access_violation" => 20,
-        _ => 15,
     }
 }
 
@@ -1215,104 +1195,6 @@ fn heap_handle(snap: &Snapshot<'_>, a: &Analysis, hf: &FrameFacts) -> Option<u64
         .find(dead)
         .or(from_base)
         .or(from_arg)
-}
-
-/// The crash signature: `CLASS_code_module!function`, independent of load addresses, PIDs,
-/// thread ids, heap addresses and recursion/nesting depth.
-fn bucket(a: &Analysis) -> Option<String> {
-    let e = a.exception.as_ref()?;
-    let class = if a.has("destroyed_heap") {
-        "DESTROYED_HEAP".to_string()
-    } else if a.has("heap_corruption") {
-        "HEAP_CORRUPTION".into()
-    } else if a.has("stack_overflow") {
-        "STACK_OVERFLOW".into()
-    } else if a.has("unloaded_module") {
-        "UNLOADED_MODULE".into()
-    } else if a.has("execute_non_executable") {
-        "EXECUTE_NON_EXECUTABLE".into()
-    } else if a.has("fail_fast") {
-        format!(
-            "FAIL_FAST_{}",
-            e.fast_fail
-                .as_deref()
-                .unwrap_or("UNKNOWN")
-                .trim_start_matches("FAST_FAIL_")
-        )
-    } else if a.has("cpp_exception") {
-        "CPP_EXCEPTION".into()
-    } else if a.has("clr_exception") {
-        "CLR_EXCEPTION".into()
-    } else if a.has("null_pointer") {
-        format!(
-            "NULL_POINTER_{}",
-            e.access
-                .map(|x| x.as_str().to_uppercase())
-                .unwrap_or("ACCESS".into())
-        )
-    } else if a.has("freed_memory") {
-        format!(
-            "FREED_MEMORY_{}",
-            e.access
-                .map(|x| x.as_str().to_uppercase())
-                .unwrap_or("ACCESS".into())
-        )
-    } else if a.has("non_canonical_address") {
-        "NON_CANONICAL_ADDRESS".into()
-    } else if a.has("access_violation") {
-        format!(
-            "INVALID_POINTER_{}",
-            e.access
-                .map(|x| x.as_str().to_uppercase())
-                .unwrap_or("ACCESS".into())
-        )
-    } else if a.has("divide_by_zero") {
-        "DIVIDE_BY_ZERO".into()
-    } else if a.has("illegal_instruction") {
-        "ILLEGAL_INSTRUCTION".into()
-    } else if a.has("breakpoint") {
-        "BREAKPOINT".into()
-    } else if a.has("guard_page") {
-        "GUARD_PAGE".into()
-    } else if a.has("dump_requested") {
-        "DUMP_REQUESTED".into()
-    } else {
-        "APPLICATION_FAULT".into()
-    };
-    let code = if e.is_signal && !e.name.contains(' ') {
-        e.name.clone()
-    } else {
-        format!("{:08x}", e.code)
-    };
-    let place = match &a.blame {
-        Some(b) if b.unloaded => format!("Unloaded_{}", b.module),
-        Some(b) => {
-            let f = b.frame.and_then(|i| a.frames.get(i));
-            match f {
-                Some(f) => frame_key(f),
-                None => b.module.clone(),
-            }
-        }
-        None => a
-            .frames
-            .first()
-            .map(frame_key)
-            .unwrap_or_else(|| "Unknown".into()),
-    };
-    Some(format!("{class}_{code}_{place}"))
-}
-
-/// `module!function` (function granularity, like WinDbg) — with the offset when the name is only
-/// an unreliable export — or `module+0xoffset` without a name. Never an absolute address.
-fn frame_key(f: &FrameFacts) -> String {
-    match (&f.symbol.module, &f.symbol.function) {
-        (Some(m), Some(func)) if f.symbol.source == SymbolSource::Export && f.symbol.unreliable => {
-            format!("{m}!{func}+0x{:x}", f.symbol.function_offset)
-        }
-        (Some(m), Some(func)) => format!("{m}!{func}"),
-        (Some(m), None) => format!("{m}+0x{:x}", f.symbol.module_offset),
-        _ => "Unknown".into(),
-    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod codes;
 mod diagnose;
 pub mod disasm;
 pub mod images;
+mod ranking;
 pub mod regions;
 pub mod symbols;
 mod unwind_arm64;
@@ -268,8 +269,12 @@ pub struct Analysis {
     pub blame: Option<Blame>,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
-    /// Crash signature.
+    /// Crash signature: the grouping key, built only from facts every dump type of the crash
+    /// carries (see `ranking`).
     pub bucket: Option<String>,
+    /// The class of the verdict, as precise as this dump allows (`DESTROYED_HEAP` where the
+    /// memory map shows it); shown beside the bucket, not inside it.
+    pub classification: Option<String>,
     /// Comments embedded in the dump.
     pub comments: Vec<String>,
     /// Streams in the dump.

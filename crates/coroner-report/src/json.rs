@@ -196,6 +196,7 @@ struct Dump<'a> {
     blame: Option<Blame<'a>>,
     findings: Vec<Finding<'a>>,
     bucket: Option<&'a str>,
+    classification: Option<&'a str>,
     warnings: &'a [String],
 }
 
@@ -376,6 +377,7 @@ fn dump(a: &Analysis) -> Dump<'_> {
             })
             .collect(),
         bucket: a.bucket.as_deref(),
+        classification: a.classification.as_deref(),
         warnings: &a.warnings,
     }
 }
@@ -401,6 +403,7 @@ fn failed<'a>(path: &std::path::Path, error: &'a str) -> Dump<'a> {
         blame: None,
         findings: Vec::new(),
         bucket: None,
+        classification: None,
         warnings: &[],
     }
 }

@@ -96,6 +96,16 @@ pub fn verdict(a: &Analysis) -> Vec<(String, String)> {
     if let Some(bk) = &a.bucket {
         rows.push(("Bucket".into(), bk.clone()));
     }
+    if let Some(c) = a.classification.as_ref().filter(|c| {
+        !a.bucket
+            .as_deref()
+            .is_some_and(|b| b.starts_with(&format!("{c}_")))
+    }) {
+        rows.push((
+            "Class".into(),
+            format!("{c} (what this dump alone shows; not in the bucket, so that every dump type of the crash groups together)"),
+        ));
+    }
     rows
 }
 
@@ -346,13 +356,21 @@ pub fn render(outcomes: &[Outcome]) -> String {
         );
         for (bucket, paths) in crate::groups(outcomes) {
             let _ = writeln!(s, "{} of {} dumps share bucket {}", paths.len(), ok, bucket);
-            let first = outcomes
+            // The member whose dump tells the most (a classification finer than the bucket's).
+            let members: Vec<&Analysis> = outcomes
                 .iter()
                 .filter_map(Outcome::analysis)
-                .find(|a| paths.first() == Some(&a.path));
+                .filter(|a| paths.contains(&a.path))
+                .collect();
+            let finer = |a: &&&Analysis| {
+                a.classification
+                    .as_ref()
+                    .is_some_and(|c| !bucket.starts_with(&format!("{c}_")))
+            };
+            let first = members.iter().find(finer).or(members.first()).copied();
             if let Some(a) = first {
                 for (k, v) in verdict(a) {
-                    if k == "Verdict" || k == "Who to call" {
+                    if k == "Verdict" || k == "Who to call" || k == "Class" {
                         let _ = writeln!(s, "    {:<12} {}", format!("{k}:"), v);
                     }
                 }

@@ -208,6 +208,9 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
     if let Some(fm) = &a.faulting_module {
         field(o, "FAILURE_IMAGE_NAME", fm);
     }
+    if let Some(c) = &a.classification {
+        field(o, "PRIMARY_PROBLEM_CLASS", c);
+    }
     if let Some(b) = &a.bucket {
         field(o, "FAILURE_BUCKET_ID", b);
         field(o, "BUCKET_ID", b);
