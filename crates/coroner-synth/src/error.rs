@@ -27,6 +27,9 @@ pub enum SynthError {
     /// Internal inconsistency (a bug in the generator).
     #[error("internal layout error: {0}")]
     Layout(String),
+    /// An input dump (for [`crate::normal_minidump_of`]) is not a minidump or is damaged.
+    #[error("input dump: {0}")]
+    BadDump(String),
     /// I/O error while writing a file.
     #[error("I/O error on {path}: {source}")]
     Io {

@@ -11,6 +11,9 @@
 //!   ([`NullWriteCase`], a NULL write in `ContosoImage.dll`).
 //! * [`write_big`]: an x64 full-memory style dump of arbitrary size, written
 //!   sparsely and fast.
+//! * [`normal_minidump_of`]: the MiniDumpNormal sibling of any richer dump of the
+//!   same crash (threads, stacks, modules, exception; no memory-info list, no
+//!   image or heap memory).
 //!
 //! See the crate README for the exact layout.
 
@@ -19,6 +22,7 @@ mod dump;
 pub mod error;
 mod mem;
 mod modules;
+mod normal;
 mod pe;
 mod process;
 mod reference;
@@ -29,6 +33,7 @@ pub mod big;
 
 pub use big::{write_big, BigInfo};
 pub use error::{Result, SynthError};
+pub use normal::{normal_minidump_of, IP_WINDOW};
 pub use reference::{
     reference_set, reference_variants, FrameKind, Generated, NullWriteCase, ReferenceCase,
     SetEntry, ThreadTruth, Truth, TruthFrame, CONTOSO_THREAD_INDEX, INCIDENT_TIME,

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use coroner_synth::{reference_set, write_big, ReferenceCase, SynthError};
+use coroner_synth::{normal_minidump_of, reference_set, write_big, ReferenceCase, SynthError};
 
 const USAGE: &str = "\
 usage:
@@ -14,7 +14,11 @@ usage:
   coroner-synth reference-set DIR
       Five dumps of the same bug + one different crash, each with .truth.json/.kb.txt.
   coroner-synth big --size BYTES OUT.dmp
-      x64 full-memory style dump of at least BYTES (suffixes K, M, G, T allowed).";
+      x64 full-memory style dump of at least BYTES (suffixes K, M, G, T allowed).
+  coroner-synth normal-of IN.dmp OUT.dmp
+      The MiniDumpNormal sibling of IN.dmp: threads with their stacks, modules, unloaded
+      modules, exception, system/misc info and comments; memory only the stacks and 256
+      bytes around each thread's instruction pointer (no MemoryInfoList, no heap or image).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -184,6 +188,26 @@ fn run(args: &[String]) -> Result<(), SynthError> {
                 info.file_size,
                 info.memory_ranges,
                 info.memory_info_entries
+            );
+            Ok(())
+        }
+        "normal-of" => {
+            let [input, out] = rest else {
+                return Err(bad("normal-of needs IN.dmp and OUT.dmp"));
+            };
+            let bytes = std::fs::read(input).map_err(|e| SynthError::Io {
+                path: input.clone(),
+                source: e,
+            })?;
+            let normal = normal_minidump_of(&bytes).map_err(|e| match e {
+                SynthError::BadDump(m) => SynthError::BadDump(format!("{input}: {m}")),
+                e => e,
+            })?;
+            write(Path::new(out), &normal)?;
+            println!(
+                "wrote {out} ({} bytes, from {} bytes of {input})",
+                normal.len(),
+                bytes.len()
             );
             Ok(())
         }
