@@ -275,8 +275,13 @@ impl Walker<'_, '_> {
         }
         // Inside a loaded module (JIT code outside modules cannot be told from data), and not in
         // a region the memory map says is not executable.
-        if self.snap.module_at(addr).is_none() && !self.snap.modules.is_empty() {
-            return false;
+        match self.snap.module_at(addr) {
+            None if !self.snap.modules.is_empty() => return false,
+            // The first page of an image holds its headers, not code (sections start at the
+            // section alignment, a page for every image a user-mode process loads in practice):
+            // a module's base address on the stack is an HMODULE, not a return address.
+            Some(m) if addr.wrapping_sub(m.base) < 0x1000 => return false,
+            _ => {}
         }
         match self.snap.region_at(addr) {
             Some(r) => r.executable(),
