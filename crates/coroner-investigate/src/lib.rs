@@ -16,6 +16,7 @@
 //! [`example`] generates the bundled incident in `examples/incident/` from the project's own
 //! generators (coroner-synth dumps, coroner-eventlog and coroner-weblog writers).
 
+pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod correlate;
@@ -23,6 +24,7 @@ pub mod evidence;
 pub mod example;
 pub mod model;
 pub mod names;
+pub mod poolname;
 pub mod progress;
 pub mod render;
 pub mod time;

@@ -41,7 +41,10 @@ fn fold(c: char) -> std::char::ToLowercase {
 /// Whether the logged (encoded) value `logged` can be the name `name`: equal once each space,
 /// tab, control character and `+` of either side is taken as the same character, ignoring case.
 pub fn same_name(logged: &str, name: &str) -> bool {
-    logged.chars().flat_map(fold).eq(name.chars().flat_map(fold))
+    logged
+        .chars()
+        .flat_map(fold)
+        .eq(name.chars().flat_map(fold))
 }
 
 #[cfg(test)]

@@ -109,7 +109,10 @@ fn httperr_round_trip() {
     let q = &log.errors[0];
     assert_eq!(q.queue_name.as_deref(), Some("결제 환불 풀"));
     assert_eq!(q.queue_name_logged.as_deref(), Some("결제+환불+풀"));
-    assert!(coroner_weblog::plus::same_name("결제+환불+풀", "결제+환불 풀"));
+    assert!(coroner_weblog::plus::same_name(
+        "결제+환불+풀",
+        "결제+환불 풀"
+    ));
     assert_eq!(HTTPERR_FIELDS.len(), 13);
 }
 
