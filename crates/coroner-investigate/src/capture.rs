@@ -25,7 +25,7 @@ pub struct Capture {
     /// `debugger break-in`, `dump on request`, `snapshot (no exception)`, `exception`,
     /// `unreadable`.
     pub kind: &'static str,
-    /// What says so: `DebugDiag file name "…"`, `exception stream (0xc0000005)`, `dump comment`, …
+    /// What says so: `DebugDiag file name "…"`, `exception stream, code 0xc0000005`, …
     pub from: String,
     /// Whether the dump proves a crash by itself.
     pub crash: bool,
@@ -134,12 +134,12 @@ pub fn classify(name: Option<&NameFacts>, content: Option<&Content<'_>>) -> Capt
         ),
         Some(true) => cap(
             "second-chance exception",
-            format!("dump comment and exception stream (0x{code:08x})"),
+            format!("dump comment and exception stream, code 0x{code:08x}"),
             true,
         ),
         None => cap(
             "exception",
-            format!("exception stream (0x{code:08x})"),
+            format!("exception stream, code 0x{code:08x}"),
             true,
         ),
     }

@@ -53,6 +53,9 @@ struct CrashBuild {
     how: Vec<String>,
     evidence: Vec<EvidenceRef>,
     dump: Option<usize>,
+    /// Snapshots (hang, manual, first-chance dumps) of the process taken before it died, when
+    /// `dump` is already another dump.
+    other_dumps: Vec<usize>,
 }
 
 /// Keeps the earlier of `slot` and `(t, what)`.
@@ -77,6 +80,7 @@ impl CrashBuild {
             how: Vec::new(),
             evidence: Vec::new(),
             dump: None,
+            other_dumps: Vec::new(),
         };
         c.absorb(s);
         c
@@ -400,9 +404,9 @@ fn death_signal(m: &Meaning, e: &Event, f: &Path) -> Option<Signal> {
 
 /// Which crash each dump belongs to. A dump that is a crash by itself ([`crate::capture`])
 /// joins the compatible crash (PID within [`PID_WINDOW`], or process and time within
-/// [`NEAR_WINDOW`]) or is a crash of its own; a snapshot (manual, hang, first-chance dump)
-/// joins a crash only when a death event of its PID follows it, and never moves the crash's
-/// time or gives its exception.
+/// [`NEAR_WINDOW`]) or is a crash of its own; then a snapshot (manual, hang, first-chance
+/// dump) joins a crash only when a death event of its PID follows it, and never moves the
+/// crash's time or gives its exception.
 fn attach_dumps(
     crashes: &mut Vec<CrashBuild>,
     ev: &Evidence,
@@ -410,7 +414,7 @@ fn attach_dumps(
     warnings: &mut Vec<String>,
 ) {
     let mut order: Vec<usize> = (0..ev.dumps.len()).collect();
-    order.sort_by_key(|&i| facts[i].time.unwrap_or(i64::MAX));
+    order.sort_by_key(|&i| (!facts[i].capture.crash, facts[i].time.unwrap_or(i64::MAX)));
     for i in order {
         let f = &facts[i];
         let Some(t) = f.time else {
@@ -425,7 +429,11 @@ fn attach_dumps(
         if !f.capture.crash {
             if let Some(ci) = followed_by_death(crashes, f.pid, t) {
                 let c = &mut crashes[ci];
-                c.dump = Some(i);
+                if c.dump.is_none() {
+                    c.dump = Some(i);
+                } else {
+                    c.other_dumps.push(i);
+                }
                 c.pool = c.pool.take().or(f.pool.clone());
                 c.process = c.process.take().or(f.process.clone());
             }
@@ -460,20 +468,20 @@ fn attach_dumps(
                 ],
                 evidence: Vec::new(),
                 dump: Some(i),
+                other_dumps: Vec::new(),
             }),
         }
     }
 }
 
 /// The crash of process `pid` whose first death event comes at or after the dump's time `t`
-/// (within [`PID_WINDOW`]) and that has no dump yet: the process was alive when dumped and died
-/// afterwards.
+/// (within [`PID_WINDOW`]): the process was alive when dumped and died afterwards.
 fn followed_by_death(crashes: &[CrashBuild], pid: Option<u32>, t: i64) -> Option<usize> {
     let pid = pid?;
     crashes
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.pid == Some(pid) && c.dump.is_none())
+        .filter(|(_, c)| c.pid == Some(pid))
         .filter_map(|(i, c)| {
             let e = c.first_event?;
             (e >= t - 1 && e - t <= PID_WINDOW).then_some((i, e - t))
@@ -511,6 +519,11 @@ fn crash_of(
         how: c.how.join("; "),
         dump: c.dump.map(|d| ev.dumps[d].path.clone()),
         dump_capture: c.dump.map(|d| facts[d].capture.kind.to_string()),
+        other_dumps: c
+            .other_dumps
+            .iter()
+            .map(|&d| ev.dumps[d].path.clone())
+            .collect(),
         dump_to_event_seconds: match (c.dump.and_then(|d| facts[d].time), c.first_event) {
             (Some(d), Some(e)) => Some(e - d),
             _ => None,
@@ -932,7 +945,7 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
         }
         let mut evidence = c.evidence.clone();
         evidence.sort_by_key(|e| e.time);
-        if let Some(d) = c.dump {
+        for &d in c.dump.iter().chain(&c.other_dumps) {
             dump_crash.insert(
                 d,
                 CrashRef {
@@ -1591,4 +1604,64 @@ pub fn file_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| p.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sig(t: i64, what: &str, exit: Option<u32>, exc: Option<u32>, term: bool) -> Signal {
+        Signal {
+            time: t,
+            pid: Some(12),
+            pool: Some("Classic .NET AppPool".into()),
+            process: Some("w3wp.exe".into()),
+            exit_code: exit,
+            exception_code: exc,
+            termination: term,
+            how: what.into(),
+            evidence: EvidenceRef {
+                time: Time(t),
+                file: "SysEvent.Evt".into(),
+                record: 1,
+                what: what.into(),
+                text: String::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn exit_code_from_the_event_that_carries_it() {
+        let mut c = CrashBuild::from_signal(sig(
+            100,
+            "Application Error 1000",
+            None,
+            Some(0xc000_0005),
+            false,
+        ));
+        c.absorb(sig(102, "W3SVC 1011", None, None, true));
+        assert_eq!(
+            c.exit_code, None,
+            "neither the fault record nor 1011 has one"
+        );
+        c.absorb(sig(103, "W3SVC 1009", Some(0xe043_4352), None, true));
+        assert_eq!(c.exit_code, Some((0xe043_4352, "W3SVC 1009".into())));
+        assert_eq!(
+            c.exception_code,
+            Some((0xc000_0005, "Application Error 1000".into()))
+        );
+        assert_eq!(c.fault, Some((100, "Application Error 1000".into())));
+        assert_eq!(c.terminated, Some((102, "W3SVC 1011".into())));
+        assert_eq!(c.time, 100);
+    }
+
+    #[test]
+    fn coverage_note() {
+        let a = 1_142_324_021; // 2006-03-14 08:13:41
+        let b = a + 2 * 3600 + 49 * 60;
+        let n = not_a_crash_note(Some(b + 10), Some((a, b)));
+        assert_eq!(n, "dump of a process with no termination in the logs, which cover 08:13–11:02 UTC on 2006-03-14 (the dump was taken after they end)");
+        assert!(not_a_crash_note(None, None).contains("no event log"));
+        assert!(span_text(a, a + 86_400).contains("2006-03-15"));
+    }
 }

@@ -150,6 +150,8 @@ pub struct Crash {
     pub dump: Option<PathBuf>,
     /// What kind of dump that is (`second-chance exception`, `hang dump`, …; see `dumps[].capture`).
     pub dump_capture: Option<String>,
+    /// Further snapshots of the process (hang, manual, first-chance dumps) taken before it died.
+    pub other_dumps: Vec<PathBuf>,
     /// Seconds from the dump's time to the first event (termination or fault record) of the
     /// crash (positive: event later).
     pub dump_to_event_seconds: Option<i64>,
@@ -278,7 +280,7 @@ pub struct DumpInfo {
     /// `manual dump`, `hang dump`, `debugger break-in`, `dump on request`,
     /// `snapshot (no exception)`, `exception`, `unreadable`.
     pub capture: String,
-    /// What says so (`DebugDiag file name "Manual Dump"`, `exception stream (0xc0000005)`, …).
+    /// What says so (`DebugDiag file name "Manual Dump"`, `exception stream, code 0xc0000005`, …).
     pub capture_from: String,
     /// Whether it counts as a crash: a second-chance (unhandled-exception) dump by its name or
     /// content, or a dump followed by a termination event of its PID.

@@ -81,9 +81,9 @@ pub fn dump_crash(d: &DumpInfo) -> String {
     }
 }
 
-/// `manual dump (DebugDiag file name "Manual Dump")`.
+/// `manual dump — DebugDiag file name "Manual Dump"`.
 pub fn dump_capture(d: &DumpInfo) -> String {
-    format!("{} ({})", d.capture, d.capture_from)
+    format!("{} — {}", d.capture, d.capture_from)
 }
 
 /// The exit code of a crash, `unknown` when no termination event gives it.
@@ -118,7 +118,7 @@ pub fn terminated_at(c: &Crash) -> String {
 }
 
 /// `fault 10:23:41 (dump header (UTC)); termination seen 10:23:43 (W3SVC 1011); exit code from
-/// W3SVC 1009`.
+/// W3SVC 1009; exception from dump`.
 pub fn crash_times(c: &Crash) -> String {
     let mut s = format!(
         "fault {}; termination seen {}",
@@ -128,8 +128,8 @@ pub fn crash_times(c: &Crash) -> String {
     if let Some(src) = &c.exit_code_source {
         s.push_str(&format!("; exit code from {src}"));
     }
-    if let (Some(x), Some(src)) = (&c.exception_code, &c.exception_code_source) {
-        s.push_str(&format!("; exception {x} from {src}"));
+    if let Some(src) = &c.exception_code_source {
+        s.push_str(&format!("; exception from {src}"));
     }
     s
 }

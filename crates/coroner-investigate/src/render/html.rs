@@ -141,13 +141,18 @@ pub fn render(inv: &Investigation) -> String {
                         format!("<code>{} {}</code> from {}", esc(m), esc(u), esc(ip))
                     })
                     .collect();
+                let earlier: String = c
+                    .other_dumps
+                    .iter()
+                    .map(|d| format!("<br>earlier <code>{}</code>", esc(&file_name(d))))
+                    .collect();
                 let dump = match (&c.dump, c.dump_to_event_seconds) {
                     (Some(d), Some(dt)) => {
                         format!("<code>{}</code> ({})", esc(&file_name(d)), time::delta(dt))
                     }
                     (Some(d), None) => format!("<code>{}</code>", esc(&file_name(d))),
                     (None, _) => "none — known from events only".into(),
-                };
+                } + &earlier;
                 let _ = writeln!(
                     s,
                     "<tr><td class=\"num\">{}</td><td class=\"mono\">{}</td><td class=\"num\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",

@@ -85,8 +85,10 @@ pub fn render(inv: &Investigation) -> String {
                     md(&facts::fault_at(c)),
                     md(&facts::terminated_at(c)),
                     c.dump
-                        .as_ref()
+                        .iter()
+                        .chain(&c.other_dumps)
                         .map(|d| format!("`{}`", md(&file_name(d))))
+                        .reduce(|a, b| format!("{a}, earlier {b}"))
                         .unwrap_or_else(|| "none".into()),
                     c.dump_to_event_seconds.map(time::delta).unwrap_or_default(),
                     md(&c

@@ -89,12 +89,18 @@ pub fn render(inv: &Investigation) -> String {
                 p.threshold.source
             );
         }
-        let _ = writeln!(s, "\nCrashes ({}):", p.crashes.len());
-        let _ = writeln!(
-            s,
-            "  {:<3} {:<19}  {:>6}  {:<10}  {:<10}  dump (dump → first event)",
-            "#", "time (UTC)", "pid", "exit code", "exception"
-        );
+        if p.crashes.is_empty() {
+            let _ = writeln!(s, "\nCrashes: none");
+        } else {
+            let _ = writeln!(s, "\nCrashes ({}):", p.crashes.len());
+        }
+        if !p.crashes.is_empty() {
+            let _ = writeln!(
+                s,
+                "  {:<3} {:<19}  {:>6}  {:<10}  {:<10}  dump (dump → first event)",
+                "#", "time (UTC)", "pid", "exit code", "exception"
+            );
+        }
         for (i, c) in p.crashes.iter().enumerate() {
             let dump = match (&c.dump, c.dump_to_event_seconds) {
                 (Some(d), Some(dt)) => format!("{} ({})", file_name(d), time::delta(dt)),
@@ -112,6 +118,9 @@ pub fn render(inv: &Investigation) -> String {
                 dump
             );
             wrap(&mut s, "        ", &facts::crash_times(c));
+            for d in &c.other_dumps {
+                let _ = writeln!(s, "        earlier snapshot: {}", file_name(d));
+            }
             for e in &c.evidence {
                 let _ = writeln!(
                     s,
