@@ -346,11 +346,11 @@ fn metabase_element(
 }
 
 impl IisConfig {
-    /// Settings of `pool` (case-insensitive).
+    /// Settings of `pool` (case-insensitive, as IIS compares pool names).
     pub fn pool(&self, pool: &str) -> Option<&PoolSettings> {
         self.pools
             .iter()
-            .find(|p| p.name.eq_ignore_ascii_case(pool))
+            .find(|p| crate::poolname::same(&p.name, pool))
     }
     /// Pool serving site `id`.
     pub fn site_pool(&self, id: u32) -> Option<&str> {

@@ -3,6 +3,7 @@
 use crate::config::IisConfig;
 use crate::evidence::Evidence;
 use crate::model::*;
+use crate::poolname;
 use crate::time::{self, code, Time};
 use coroner_eventlog::{interpret, Event, Meaning};
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,7 +25,12 @@ struct Signal {
     pid: Option<u32>,
     pool: Option<String>,
     process: Option<String>,
+    /// The process's exit code, which only termination events carry (W3SVC 1009, WAS 5009).
     exit_code: Option<u32>,
+    /// The exception code of a fault record (Application Error 1000, WER).
+    exception_code: Option<u32>,
+    /// A termination event (the service saw the process die) rather than a fault record.
+    termination: bool,
     how: String,
     evidence: EvidenceRef,
 }
@@ -36,15 +42,124 @@ struct CrashBuild {
     pid: Option<u32>,
     pool: Option<String>,
     process: Option<String>,
-    exit_code: Option<u32>,
+    /// Exit code and the event that gave it.
+    exit_code: Option<(u32, String)>,
+    /// Exception code and where it was read.
+    exception_code: Option<(u32, String)>,
+    /// Earliest fault record (dump, Application Error, WER) and what it is.
+    fault: Option<(i64, String)>,
+    /// Earliest termination event and what it is.
+    terminated: Option<(i64, String)>,
     how: Vec<String>,
     evidence: Vec<EvidenceRef>,
     dump: Option<usize>,
+    /// Snapshots (hang, manual, first-chance dumps) of the process taken before it died, when
+    /// `dump` is already another dump.
+    other_dumps: Vec<usize>,
+}
+
+/// Keeps the earlier of `slot` and `(t, what)`.
+fn earliest(slot: &mut Option<(i64, String)>, t: i64, what: &str) {
+    if slot.as_ref().is_none_or(|(s, _)| t < *s) {
+        *slot = Some((t, what.to_string()));
+    }
+}
+
+impl CrashBuild {
+    fn from_signal(s: Signal) -> CrashBuild {
+        let mut c = CrashBuild {
+            time: s.time,
+            first_event: None,
+            pid: None,
+            pool: None,
+            process: None,
+            exit_code: None,
+            exception_code: None,
+            fault: None,
+            terminated: None,
+            how: Vec::new(),
+            evidence: Vec::new(),
+            dump: None,
+            other_dumps: Vec::new(),
+        };
+        c.absorb(s);
+        c
+    }
+
+    /// Adds one more record of the same death. The exit code comes from the first event that
+    /// carries one (a 1011 before the 1009 has none); fault and termination times stay apart.
+    fn absorb(&mut self, s: Signal) {
+        self.pid = self.pid.or(s.pid);
+        self.pool = self.pool.take().or(s.pool);
+        self.process = self.process.take().or(s.process);
+        let what = &s.evidence.what;
+        if self.exit_code.is_none() {
+            self.exit_code = s.exit_code.map(|c| (c, what.clone()));
+        }
+        if self.exception_code.is_none() {
+            self.exception_code = s.exception_code.map(|c| (c, what.clone()));
+        }
+        if s.termination {
+            earliest(&mut self.terminated, s.time, what);
+        } else {
+            earliest(&mut self.fault, s.time, what);
+        }
+        self.time = self.time.min(s.time);
+        self.first_event = Some(self.first_event.map_or(s.time, |f| f.min(s.time)));
+        if !self.how.contains(&s.how) {
+            self.how.push(s.how);
+        }
+        self.evidence.push(s.evidence);
+    }
+}
+
+/// What correlation needs of one dump.
+struct DumpFacts {
+    pid: Option<u32>,
+    time: Option<i64>,
+    time_source: Option<String>,
+    process: Option<String>,
+    pool: Option<String>,
+    exception: Option<u32>,
+    capture: crate::capture::Capture,
+}
+
+/// Pid, time, process, pool and capture kind of one dump; file-name times are local and
+/// shifted by `bias` (minutes, UTC − local).
+fn dump_facts_of(d: &crate::evidence::LoadedDump, bias: i32, utc_offset: &str) -> DumpFacts {
+    let a = d.analysis.as_ref().ok();
+    let n = d.name.as_ref();
+    let header = a.and_then(|a| a.process.dump_time).map(|t| t as i64);
+    let (time, time_source) = match (header, n.and_then(|n| n.local_time)) {
+        (Some(t), _) => (Some(t), Some("dump header (UTC)".to_string())),
+        (None, Some(l)) => (
+            Some(l + i64::from(bias) * 60),
+            Some(format!(
+                "{} file name (local time; {utc_offset} applied)",
+                n.map(|n| n.scheme).unwrap_or("")
+            )),
+        ),
+        _ => (None, None),
+    };
+    let content = a.map(|a| crate::capture::Content::of(a));
+    DumpFacts {
+        pid: a.and_then(|a| a.process.pid).or(n.and_then(|n| n.pid)),
+        time,
+        time_source,
+        process: a
+            .and_then(|a| a.process.name.clone())
+            .or(n.and_then(|n| n.process.clone())),
+        pool: a
+            .and_then(|a| a.process.app_pool.clone())
+            .or(n.and_then(|n| n.app_pool.clone())),
+        exception: a.and_then(|a| a.exception.as_ref()).map(|e| e.code),
+        capture: crate::capture::classify(n, content.as_ref()),
+    }
 }
 
 fn eq_opt(a: &Option<String>, b: &Option<String>) -> bool {
     match (a, b) {
-        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (Some(a), Some(b)) => poolname::same(a, b),
         _ => true,
     }
 }
@@ -125,6 +240,437 @@ fn is_abandon(reason: &str) -> bool {
         .eq_ignore_ascii_case("Connection_Abandoned_By_AppPool")
 }
 
+/// The pool an event names, if any.
+fn meaning_pool(m: &Meaning) -> Option<&str> {
+    match m {
+        Meaning::WorkerCrashed { pool, .. }
+        | Meaning::WorkerCommFailure { pool, .. }
+        | Meaning::WorkerPingFailed { pool, .. }
+        | Meaning::WorkerShutdownTimeout { pool, .. }
+        | Meaning::WorkerStartupTimeout { pool, .. }
+        | Meaning::RapidFailDisabled { pool }
+        | Meaning::PoolDisabled { pool, .. }
+        | Meaning::WorkerIdleShutdown { pool, .. } => Some(pool.as_str()).filter(|p| !p.is_empty()),
+        _ => None,
+    }
+}
+
+/// The evidence of a death an event gives: termination events (W3SVC 1009/1010/1011/1012/1013,
+/// WAS 5009–5013, Application Hang 1002, Service Control Manager) and fault records
+/// (Application Error 1000, WER 1001, .NET Runtime 1026). Only 1009/5009 carry an exit code;
+/// Application Error carries the exception code, a different fact.
+fn death_signal(m: &Meaning, e: &Event, f: &Path) -> Option<Signal> {
+    let w3wp = || Some("w3wp.exe".to_string());
+    let mk = |pool: Option<String>,
+              pid: Option<u32>,
+              process: Option<String>,
+              (exit_code, exception_code): (Option<u32>, Option<u32>),
+              termination: bool,
+              how: String| Signal {
+        time: e.time,
+        pid,
+        pool,
+        process,
+        exit_code,
+        exception_code,
+        termination,
+        evidence: ev_ref(f, e, label(e), how.clone()),
+        how,
+    };
+    let pool = |p: &String| Some(p.clone());
+    Some(match m {
+        Meaning::WorkerCrashed {
+            pool: p,
+            pid,
+            exit_code,
+        } => mk(
+            pool(p),
+            *pid,
+            w3wp(),
+            (*exit_code, None),
+            true,
+            format!(
+                "worker process terminated unexpectedly{}",
+                exit_code
+                    .map(|c| format!(" (exit code {})", code(c)))
+                    .unwrap_or_default()
+            ),
+        ),
+        Meaning::WorkerCommFailure {
+            pool: p,
+            pid,
+            error,
+        } => mk(
+            pool(p),
+            *pid,
+            w3wp(),
+            (None, None),
+            true,
+            format!(
+                "fatal communication error with the WWW service{}",
+                error
+                    .map(|c| format!(" (error {})", code(c)))
+                    .unwrap_or_default()
+            ),
+        ),
+        Meaning::WorkerPingFailed { pool: p, pid } => mk(
+            pool(p),
+            *pid,
+            w3wp(),
+            (None, None),
+            true,
+            "worker failed to respond to a ping (hung; killed by IIS)".into(),
+        ),
+        Meaning::WorkerShutdownTimeout { pool: p, pid } => mk(
+            pool(p),
+            *pid,
+            w3wp(),
+            (None, None),
+            true,
+            "worker exceeded its shutdown time limit (killed by IIS)".into(),
+        ),
+        Meaning::WorkerStartupTimeout { pool: p, pid } => mk(
+            pool(p),
+            *pid,
+            w3wp(),
+            (None, None),
+            true,
+            "worker exceeded its start-up time limit".into(),
+        ),
+        Meaning::ApplicationError(a) => {
+            let mut how = format!("Application Error: {} faulted in {}", a.app, a.module);
+            if let Some(c) = a.exception_code {
+                how.push_str(&format!(", exception {}", code(c)));
+            }
+            if let Some(o) = a.offset {
+                how.push_str(&format!(", offset 0x{o:x}"));
+            }
+            mk(
+                None,
+                a.pid,
+                Some(a.app.clone()),
+                (None, a.exception_code),
+                false,
+                how,
+            )
+        }
+        Meaning::WerReport(w) => mk(
+            None,
+            None,
+            w.p.first().filter(|s| !s.is_empty()).cloned(),
+            (None, None),
+            false,
+            format!(
+                "Windows Error Reporting {} report (bucket {})",
+                w.event_name, w.bucket
+            ),
+        ),
+        Meaning::DotNetUnhandled { app, exception, .. } => mk(
+            None,
+            None,
+            app.clone(),
+            (None, None),
+            false,
+            format!(
+                ".NET unhandled exception{}",
+                exception
+                    .as_ref()
+                    .map(|x| format!(": {x}"))
+                    .unwrap_or_default()
+            ),
+        ),
+        Meaning::AppHang { app, pid, .. } => mk(
+            None,
+            *pid,
+            Some(app.clone()),
+            (None, None),
+            true,
+            "application hang: the process stopped responding and was ended".into(),
+        ),
+        Meaning::ServiceCrashed { service, count, .. } => mk(
+            None,
+            None,
+            Some(format!("service {service}")),
+            (None, None),
+            true,
+            format!(
+                "service terminated unexpectedly{}",
+                count.map(|c| format!(" ({c} time(s))")).unwrap_or_default()
+            ),
+        ),
+        _ => return None,
+    })
+}
+
+/// Which crash each dump belongs to. A dump that is a crash by itself ([`crate::capture`])
+/// joins the compatible crash (PID within [`PID_WINDOW`], or process and time within
+/// [`NEAR_WINDOW`]) or is a crash of its own; then a snapshot (manual, hang, first-chance
+/// dump) joins a crash only when a death event of its PID follows it, and never moves the
+/// crash's time or gives its exception.
+fn attach_dumps(
+    crashes: &mut Vec<CrashBuild>,
+    ev: &Evidence,
+    facts: &[DumpFacts],
+    warnings: &mut Vec<String>,
+) {
+    let mut order: Vec<usize> = (0..ev.dumps.len()).collect();
+    order.sort_by_key(|&i| (!facts[i].capture.crash, facts[i].time.unwrap_or(i64::MAX)));
+    for i in order {
+        let f = &facts[i];
+        let Some(t) = f.time else {
+            if f.capture.crash {
+                warnings.push(format!(
+                    "{}: no time in the dump or its name: not matched to events",
+                    ev.dumps[i].path.display()
+                ));
+            }
+            continue;
+        };
+        if !f.capture.crash {
+            if let Some(ci) = followed_by_death(crashes, f.pid, t) {
+                let c = &mut crashes[ci];
+                if c.dump.is_none() {
+                    c.dump = Some(i);
+                } else {
+                    c.other_dumps.push(i);
+                }
+                c.pool = c.pool.take().or(f.pool.clone());
+                c.process = c.process.take().or(f.process.clone());
+            }
+            continue;
+        }
+        let source = f.time_source.as_deref().unwrap_or("dump");
+        match best(crashes, f.pid, &f.pool, &f.process, t, |c| c.dump.is_some()) {
+            Some(ci) => {
+                let c = &mut crashes[ci];
+                c.dump = Some(i);
+                c.pid = c.pid.or(f.pid);
+                c.pool = c.pool.take().or(f.pool.clone());
+                c.process = c.process.take().or(f.process.clone());
+                c.time = c.time.min(t);
+                earliest(&mut c.fault, t, source);
+                if let Some(x) = f.exception {
+                    c.exception_code = Some((x, "dump".into()));
+                }
+            }
+            None => crashes.push(CrashBuild {
+                time: t,
+                first_event: None,
+                pid: f.pid,
+                pool: f.pool.clone(),
+                process: f.process.clone(),
+                exit_code: None,
+                exception_code: f.exception.map(|x| (x, "dump".to_string())),
+                fault: Some((t, source.to_string())),
+                terminated: None,
+                how: vec![
+                    "crash known from the dump only (no termination event among the inputs)".into(),
+                ],
+                evidence: Vec::new(),
+                dump: Some(i),
+                other_dumps: Vec::new(),
+            }),
+        }
+    }
+}
+
+/// The crash of process `pid` whose first death event comes at or after the dump's time `t`
+/// (within [`PID_WINDOW`]): the process was alive when dumped and died afterwards.
+fn followed_by_death(crashes: &[CrashBuild], pid: Option<u32>, t: i64) -> Option<usize> {
+    let pid = pid?;
+    crashes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.pid == Some(pid))
+        .filter_map(|(i, c)| {
+            let e = c.first_event?;
+            (e >= t - 1 && e - t <= PID_WINDOW).then_some((i, e - t))
+        })
+        .min_by_key(|&(_, dt)| dt)
+        .map(|(i, _)| i)
+}
+
+/// The model's crash: exit code only from the termination event that carries one (else
+/// `None`, unknown), the exception code apart, fault and termination times apart.
+fn crash_of(
+    c: &CrashBuild,
+    evidence: Vec<EvidenceRef>,
+    ev: &Evidence,
+    facts: &[DumpFacts],
+) -> Crash {
+    let part = |x: &Option<(u32, String)>| x.as_ref().map(|(v, w)| (code(*v), w.clone())).unzip();
+    let (exit_code, exit_code_source) = part(&c.exit_code);
+    let (exception_code, exception_code_source) = part(&c.exception_code);
+    let (fault_time, fault_time_source) = c.fault.clone().map(|(t, w)| (Time(t), w)).unzip();
+    let (terminated_at, terminated_source) =
+        c.terminated.clone().map(|(t, w)| (Time(t), w)).unzip();
+    Crash {
+        time: Time(c.time),
+        pid: c.pid,
+        process: c.process.clone(),
+        exit_code,
+        exit_code_source,
+        exception_code,
+        exception_code_source,
+        fault_time,
+        fault_time_source,
+        terminated_at,
+        terminated_source,
+        how: c.how.join("; "),
+        dump: c.dump.map(|d| ev.dumps[d].path.clone()),
+        dump_capture: c.dump.map(|d| facts[d].capture.kind.to_string()),
+        other_dumps: c
+            .other_dumps
+            .iter()
+            .map(|&d| ev.dumps[d].path.clone())
+            .collect(),
+        dump_to_event_seconds: match (c.dump.and_then(|d| facts[d].time), c.first_event) {
+            (Some(d), Some(e)) => Some(e - d),
+            _ => None,
+        },
+        bucket: c.dump.and_then(|d| {
+            ev.dumps[d]
+                .analysis
+                .as_ref()
+                .ok()
+                .and_then(|a| a.bucket.clone())
+        }),
+        evidence,
+    }
+}
+
+/// Every pool name the event logs, the IIS configuration and the dumps give, once each
+/// (compared as IIS does); the pools already built come first.
+fn known_pools<'a>(
+    built: impl Iterator<Item = &'a String>,
+    event_pools: &'a [String],
+    configs: &[&'a IisConfig],
+    facts: &'a [DumpFacts],
+) -> Vec<String> {
+    let from_config = configs.iter().flat_map(|c| {
+        c.pools
+            .iter()
+            .map(|p| &p.name)
+            .chain(c.sites.iter().filter_map(|s| s.pool.as_ref()))
+    });
+    let mut out: Vec<String> = Vec::new();
+    for n in built
+        .chain(event_pools)
+        .chain(from_config)
+        .chain(facts.iter().filter_map(|f| f.pool.as_ref()))
+    {
+        if !out.iter().any(|k| poolname::same(k, n)) {
+            out.push(n.clone());
+        }
+    }
+    out
+}
+
+/// A warning when an HTTPERR queue name could not be tied to one known pool for sure.
+fn queue_note(logged: &str, m: &poolname::QueueMatch) -> Option<String> {
+    match m {
+        poolname::QueueMatch::Known(_) => None,
+        poolname::QueueMatch::Unknown(n) if n != logged => Some(format!(
+            "HTTPERR queue '{logged}' names no pool of the event logs, dumps or IIS configuration; read as '{n}' (HTTP.sys writes spaces, tabs and control characters as '+')"
+        )),
+        poolname::QueueMatch::Unknown(_) => None,
+        poolname::QueueMatch::Ambiguous { chosen, candidates } => Some(format!(
+            "HTTPERR queue '{logged}' fits the pools {} (HTTP.sys writes spaces as '+', and '+' as itself); its lines were attributed to '{chosen}'",
+            candidates
+                .iter()
+                .map(|c| format!("'{c}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// First and last record time over all event logs.
+fn log_coverage(infos: &[EventLogInfo]) -> Option<(i64, i64)> {
+    let first = infos.iter().filter_map(|l| l.first).min()?;
+    let last = infos.iter().filter_map(|l| l.last).max()?;
+    Some((first.0, last.0))
+}
+
+/// `08:13–11:02 UTC on 2006-03-14`, or with both dates when the span crosses midnight.
+fn span_text(a: i64, b: i64) -> String {
+    let (da, db) = (time::short(a), time::short(b));
+    if da[..10] == db[..10] {
+        format!("{}–{} UTC on {}", &da[11..16], &db[11..16], &da[..10])
+    } else {
+        format!("{} – {} UTC", &da[..16], &db[..16])
+    }
+}
+
+/// Why a dump that is not a crash by itself was not tied to one.
+fn not_a_crash_note(t: Option<i64>, coverage: Option<(i64, i64)>) -> String {
+    let Some((a, b)) = coverage else {
+        return "dump of a process with no termination event among the inputs (no event log was given)".into();
+    };
+    let mut s = format!(
+        "dump of a process with no termination in the logs, which cover {}",
+        span_text(a, b)
+    );
+    match t {
+        Some(t) if t > b => s.push_str(" (the dump was taken after they end)"),
+        Some(t) if t < a => s.push_str(" (the dump was taken before they begin)"),
+        _ => {}
+    }
+    s
+}
+
+fn dump_info(
+    d: &crate::evidence::LoadedDump,
+    f: &DumpFacts,
+    crash: Option<CrashRef>,
+    coverage: Option<(i64, i64)>,
+) -> DumpInfo {
+    let a = d.analysis.as_ref().ok();
+    let counts = f.capture.crash || crash.is_some();
+    DumpInfo {
+        file: d.path.clone(),
+        pid: f.pid,
+        process: f.process.clone(),
+        app_pool: f.pool.clone(),
+        time: f.time.map(Time),
+        time_source: f.time_source.clone(),
+        exception: a
+            .and_then(|a| a.exception.as_ref())
+            .map(|e| format!("{} ({})", code(e.code), e.name)),
+        bucket: a.and_then(|a| a.bucket.clone()),
+        verdict: a.and_then(|a| a.findings.first()).map(|f| f.title.clone()),
+        crash,
+        capture: f.capture.kind.to_string(),
+        capture_from: f.capture.from.clone(),
+        counts_as_crash: counts,
+        not_a_crash: (!counts && a.is_some()).then(|| not_a_crash_note(f.time, coverage)),
+        detail: a
+            .map(|a| coroner_report::text::verdict(a))
+            .unwrap_or_default(),
+        error: d.analysis.as_ref().err().cloned(),
+    }
+}
+
+/// The timeline line of a dump that is not a crash (kind `dump`).
+fn live_dump_entry(d: &DumpInfo) -> Option<TimelineEntry> {
+    let note = d.not_a_crash.as_ref()?;
+    Some(TimelineEntry {
+        time: d.time?,
+        pool: d.app_pool.clone(),
+        kind: "dump",
+        text: format!(
+            "{}{}: {} {} — not a crash: {note}",
+            d.app_pool
+                .as_deref()
+                .or(d.process.as_deref())
+                .unwrap_or("process"),
+            d.pid.map(|p| format!(" pid {p}")).unwrap_or_default(),
+            d.capture,
+            file_name(&d.file)
+        ),
+    })
+}
+
 /// Builds the investigation from loaded evidence.
 pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
     let mut warnings = ev.warnings.clone();
@@ -200,48 +746,15 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
     };
 
     // ---- dumps ----
-    struct DumpFacts {
-        pid: Option<u32>,
-        time: Option<i64>,
-        time_source: Option<String>,
-        process: Option<String>,
-        pool: Option<String>,
-        crashed: bool,
-    }
     let dump_facts: Vec<DumpFacts> = ev
         .dumps
         .iter()
-        .map(|d| {
-            let a = d.analysis.as_ref().ok();
-            let n = d.name.as_ref();
-            let header = a.and_then(|a| a.process.dump_time).map(|t| t as i64);
-            let (time, time_source) = match (header, n.and_then(|n| n.local_time)) {
-                (Some(t), _) => (Some(t), Some("dump header (UTC)".to_string())),
-                (None, Some(l)) => (
-                    Some(l + i64::from(bias) * 60),
-                    Some(format!(
-                        "{} file name (local time; {} applied)",
-                        n.map(|n| n.scheme).unwrap_or(""),
-                        time_zone.utc_offset
-                    )),
-                ),
-                _ => (None, None),
-            };
-            DumpFacts {
-                pid: a.and_then(|a| a.process.pid).or(n.and_then(|n| n.pid)),
-                time,
-                time_source,
-                process: a
-                    .and_then(|a| a.process.name.clone())
-                    .or(n.and_then(|n| n.process.clone())),
-                pool: a.and_then(|a| a.process.app_pool.clone()),
-                crashed: a.map(|a| a.exception.is_some()).unwrap_or(false),
-            }
-        })
+        .map(|d| dump_facts_of(d, bias, &time_zone.utc_offset))
         .collect();
 
     // ---- signals from events ----
     let mut signals: Vec<Signal> = Vec::new();
+    let mut event_pools: Vec<String> = Vec::new();
     let mut rapid_events: Vec<(String, EvidenceRef)> = Vec::new();
     let mut timeline: Vec<TimelineEntry> = Vec::new();
     let mut event_infos = Vec::new();
@@ -251,66 +764,14 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
             let Some(m) = interpret(e) else { continue };
             understood += 1;
             let f = &log.file;
-            let w3wp = Some("w3wp.exe".to_string());
-            let mut sig = |pool: Option<String>, pid, process, exit_code, how: String| {
-                let text = how.clone();
-                signals.push(Signal {
-                    time: e.time,
-                    pid,
-                    pool,
-                    process,
-                    exit_code,
-                    how,
-                    evidence: ev_ref(f, e, label(e), text),
-                });
-            };
+            if let Some(p) = meaning_pool(&m) {
+                event_pools.push(p.to_string());
+            }
+            if let Some(sig) = death_signal(&m, e, f) {
+                signals.push(sig);
+                continue;
+            }
             match m {
-                Meaning::WorkerCrashed { pool, pid, exit_code } => sig(
-                    Some(pool),
-                    pid,
-                    w3wp,
-                    exit_code,
-                    format!("worker process terminated unexpectedly{}", exit_code.map(|c| format!(" (exit code {})", code(c))).unwrap_or_default()),
-                ),
-                Meaning::WorkerCommFailure { pool, pid, error } => sig(
-                    Some(pool),
-                    pid,
-                    w3wp,
-                    None,
-                    format!("fatal communication error with the WWW service{}", error.map(|c| format!(" (error {})", code(c))).unwrap_or_default()),
-                ),
-                Meaning::WorkerPingFailed { pool, pid } => sig(Some(pool), pid, w3wp, None, "worker failed to respond to a ping (hung; killed by IIS)".into()),
-                Meaning::WorkerShutdownTimeout { pool, pid } => sig(Some(pool), pid, w3wp, None, "worker exceeded its shutdown time limit (killed by IIS)".into()),
-                Meaning::WorkerStartupTimeout { pool, pid } => sig(Some(pool), pid, w3wp, None, "worker exceeded its start-up time limit".into()),
-                Meaning::ApplicationError(a) => {
-                    let mut how = format!("Application Error: {} faulted in {}", a.app, a.module);
-                    if let Some(c) = a.exception_code {
-                        how.push_str(&format!(", exception {}", code(c)));
-                    }
-                    if let Some(o) = a.offset {
-                        how.push_str(&format!(", offset 0x{o:x}"));
-                    }
-                    sig(None, a.pid, Some(a.app.clone()), a.exception_code, how)
-                }
-                Meaning::WerReport(w) => {
-                    let app = w.p.first().filter(|s| !s.is_empty()).cloned();
-                    sig(None, None, app, None, format!("Windows Error Reporting {} report (bucket {})", w.event_name, w.bucket))
-                }
-                Meaning::DotNetUnhandled { app, exception, .. } => sig(
-                    None,
-                    None,
-                    app,
-                    None,
-                    format!(".NET unhandled exception{}", exception.map(|x| format!(": {x}")).unwrap_or_default()),
-                ),
-                Meaning::AppHang { app, pid, .. } => sig(None, pid, Some(app), None, "application hang: the process stopped responding and was ended".into()),
-                Meaning::ServiceCrashed { service, count, .. } => sig(
-                    None,
-                    None,
-                    Some(format!("service {service}")),
-                    None,
-                    format!("service terminated unexpectedly{}", count.map(|c| format!(" ({c} time(s))")).unwrap_or_default()),
-                ),
                 Meaning::RapidFailDisabled { pool } => {
                     let text = format!("application pool '{pool}' disabled by rapid-fail protection");
                     rapid_events.push((pool, ev_ref(f, e, label(e), text)));
@@ -386,7 +847,9 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
                 pid: w.pid,
                 pool: None,
                 process: w.app.clone(),
-                exit_code: w.exception_code,
+                exit_code: None,
+                exception_code: w.exception_code,
+                termination: false,
                 how: format!(
                     "Windows Error Reporting {} report",
                     w.event_type.as_deref().unwrap_or("")
@@ -411,80 +874,13 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
     let mut crashes: Vec<CrashBuild> = Vec::new();
     for s in signals {
         match best(&crashes, s.pid, &s.pool, &s.process, s.time, |_| false) {
-            Some(i) => {
-                let c = &mut crashes[i];
-                c.pid = c.pid.or(s.pid);
-                c.pool = c.pool.clone().or(s.pool);
-                c.process = c.process.clone().or(s.process);
-                c.exit_code = c.exit_code.or(s.exit_code);
-                c.time = c.time.min(s.time);
-                c.first_event = Some(c.first_event.map_or(s.time, |f| f.min(s.time)));
-                if !c.how.contains(&s.how) {
-                    c.how.push(s.how);
-                }
-                c.evidence.push(s.evidence);
-            }
-            None => crashes.push(CrashBuild {
-                time: s.time,
-                first_event: Some(s.time),
-                pid: s.pid,
-                pool: s.pool,
-                process: s.process,
-                exit_code: s.exit_code,
-                how: vec![s.how],
-                evidence: vec![s.evidence],
-                dump: None,
-            }),
+            Some(i) => crashes[i].absorb(s),
+            None => crashes.push(CrashBuild::from_signal(s)),
         }
     }
 
     // ---- dumps to crashes ----
-    let mut order: Vec<usize> = (0..ev.dumps.len()).collect();
-    order.sort_by_key(|&i| dump_facts[i].time.unwrap_or(i64::MAX));
-    for i in order {
-        let f = &dump_facts[i];
-        let Some(t) = f.time else {
-            if f.crashed {
-                warnings.push(format!(
-                    "{}: no time in the dump or its name: not matched to events",
-                    ev.dumps[i].path.display()
-                ));
-            }
-            continue;
-        };
-        let m = best(&crashes, f.pid, &f.pool, &f.process, t, |c| {
-            c.dump.is_some()
-        });
-        match m {
-            Some(ci) => {
-                let c = &mut crashes[ci];
-                c.dump = Some(i);
-                c.pid = c.pid.or(f.pid);
-                c.pool = c.pool.clone().or(f.pool.clone());
-                c.process = c.process.clone().or(f.process.clone());
-                c.time = c.time.min(t);
-            }
-            None if f.crashed => crashes.push(CrashBuild {
-                time: t,
-                first_event: None,
-                pid: f.pid,
-                pool: f.pool.clone(),
-                process: f.process.clone(),
-                exit_code: ev.dumps[i]
-                    .analysis
-                    .as_ref()
-                    .ok()
-                    .and_then(|a| a.exception.as_ref())
-                    .map(|e| e.code),
-                how: vec![
-                    "crash known from the dump only (no termination event among the inputs)".into(),
-                ],
-                evidence: Vec::new(),
-                dump: Some(i),
-            }),
-            None => {}
-        }
-    }
+    attach_dumps(&mut crashes, &ev, &dump_facts, &mut warnings);
     crashes.sort_by_key(|c| c.time);
 
     // ---- pools ----
@@ -505,7 +901,7 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
     let canon = |pools: &BTreeMap<String, Pool>, name: &str| -> String {
         pools
             .keys()
-            .find(|k| k.eq_ignore_ascii_case(name))
+            .find(|k| poolname::same(k, name))
             .cloned()
             .unwrap_or_else(|| name.to_string())
     };
@@ -516,11 +912,7 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
         let sites = configs
             .iter()
             .flat_map(|c| c.sites.iter())
-            .filter(|s| {
-                s.pool
-                    .as_deref()
-                    .is_some_and(|p| p.eq_ignore_ascii_case(name))
-            })
+            .filter(|s| s.pool.as_deref().is_some_and(|p| poolname::same(p, name)))
             .map(|s| {
                 if s.name.is_empty() {
                     s.id.to_string()
@@ -541,13 +933,6 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
             failed_requests: FailedRequests::default(),
         }
     };
-    let dump_bucket = |i: usize| {
-        ev.dumps[i]
-            .analysis
-            .as_ref()
-            .ok()
-            .and_then(|a| a.bucket.clone())
-    };
     let mut dump_crash: BTreeMap<usize, CrashRef> = BTreeMap::new();
     for c in &crashes {
         let (name, kind) = pool_key(c);
@@ -560,7 +945,7 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
         }
         let mut evidence = c.evidence.clone();
         evidence.sort_by_key(|e| e.time);
-        if let Some(d) = c.dump {
+        for &d in c.dump.iter().chain(&c.other_dumps) {
             dump_crash.insert(
                 d,
                 CrashRef {
@@ -569,20 +954,7 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
                 },
             );
         }
-        p.crashes.push(Crash {
-            time: Time(c.time),
-            pid: c.pid,
-            process: c.process.clone(),
-            exit_code: c.exit_code.map(code),
-            how: c.how.join("; "),
-            dump: c.dump.map(|d| ev.dumps[d].path.clone()),
-            dump_to_event_seconds: match (c.dump.and_then(|d| dump_facts[d].time), c.first_event) {
-                (Some(d), Some(e)) => Some(e - d),
-                _ => None,
-            },
-            bucket: c.dump.and_then(dump_bucket),
-            evidence,
-        });
+        p.crashes.push(crash_of(c, evidence, &ev, &dump_facts));
     }
     // Pools named by rapid-fail events or configuration even without crashes.
     for (pool, _) in &rapid_events {
@@ -603,6 +975,8 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
         .then(|| known_iis_pools.iter().next().cloned())
         .flatten();
     let mut assumed_sole = false;
+    let known = known_pools(pools.keys(), &event_pools, &configs, &dump_facts);
+    let mut queue_notes: BTreeSet<String> = BTreeSet::new();
     struct Hit {
         time: i64,
         reason: String,
@@ -625,7 +999,14 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
         let mut resolve = |site: Option<u32>, queue: Option<&str>| -> Option<String> {
             let q = queue.map(str::trim).filter(|q| !q.is_empty() && *q != "-");
             let p = q
-                .map(String::from)
+                .map(|q| {
+                    let site = site.or(file_site).and_then(site_pool);
+                    let m = poolname::resolve_queue(q, &known, site.as_deref());
+                    if let Some(n) = queue_note(q, &m) {
+                        queue_notes.insert(n);
+                    }
+                    m.name().to_string()
+                })
                 .or_else(|| site.or(file_site).and_then(site_pool))
                 .or_else(|| {
                     let s = sole_pool.clone();
@@ -725,7 +1106,7 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
                 *by_reason.entry(e.reason.clone()).or_default() += 1;
                 *reason_counts.entry(e.reason.clone()).or_default() += 1;
             }
-            let pool = resolve(e.site_id, e.queue_name.as_deref());
+            let pool = resolve(e.site_id, e.queue_name_logged.as_deref());
             if let Some(p) = &pool {
                 log_pools.insert(p.clone());
                 if e.status == Some(503) {
@@ -791,6 +1172,7 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
             ));
         }
     }
+    warnings.extend(queue_notes);
     if assumed_sole {
         if let Some(p) = &sole_pool {
             warnings.push(format!(
@@ -812,16 +1194,17 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
     }
 
     for p in pools.values_mut() {
-        let key = p.name.to_ascii_lowercase();
+        let key = p.name.clone();
+        let same = |k: &String| poolname::same(k, &key);
         let mut hits: Vec<&Hit> = p503
             .iter()
-            .filter(|(k, _)| k.to_ascii_lowercase() == key)
+            .filter(|(k, _)| same(k))
             .flat_map(|(_, v)| v.iter())
             .collect();
         hits.sort_by_key(|h| h.time);
         let mut oks: Vec<&(i64, std::rc::Rc<PathBuf>, u64)> = ok_after
             .iter()
-            .filter(|(k, _)| k.to_ascii_lowercase() == key)
+            .filter(|(k, _)| same(k))
             .flat_map(|(_, v)| v.iter())
             .collect();
         oks.sort_by_key(|o| o.0);
@@ -841,14 +1224,11 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
                 }),
             }
         }
-        if let Some((_, f)) = failed.iter().find(|(k, _)| k.to_ascii_lowercase() == key) {
+        if let Some((_, f)) = failed.iter().find(|(k, _)| same(k)) {
             p.failed_requests = f.clone();
         }
         // In flight: match to the nearest crash of this pool.
-        for (_, inf) in abandons
-            .iter()
-            .filter(|(k, _)| k.to_ascii_lowercase() == key)
-        {
+        for (_, inf) in abandons.iter().filter(|(k, _)| same(k)) {
             let mut inf = inf.clone();
             if let Some(c) = p
                 .crashes
@@ -866,11 +1246,7 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
         // Rapid-fail episodes seen in the events.
         let th = p.threshold.clone();
         let mut episodes: Vec<RapidFail> = Vec::new();
-        for (pool, r) in rapid_events
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(&p.name))
-        {
-            let _ = pool;
+        for (_, r) in rapid_events.iter().filter(|(k, _)| same(k)) {
             let t = r.time.0;
             if episodes.iter().any(|e| (e.disabled_at.0 - t).abs() <= 60) {
                 continue;
@@ -1039,32 +1415,12 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
         .collect();
 
     // ---- dump infos ----
+    let coverage = log_coverage(&event_infos);
     let dumps: Vec<DumpInfo> = ev
         .dumps
         .iter()
         .enumerate()
-        .map(|(i, d)| {
-            let f = &dump_facts[i];
-            let a = d.analysis.as_ref().ok();
-            DumpInfo {
-                file: d.path.clone(),
-                pid: f.pid,
-                process: f.process.clone(),
-                app_pool: f.pool.clone(),
-                time: f.time.map(Time),
-                time_source: f.time_source.clone(),
-                exception: a
-                    .and_then(|a| a.exception.as_ref())
-                    .map(|e| format!("{} ({})", code(e.code), e.name)),
-                bucket: a.and_then(|a| a.bucket.clone()),
-                verdict: a.and_then(|a| a.findings.first()).map(|f| f.title.clone()),
-                crash: dump_crash.get(&i).cloned(),
-                detail: a
-                    .map(|a| coroner_report::text::verdict(a))
-                    .unwrap_or_default(),
-                error: d.analysis.as_ref().err().cloned(),
-            }
-        })
+        .map(|(i, d)| dump_info(d, &dump_facts[i], dump_crash.get(&i).cloned(), coverage))
         .collect();
     for d in &dumps {
         if let Some(e) = &d.error {
@@ -1085,7 +1441,10 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
                 c.pid.map(|x| format!(" pid {x}")).unwrap_or_default()
             );
             if let Some(x) = &c.exit_code {
-                text.push_str(&format!(", code {x}"));
+                text.push_str(&format!(", exit code {x}"));
+            }
+            if let Some(x) = &c.exception_code {
+                text.push_str(&format!(", exception {x}"));
             }
             if let Some(d) = &c.dump {
                 text.push_str(&format!(", dump {}", file_name(d)));
@@ -1144,6 +1503,7 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
             });
         }
     }
+    timeline.extend(dumps.iter().filter_map(live_dump_entry));
     timeline.sort_by_key(|t| t.time);
 
     // ---- codes ----
@@ -1244,4 +1604,64 @@ pub fn file_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| p.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sig(t: i64, what: &str, exit: Option<u32>, exc: Option<u32>, term: bool) -> Signal {
+        Signal {
+            time: t,
+            pid: Some(12),
+            pool: Some("Classic .NET AppPool".into()),
+            process: Some("w3wp.exe".into()),
+            exit_code: exit,
+            exception_code: exc,
+            termination: term,
+            how: what.into(),
+            evidence: EvidenceRef {
+                time: Time(t),
+                file: "SysEvent.Evt".into(),
+                record: 1,
+                what: what.into(),
+                text: String::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn exit_code_from_the_event_that_carries_it() {
+        let mut c = CrashBuild::from_signal(sig(
+            100,
+            "Application Error 1000",
+            None,
+            Some(0xc000_0005),
+            false,
+        ));
+        c.absorb(sig(102, "W3SVC 1011", None, None, true));
+        assert_eq!(
+            c.exit_code, None,
+            "neither the fault record nor 1011 has one"
+        );
+        c.absorb(sig(103, "W3SVC 1009", Some(0xe043_4352), None, true));
+        assert_eq!(c.exit_code, Some((0xe043_4352, "W3SVC 1009".into())));
+        assert_eq!(
+            c.exception_code,
+            Some((0xc000_0005, "Application Error 1000".into()))
+        );
+        assert_eq!(c.fault, Some((100, "Application Error 1000".into())));
+        assert_eq!(c.terminated, Some((102, "W3SVC 1011".into())));
+        assert_eq!(c.time, 100);
+    }
+
+    #[test]
+    fn coverage_note() {
+        let a = 1_142_324_021; // 2006-03-14 08:13:41
+        let b = a + 2 * 3600 + 49 * 60;
+        let n = not_a_crash_note(Some(b + 10), Some((a, b)));
+        assert_eq!(n, "dump of a process with no termination in the logs, which cover 08:13–11:02 UTC on 2006-03-14 (the dump was taken after they end)");
+        assert!(not_a_crash_note(None, None).contains("no event log"));
+        assert!(span_text(a, a + 86_400).contains("2006-03-15"));
+    }
 }

@@ -9,7 +9,11 @@
 //! while `POST /upload/upload.asp` is in flight; DebugDiag writes a dump of each (file names in
 //! local time). Rapid-fail protection (5 failures in 5 minutes, from the metabase) disables the
 //! pool; HTTP.sys answers 503 AppOffline for 22 minutes until an administrator restarts it
-//! (IIS 6 logs no event for that: the W3C log shows the first successful request).
+//! (IIS 6 logs no event for that: the W3C log shows the first successful request), then takes a
+//! DebugDiag manual dump of the new worker, which lives on (not a crash). Two pools have names
+//! with spaces, which HTTPERR writes `+`-encoded: `Classic .NET AppPool`, whose worker hangs
+//! (503 QueueFull) and dies, its exit code given only by its W3SVC 1009, and a pool named in
+//! Korean with `+` and `#`, stopped for five minutes (503 Disabled).
 //!
 //! Regenerate with `cargo run -p coroner-investigate --bin coroner-incident-example -- examples/incident`.
 
@@ -65,6 +69,26 @@ pub struct ExampleParams {
     pub other_url: String,
     /// Traffic starts this long before the first crash and ends this long after the restore.
     pub traffic_margin: i64,
+    /// A pool whose name holds spaces (`Classic .NET AppPool`): one crash known only from the
+    /// System log — W3SVC 1011 (which carries no exit code), then 1009 (which does) — with
+    /// HTTPERR lines under its `+`-encoded queue name (`Classic+.NET+AppPool`).
+    pub spaced_pool: String,
+    pub spaced_site_id: u32,
+    /// Its crash: pid and the time of the W3SVC 1011 event.
+    pub spaced_crash: ExampleCrash,
+    /// The exit code only its W3SVC 1009 gives.
+    pub spaced_exit_code: u32,
+    /// The request in flight when that worker died.
+    pub spaced_url: String,
+    /// A pool named in Korean with a `+`, spaces and `#`, known only from the metabase: an
+    /// administrator stops it for a while, and HTTP.sys answers 503 `Disabled` meanwhile.
+    pub korean_pool: String,
+    pub korean_site_id: u32,
+    /// When the administrator stopped it, and for how many seconds.
+    pub korean_stop: (i64, i64),
+    /// A DebugDiag manual dump of a live worker of `pool` after the restart: evidence about a
+    /// process, not a crash (no termination event follows it).
+    pub manual_dump: ExampleCrash,
 }
 
 impl Default for ExampleParams {
@@ -99,6 +123,22 @@ impl Default for ExampleParams {
             upload_url: "/upload/upload.asp".into(),
             other_url: "/thumbs/thumbnail.aspx".into(),
             traffic_margin: 2 * 3600,
+            spaced_pool: "Classic .NET AppPool".into(),
+            spaced_site_id: 3,
+            spaced_crash: ExampleCrash {
+                pid: 4488,
+                time: t0 - 35 * 60 - 12,
+            },
+            spaced_exit_code: 0xe043_4352,
+            spaced_url: "/reports/monthly.aspx".into(),
+            korean_pool: "결제+환불 풀 #2".into(),
+            korean_site_id: 4,
+            korean_stop: (t0 - 25 * 60, 300),
+            // 2 min 32 s after the administrator's restart (first crash + 1557 s).
+            manual_dump: ExampleCrash {
+                pid: 6120,
+                time: t0 + 1557 + 152,
+            },
         }
     }
 }
@@ -120,7 +160,18 @@ pub struct ExampleTruth {
     pub win32_64: u64,
     pub win32_1236: u64,
     pub w3c_requests: u64,
+    /// Records in the System log.
     pub event_records: u64,
+    /// Records in the Application log export.
+    pub app_records: u64,
+    /// 503 QueueFull lines for `spaced_pool` before its crash.
+    pub http_503_queue_full: u64,
+    /// 503 Disabled lines for `korean_pool`.
+    pub http_503_disabled: u64,
+    /// (pid, method, url, client ip) in flight when the `spaced_pool` worker died.
+    pub spaced_in_flight: (u32, String, String, String),
+    /// The manual dump's file name, relative to the example folder.
+    pub manual_dump: String,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
@@ -177,6 +228,54 @@ fn debugdiag_name(pid: u32, local: i64, n: usize) -> String {
     format!("w3wp__PID__{pid}__Date__{mo:02}_{d:02}_{y:04}__Time_{h12:02}_{mi:02}_{s:02}{ampm}__{n}__Second_Chance_Exception_C0000005.dmp.gz")
 }
 
+/// DebugDiag's name for a dump an administrator asked for (`…__Manual Dump.dmp`), with the
+/// pool after the process as DebugDiag writes it for IIS workers.
+fn debugdiag_manual_name(pool: &str, pid: u32, local: i64, n: usize) -> String {
+    let (y, mo, d, h, mi, s) = civil(local);
+    let (h12, ampm) = match h {
+        0 => (12, "AM"),
+        1..=11 => (h, "AM"),
+        12 => (12, "PM"),
+        _ => (h - 12, "PM"),
+    };
+    format!("w3wp.exe__{pool}__PID__{pid}__Date__{mo:02}_{d:02}_{y:04}__Time_{h12:02}_{mi:02}_{s:02}{ampm}__{n}__Manual Dump.dmp.gz")
+}
+
+/// Removes a stream from a minidump by turning its directory entry into `UnusedStream` (type
+/// 0): a reference dump without its exception stream is what a snapshot of a running process
+/// looks like. Hand-written: three little-endian fields of the documented MINIDUMP_HEADER and
+/// MINIDUMP_DIRECTORY.
+fn drop_stream(dump: &mut [u8], stream_type: u32) {
+    let u32_at = |d: &[u8], o: usize| {
+        d.get(o..o + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let (Some(n), Some(rva)) = (u32_at(dump, 8), u32_at(dump, 12)) else {
+        return;
+    };
+    for k in 0..n as usize {
+        let at = rva as usize + k * 12;
+        if u32_at(dump, at) == Some(stream_type) {
+            dump[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
+        }
+    }
+}
+
+/// A dump of a live `w3wp.exe` (pid `pid`, header time `time`): the reference dump without its
+/// exception stream, as a DebugDiag manual or hang dump, ProcDump without `-e` or Task Manager
+/// writes it.
+pub fn snapshot_dump(pid: u32, time: i64) -> Result<Vec<u8>, Error> {
+    let mut rc = coroner_synth::reference_variants()
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    rc.pid = pid;
+    rc.time = u32::try_from(time).unwrap_or(coroner_synth::INCIDENT_TIME);
+    let mut d = rc.build()?;
+    drop_stream(&mut d, 6);
+    Ok(d)
+}
+
 fn procdump_name(local: i64) -> String {
     let (y, mo, d, h, mi, s) = civil(local);
     format!(
@@ -215,6 +314,94 @@ const AGENTS: &[&str] = &[
     "Mozilla/4.0+(compatible;+MSIE+6.0;+Windows+NT+5.0)",
 ];
 
+/// W3SVC 1011 (the fatal communication error; its data is the error number, not an exit code)
+/// at `t`, then W3SVC 1009 with the exit code a second later, as IIS 6 logs a worker's death.
+fn worker_events(recs: &mut Vec<EvtRecord>, pool: &str, pid: u32, t: i64, exit_code: u32) {
+    let pid = pid.to_string();
+    let mut r = EvtRecord::new(0, t as u32, "W3SVC", 0x8000_03F3, &[pool, &pid]);
+    r.event_type = 2;
+    r.data = 0x8007_006Du32.to_le_bytes().to_vec();
+    recs.push(r);
+    let exit = format!("{exit_code:08x}");
+    let mut r = EvtRecord::new(
+        0,
+        (t + 1) as u32,
+        "W3SVC",
+        0x8000_03F1,
+        &[pool, &pid, &exit],
+    );
+    r.event_type = 2;
+    recs.push(r);
+}
+
+/// HTTPERR lines of the pools with spaces in their names: the `Classic .NET AppPool` worker
+/// hangs (503 QueueFull for the requests that queue up), then dies with one request in flight;
+/// the Korean-named pool is stopped by an administrator (503 Disabled). The writer encodes the
+/// queue names as HTTP.sys does (`Classic+.NET+AppPool`).
+fn spaced_pool_errors(p: &ExampleParams, truth: &mut ExampleTruth) -> Vec<HttpErr> {
+    let line =
+        |t: i64, port: u16, site: u32, uri: &str, status, reason: &str, queue: &str| HttpErr {
+            time: t,
+            client_ip: Some(format!("10.1.{}.{}", site, 20 + (t % 200))),
+            client_port: Some(port),
+            server_ip: Some("10.0.0.5".into()),
+            server_port: Some(80),
+            version: Some("HTTP/1.1".into()),
+            method: Some("GET".into()),
+            uri: Some(uri.into()),
+            status,
+            site_id: Some(site),
+            reason: reason.into(),
+            queue_name: Some(queue.into()),
+            ..HttpErr::default()
+        };
+    let mut out = Vec::new();
+    let c = &p.spaced_crash;
+    for k in 0..12 {
+        let t = c.time - 84 + k * 7;
+        out.push(line(
+            t,
+            5000 + k as u16,
+            p.spaced_site_id,
+            "/reports/index.aspx",
+            Some(503),
+            "QueueFull",
+            &p.spaced_pool,
+        ));
+        truth.http_503_queue_full += 1;
+    }
+    let inflight = line(
+        c.time,
+        4999,
+        p.spaced_site_id,
+        &p.spaced_url,
+        None,
+        "Connection_Abandoned_By_AppPool",
+        &p.spaced_pool,
+    );
+    truth.spaced_in_flight = (
+        c.pid,
+        "GET".into(),
+        p.spaced_url.clone(),
+        inflight.client_ip.clone().unwrap_or_default(),
+    );
+    out.push(inflight);
+    let (stop, secs) = p.korean_stop;
+    for k in 0..secs / 10 {
+        out.push(line(
+            stop + k * 10 + 3,
+            6000 + k as u16,
+            p.korean_site_id,
+            "/pay/checkout.aspx",
+            Some(503),
+            "Disabled",
+            &p.korean_pool,
+        ));
+        truth.http_503_disabled += 1;
+    }
+    out
+}
+
 /// Writes the example into `dir` (created if needed).
 pub fn write(dir: &Path, p: &ExampleParams) -> Result<ExampleTruth, Error> {
     let mut truth = ExampleTruth::default();
@@ -249,6 +436,13 @@ pub fn write(dir: &Path, p: &ExampleParams) -> Result<ExampleTruth, Error> {
     let other_name = format!("dumps/{}", procdump_name(local(p.other_crash.time)));
     put(dir, &other_name, &gzip(&other_dump))?;
     truth.other_dump = other_name;
+    let live_dump = snapshot_dump(p.manual_dump.pid, p.manual_dump.time)?;
+    let manual_name = format!(
+        "dumps/{}",
+        debugdiag_manual_name(&p.pool, p.manual_dump.pid, local(p.manual_dump.time), 812)
+    );
+    put(dir, &manual_name, &gzip(&live_dump))?;
+    truth.manual_dump = manual_name;
 
     // ---- System event log (.evt) ----
     let t0 = p
@@ -280,25 +474,34 @@ pub fn write(dir: &Path, p: &ExampleParams) -> Result<ExampleTruth, Error> {
     );
     up.event_type = 4;
     recs.push(up);
-    let worker_events = |recs: &mut Vec<EvtRecord>, pool: &str, c: &ExampleCrash| {
-        let pid = c.pid.to_string();
-        let mut r = EvtRecord::new(0, (c.time + 2) as u32, "W3SVC", 0x8000_03F3, &[pool, &pid]);
-        r.event_type = 2;
-        r.data = 0x8007_006Du32.to_le_bytes().to_vec();
-        recs.push(r);
+    worker_events(
+        &mut recs,
+        &p.other_pool,
+        p.other_crash.pid,
+        p.other_crash.time + 2,
+        0xc000_0005,
+    );
+    for c in &p.crashes {
+        worker_events(&mut recs, &p.pool, c.pid, c.time + 2, 0xc000_0005);
+    }
+    worker_events(
+        &mut recs,
+        &p.spaced_pool,
+        p.spaced_crash.pid,
+        p.spaced_crash.time,
+        p.spaced_exit_code,
+    );
+    // The administrator starts DebugDiag's service to take the manual dump, and stops it.
+    for (dt, state) in [(-75, "running"), (630, "stopped")] {
         let mut r = EvtRecord::new(
             0,
-            (c.time + 3) as u32,
-            "W3SVC",
-            0x8000_03F1,
-            &[pool, &pid, "c0000005"],
+            (p.manual_dump.time + dt) as u32,
+            "Service Control Manager",
+            0x4000_1B7C,
+            &["Debug Diagnostic Service", state],
         );
-        r.event_type = 2;
+        r.event_type = 4;
         recs.push(r);
-    };
-    worker_events(&mut recs, &p.other_pool, &p.other_crash);
-    for c in &p.crashes {
-        worker_events(&mut recs, &p.pool, c);
     }
     let mut rf = EvtRecord::new(
         0,
@@ -377,6 +580,7 @@ pub fn write(dir: &Path, p: &ExampleParams) -> Result<ExampleTruth, Error> {
             881 + i as u64,
         ));
     }
+    truth.app_records = app_events.len() as u64;
     put(
         dir,
         "eventlogs/Application.xml",
@@ -538,6 +742,7 @@ pub fn write(dir: &Path, p: &ExampleParams) -> Result<ExampleTruth, Error> {
             ..HttpErr::default()
         });
     }
+    errs.extend(spaced_pool_errors(p, &mut truth));
     errs.sort_by_key(|e| e.time);
     for e in &errs {
         httperr_line(&mut err, e);
@@ -593,6 +798,14 @@ fn metabase(p: &ExampleParams) -> String {
 		AppPoolIdentityType="2"
 	>
 </IIsApplicationPool>
+<IIsApplicationPool	Location ="/LM/W3SVC/AppPools/{spaced}"
+		AppPoolIdentityType="2"
+	>
+</IIsApplicationPool>
+<IIsApplicationPool	Location ="/LM/W3SVC/AppPools/{korean}"
+		AppPoolIdentityType="2"
+	>
+</IIsApplicationPool>
 <IIsWebServer	Location ="/LM/W3SVC/{site}"
 		ServerBindings=":80:"
 		ServerComment="Default Web Site"
@@ -613,6 +826,26 @@ fn metabase(p: &ExampleParams) -> String {
 		Path="d:\sites\contoso"
 	>
 </IIsWebVirtualDir>
+<IIsWebServer	Location ="/LM/W3SVC/{ssite}"
+		ServerBindings=":8081:"
+		ServerComment="Intranet Reports"
+	>
+</IIsWebServer>
+<IIsWebVirtualDir	Location ="/LM/W3SVC/{ssite}/ROOT"
+		AppPoolId="{spaced}"
+		Path="d:\sites\reports"
+	>
+</IIsWebVirtualDir>
+<IIsWebServer	Location ="/LM/W3SVC/{ksite}"
+		ServerBindings=":8082:"
+		ServerComment="결제 사이트"
+	>
+</IIsWebServer>
+<IIsWebVirtualDir	Location ="/LM/W3SVC/{ksite}/ROOT"
+		AppPoolId="{korean}"
+		Path="d:\sites\pay"
+	>
+</IIsWebVirtualDir>
 </MBProperty>
 </configuration>
 "#,
@@ -622,6 +855,10 @@ fn metabase(p: &ExampleParams) -> String {
         max = p.rapid_fail_max_crashes,
         site = p.site_id,
         osite = p.other_site_id,
+        spaced = p.spaced_pool,
+        ssite = p.spaced_site_id,
+        korean = p.korean_pool,
+        ksite = p.korean_site_id,
     )
 }
 
@@ -631,6 +868,7 @@ fn readme(p: &ExampleParams, t: &ExampleTruth) -> String {
         .iter()
         .map(|c| format!("| {} | {} |", rfc3339(c.time), c.pid))
         .collect();
+    let file = |rel: &str| rel.rsplit('/').next().unwrap_or(rel).to_string();
     format!(
         "# Example incident (generated)\n\n\
 A reconstructed IIS 6 outage, written by `coroner-incident-example` from the project's own generators \
@@ -641,15 +879,27 @@ cargo run --release --bin coroner -- investigate --format html -o incident.html 
 ## The story\n\n\
 - Time zone of the server: {tz} (bias {bias} min); DebugDiag/ProcDump file names are local time.\n\
 - {ot}: an unrelated crash of `{other}` (pid {opid}, NULL write in ContosoImage.dll; ProcDump-style name).\n\
+- {st}: the worker of `{spaced}` (pid {spid}, a pool name with spaces) stops serving: HTTP.sys answers \
+{nqf} requests with 503 QueueFull, then W3SVC 1011 (no exit code) and W3SVC 1009 (exit code {sexit}, \
+which only the 1009 gives) report its death with `GET {surl}` in flight. There is no dump of it. \
+HTTPERR writes the queue name `+`-encoded: `{senc}`.\n\
+- {kt}: an administrator stops `{korean}` (a pool name with Korean letters, `+`, spaces and `#`, \
+known only from the metabase) for {kmin} minutes; HTTP.sys answers {ndis} requests with 503 Disabled \
+under the queue name `{kenc}`.\n\
 - Five crashes of `{pool}` (ABCUpload4.dll on a destroyed heap; DebugDiag-style names), each with \
 `{m} {u}` in flight:\n\n| time (UTC) | pid |\n|---|---|\n{crashes}\n\n\
 - {dis}: W3SVC 1002, rapid-fail protection ({max} failures in {iv} minutes, `MetaBase.xml`) disables the pool.\n\
 - HTTP.sys answers {n503} requests with 503 (HTTPERR reason AppOffline) until an administrator restarts \
-the pool; the first successful request is at {res} (IIS 6 logs no event for the restart).\n\n\
+the pool; the first successful request is at {res} (IIS 6 logs no event for the restart).\n\
+- {mt}: the administrator takes a DebugDiag manual dump of the new `{pool}` worker (pid {mpid}, \
+`{mfile}`). The process lives on: no termination event follows, so it is listed apart, not counted \
+as a crash.\n\n\
 ## Files\n\n\
-- `dumps/` — six gzip-compressed minidumps (coroner-synth).\n\
-- `eventlogs/SysEvent.Evt` — legacy System log: EventLog 6005/6013, W3SVC 1011 + 1009 per crash, W3SVC 1002.\n\
-- `eventlogs/Application.xml` — Event Viewer XML export: Application Error 1000 per crash.\n\
+- `dumps/` — seven gzip-compressed minidumps (coroner-synth): six crash dumps and the manual dump \
+(a dump without an exception stream).\n\
+- `eventlogs/SysEvent.Evt` — legacy System log: EventLog 6005/6013, W3SVC 1011 + 1009 per worker death, \
+W3SVC 1002, Service Control Manager 7036 for the DebugDiag service.\n\
+- `eventlogs/Application.xml` — Event Viewer XML export: Application Error 1000 per crash with a dump.\n\
 - `LogFiles/W3SVC{site}/` — W3C log of the site; `LogFiles/HTTPERR/` — HTTP.sys error log.\n\
 - `MetaBase.xml` — IIS 6 metabase: pools, their rapid-fail settings, sites.\n",
         tz = p.tz_name,
@@ -657,6 +907,18 @@ the pool; the first successful request is at {res} (IIS 6 logs no event for the 
         ot = rfc3339(p.other_crash.time),
         other = p.other_pool,
         opid = p.other_crash.pid,
+        st = rfc3339(p.spaced_crash.time),
+        spaced = p.spaced_pool,
+        spid = p.spaced_crash.pid,
+        nqf = t.http_503_queue_full,
+        sexit = crate::time::code(p.spaced_exit_code),
+        surl = p.spaced_url,
+        senc = coroner_weblog::plus::encode(&p.spaced_pool),
+        kt = rfc3339(p.korean_stop.0),
+        korean = p.korean_pool,
+        kmin = p.korean_stop.1 / 60,
+        ndis = t.http_503_disabled,
+        kenc = coroner_weblog::plus::encode(&p.korean_pool),
         pool = p.pool,
         m = p.upload_method,
         u = p.upload_url,
@@ -666,6 +928,9 @@ the pool; the first successful request is at {res} (IIS 6 logs no event for the 
         iv = p.rapid_fail_interval_minutes,
         n503 = t.http_503_app_offline,
         res = rfc3339(t.restored_at),
+        mt = rfc3339(p.manual_dump.time),
+        mpid = p.manual_dump.pid,
+        mfile = file(&t.manual_dump),
         site = p.site_id,
     )
 }

@@ -9,13 +9,17 @@
 //! counts crashes known only from events, builds per-pool crash timelines, detects rapid-fail
 //! episodes (from W3SVC 1002 / WAS 5002, or predicted from crash frequency against the pool's
 //! threshold) with their restore time, and measures the impact from the web logs (503s per
-//! reason, requests in flight when each worker died). [`verdict`] writes DebugDiag-style
+//! reason, requests in flight when each worker died). [`capture`] decides whether a dump is a
+//! crash (second-chance by name or content) or a snapshot of a live process; [`poolname`]
+//! matches HTTPERR's `+`-encoded queue names to the pools the other evidence names
+//! (rules: docs/investigate.md). [`verdict`] writes DebugDiag-style
 //! Error/Warning/Information rows; [`render`] presents the [`model::Investigation`] as text,
 //! Markdown, JSON (`coroner.investigation.v1`) or a self-contained HTML page.
 //!
 //! [`example`] generates the bundled incident in `examples/incident/` from the project's own
 //! generators (coroner-synth dumps, coroner-eventlog and coroner-weblog writers).
 
+pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod correlate;
@@ -23,6 +27,7 @@ pub mod evidence;
 pub mod example;
 pub mod model;
 pub mod names;
+pub mod poolname;
 pub mod progress;
 pub mod render;
 pub mod time;

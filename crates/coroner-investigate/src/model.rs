@@ -124,13 +124,36 @@ pub struct Crash {
     pub time: Time,
     pub pid: Option<u32>,
     pub process: Option<String>,
-    /// Exit code (1009/5009) or exception code (Application Error 1000, dump), `0x…`.
+    /// The process's exit code, `0x…`, from the termination event that carries one (W3SVC 1009,
+    /// WAS 5009); `null` when no event gives it (never guessed, never the exception code).
     pub exit_code: Option<String>,
+    /// The event the exit code was read from (`W3SVC 1009`).
+    pub exit_code_source: Option<String>,
+    /// The exception that killed the process, `0x…`: from the dump, Application Error 1000 or
+    /// Windows Error Reporting.
+    pub exception_code: Option<String>,
+    /// Where the exception code was read (`dump`, `Application Error 1000`, `Report.wer`).
+    pub exception_code_source: Option<String>,
+    /// When the process faulted: the dump's time or the earliest fault record (Application
+    /// Error 1000, WER, .NET Runtime 1026).
+    pub fault_time: Option<Time>,
+    /// What `fault_time` comes from (`dump header (UTC)`, `Application Error 1000`, …).
+    pub fault_time_source: Option<String>,
+    /// When the service saw the process die: the earliest termination event (W3SVC 1009–1013,
+    /// WAS 5009–5013, Application Hang, Service Control Manager).
+    pub terminated_at: Option<Time>,
+    /// The termination event (`W3SVC 1011`).
+    pub terminated_source: Option<String>,
     /// What the evidence says happened (`terminated unexpectedly`, `failed to respond to a ping`, …).
     pub how: String,
     /// The dump of this crash, if one matched.
     pub dump: Option<PathBuf>,
-    /// Seconds from the dump's time to the first termination event (positive: event later).
+    /// What kind of dump that is (`second-chance exception`, `hang dump`, …; see `dumps[].capture`).
+    pub dump_capture: Option<String>,
+    /// Further snapshots of the process (hang, manual, first-chance dumps) taken before it died.
+    pub other_dumps: Vec<PathBuf>,
+    /// Seconds from the dump's time to the first event (termination or fault record) of the
+    /// crash (positive: event later).
     pub dump_to_event_seconds: Option<i64>,
     pub bucket: Option<String>,
     /// The records it rests on.
@@ -253,6 +276,18 @@ pub struct DumpInfo {
     pub verdict: Option<String>,
     /// The crash it belongs to: pool name and the crash's time.
     pub crash: Option<CrashRef>,
+    /// What kind of dump it is: `second-chance exception`, `first-chance exception`,
+    /// `manual dump`, `hang dump`, `debugger break-in`, `dump on request`,
+    /// `snapshot (no exception)`, `exception`, `unreadable`.
+    pub capture: String,
+    /// What says so (`DebugDiag file name "Manual Dump"`, `exception stream, code 0xc0000005`, …).
+    pub capture_from: String,
+    /// Whether it counts as a crash: a second-chance (unhandled-exception) dump by its name or
+    /// content, or a dump followed by a termination event of its PID.
+    pub counts_as_crash: bool,
+    /// For a dump that does not count: why (`dump of a process with no termination in the
+    /// logs, which cover 08:13–11:02 UTC on 2006-03-14`).
+    pub not_a_crash: Option<String>,
     /// Verdict lines of the dump analysis (What crashed, Why, Verdict, …).
     pub detail: Vec<(String, String)>,
     pub error: Option<String>,

@@ -1,8 +1,12 @@
 //! Facts that dump *file names* carry: DebugDiag, ProcDump and WER LocalDumps names hold the
 //! process id and/or the local time of the dump.
 //!
-//! * DebugDiag: `w3wp__PID__3412__Date__03_14_2006__Time_10_23_41AM__109__Second_Chance_Exception_C0000005.dmp`
-//! * ProcDump: `w3wp.exe_060314_102341.dmp` (`_YYMMDD_HHMMSS`)
+//! * DebugDiag: `w3wp__PID__3412__Date__03_14_2006__Time_10_23_41AM__109__Second_Chance_Exception_C0000005.dmp`,
+//!   for IIS workers with the pool after the process
+//!   (`w3wp.exe__DefaultAppPool__PID__772__Date__04_01_2026__Time_03_07_47PM__418__Manual Dump.dmp`);
+//!   the last part names what triggered the dump ([`Trigger`]).
+//! * ProcDump: `w3wp.exe_060314_102341.dmp` (`_YYMMDD_HHMMSS`). The default name is the same for a
+//!   snapshot (`-ma`) and an exception dump (`-e`): only the dump's content tells them apart.
 //! * WER LocalDumps: `w3wp.exe.3412.dmp`
 //!
 //! Times in file names are the machine's local time.
@@ -18,6 +22,51 @@ pub struct NameFacts {
     pub pid: Option<u32>,
     /// Local time as if it were UTC (Unix seconds); subtract the UTC offset to get UTC.
     pub local_time: Option<i64>,
+    /// The application pool a DebugDiag name carries (`w3wp.exe__Pool__PID__…`).
+    pub app_pool: Option<String>,
+    /// What triggered the dump, by the DebugDiag name, with the part of the name that says so.
+    pub trigger: Option<(Trigger, String)>,
+}
+
+/// What a DebugDiag dump name says triggered the dump (its last `__` part).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// `Second_Chance_Exception_C0000005`: the exception was not handled; the process dies.
+    SecondChance,
+    /// `First_Chance_Exception_…` / `First chance exception 0X…`: raised, maybe handled.
+    FirstChance,
+    /// `Manual Dump`: an administrator's snapshot of a running process.
+    Manual,
+    /// `Hang Dump`, `IIS_COM+ Hang Dump`: a snapshot of a (possibly) hung process.
+    Hang,
+}
+
+impl Trigger {
+    /// `second-chance exception`, `manual dump`, …
+    pub fn label(self) -> &'static str {
+        match self {
+            Trigger::SecondChance => "second-chance exception",
+            Trigger::FirstChance => "first-chance exception",
+            Trigger::Manual => "manual dump",
+            Trigger::Hang => "hang dump",
+        }
+    }
+}
+
+/// The trigger named by one part of a DebugDiag name (`_` and spaces alike, any case).
+fn trigger(part: &str) -> Option<Trigger> {
+    let p = part.to_ascii_lowercase().replace('_', " ");
+    if p.contains("second chance") {
+        Some(Trigger::SecondChance)
+    } else if p.contains("first chance") {
+        Some(Trigger::FirstChance)
+    } else if p.contains("manual dump") {
+        Some(Trigger::Manual)
+    } else if p.contains("hang dump") {
+        Some(Trigger::Hang)
+    } else {
+        None
+    }
 }
 
 fn strip_exts(name: &str) -> &str {
@@ -102,11 +151,20 @@ fn debugdiag(stem: &str) -> Option<NameFacts> {
         .first()
         .filter(|p| !p.is_empty())
         .map(|p| p.to_string());
+    let app_pool = (i >= 2)
+        .then(|| parts[1..i].join("__"))
+        .filter(|p| !p.is_empty());
+    let trigger = parts[i..]
+        .iter()
+        .rev()
+        .find_map(|p| trigger(p).map(|t| (t, p.to_string())));
     (pid.is_some() || local_time.is_some()).then_some(NameFacts {
         scheme: "DebugDiag",
         process: process.map(|p| exe(&p)),
         pid,
         local_time,
+        app_pool,
+        trigger,
     })
 }
 
@@ -142,6 +200,7 @@ fn procdump(stem: &str) -> Option<NameFacts> {
         process: (!process.is_empty()).then(|| exe(process)),
         pid: None,
         local_time: Some(from_civil(year, mo, d, h, mi, s)?),
+        ..NameFacts::default()
     })
 }
 
@@ -156,6 +215,7 @@ fn wer_local(stem: &str) -> Option<NameFacts> {
         process: Some(proc.to_string()),
         pid: Some(pid),
         local_time: None,
+        ..NameFacts::default()
     })
 }
 
@@ -174,10 +234,44 @@ mod tests {
         let f = parse("w3wp.exe_060314_102341.dmp").unwrap();
         assert_eq!(f.local_time, Some(1_142_331_821));
         assert_eq!(f.pid, None);
+        assert_eq!(
+            f.trigger, None,
+            "ProcDump names do not say what triggered the dump"
+        );
         let f = parse("w3wp.exe.3412.dmp").unwrap();
         assert_eq!(f.pid, Some(3412));
         assert!(parse("crash.dmp").is_none());
         assert!(parse("__PID__").is_none());
         assert!(parse("a_99zz99_102341.dmp").is_none());
+    }
+
+    #[test]
+    fn debugdiag_triggers_and_pool() {
+        let f = parse("w3wp__PID__3412__Date__03_14_2006__Time_10_23_41AM__109__Second_Chance_Exception_C0000005.dmp.gz").unwrap();
+        assert_eq!(
+            f.trigger,
+            Some((
+                Trigger::SecondChance,
+                "Second_Chance_Exception_C0000005".into()
+            ))
+        );
+        assert_eq!(f.app_pool, None);
+        let f = parse("w3wp.exe__Classic .NET AppPool__PID__772__Date__04_01_2026__Time_03_07_47PM__418__Manual Dump.dmp").unwrap();
+        assert_eq!(f.trigger.map(|t| t.0), Some(Trigger::Manual));
+        assert_eq!(f.app_pool.as_deref(), Some("Classic .NET AppPool"));
+        assert_eq!(f.pid, Some(772));
+        assert_eq!(f.process.as_deref(), Some("w3wp.exe"));
+        for (name, t) in [
+            ("w3wp__PID__1__Date__03_14_2006__Time_10_23_41AM__5__IIS_COM+ Hang Dump.dmp", Trigger::Hang),
+            ("w3wp__PID__1__Date__03_14_2006__Time_10_23_41AM__5__Hang_Dump.dmp", Trigger::Hang),
+            ("w3wp__PID__1__Date__03_14_2006__Time_10_23_41AM__5__First_Chance_Exception_E0434352.dmp", Trigger::FirstChance),
+            ("w3wp.exe__A__PID__1__Date__03_14_2006__Time_10_23_41AM__5__First chance exception 0XE0434352.dmp", Trigger::FirstChance),
+        ] {
+            assert_eq!(parse(name).and_then(|f| f.trigger).map(|t| t.0), Some(t), "{name}");
+        }
+        assert_eq!(
+            parse("w3wp__PID__1__Date__03_14_2006__Time_10_23_41AM__5.dmp").and_then(|f| f.trigger),
+            None
+        );
     }
 }

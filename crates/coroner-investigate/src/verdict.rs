@@ -247,10 +247,11 @@ pub fn rows(inv: &Investigation) -> Vec<VerdictRow> {
             });
         }
     }
+    rows.extend(live_dumps_row(inv));
     let unmatched: Vec<&DumpInfo> = inv
         .dumps
         .iter()
-        .filter(|d| d.crash.is_none() && d.error.is_none())
+        .filter(|d| d.crash.is_none() && d.error.is_none() && d.not_a_crash.is_none())
         .collect();
     if !unmatched.is_empty() {
         rows.push(VerdictRow {
@@ -260,7 +261,7 @@ pub fn rows(inv: &Investigation) -> Vec<VerdictRow> {
                 plural(unmatched.len(), "dump is", "dumps are"),
                 unmatched.iter().map(|d| file_name(&d.file)).collect::<Vec<_>>().join(", ")
             ),
-            recommendation: "A dump without an exception is a manual or hang dump; one with an exception but no time could not be placed.".into(),
+            recommendation: "A dump with an exception but no time (in its header or file name) could not be placed among the events.".into(),
         });
     }
     rows.push(VerdictRow {
@@ -294,4 +295,42 @@ pub fn rows(inv: &Investigation) -> Vec<VerdictRow> {
     });
     rows.sort_by_key(|r| r.level);
     rows
+}
+
+/// Dumps that are not crashes (manual, hang, first-chance dumps of live processes).
+fn live_dumps_row(inv: &Investigation) -> Option<VerdictRow> {
+    let live: Vec<&DumpInfo> = inv
+        .dumps
+        .iter()
+        .filter(|d| d.not_a_crash.is_some())
+        .collect();
+    if live.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = live
+        .iter()
+        .map(|d| {
+            format!(
+                "{} ({}{}{}): {}",
+                file_name(&d.file),
+                d.capture,
+                d.app_pool
+                    .as_deref()
+                    .map(|p| format!(", {p}"))
+                    .unwrap_or_default(),
+                d.pid.map(|p| format!(" pid {p}")).unwrap_or_default(),
+                d.not_a_crash.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    Some(VerdictRow {
+        level: Level::Information,
+        description: format!(
+            "{} not counted as {}: {}.",
+            plural(live.len(), "dump is", "dumps are"),
+            if live.len() == 1 { "a crash" } else { "crashes" },
+            list.join("; ")
+        ),
+        recommendation: "A manual, hang or first-chance dump shows a process that was alive when it was dumped: read it for what the process was doing (threads, locks, requests), not as a crash. Only a second-chance dump, or a termination event of the dumped process, shows that it died.".into(),
+    })
 }

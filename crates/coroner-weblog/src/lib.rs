@@ -11,6 +11,7 @@
 //! Malformed lines are counted and reported with their line numbers; the rest are used.
 
 pub mod explain;
+pub mod plus;
 pub mod write;
 
 use std::path::{Path, PathBuf};
@@ -316,7 +317,8 @@ impl<'a> RequestRef<'a> {
             status: self.status(),
             site_id: self.u64(Field::SiteId).and_then(|p| u32::try_from(p).ok()),
             reason: s(Field::Reason).unwrap_or_default(),
-            queue_name: s(Field::QueueName),
+            queue_name: s(Field::QueueName).map(|q| plus::decode(&q)),
+            queue_name_logged: s(Field::QueueName),
         })
     }
 }
@@ -370,14 +372,20 @@ pub struct HttpErr {
     pub server_port: Option<u16>,
     pub version: Option<String>,
     pub method: Option<String>,
+    /// As logged: HTTP.sys writes a space in the URL as `+`, and a `+` as itself, so the two
+    /// cannot be told apart (see [`plus`]); the URL is kept as it appears in the file.
     pub uri: Option<String>,
     pub stream_id: Option<String>,
     pub status: Option<u16>,
     pub site_id: Option<u32>,
     /// `AppOffline`, `QueueFull`, `Connection_Abandoned_By_AppPool`, … (see [`explain_reason`]).
     pub reason: String,
-    /// The application pool's request queue name.
+    /// The application pool's request queue name, decoded ([`plus::decode`]: each `+` read as a
+    /// space, so `Classic+.NET+AppPool` is `Classic .NET AppPool`).
     pub queue_name: Option<String>,
+    /// The queue name as logged (`+`-encoded); match it to pool names with
+    /// [`plus::same_name`], which is exact where [`HttpErr::queue_name`] is a guess.
+    pub queue_name_logged: Option<String>,
 }
 
 /// A line that could not be used.

@@ -65,8 +65,8 @@ fn val(out: &mut String, v: Option<&str>) {
     match v {
         None => out.push('-'),
         Some("") => out.push('-'),
-        // IIS writes spaces in values as '+'.
-        Some(s) => out.extend(s.chars().map(|c| if c == ' ' { '+' } else { c })),
+        // IIS and HTTP.sys write spaces, tabs and control characters in values as '+'.
+        Some(s) => out.push_str(&crate::plus::encode(s)),
     }
 }
 

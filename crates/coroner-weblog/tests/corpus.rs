@@ -145,6 +145,7 @@ fn httperr_logs() {
     assert_eq!((e.status, e.site_id), (Some(503), None));
     assert_eq!(e.reason, "ConnLimit");
     assert_eq!(e.queue_name, None);
+    assert_eq!(e.queue_name_logged, None);
     let reasons: Vec<&str> = log.errors.iter().map(|e| e.reason.as_str()).collect();
     assert_eq!(
         reasons,

@@ -92,12 +92,27 @@ fn httperr_round_trip() {
         status: Some(503),
         site_id: Some(2),
         reason: "AppOffline".into(),
-        queue_name: Some("ShopPool".into()),
+        queue_name: Some("Shop Pool #2".into()),
+        queue_name_logged: Some("Shop+Pool+#2".into()),
     };
     httperr_line(&mut text, &e);
+    // HTTP.sys's `+` encoding of spaces in the queue name.
+    assert!(text.ends_with(" AppOffline Shop+Pool+#2\r\n"), "{text}");
     let log = parse(PathBuf::from("httperr1.log"), text.as_bytes()).unwrap();
     assert_eq!(log.kind, Kind::HttpErr);
     assert_eq!(log.errors, vec![e]);
+    // A pool name in Korean, with a '+' of its own: decoded as spaces, matched exactly.
+    let mut text = String::new();
+    httperr_header(&mut text, T0);
+    text.push_str("2006-01-01 00:01:00 10.0.0.9 4000 10.0.0.5 80 HTTP/1.1 GET /pay 503 4 QueueFull 결제+환불+풀\r\n");
+    let log = parse(PathBuf::from("httperr2.log"), text.as_bytes()).unwrap();
+    let q = &log.errors[0];
+    assert_eq!(q.queue_name.as_deref(), Some("결제 환불 풀"));
+    assert_eq!(q.queue_name_logged.as_deref(), Some("결제+환불+풀"));
+    assert!(coroner_weblog::plus::same_name(
+        "결제+환불+풀",
+        "결제+환불 풀"
+    ));
     assert_eq!(HTTPERR_FIELDS.len(), 13);
 }
 

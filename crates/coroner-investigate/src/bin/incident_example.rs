@@ -15,8 +15,8 @@ fn main() -> ExitCode {
             println!(
                 "wrote {}: {} dumps, {} event records, {} W3C requests, {} × 503 AppOffline",
                 dir.display(),
-                t.dumps.len() + 1,
-                t.event_records + params.crashes.len() as u64 + 1,
+                t.dumps.len() + 2,
+                t.event_records + t.app_records,
                 t.w3c_requests,
                 t.http_503_app_offline
             );

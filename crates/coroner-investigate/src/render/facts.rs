@@ -74,10 +74,88 @@ pub fn request_parts(i: &InFlight) -> (&str, &str, &str) {
 
 /// The crash a dump was matched to: `pool at time`, or why not.
 pub fn dump_crash(d: &DumpInfo) -> String {
-    d.crash
-        .as_ref()
-        .map(|c| format!("{} at {}", c.pool, c.time))
-        .unwrap_or_else(|| "not matched to a crash".into())
+    match (&d.crash, &d.not_a_crash) {
+        (Some(c), _) => format!("{} at {}", c.pool, c.time),
+        (None, Some(n)) => format!("not a crash: {n}"),
+        (None, None) => "not matched to a crash".into(),
+    }
+}
+
+/// `manual dump — DebugDiag file name "Manual Dump"`.
+pub fn dump_capture(d: &DumpInfo) -> String {
+    format!("{} — {}", d.capture, d.capture_from)
+}
+
+/// The exit code of a crash, `unknown` when no termination event gives it.
+pub fn exit_code(c: &Crash) -> &str {
+    c.exit_code.as_deref().unwrap_or("unknown")
+}
+
+/// The exception code of a crash, `-` when none is known.
+pub fn exception_code(c: &Crash) -> &str {
+    c.exception_code.as_deref().unwrap_or("-")
+}
+
+/// `10:23:41 (dump header (UTC))`, or `unknown`.
+fn at(t: Option<Time>, source: Option<&str>) -> String {
+    match t {
+        Some(t) => format!("{} ({})", time::hms(t.0), source.unwrap_or("?")),
+        None => "unknown".into(),
+    }
+}
+
+/// When the process faulted.
+pub fn fault_at(c: &Crash) -> String {
+    at(c.fault_time, c.fault_time_source.as_deref())
+}
+
+/// When the service saw the process die.
+pub fn terminated_at(c: &Crash) -> String {
+    match c.terminated_at {
+        Some(_) => at(c.terminated_at, c.terminated_source.as_deref()),
+        None => "no termination event".into(),
+    }
+}
+
+/// `fault 10:23:41 (dump header (UTC)); termination seen 10:23:43 (W3SVC 1011); exit code from
+/// W3SVC 1009; exception from dump`.
+pub fn crash_times(c: &Crash) -> String {
+    let mut s = format!(
+        "fault {}; termination seen {}",
+        fault_at(c),
+        terminated_at(c)
+    );
+    if let Some(src) = &c.exit_code_source {
+        s.push_str(&format!("; exit code from {src}"));
+    }
+    if let Some(src) = &c.exception_code_source {
+        s.push_str(&format!("; exception from {src}"));
+    }
+    s
+}
+
+/// Dumps that are not counted as crashes (snapshots of live processes), in time order.
+pub fn live_dumps(inv: &Investigation) -> Vec<&DumpInfo> {
+    let mut v: Vec<&DumpInfo> = inv
+        .dumps
+        .iter()
+        .filter(|d| d.not_a_crash.is_some())
+        .collect();
+    v.sort_by_key(|d| d.time);
+    v
+}
+
+/// `DefaultAppPool pid 6120 at 2006-03-14 10:52:10`.
+pub fn live_dump_who(d: &DumpInfo) -> String {
+    format!(
+        "{} pid {} at {}",
+        d.app_pool
+            .as_deref()
+            .or(d.process.as_deref())
+            .unwrap_or("process"),
+        pid(d.pid),
+        time_or_unknown(d.time)
+    )
 }
 
 /// One row of the evidence table: what was read, how much, and what was wrong with it.

@@ -119,7 +119,7 @@ pub fn render(inv: &Investigation) -> String {
         }
         s.push_str(&chart(p));
         if !p.crashes.is_empty() {
-            let _ = writeln!(s, "<h3>Crashes</h3><table><tr><th>#</th><th>Time (UTC)</th><th>PID</th><th>Code</th><th>Dump (dump → first event)</th><th>Evidence</th><th>In flight</th></tr>");
+            let _ = writeln!(s, "<h3>Crashes</h3><table><tr><th>#</th><th>Time (UTC)</th><th>PID</th><th>Exit code</th><th>Exception</th><th>Fault</th><th>Termination seen</th><th>Dump (dump → first event)</th><th>Evidence</th><th>In flight</th></tr>");
             for (i, c) in p.crashes.iter().enumerate() {
                 let ev: Vec<String> = c
                     .evidence
@@ -141,20 +141,28 @@ pub fn render(inv: &Investigation) -> String {
                         format!("<code>{} {}</code> from {}", esc(m), esc(u), esc(ip))
                     })
                     .collect();
+                let earlier: String = c
+                    .other_dumps
+                    .iter()
+                    .map(|d| format!("<br>earlier <code>{}</code>", esc(&file_name(d))))
+                    .collect();
                 let dump = match (&c.dump, c.dump_to_event_seconds) {
                     (Some(d), Some(dt)) => {
                         format!("<code>{}</code> ({})", esc(&file_name(d)), time::delta(dt))
                     }
                     (Some(d), None) => format!("<code>{}</code>", esc(&file_name(d))),
                     (None, _) => "none — known from events only".into(),
-                };
+                } + &earlier;
                 let _ = writeln!(
                     s,
-                    "<tr><td class=\"num\">{}</td><td class=\"mono\">{}</td><td class=\"num\">{}</td><td class=\"mono\">{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
+                    "<tr><td class=\"num\">{}</td><td class=\"mono\">{}</td><td class=\"num\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
                     i + 1,
                     c.time,
                     facts::pid(c.pid),
-                    esc(c.exit_code.as_deref().unwrap_or("-")),
+                    esc(facts::exit_code(c)),
+                    esc(facts::exception_code(c)),
+                    esc(&facts::fault_at(c)),
+                    esc(&facts::terminated_at(c)),
                     dump,
                     c.bucket.as_ref().map(|b| format!("<br><span class=\"note\">bucket <code>{}</code></span>", esc(b))).unwrap_or_default(),
                     ev.join("<br>"),
@@ -199,6 +207,22 @@ pub fn render(inv: &Investigation) -> String {
                 f.win32_64, f.win32_1236
             );
         }
+    }
+
+    let live = facts::live_dumps(inv);
+    if !live.is_empty() {
+        let _ = writeln!(s, "<h2>Dumps not counted as crashes</h2><ul>");
+        for d in live {
+            let _ = writeln!(
+                s,
+                "<li>{}: {} — <code>{}</code>: {}</li>",
+                esc(&facts::live_dump_who(d)),
+                esc(&facts::dump_capture(d)),
+                esc(&file_name(&d.file)),
+                esc(d.not_a_crash.as_deref().unwrap_or(""))
+            );
+        }
+        s.push_str("</ul>\n");
     }
 
     let _ = writeln!(s, "<h2>Dump groups</h2>");
@@ -250,9 +274,10 @@ pub fn render(inv: &Investigation) -> String {
         }
         let _ = writeln!(
             s,
-            "<tr><th>Time</th><td>{} ({})</td></tr><tr><th>Crash</th><td>{}</td></tr>",
+            "<tr><th>Time</th><td>{} ({})</td></tr><tr><th>Capture</th><td>{}</td></tr><tr><th>Crash</th><td>{}</td></tr>",
             facts::time_or_unknown(d.time),
             esc(d.time_source.as_deref().unwrap_or("")),
+            esc(&facts::dump_capture(d)),
             esc(&facts::dump_crash(d))
         );
         for (k, v) in &d.detail {

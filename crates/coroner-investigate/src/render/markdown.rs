@@ -66,7 +66,7 @@ pub fn render(inv: &Investigation) -> String {
             );
         }
         if !p.crashes.is_empty() {
-            let _ = writeln!(s, "| # | Time (UTC) | PID | Code | Dump | Dump → event | Evidence | In flight |\n|---|---|---|---|---|---|---|---|");
+            let _ = writeln!(s, "| # | Time (UTC) | PID | Exit code | Exception | Fault | Termination seen | Dump | Dump → event | Evidence | In flight |\n|---|---|---|---|---|---|---|---|---|---|---|");
             for (i, c) in p.crashes.iter().enumerate() {
                 let inflight: Vec<String> = facts::in_flight_at(p, c)
                     .map(|f| {
@@ -76,14 +76,19 @@ pub fn render(inv: &Investigation) -> String {
                     .collect();
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                     i + 1,
                     c.time,
                     facts::pid(c.pid),
-                    c.exit_code.as_deref().unwrap_or("-"),
+                    facts::exit_code(c),
+                    facts::exception_code(c),
+                    md(&facts::fault_at(c)),
+                    md(&facts::terminated_at(c)),
                     c.dump
-                        .as_ref()
+                        .iter()
+                        .chain(&c.other_dumps)
                         .map(|d| format!("`{}`", md(&file_name(d))))
+                        .reduce(|a, b| format!("{a}, earlier {b}"))
                         .unwrap_or_else(|| "none".into()),
                     c.dump_to_event_seconds.map(time::delta).unwrap_or_default(),
                     md(&c
@@ -130,6 +135,20 @@ pub fn render(inv: &Investigation) -> String {
             );
         }
     }
+    let live = facts::live_dumps(inv);
+    if !live.is_empty() {
+        let _ = writeln!(s, "\n## Dumps not counted as crashes\n");
+        for d in live {
+            let _ = writeln!(
+                s,
+                "- {}: {} — `{}`: {}",
+                md(&facts::live_dump_who(d)),
+                md(&facts::dump_capture(d)),
+                md(&file_name(&d.file)),
+                md(d.not_a_crash.as_deref().unwrap_or(""))
+            );
+        }
+    }
     let _ = writeln!(s, "\n## Dump groups\n");
     for g in &inv.groups {
         let _ = writeln!(
@@ -161,6 +180,7 @@ pub fn render(inv: &Investigation) -> String {
             facts::time_or_unknown(d.time),
             md(d.time_source.as_deref().unwrap_or(""))
         );
+        let _ = writeln!(s, "| Capture | {} |", md(&facts::dump_capture(d)));
         let _ = writeln!(s, "| Crash | {} |", md(&facts::dump_crash(d)));
         for (k, v) in &d.detail {
             let _ = writeln!(s, "| {} | {} |", md(k), md(v));

@@ -89,12 +89,18 @@ pub fn render(inv: &Investigation) -> String {
                 p.threshold.source
             );
         }
-        let _ = writeln!(s, "\nCrashes ({}):", p.crashes.len());
-        let _ = writeln!(
-            s,
-            "  {:<3} {:<19}  {:>6}  {:<10}  dump (dump → first event)",
-            "#", "time (UTC)", "pid", "code"
-        );
+        if p.crashes.is_empty() {
+            let _ = writeln!(s, "\nCrashes: none");
+        } else {
+            let _ = writeln!(s, "\nCrashes ({}):", p.crashes.len());
+        }
+        if !p.crashes.is_empty() {
+            let _ = writeln!(
+                s,
+                "  {:<3} {:<19}  {:>6}  {:<10}  {:<10}  dump (dump → first event)",
+                "#", "time (UTC)", "pid", "exit code", "exception"
+            );
+        }
         for (i, c) in p.crashes.iter().enumerate() {
             let dump = match (&c.dump, c.dump_to_event_seconds) {
                 (Some(d), Some(dt)) => format!("{} ({})", file_name(d), time::delta(dt)),
@@ -103,13 +109,18 @@ pub fn render(inv: &Investigation) -> String {
             };
             let _ = writeln!(
                 s,
-                "  {:<3} {}  {:>6}  {:<10}  {}",
+                "  {:<3} {}  {:>6}  {:<10}  {:<10}  {}",
                 i + 1,
                 c.time,
                 facts::pid(c.pid),
-                c.exit_code.as_deref().unwrap_or("-"),
+                facts::exit_code(c),
+                facts::exception_code(c),
                 dump
             );
+            wrap(&mut s, "        ", &facts::crash_times(c));
+            for d in &c.other_dumps {
+                let _ = writeln!(s, "        earlier snapshot: {}", file_name(d));
+            }
             for e in &c.evidence {
                 let _ = writeln!(
                     s,
@@ -196,6 +207,16 @@ pub fn render(inv: &Investigation) -> String {
         }
     }
 
+    let live = facts::live_dumps(inv);
+    if !live.is_empty() {
+        section(&mut s, "Dumps not counted as crashes");
+        for d in live {
+            let _ = writeln!(s, "{}: {}", facts::live_dump_who(d), facts::dump_capture(d));
+            let _ = writeln!(s, "  {}", d.file.display());
+            wrap(&mut s, "  ", d.not_a_crash.as_deref().unwrap_or(""));
+        }
+    }
+
     section(&mut s, "Dump groups");
     if inv.groups.is_empty() {
         let _ = writeln!(s, "(no analysed dumps)");
@@ -227,7 +248,10 @@ pub fn render(inv: &Investigation) -> String {
             facts::time_or_unknown(d.time),
             d.time_source.as_deref().unwrap_or("no time")
         );
-        let _ = writeln!(s, "  Crash:        {}", facts::dump_crash(d));
+        let _ = writeln!(s, "  Capture:      {}", facts::dump_capture(d));
+        let mut crash = String::new();
+        wrap(&mut crash, "                ", &facts::dump_crash(d));
+        let _ = write!(s, "  Crash:        {}", crash.trim_start());
         for (k, v) in &d.detail {
             let mut body = String::new();
             wrap(&mut body, "                ", v);
