@@ -169,16 +169,18 @@ pub fn instruction_line_of(
     }
     match instruction {
         Some(d) => {
-            // ARM64: the instruction word, as WinDbg shows it (f9000121), not memory order.
-            let bytes: String = if arch == Arch::Arm64 && d.bytes.len() == 4 {
-                d.bytes.iter().rev().map(|b| format!("{b:02x}")).collect()
+            let code = if arch == Arch::Arm64 && d.bytes.len() == 4 {
+                // ARM64: the instruction word, as WinDbg shows it (f9000121), not memory order.
+                let word: String = d.bytes.iter().rev().map(|b| format!("{b:02x}")).collect();
+                format!("{word} {}", d.text)
             } else {
-                d.bytes.iter().map(|b| format!("{b:02x}")).collect()
+                disasm::code_text(&d.bytes, &d.text)
             };
-            // WinDbg pads x86 code bytes to 15 columns; ARM64 words are always 8 digits.
-            let width = if arch == Arch::Arm64 { 8 } else { 15 };
-            let mut line = format!("{} {bytes:<width$} {}", fmt_addr(d.address, p), d.text);
-            if let Some(ea) = d.effective_address {
+            let mut line = format!("{} {code}", fmt_addr(d.address, p));
+            if let Some(linear) = d.effective_address {
+                // WinDbg shows the address within the segment (`fs:003b:00000018`) and the value
+                // at the linear address.
+                let ea = d.segment_offset.unwrap_or(linear);
                 let sel = registers
                     .and_then(|c| c.segments)
                     .map(|sg| match d.segment.as_deref() {

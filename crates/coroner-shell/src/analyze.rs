@@ -117,10 +117,12 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
         .and_then(|i| a.frames.get(i));
     if let Some(f) = blamed {
         let _ = writeln!(o, "FOLLOWUP_IP: \n{}", f.display);
-        let list = coroner_analysis::disasm::decode_many(s.snap, f.address, 1);
+        let list = coroner_analysis::disasm::decode_many_named(s.snap, f.address, 1, &|a| {
+            s.named_symbol(a)
+        });
         if let Some((_, bytes, text)) = list.first() {
-            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            let _ = writeln!(o, "{} {hex:<15} {text}", fmt_addr(f.address, p));
+            let code = coroner_analysis::disasm::code_text(bytes, text);
+            let _ = writeln!(o, "{} {code}", fmt_addr(f.address, p));
         }
         let _ = writeln!(o);
     }

@@ -65,7 +65,7 @@ pub fn registers_text(s: &Session<'_, '_>, ti: usize, ctx: &Context) -> String {
     let pc = ctx.pc();
     let sym = s.symbol_of(pc);
     let sym = (sym != s.addr(pc)).then_some(sym);
-    let d = disasm::decode_at(s.snap, ctx, teb);
+    let d = disasm::decode_at_named(s.snap, ctx, teb, &|a| s.named_symbol(a));
     out.push_str(&windbg::instruction_line_of(
         sym.as_deref(),
         d.as_ref(),
