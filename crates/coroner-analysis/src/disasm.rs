@@ -1,10 +1,15 @@
-//! The faulting instruction, WinDbg style: iced-x86 decodes it and formats it in MASM syntax
-//! (`or      eax,dword ptr [ebx+10h]`), and we compute the effective address from the context's
-//! registers and read the value there from dump memory. ARM64 instructions are decoded by
-//! yaxpeax-arm (`str         x1,[x9]`, the instruction word as WinDbg shows it).
+//! The faulting instruction, WinDbg style: iced-x86 decodes it and formats it as WinDbg prints
+//! it (`or      eax,dword ptr [ebx+10h]`, `mov     eax,dword ptr [ecx+8]`; see [`text`]), and we
+//! compute the effective address from the context's registers and read the value there from dump
+//! memory. ARM64 instructions are decoded by yaxpeax-arm (`str         x1,[x9]`, the instruction
+//! word as WinDbg shows it).
+
+mod text;
+
+pub use text::{no_names, Names, WinDbgFormatter};
 
 use coroner_model::{Arch, Context, Snapshot};
-use iced_x86::{Decoder, DecoderOptions, FastFormatter, Instruction, OpKind, Register};
+use iced_x86::{Decoder, DecoderOptions, Instruction, OpKind, Register};
 
 /// A decoded instruction and its memory operand.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -17,6 +22,10 @@ pub struct Decoded {
     pub text: String,
     /// Effective address of the memory operand, when it has one and the registers are known.
     pub effective_address: Option<u64>,
+    /// The effective address within its segment, as WinDbg prints it after the selector
+    /// (`fs:003b:00000018`): the same as `effective_address` except for `fs:`/`gs:` operands,
+    /// whose linear address adds the TEB.
+    pub segment_offset: Option<u64>,
     /// Size in bytes of the memory operand.
     pub memory_size: usize,
     /// Segment register of the memory operand (`ds`, `ss`, `fs`, …).
@@ -39,6 +48,7 @@ impl Decoded {
             bytes,
             text,
             effective_address: None,
+            segment_offset: None,
             memory_size: 0,
             segment: None,
             writes_memory: false,
@@ -58,26 +68,25 @@ fn arm64_text(ins: &yaxpeax_arm::armv8::a64::Instruction) -> String {
     }
 }
 
-/// iced's fast formatter: MASM-style operands (`dword ptr [ebx+10h]`) without the table set-up
-/// of the full MASM formatter, which would cost more than the whole rest of an analysis.
-fn formatter() -> FastFormatter {
-    let mut f = FastFormatter::new();
-    let o = f.options_mut();
-    o.set_uppercase_hex(false);
-    o.set_always_show_memory_size(true);
-    o.set_space_after_operand_separator(false);
-    o.set_use_hex_prefix(false);
-    f
-}
-
-/// Formats like WinDbg: the mnemonic padded to 8 columns (`or      eax,dword ptr [ebx+10h]`).
-fn format(f: &mut FastFormatter, ins: &Instruction) -> String {
-    let mut raw = String::new();
-    f.format(ins, &mut raw);
-    match raw.split_once(' ') {
-        Some((mnemonic, ops)) if !ops.is_empty() => format!("{mnemonic:<7} {ops}"),
-        _ => raw,
+/// The code bytes and text of an x86/x64 listing line, spaced as WinDbg spaces them: the bytes in
+/// a 15-column field, a space, the text (`8b4108          mov     eax,dword ptr [ecx+8]`). A
+/// longer encoding pushes the mnemonic right and WinDbg takes the room back from the spaces after
+/// the mnemonic, keeping at least one (`65488b042530000000 mov   rax,qword ptr gs:[30h]` in
+/// WinDbg's `u` of `KERNELBASE!GetLastError`).
+pub fn code_text(bytes: &[u8], text: &str) -> String {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    // The mnemonic is padded to 8 columns when the text has operands.
+    let padded = text.len() > 8 && text.as_bytes()[7] == b' ';
+    if hex.len() <= 15 || !padded {
+        return format!("{hex:<15} {text}");
     }
+    let mnemonic = text[..8].trim_end();
+    let ops = text[8..].trim_start();
+    // Operands stay where they would be after 15 columns of bytes (plus one), if there is room.
+    let spaces = 25usize
+        .saturating_sub(hex.len() + 1 + mnemonic.len())
+        .max(1);
+    format!("{hex} {mnemonic}{:spaces$}{ops}", "")
 }
 
 /// Bitness for an architecture, if iced can decode it.
@@ -89,11 +98,23 @@ pub fn bitness(arch: Arch) -> Option<u32> {
     }
 }
 
-/// Decodes `count` instructions from `addr` (stops at missing memory or invalid bytes).
+/// Decodes `count` instructions from `addr` (stops at missing memory or invalid bytes), operands
+/// with bare addresses.
 pub fn decode_many(
     snap: &Snapshot<'_>,
     addr: u64,
     count: usize,
+) -> Vec<(Instruction, Vec<u8>, String)> {
+    decode_many_named(snap, addr, count, &no_names)
+}
+
+/// [`decode_many`], naming branch targets and other addresses with `names`
+/// (`call    app!foo (00401000)`).
+pub fn decode_many_named(
+    snap: &Snapshot<'_>,
+    addr: u64,
+    count: usize,
+    names: Names<'_>,
 ) -> Vec<(Instruction, Vec<u8>, String)> {
     let Some(bits) = bitness(snap.system.arch) else {
         return Vec::new();
@@ -102,7 +123,7 @@ pub fn decode_many(
         .memory
         .read_partial(addr, count.saturating_mul(15).min(64 * 1024));
     let mut dec = Decoder::with_ip(bits, &bytes, addr, DecoderOptions::NONE);
-    let mut fmt = formatter();
+    let mut fmt = WinDbgFormatter::new(bits);
     let mut out = Vec::new();
     while dec.can_decode() && out.len() < count {
         let pos = dec.position();
@@ -110,7 +131,7 @@ pub fn decode_many(
         if ins.is_invalid() {
             break;
         }
-        let text = format(&mut fmt, &ins);
+        let text = fmt.format(&ins, names);
         out.push((ins, bytes[pos..pos + ins.len()].to_vec(), text));
     }
     out
@@ -172,8 +193,19 @@ fn reg_value(ctx: &Context, teb: Option<u64>, r: Register) -> Option<u64> {
     })
 }
 
-/// Decodes the instruction at `ctx.pc()` and evaluates its memory operand.
+/// Decodes the instruction at `ctx.pc()` and evaluates its memory operand (operands with bare
+/// addresses).
 pub fn decode_at(snap: &Snapshot<'_>, ctx: &Context, teb: Option<u64>) -> Option<Decoded> {
+    decode_at_named(snap, ctx, teb, &no_names)
+}
+
+/// [`decode_at`], naming addresses in operands with `names`.
+pub fn decode_at_named(
+    snap: &Snapshot<'_>,
+    ctx: &Context,
+    teb: Option<u64>,
+    names: Names<'_>,
+) -> Option<Decoded> {
     if ctx.arch == Arch::Arm64 {
         return decode_arm64(snap, ctx);
     }
@@ -188,13 +220,23 @@ pub fn decode_at(snap: &Snapshot<'_>, ctx: &Context, teb: Option<u64>) -> Option
     if ins.is_invalid() {
         return None;
     }
-    let text = format(&mut formatter(), &ins);
+    let text = WinDbgFormatter::new(bits).format(&ins, names);
     let mem_op = (0..ins.op_count()).find(|&i| ins.op_kind(i) == OpKind::Memory);
     let mut d = Decoded::new(pc, bytes[..ins.len()].to_vec(), text);
     if let Some(op) = mem_op {
         d.memory_size = ins.memory_size().size();
         d.segment = Some(reg_name(ins.memory_segment()));
         d.effective_address = ins.virtual_address(op, 0, |r, _, _| reg_value(ctx, teb, r));
+        // Every segment based at 0: the offset WinDbg shows after `fs:003b:`.
+        d.segment_offset = ins.virtual_address(op, 0, |r, _, _| match r {
+            Register::ES
+            | Register::CS
+            | Register::SS
+            | Register::DS
+            | Register::FS
+            | Register::GS => Some(0),
+            r => reg_value(ctx, teb, r),
+        });
         if ins.memory_base() != Register::None && ins.memory_base() != Register::RIP {
             d.base_register = Some(reg_name(ins.memory_base()));
             d.base_value = reg_value(ctx, teb, ins.memory_base());
@@ -403,4 +445,47 @@ fn decode_arm64(snap: &Snapshot<'_>, ctx: &Context) -> Option<Decoded> {
             .map(|c| c.into_owned());
     }
     Some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code_text;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// Lines of WinDbg `u` listings: `KERNELBASE!GetLastError` (index ids 14627986114,
+    /// 8304601141), a JIT `u` (26112254222), the Flash post (research/anchors.md §2.6).
+    #[test]
+    fn bytes_and_text_are_spaced_as_windbg_spaces_them() {
+        for (bytes, text, want) in [
+            (
+                "488b7950",
+                "mov     rdi,qword ptr [rcx+50h]",
+                "488b7950        mov     rdi,qword ptr [rcx+50h]",
+            ),
+            (
+                "65488b042530000000",
+                "mov     rax,qword ptr gs:[30h]",
+                "65488b042530000000 mov   rax,qword ptr gs:[30h]",
+            ),
+            (
+                "6666660f1f840000000000",
+                "nop     word ptr [rax+rax]",
+                "6666660f1f840000000000 nop word ptr [rax+rax]",
+            ),
+            ("c3", "ret", "c3              ret"),
+            (
+                "f3a5",
+                "rep movs dword ptr es:[edi],dword ptr [esi]",
+                "f3a5            rep movs dword ptr es:[edi],dword ptr [esi]",
+            ),
+        ] {
+            assert_eq!(code_text(&hex(bytes), text), want);
+        }
+    }
 }

@@ -169,16 +169,18 @@ pub fn instruction_line_of(
     }
     match instruction {
         Some(d) => {
-            // ARM64: the instruction word, as WinDbg shows it (f9000121), not memory order.
-            let bytes: String = if arch == Arch::Arm64 && d.bytes.len() == 4 {
-                d.bytes.iter().rev().map(|b| format!("{b:02x}")).collect()
+            let code = if arch == Arch::Arm64 && d.bytes.len() == 4 {
+                // ARM64: the instruction word, as WinDbg shows it (f9000121), not memory order.
+                let word: String = d.bytes.iter().rev().map(|b| format!("{b:02x}")).collect();
+                format!("{word} {}", d.text)
             } else {
-                d.bytes.iter().map(|b| format!("{b:02x}")).collect()
+                disasm::code_text(&d.bytes, &d.text)
             };
-            // WinDbg pads x86 code bytes to 15 columns; ARM64 words are always 8 digits.
-            let width = if arch == Arch::Arm64 { 8 } else { 15 };
-            let mut line = format!("{} {bytes:<width$} {}", fmt_addr(d.address, p), d.text);
-            if let Some(ea) = d.effective_address {
+            let mut line = format!("{} {code}", fmt_addr(d.address, p));
+            if let Some(linear) = d.effective_address {
+                // WinDbg shows the address within the segment (`fs:003b:00000018`) and the value
+                // at the linear address.
+                let ea = d.segment_offset.unwrap_or(linear);
                 let sel = registers
                     .and_then(|c| c.segments)
                     .map(|sg| match d.segment.as_deref() {
@@ -317,52 +319,117 @@ pub fn address(f: &AddressFacts, p: u8) -> String {
 /// `kb` (x86: ChildEBP RetAddr Args to Child; x64: Child-SP RetAddr : Args to Child : Call Site),
 /// with how each frame was found.
 pub fn kb(a: &Analysis) -> String {
-    kb_frames(&a.frames, a.stack_note.as_deref(), a.ptr_size())
+    kb_frames(&a.frames, a.stack_note.as_deref(), a.system.arch)
 }
 
 /// `kb` for any list of frames (any thread, any context), with the walk's note if it stopped early.
-pub fn kb_frames(frames: &[FrameFacts], note: Option<&str>, p: u8) -> String {
+pub fn kb_frames(frames: &[FrameFacts], note: Option<&str>, arch: Arch) -> String {
+    k_listing(frames, note, arch, KStyle::Args)
+}
+
+/// The columns one line of a `k` listing shows for a frame, as WinDbg lays them out.
+#[derive(Clone, Copy, Debug)]
+pub struct StackLine<'a> {
+    /// The frame (its number, name and how it was found).
+    pub frame: &'a FrameFacts,
+    /// ChildEBP (x86) or Child-SP (x64, ARM64).
+    pub child: u64,
+    /// RetAddr (`0` for the outermost frame).
+    pub ret_addr: u64,
+    /// Args to Child.
+    pub args: [Option<u64>; 3],
+}
+
+/// The columns of a `k` listing, computed here once for the text and Markdown reports, the
+/// shell's `k*` commands and its `!analyze` STACK_TEXT.
+///
+/// The frames keep their own facts (the JSON shows them); only the x86 layout of exception
+/// dispatch differs. `KiUserExceptionDispatcher` never sets up ebp, so WinDbg prints its line
+/// with the ChildEBP and Args of the handler frame above it; its RetAddr is the saved CONTEXT's
+/// eip (the dispatcher frame's return address as the walk found it), and the next line — the
+/// frame restored from that CONTEXT — starts from the CONTEXT's ebp (that frame's own fp):
+///
+/// ```text
+/// 0012f7f8 77146457 0012f810 0012f82c 0012f810 ntdll!ExecuteHandler+0x24
+/// 0012f7f8 00512d67 0012f810 0012f82c 0012f810 ntdll!KiUserExceptionDispatcher+0xf
+/// 0012fb18 004030a0 0012fb34 013b8544 000007ea DVPSimulator!...+0x7b9bf
+/// ```
+///
+/// On x64 the dispatcher is a frame of its own (its Child-SP is where the CONTEXT lies, as
+/// WinDbg prints `ntdll!KiUserExceptionDispatch+0x2e` with its own Child-SP), so its line
+/// shows its own columns.
+pub fn stack_lines(frames: &[FrameFacts], arch: Arch) -> Vec<StackLine<'_>> {
+    let mut out: Vec<StackLine<'_>> = Vec::with_capacity(frames.len());
+    for f in frames {
+        let own = StackLine {
+            frame: f,
+            child: if arch.ptr_size() == 4 { f.fp } else { f.sp },
+            ret_addr: f.return_address.unwrap_or(0),
+            args: f.args,
+        };
+        let line = match out.last() {
+            Some(above) if arch == Arch::X86 && f.dispatcher => StackLine {
+                child: above.child,
+                args: above.args,
+                ..own
+            },
+            _ => own,
+        };
+        out.push(line);
+    }
+    out
+}
+
+/// Which `k` variant to print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KStyle {
+    /// `k`, `kn`, `kp`, `kL`: frame pointer or stack pointer, return address, call site.
+    Plain,
+    /// `kb`, `kv`: also the first three arguments.
+    Args,
+    /// `kc`: call site only.
+    Clean,
+}
+
+/// A `k` listing of `frames` in WinDbg's columns (see [`stack_lines`]), each line with how its
+/// frame was found, and the walk's note if it stopped early.
+pub fn k_listing(frames: &[FrameFacts], note: Option<&str>, arch: Arch, style: KStyle) -> String {
+    let p = arch.ptr_size();
     let mut s = String::new();
     let na = |v: Option<u64>| {
         v.map(|x| fmt_addr(x, p))
             .unwrap_or_else(|| "?".repeat(if p == 4 { 8 } else { 17 }))
     };
-    if p == 4 {
-        let _ = writeln!(s, " # ChildEBP RetAddr  Args to Child              ");
-        for f in frames {
-            let _ = writeln!(
+    let header = match (style, p) {
+        (KStyle::Clean, _) => " # Call Site",
+        (KStyle::Plain, 4) => " # ChildEBP RetAddr  ",
+        (KStyle::Plain, _) => " # Child-SP          RetAddr               Call Site",
+        (KStyle::Args, 4) => " # ChildEBP RetAddr  Args to Child              ",
+        (KStyle::Args, _) => " # Child-SP          RetAddr               : Args to Child                                           : Call Site",
+    };
+    let _ = writeln!(s, "{header}");
+    for l in stack_lines(frames, arch) {
+        let f = l.frame;
+        let (child, ret) = (fmt_addr(l.child, p), fmt_addr(l.ret_addr, p));
+        let [a0, a1, a2] = l.args.map(na);
+        let tag = trust_tag(f.trust);
+        let _ = match (style, p) {
+            (KStyle::Clean, _) => writeln!(s, "{:02x} {}{tag}", f.index, f.display),
+            (KStyle::Plain, 4) => writeln!(s, "{:02x} {child} {ret} {}{tag}", f.index, f.display),
+            (KStyle::Plain, _) => {
+                writeln!(s, "{:02x} {child} {ret}     {}{tag}", f.index, f.display)
+            }
+            (KStyle::Args, 4) => writeln!(
                 s,
-                "{:02x} {} {} {} {} {} {}{}",
-                f.index,
-                fmt_addr(f.fp, p),
-                f.return_address
-                    .map(|r| fmt_addr(r, p))
-                    .unwrap_or_else(|| "00000000".into()),
-                na(f.args[0]),
-                na(f.args[1]),
-                na(f.args[2]),
-                f.display,
-                trust_tag(f.trust)
-            );
-        }
-    } else {
-        let _ = writeln!(s, " # Child-SP          RetAddr               : Args to Child                                           : Call Site");
-        for f in frames {
-            let _ = writeln!(
+                "{:02x} {child} {ret} {a0} {a1} {a2} {}{tag}",
+                f.index, f.display
+            ),
+            (KStyle::Args, _) => writeln!(
                 s,
-                "{:02x} {} {}     : {} {} {} : {}{}",
-                f.index,
-                fmt_addr(f.sp, p),
-                f.return_address
-                    .map(|r| fmt_addr(r, p))
-                    .unwrap_or_else(|| fmt_addr(0, p)),
-                na(f.args[0]),
-                na(f.args[1]),
-                na(f.args[2]),
-                f.display,
-                trust_tag(f.trust)
-            );
-        }
+                "{:02x} {child} {ret}     : {a0} {a1} {a2} : {}{tag}",
+                f.index, f.display
+            ),
+        };
     }
     if let Some(n) = note {
         let _ = writeln!(s, "WARNING: {n}");

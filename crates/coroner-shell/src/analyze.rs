@@ -117,10 +117,12 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
         .and_then(|i| a.frames.get(i));
     if let Some(f) = blamed {
         let _ = writeln!(o, "FOLLOWUP_IP: \n{}", f.display);
-        let list = coroner_analysis::disasm::decode_many(s.snap, f.address, 1);
+        let list = coroner_analysis::disasm::decode_many_named(s.snap, f.address, 1, &|a| {
+            s.named_symbol(a)
+        });
         if let Some((_, bytes, text)) = list.first() {
-            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            let _ = writeln!(o, "{} {hex:<15} {text}", fmt_addr(f.address, p));
+            let code = coroner_analysis::disasm::code_text(bytes, text);
+            let _ = writeln!(o, "{} {code}", fmt_addr(f.address, p));
         }
         let _ = writeln!(o);
     }
@@ -151,31 +153,16 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
         }
     }
     let _ = writeln!(o, "STACK_TEXT:  ");
-    for f in &a.frames {
-        let na = |v: Option<u64>| v.map(|x| fmt_addr(x, p)).unwrap_or_else(|| "?".repeat(8));
-        if p == 4 {
-            let _ = writeln!(
-                o,
-                "{} {} {} {} {} {}",
-                fmt_addr(f.fp, p),
-                fmt_addr(f.return_address.unwrap_or(0), p),
-                na(f.args[0]),
-                na(f.args[1]),
-                na(f.args[2]),
-                f.display
-            );
-        } else {
-            let _ = writeln!(
-                o,
-                "{} {} : {} {} {} : {}",
-                fmt_addr(f.sp, p),
-                fmt_addr(f.return_address.unwrap_or(0), p),
-                na(f.args[0]),
-                na(f.args[1]),
-                na(f.args[2]),
-                f.display
-            );
-        }
+    let na = |v: Option<u64>| v.map(|x| fmt_addr(x, p)).unwrap_or_else(|| "?".repeat(8));
+    for l in windbg::stack_lines(&a.frames, a.system.arch) {
+        let (child, ret) = (fmt_addr(l.child, p), fmt_addr(l.ret_addr, p));
+        let [a0, a1, a2] = l.args.map(na);
+        let sep = if p == 4 { "" } else { ": " };
+        let _ = writeln!(
+            o,
+            "{child} {ret} {sep}{a0} {a1} {a2} {sep}{}",
+            l.frame.display
+        );
     }
     if let Some(n) = &a.stack_note {
         let _ = writeln!(o, "WARNING: {n}");

@@ -581,22 +581,23 @@ fn need_disasm(s: &Session<'_, '_>) -> CmdResult {
     Ok(())
 }
 
-/// One disassembly line, WinDbg layout, branch targets named.
+/// One disassembly line, WinDbg layout (the text names branch targets: see `decode`).
 fn ins_line(s: &Session<'_, '_>, ins: &iced_x86::Instruction, bytes: &[u8], text: &str) -> String {
-    let p = s.ptr();
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let mut t = text.to_string();
-    let branch =
-        ins.is_call_near() || ins.is_jmp_near() || ins.is_jmp_short() || ins.is_jcc_short_or_near();
-    if branch && ins.op0_kind() != iced_x86::OpKind::Memory {
-        let target = ins.near_branch_target();
-        let mnemonic = text.split_whitespace().next().unwrap_or("");
-        t = match s.named_symbol(target) {
-            Some(sym) => format!("{mnemonic:<7} {sym} ({})", fmt_addr(target, p)),
-            None => format!("{mnemonic:<7} {}", fmt_addr(target, p)),
-        };
-    }
-    format!("{} {:<15} {}", fmt_addr(ins.ip(), p), hex, t)
+    format!(
+        "{} {}",
+        fmt_addr(ins.ip(), s.ptr()),
+        disasm::code_text(bytes, text)
+    )
+}
+
+/// `count` instructions from `addr`, operands named as WinDbg names them
+/// (`call    app!foo (00401000)`).
+fn decode(
+    s: &Session<'_, '_>,
+    addr: u64,
+    count: usize,
+) -> Vec<(iced_x86::Instruction, Vec<u8>, String)> {
+    disasm::decode_many_named(s.snap, addr, count, &|a| s.named_symbol(a))
 }
 
 fn label(s: &Session<'_, '_>, a: u64, first: bool) -> Option<String> {
@@ -740,7 +741,7 @@ pub fn u(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
         (Some(n), false) => (MAX_INSTRUCTIONS, Some(r.start.saturating_add(n))),
         _ => (count_of(&r, 8)?, None),
     };
-    let mut list = disasm::decode_many(s.snap, r.start, count as usize);
+    let mut list = decode(s, r.start, count as usize);
     if let Some(e) = end {
         list.retain(|(ins, _, _)| ins.ip() < e);
     }
@@ -776,7 +777,7 @@ pub fn ub(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
         if let Some(ips) = disasm::boundaries_until(s.snap, from, addr) {
             if ips.len() as u64 >= n {
                 let first = ips[ips.len() - n as usize];
-                let keep = disasm::decode_many(s.snap, first, n as usize);
+                let keep = decode(s, first, n as usize);
                 print_run(s, &keep, o);
                 return Ok(());
             }
@@ -824,7 +825,7 @@ pub fn uf(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
                 truncated = true;
                 break;
             }
-            let Some(item) = disasm::decode_many(s.snap, at, 1).into_iter().next() else {
+            let Some(item) = decode(s, at, 1).into_iter().next() else {
                 break;
             };
             let ins = item.0;

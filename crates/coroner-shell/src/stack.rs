@@ -2,7 +2,7 @@
 
 use crate::{commands, CmdResult, ContextSource, Session, ShellError, DEFAULT_FRAMES, MAX_FRAMES};
 use coroner_analysis::symbols::format_symbol;
-use coroner_analysis::{disasm, fmt_addr, FrameFacts};
+use coroner_analysis::{disasm, FrameFacts};
 use coroner_model::{Arch, Context, X86_CONTEXT_SIZE};
 use coroner_report::windbg;
 use std::fmt::Write;
@@ -65,7 +65,7 @@ pub fn registers_text(s: &Session<'_, '_>, ti: usize, ctx: &Context) -> String {
     let pc = ctx.pc();
     let sym = s.symbol_of(pc);
     let sym = (sym != s.addr(pc)).then_some(sym);
-    let d = disasm::decode_at(s.snap, ctx, teb);
+    let d = disasm::decode_at_named(s.snap, ctx, teb, &|a| s.named_symbol(a));
     out.push_str(&windbg::instruction_line_of(
         sym.as_deref(),
         d.as_ref(),
@@ -241,51 +241,19 @@ pub fn k(s: &Session<'_, '_>, ti: usize, flags: &str, args: &str, o: &mut String
         ShellError::Message(format!("No register context for thread {ti} in the dump"))
     })?;
     let (frames, note) = frames(s, ti, &ctx, count);
-    let p = s.ptr();
-    let with_args = flags.contains(['b', 'v']);
-    if with_args {
-        o.push_str(&windbg::kb_frames(&frames, note.as_deref(), p));
-        return Ok(());
-    }
-    let clean = flags.contains('c');
-    if p == 4 {
-        if clean {
-            let _ = writeln!(o, " # Call Site");
-        } else {
-            let _ = writeln!(o, " # ChildEBP RetAddr  ");
-        }
-    } else if clean {
-        let _ = writeln!(o, " # Call Site");
+    let style = if flags.contains(['b', 'v']) {
+        windbg::KStyle::Args
+    } else if flags.contains('c') {
+        windbg::KStyle::Clean
     } else {
-        let _ = writeln!(o, " # Child-SP          RetAddr               Call Site");
-    }
-    for f in &frames {
-        let tag = windbg::trust_tag(f.trust);
-        if clean {
-            let _ = writeln!(o, "{:02x} {}{tag}", f.index, f.display);
-        } else if p == 4 {
-            let _ = writeln!(
-                o,
-                "{:02x} {} {} {}{tag}",
-                f.index,
-                fmt_addr(f.fp, p),
-                fmt_addr(f.return_address.unwrap_or(0), p),
-                f.display
-            );
-        } else {
-            let _ = writeln!(
-                o,
-                "{:02x} {} {}     {}{tag}",
-                f.index,
-                fmt_addr(f.sp, p),
-                fmt_addr(f.return_address.unwrap_or(0), p),
-                f.display
-            );
-        }
-    }
-    if let Some(n) = note {
-        let _ = writeln!(o, "WARNING: {n}");
-    }
+        windbg::KStyle::Plain
+    };
+    o.push_str(&windbg::k_listing(
+        &frames,
+        note.as_deref(),
+        s.snap.system.arch,
+        style,
+    ));
     Ok(())
 }
 

@@ -38,7 +38,10 @@ fn reference_case_matches_the_windbg_session() {
         "Protect:                00000001          PAGE_NOACCESS",
         " # ChildEBP RetAddr  Args to Child              ",
         "01 00bff9ec 7c83ca66 00bffadc 00bffe2c 00bffaf8 ABCUpload4!DllGetClassObject+0x271b4",
-        "05 00bffddc 7c82a150 03900000 00000000 00010000 ntdll!KiUserExceptionDispatcher+0xe",
+        // WinDbg's layout: the dispatcher line repeats ChildEBP and Args of the frame above.
+        "04 00bffac4 7c82eafa 00bffadc 00bffaf8 00bffadc ntdll!RtlDispatchException+0x91",
+        "05 00bffac4 7c82a150 00bffadc 00bffaf8 00bffadc ntdll!KiUserExceptionDispatcher+0xe",
+        "06 00bffddc 10039b47 03900000 00000000 00010000 ntdll!RtlAllocateHeap+0x24    [saved exception CONTEXT (exception dispatch)]",
         "0e 00bffff0 00000000 01001b90 01004aa0 ???????? kernel32!BaseThreadStart+0x34",
         "0:004> lmvm abcupload4",
         "10000000 10056000   ABCUpload4       (export symbols)       ABCUpload4.dll",

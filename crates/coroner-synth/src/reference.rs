@@ -536,28 +536,39 @@ impl Truth {
         o
     }
 
-    /// WinDbg-`kb`-like text rendering of the faulting thread's frames.
+    /// The faulting thread's frames in WinDbg's `k` columns (`ChildEBP RetAddr`, frame numbers
+    /// in hex), after one `#` line naming the case. Exception dispatch as WinDbg prints it on
+    /// x86: the `KiUserExceptionDispatcher` line, which has no frame of its own, repeats the
+    /// ChildEBP of the frame above it and its RetAddr is the saved CONTEXT's eip; the next line
+    /// starts from that CONTEXT's ebp. The dispatcher line ends with `(CONTEXT @ …)`, as `kv`
+    /// prints it.
     pub fn to_text(&self) -> String {
         let mut o = format!(
-            "# {} pid={} tid={:#x} code={:#010x} addr={:#010x} depth={}\n# ChildEBP RetAddr/IP  Symbol\n",
-            self.scenario, self.pid, self.thread_id, self.exception_code, self.exception_address, self.depth
+            "# {} pid={} tid={:#x} code={:#010x} addr={:#010x} depth={}\n # ChildEBP RetAddr  \n",
+            self.scenario,
+            self.pid,
+            self.thread_id,
+            self.exception_code,
+            self.exception_address,
+            self.depth
         );
+        let mut above: Option<u32> = None;
         for (i, f) in self.frames.iter().enumerate() {
-            let note = match &f.kind {
+            let (child, note) = match &f.kind {
                 FrameKind::ExceptionDispatch { context, .. } => {
-                    format!("  (CONTEXT @ {context:08x})")
+                    (above, format!(" (CONTEXT @ {context:08x})"))
                 }
-                FrameKind::Trap { .. } => "  (from CONTEXT)".into(),
-                _ => String::new(),
+                _ => (f.ebp, String::new()),
             };
+            let ret = self.frames.get(i + 1).map_or(0, |n| n.ip);
             o.push_str(&format!(
-                "{i:02} {} {:08x} {}{note}\n",
-                f.ebp
+                "{i:02x} {} {ret:08x} {}{note}\n",
+                child
                     .map(|e| format!("{e:08x}"))
                     .unwrap_or_else(|| "--------".into()),
-                f.ip,
                 f.symbol
             ));
+            above = child;
         }
         o
     }
