@@ -186,7 +186,14 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
 
     // Instruction and regions.
     let teb = stack_thread.and_then(|t| t.teb);
-    let instruction = ctx.as_ref().and_then(|c| disasm::decode_at(snap, c, teb));
+    // Operands that point into modules are named as WinDbg names them (`call adparse+0x13c0 (…)`).
+    let name_of = |addr: u64| {
+        let s = syms.symbolize(addr);
+        (s.module.is_some() || s.unloaded_module.is_some()).then(|| format_symbol(&s, addr, ptr))
+    };
+    let instruction = ctx
+        .as_ref()
+        .and_then(|c| disasm::decode_at_named(snap, c, teb, &name_of));
     let ip = ctx
         .as_ref()
         .map(|c| c.pc())
