@@ -329,9 +329,13 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
         comments: snap.comments.clone(),
         streams: snap.streams.clone(),
         warnings,
+        damage: snap.damage.clone(),
     };
     a.blame = blame(snap, &a);
     a.findings = findings(snap, &syms, &a);
+    if let Some(f) = damaged_finding(&a) {
+        a.findings.insert(0, f);
+    }
     a.bucket = bucket(&a);
     a
 }
@@ -612,6 +616,9 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
         .unwrap_or_else(|| "an operating-system module".into());
     let rec = recommendation_for(b);
     let Some(e) = &a.exception else {
+        if a.exception_lost() {
+            return out; // unknown, not "taken on demand": see damaged_finding
+        }
         out.push(Finding {
             id: "no_exception",
             severity: Severity::Info,
@@ -1062,6 +1069,7 @@ fn simple(
 /// the verdict.
 fn rank(id: &str) -> u8 {
     match id {
+        "damaged_dump" => 0,
         "destroyed_heap" => 0,
         "heap_corruption" => 1,
         "stack_overflow" => 2,
@@ -1217,11 +1225,73 @@ fn heap_handle(snap: &Snapshot<'_>, a: &Analysis, hf: &FrameFacts) -> Option<u64
         .or(from_arg)
 }
 
+/// A damaged dump says so first: the streams lost, the bytes present against those its directory
+/// needs, and whether the cause can still be told (not when the exception stream is lost).
+fn damaged_finding(a: &Analysis) -> Option<Finding> {
+    let d = a.damage.as_ref()?;
+    let names = |v: &[StreamLoss]| {
+        v.iter()
+            .map(|l| l.stream.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (lost, partial) = (names(&d.streams_lost), names(&d.streams_partial));
+    let what = match (lost.is_empty(), partial.is_empty()) {
+        (false, true) => format!("streams lost: {lost}"),
+        (false, false) => format!("streams lost: {lost}; incomplete: {partial}"),
+        _ => format!("incomplete: {partial}"),
+    };
+    let size = if d.bytes_needed > d.bytes_present {
+        format!(
+            "The file holds {} bytes; its stream directory needs {}{}, so it was cut short (an interrupted copy or a full disk).",
+            d.bytes_present,
+            if d.streams_lost.is_empty() { "" } else { "at least " },
+            d.bytes_needed
+        )
+    } else {
+        format!("The file holds all {} bytes its directory names, but streams in it are unreadable or wiped.", d.bytes_present)
+    };
+    let (title, consequence) = if a.exception_lost() {
+        (
+            format!("Damaged dump, cause unknown ({what})"),
+            "The exception stream is lost, so whether the process crashed, and why, cannot be told from this file; it is not known to be a dump taken on demand. The facts that survived are shown below.",
+        )
+    } else {
+        (
+            format!("Damaged dump ({what}): the findings below rest on what survived"),
+            "The exception record survived; facts that lived in the lost parts (threads, modules, memory) may be missing from the findings below.",
+        )
+    };
+    Some(Finding {
+        id: "damaged_dump",
+        severity: Severity::Error,
+        title,
+        description: format!("{size} {consequence}"),
+        recommendation: "Get the dump again from where it was written and compare its size with the original (copy it whole; check free disk space where the dump is written), then analyse the complete file.".into(),
+        evidence: d
+            .streams_lost
+            .iter()
+            .map(|l| format!("{} lost: {}", l.stream, l.why))
+            .chain(
+                d.streams_partial
+                    .iter()
+                    .map(|l| format!("{} incomplete: {}", l.stream, l.why)),
+            )
+            .chain(std::iter::once(format!(
+                "file size {} bytes; the directory needs {}",
+                d.bytes_present, d.bytes_needed
+            )))
+            .collect(),
+    })
+}
+
 /// The crash signature: `CLASS_code_module!function`, independent of load addresses, PIDs,
 /// thread ids, heap addresses and recursion/nesting depth.
 fn bucket(a: &Analysis) -> Option<String> {
     let e = a.exception.as_ref()?;
-    let class = if a.has("destroyed_heap") {
+    let class = if a.has("damaged_dump") {
+        "DAMAGED_DUMP".to_string()
+    } else if a.has("destroyed_heap") {
         "DESTROYED_HEAP".to_string()
     } else if a.has("heap_corruption") {
         "HEAP_CORRUPTION".into()
@@ -1369,6 +1439,7 @@ mod tests {
             comments: vec![],
             warnings: vec![],
             streams: vec![],
+            damage: None,
             module_index: Default::default(),
         }
     }

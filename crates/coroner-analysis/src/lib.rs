@@ -276,6 +276,8 @@ pub struct Analysis {
     pub streams: Vec<String>,
     /// Loader and analysis warnings.
     pub warnings: Vec<String>,
+    /// What the dump file lost (`None`: every stream its directory names was read).
+    pub damage: Option<Damage>,
 }
 
 impl Analysis {
@@ -292,6 +294,17 @@ impl Analysis {
     /// Pointer size.
     pub fn ptr_size(&self) -> u8 {
         self.system.arch.ptr_size()
+    }
+    /// Whether the analysis rests on the whole dump (no stream lost or cut short).
+    pub fn complete(&self) -> bool {
+        self.damage.is_none()
+    }
+    /// Whether the dump's exception stream was lost to damage (so "no exception" is unknown,
+    /// not a dump taken on demand).
+    pub fn exception_lost(&self) -> bool {
+        self.damage
+            .as_ref()
+            .is_some_and(|d| d.lost("ExceptionStream"))
     }
 }
 

@@ -176,9 +176,43 @@ struct Finding<'a> {
 }
 
 #[derive(Serialize)]
+struct Damage<'a> {
+    streams_lost: Vec<&'a str>,
+    streams_partial: Vec<&'a str>,
+    details: Vec<String>,
+    bytes_present: u64,
+    bytes_needed: u64,
+}
+
+fn damage(d: &coroner_model::Damage) -> Damage<'_> {
+    Damage {
+        streams_lost: d.streams_lost.iter().map(|l| l.stream.as_str()).collect(),
+        streams_partial: d
+            .streams_partial
+            .iter()
+            .map(|l| l.stream.as_str())
+            .collect(),
+        details: d
+            .streams_lost
+            .iter()
+            .map(|l| format!("{} lost: {}", l.stream, l.why))
+            .chain(
+                d.streams_partial
+                    .iter()
+                    .map(|l| format!("{} incomplete: {}", l.stream, l.why)),
+            )
+            .collect(),
+        bytes_present: d.bytes_present,
+        bytes_needed: d.bytes_needed,
+    }
+}
+
+#[derive(Serialize)]
 struct Dump<'a> {
     path: String,
     error: Option<&'a str>,
+    complete: bool,
+    damage: Option<Damage<'a>>,
     container: Option<&'a str>,
     system: Option<System<'a>>,
     process: Option<Process<'a>>,
@@ -278,6 +312,8 @@ fn dump(a: &Analysis) -> Dump<'_> {
     Dump {
         path: a.path.display().to_string(),
         error: None,
+        complete: a.complete(),
+        damage: a.damage.as_ref().map(damage),
         container: Some(&a.container),
         system: Some(System {
             os: &a.system.os_name,
@@ -384,6 +420,8 @@ fn failed<'a>(path: &std::path::Path, error: &'a str) -> Dump<'a> {
     Dump {
         path: path.display().to_string(),
         error: Some(error),
+        complete: false,
+        damage: None,
         container: None,
         system: None,
         process: None,

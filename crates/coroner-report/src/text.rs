@@ -28,10 +28,21 @@ pub fn verdict(a: &Analysis) -> Vec<(String, String)> {
     }
     rows.push(("What crashed".into(), what));
     let Some(e) = &a.exception else {
-        rows.push((
-            "Why".into(),
-            "no exception: the dump was taken on demand, not at a crash".into(),
-        ));
+        if a.exception_lost() {
+            rows.push((
+                "Why".into(),
+                "unknown: the dump is damaged and its exception stream is lost".into(),
+            ));
+            if let Some(f) = a.findings.first() {
+                rows.push(("Verdict".into(), f.title.clone()));
+                rows.push(("What to do".into(), f.recommendation.clone()));
+            }
+        } else {
+            rows.push((
+                "Why".into(),
+                "no exception: the dump was taken on demand, not at a crash".into(),
+            ));
+        }
         return rows;
     };
     // Why: exception, target, place, caller, nesting.
@@ -99,6 +110,32 @@ pub fn verdict(a: &Analysis) -> Vec<(String, String)> {
     rows
 }
 
+/// `streams lost: ExceptionStream, SystemInfoStream; 4096 of 352080 bytes present`.
+pub fn damage_line(a: &Analysis) -> String {
+    let Some(d) = &a.damage else {
+        return "complete".into();
+    };
+    let names = |v: &[coroner_model::StreamLoss]| {
+        v.iter()
+            .map(|l| l.stream.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    if !d.streams_lost.is_empty() {
+        parts.push(format!("streams lost: {}", names(&d.streams_lost)));
+    }
+    if !d.streams_partial.is_empty() {
+        parts.push(format!("incomplete: {}", names(&d.streams_partial)));
+    }
+    parts.push(format!(
+        "{} of {} bytes present",
+        d.bytes_present,
+        d.bytes_needed.max(d.bytes_present)
+    ));
+    parts.join("; ")
+}
+
 fn has(a: &Analysis, id: &str) -> bool {
     a.has(id)
 }
@@ -157,6 +194,14 @@ pub fn render_one(a: &Analysis) -> String {
     let p = a.ptr_size();
     let mut s = String::new();
     let _ = writeln!(s, "== {} ==", a.path.display());
+    // A damaged dump says so before anything else: its warnings name what was lost.
+    if !a.complete() {
+        let _ = writeln!(s, "WARNING: damaged dump, analysed only in part:");
+        for w in &a.warnings {
+            let _ = writeln!(s, "* {w}");
+        }
+        s.push('\n');
+    }
     for (k, v) in verdict(a) {
         let _ = writeln!(s, "{:<13} {}", format!("{k}:"), v);
     }
@@ -323,7 +368,7 @@ pub fn render_one(a: &Analysis) -> String {
     for c in &a.comments {
         let _ = writeln!(s, "Comment:      {}", c.lines().next().unwrap_or(""));
     }
-    if !a.warnings.is_empty() {
+    if a.complete() && !a.warnings.is_empty() {
         section(&mut s, "Warnings");
         for w in &a.warnings {
             let _ = writeln!(s, "* {w}");
@@ -362,8 +407,14 @@ pub fn render(outcomes: &[Outcome]) -> String {
             }
         }
         for o in outcomes {
-            if let Outcome::Failed { path, error } = o {
-                let _ = writeln!(s, "error: {}: {}", path.display(), error);
+            match o {
+                Outcome::Failed { path, error } => {
+                    let _ = writeln!(s, "error: {}: {}", path.display(), error);
+                }
+                Outcome::Done(a) if !a.complete() => {
+                    let _ = writeln!(s, "damaged: {}: {}", a.path.display(), damage_line(a));
+                }
+                Outcome::Done(_) => {}
             }
         }
         s.push('\n');
