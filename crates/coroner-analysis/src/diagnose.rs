@@ -1254,7 +1254,7 @@ fn damaged_finding(a: &Analysis) -> Option<Finding> {
     let (title, consequence) = if a.exception_lost() {
         (
             format!("Damaged dump, cause unknown ({what})"),
-            "The exception stream is lost, so whether the process crashed, and why, cannot be told from this file; it is not known to be a dump taken on demand. The facts that survived are shown below.",
+            "The exception stream is lost, so whether the process crashed, and why, cannot be told from this file (it may as well have been written at a crash as on request). The facts that survived are shown below.",
         )
     } else {
         (

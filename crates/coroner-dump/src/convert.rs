@@ -247,7 +247,15 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
         None if !survey.named(md::MINIDUMP_STREAM_TYPE::ModuleListStream as u32) => {
             warnings.push("no ModuleList stream".into())
         }
-        None => {}
+        None => {
+            // Refused whole because a name or CodeView record lies past the end of the file?
+            let ml = md::MINIDUMP_STREAM_TYPE::ModuleListStream as u32;
+            if let Ok(raw) = dump.get_raw_stream(ml) {
+                if let Some(m) = survey.salvage_modules(raw, bytes, max_list) {
+                    modules = m;
+                }
+            }
+        }
     }
 
     let mut unloaded_modules = Vec::new();
@@ -383,7 +391,10 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
         process.user_time = misc.raw.process_user_time().copied();
         process.kernel_time = misc.raw.process_kernel_time().copied();
     }
-    if let Some(main) = modules.first() {
+    if let Some(main) = modules
+        .first()
+        .filter(|m| m.path != crate::damage::NAME_LOST)
+    {
         process.name = Some(main.name.clone());
         process.image_path = Some(main.path.clone());
     }

@@ -8,7 +8,7 @@
 //! directory needs. The memory-list walks below are hand-written because the crate exposes
 //! neither the ranges it skipped nor the ranges of a list it refused.
 
-use coroner_model::{Damage, MemoryRange, StreamLoss};
+use coroner_model::{Damage, MemoryRange, Module, StreamLoss};
 use minidump::format::MINIDUMP_STREAM_TYPE as T;
 use minidump::Minidump;
 use std::ops::Deref;
@@ -16,6 +16,9 @@ use std::ops::Deref;
 /// Shortest stream whose all-zero bytes mark it as wiped rather than empty: an empty list is at
 /// most 8 bytes (count and padding), an empty extended list 16 (its header says its sizes).
 const ZEROED_MIN: u64 = 24;
+
+/// The path of a module whose name lies past the end of the file.
+pub(crate) const NAME_LOST: &str = "<name lost>";
 
 /// One range of a memory list: where its bytes are in the file.
 #[derive(Clone, Copy)]
@@ -108,6 +111,103 @@ impl Survey {
         if !self.damage.lost(&stream) {
             self.damage.streams_lost.push(StreamLoss { stream, why });
         }
+    }
+
+    /// A stream first marked lost that was read after all, in part.
+    fn recover(&mut self, ty: u32, why: String) {
+        let name = stream_name(ty);
+        self.damage.streams_lost.retain(|l| l.stream != name);
+        self.partial(ty, why);
+    }
+
+    /// The modules of a `ModuleListStream` the crate refused because a module's name or
+    /// CodeView record lies past the end of the file: each module's base, size, timestamp,
+    /// checksum and fixed version info, with its name when the file holds it (else
+    /// path [`NAME_LOST`], named `image<base>`). `None` when the list itself is malformed (then it stays lost).
+    pub(crate) fn salvage_modules(
+        &mut self,
+        raw: &[u8],
+        bytes: &[u8],
+        max: usize,
+    ) -> Option<Vec<Module>> {
+        const ENTRY: usize = 108;
+        if !self.little_endian {
+            return None;
+        }
+        let count = u32_at(raw, 0)? as usize;
+        let first = match raw.len().checked_sub(count.checked_mul(ENTRY)?)? {
+            4 => 4,
+            8 => 8,
+            _ => return None,
+        };
+        let (mut lost_names, mut lost_cv) = (0, 0);
+        let modules: Vec<Module> = (0..count.min(max))
+            .map(|i| {
+                let e = &raw[first + i * ENTRY..first + (i + 1) * ENTRY];
+                let w = |o: usize| u32_at(e, o).unwrap_or(0) as u32;
+                let name_rva = u64::from(w(20));
+                let path = self.string_at(bytes, name_rva);
+                if path.is_none() {
+                    lost_names += 1;
+                }
+                if !self.holds(u64::from(w(80)), u64::from(w(76))) {
+                    lost_cv += 1;
+                }
+                let base = u64_at(e, 0).unwrap_or(0);
+                let name = match &path {
+                    Some(p) => p.rsplit(['\\', '/']).next().unwrap_or(p).to_string(),
+                    None => format!("image{base:08x}"),
+                };
+                let path = path.unwrap_or_else(|| NAME_LOST.into());
+                let has_vi = w(24) == 0xfeef_04bd;
+                let v4 =
+                    |hi: u32, lo: u32| [(hi >> 16) as u16, hi as u16, (lo >> 16) as u16, lo as u16];
+                Module {
+                    base,
+                    size: u64::from(w(8)),
+                    name,
+                    path,
+                    timestamp: w(16),
+                    checksum: w(12),
+                    file_version: has_vi.then(|| v4(w(32), w(36))),
+                    product_version: has_vi.then(|| v4(w(40), w(44))),
+                    file_flags: has_vi.then(|| w(52) & w(48)),
+                    file_os: has_vi.then(|| w(56)),
+                    file_type: has_vi.then(|| w(60)),
+                    debug_file: None,
+                    debug_id: None,
+                    code_id: Some(format!("{:08X}{:x}", w(16), w(8))),
+                    is_main: i == 0,
+                }
+            })
+            .collect();
+        if lost_names + lost_cv == 0 {
+            return None; // refused for another reason: malformed, not cut short
+        }
+        self.recover(
+            T::ModuleListStream as u32,
+            format!(
+                "of {count} modules, {lost_names} names and {lost_cv} CodeView records (debug ids) lie past the end of the file; the list was read without debug ids"
+            ),
+        );
+        Some(modules)
+    }
+
+    /// A `MINIDUMP_STRING` (byte length, then UTF-16LE) when the file holds it whole.
+    fn string_at(&mut self, bytes: &[u8], rva: u64) -> Option<String> {
+        if !self.holds(rva, 4) {
+            return None;
+        }
+        let len = u32_at(bytes, usize::try_from(rva).ok()?)?;
+        if !self.holds(rva, 4 + len) || len % 2 != 0 {
+            return None;
+        }
+        let start = rva as usize + 4;
+        let units: Vec<u16> = bytes[start..start + len as usize]
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        Some(String::from_utf16_lossy(&units))
     }
 
     /// A stream the directory names that its parser refused.
