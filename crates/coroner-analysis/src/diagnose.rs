@@ -272,6 +272,7 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
                     "deferred".into()
                 },
                 in_fault_stack: touched,
+                vendor: vi.map(module_vendor).unwrap_or_default(),
             }
         })
         .collect();
@@ -343,10 +344,19 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
 fn module_judgement(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, i: usize) -> blame::Judgement {
     let m = &snap.modules[i];
     let vi = syms.version_info(i);
-    blame::judge(
-        &m.name,
-        vi.and_then(|v| v.get("CompanyName")),
-        vi.and_then(|v| v.get("ProductName")),
+    let vendor = vi.map(module_vendor).unwrap_or_default();
+    let product = vi
+        .and_then(|v| v.get("ProductName"))
+        .filter(|p| vendor::implausible(p).is_none());
+    blame::judge(&m.name, vendor.name.as_deref(), product)
+}
+
+/// The vendor a version resource names, in the stated order (see [`vendor`]).
+fn module_vendor(v: &coroner_pe::VersionInfo) -> vendor::Vendor {
+    vendor::choose(
+        v.get("CompanyName"),
+        v.get("LegalCopyright"),
+        v.get("ProductName"),
     )
 }
 
@@ -491,6 +501,10 @@ fn blame(snap: &Snapshot<'_>, a: &Analysis) -> Option<Blame> {
                     company: None,
                     product: None,
                     copyright: None,
+                    vendor: None,
+                    vendor_source: None,
+                    vendor_provenance: "the module had been unloaded: its version resource is not in the dump".into(),
+                    vendor_passed_over: Vec::new(),
                     timestamp: (u.timestamp != 0).then_some(u.timestamp),
                     reason: format!(
                         "the instruction pointer {} lies in the former range of {}, which had been unloaded{}",
@@ -533,6 +547,14 @@ fn blame(snap: &Snapshot<'_>, a: &Analysis) -> Option<Blame> {
         company: m.string("CompanyName").map(str::to_string),
         product: m.string("ProductName").map(str::to_string),
         copyright: m.string("LegalCopyright").map(str::to_string),
+        vendor: m.vendor.name.clone(),
+        vendor_source: m.vendor.source,
+        vendor_provenance: if m.version_strings.is_none() {
+            "no version resource strings (image not in the dump)".into()
+        } else {
+            m.vendor.provenance()
+        },
+        vendor_passed_over: m.vendor.passed_over.clone(),
         timestamp: (m.module.timestamp != 0).then_some(m.module.timestamp),
         reason,
         frame: Some(frame.index),
@@ -580,7 +602,7 @@ fn vendor_line(b: &Blame) -> String {
     if let Some(v) = &b.version {
         s.push_str(&format!(" {v}"));
     }
-    match &b.company {
+    match &b.vendor {
         Some(c) => format!("{s} from {c}"),
         None => s,
     }
@@ -592,15 +614,20 @@ fn recommendation_for(b: Option<&Blame>) -> String {
             "The code that called into {} after it was unloaded is at fault: contact the vendor of the calling module, and of {}, for a fix (look for a known issue about unloading).",
             b.module, b.module
         ),
-        Some(b) => match &b.company {
+        Some(b) => match &b.vendor {
             Some(c) => format!(
                 "Contact {c} about {} (version {}) or update the component to a fixed version; give them this report and the dump.",
                 b.module,
                 b.version.as_deref().unwrap_or("unknown")
             ),
             None => format!(
-                "Contact the vendor of {} (its version resource names none) or update the component; give them this report and the dump.",
-                b.module
+                "Contact the vendor of {} ({}) or update the component; give them this report and the dump.",
+                b.module,
+                if b.vendor_passed_over.iter().all(|p| p.value.is_none()) {
+                    "its version resource names none".to_string()
+                } else {
+                    format!("unknown: {}", b.vendor_provenance)
+                }
             ),
         },
         None => "The faulting code is part of the operating system or a runtime: look for the caller that passed it bad data, install current updates, and collect a full dump with symbols.".into(),

@@ -16,6 +16,7 @@ pub mod regions;
 pub mod symbols;
 mod unwind_arm64;
 mod unwind_x64;
+pub mod vendor;
 
 use coroner_model::*;
 use serde::Serialize;
@@ -189,6 +190,8 @@ pub struct ModuleFacts {
     pub symbol_status: String,
     /// The module appears in the faulting stack.
     pub in_fault_stack: bool,
+    /// The vendor its version strings name, judged for plausibility ([`vendor::choose`]).
+    pub vendor: vendor::Vendor,
 }
 
 impl ModuleFacts {
@@ -209,12 +212,21 @@ pub struct Blame {
     pub module: String,
     /// File version.
     pub version: Option<String>,
-    /// CompanyName.
+    /// CompanyName, raw (may be mojibake: see `vendor`).
     pub company: Option<String>,
-    /// ProductName.
+    /// ProductName, raw.
     pub product: Option<String>,
-    /// LegalCopyright.
+    /// LegalCopyright, raw.
     pub copyright: Option<String>,
+    /// Who to call: the first plausible of CompanyName, the LegalCopyright holder and
+    /// ProductName (`None`: unknown).
+    pub vendor: Option<String>,
+    /// The field `vendor` came from.
+    pub vendor_source: Option<vendor::VendorSource>,
+    /// `from LegalCopyright; CompanyName unreadable (…)`, or why the vendor is unknown.
+    pub vendor_provenance: String,
+    /// The fields passed over, with their raw values and why.
+    pub vendor_passed_over: Vec<vendor::PassedOver>,
     /// PE TimeDateStamp.
     pub timestamp: Option<u32>,
     /// Why this module.

@@ -141,6 +141,8 @@ struct Module<'a> {
     company: Option<&'a str>,
     product: Option<&'a str>,
     system: bool,
+    vendor: Option<&'a str>,
+    vendor_source: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -157,6 +159,10 @@ struct Blame<'a> {
     company: Option<&'a str>,
     product: Option<&'a str>,
     copyright: Option<&'a str>,
+    vendor: Option<&'a str>,
+    vendor_source: Option<&'static str>,
+    vendor_provenance: &'a str,
+    vendor_passed_over: &'a [coroner_analysis::vendor::PassedOver],
     timestamp: Option<String>,
     timestamp_raw: Option<String>,
     reason: &'a str,
@@ -302,6 +308,10 @@ fn dump(a: &Analysis) -> Dump<'_> {
         company: b.company.as_deref(),
         product: b.product.as_deref(),
         copyright: b.copyright.as_deref(),
+        vendor: b.vendor.as_deref(),
+        vendor_source: b.vendor_source.map(|s| s.as_str()),
+        vendor_provenance: &b.vendor_provenance,
+        vendor_passed_over: &b.vendor_passed_over,
         timestamp: b.timestamp.map(|t| time::rfc3339(u64::from(t))),
         timestamp_raw: b.timestamp.map(|t| hex(u64::from(t))),
         reason: &b.reason,
@@ -385,6 +395,8 @@ fn dump(a: &Analysis) -> Dump<'_> {
                     company: m.string("CompanyName"),
                     product: m.string("ProductName"),
                     system: m.judgement.system,
+                    vendor: m.vendor.name.as_deref(),
+                    vendor_source: m.vendor.source.map(|s| s.as_str()),
                 }
             })
             .collect(),

@@ -146,7 +146,7 @@ fn module_desc(a: &Analysis, b: &coroner_analysis::Blame) -> String {
         let _ = write!(s, " {v}");
     }
     let mut extra = Vec::new();
-    if let Some(c) = &b.company {
+    if let Some(c) = &b.vendor {
         extra.push(c.clone());
     }
     if let Some(ts) = b.timestamp {
@@ -162,19 +162,28 @@ fn module_desc(a: &Analysis, b: &coroner_analysis::Blame) -> String {
     s
 }
 
+/// `Example Corp (from LegalCopyright; CompanyName unreadable) — vendor of x.dll 1.0, …`; the
+/// note on where the name came from is left out when it is the CompanyName.
 fn who(b: &coroner_analysis::Blame) -> String {
-    let mut s = match &b.company {
-        Some(c) => format!("{c} — vendor of {}", b.module),
-        None => format!(
-            "the vendor of {} (no company in its version resource)",
-            b.module
+    use coroner_analysis::vendor::{implausible, VendorSource};
+    let module = match &b.version {
+        Some(v) => format!("{} {v}", b.module),
+        None => b.module.clone(),
+    };
+    let mut s = match (&b.vendor, b.vendor_source) {
+        (Some(c), Some(VendorSource::CompanyName)) => format!("{c} — vendor of {module}"),
+        (Some(c), _) => format!("{c} ({}) — vendor of {module}", b.vendor_provenance),
+        (None, _) if b.unloaded => format!("the vendor of {module}"),
+        (None, _) => format!(
+            "unknown — the version resource of {module} names no plausible vendor ({})",
+            b.vendor_provenance
         ),
     };
-    if let Some(v) = &b.version {
-        let _ = write!(s, " {v}");
-    }
-    if let Some(p) = &b.product {
-        let _ = write!(s, ", product \"{p}\"");
+    let product_is_vendor = b.vendor_source == Some(VendorSource::ProductName);
+    if let Some(p) = b.product.as_ref().filter(|p| implausible(p).is_none()) {
+        if !product_is_vendor {
+            let _ = write!(s, ", product \"{p}\"");
+        }
     }
     if let Some(ts) = b.timestamp {
         let _ = write!(s, ", built {}", time::rfc3339(u64::from(ts)));
