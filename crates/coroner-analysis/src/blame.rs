@@ -1,7 +1,8 @@
 //! Blame: which module to follow up with. The first frame, from the top, whose module is not part
 //! of the operating system or a language runtime — decided from the version resource (company,
 //! product) and a list of well-known system modules, never from the path (third-party DLLs often
-//! live in system32).
+//! live in system32). Who to call about the blamed module — the vendor, judged for plausibility
+//! with a stated fallback order — is [`crate::vendor`]'s.
 
 /// Well-known modules of Windows, IIS, .NET and the C/C++ runtimes, and their Linux/macOS peers.
 const SYSTEM_MODULES: &[&str] = &[

@@ -279,6 +279,7 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
                     "deferred".into()
                 },
                 in_fault_stack: touched,
+                vendor: vi.map(module_vendor).unwrap_or_default(),
             }
         })
         .collect();
@@ -337,9 +338,13 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
         comments: snap.comments.clone(),
         streams: snap.streams.clone(),
         warnings,
+        damage: snap.damage.clone(),
     };
     a.blame = blame(snap, &a);
     a.findings = findings(snap, &syms, &a);
+    if let Some(f) = damaged_finding(&a) {
+        a.findings.insert(0, f);
+    }
     a.bucket = crate::ranking::bucket(&a);
     a.classification = crate::ranking::classification(&a);
     a
@@ -348,10 +353,19 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
 fn module_judgement(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, i: usize) -> blame::Judgement {
     let m = &snap.modules[i];
     let vi = syms.version_info(i);
-    blame::judge(
-        &m.name,
-        vi.and_then(|v| v.get("CompanyName")),
-        vi.and_then(|v| v.get("ProductName")),
+    let vendor = vi.map(module_vendor).unwrap_or_default();
+    let product = vi
+        .and_then(|v| v.get("ProductName"))
+        .filter(|p| vendor::implausible(p).is_none());
+    blame::judge(&m.name, vendor.name.as_deref(), product)
+}
+
+/// The vendor a version resource names, in the stated order (see [`vendor`]).
+fn module_vendor(v: &coroner_pe::VersionInfo) -> vendor::Vendor {
+    vendor::choose(
+        v.get("CompanyName"),
+        v.get("LegalCopyright"),
+        v.get("ProductName"),
     )
 }
 
@@ -496,6 +510,10 @@ fn blame(snap: &Snapshot<'_>, a: &Analysis) -> Option<Blame> {
                     company: None,
                     product: None,
                     copyright: None,
+                    vendor: None,
+                    vendor_source: None,
+                    vendor_provenance: "the module had been unloaded: its version resource is not in the dump".into(),
+                    vendor_passed_over: Vec::new(),
                     timestamp: (u.timestamp != 0).then_some(u.timestamp),
                     reason: format!(
                         "the instruction pointer {} lies in the former range of {}, which had been unloaded{}",
@@ -538,6 +556,14 @@ fn blame(snap: &Snapshot<'_>, a: &Analysis) -> Option<Blame> {
         company: m.string("CompanyName").map(str::to_string),
         product: m.string("ProductName").map(str::to_string),
         copyright: m.string("LegalCopyright").map(str::to_string),
+        vendor: m.vendor.name.clone(),
+        vendor_source: m.vendor.source,
+        vendor_provenance: if m.version_strings.is_none() {
+            "no version resource strings (image not in the dump)".into()
+        } else {
+            m.vendor.provenance()
+        },
+        vendor_passed_over: m.vendor.passed_over.clone(),
         timestamp: (m.module.timestamp != 0).then_some(m.module.timestamp),
         reason,
         frame: Some(frame.index),
@@ -585,7 +611,7 @@ fn vendor_line(b: &Blame) -> String {
     if let Some(v) = &b.version {
         s.push_str(&format!(" {v}"));
     }
-    match &b.company {
+    match &b.vendor {
         Some(c) => format!("{s} from {c}"),
         None => s,
     }
@@ -597,15 +623,20 @@ fn recommendation_for(b: Option<&Blame>) -> String {
             "The code that called into {} after it was unloaded is at fault: contact the vendor of the calling module, and of {}, for a fix (look for a known issue about unloading).",
             b.module, b.module
         ),
-        Some(b) => match &b.company {
+        Some(b) => match &b.vendor {
             Some(c) => format!(
                 "Contact {c} about {} (version {}) or update the component to a fixed version; give them this report and the dump.",
                 b.module,
                 b.version.as_deref().unwrap_or("unknown")
             ),
             None => format!(
-                "Contact the vendor of {} (its version resource names none) or update the component; give them this report and the dump.",
-                b.module
+                "Contact the vendor of {} ({}) or update the component; give them this report and the dump.",
+                b.module,
+                if b.vendor_passed_over.iter().all(|p| p.value.is_none()) {
+                    "its version resource names none".to_string()
+                } else {
+                    format!("unknown: {}", b.vendor_provenance)
+                }
             ),
         },
         None => "The faulting code is part of the operating system or a runtime: look for the caller that passed it bad data, install current updates, and collect a full dump with symbols.".into(),
@@ -621,6 +652,9 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
         .unwrap_or_else(|| "an operating-system module".into());
     let rec = recommendation_for(b);
     let Some(e) = &a.exception else {
+        if a.exception_lost() {
+            return out; // unknown, not "taken on demand": see damaged_finding
+        }
         out.push(Finding {
             id: "no_exception",
             severity: Severity::Info,
@@ -1204,6 +1238,66 @@ fn heap_handle(snap: &Snapshot<'_>, a: &Analysis, hf: &FrameFacts) -> Option<u64
         .or(from_arg)
 }
 
+/// A damaged dump says so first: the streams lost, the bytes present against those its directory
+/// needs, and whether the cause can still be told (not when the exception stream is lost).
+fn damaged_finding(a: &Analysis) -> Option<Finding> {
+    let d = a.damage.as_ref()?;
+    let names = |v: &[StreamLoss]| {
+        v.iter()
+            .map(|l| l.stream.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (lost, partial) = (names(&d.streams_lost), names(&d.streams_partial));
+    let what = match (lost.is_empty(), partial.is_empty()) {
+        (false, true) => format!("streams lost: {lost}"),
+        (false, false) => format!("streams lost: {lost}; incomplete: {partial}"),
+        _ => format!("incomplete: {partial}"),
+    };
+    let size = if d.bytes_needed > d.bytes_present {
+        format!(
+            "The file holds {} bytes; its stream directory needs {}{}, so it was cut short (an interrupted copy or a full disk).",
+            d.bytes_present,
+            if d.streams_lost.is_empty() { "" } else { "at least " },
+            d.bytes_needed
+        )
+    } else {
+        format!("The file holds all {} bytes its directory names, but streams in it are unreadable or wiped.", d.bytes_present)
+    };
+    let (title, consequence) = if a.exception_lost() {
+        (
+            format!("Damaged dump, cause unknown ({what})"),
+            "The exception stream is lost, so whether the process crashed, and why, cannot be told from this file (it may as well have been written at a crash as on request). The facts that survived are shown below.",
+        )
+    } else {
+        (
+            format!("Damaged dump ({what}): the findings below rest on what survived"),
+            "The exception record survived; facts that lived in the lost parts (threads, modules, memory) may be missing from the findings below.",
+        )
+    };
+    Some(Finding {
+        id: "damaged_dump",
+        severity: Severity::Error,
+        title,
+        description: format!("{size} {consequence}"),
+        recommendation: "Get the dump again from where it was written and compare its size with the original (copy it whole; check free disk space where the dump is written), then analyse the complete file.".into(),
+        evidence: d
+            .streams_lost
+            .iter()
+            .map(|l| format!("{} lost: {}", l.stream, l.why))
+            .chain(
+                d.streams_partial
+                    .iter()
+                    .map(|l| format!("{} incomplete: {}", l.stream, l.why)),
+            )
+            .chain(std::iter::once(format!(
+                "file size {} bytes; the directory needs {}",
+                d.bytes_present, d.bytes_needed
+            )))
+            .collect(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1258,6 +1352,7 @@ mod tests {
             comments: vec![],
             warnings: vec![],
             streams: vec![],
+            damage: None,
             module_index: Default::default(),
         }
     }

@@ -17,6 +17,7 @@ pub mod regions;
 pub mod symbols;
 mod unwind_arm64;
 mod unwind_x64;
+pub mod vendor;
 
 use coroner_model::*;
 use serde::Serialize;
@@ -190,6 +191,8 @@ pub struct ModuleFacts {
     pub symbol_status: String,
     /// The module appears in the faulting stack.
     pub in_fault_stack: bool,
+    /// The vendor its version strings name, judged for plausibility ([`vendor::choose`]).
+    pub vendor: vendor::Vendor,
 }
 
 impl ModuleFacts {
@@ -210,12 +213,21 @@ pub struct Blame {
     pub module: String,
     /// File version.
     pub version: Option<String>,
-    /// CompanyName.
+    /// CompanyName, raw (may be mojibake: see `vendor`).
     pub company: Option<String>,
-    /// ProductName.
+    /// ProductName, raw.
     pub product: Option<String>,
-    /// LegalCopyright.
+    /// LegalCopyright, raw.
     pub copyright: Option<String>,
+    /// Who to call: the first plausible of CompanyName, the LegalCopyright holder and
+    /// ProductName (`None`: unknown).
+    pub vendor: Option<String>,
+    /// The field `vendor` came from.
+    pub vendor_source: Option<vendor::VendorSource>,
+    /// `from LegalCopyright; CompanyName unreadable (…)`, or why the vendor is unknown.
+    pub vendor_provenance: String,
+    /// The fields passed over, with their raw values and why.
+    pub vendor_passed_over: Vec<vendor::PassedOver>,
     /// PE TimeDateStamp.
     pub timestamp: Option<u32>,
     /// Why this module.
@@ -281,6 +293,8 @@ pub struct Analysis {
     pub streams: Vec<String>,
     /// Loader and analysis warnings.
     pub warnings: Vec<String>,
+    /// What the dump file lost (`None`: every stream its directory names was read).
+    pub damage: Option<Damage>,
 }
 
 impl Analysis {
@@ -297,6 +311,17 @@ impl Analysis {
     /// Pointer size.
     pub fn ptr_size(&self) -> u8 {
         self.system.arch.ptr_size()
+    }
+    /// Whether the analysis rests on the whole dump (no stream lost or cut short).
+    pub fn complete(&self) -> bool {
+        self.damage.is_none()
+    }
+    /// Whether the dump's exception stream was lost to damage (so "no exception" is unknown,
+    /// not a dump taken on demand).
+    pub fn exception_lost(&self) -> bool {
+        self.damage
+            .as_ref()
+            .is_some_and(|d| d.lost("ExceptionStream"))
     }
 }
 

@@ -18,6 +18,8 @@ use crate::{Analysis, Finding, FrameFacts};
 /// Most telling first. Ids in one tier are equally specific (they never occur together, or keep
 /// the order the analysis found them in). Ids not listed rank after every tier but the last.
 const RANKING: &[&[&str]] = &[
+    // A damaged file says so before anything read from what survived.
+    &["damaged_dump"],
     &["destroyed_heap"],
     &["heap_corruption"],
     &["stack_overflow"],
@@ -66,6 +68,7 @@ fn class_of(f: &Finding, a: &Analysis) -> Option<String> {
             .unwrap_or_else(|| "ACCESS".into())
     };
     let class = match f.id {
+        "damaged_dump" => "DAMAGED_DUMP".into(),
         "destroyed_heap" => "DESTROYED_HEAP".into(),
         "heap_corruption" => "HEAP_CORRUPTION".into(),
         "stack_overflow" => "STACK_OVERFLOW".into(),
@@ -174,7 +177,8 @@ mod tests {
 
     #[test]
     fn every_tier_is_ranked_before_the_generic_access_violation() {
-        assert_eq!(rank("destroyed_heap"), 0);
+        assert_eq!(rank("damaged_dump"), 0);
+        assert_eq!(rank("destroyed_heap"), 1);
         assert!(rank("freed_memory") < rank("null_pointer"));
         assert!(rank("fail_fast") < rank("execute_non_executable"));
         assert!(rank("some_future_id") < rank("access_violation"));

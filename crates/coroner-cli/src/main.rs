@@ -8,11 +8,24 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// The exit codes of `coroner analyze`, as `--help` prints them.
+const ANALYZE_EXIT_CODES: &str = "\
+Exit codes:
+  0  every dump was analysed completely
+  1  at least one dump could not be analysed at all (not a dump, unreadable, no stream directory)
+  2  usage error, or the report could not be written
+  3  every dump was analysed, but at least one only in part: it is damaged (a stream its
+     directory names lies past the end of the file, is unreadable or zeroed); the report
+     names the streams lost";
+
 #[derive(Parser)]
 #[command(
     name = "coroner",
     version,
-    about = "Finds out why a program died, from the evidence it left behind."
+    about = "Finds out why a program died, from the evidence it left behind.",
+    after_help = "Exit codes of `coroner analyze`: 0 complete, 1 a dump could not be analysed, \
+                  2 usage error, 3 a dump was damaged and analysed only in part \
+                  (see `coroner analyze --help`)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -30,6 +43,7 @@ enum Format {
 enum Command {
     /// Root-cause analysis of crash dumps (Windows minidumps of any kind; Breakpad/Crashpad dumps
     /// from Linux, macOS and Android; plain or .gz/.xz/.zip/.cab).
+    #[command(after_help = ANALYZE_EXIT_CODES)]
     Analyze {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
@@ -285,18 +299,34 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             }
-            let failed: Vec<&Outcome> =
-                outcomes.iter().filter(|o| o.analysis().is_none()).collect();
-            for f in &failed {
-                if let Outcome::Failed { path, error } = f {
-                    eprintln!("coroner: {}: {}", path.display(), error);
+            for o in &outcomes {
+                match o {
+                    Outcome::Failed { path, error } => {
+                        eprintln!("coroner: {}: {}", path.display(), error)
+                    }
+                    Outcome::Done(a) if !a.complete() => eprintln!(
+                        "coroner: {}: damaged dump, analysed only in part ({})",
+                        a.path.display(),
+                        coroner_report::text::damage_line(a)
+                    ),
+                    Outcome::Done(_) => {}
                 }
             }
-            if failed.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
+            ExitCode::from(exit_code(&outcomes))
         }
+    }
+}
+
+/// 0 every dump analysed completely, 1 one could not be analysed at all, 3 every dump
+/// analysed but one only in part (damaged); see [`ANALYZE_EXIT_CODES`].
+fn exit_code(outcomes: &[Outcome]) -> u8 {
+    match outcomes
+        .iter()
+        .map(Outcome::analysis)
+        .collect::<Option<Vec<_>>>()
+    {
+        None => 1,
+        Some(done) if done.iter().any(|a| !a.complete()) => 3,
+        Some(_) => 0,
     }
 }

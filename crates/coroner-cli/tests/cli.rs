@@ -260,3 +260,90 @@ fn limits_are_flags_and_hitting_one_is_reported() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a size"));
 }
+
+/// The exit code tells a complete analysis (0) from a partial one (3, a damaged dump) and from
+/// a failure (1); `--help` documents them.
+#[test]
+fn exit_codes_tell_partial_from_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/reference/w3wp-abcupload-1.dmp");
+    let cut = dir.path().join("cut-4k.dmp");
+    std::fs::write(&cut, &std::fs::read(&whole).unwrap()[..4096]).unwrap();
+    let not_a_dump = dir.path().join("notes.dmp");
+    std::fs::write(&not_a_dump, b"hello\n").unwrap();
+    let run = |args: &[&Path]| {
+        let mut c = coroner();
+        c.args(["analyze", "--format", "json"]);
+        for a in args {
+            c.arg(a);
+        }
+        let out = c.output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            out.status.code(),
+            v,
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, v, _) = run(&[&whole]);
+    assert_eq!(code, Some(0));
+    assert_eq!(v["dumps"][0]["complete"], true);
+    assert!(v["dumps"][0]["damage"].is_null());
+
+    let (code, v, err) = run(&[&whole, &cut]);
+    assert_eq!(code, Some(3), "a damaged dump: analysed only in part");
+    assert!(err.contains("cut-4k.dmp: damaged dump"), "{err}");
+    let d = &v["dumps"][1];
+    assert_eq!(d["complete"], false);
+    let lost: Vec<&str> = d["damage"]["streams_lost"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(lost.contains(&"ExceptionStream"), "{lost:?}");
+    assert_eq!(d["damage"]["bytes_present"], 4096);
+    assert!(d["damage"]["bytes_needed"].as_u64().unwrap() > 4096);
+    assert_eq!(d["findings"][0]["id"], "damaged_dump");
+    assert!(d["exception"].is_null());
+    assert!(!d.to_string().contains("no_exception"));
+    // The threads and modules that survived are still there.
+    assert_eq!(d["threads"].as_array().unwrap().len(), 10);
+    assert_eq!(d["modules"].as_array().unwrap().len(), 11);
+
+    let (code, _, _) = run(&[&cut, &not_a_dump]);
+    assert_eq!(
+        code,
+        Some(1),
+        "a file not analysed at all outranks a partial one"
+    );
+
+    // Text: the warnings come first, and the summary names the damaged dump.
+    let out = coroner()
+        .arg("analyze")
+        .arg(&whole)
+        .arg(&cut)
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("damaged: "), "{s}");
+    let one = &s[s.find("cut-4k.dmp ==").unwrap()..];
+    assert!(one.find("WARNING: damaged dump").unwrap() < one.find("What crashed:").unwrap());
+    assert!(!one.contains("taken on demand"), "{one}");
+
+    let help = coroner().args(["analyze", "--help"]).output().unwrap();
+    let h = String::from_utf8_lossy(&help.stdout);
+    for want in [
+        "Exit codes:",
+        "0  every dump was analysed completely",
+        "3  every dump",
+    ] {
+        assert!(h.contains(want), "{h}");
+    }
+    let usage = coroner()
+        .args(["analyze", "--no-such-flag"])
+        .output()
+        .unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+}

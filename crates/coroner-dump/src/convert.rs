@@ -1,14 +1,16 @@
 //! From rust-minidump's stream types to coroner's model.
 
+use crate::damage::{stream_name, Survey};
 use crate::{DumpFile, LoadError};
 use coroner_model::*;
 use minidump::format as md;
 use minidump::{
-    Minidump, MinidumpException, MinidumpHandleDataStream, MinidumpLinuxMaps,
+    Minidump, MinidumpException, MinidumpHandleDataStream, MinidumpLinuxMaps, MinidumpMemory64List,
     MinidumpMemoryInfoList, MinidumpMiscInfo, MinidumpModuleList, MinidumpRawContext,
-    MinidumpSystemInfo, MinidumpThreadInfoList, MinidumpThreadList, MinidumpThreadNames,
-    MinidumpUnloadedModuleList, Module as _,
+    MinidumpStream, MinidumpSystemInfo, MinidumpThreadInfoList, MinidumpThreadList,
+    MinidumpThreadNames, MinidumpUnloadedModuleList, Module as _,
 };
+use std::ops::Deref;
 
 /// Largest number of memory ranges, regions, threads or modules taken from one dump. A real
 /// process has far fewer; a hostile count beyond this is reported and cut.
@@ -23,25 +25,91 @@ fn note_cut(warnings: &mut Vec<String>, what: &str, count: usize, max: usize) {
     }
 }
 
+/// Stream `S`, unless the survey found it lost or it is not in the directory; a stream its
+/// parser refuses is marked lost.
+fn read<'a, S, D>(dump: &'a Minidump<'a, D>, survey: &mut Survey) -> Option<S>
+where
+    S: MinidumpStream<'a>,
+    D: Deref<Target = [u8]> + 'a,
+{
+    if survey.is_lost(S::STREAM_TYPE) {
+        return None;
+    }
+    match dump.get_stream::<S>() {
+        Ok(s) => Some(s),
+        Err(minidump::Error::StreamNotFound) => None,
+        Err(e) => {
+            survey.unreadable(S::STREAM_TYPE, &describe(&e));
+            None
+        }
+    }
+}
+
+/// A stream's raw bytes, unless it is lost or absent.
+fn raw<'a, D: Deref<Target = [u8]> + 'a>(
+    dump: &'a Minidump<'a, D>,
+    survey: &Survey,
+    ty: md::MINIDUMP_STREAM_TYPE,
+) -> Option<&'a [u8]> {
+    let ty = ty as u32;
+    (!survey.is_lost(ty))
+        .then(|| dump.get_raw_stream(ty).ok())
+        .flatten()
+}
+
+/// The stream directory could not be read: say how much of it the file holds.
+fn directory_error(bytes: &[u8], e: &minidump::Error) -> LoadError {
+    let word = |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
+    if matches!(e, minidump::Error::MissingDirectory) && bytes.starts_with(b"MDMP") {
+        let (count, rva) = (u64::from(word(8)), u64::from(word(12)));
+        return LoadError::Corrupt(format!(
+            "the stream directory ({count} entries at offset {rva:#x}) lies past the end of the file: \
+             {} bytes present, {} needed for the directory alone (file cut short?); no stream can be located",
+            bytes.len(),
+            rva + count * 12
+        ));
+    }
+    LoadError::Corrupt(describe(e))
+}
+
 pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
     let max_list = file.limits().max_list;
     let bytes = file.bytes();
     check_magic(bytes)?;
-    let dump = Minidump::read(bytes).map_err(|e| LoadError::Corrupt(describe(&e)))?;
+    let dump = Minidump::read(bytes).map_err(|e| directory_error(bytes, &e))?;
     let mut warnings = Vec::new();
+    let mut survey = Survey::new(&dump, bytes);
 
     let streams: Vec<String> = dump
         .all_streams()
         .map(|d| stream_name(d.stream_type))
         .collect();
 
-    let sysinfo = dump.get_stream::<MinidumpSystemInfo>().ok();
-    let misc = dump.get_stream::<MinidumpMiscInfo>().ok();
-    let system = system_info(sysinfo.as_ref(), &mut warnings);
+    let sysinfo = read::<MinidumpSystemInfo, _>(&dump, &mut survey);
+    let misc = read::<MinidumpMiscInfo, _>(&dump, &mut survey);
+    let system = system_info(
+        sysinfo.as_ref(),
+        survey.named(md::MINIDUMP_STREAM_TYPE::SystemInfoStream as u32),
+        &mut warnings,
+    );
 
     // Memory: borrow every captured range straight from the file bytes.
     let mut ranges = Vec::new();
-    if let Some(mem) = dump.get_memory() {
+    // The crate refuses a whole Memory64ListStream when one range lies past the end of the
+    // file (a full dump cut short); the survey then salvages the ranges the file holds.
+    let m64 = md::MINIDUMP_STREAM_TYPE::Memory64ListStream as u32;
+    let memory64 = match dump.get_stream::<MinidumpMemory64List>() {
+        _ if survey.is_lost(m64) => None,
+        Ok(m) => Some(m),
+        Err(_) => None,
+    };
+    let memory64_refused = memory64.is_none() && survey.named(m64) && !survey.is_lost(m64);
+    let mem = match memory64 {
+        Some(m) => Some(minidump::UnifiedMemoryList::Memory64(m)),
+        None => read::<minidump::MinidumpMemoryList, _>(&dump, &mut survey)
+            .map(minidump::UnifiedMemoryList::Memory),
+    };
+    if let Some(mem) = mem {
         note_cut(&mut warnings, "memory list", mem.iter().count(), max_list);
         for m in mem.iter().take(max_list) {
             if let Some(b) = rebase(bytes, m.bytes()) {
@@ -52,23 +120,50 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
             }
         }
     }
+    // What the crate could not give: ranges cut by the end of the file.
+    let salvaged = survey.memory_lists(
+        bytes,
+        raw(&dump, &survey, md::MINIDUMP_STREAM_TYPE::MemoryListStream),
+        raw(&dump, &survey, md::MINIDUMP_STREAM_TYPE::Memory64ListStream),
+        memory64_refused,
+        max_list,
+    );
+    if memory64_refused && !survey.is_partial(m64) {
+        // Refused for another reason than its end: the list itself is malformed.
+        if let Err(e) = dump.get_stream::<MinidumpMemory64List>() {
+            survey.unreadable(m64, &describe(&e));
+        }
+    } else {
+        ranges.extend(salvaged);
+    }
 
     let mut threads = Vec::new();
-    match dump.get_stream::<MinidumpThreadList>() {
-        Ok(list) => {
-            let names = dump.get_stream::<MinidumpThreadNames>().ok();
-            let infos = dump.get_stream::<MinidumpThreadInfoList>().ok();
+    let (mut contexts_lost, mut stacks_cut) = (0usize, 0usize);
+    match read::<MinidumpThreadList, _>(&dump, &mut survey) {
+        Some(list) => {
+            let names = read::<MinidumpThreadNames, _>(&dump, &mut survey);
+            let infos = read::<MinidumpThreadInfoList, _>(&dump, &mut survey);
             note_cut(&mut warnings, "thread list", list.threads.len(), max_list);
             for (index, t) in list.threads.iter().enumerate().take(max_list) {
                 let id = t.raw.thread_id;
+                let cl = t.raw.thread_context;
+                if !survey.holds(u64::from(cl.rva), u64::from(cl.data_size)) {
+                    contexts_lost += 1;
+                }
                 let context = sysinfo
                     .as_ref()
                     .and_then(|si| t.context(si, misc.as_ref()))
                     .and_then(|c| convert_context(&c.raw));
-                // Stack memory referenced only from the thread list still counts as captured.
+                // Stack memory referenced only from the thread list still counts as captured;
+                // of a stack cut by the end of the file, the part the file holds.
                 let loc = t.raw.stack.memory;
                 let stack_start = t.raw.stack.start_of_memory_range;
-                if let Some(b) = slice_at(bytes, loc.rva as u64, loc.data_size as u64) {
+                if loc.rva != 0 && !survey.holds(u64::from(loc.rva), u64::from(loc.data_size)) {
+                    stacks_cut += 1;
+                }
+                let present = u64::from(loc.data_size)
+                    .min((bytes.len() as u64).saturating_sub(u64::from(loc.rva)));
+                if let Some(b) = slice_at(bytes, loc.rva as u64, present) {
                     ranges.push(MemoryRange {
                         base: stack_start,
                         bytes: b,
@@ -101,14 +196,25 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
                 });
             }
         }
-        Err(minidump::Error::StreamNotFound) => warnings.push("no ThreadList stream".into()),
-        Err(e) => warnings.push(format!("ThreadList stream unreadable: {}", describe(&e))),
+        None if !survey.named(md::MINIDUMP_STREAM_TYPE::ThreadListStream as u32) => {
+            warnings.push("no ThreadList stream".into())
+        }
+        None => {}
+    }
+    if contexts_lost + stacks_cut > 0 {
+        survey.partial(
+            md::MINIDUMP_STREAM_TYPE::ThreadListStream as u32,
+            format!(
+                "of {} threads, {contexts_lost} register contexts and {stacks_cut} stacks lie (wholly or partly) past the end of the file",
+                threads.len()
+            ),
+        );
     }
     let memory = AddressSpace::new(ranges);
 
     let mut modules = Vec::new();
-    match dump.get_stream::<MinidumpModuleList>() {
-        Ok(list) => {
+    match read::<MinidumpModuleList, _>(&dump, &mut survey) {
+        Some(list) => {
             note_cut(&mut warnings, "module list", list.iter().count(), max_list);
             for (i, m) in list.iter().enumerate().take(max_list) {
                 let path = m.name.clone();
@@ -138,12 +244,22 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
                 });
             }
         }
-        Err(minidump::Error::StreamNotFound) => warnings.push("no ModuleList stream".into()),
-        Err(e) => warnings.push(format!("ModuleList stream unreadable: {}", describe(&e))),
+        None if !survey.named(md::MINIDUMP_STREAM_TYPE::ModuleListStream as u32) => {
+            warnings.push("no ModuleList stream".into())
+        }
+        None => {
+            // Refused whole because a name or CodeView record lies past the end of the file?
+            let ml = md::MINIDUMP_STREAM_TYPE::ModuleListStream as u32;
+            if let Ok(raw) = dump.get_raw_stream(ml) {
+                if let Some(m) = survey.salvage_modules(raw, bytes, max_list) {
+                    modules = m;
+                }
+            }
+        }
     }
 
     let mut unloaded_modules = Vec::new();
-    if let Ok(list) = dump.get_stream::<MinidumpUnloadedModuleList>() {
+    if let Some(list) = read::<MinidumpUnloadedModuleList, _>(&dump, &mut survey) {
         note_cut(
             &mut warnings,
             "unloaded module list",
@@ -163,8 +279,8 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
 
     let mut regions = Vec::new();
     let mut regions_source = None;
-    match dump.get_stream::<MinidumpMemoryInfoList>() {
-        Ok(list) => {
+    if let Some(list) = read::<MinidumpMemoryInfoList, _>(&dump, &mut survey) {
+        {
             regions_source = Some("MemoryInfoList");
             note_cut(
                 &mut warnings,
@@ -187,14 +303,9 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
                 });
             }
         }
-        Err(minidump::Error::StreamNotFound) => {}
-        Err(e) => warnings.push(format!(
-            "MemoryInfoList stream unreadable: {}",
-            describe(&e)
-        )),
     }
     if regions.is_empty() {
-        if let Ok(maps) = dump.get_stream::<MinidumpLinuxMaps>() {
+        if let Some(maps) = read::<MinidumpLinuxMaps, _>(&dump, &mut survey) {
             regions_source = Some("LinuxMaps");
             note_cut(&mut warnings, "Linux maps", maps.iter().count(), max_list);
             for m in maps.iter().take(max_list) {
@@ -224,8 +335,18 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
     }
     regions.sort_by_key(|r| r.base);
 
-    let (exception, exception_context) = match dump.get_stream::<MinidumpException>() {
-        Ok(e) => {
+    let (exception, exception_context) = match read::<MinidumpException, _>(&dump, &mut survey) {
+        Some(e) => {
+            let cl = e.raw.thread_context;
+            if !survey.holds(u64::from(cl.rva), u64::from(cl.data_size)) {
+                survey.partial(
+                    md::MINIDUMP_STREAM_TYPE::ExceptionStream as u32,
+                    format!(
+                        "the exception's register context at {:#x} lies past the end of the file",
+                        cl.rva
+                    ),
+                );
+            }
             let rec = &e.raw.exception_record;
             let n = (rec.number_parameters as usize).min(rec.exception_information.len());
             let ctx = sysinfo
@@ -252,11 +373,7 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
                 ctx,
             )
         }
-        Err(minidump::Error::StreamNotFound) => (None, None),
-        Err(e) => {
-            warnings.push(format!("Exception stream unreadable: {}", describe(&e)));
-            (None, None)
-        }
+        None => (None, None),
     };
 
     let mut process = ProcessInfo {
@@ -274,12 +391,15 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
         process.user_time = misc.raw.process_user_time().copied();
         process.kernel_time = misc.raw.process_kernel_time().copied();
     }
-    if let Some(main) = modules.first() {
+    if let Some(main) = modules
+        .first()
+        .filter(|m| m.path != crate::damage::NAME_LOST)
+    {
         process.name = Some(main.name.clone());
         process.image_path = Some(main.path.clone());
     }
     if !system.os.is_windows() {
-        if let Ok(raw) = dump.get_raw_stream(md::MINIDUMP_STREAM_TYPE::LinuxCmdLine as u32) {
+        if let Some(raw) = raw(&dump, &survey, md::MINIDUMP_STREAM_TYPE::LinuxCmdLine) {
             let cl: Vec<String> = raw
                 .split(|b| *b == 0)
                 .filter(|s| !s.is_empty())
@@ -291,7 +411,7 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
             }
         }
         if process.pid.is_none() {
-            if let Ok(raw) = dump.get_raw_stream(md::MINIDUMP_STREAM_TYPE::LinuxProcStatus as u32) {
+            if let Some(raw) = raw(&dump, &survey, md::MINIDUMP_STREAM_TYPE::LinuxProcStatus) {
                 process.pid = String::from_utf8_lossy(raw)
                     .lines()
                     .find_map(|l| l.strip_prefix("Pid:").map(|v| v.trim().parse().ok()))
@@ -303,25 +423,24 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
     // The minidump crate sizes its handle vector from the header's count, bounded only by
     // count × SizeOfDescriptor: a descriptor size of 0 with a 4-billion count asks for hundreds
     // of GiB. Refuse headers whose descriptors could not fit the stream (real ones are ≥ 16 bytes).
-    let handle_header_ok = match dump
-        .get_raw_stream(md::MINIDUMP_STREAM_TYPE::HandleDataStream as u32)
-    {
-        Ok(raw) if raw.len() >= 12 => {
+    let handle_header_ok = match raw(&dump, &survey, md::MINIDUMP_STREAM_TYPE::HandleDataStream) {
+        Some(raw) if raw.len() >= 12 => {
             let word = |o: usize| u32::from_le_bytes([raw[o], raw[o + 1], raw[o + 2], raw[o + 3]]);
             let (header, entry, count) = (word(0) as u64, word(4) as u64, word(8) as u64);
             let fits = entry >= 16 && header.saturating_add(entry * count) <= raw.len() as u64;
             if !fits {
-                warnings.push(format!(
-                    "HandleData stream ignored: {count} descriptors of {entry} bytes do not fit its {} bytes",
+                let why = format!(
+                    "{count} descriptors of {entry} bytes do not fit its {} bytes",
                     raw.len()
-                ));
+                );
+                survey.unreadable(md::MINIDUMP_STREAM_TYPE::HandleDataStream as u32, &why);
             }
             fits
         }
         _ => true,
     };
     let handle_stream = handle_header_ok
-        .then(|| dump.get_stream::<MinidumpHandleDataStream>().ok())
+        .then(|| read::<MinidumpHandleDataStream, _>(&dump, &mut survey))
         .flatten();
     let handle_count = handle_stream.as_ref().map(|h| h.handles.len());
     let handles: Vec<Handle> = handle_stream
@@ -358,11 +477,13 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
         .collect();
 
     let mut comments = Vec::new();
-    for (ty, wide) in [
-        (md::MINIDUMP_STREAM_TYPE::CommentStreamA as u32, false),
-        (md::MINIDUMP_STREAM_TYPE::CommentStreamW as u32, true),
-    ] {
-        if let Ok(raw) = dump.get_raw_stream(ty) {
+    for wide in [false, true] {
+        let ty = if wide {
+            md::MINIDUMP_STREAM_TYPE::CommentStreamW
+        } else {
+            md::MINIDUMP_STREAM_TYPE::CommentStreamA
+        };
+        if let Some(raw) = raw(&dump, &survey, ty) {
             let raw = &raw[..raw.len().min(64 * 1024)];
             let s = if wide {
                 let u: Vec<u16> = raw
@@ -399,11 +520,17 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
         comments,
         warnings,
         streams,
+        damage: None,
         module_index: Default::default(),
     };
     if snap.system.os.is_windows() {
         crate::windows::read_process_blocks(&mut snap);
     }
+    // The damage first: it explains the warnings after it.
+    let mut w = survey.warnings();
+    w.append(&mut snap.warnings);
+    snap.warnings = w;
+    snap.damage = survey.finish();
     Ok(snap)
 }
 
@@ -517,9 +644,17 @@ pub fn filetime_to_unix(ft: u64) -> Option<u64> {
         .filter(|_| ft != 0)
 }
 
-fn system_info(si: Option<&MinidumpSystemInfo>, warnings: &mut Vec<String>) -> SystemInfo {
+fn system_info(
+    si: Option<&MinidumpSystemInfo>,
+    named: bool,
+    warnings: &mut Vec<String>,
+) -> SystemInfo {
     let Some(si) = si else {
-        warnings.push("no SystemInfo stream: OS and CPU unknown".into());
+        warnings.push(if named {
+            "OS and CPU unknown: the SystemInfo stream was lost".into()
+        } else {
+            "no SystemInfo stream: OS and CPU unknown".into()
+        });
         return SystemInfo {
             os: OsFamily::Other,
             os_name: "unknown".into(),
@@ -602,55 +737,3 @@ const ARM_R: [&str; 16] = [
     "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "fp", "r12", "sp", "lr",
     "pc",
 ];
-
-fn stream_name(ty: u32) -> String {
-    use num_like::name;
-    name(ty)
-}
-
-mod num_like {
-    use minidump::format::MINIDUMP_STREAM_TYPE as T;
-    pub fn name(ty: u32) -> String {
-        // `MINIDUMP_STREAM_TYPE` derives FromPrimitive via num-derive; we avoid the extra
-        // dependency by matching the common ids here.
-        let known = [
-            T::UnusedStream,
-            T::ThreadListStream,
-            T::ModuleListStream,
-            T::MemoryListStream,
-            T::ExceptionStream,
-            T::SystemInfoStream,
-            T::ThreadExListStream,
-            T::Memory64ListStream,
-            T::CommentStreamA,
-            T::CommentStreamW,
-            T::HandleDataStream,
-            T::FunctionTable,
-            T::UnloadedModuleListStream,
-            T::MiscInfoStream,
-            T::MemoryInfoListStream,
-            T::ThreadInfoListStream,
-            T::HandleOperationListStream,
-            T::TokenStream,
-            T::SystemMemoryInfoStream,
-            T::ProcessVmCountersStream,
-            T::ThreadNamesStream,
-            T::BreakpadInfoStream,
-            T::AssertionInfoStream,
-            T::LinuxCpuInfo,
-            T::LinuxProcStatus,
-            T::LinuxLsbRelease,
-            T::LinuxCmdLine,
-            T::LinuxEnviron,
-            T::LinuxAuxv,
-            T::LinuxMaps,
-            T::LinuxDsoDebug,
-            T::CrashpadInfoStream,
-        ];
-        known
-            .iter()
-            .find(|k| **k as u32 == ty)
-            .map(|k| format!("{k:?}"))
-            .unwrap_or_else(|| format!("0x{ty:x}"))
-    }
-}

@@ -10,6 +10,7 @@
 
 mod container;
 mod convert;
+mod damage;
 mod windows;
 
 pub use container::{Container, DumpFile, Limits};

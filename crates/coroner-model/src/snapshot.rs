@@ -460,6 +460,43 @@ pub struct ExceptionRecord {
     pub crash_address: u64,
 }
 
+/// One stream of a damaged dump and what happened to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StreamLoss {
+    /// Stream name as the directory types it (`ExceptionStream`, `ThreadListStream`, `0x47670001`).
+    pub stream: String,
+    /// What is wrong, with the byte offsets involved.
+    pub why: String,
+}
+
+/// What a damaged dump lost. A dump is damaged when its stream directory names a stream that
+/// lies (wholly or partly) past the end of the file, cannot be parsed or is all zero bytes, or
+/// when a list stream points at data (memory, thread contexts, stacks) past the end of the file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Damage {
+    /// Streams that could not be read at all, in directory order.
+    pub streams_lost: Vec<StreamLoss>,
+    /// Streams that were read but point at data that is not in the file.
+    pub streams_partial: Vec<StreamLoss>,
+    /// Bytes in the file.
+    pub bytes_present: u64,
+    /// Bytes the directory and the lists it names need: the end of the furthest piece.
+    pub bytes_needed: u64,
+}
+
+impl Damage {
+    /// Whether the stream `name` (e.g. `ExceptionStream`) was lost.
+    pub fn lost(&self, name: &str) -> bool {
+        self.streams_lost.iter().any(|l| l.stream == name)
+    }
+    /// Whether anything was lost at all.
+    pub fn is_damaged(&self) -> bool {
+        !self.streams_lost.is_empty()
+            || !self.streams_partial.is_empty()
+            || self.bytes_needed > self.bytes_present
+    }
+}
+
 /// Everything the dump says about the process.
 #[derive(Debug)]
 pub struct Snapshot<'d> {
@@ -499,6 +536,8 @@ pub struct Snapshot<'d> {
     pub warnings: Vec<String>,
     /// Names of the streams present, in directory order.
     pub streams: Vec<String>,
+    /// What the file lost, when it is damaged (`None`: every stream the directory names was read).
+    pub damage: Option<Damage>,
     /// Modules sorted by base (start, end, index): built on first use for address lookups.
     pub module_index: std::sync::OnceLock<Vec<(u64, u64, usize)>>,
 }

@@ -141,6 +141,8 @@ struct Module<'a> {
     company: Option<&'a str>,
     product: Option<&'a str>,
     system: bool,
+    vendor: Option<&'a str>,
+    vendor_source: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -157,6 +159,10 @@ struct Blame<'a> {
     company: Option<&'a str>,
     product: Option<&'a str>,
     copyright: Option<&'a str>,
+    vendor: Option<&'a str>,
+    vendor_source: Option<&'static str>,
+    vendor_provenance: &'a str,
+    vendor_passed_over: &'a [coroner_analysis::vendor::PassedOver],
     timestamp: Option<String>,
     timestamp_raw: Option<String>,
     reason: &'a str,
@@ -176,9 +182,43 @@ struct Finding<'a> {
 }
 
 #[derive(Serialize)]
+struct Damage<'a> {
+    streams_lost: Vec<&'a str>,
+    streams_partial: Vec<&'a str>,
+    details: Vec<String>,
+    bytes_present: u64,
+    bytes_needed: u64,
+}
+
+fn damage(d: &coroner_model::Damage) -> Damage<'_> {
+    Damage {
+        streams_lost: d.streams_lost.iter().map(|l| l.stream.as_str()).collect(),
+        streams_partial: d
+            .streams_partial
+            .iter()
+            .map(|l| l.stream.as_str())
+            .collect(),
+        details: d
+            .streams_lost
+            .iter()
+            .map(|l| format!("{} lost: {}", l.stream, l.why))
+            .chain(
+                d.streams_partial
+                    .iter()
+                    .map(|l| format!("{} incomplete: {}", l.stream, l.why)),
+            )
+            .collect(),
+        bytes_present: d.bytes_present,
+        bytes_needed: d.bytes_needed,
+    }
+}
+
+#[derive(Serialize)]
 struct Dump<'a> {
     path: String,
     error: Option<&'a str>,
+    complete: bool,
+    damage: Option<Damage<'a>>,
     container: Option<&'a str>,
     system: Option<System<'a>>,
     process: Option<Process<'a>>,
@@ -269,6 +309,10 @@ fn dump(a: &Analysis) -> Dump<'_> {
         company: b.company.as_deref(),
         product: b.product.as_deref(),
         copyright: b.copyright.as_deref(),
+        vendor: b.vendor.as_deref(),
+        vendor_source: b.vendor_source.map(|s| s.as_str()),
+        vendor_provenance: &b.vendor_provenance,
+        vendor_passed_over: &b.vendor_passed_over,
         timestamp: b.timestamp.map(|t| time::rfc3339(u64::from(t))),
         timestamp_raw: b.timestamp.map(|t| hex(u64::from(t))),
         reason: &b.reason,
@@ -279,6 +323,8 @@ fn dump(a: &Analysis) -> Dump<'_> {
     Dump {
         path: a.path.display().to_string(),
         error: None,
+        complete: a.complete(),
+        damage: a.damage.as_ref().map(damage),
         container: Some(&a.container),
         system: Some(System {
             os: &a.system.os_name,
@@ -350,6 +396,8 @@ fn dump(a: &Analysis) -> Dump<'_> {
                     company: m.string("CompanyName"),
                     product: m.string("ProductName"),
                     system: m.judgement.system,
+                    vendor: m.vendor.name.as_deref(),
+                    vendor_source: m.vendor.source.map(|s| s.as_str()),
                 }
             })
             .collect(),
@@ -386,6 +434,8 @@ fn failed<'a>(path: &std::path::Path, error: &'a str) -> Dump<'a> {
     Dump {
         path: path.display().to_string(),
         error: Some(error),
+        complete: false,
+        damage: None,
         container: None,
         system: None,
         process: None,

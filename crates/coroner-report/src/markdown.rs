@@ -17,6 +17,14 @@ pub fn render_one(a: &Analysis) -> String {
     let p = a.ptr_size();
     let mut s = String::new();
     let _ = writeln!(s, "## {}\n", esc(&a.path.display().to_string()));
+    // A damaged dump says so before anything else: its warnings name what was lost.
+    if !a.complete() {
+        let _ = writeln!(s, "> **Warning: damaged dump, analysed only in part.**");
+        for w in &a.warnings {
+            let _ = writeln!(s, "> - {}", esc(w));
+        }
+        s.push('\n');
+    }
     let _ = writeln!(s, "| | |\n|---|---|");
     for (k, v) in text::verdict(a) {
         let _ = writeln!(s, "| **{}** | {} |", esc(&k), esc(&v));
@@ -56,6 +64,12 @@ pub fn render_one(a: &Analysis) -> String {
         }
     }
     fence(&mut s, "Threads (`~`)", &windbg::threads(a));
+    if a.complete() && !a.warnings.is_empty() {
+        let _ = writeln!(s, "\n### Warnings\n");
+        for w in &a.warnings {
+            let _ = writeln!(s, "- {}", esc(w));
+        }
+    }
     s
 }
 
@@ -69,6 +83,23 @@ pub fn render(outcomes: &[Outcome]) -> String {
         for (b, paths) in &groups {
             let _ = writeln!(s, "| {} of {} | `{}` |", paths.len(), ok, esc(b));
         }
+        s.push('\n');
+    }
+    for a in outcomes.iter().filter_map(Outcome::analysis) {
+        if !a.complete() {
+            let _ = writeln!(
+                s,
+                "- **Damaged:** {}: {}",
+                esc(&a.path.display().to_string()),
+                esc(&text::damage_line(a))
+            );
+        }
+    }
+    if outcomes
+        .iter()
+        .filter_map(Outcome::analysis)
+        .any(|a| !a.complete())
+    {
         s.push('\n');
     }
     for o in outcomes {

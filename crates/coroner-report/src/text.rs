@@ -28,10 +28,21 @@ pub fn verdict(a: &Analysis) -> Vec<(String, String)> {
     }
     rows.push(("What crashed".into(), what));
     let Some(e) = &a.exception else {
-        rows.push((
-            "Why".into(),
-            "no exception: the dump was taken on demand, not at a crash".into(),
-        ));
+        if a.exception_lost() {
+            rows.push((
+                "Why".into(),
+                "unknown: the dump is damaged and its exception stream is lost".into(),
+            ));
+            if let Some(f) = a.findings.first() {
+                rows.push(("Verdict".into(), f.title.clone()));
+                rows.push(("What to do".into(), f.recommendation.clone()));
+            }
+        } else {
+            rows.push((
+                "Why".into(),
+                "no exception: the dump was taken on demand, not at a crash".into(),
+            ));
+        }
         return rows;
     };
     // Why: exception, target, place, caller, nesting.
@@ -109,6 +120,32 @@ pub fn verdict(a: &Analysis) -> Vec<(String, String)> {
     rows
 }
 
+/// `streams lost: ExceptionStream, SystemInfoStream; 4096 of 352080 bytes present`.
+pub fn damage_line(a: &Analysis) -> String {
+    let Some(d) = &a.damage else {
+        return "complete".into();
+    };
+    let names = |v: &[coroner_model::StreamLoss]| {
+        v.iter()
+            .map(|l| l.stream.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    if !d.streams_lost.is_empty() {
+        parts.push(format!("streams lost: {}", names(&d.streams_lost)));
+    }
+    if !d.streams_partial.is_empty() {
+        parts.push(format!("incomplete: {}", names(&d.streams_partial)));
+    }
+    parts.push(format!(
+        "{} of {} bytes present",
+        d.bytes_present,
+        d.bytes_needed.max(d.bytes_present)
+    ));
+    parts.join("; ")
+}
+
 fn has(a: &Analysis, id: &str) -> bool {
     a.has(id)
 }
@@ -119,7 +156,7 @@ fn module_desc(a: &Analysis, b: &coroner_analysis::Blame) -> String {
         let _ = write!(s, " {v}");
     }
     let mut extra = Vec::new();
-    if let Some(c) = &b.company {
+    if let Some(c) = &b.vendor {
         extra.push(c.clone());
     }
     if let Some(ts) = b.timestamp {
@@ -135,19 +172,28 @@ fn module_desc(a: &Analysis, b: &coroner_analysis::Blame) -> String {
     s
 }
 
+/// `Example Corp (from LegalCopyright; CompanyName unreadable) — vendor of x.dll 1.0, …`; the
+/// note on where the name came from is left out when it is the CompanyName.
 fn who(b: &coroner_analysis::Blame) -> String {
-    let mut s = match &b.company {
-        Some(c) => format!("{c} — vendor of {}", b.module),
-        None => format!(
-            "the vendor of {} (no company in its version resource)",
-            b.module
+    use coroner_analysis::vendor::{implausible, VendorSource};
+    let module = match &b.version {
+        Some(v) => format!("{} {v}", b.module),
+        None => b.module.clone(),
+    };
+    let mut s = match (&b.vendor, b.vendor_source) {
+        (Some(c), Some(VendorSource::CompanyName)) => format!("{c} — vendor of {module}"),
+        (Some(c), _) => format!("{c} ({}) — vendor of {module}", b.vendor_provenance),
+        (None, _) if b.unloaded => format!("the vendor of {module}"),
+        (None, _) => format!(
+            "unknown — the version resource of {module} names no plausible vendor ({})",
+            b.vendor_provenance
         ),
     };
-    if let Some(v) = &b.version {
-        let _ = write!(s, " {v}");
-    }
-    if let Some(p) = &b.product {
-        let _ = write!(s, ", product \"{p}\"");
+    let product_is_vendor = b.vendor_source == Some(VendorSource::ProductName);
+    if let Some(p) = b.product.as_ref().filter(|p| implausible(p).is_none()) {
+        if !product_is_vendor {
+            let _ = write!(s, ", product \"{p}\"");
+        }
     }
     if let Some(ts) = b.timestamp {
         let _ = write!(s, ", built {}", time::rfc3339(u64::from(ts)));
@@ -167,6 +213,14 @@ pub fn render_one(a: &Analysis) -> String {
     let p = a.ptr_size();
     let mut s = String::new();
     let _ = writeln!(s, "== {} ==", a.path.display());
+    // A damaged dump says so before anything else: its warnings name what was lost.
+    if !a.complete() {
+        let _ = writeln!(s, "WARNING: damaged dump, analysed only in part:");
+        for w in &a.warnings {
+            let _ = writeln!(s, "* {w}");
+        }
+        s.push('\n');
+    }
     for (k, v) in verdict(a) {
         let _ = writeln!(s, "{:<13} {}", format!("{k}:"), v);
     }
@@ -333,7 +387,7 @@ pub fn render_one(a: &Analysis) -> String {
     for c in &a.comments {
         let _ = writeln!(s, "Comment:      {}", c.lines().next().unwrap_or(""));
     }
-    if !a.warnings.is_empty() {
+    if a.complete() && !a.warnings.is_empty() {
         section(&mut s, "Warnings");
         for w in &a.warnings {
             let _ = writeln!(s, "* {w}");
@@ -380,8 +434,14 @@ pub fn render(outcomes: &[Outcome]) -> String {
             }
         }
         for o in outcomes {
-            if let Outcome::Failed { path, error } = o {
-                let _ = writeln!(s, "error: {}: {}", path.display(), error);
+            match o {
+                Outcome::Failed { path, error } => {
+                    let _ = writeln!(s, "error: {}: {}", path.display(), error);
+                }
+                Outcome::Done(a) if !a.complete() => {
+                    let _ = writeln!(s, "damaged: {}: {}", a.path.display(), damage_line(a));
+                }
+                Outcome::Done(_) => {}
             }
         }
         s.push('\n');

@@ -606,7 +606,7 @@ pub fn lmv_details(m: &ModuleFacts) -> String {
                 "LegalCopyright",
             ] {
                 if let Some((_, v)) = strings.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
-                    let _ = writeln!(s, "    {:<18}{v}", format!("{key}:"));
+                    let _ = writeln!(s, "    {:<18}{}", format!("{key}:"), printable(v));
                 }
             }
         }
@@ -615,5 +615,34 @@ pub fn lmv_details(m: &ModuleFacts) -> String {
         }
     }
     let _ = writeln!(s, "    Judged:           {}", m.judgement.why);
+    // Said only when it adds to the strings above: the CompanyName was passed over.
+    let v = &m.vendor;
+    if m.version_strings.is_some() && !v.passed_over.is_empty() {
+        let _ = writeln!(
+            s,
+            "    Vendor:           {} ({})",
+            v.name.as_deref().unwrap_or("unknown"),
+            v.provenance()
+        );
+        for r in v.reasons() {
+            let _ = writeln!(s, "                      {r}");
+        }
+    }
     s
+}
+
+/// A raw version string as it can be printed: control, private-use and other invisible
+/// characters escaped (`\u{1}`), the rest as stored.
+fn printable(v: &str) -> String {
+    v.chars()
+        .map(|c| {
+            let u = c as u32;
+            if c.is_control() || (0xE000..=0xF8FF).contains(&u) || u >= 0xF_0000 || c == '\u{FEFF}'
+            {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

@@ -182,7 +182,7 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
         if let Some(v) = &b.version {
             field(o, "IMAGE_VERSION", v);
         }
-        if let Some(c) = &b.company {
+        if let Some(c) = &b.vendor {
             field(o, "IMAGE_COMPANY", c);
         }
         field(o, "BLAME_REASON", &b.reason);

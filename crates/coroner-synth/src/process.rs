@@ -67,6 +67,10 @@ pub(crate) struct Params {
     pub time: u32,
     pub fault: Fault,
     pub seed: u64,
+    /// Overrides of ABCUpload4.dll's CompanyName and LegalCopyright.
+    pub abc_company: Option<String>,
+    pub abc_copyright: Option<String>,
+    pub abc_product: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -673,7 +677,20 @@ pub(crate) fn build(p: &Params) -> Result<Built> {
         )));
     }
     let contoso = matches!(p.fault, Fault::ContosoNull);
-    let images = modules(p.abc_base, contoso);
+    let mut images = modules(p.abc_base, contoso);
+    for im in images.iter_mut().filter(|i| i.file == "ABCUpload4.dll") {
+        if let Some(s) = im.strings.as_mut() {
+            if let Some(c) = &p.abc_company {
+                s.company = c.clone();
+            }
+            if let Some(c) = &p.abc_copyright {
+                s.copyright = c.clone();
+            }
+            if let Some(c) = &p.abc_product {
+                s.product = c.clone();
+            }
+        }
+    }
     let n_images = images.len();
     let mut c = Ctx {
         images,

@@ -34,6 +34,13 @@ pub struct ReferenceCase {
     /// Copy the full 0x50-byte EXCEPTION_RECORD onto the stack instead of the
     /// 0x1c bytes (header + 2 parameters) the real 2003 kernel copies.
     pub full_exception_record: bool,
+    /// CompanyName of ABCUpload4.dll's version resource instead of "ABC Components Ltd."
+    /// (e.g. mojibake, as the damaged resources of old DLLs carry).
+    pub abc_company: Option<String>,
+    /// LegalCopyright of ABCUpload4.dll instead of "Copyright (C) 2001 ABC Components Ltd.".
+    pub abc_copyright: Option<String>,
+    /// ProductName of ABCUpload4.dll instead of "ABCUpload".
+    pub abc_product: Option<String>,
 }
 
 impl Default for ReferenceCase {
@@ -46,6 +53,23 @@ impl Default for ReferenceCase {
             depth: 3,
             time: INCIDENT_TIME,
             full_exception_record: false,
+            abc_company: None,
+            abc_copyright: None,
+            abc_product: None,
+        }
+    }
+}
+
+impl ReferenceCase {
+    /// The reference crash, but ABCUpload4.dll's CompanyName is mojibake (random code points,
+    /// a combining mark) while its LegalCopyright still names the vendor: the case of issue 11.
+    pub fn garbled_company() -> ReferenceCase {
+        ReferenceCase {
+            abc_company: Some("\u{186}\u{186}\u{760f}\u{224}\u{ff}\u{4bf7}\u{304}".into()),
+            abc_copyright: Some(
+                "Copyright (C) 2001 ABC Components Ltd. All rights reserved.".into(),
+            ),
+            ..ReferenceCase::default()
         }
     }
 }
@@ -169,6 +193,9 @@ impl ReferenceCase {
                 full_exception_record: self.full_exception_record,
             },
             seed: self.pid as u64 ^ ((self.time as u64) << 20),
+            abc_company: self.abc_company.clone(),
+            abc_copyright: self.abc_copyright.clone(),
+            abc_product: self.abc_product.clone(),
         }
     }
 
@@ -204,6 +231,9 @@ impl NullWriteCase {
             time: self.time,
             fault: Fault::ContosoNull,
             seed: self.pid as u64 ^ ((self.time as u64) << 20),
+            abc_company: None,
+            abc_copyright: None,
+            abc_product: None,
         }
     }
 
@@ -275,6 +305,9 @@ pub fn reference_variants() -> Vec<ReferenceCase> {
             depth,
             time,
             full_exception_record: false,
+            abc_company: None,
+            abc_copyright: None,
+            abc_product: None,
         })
         .collect()
 }
