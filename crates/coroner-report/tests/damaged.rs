@@ -143,14 +143,10 @@ fn check_survivors(
             "{case}: exception stream survived but the exception differs"
         ));
     }
-    if kept("ExceptionStream")
-        && a.bucket
-            .as_deref()
-            .is_some_and(|b| !b.starts_with("DAMAGED_DUMP_"))
-    {
+    if kept("ExceptionStream") && a.classification.as_deref() != Some("DAMAGED_DUMP") {
         f.push(format!(
-            "{case}: bucket {:?} does not say damaged",
-            a.bucket
+            "{case}: classification {:?} does not say damaged",
+            a.classification
         ));
     }
 }
