@@ -1282,14 +1282,8 @@ fn damaged_finding(a: &Analysis) -> Option<Finding> {
         description: format!("{size} {consequence}"),
         recommendation: "Get the dump again from where it was written and compare its size with the original (copy it whole; check free disk space where the dump is written), then analyse the complete file.".into(),
         evidence: d
-            .streams_lost
-            .iter()
-            .map(|l| format!("{} lost: {}", l.stream, l.why))
-            .chain(
-                d.streams_partial
-                    .iter()
-                    .map(|l| format!("{} incomplete: {}", l.stream, l.why)),
-            )
+            .lines()
+            .into_iter()
             .chain(std::iter::once(format!(
                 "file size {} bytes; the directory needs {}",
                 d.bytes_present, d.bytes_needed

@@ -240,16 +240,7 @@ impl Survey {
     /// Warnings, one per stream lost or read in part.
     pub(crate) fn warnings(&self) -> Vec<String> {
         let d = &self.damage;
-        let mut w: Vec<String> = d
-            .streams_lost
-            .iter()
-            .map(|l| format!("{} lost: {}", l.stream, l.why))
-            .chain(
-                d.streams_partial
-                    .iter()
-                    .map(|l| format!("{} incomplete: {}", l.stream, l.why)),
-            )
-            .collect();
+        let mut w = d.lines();
         if d.bytes_needed > d.bytes_present {
             w.insert(
                 0,

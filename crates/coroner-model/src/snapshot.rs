@@ -485,6 +485,16 @@ pub struct Damage {
 }
 
 impl Damage {
+    /// One line per stream lost (`X lost: why`), then per stream read in part
+    /// (`X incomplete: why`).
+    pub fn lines(&self) -> Vec<String> {
+        let lost = self.streams_lost.iter().map(|l| (l, "lost"));
+        let partial = self.streams_partial.iter().map(|l| (l, "incomplete"));
+        lost.chain(partial)
+            .map(|(l, what)| format!("{} {what}: {}", l.stream, l.why))
+            .collect()
+    }
+
     /// Whether the stream `name` (e.g. `ExceptionStream`) was lost.
     pub fn lost(&self, name: &str) -> bool {
         self.streams_lost.iter().any(|l| l.stream == name)

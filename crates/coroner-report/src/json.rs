@@ -198,16 +198,7 @@ fn damage(d: &coroner_model::Damage) -> Damage<'_> {
             .iter()
             .map(|l| l.stream.as_str())
             .collect(),
-        details: d
-            .streams_lost
-            .iter()
-            .map(|l| format!("{} lost: {}", l.stream, l.why))
-            .chain(
-                d.streams_partial
-                    .iter()
-                    .map(|l| format!("{} incomplete: {}", l.stream, l.why)),
-            )
-            .collect(),
+        details: d.lines(),
         bytes_present: d.bytes_present,
         bytes_needed: d.bytes_needed,
     }
