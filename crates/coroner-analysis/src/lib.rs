@@ -308,6 +308,16 @@ impl Analysis {
     pub fn has(&self, id: &str) -> bool {
         self.findings.iter().any(|f| f.id == id)
     }
+    /// The classification when it says more than the bucket's class (`DESTROYED_HEAP` beside
+    /// `INVALID_POINTER_READ_…`): what this dump alone shows.
+    pub fn finer_classification(&self) -> Option<&str> {
+        let c = self.classification.as_deref()?;
+        let same = self
+            .bucket
+            .as_deref()
+            .is_some_and(|b| b.strip_prefix(c).is_some_and(|r| r.starts_with('_')));
+        (!same).then_some(c)
+    }
     /// Pointer size.
     pub fn ptr_size(&self) -> u8 {
         self.system.arch.ptr_size()

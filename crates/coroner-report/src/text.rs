@@ -107,11 +107,7 @@ pub fn verdict(a: &Analysis) -> Vec<(String, String)> {
     if let Some(bk) = &a.bucket {
         rows.push(("Bucket".into(), bk.clone()));
     }
-    if let Some(c) = a.classification.as_ref().filter(|c| {
-        !a.bucket
-            .as_deref()
-            .is_some_and(|b| b.starts_with(&format!("{c}_")))
-    }) {
+    if let Some(c) = a.finer_classification() {
         rows.push((
             "Class".into(),
             format!("{c} (what this dump alone shows; not in the bucket, so that every dump type of the crash groups together)"),
@@ -416,12 +412,11 @@ pub fn render(outcomes: &[Outcome]) -> String {
                 .filter_map(Outcome::analysis)
                 .filter(|a| paths.contains(&a.path))
                 .collect();
-            let finer = |a: &&&Analysis| {
-                a.classification
-                    .as_ref()
-                    .is_some_and(|c| !bucket.starts_with(&format!("{c}_")))
-            };
-            let first = members.iter().find(finer).or(members.first()).copied();
+            let first = members
+                .iter()
+                .find(|a| a.finer_classification().is_some())
+                .or(members.first())
+                .copied();
             if let Some(a) = first {
                 for (k, v) in verdict(a) {
                     if k == "Verdict" || k == "Who to call" || k == "Class" {
