@@ -217,7 +217,8 @@ fn patch(bytes: &mut [u8], from: &str, to: &str) {
     }
 }
 
-fn debugdiag_name(pid: u32, local: i64, n: usize) -> String {
+/// DebugDiag's `Date__MM_DD_YYYY__Time_HH_MM_SSAM` part of a dump name, in local time.
+fn debugdiag_when(local: i64) -> String {
     let (y, mo, d, h, mi, s) = civil(local);
     let (h12, ampm) = match h {
         0 => (12, "AM"),
@@ -225,20 +226,19 @@ fn debugdiag_name(pid: u32, local: i64, n: usize) -> String {
         12 => (12, "PM"),
         _ => (h - 12, "PM"),
     };
-    format!("w3wp__PID__{pid}__Date__{mo:02}_{d:02}_{y:04}__Time_{h12:02}_{mi:02}_{s:02}{ampm}__{n}__Second_Chance_Exception_C0000005.dmp.gz")
+    format!("Date__{mo:02}_{d:02}_{y:04}__Time_{h12:02}_{mi:02}_{s:02}{ampm}")
+}
+
+fn debugdiag_name(pid: u32, local: i64, n: usize) -> String {
+    let when = debugdiag_when(local);
+    format!("w3wp__PID__{pid}__{when}__{n}__Second_Chance_Exception_C0000005.dmp.gz")
 }
 
 /// DebugDiag's name for a dump an administrator asked for (`…__Manual Dump.dmp`), with the
 /// pool after the process as DebugDiag writes it for IIS workers.
 fn debugdiag_manual_name(pool: &str, pid: u32, local: i64, n: usize) -> String {
-    let (y, mo, d, h, mi, s) = civil(local);
-    let (h12, ampm) = match h {
-        0 => (12, "AM"),
-        1..=11 => (h, "AM"),
-        12 => (12, "PM"),
-        _ => (h - 12, "PM"),
-    };
-    format!("w3wp.exe__{pool}__PID__{pid}__Date__{mo:02}_{d:02}_{y:04}__Time_{h12:02}_{mi:02}_{s:02}{ampm}__{n}__Manual Dump.dmp.gz")
+    let when = debugdiag_when(local);
+    format!("w3wp.exe__{pool}__PID__{pid}__{when}__{n}__Manual Dump.dmp.gz")
 }
 
 /// Removes a stream from a minidump by turning its directory entry into `UnusedStream` (type

@@ -19,16 +19,10 @@ use crate::bytes::Buf;
 use crate::error::{Result, SynthError};
 
 const SIGNATURE: u32 = 0x504d_444d; // "MDMP"
-const THREAD_LIST: u32 = 3;
-const MODULE_LIST: u32 = 4;
-const MEMORY_LIST: u32 = 5;
-const EXCEPTION: u32 = 6;
-const SYSTEM_INFO: u32 = 7;
-const MEMORY64_LIST: u32 = 9;
-const COMMENT_A: u32 = 10;
-const COMMENT_W: u32 = 11;
-const UNLOADED_MODULE_LIST: u32 = 14;
-const MISC_INFO: u32 = 15;
+use crate::dump::{
+    COMMENT_A, COMMENT_W, EXCEPTION, MEMORY64_LIST, MEMORY_LIST, MISC_INFO, MODULE_LIST,
+    SYSTEM_INFO, THREAD_LIST, UNLOADED_MODULE_LIST,
+};
 /// `MiniDumpWithUnloadedModules`: the only MINIDUMP_TYPE bit the sibling still deserves.
 const WITH_UNLOADED_MODULES: u64 = 0x20;
 
