@@ -26,7 +26,13 @@ pub fn verdict(a: &Analysis) -> Vec<(String, String)> {
             let _ = write!(what, ", thread {i} (id 0x{:x})", e.thread_id);
         }
     }
-    rows.push(("What crashed".into(), what));
+    // A dump without an exception record is a snapshot of a process, not proof that it died.
+    let label = if a.exception.is_none() && !a.exception_lost() {
+        "Process"
+    } else {
+        "What crashed"
+    };
+    rows.push((label.into(), what));
     let Some(e) = &a.exception else {
         if a.exception_lost() {
             rows.push((
