@@ -142,7 +142,7 @@ pub struct FrameFacts {
     /// Return address (next frame's address).
     pub return_address: Option<u64>,
     /// First arguments (`kb`).
-    pub args: [Option<u64>; 3],
+    pub args: coroner_unwind::Args,
     /// The symbol.
     pub symbol: Symbol,
     /// `module!function+0xoff`.

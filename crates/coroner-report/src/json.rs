@@ -104,7 +104,7 @@ struct Frame<'a> {
     sp: String,
     fp: String,
     return_address: Option<String>,
-    args: [Option<String>; 3],
+    args: Vec<Option<String>>,
     system: bool,
     unloaded_module: Option<&'a str>,
     file: Option<&'a str>,
@@ -285,7 +285,10 @@ fn dump(a: &Analysis) -> Dump<'_> {
             sp: hex(f.sp),
             fp: hex(f.fp),
             return_address: opt_hex(f.return_address),
-            args: f.args.map(opt_hex),
+            args: f.args[..coroner_unwind::arg_count(a.system.arch)]
+                .iter()
+                .map(|&v| opt_hex(v))
+                .collect(),
             system: f.system,
             unloaded_module: f.symbol.unloaded_module.as_deref(),
             file: f.symbol.file.as_deref(),

@@ -337,7 +337,7 @@ pub struct StackLine<'a> {
     /// RetAddr (`0` for the outermost frame).
     pub ret_addr: u64,
     /// Args to Child.
-    pub args: [Option<u64>; 3],
+    pub args: coroner_unwind::Args,
 }
 
 /// The columns of a `k` listing, computed here once for the text and Markdown reports, the
@@ -400,18 +400,29 @@ pub fn k_listing(frames: &[FrameFacts], note: Option<&str>, arch: Arch, style: K
         v.map(|x| fmt_addr(x, p))
             .unwrap_or_else(|| "?".repeat(if p == 4 { 8 } else { 17 }))
     };
+    // x64 and ARM64: the four home-area slots, the column as wide as they are, so that the
+    // `: Call Site` heading stands over the colons of the lines.
+    let home_width = 4 * 17 + 3;
     let header = match (style, p) {
-        (KStyle::Clean, _) => " # Call Site",
-        (KStyle::Plain, 4) => " # ChildEBP RetAddr  ",
-        (KStyle::Plain, _) => " # Child-SP          RetAddr               Call Site",
-        (KStyle::Args, 4) => " # ChildEBP RetAddr  Args to Child              ",
-        (KStyle::Args, _) => " # Child-SP          RetAddr               : Args to Child                                           : Call Site",
+        (KStyle::Clean, _) => " # Call Site".to_string(),
+        (KStyle::Plain, 4) => " # ChildEBP RetAddr  ".to_string(),
+        (KStyle::Plain, _) => " # Child-SP          RetAddr               Call Site".to_string(),
+        (KStyle::Args, 4) => " # ChildEBP RetAddr  Args to Child              ".to_string(),
+        (KStyle::Args, _) => format!(
+            " # Child-SP          RetAddr               : {:<home_width$} : Call Site",
+            "Args to Child"
+        ),
     };
     let _ = writeln!(s, "{header}");
+    let n = coroner_unwind::arg_count(arch);
     for l in stack_lines(frames, arch) {
         let f = l.frame;
         let (child, ret) = (fmt_addr(l.child, p), fmt_addr(l.ret_addr, p));
-        let [a0, a1, a2] = l.args.map(na);
+        let args = l.args[..n]
+            .iter()
+            .map(|&v| na(v))
+            .collect::<Vec<_>>()
+            .join(" ");
         let tag = trust_tag(f.trust);
         let _ = match (style, p) {
             (KStyle::Clean, _) => writeln!(s, "{:02x} {}{tag}", f.index, f.display),
@@ -419,14 +430,12 @@ pub fn k_listing(frames: &[FrameFacts], note: Option<&str>, arch: Arch, style: K
             (KStyle::Plain, _) => {
                 writeln!(s, "{:02x} {child} {ret}     {}{tag}", f.index, f.display)
             }
-            (KStyle::Args, 4) => writeln!(
-                s,
-                "{:02x} {child} {ret} {a0} {a1} {a2} {}{tag}",
-                f.index, f.display
-            ),
+            (KStyle::Args, 4) => {
+                writeln!(s, "{:02x} {child} {ret} {args} {}{tag}", f.index, f.display)
+            }
             (KStyle::Args, _) => writeln!(
                 s,
-                "{:02x} {child} {ret}     : {a0} {a1} {a2} : {}{tag}",
+                "{:02x} {child} {ret}     : {args} : {}{tag}",
                 f.index, f.display
             ),
         };

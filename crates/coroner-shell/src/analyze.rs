@@ -156,11 +156,13 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
     let na = |v: Option<u64>| v.map(|x| fmt_addr(x, p)).unwrap_or_else(|| "?".repeat(8));
     for l in windbg::stack_lines(&a.frames, a.system.arch) {
         let (child, ret) = (fmt_addr(l.child, p), fmt_addr(l.ret_addr, p));
-        let [a0, a1, a2] = l.args.map(na);
+        let n = coroner_unwind::arg_count(a.system.arch);
+        let args = l.args[..n].iter().map(|&v| na(v)).collect::<Vec<_>>();
         let sep = if p == 4 { "" } else { ": " };
         let _ = writeln!(
             o,
-            "{child} {ret} {sep}{a0} {a1} {a2} {sep}{}",
+            "{child} {ret} {sep}{} {sep}{}",
+            args.join(" "),
             l.frame.display
         );
     }

@@ -73,13 +73,28 @@ pub struct Frame {
     pub fp: u64,
     /// The return address of this frame (= next frame's pc), filled once the caller is found.
     pub return_address: Option<u64>,
-    /// The first stack arguments (`kb`'s "Args to Child"); `None` where the memory is missing.
-    pub args: [Option<u64>; 3],
+    /// `kb`'s "Args to Child" (x86: the first three stack arguments above the frame pointer;
+    /// x64: the four slots of the frame's parameter home area); `None` where the memory is
+    /// missing. [`arg_count`] says how many the architecture shows.
+    pub args: Args,
     /// How the frame was found.
     pub trust: Trust,
     /// The full register set, for frames that came from a context (0 and exception contexts).
     #[serde(skip)]
     pub context: Option<Context>,
+}
+
+/// `kb`'s "Args to Child" of one frame.
+pub type Args = [Option<u64>; 4];
+
+/// How many of [`Frame::args`] WinDbg's `kb` shows: three on x86, the four home slots on x64
+/// and ARM64.
+pub fn arg_count(arch: Arch) -> usize {
+    if arch == Arch::X86 {
+        3
+    } else {
+        4
+    }
 }
 
 /// The result of a walk.
@@ -222,11 +237,28 @@ pub fn walk(
         };
         cur = next;
     }
-    // x86 `kb` shows for each frame the args above *its* frame pointer; fill them.
+    if ctx.arch == Arch::Amd64 {
+        w.home_areas(&mut frames);
+    }
     Walk { frames, truncated }
 }
 
 impl Walker<'_, '_> {
+    /// x64 `kb` shows a frame's parameter home area: the four slots its caller reserved just
+    /// above the return address, so they start at the caller's Child-SP. Frames restored from an
+    /// exception CONTEXT did not return to their caller's stack pointer and keep what
+    /// [`Self::frame_from_context`] read.
+    fn home_areas(&self, frames: &mut [Frame]) {
+        let m = &self.snap.memory;
+        for i in 1..frames.len() {
+            if frames[i].trust == Trust::ExceptionContext {
+                continue;
+            }
+            let home = frames[i].sp;
+            frames[i - 1].args = std::array::from_fn(|k| m.read_u64(home + 8 * k as u64));
+        }
+    }
+
     fn frame_from_context(&self, ctx: Context, trust: Trust) -> Frame {
         let fp = ctx.fp().unwrap_or(0);
         let sp = ctx.sp();
@@ -237,18 +269,17 @@ impl Walker<'_, '_> {
                     m.read_u32(fp.wrapping_add(8)).map(u64::from),
                     m.read_u32(fp.wrapping_add(12)).map(u64::from),
                     m.read_u32(fp.wrapping_add(16)).map(u64::from),
+                    None,
                 ]
             }
             Arch::Amd64 => {
-                // x64 `kb` shows the home area of the caller frame: rsp+8.. after return.
+                // The home area above the return address, where a frame without a known
+                // caller has it when it allocated nothing (a leaf); the walk replaces it with
+                // the caller's Child-SP once the caller is found (`home_areas`).
                 let m = &self.snap.memory;
-                [
-                    m.read_u64(sp.wrapping_add(8)),
-                    m.read_u64(sp.wrapping_add(16)),
-                    m.read_u64(sp.wrapping_add(24)),
-                ]
+                std::array::from_fn(|k| m.read_u64(sp.wrapping_add(8 * (k as u64 + 1))))
             }
-            _ => [None, None, None],
+            _ => [None; 4],
         };
         Frame {
             pc: ctx.pc(),
