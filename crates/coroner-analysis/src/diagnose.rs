@@ -5,46 +5,6 @@ use crate::symbols::{format_symbol, Symbolizer};
 use crate::*;
 use coroner_unwind::{walk, Trust};
 
-/// Severity, as DebugDiag's report rows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// A cause of the crash.
-    Error,
-    /// Something that contributed or needs attention.
-    Warning,
-    /// Context.
-    Info,
-}
-
-impl Severity {
-    /// `error` / `warning` / `info`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-}
-
-/// One finding: what was concluded, from which facts, and what to do.
-#[derive(Clone, Debug, Serialize)]
-pub struct Finding {
-    /// Stable id (`destroyed_heap`, `null_pointer`, …).
-    pub id: &'static str,
-    /// Severity.
-    pub severity: Severity,
-    /// One-line title.
-    pub title: String,
-    /// Plain-language description citing the evidence.
-    pub description: String,
-    /// What to do.
-    pub recommendation: String,
-    /// The facts it rests on, one per line.
-    pub evidence: Vec<String>,
-}
-
 const HEAP_FUNCTIONS: &[&str] = &[
     "RtlAllocateHeap",
     "RtlFreeHeap",
@@ -656,7 +616,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
             return out; // unknown, not "taken on demand": see damaged_finding
         }
         out.push(Finding {
-            id: "no_exception",
+            kind: FindingKind::NoException,
             severity: Severity::Info,
             title: "The dump was taken without an exception".into(),
             description: "This dump records no exception: it was written on demand (a hang dump, Task Manager, ProcDump without -e) rather than at a crash. Look at the threads for what the process was doing.".into(),
@@ -726,7 +686,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
             ev.push(region_evidence(r, ptr));
         }
         out.push(Finding {
-            id: "access_violation",
+            kind: FindingKind::AccessViolation,
             severity: Severity::Error,
             title: format!(
                 "Access violation{} at {}",
@@ -759,7 +719,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
         if let Some(t) = target {
             if t < 0x10000 {
                 out.push(Finding {
-                    id: "null_pointer",
+                    kind: FindingKind::NullPointer,
                     severity: Severity::Error,
                     title: format!("Null pointer dereference (address {})", fmt_addr(t, ptr)),
                     description: format!(
@@ -773,7 +733,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
             }
             if ptr == 8 && !is_canonical(t) || (ptr == 8 && win_os && t == u64::MAX) {
                 out.push(Finding {
-                    id: "non_canonical_address",
+                    kind: FindingKind::NonCanonicalAddress,
                     severity: Severity::Error,
                     title: "Access to a non-canonical address".into(),
                     description: format!(
@@ -788,7 +748,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
                 out.push(guard_finding(a, t, &rec));
             } else if is_fill_pattern(t) && t >= 0x10000 {
                 out.push(Finding {
-                    id: "wild_pointer",
+                    kind: FindingKind::WildPointer,
                     severity: Severity::Warning,
                     title: format!("The address {} looks like fill data, not a pointer", fmt_addr(t, ptr)),
                     description: format!(
@@ -804,7 +764,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
             {
                 let r = region.expect("freed implies region");
                 out.push(Finding {
-                    id: "freed_memory",
+                    kind: FindingKind::FreedMemory,
                     severity: Severity::Error,
                     title: format!("{} freed memory at {}", cap(access_word.unwrap_or("accessing")), fmt_addr(t, ptr)),
                     description: format!(
@@ -875,7 +835,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
                     .map(|b| b.module.clone())
                     .unwrap_or_else(|| "the caller".into());
                 out.push(Finding {
-                    id: "destroyed_heap",
+                    kind: FindingKind::DestroyedHeap,
                     severity: Severity::Error,
                     title: format!("{caller} used a heap that had already been destroyed"),
                     description: format!(
@@ -902,7 +862,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
             win::STACK_BUFFER_OVERRUN | win::FAIL_FAST_EXCEPTION => {
                 let name = e.fast_fail.clone().unwrap_or_else(|| "unknown code".into());
                 out.push(Finding {
-                    id: "fail_fast",
+                    kind: FindingKind::FailFast,
                     severity: Severity::Error,
                     title: format!("Fail-fast: {name}"),
                     description: format!(
@@ -917,7 +877,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
                 }
             }
             win::CPP_EXCEPTION | win::GCC_EXCEPTION => out.push(Finding {
-                id: "cpp_exception",
+                kind: FindingKind::CppException,
                 severity: Severity::Error,
                 title: format!(
                     "Unhandled C++ exception{}",
@@ -933,7 +893,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
                 evidence: ev_base.clone(),
             }),
             win::CLR_EXCEPTION | win::CLR_EXCEPTION_OLD => out.push(Finding {
-                id: "clr_exception",
+                kind: FindingKind::ClrException,
                 severity: Severity::Error,
                 title: "Unhandled .NET (CLR) exception".into(),
                 description: format!("A managed exception (code 0x{code:08x}) went unhandled. The managed type and message live in the managed heap; open the dump with SOS (!pe) to read them."),
@@ -941,21 +901,21 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
                 evidence: ev_base.clone(),
             }),
             win::INT_DIVIDE_BY_ZERO | win::FLT_DIVIDE_BY_ZERO => out.push(simple(
-                "divide_by_zero",
+                FindingKind::DivideByZero,
                 "Integer divide by zero".into(),
                 format!("The instruction at {at} divided by zero."),
                 &rec,
                 &ev_base,
             )),
             win::ILLEGAL_INSTRUCTION | win::PRIV_INSTRUCTION => out.push(simple(
-                "illegal_instruction",
+                FindingKind::IllegalInstruction,
                 format!("{} instruction", if code == win::PRIV_INSTRUCTION { "Privileged" } else { "Illegal" }),
                 format!("The processor could not execute the instruction at {at}: either deliberate (ud2, an assertion or abort) or execution went astray into data."),
                 &rec,
                 &ev_base,
             )),
             win::BREAKPOINT => out.push(simple(
-                "breakpoint",
+                FindingKind::Breakpoint,
                 "Breakpoint".into(),
                 format!("A breakpoint exception was raised at {at}: an int 3 / DebugBreak, often an assertion, or a dump taken by a debugger attaching."),
                 &rec,
@@ -964,7 +924,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
             win::GUARD_PAGE => out.push(guard_finding(a, target.unwrap_or(e.address), &rec)),
             win::ACCESS_VIOLATION | win::IN_PAGE_ERROR => {}
             _ => out.push(simple(
-                "unknown_exception",
+                FindingKind::UnknownException,
                 format!("Exception 0x{code:08x} ({})", e.name),
                 format!("The process raised exception 0x{code:08x} ({}) at {at}, which coroner has no specific rule for.", e.name),
                 &rec,
@@ -974,19 +934,19 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
     } else {
         match code {
             0xffff_ffff => out.push(Finding {
-                id: "dump_requested",
+                kind: FindingKind::DumpRequested,
                 severity: Severity::Info,
                 title: "Dump requested, not a crash".into(),
                 description: "Breakpad records a dump written on request (not at a crash) with the pseudo-exception DUMP_REQUESTED; the context is the requesting thread's.".into(),
                 recommendation: "Look at the threads for what the process was doing when the dump was requested.".into(),
                 evidence: ev_base.clone(),
             }),
-            8 => out.push(simple("divide_by_zero", "Arithmetic fault (SIGFPE)".into(), format!("SIGFPE at {at}: typically an integer division by zero."), &rec, &ev_base)),
-            4 => out.push(simple("illegal_instruction", "Illegal instruction (SIGILL)".into(), format!("SIGILL at {at}: an illegal or trapping instruction (ud2, __builtin_trap, abort path)."), &rec, &ev_base)),
-            5 => out.push(simple("breakpoint", "Trap (SIGTRAP)".into(), format!("SIGTRAP at {at}."), &rec, &ev_base)),
+            8 => out.push(simple(FindingKind::DivideByZero, "Arithmetic fault (SIGFPE)".into(), format!("SIGFPE at {at}: typically an integer division by zero."), &rec, &ev_base)),
+            4 => out.push(simple(FindingKind::IllegalInstruction, "Illegal instruction (SIGILL)".into(), format!("SIGILL at {at}: an illegal or trapping instruction (ud2, __builtin_trap, abort path)."), &rec, &ev_base)),
+            5 => out.push(simple(FindingKind::Breakpoint, "Trap (SIGTRAP)".into(), format!("SIGTRAP at {at}."), &rec, &ev_base)),
             7 | 11 => {}
             _ if snap.system.os == OsFamily::MacOs && code == 1 => {}
-            _ => out.push(simple("unknown_exception", format!("{} ", e.name).trim().to_string(), format!("The process stopped with {} (code 0x{code:x}) at {at}.", e.name), &rec, &ev_base)),
+            _ => out.push(simple(FindingKind::UnknownException, format!("{} ", e.name).trim().to_string(), format!("The process stopped with {} (code 0x{code:x}) at {at}.", e.name), &rec, &ev_base)),
         }
     }
 
@@ -999,7 +959,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
             .as_ref()
             .map(|(c, n)| format!("{} (repeats {n}+ times)", c.join(" → ")));
         out.push(Finding {
-            id: "stack_overflow",
+            kind: FindingKind::StackOverflow,
             severity: Severity::Error,
             title: "Stack overflow".into(),
             description: format!(
@@ -1018,7 +978,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
         }) && a.nesting_levels == 0
         {
             out.push(Finding {
-                id: "recursion",
+                kind: FindingKind::Recursion,
                 severity: if overflow { Severity::Error } else { Severity::Warning },
                 title: format!("Recursion: {}", c.join(" → ")),
                 description: format!("The stack repeats the frame cycle {} at least {n} times.", c.join(" → ")),
@@ -1037,7 +997,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
             .map(|f| format!("frame {} {}", f.index, f.display))
             .collect();
         out.push(Finding {
-            id: "nested_exception",
+            kind: FindingKind::NestedException,
             severity: Severity::Warning,
             title: format!("Nested exceptions: {} level(s) of exception dispatch in the faulting stack", a.nesting_levels),
             description: format!(
@@ -1055,7 +1015,7 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
     if snap.module_at(ip).is_none() {
         if let Some(u) = snap.unloaded_module_at(ip) {
             out.push(Finding {
-                id: "unloaded_module",
+                kind: FindingKind::UnloadedModule,
                 severity: Severity::Error,
                 title: format!("Call into unloaded module {}", u.name),
                 description: format!(
@@ -1069,7 +1029,10 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
         }
     }
     // Executing non-executable memory (DEP) without an explicit execute access flag.
-    if !out.iter().any(|f| f.id == "execute_non_executable") {
+    if !out
+        .iter()
+        .any(|f| f.kind == FindingKind::ExecuteNonExecutable)
+    {
         if let Some(r) = &a.ip_region {
             if r.state_value == Some(MEM_COMMIT)
                 && r.protect_value.is_some_and(|p| p & 0xf0 == 0)
@@ -1085,14 +1048,14 @@ fn findings(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, a: &Analysis) -> Vec
 }
 
 fn simple(
-    id: &'static str,
+    kind: FindingKind,
     title: String,
     description: String,
     rec: &str,
     ev: &[String],
 ) -> Finding {
     Finding {
-        id,
+        kind,
         severity: Severity::Error,
         title,
         description,
@@ -1154,7 +1117,7 @@ fn region_evidence(r: &AddressFacts, ptr: u8) -> String {
 
 fn guard_finding(a: &Analysis, t: u64, rec: &str) -> Finding {
     Finding {
-        id: "guard_page",
+        kind: FindingKind::GuardPage,
         severity: Severity::Error,
         title: format!("Guard page hit at {}", fmt_addr(t, a.ptr_size())),
         description: format!(
@@ -1177,7 +1140,7 @@ fn guard_finding(a: &Analysis, t: u64, rec: &str) -> Finding {
 
 fn nx_finding(a: &Analysis, t: u64, rec: &str) -> Finding {
     Finding {
-        id: "execute_non_executable",
+        kind: FindingKind::ExecuteNonExecutable,
         severity: Severity::Error,
         title: format!("Execution of non-executable memory at {}", fmt_addr(t, a.ptr_size())),
         description: format!(
@@ -1191,7 +1154,7 @@ fn nx_finding(a: &Analysis, t: u64, rec: &str) -> Finding {
 
 fn heap_corruption_finding(a: &Analysis, hf: Option<&FrameFacts>, rec: &str, who: &str) -> Finding {
     Finding {
-        id: "heap_corruption",
+        kind: FindingKind::HeapCorruption,
         severity: Severity::Error,
         title: "Heap corruption".into(),
         description: format!(
@@ -1276,7 +1239,7 @@ fn damaged_finding(a: &Analysis) -> Option<Finding> {
         )
     };
     Some(Finding {
-        id: "damaged_dump",
+        kind: FindingKind::DamagedDump,
         severity: Severity::Error,
         title,
         description: format!("{size} {consequence}"),

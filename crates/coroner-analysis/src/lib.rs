@@ -11,6 +11,7 @@ pub mod blame;
 pub mod codes;
 mod diagnose;
 pub mod disasm;
+mod finding;
 pub mod images;
 mod ranking;
 pub mod regions;
@@ -23,7 +24,7 @@ use coroner_model::*;
 use serde::Serialize;
 use std::path::PathBuf;
 
-pub use diagnose::{Finding, Severity};
+pub use finding::{Finding, FindingKind, Severity};
 pub use regions::AddressFacts;
 pub use symbols::{Symbol, SymbolSource, Symbolizer};
 
@@ -305,8 +306,8 @@ impl Analysis {
             .find(|m| m.module.name.eq_ignore_ascii_case(name))
     }
     /// Whether a finding id is present.
-    pub fn has(&self, id: &str) -> bool {
-        self.findings.iter().any(|f| f.id == id)
+    pub fn has(&self, kind: FindingKind) -> bool {
+        self.findings.iter().any(|f| f.kind == kind)
     }
     /// The classification when it says more than the bucket's class (`DESTROYED_HEAP` beside
     /// `INVALID_POINTER_READ_…`): what this dump alone shows.

@@ -13,49 +13,37 @@
 
 use crate::codes::win;
 use crate::symbols::SymbolSource;
-use crate::{Analysis, Finding, FrameFacts};
+use crate::{Analysis, Finding, FindingKind, FrameFacts};
 
-/// Most telling first. Ids in one tier are equally specific (they never occur together, or keep
-/// the order the analysis found them in). Ids not listed rank after every tier but the last.
-const RANKING: &[&[&str]] = &[
-    // A damaged file says so before anything read from what survived.
-    &["damaged_dump"],
-    &["destroyed_heap"],
-    &["heap_corruption"],
-    &["stack_overflow"],
-    &["unloaded_module"],
-    &["fail_fast"],
-    &["cpp_exception", "clr_exception"],
-    &["execute_non_executable"],
-    &["freed_memory"],
-    &["null_pointer"],
-    &["non_canonical_address"],
-    &["guard_page"],
-    &["divide_by_zero", "illegal_instruction", "breakpoint"],
-    &["recursion"],
-    &[
-        "nested_exception",
-        "wild_pointer",
-        "dump_requested",
-        "no_exception",
-        "unknown_exception",
-    ],
-    // The least specific: every access violation has this one.
-    &["access_violation"],
-];
-
-/// The rank of a finding id in [`RANKING`] (lower is more telling).
-pub(crate) fn rank(id: &str) -> usize {
-    let last = RANKING.len() - 1;
-    RANKING
-        .iter()
-        .position(|tier| tier.contains(&id))
-        .unwrap_or(last.saturating_sub(1))
+/// The tier of a kind in the one ranking: most telling first. Kinds in one tier are equally
+/// specific (they never occur together, or keep the order the analysis found them in).
+pub(crate) fn rank(kind: FindingKind) -> usize {
+    use FindingKind::*;
+    match kind {
+        // A damaged file says so before anything read from what survived.
+        DamagedDump => 0,
+        DestroyedHeap => 1,
+        HeapCorruption => 2,
+        StackOverflow => 3,
+        UnloadedModule => 4,
+        FailFast => 5,
+        CppException | ClrException => 6,
+        ExecuteNonExecutable => 7,
+        FreedMemory => 8,
+        NullPointer => 9,
+        NonCanonicalAddress => 10,
+        GuardPage => 11,
+        DivideByZero | IllegalInstruction | Breakpoint => 12,
+        Recursion => 13,
+        NestedException | WildPointer | DumpRequested | NoException | UnknownException => 14,
+        // The least specific: every access violation has this one.
+        AccessViolation => 15,
+    }
 }
 
 /// Orders findings: severity first, then the ranking; ties keep the order they were found in.
 pub(crate) fn sort(findings: &mut [Finding]) {
-    findings.sort_by_key(|f| (f.severity, rank(f.id)));
+    findings.sort_by_key(|f| (f.severity, rank(f.kind)));
 }
 
 /// The bucket class a finding stands for, if it names a class of crash.
@@ -67,14 +55,14 @@ fn class_of(f: &Finding, a: &Analysis) -> Option<String> {
             .map(|x| x.as_str().to_uppercase())
             .unwrap_or_else(|| "ACCESS".into())
     };
-    let class = match f.id {
-        "damaged_dump" => "DAMAGED_DUMP".into(),
-        "destroyed_heap" => "DESTROYED_HEAP".into(),
-        "heap_corruption" => "HEAP_CORRUPTION".into(),
-        "stack_overflow" => "STACK_OVERFLOW".into(),
-        "unloaded_module" => "UNLOADED_MODULE".into(),
-        "execute_non_executable" => "EXECUTE_NON_EXECUTABLE".into(),
-        "fail_fast" => format!(
+    let class = match f.kind {
+        FindingKind::DamagedDump => "DAMAGED_DUMP".into(),
+        FindingKind::DestroyedHeap => "DESTROYED_HEAP".into(),
+        FindingKind::HeapCorruption => "HEAP_CORRUPTION".into(),
+        FindingKind::StackOverflow => "STACK_OVERFLOW".into(),
+        FindingKind::UnloadedModule => "UNLOADED_MODULE".into(),
+        FindingKind::ExecuteNonExecutable => "EXECUTE_NON_EXECUTABLE".into(),
+        FindingKind::FailFast => format!(
             "FAIL_FAST_{}",
             a.exception
                 .as_ref()
@@ -82,18 +70,22 @@ fn class_of(f: &Finding, a: &Analysis) -> Option<String> {
                 .unwrap_or("UNKNOWN")
                 .trim_start_matches("FAST_FAIL_")
         ),
-        "cpp_exception" => "CPP_EXCEPTION".into(),
-        "clr_exception" => "CLR_EXCEPTION".into(),
-        "null_pointer" => format!("NULL_POINTER_{}", access()),
-        "freed_memory" => format!("FREED_MEMORY_{}", access()),
-        "non_canonical_address" => "NON_CANONICAL_ADDRESS".into(),
-        "access_violation" => format!("INVALID_POINTER_{}", access()),
-        "divide_by_zero" => "DIVIDE_BY_ZERO".into(),
-        "illegal_instruction" => "ILLEGAL_INSTRUCTION".into(),
-        "breakpoint" => "BREAKPOINT".into(),
-        "guard_page" => "GUARD_PAGE".into(),
-        "dump_requested" => "DUMP_REQUESTED".into(),
-        _ => return None,
+        FindingKind::CppException => "CPP_EXCEPTION".into(),
+        FindingKind::ClrException => "CLR_EXCEPTION".into(),
+        FindingKind::NullPointer => format!("NULL_POINTER_{}", access()),
+        FindingKind::FreedMemory => format!("FREED_MEMORY_{}", access()),
+        FindingKind::NonCanonicalAddress => "NON_CANONICAL_ADDRESS".into(),
+        FindingKind::AccessViolation => format!("INVALID_POINTER_{}", access()),
+        FindingKind::DivideByZero => "DIVIDE_BY_ZERO".into(),
+        FindingKind::IllegalInstruction => "ILLEGAL_INSTRUCTION".into(),
+        FindingKind::Breakpoint => "BREAKPOINT".into(),
+        FindingKind::GuardPage => "GUARD_PAGE".into(),
+        FindingKind::DumpRequested => "DUMP_REQUESTED".into(),
+        FindingKind::Recursion
+        | FindingKind::NestedException
+        | FindingKind::WildPointer
+        | FindingKind::NoException
+        | FindingKind::UnknownException => return None,
     };
     Some(class)
 }
@@ -104,22 +96,31 @@ fn class_of(f: &Finding, a: &Analysis) -> Option<String> {
 /// (function names of heap routines), or optional lists (unloaded modules) do not.
 fn stable(f: &Finding, a: &Analysis) -> bool {
     let code = a.exception.as_ref().map(|e| e.code);
-    match f.id {
-        "fail_fast"
-        | "cpp_exception"
-        | "clr_exception"
-        | "null_pointer"
-        | "non_canonical_address"
-        | "access_violation"
-        | "divide_by_zero"
-        | "illegal_instruction"
-        | "breakpoint"
-        | "dump_requested" => true,
+    match f.kind {
+        FindingKind::FailFast
+        | FindingKind::CppException
+        | FindingKind::ClrException
+        | FindingKind::NullPointer
+        | FindingKind::NonCanonicalAddress
+        | FindingKind::AccessViolation
+        | FindingKind::DivideByZero
+        | FindingKind::IllegalInstruction
+        | FindingKind::Breakpoint
+        | FindingKind::DumpRequested => true,
         // Also found from a heap routine's name or a guard page in the memory map.
-        "heap_corruption" => code == Some(win::HEAP_CORRUPTION),
-        "stack_overflow" => code == Some(win::STACK_OVERFLOW),
-        "guard_page" => code == Some(win::GUARD_PAGE),
-        _ => false,
+        FindingKind::HeapCorruption => code == Some(win::HEAP_CORRUPTION),
+        FindingKind::StackOverflow => code == Some(win::STACK_OVERFLOW),
+        FindingKind::GuardPage => code == Some(win::GUARD_PAGE),
+        FindingKind::DamagedDump
+        | FindingKind::DestroyedHeap
+        | FindingKind::UnloadedModule
+        | FindingKind::ExecuteNonExecutable
+        | FindingKind::FreedMemory
+        | FindingKind::Recursion
+        | FindingKind::NestedException
+        | FindingKind::WildPointer
+        | FindingKind::NoException
+        | FindingKind::UnknownException => false,
     }
 }
 
@@ -176,12 +177,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_tier_is_ranked_before_the_generic_access_violation() {
-        assert_eq!(rank("damaged_dump"), 0);
-        assert_eq!(rank("destroyed_heap"), 1);
-        assert!(rank("freed_memory") < rank("null_pointer"));
-        assert!(rank("fail_fast") < rank("execute_non_executable"));
-        assert!(rank("some_future_id") < rank("access_violation"));
-        assert_eq!(rank("some_future_id"), rank("no_exception"));
+    fn every_kind_is_ranked_before_the_generic_access_violation() {
+        assert_eq!(rank(FindingKind::DamagedDump), 0);
+        assert_eq!(rank(FindingKind::DestroyedHeap), 1);
+        assert!(rank(FindingKind::FreedMemory) < rank(FindingKind::NullPointer));
+        assert!(rank(FindingKind::FailFast) < rank(FindingKind::ExecuteNonExecutable));
+        for k in FindingKind::ALL {
+            if k != FindingKind::AccessViolation {
+                assert!(rank(k) < rank(FindingKind::AccessViolation), "{k:?}");
+            }
+        }
+        // ALL lists the kinds in ranking order.
+        assert!(FindingKind::ALL
+            .windows(2)
+            .all(|w| rank(w[0]) <= rank(w[1])));
+    }
+
+    #[test]
+    fn ids_are_unique_and_snake_case() {
+        let ids: std::collections::HashSet<_> = FindingKind::ALL.iter().map(|k| k.id()).collect();
+        assert_eq!(ids.len(), FindingKind::ALL.len());
+        for k in FindingKind::ALL {
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.id()));
+        }
     }
 }

@@ -153,7 +153,7 @@ fn arm64_crash_analysis_shows_the_store_and_the_whole_stack() {
         .map(|v| v.as_str().unwrap().to_string())
         .collect();
     assert_eq!(names, want);
-    assert!(a.findings.iter().any(|f| f.id == "null_pointer"));
+    assert!(a.findings.iter().any(|f| f.id() == "null_pointer"));
 }
 
 /// A thread stopped in `KiUserExceptionDispatcher` (found by name, as when ntdll's unwind data

@@ -147,7 +147,7 @@ fn minidump2_matches_minidump_stackwalk_output() {
     // the same return addresses through the frame-pointer chain.
     let pcs: Vec<u64> = a.frames.iter().map(|f| f.address).collect();
     assert_eq!(pcs, vec![0x0040429e, 0x00404200, 0x004053ec, 0x7c816fd7]);
-    assert!(a.has("null_pointer"));
+    assert!(a.has(coroner_analysis::FindingKind::NullPointer));
 }
 
 #[test]
@@ -175,7 +175,7 @@ fn linux_mini_matches_minidump_stackwalk_snapshot() {
     assert_eq!(e.reason, want_type);
     assert_eq!(e.target, Some(want_addr));
     assert_eq!(e.name, "SIGSEGV");
-    assert!(a.has("null_pointer"));
+    assert!(a.has(coroner_analysis::FindingKind::NullPointer));
 }
 
 #[test]

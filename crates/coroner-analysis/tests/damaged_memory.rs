@@ -41,7 +41,7 @@ fn a_full_dump_cut_short_keeps_the_memory_it_holds() {
         assert_eq!(p.stream, "Memory64ListStream");
         assert!(p.why.contains("memory ranges"), "{}", p.why);
         assert_eq!((d.bytes_present, d.bytes_needed), (cut, info.file_size));
-        assert_eq!(a.findings[0].id, "damaged_dump");
+        assert_eq!(a.findings[0].id(), "damaged_dump");
         assert!(a.findings[0].title.contains("rest on what survived"));
         let e = a.exception.as_ref().expect("the exception survived");
         assert_eq!(e.address, info.exception_address);
@@ -50,6 +50,10 @@ fn a_full_dump_cut_short_keeps_the_memory_it_holds() {
         assert_eq!(a.classification.as_deref(), Some("DAMAGED_DUMP"));
         assert!(a.bucket.as_deref().unwrap().contains("_c0000005_"));
         // The other findings are still made from what survived.
-        assert!(a.has("access_violation"), "{:?}", a.findings);
+        assert!(
+            a.has(coroner_analysis::FindingKind::AccessViolation),
+            "{:?}",
+            a.findings
+        );
     }
 }

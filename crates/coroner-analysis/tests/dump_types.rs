@@ -94,7 +94,7 @@ fn verdict_and_bucket_come_from_one_ranking() {
     // violation the exception record shows, and the minidump sibling's verdict is that class.
     let full = root().join("examples/reference/w3wp-abcupload-3.dmp");
     let a = analyse(&full);
-    assert_eq!(a.findings[0].id, "destroyed_heap");
+    assert_eq!(a.findings[0].id(), "destroyed_heap");
     assert_eq!(a.classification.as_deref(), Some("DESTROYED_HEAP"));
     let k = a.bucket.as_deref().unwrap();
     assert!(
@@ -107,10 +107,10 @@ fn verdict_and_bucket_come_from_one_ranking() {
         if let (Some(c), Some(k)) = (&a.classification, &a.bucket) {
             let first_error = &a.findings[0];
             assert!(
-                k.starts_with(c.as_str()) || first_error.id != "access_violation",
+                k.starts_with(c.as_str()) || first_error.id() != "access_violation",
                 "{}: verdict {} but bucket {k}",
                 path.display(),
-                first_error.id
+                first_error.id()
             );
         }
     }

@@ -39,7 +39,7 @@ fn lab_fixtures_are_diagnosed_as_the_lab_says() {
         if e.thread_index.map(|i| i as u64) != d["faulting_thread_index"].as_u64() {
             failures.push(format!("{file}: thread index {:?}", e.thread_index));
         }
-        let ids: Vec<&str> = a.findings.iter().map(|f| f.id).collect();
+        let ids: Vec<&str> = a.findings.iter().map(|f| f.id()).collect();
         let required: Vec<&str> = d["findings"]
             .as_array()
             .unwrap()
@@ -107,7 +107,10 @@ fn lab_reference_case_walks_through_nested_exception_dispatch() {
                 .any(|f| f.symbol.module.as_deref() == Some("labw3wp.exe")),
             "{arch}: host frames missing"
         );
-        assert!(a.has("destroyed_heap"), "{arch}");
+        assert!(
+            a.has(coroner_analysis::FindingKind::DestroyedHeap),
+            "{arch}"
+        );
     }
 }
 

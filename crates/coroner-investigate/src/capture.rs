@@ -49,7 +49,7 @@ impl<'a> Content<'a> {
     pub fn of(a: &'a coroner_analysis::Analysis) -> Content<'a> {
         Content {
             exception_code: a.exception.as_ref().map(|e| e.code),
-            requested: a.has("dump_requested"),
+            requested: a.has(coroner_analysis::FindingKind::DumpRequested),
             comments: &a.comments,
             top_frames: a
                 .frames

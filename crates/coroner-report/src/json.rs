@@ -410,7 +410,7 @@ fn dump(a: &Analysis) -> Dump<'_> {
             .findings
             .iter()
             .map(|f| Finding {
-                id: f.id,
+                id: f.id(),
                 severity: f.severity.as_str(),
                 title: &f.title,
                 description: &f.description,

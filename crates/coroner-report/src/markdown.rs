@@ -38,7 +38,7 @@ pub fn render_one(a: &Analysis) -> String {
             s,
             "| {} | `{}` | **{}** {} | {} |",
             f.severity.as_str(),
-            f.id,
+            f.id(),
             esc(&f.title),
             esc(&f.description),
             esc(&f.recommendation)

@@ -1,7 +1,7 @@
 //! Plain-text report: the verdict first (what crashed, why, who to call), then the evidence.
 
 use crate::{time, windbg, Outcome};
-use coroner_analysis::{fmt_addr, Analysis};
+use coroner_analysis::{fmt_addr, Analysis, FindingKind};
 use std::fmt::Write;
 
 /// The verdict lines: what crashed, why, verdict, who to call, bucket.
@@ -54,9 +54,9 @@ pub fn verdict(a: &Analysis) -> Vec<(String, String)> {
     // Why: exception, target, place, caller, nesting.
     let mut why = match (&e.access, e.target) {
         (Some(acc), Some(t)) => {
-            let what_mem = if has(a, "freed_memory") {
+            let what_mem = if a.has(FindingKind::FreedMemory) {
                 "freed memory "
-            } else if has(a, "null_pointer") {
+            } else if a.has(FindingKind::NullPointer) {
                 "a NULL pointer "
             } else {
                 ""
@@ -148,10 +148,6 @@ pub fn damage_line(a: &Analysis) -> String {
     parts.join("; ")
 }
 
-fn has(a: &Analysis, id: &str) -> bool {
-    a.has(id)
-}
-
 fn module_desc(a: &Analysis, b: &coroner_analysis::Blame) -> String {
     let mut s = b.module.clone();
     if let Some(v) = &b.version {
@@ -228,7 +224,7 @@ pub fn render_one(a: &Analysis) -> String {
     }
     section(&mut s, "Findings");
     for f in &a.findings {
-        let _ = writeln!(s, "[{}] {} — {}", f.severity.as_str(), f.id, f.title);
+        let _ = writeln!(s, "[{}] {} — {}", f.severity.as_str(), f.id(), f.title);
         let _ = writeln!(s, "    {}", f.description);
         for e in &f.evidence {
             let _ = writeln!(s, "    * {e}");

@@ -75,17 +75,19 @@ fn check_damaged(case: &str, a: &Analysis, lost: &[String], failures: &mut Vec<S
             failures.push(format!("{case}: {l} not named as lost: {d:?}"));
         }
     }
-    if a.findings.first().map(|f| f.id) != Some("damaged_dump") {
+    if a.findings.first().map(|f| f.id()) != Some("damaged_dump") {
         failures.push(format!(
             "{case}: first finding {:?}, not damaged_dump",
-            a.findings.first().map(|f| f.id)
+            a.findings.first().map(|f| f.id())
         ));
     }
     let outcomes = vec![Outcome::Done(Box::new(a.clone()))];
     let text = coroner_report::text::render(&outcomes);
     let md = coroner_report::markdown::render(&outcomes);
     if lost.iter().any(|l| l == "ExceptionStream") {
-        if a.has("no_exception") || text.contains("no exception: the dump was taken on demand") {
+        if a.has(coroner_analysis::FindingKind::NoException)
+            || text.contains("no exception: the dump was taken on demand")
+        {
             failures.push(format!(
                 "{case}: exception lost but verdict says taken on demand"
             ));

@@ -70,7 +70,7 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
         let _ = i;
     }
     if let Some(f) = a.findings.first() {
-        field(o, "DEFAULT_BUCKET_ID", &f.id.to_ascii_uppercase());
+        field(o, "DEFAULT_BUCKET_ID", &f.id().to_ascii_uppercase());
     }
     if let Some(n) = &a.process.name {
         field(o, "PROCESS_NAME", n);
@@ -129,7 +129,7 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
     if !a.findings.is_empty() {
         let _ = writeln!(o, "CORONER_FINDINGS: ");
         for f in &a.findings {
-            let _ = writeln!(o, "    [{}] {}: {}", f.severity.as_str(), f.id, f.title);
+            let _ = writeln!(o, "    [{}] {}: {}", f.severity.as_str(), f.id(), f.title);
             for ev in &f.evidence {
                 let _ = writeln!(o, "        - {ev}");
             }
