@@ -115,7 +115,9 @@ impl FindingKind {
     }
 }
 
-/// One finding: what was concluded, from which facts, and what to do.
+/// One finding: what was concluded and the facts it rests on. Its words (title, description,
+/// recommendation, evidence lines) are written by the phrasing module from these facts and the
+/// analysis the finding belongs to (exception record, instruction, regions, frames, blame).
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
     /// What kind of finding it is (serialised as its stable id).
@@ -123,14 +125,8 @@ pub struct Finding {
     pub kind: FindingKind,
     /// Severity.
     pub severity: Severity,
-    /// One-line title.
-    pub title: String,
-    /// Plain-language description citing the evidence.
-    pub description: String,
-    /// What to do.
-    pub recommendation: String,
-    /// The facts it rests on, one per line.
-    pub evidence: Vec<String>,
+    /// The facts beyond the analysis itself.
+    pub detail: Detail,
 }
 
 impl Finding {
@@ -138,4 +134,63 @@ impl Finding {
     pub fn id(&self) -> &'static str {
         self.kind.id()
     }
+}
+
+/// The facts a finding rests on beyond what its analysis holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Detail {
+    /// Nothing beyond the analysis (the exception record, the fault target and its region).
+    None,
+    /// The address the finding is about: the fault target, or the instruction pointer.
+    Address { address: u64 },
+    /// A heap routine faulted on a heap that had been destroyed.
+    DestroyedHeap {
+        /// Index of the heap routine's frame.
+        heap_frame: usize,
+        /// The heap handle it worked on, when found.
+        handle: Option<u64>,
+        /// The region holding the handle.
+        handle_region: Option<RegionSpan>,
+        /// Whether the PEB's heap list holds the handle (`None`: list or handle unknown).
+        handle_listed: Option<bool>,
+        /// Whether the fault target lies in released memory.
+        target_freed: bool,
+    },
+    /// Heap metadata found corrupted, by the heap routine at this frame (if one is on the stack).
+    Heap { heap_frame: Option<usize> },
+    /// The frame that threw a C++ exception: the first non-system frame.
+    Thrower { frame: Option<usize> },
+    /// The stack ran out: by the exception code, or by a fault on the stack's guard page.
+    StackOverflow { by_code: bool, cycle: Option<Cycle> },
+    /// The stack repeats a cycle of frames.
+    Recursion { cycle: Cycle },
+    /// The instruction pointer lies where a module was before it was unloaded.
+    UnloadedModule {
+        ip: u64,
+        module: String,
+        base: u64,
+        size: u64,
+        /// The first frame above with a module: the caller.
+        caller: Option<usize>,
+    },
+}
+
+/// A cycle of frames (`module!function`) that the stack repeats.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Cycle {
+    pub frames: Vec<String>,
+    /// How many times in a row.
+    pub repeats: usize,
+}
+
+/// A region of the memory map, as far as a finding needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RegionSpan {
+    pub base: u64,
+    pub end: u64,
+    /// MEM_* state.
+    pub state: u32,
+    /// PAGE_* protection.
+    pub protect: u32,
 }

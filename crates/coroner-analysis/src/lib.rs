@@ -12,6 +12,7 @@ pub mod codes;
 mod diagnose;
 pub mod disasm;
 mod finding;
+mod findings;
 pub mod images;
 mod ranking;
 pub mod regions;
@@ -24,7 +25,7 @@ use coroner_model::*;
 use serde::Serialize;
 use std::path::PathBuf;
 
-pub use finding::{Finding, FindingKind, Severity};
+pub use finding::{Cycle, Detail, Finding, FindingKind, RegionSpan, Severity};
 pub use regions::AddressFacts;
 pub use symbols::{Symbol, SymbolSource, Symbolizer};
 

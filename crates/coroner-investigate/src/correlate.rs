@@ -638,7 +638,7 @@ fn dump_info(
             .and_then(|a| a.exception.as_ref())
             .map(|e| format!("{} ({})", code(e.code), e.name)),
         bucket: a.and_then(|a| a.bucket.clone()),
-        verdict: a.and_then(|a| a.findings.first()).map(|f| f.title.clone()),
+        verdict: a.and_then(|a| coroner_report::phrase::verdict(a)),
         crash,
         capture: f.capture.kind.to_string(),
         capture_from: f.capture.from.clone(),
@@ -1380,7 +1380,10 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
         .into_iter()
         .map(|g| {
             let first = refs[g.members[0]];
-            let finding = first.findings.first();
+            let finding = first
+                .findings
+                .first()
+                .map(|f| coroner_report::phrase::finding(first, f));
             let pools: BTreeSet<String> = g
                 .members
                 .iter()
@@ -1399,12 +1402,14 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
                     .map(|&m| ev.dumps[done[m].0].path.clone())
                     .collect(),
                 verdict: finding
+                    .as_ref()
                     .map(|f| f.title.clone())
                     .unwrap_or_else(|| "no diagnosis".into()),
-                description: finding.map(|f| f.description.clone()).unwrap_or_default(),
-                recommendation: finding
-                    .map(|f| f.recommendation.clone())
+                description: finding
+                    .as_ref()
+                    .map(|f| f.description.clone())
                     .unwrap_or_default(),
+                recommendation: finding.map(|f| f.recommendation).unwrap_or_default(),
                 who_to_call: coroner_report::text::verdict(first)
                     .into_iter()
                     .find(|(k, _)| k == "Who to call")

@@ -172,13 +172,13 @@ struct Blame<'a> {
 }
 
 #[derive(Serialize)]
-struct Finding<'a> {
+struct Finding {
     id: &'static str,
     severity: &'static str,
-    title: &'a str,
-    description: &'a str,
-    recommendation: &'a str,
-    evidence: &'a [String],
+    title: String,
+    description: String,
+    recommendation: String,
+    evidence: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -225,7 +225,7 @@ struct Dump<'a> {
     unloaded_modules: Vec<Unloaded<'a>>,
     faulting_module: Option<&'a str>,
     blame: Option<Blame<'a>>,
-    findings: Vec<Finding<'a>>,
+    findings: Vec<Finding>,
     bucket: Option<&'a str>,
     classification: Option<&'a str>,
     warnings: &'a [String],
@@ -409,13 +409,16 @@ fn dump(a: &Analysis) -> Dump<'_> {
         findings: a
             .findings
             .iter()
-            .map(|f| Finding {
-                id: f.id(),
-                severity: f.severity.as_str(),
-                title: &f.title,
-                description: &f.description,
-                recommendation: &f.recommendation,
-                evidence: &f.evidence,
+            .map(|f| {
+                let w = crate::phrase::finding(a, f);
+                Finding {
+                    id: f.id(),
+                    severity: f.severity.as_str(),
+                    title: w.title,
+                    description: w.description,
+                    recommendation: w.recommendation,
+                    evidence: w.evidence,
+                }
             })
             .collect(),
         bucket: a.bucket.as_deref(),

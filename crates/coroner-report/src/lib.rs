@@ -1,8 +1,9 @@
 //! # coroner-report
 //!
 //! The *renderers* stage: presents [`coroner_analysis::Analysis`] values. Nothing here decides
-//! anything; every sentence comes from the analysis.
+//! anything; the words of findings come from one place, [`phrase`].
 //!
+//! - [`phrase`]: typed findings into sentences (title, description, recommendation, evidence).
 //! - [`text`]: verdict first, then the evidence in the layouts WinDbg users know
 //!   (`.exr -1`, `r`, `!address`, `kb`, `~`, `lm`, `lmvm`).
 //! - [`markdown`]: the same for tickets.
@@ -10,6 +11,7 @@
 
 pub mod json;
 pub mod markdown;
+pub mod phrase;
 pub mod text;
 pub mod time;
 pub mod windbg;

@@ -34,14 +34,15 @@ pub fn render_one(a: &Analysis) -> String {
         "\n### Findings\n\n| Severity | Id | Description | Recommendation |\n|---|---|---|---|"
     );
     for f in &a.findings {
+        let w = crate::phrase::finding(a, f);
         let _ = writeln!(
             s,
             "| {} | `{}` | **{}** {} | {} |",
             f.severity.as_str(),
             f.id(),
-            esc(&f.title),
-            esc(&f.description),
-            esc(&f.recommendation)
+            esc(&w.title),
+            esc(&w.description),
+            esc(&w.recommendation)
         );
     }
     fence(&mut s, "Exception (`.exr -1`)", &windbg::exr(a));

@@ -1,6 +1,6 @@
 //! Plain-text report: the verdict first (what crashed, why, who to call), then the evidence.
 
-use crate::{time, windbg, Outcome};
+use crate::{phrase, time, windbg, Outcome};
 use coroner_analysis::{fmt_addr, Analysis, FindingKind};
 use std::fmt::Write;
 
@@ -40,8 +40,9 @@ pub fn verdict(a: &Analysis) -> Vec<(String, String)> {
                 "unknown: the dump is damaged and its exception stream is lost".into(),
             ));
             if let Some(f) = a.findings.first() {
-                rows.push(("Verdict".into(), f.title.clone()));
-                rows.push(("What to do".into(), f.recommendation.clone()));
+                let w = phrase::finding(a, f);
+                rows.push(("Verdict".into(), w.title));
+                rows.push(("What to do".into(), w.recommendation));
             }
         } else {
             rows.push((
@@ -99,8 +100,9 @@ pub fn verdict(a: &Analysis) -> Vec<(String, String)> {
     }
     rows.push(("Why".into(), why));
     if let Some(f) = a.findings.first() {
-        rows.push(("Verdict".into(), f.title.clone()));
-        rows.push(("What to do".into(), f.recommendation.clone()));
+        let w = phrase::finding(a, f);
+        rows.push(("Verdict".into(), w.title));
+        rows.push(("What to do".into(), w.recommendation));
     }
     if let Some(b) = &a.blame {
         rows.push(("Who to call".into(), who(b)));
@@ -224,12 +226,13 @@ pub fn render_one(a: &Analysis) -> String {
     }
     section(&mut s, "Findings");
     for f in &a.findings {
-        let _ = writeln!(s, "[{}] {} — {}", f.severity.as_str(), f.id(), f.title);
-        let _ = writeln!(s, "    {}", f.description);
-        for e in &f.evidence {
+        let w = phrase::finding(a, f);
+        let _ = writeln!(s, "[{}] {} — {}", f.severity.as_str(), f.id(), w.title);
+        let _ = writeln!(s, "    {}", w.description);
+        for e in &w.evidence {
             let _ = writeln!(s, "    * {e}");
         }
-        let _ = writeln!(s, "    Recommendation: {}", f.recommendation);
+        let _ = writeln!(s, "    Recommendation: {}", w.recommendation);
     }
     if let Some(b) = &a.blame {
         section(&mut s, "Blame");

@@ -32,8 +32,8 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
         return Ok(());
     };
     if !verbose {
-        if let Some(f) = a.findings.first() {
-            let _ = writeln!(o, "{}", f.title);
+        if let Some(title) = coroner_report::phrase::verdict(a) {
+            let _ = writeln!(o, "{title}");
         }
         if let Some(b) = &a.blame {
             let _ = writeln!(
@@ -129,12 +129,13 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
     if !a.findings.is_empty() {
         let _ = writeln!(o, "CORONER_FINDINGS: ");
         for f in &a.findings {
-            let _ = writeln!(o, "    [{}] {}: {}", f.severity.as_str(), f.id(), f.title);
-            for ev in &f.evidence {
+            let w = coroner_report::phrase::finding(a, f);
+            let _ = writeln!(o, "    [{}] {}: {}", f.severity.as_str(), f.id(), w.title);
+            for ev in &w.evidence {
                 let _ = writeln!(o, "        - {ev}");
             }
-            if !f.recommendation.is_empty() {
-                let _ = writeln!(o, "        Recommendation: {}", f.recommendation);
+            if !w.recommendation.is_empty() {
+                let _ = writeln!(o, "        Recommendation: {}", w.recommendation);
             }
         }
         let _ = writeln!(o);
