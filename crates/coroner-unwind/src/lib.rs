@@ -110,6 +110,13 @@ pub trait UnwindHelp {
     fn unwind_exact(&self, ctx: &Context, exact: bool) -> Option<(Context, bool)> {
         self.unwind(ctx, exact).map(|c| (c, false))
     }
+    /// Whether `addr` lies in code a symbol file knows: `Some(false)` when the module has symbols
+    /// and `addr` lies outside every function (string constants, data, padding), `None` when
+    /// nothing is known. Stack scanning refuses `Some(false)` candidates.
+    fn in_code(&self, addr: u64) -> Option<bool> {
+        let _ = addr;
+        None
+    }
     /// Breakpad `STACK CFI` rules in force at `addr`: `(register, postfix expression)` pairs.
     fn cfi_rules(&self, addr: u64) -> Option<Vec<(String, String)>> {
         let _ = addr;
@@ -289,10 +296,12 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// Whether `addr` looks like a return address: code, and when the bytes are there, preceded by
-    /// a call instruction.
+    /// Whether `addr` looks like a return address: code (inside a known function when the
+    /// module has symbols), and when the bytes are there, preceded by a call instruction.
     fn is_return_address(&self, addr: u64) -> bool {
-        if !self.is_code(addr) {
+        // The symbols are asked about the call instruction, which lies before the return address
+        // (a call may be a function's last instruction).
+        if !self.is_code(addr) || self.help.in_code(addr.wrapping_sub(1)) == Some(false) {
             return false;
         }
         if !matches!(self.snap.system.arch, Arch::X86 | Arch::Amd64) {
