@@ -419,6 +419,15 @@ impl Walker<'_, '_> {
                 return Some((c, trust));
             }
         }
+        // x86 frame data (PDB / STACK WIN) says how the function's frame is laid out, whether or
+        // not it keeps EBP as a frame pointer: a frame it unwinds (to a checked return address)
+        // comes before judging the EBP chain, which in a function without a frame pointer holds
+        // whatever the caller left there.
+        if cur.arch == Arch::X86 {
+            if let Some(c) = self.x86_frame_data(cur, callee_params) {
+                return Some((c, Trust::Cfi));
+            }
+        }
         if cur.arch == Arch::X86 && cur_trust != Some(Trust::Scan) {
             // A frame-pointer chain that reaches the top of the captured stack (or a zero link
             // with no readable return address) is the end of the stack: scanning beyond it only
@@ -436,12 +445,8 @@ impl Walker<'_, '_> {
         }
         match cur.arch {
             Arch::X86 => self
-                .x86_frame_data(cur, callee_params)
-                .map(|c| (c, Trust::Cfi))
-                .or_else(|| {
-                    self.x86_frame_pointer(cur)
-                        .map(|c| (c, Trust::FramePointer))
-                })
+                .x86_frame_pointer(cur)
+                .map(|c| (c, Trust::FramePointer))
                 .or_else(|| self.scan(cur, limits).map(|c| (c, Trust::Scan))),
             Arch::Arm64 | Arch::Arm => self
                 .arm_frame_pointer(cur, is_top)
