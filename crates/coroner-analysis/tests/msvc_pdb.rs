@@ -116,7 +116,12 @@ fn assert_real_chain(a: &Analysis, what: &str) {
     let got = own_frames(a);
     let names: Vec<&str> = got.iter().map(|g| g.1.as_str()).collect();
     let want_names: Vec<&str> = want.iter().map(|t| t.function.as_str()).collect();
-    assert_eq!(names, want_names, "{what}: {:#?}", a.frames.iter().map(|f| &f.display).collect::<Vec<_>>());
+    assert_eq!(
+        names,
+        want_names,
+        "{what}: {:#?}",
+        a.frames.iter().map(|f| &f.display).collect::<Vec<_>>()
+    );
     for (i, (g, t)) in got.iter().zip(&want).enumerate() {
         let at = g.2 - u64::from(i > 0);
         assert!(
@@ -145,7 +150,11 @@ fn assert_real_chain(a: &Analysis, what: &str) {
 #[test]
 fn with_the_pdb_and_no_image_scanning_finds_only_the_real_callers() {
     let pdb_only = tempfile::tempdir().unwrap();
-    std::fs::copy(dir().join("msvcx64.pdb"), pdb_only.path().join("msvcx64.pdb")).unwrap();
+    std::fs::copy(
+        dir().join("msvcx64.pdb"),
+        pdb_only.path().join("msvcx64.pdb"),
+    )
+    .unwrap();
     let a = analyse(&[pdb_only.path()]);
     assert_real_chain(&a, "PDB, no image");
     // Without unwind data every caller was found by scanning, and no frame (in any module) is
@@ -192,7 +201,11 @@ fn with_the_image_in_a_symstore_the_x64_walk_uses_its_pdata() {
     std::fs::create_dir_all(&key).unwrap();
     std::fs::copy(dir().join("bin/msvcx64.exe"), key.join("msvcx64.exe")).unwrap();
     let pdb_only = tempfile::tempdir().unwrap();
-    std::fs::copy(dir().join("msvcx64.pdb"), pdb_only.path().join("msvcx64.pdb")).unwrap();
+    std::fs::copy(
+        dir().join("msvcx64.pdb"),
+        pdb_only.path().join("msvcx64.pdb"),
+    )
+    .unwrap();
 
     let a = analyse(&[pdb_only.path(), store.path()]);
     assert_real_chain(&a, "PDB + image from the SymStore");

@@ -118,7 +118,13 @@ impl Rec for Inline {
 impl Rec for Public {
     const W: usize = 5;
     fn enc(&self, o: &mut Vec<u32>) {
-        o.extend([self.rva, self.params, self.name.off, self.name.len, self.flags]);
+        o.extend([
+            self.rva,
+            self.params,
+            self.name.off,
+            self.name.len,
+            self.flags,
+        ]);
     }
     fn dec(w: &[u32]) -> Self {
         Public {

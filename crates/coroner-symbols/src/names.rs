@@ -20,7 +20,8 @@ pub(crate) fn demangle_msvc(name: &str) -> Option<(String, String)> {
     }
     let full = msvc_demangler::demangle(name, msvc_demangler::DemangleFlags::llvm()).ok()?;
     // WinDbg's short form has no `class`/`struct` keywords in template arguments.
-    let flags = msvc_demangler::DemangleFlags::NAME_ONLY | msvc_demangler::DemangleFlags::NO_CLASS_TYPE;
+    let flags =
+        msvc_demangler::DemangleFlags::NAME_ONLY | msvc_demangler::DemangleFlags::NO_CLASS_TYPE;
     let short = msvc_demangler::demangle(name, flags)
         .ok()
         .map(|s| short_name(&s).into_owned())
@@ -62,8 +63,14 @@ fn operator_len(s: &str, prev: Option<u8>) -> usize {
             let end = rest.find('(').unwrap_or(rest.len());
             KW.len() + end
         }
-        Some(b'"') => KW.len() + rest.find(|c: char| c == '(').unwrap_or(rest.len()),
-        _ => KW.len() + OPERATORS.iter().find(|o| rest.starts_with(**o)).map_or(0, |o| o.len()),
+        Some(b'"') => KW.len() + rest.find('(').unwrap_or(rest.len()),
+        _ => {
+            KW.len()
+                + OPERATORS
+                    .iter()
+                    .find(|o| rest.starts_with(**o))
+                    .map_or(0, |o| o.len())
+        }
     }
 }
 
@@ -96,7 +103,8 @@ pub fn short_name(full: &str) -> Cow<'_, str> {
             b'`' => quote += 1,
             b'\'' if quote > 0 => quote -= 1,
             _ if quote > 0 => {}
-            b'(' if depth == 0 && prev.is_some_and(|p| is_ident(p) || matches!(p, b'>' | b'\'' | b']'))
+            b'(' if depth == 0
+                && prev.is_some_and(|p| is_ident(p) || matches!(p, b'>' | b'\'' | b']'))
                 || depth == 0 && i > 0 && operator_ends_at(s, i) =>
             {
                 // A parameter list, unless a scope follows it (`f(int)::{lambda()#1}`).
@@ -224,8 +232,14 @@ mod tests {
     fn decorated_names_give_short_name_and_signature() {
         let cases = [
             ("?draw@Widget@@QEAAHHMPEBD@Z", "Widget::draw"),
-            ("?helper@?A0x1234abcd@@YAXXZ", "`anonymous namespace'::helper"),
-            ("?push_back@?$vector@HV?$allocator@H@std@@@std@@QEAAXAEBH@Z", "std::vector<int,std::allocator<int> >::push_back"),
+            (
+                "?helper@?A0x1234abcd@@YAXXZ",
+                "`anonymous namespace'::helper",
+            ),
+            (
+                "?push_back@?$vector@HV?$allocator@H@std@@@std@@QEAAXAEBH@Z",
+                "std::vector<int,std::allocator<int> >::push_back",
+            ),
             ("??RCmp@@QEBAHHH@Z", "Cmp::operator()"),
             ("??MPoint@@QEBA_NAEBU0@@Z", "Point::operator<"),
             ("??1Foo@@QEAA@XZ", "Foo::~Foo"),

@@ -89,7 +89,7 @@ where
                         if let Ok(pdb2::SymbolData::Public(p)) = sym.parse() {
                             if let Some(rva) = p.offset.to_rva(&map) {
                                 // Kept decorated: lookups demangle (short name + signature).
-                                let name = t.strings.push(&p.name.as_bytes()[..]);
+                                let name = t.strings.push(p.name.as_bytes());
                                 let data = !p.code && !p.function;
                                 t.publics.push(Public {
                                     rva: rva.0,
@@ -220,7 +220,7 @@ where
             let Some(rva) = p.offset.to_rva(&map) else {
                 continue;
             };
-            let name = t.strings.push(&p.name.as_bytes()[..]);
+            let name = t.strings.push(p.name.as_bytes());
             let first_line = t.lines.len() as u32;
             if let Some(program) = &program {
                 let mut lines = program.lines_for_symbol(p.offset);

@@ -484,7 +484,7 @@ mod tests {
     /// (data publics), and a function known only by its public symbol (no procedure record).
     fn table() -> Table {
         let mut t = Table::default();
-        let mut func = |t: &mut Table, rva, size, name: &str| {
+        let func = |t: &mut Table, rva, size, name: &str| {
             let name = t.strings.push(name.as_bytes());
             t.funcs.push(Func {
                 rva,
@@ -495,7 +495,7 @@ mod tests {
         };
         func(&mut t, 0x1000, 0x70, "app::Widget::draw");
         func(&mut t, 0x1070, 0x50, "app::Pipeline::stage");
-        let mut public = |t: &mut Table, rva, name: &str, flags| {
+        let public = |t: &mut Table, rva, name: &str, flags| {
             let name = t.strings.push(name.as_bytes());
             t.publics.push(Public {
                 rva,
@@ -507,7 +507,12 @@ mod tests {
         public(&mut t, 0x1000, "?draw@Widget@app@@QEAAHHMPEBD@Z", 0);
         public(&mut t, 0x1070, "?stage@Pipeline@app@@QEAAHH@Z", 0);
         public(&mut t, 0x1200, "asm_helper", 0);
-        public(&mut t, 0x2049, "??_C@_0BH@PLLNKLHB@drawing?5the?5widget?5now?$AA@", PUBLIC_DATA);
+        public(
+            &mut t,
+            0x2049,
+            "??_C@_0BH@PLLNKLHB@drawing?5the?5widget?5now?$AA@",
+            PUBLIC_DATA,
+        );
         public(&mut t, 0x3000, "?g_table@app@@3PAHA", PUBLIC_DATA);
         t.finish();
         t
@@ -526,7 +531,10 @@ mod tests {
         assert_eq!(t.in_code(0x1064), Some(true));
         // A code public past every function's end names the code after it.
         let s = t.lookup(0x1210).unwrap();
-        assert_eq!((s.function.as_str(), s.offset, s.public), ("asm_helper", 0x10, true));
+        assert_eq!(
+            (s.function.as_str(), s.offset, s.public),
+            ("asm_helper", 0x10, true)
+        );
         assert_eq!(t.in_code(0x1210), Some(true));
     }
 
