@@ -23,7 +23,7 @@ pub mod path;
 mod pdb;
 mod table;
 
-pub use names::short_name;
+pub use names::{parameter_list, short_name};
 pub use path::{Entry, SymbolPath, MICROSOFT_SYMBOL_SERVER};
 pub use table::{CfiRules, InlineFrame, StackWin, SymbolInfo};
 

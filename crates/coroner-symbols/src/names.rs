@@ -83,6 +83,35 @@ fn is_ident(b: u8) -> bool {
 /// returned unchanged.
 pub fn short_name(full: &str) -> Cow<'_, str> {
     let s = full.trim();
+    let (start, end) = name_span(s);
+    let name = s[start..end].trim_end();
+    // `public: …`, `virtual`, `static` before the name are gone with the last-space rule; a
+    // trailing `*`/`&` can only come from a return type glued to the name, which MSVC never does.
+    if name.is_empty() {
+        return Cow::Borrowed(s);
+    }
+    if name.len() == full.len() {
+        Cow::Borrowed(full)
+    } else {
+        Cow::Owned(name.to_string())
+    }
+}
+
+/// The parameter list of a function signature, parentheses included (`(int, float)`), as
+/// WinDbg's `ln` shows it after an exact match; `None` when the name has none.
+pub fn parameter_list(full: &str) -> Option<&str> {
+    let s = full.trim();
+    let (_, end) = name_span(s);
+    if !s[end..].starts_with('(') {
+        return None;
+    }
+    let close = matching(s.as_bytes(), end)?;
+    Some(&s[end..=close])
+}
+
+/// Byte range of the function name in a trimmed undecorated name: after the last top-level
+/// space before the parameter list, up to it (the whole string without one).
+fn name_span(s: &str) -> (usize, usize) {
     let b = s.as_bytes();
     let mut depth = 0usize; // <> () [] {}
     let mut quote = 0usize; // `…'
@@ -123,17 +152,7 @@ pub fn short_name(full: &str) -> Cow<'_, str> {
         }
         i += 1;
     }
-    let name = s[start..end].trim_end();
-    // `public: …`, `virtual`, `static` before the name are gone with the last-space rule; a
-    // trailing `*`/`&` can only come from a return type glued to the name, which MSVC never does.
-    if name.is_empty() {
-        return Cow::Borrowed(s);
-    }
-    if name.len() == full.len() {
-        Cow::Borrowed(full)
-    } else {
-        Cow::Owned(name.to_string())
-    }
+    (start, end)
 }
 
 /// Whether an `operator` token ends right before byte `i` (so `(` at `i` is its parameter list).
@@ -250,6 +269,18 @@ mod tests {
             assert!(full.contains('(') && full.len() > short.len(), "{full}");
         }
         assert_eq!(split("?draw@Widget@@QEAAHHMPEBD@Z").0, "Widget::draw");
+        let sig = demangle_msvc("?draw@Widget@@QEAAHHMPEBD@Z").unwrap().1;
+        assert_eq!(parameter_list(&sig), Some("(int, float, char const *)"));
+        assert_eq!(
+            parameter_list("Cmp::operator()(int, int) const"),
+            Some("(int, int)")
+        );
+        assert_eq!(
+            parameter_list("f(int)::{lambda(int)#1}::operator()(int) const"),
+            Some("(int)")
+        );
+        assert_eq!(parameter_list("Cmp::operator()"), None);
+        assert_eq!(parameter_list("main"), None);
         assert_eq!(split("main"), ("main".to_string(), None));
         assert_eq!(
             split("Widget::draw(int)"),
