@@ -239,6 +239,23 @@ mod tests {
             ("hot(int) [clone .cold]", "hot"),
             ("Foo::~Foo()", "Foo::~Foo"),
             ("Foo::operator==(Foo const&) const", "Foo::operator=="),
+            (
+                "public: virtual void * __cdecl Foo::`vector deleting destructor'(unsigned int)",
+                "Foo::`vector deleting destructor'",
+            ),
+            (
+                "void __cdecl `dynamic initializer for 'g_x''(void)",
+                "`dynamic initializer for 'g_x''",
+            ),
+            (
+                "private: virtual void __cdecl std::_Func_impl_no_alloc<class <lambda_1>, void>::_Do_call(void)",
+                "std::_Func_impl_no_alloc<class <lambda_1>, void>::_Do_call",
+            ),
+            ("int __cdecl __scrt_common_main_seh(void)", "__scrt_common_main_seh"),
+            // Rust and Objective-C names as Breakpad files carry them.
+            ("<T as core::fmt::Debug>::fmt", "<T as core::fmt::Debug>::fmt"),
+            ("std::rt::lang_start::{{closure}}", "std::rt::lang_start::{{closure}}"),
+            ("-[NSObject performSelector:]", "-[NSObject performSelector:]"),
             ("operators(int)", "operators"),
             ("my_operator(int)", "my_operator"),
         ];
