@@ -24,10 +24,10 @@ command -v clang >/dev/null && command -v lld-link >/dev/null && command -v llvm
 [ -f "$BUILD/x64/labdump.exe" ] || bash "$root/lab/build.sh" x64
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-# Build: -O2 without frame pointers, with .pdata/.xdata unwind info (MSVC x64 style), no sibling calls so every
-# CHAIN function keeps its frame, fixed base and time stamp so the fixture is reproducible. Built
-# in a scratch folder with relative names and a Windows-looking source folder, so no path of
-# this machine ends up in the PDB.
+# Build: -O2 without frame pointers, with .pdata/.xdata unwind info (MSVC x64 style), no sibling
+# calls so every CHAIN function keeps its frame, fixed base and time stamp so the image is
+# reproducible. Built in a scratch folder with relative names and a Windows-looking source
+# folder, so no path of this machine ends up in the PDB.
 cp "$here/app.cpp" "$tmp/"
 (cd "$tmp" &&
   clang++ --target=x86_64-pc-windows-msvc -O2 -gcodeview -g -ffreestanding -fno-exceptions \
