@@ -41,8 +41,12 @@ pub struct Symbol {
     pub module_index: Option<usize>,
     /// Module file name, e.g. `ntdll.dll`.
     pub module: Option<String>,
-    /// Function name, when known.
+    /// Function name, when known, as WinDbg prints it (`Widget::draw`: no return type, calling
+    /// convention or parameters).
     pub function: Option<String>,
+    /// The function's full signature when the symbol file has one that says more than
+    /// `function` (`int __cdecl Widget::draw(int, float)`).
+    pub function_signature: Option<String>,
     /// Offset from the function start.
     pub function_offset: u64,
     /// Offset from the module base.
@@ -312,6 +316,7 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
         };
         if let Some(info) = ms.lookup(rva) {
             sym.function = Some(info.function.clone());
+            sym.function_signature = info.signature.clone();
             sym.function_offset = sym
                 .module_offset
                 .saturating_sub(u64::from(info.function_rva));
@@ -334,6 +339,7 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
                 module_index: None,
                 module: None,
                 function: None,
+                function_signature: None,
                 function_offset: 0,
                 module_offset: 0,
                 source: SymbolSource::None,
@@ -351,6 +357,7 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
             module_index: Some(mi),
             module: Some(m.name.clone()),
             function: None,
+            function_signature: None,
             function_offset: module_offset,
             module_offset,
             source: SymbolSource::None,
@@ -372,6 +379,15 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
             }
         }
         sym
+    }
+
+    /// Whether `addr` lies in code the module's symbol file knows (a function's bounds, or a code
+    /// public symbol); `None` without a symbol file that names anything.
+    pub fn in_symbol_code(&self, addr: u64) -> Option<bool> {
+        let mi = self.snap.module_index_at(addr)?;
+        let ms = self.module_symbols(mi)?;
+        let rva = u32::try_from(addr - self.snap.modules[mi].base).ok()?;
+        ms.in_code(rva)
     }
 
     /// Finds an exported function by module short name and export name (`ntdll`, `RtlAllocateHeap`).
@@ -404,6 +420,10 @@ impl coroner_unwind::UnwindHelp for Symbolizer<'_, '_> {
     ) -> Option<(coroner_model::Context, bool)> {
         self.unwind_x64(ctx)
             .or_else(|| self.unwind_arm64(ctx, exact))
+    }
+
+    fn in_code(&self, addr: u64) -> Option<bool> {
+        self.in_symbol_code(addr)
     }
 
     fn cfi_rules(&self, addr: u64) -> Option<Vec<(String, String)>> {

@@ -163,3 +163,26 @@ fn investigate_example_incident() {
     .collect();
     assert_none(failures);
 }
+
+/// The MSVC-style x64 lab case with its PDB and without the image (`lab/msvc-x64/`): short
+/// WinDbg names in text and Markdown, the signatures in JSON, callers found by scanning within
+/// the PDB's function bounds.
+#[test]
+fn analyze_with_pdb_and_no_image() {
+    let dump = "fixtures/lab/msvc-x64/msvcx64-normal.dmp";
+    let failures: Vec<String> = [("text", "txt"), ("markdown", "md"), ("json", "json")]
+        .iter()
+        .filter_map(|(format, ext)| {
+            let got = run(&[
+                "analyze",
+                "--format",
+                format,
+                "--symbols",
+                "fixtures/lab/msvc-x64",
+                dump,
+            ]);
+            check(&format!("analyze/{}.{ext}", golden_name(dump)), &got)
+        })
+        .collect();
+    assert_none(failures);
+}

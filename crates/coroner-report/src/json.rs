@@ -96,6 +96,9 @@ struct Frame<'a> {
     address: String,
     module: Option<&'a str>,
     function: Option<&'a str>,
+    /// Only when the symbol file's signature says more than `function`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    function_signature: Option<&'a str>,
     offset: String,
     module_offset: Option<String>,
     trust: &'static str,
@@ -269,6 +272,7 @@ fn dump(a: &Analysis) -> Dump<'_> {
             address: hex(f.address),
             module: f.symbol.module.as_deref(),
             function: f.symbol.function.as_deref(),
+            function_signature: f.symbol.function_signature.as_deref(),
             offset: hex(if f.symbol.function.is_some() {
                 f.symbol.function_offset
             } else {

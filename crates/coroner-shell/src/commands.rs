@@ -32,7 +32,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("lmvm", "one module, verbose (lmvm NAME)"),
     ("lmf", "modules with image paths"),
     ("!lmi", "module header facts (!lmi NAME)"),
-    ("ln", "nearest export symbols (ln ADDR)"),
+    ("ln", "nearest symbol: symbol file, else exports (ln ADDR)"),
     ("x", "exports matching MODULE!PATTERN*"),
     ("db", "bytes and ASCII (db ADDR [L count | END])"),
     ("dw", "words"),

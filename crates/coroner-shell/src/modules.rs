@@ -223,6 +223,9 @@ pub fn ln(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
         }
         return Ok(());
     };
+    if ln_symbol_file(s, addr, o) {
+        return Ok(());
+    }
     let m = &s.snap.modules[mi];
     let short = m.short_name().to_string();
     let base = m.base;
@@ -264,6 +267,39 @@ pub fn ln(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
         }
     }
     Ok(())
+}
+
+/// `ln` from the module's symbol file (PDB, Breakpad): the function's start and short name, and
+/// on an exact match its signature, as WinDbg prints them. False when no symbol file names `addr`.
+fn ln_symbol_file(s: &Session<'_, '_>, addr: u64, o: &mut String) -> bool {
+    let sym = s.syms.symbolize(addr);
+    let (Some(m), Some(f)) = (&sym.module, &sym.function) else {
+        return false;
+    };
+    if !matches!(
+        sym.source,
+        coroner_analysis::SymbolSource::Pdb | coroner_analysis::SymbolSource::Breakpad
+    ) {
+        return false;
+    }
+    let short = coroner_analysis::symbols::short(m);
+    let start = addr - sym.function_offset;
+    let here = if sym.function_offset == 0 {
+        format!("{short}!{f}")
+    } else {
+        format!("{short}!{f}+0x{:x}", sym.function_offset)
+    };
+    let _ = writeln!(o, "({})   {here}", fmt_addr(start, s.ptr()));
+    if sym.function_offset == 0 {
+        let _ = writeln!(o, "Exact matches:");
+        let params = sym
+            .function_signature
+            .as_deref()
+            .and_then(coroner_symbols::parameter_list)
+            .unwrap_or("(<no parameter info>)");
+        let _ = writeln!(o, "    {short}!{f} {params}");
+    }
+    true
 }
 
 /// `x MODULE!PATTERN`: exports whose names match (wildcards in both parts).

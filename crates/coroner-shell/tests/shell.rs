@@ -360,3 +360,51 @@ fn arm64_uf_and_registers() {
     // The function ends at its .pdata end: nothing of the next function is listed.
     assert!(!out.contains("crashlab-arm64!dynamic_alloca:"));
 }
+
+/// With a PDB (the msvc-x64 lab case, no image in the dump), `ln`, `u` and `kb` name code with
+/// WinDbg's short names; an exact `ln` match shows the parameter list; a string constant or an
+/// address past a function's end is `module+offset`.
+#[test]
+fn pdb_names_are_windbg_short_names() {
+    let dir = root().join("fixtures/lab/msvc-x64");
+    let file = coroner_dump::DumpFile::open(dir.join("msvcx64-normal.dmp")).unwrap();
+    let snap = file.snapshot().unwrap();
+    let symbols = coroner_symbols::Symbols::new(
+        coroner_symbols::SymbolPath::parse(&dir.display().to_string()),
+        coroner_symbols::Options {
+            cache_dir: None,
+            allow_network: false,
+            ..Default::default()
+        },
+    );
+    let opts = coroner_analysis::Options {
+        symbols: Some(std::sync::Arc::new(symbols)),
+        ..Default::default()
+    };
+    let mut s = Session::with_options(&snap, &opts);
+    let mut out = Vec::new();
+    s.run_script(
+        "ln 140001064; ln 140001000; u 140001064 L1; kb 2; ln 140002049; ln 1400010fa",
+        &mut out,
+    )
+    .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    for line in [
+        "(00000001`40001000)   msvcx64!app::Widget::draw+0x64",
+        "(00000001`40001000)   msvcx64!app::Widget::draw",
+        "    msvcx64!app::Widget::draw (int, float, char const *)",
+        "msvcx64!app::Widget::draw+0x64 [C:\\src\\msvc-x64\\app.cpp @ 38]:",
+        "(00000001`40000000)   msvcx64+0x2049",
+        "(00000001`40000000)   msvcx64+0x10fa",
+    ] {
+        assert!(
+            out.lines().any(|l| l == line),
+            "missing {line:?} in:\n{out}"
+        );
+    }
+    assert!(
+        out.contains(": msvcx64!`anonymous namespace'::Parser::parse+0x6f ["),
+        "{out}"
+    );
+    assert!(!out.contains("__cdecl"), "{out}");
+}

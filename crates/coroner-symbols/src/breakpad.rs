@@ -258,7 +258,12 @@ impl Parser {
         let rva = hex32(a)?;
         let params = hex32(p)?;
         let name = self.t.strings.push(trim_start(name));
-        self.t.publics.push(Public { rva, params, name });
+        self.t.publics.push(Public {
+            rva,
+            params,
+            name,
+            flags: 0,
+        });
         Some(())
     }
 

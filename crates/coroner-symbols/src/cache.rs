@@ -3,13 +3,13 @@
 //!
 //! Format (all little-endian u32 words after the magic):
 //! ```text
-//! "CORSYM02"                       8 bytes magic + format version
+//! "CORSYM03"                       8 bytes magic + format version
 //! header: kind, match, 6 × (off, len) strings: os, arch, debug_id, debug_file, code_id, source path
 //! counts: files, origins, funcs, lines, inlines, publics, wins, cfi_inits, cfi_deltas, blob bytes
 //! records, each section back to back, fixed width, sorted as in memory:
 //!   files/origins (id, off, len) · funcs (rva, size, params, off, len, line0, line1, inl0, inl1)
 //!   lines (rva, size, line, file) · inlines (rva, size, depth, call_line, call_file, origin)
-//!   publics (rva, params, off, len) · wins (ty, rva, code, prolog, epilog, params, saved,
+//!   publics (rva, params, off, len, flags) · wins (ty, rva, code, prolog, epilog, params, saved,
 //!   locals, max_stack, flags, off, len) · cfi_inits (rva, size, off, len, d0, d1)
 //!   cfi_deltas (rva, off, len)
 //! string blob (UTF-8)
@@ -22,7 +22,7 @@ use crate::table::*;
 use crate::{Match, Source};
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8; 8] = b"CORSYM02";
+const MAGIC: &[u8; 8] = b"CORSYM03";
 const HEADER_WORDS: usize = 2 + 12;
 const COUNTS: usize = 10;
 
@@ -116,15 +116,22 @@ impl Rec for Inline {
 }
 
 impl Rec for Public {
-    const W: usize = 4;
+    const W: usize = 5;
     fn enc(&self, o: &mut Vec<u32>) {
-        o.extend([self.rva, self.params, self.name.off, self.name.len]);
+        o.extend([
+            self.rva,
+            self.params,
+            self.name.off,
+            self.name.len,
+            self.flags,
+        ]);
     }
     fn dec(w: &[u32]) -> Self {
         Public {
             rva: w[0],
             params: w[1],
             name: s(w, 2),
+            flags: w[4],
         }
     }
 }

@@ -18,10 +18,12 @@
 mod breakpad;
 mod cache;
 mod http;
+mod names;
 pub mod path;
 mod pdb;
 mod table;
 
+pub use names::{parameter_list, short_name};
 pub use path::{Entry, SymbolPath, MICROSOFT_SYMBOL_SERVER};
 pub use table::{CfiRules, InlineFrame, StackWin, SymbolInfo};
 
@@ -245,6 +247,13 @@ impl ModuleSymbols {
     /// Function (or public symbol), offset, file/line and inline frames at `rva`.
     pub fn lookup(&self, rva: u32) -> Option<SymbolInfo> {
         self.table.lookup(rva)
+    }
+
+    /// Whether `rva` lies in code these symbols know (a function's bounds, or a code public
+    /// symbol past every function); `None` when the file names nothing. Stack scanning uses it to
+    /// refuse string constants, data and padding as return addresses.
+    pub fn in_code(&self, rva: u32) -> Option<bool> {
+        self.table.in_code(rva)
     }
 
     /// The STACK WIN record for `rva` (frame data preferred over FPO).

@@ -1,8 +1,9 @@
 //! Microsoft PDB (MSF 7.0) files through the `pdb2` crate: identity (GUID + age), public symbols
 //! (S_PUB32), procedures with sizes (S_GPROC32/S_LPROC32) and their C13 line numbers, inlined
 //! calls (S_INLINESITE with their binary-annotation line programs, names from the IPI stream),
-//! and x86 FPO / frame data. Decorated C++ names are demangled with `msvc-demangler` (decorated name kept
-//! when it fails).
+//! and x86 FPO / frame data. Names are stored as the PDB spells them (publics decorated) and
+//! demangled on lookup (`names.rs`); data publics (S_PUB32 without the code/function flag) are
+//! marked so no code address is named after them.
 //!
 //! `pdb2` is a third-party parser; a panic inside it on a hostile file is caught and reported as
 //! a corrupt file (belt and braces: the crate is fuzzed, but no crash may reach the user).
@@ -19,15 +20,6 @@ pub(crate) fn debug_id(guid: &impl std::fmt::UpperHex, age: u32) -> String {
 
 fn corrupt(e: pdb2::Error) -> SymError {
     SymError::Corrupt(format!("PDB: {e}"))
-}
-
-pub(crate) fn demangle(name: &str) -> String {
-    if name.starts_with('?') {
-        if let Ok(d) = msvc_demangler::demangle(name, msvc_demangler::DemangleFlags::llvm()) {
-            return d;
-        }
-    }
-    name.to_string()
 }
 
 /// Parses a PDB. `expected`: the dump's debug id; a PDB with another identity is refused
@@ -96,12 +88,14 @@ where
                     Ok(Some(sym)) => {
                         if let Ok(pdb2::SymbolData::Public(p)) = sym.parse() {
                             if let Some(rva) = p.offset.to_rva(&map) {
-                                let name = demangle(&p.name.to_string());
-                                let name = t.strings.push(name.as_bytes());
+                                // Kept decorated: lookups demangle (short name + signature).
+                                let name = t.strings.push(p.name.as_bytes());
+                                let data = !p.code && !p.function;
                                 t.publics.push(Public {
                                     rva: rva.0,
                                     params: 0,
                                     name,
+                                    flags: if data { PUBLIC_DATA } else { 0 },
                                 });
                             }
                         }
@@ -226,8 +220,7 @@ where
             let Some(rva) = p.offset.to_rva(&map) else {
                 continue;
             };
-            let name = demangle(&p.name.to_string());
-            let name = t.strings.push(name.as_bytes());
+            let name = t.strings.push(p.name.as_bytes());
             let first_line = t.lines.len() as u32;
             if let Some(program) = &program {
                 let mut lines = program.lines_for_symbol(p.offset);

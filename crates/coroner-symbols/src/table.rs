@@ -78,7 +78,12 @@ pub(crate) struct Public {
     pub rva: u32,
     pub params: u32,
     pub name: Str,
+    /// `PUBLIC_DATA` when the symbol names data, not code (PDB S_PUB32 without the code or
+    /// function flag: string literals, vtables, globals).
+    pub flags: u32,
 }
+
+pub(crate) const PUBLIC_DATA: u32 = 1;
 
 pub(crate) const WIN_HAS_PROGRAM: u32 = 1;
 pub(crate) const WIN_ALLOCATES_BP: u32 = 2;
@@ -153,8 +158,12 @@ fn contains(rva: u32, size: u32, addr: u32) -> bool {
 /// What [`crate::ModuleSymbols::lookup`] returns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SymbolInfo {
-    /// Function name (demangled when the source offered a cheap demangling).
+    /// Function name as WinDbg prints it: scopes and template arguments, no return type,
+    /// calling convention or parameters (`Widget::draw`; see [`crate::short_name`]).
     pub function: String,
+    /// The full signature, when the symbol file has one that says more than `function`
+    /// (`int __cdecl Widget::draw(int, float)`).
+    pub signature: Option<String>,
     /// Start of the function, relative to the module base.
     pub function_rva: u32,
     /// Size of the function; `None` for public symbols.
@@ -268,7 +277,7 @@ impl Table {
                         None => (line.and_then(|l| self.file(l.file)), line.map(|l| l.line)),
                     };
                     inlines.push(InlineFrame {
-                        function: self.origin(cur.origin),
+                        function: crate::names::short_name(&self.origin(cur.origin)).into_owned(),
                         file: f2,
                         line: l2.filter(|&l| l != 0),
                     });
@@ -278,8 +287,10 @@ impl Table {
                     }
                 }
             }
+            let (function, signature) = self.func_names(f);
             return Some(SymbolInfo {
-                function: self.strings.get(f.name).to_string(),
+                function,
+                signature,
                 function_rva: f.rva,
                 function_size: Some(f.size),
                 offset: addr - f.rva,
@@ -290,18 +301,11 @@ impl Table {
                 parameter_size: Some(f.params),
             });
         }
-        // No function covers the address: the nearest PUBLIC before it, unless a FUNC starts
-        // between the two (then the address lies past that function's end, in unknown code).
-        let pi = self.publics.partition_point(|p| p.rva <= addr);
-        let p = self.publics.get(pi.checked_sub(1)?)?;
-        let fi = self.funcs.partition_point(|f| f.rva <= addr);
-        if let Some(f) = fi.checked_sub(1).and_then(|i| self.funcs.get(i)) {
-            if f.rva > p.rva {
-                return None;
-            }
-        }
+        let p = self.public_at(addr)?;
+        let (function, signature) = crate::names::split(self.strings.get(p.name));
         Some(SymbolInfo {
-            function: self.strings.get(p.name).to_string(),
+            function,
+            signature,
             function_rva: p.rva,
             function_size: None,
             offset: addr - p.rva,
@@ -311,6 +315,55 @@ impl Table {
             public: true,
             parameter_size: Some(p.params),
         })
+    }
+
+    /// A function's short name and signature. PDB procedure records carry the undecorated name
+    /// only (`Widget::draw`); the signature then comes from the public symbol at the same
+    /// address, when it names the same function.
+    fn func_names(&self, f: &Func) -> (String, Option<String>) {
+        let (short, sig) = crate::names::split(self.strings.get(f.name));
+        if sig.is_some() {
+            return (short, sig);
+        }
+        let i = self.publics.partition_point(|p| p.rva < f.rva);
+        let sig = self
+            .publics
+            .get(i..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|p| p.rva == f.rva)
+            .map(|p| crate::names::split(self.strings.get(p.name)))
+            .find(|(s, _)| *s == short)
+            .and_then(|(_, sig)| sig);
+        (short, sig)
+    }
+
+    /// The code public symbol naming `addr` when no function covers it: the nearest public
+    /// before it, unless that public names data, or a function starts after it or contains it
+    /// (then `addr` lies past that function's end: padding, data or code without symbols).
+    fn public_at(&self, addr: u32) -> Option<&Public> {
+        let pi = self.publics.partition_point(|p| p.rva <= addr);
+        let p = self.publics.get(pi.checked_sub(1)?)?;
+        if p.flags & PUBLIC_DATA != 0 {
+            return None;
+        }
+        let fi = self.funcs.partition_point(|f| f.rva <= addr);
+        if let Some(f) = fi.checked_sub(1).and_then(|i| self.funcs.get(i)) {
+            if f.rva.saturating_add(f.size.max(1)) > p.rva {
+                return None;
+            }
+        }
+        Some(p)
+    }
+
+    /// Whether `addr` lies in code the symbols know: inside a function, or named by a code
+    /// public symbol ([`Self::lookup`] names it). `None` when the file has neither functions nor
+    /// public symbols.
+    pub fn in_code(&self, addr: u32) -> Option<bool> {
+        if self.funcs.is_empty() && self.publics.is_empty() {
+            return None;
+        }
+        Some(self.find_func(addr).is_some() || self.public_at(addr).is_some())
     }
 
     /// The STACK WIN record covering `addr`, frame data (type 4) preferred over FPO (type 0).
@@ -421,4 +474,82 @@ fn apply_rules(rules: &mut Vec<(String, String)>, s: &str) {
         }
     }
     flush(reg, &mut expr, rules);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two functions with private symbols, their decorated publics, a string literal and a global
+    /// (data publics), and a function known only by its public symbol (no procedure record).
+    fn table() -> Table {
+        let mut t = Table::default();
+        let func = |t: &mut Table, rva, size, name: &str| {
+            let name = t.strings.push(name.as_bytes());
+            t.funcs.push(Func {
+                rva,
+                size,
+                name,
+                ..Func::default()
+            });
+        };
+        func(&mut t, 0x1000, 0x70, "app::Widget::draw");
+        func(&mut t, 0x1070, 0x50, "app::Pipeline::stage");
+        let public = |t: &mut Table, rva, name: &str, flags| {
+            let name = t.strings.push(name.as_bytes());
+            t.publics.push(Public {
+                rva,
+                params: 0,
+                name,
+                flags,
+            });
+        };
+        public(&mut t, 0x1000, "?draw@Widget@app@@QEAAHHMPEBD@Z", 0);
+        public(&mut t, 0x1070, "?stage@Pipeline@app@@QEAAHH@Z", 0);
+        public(&mut t, 0x1200, "asm_helper", 0);
+        public(
+            &mut t,
+            0x2049,
+            "??_C@_0BH@PLLNKLHB@drawing?5the?5widget?5now?$AA@",
+            PUBLIC_DATA,
+        );
+        public(&mut t, 0x3000, "?g_table@app@@3PAHA", PUBLIC_DATA);
+        t.finish();
+        t
+    }
+
+    #[test]
+    fn functions_get_short_names_and_the_publics_signature() {
+        let t = table();
+        let s = t.lookup(0x1064).unwrap();
+        assert_eq!(s.function, "app::Widget::draw");
+        assert_eq!(
+            s.signature.as_deref(),
+            Some("public: int __cdecl app::Widget::draw(int, float, char const *)")
+        );
+        assert_eq!((s.offset, s.public), (0x64, false));
+        assert_eq!(t.in_code(0x1064), Some(true));
+        // A code public past every function's end names the code after it.
+        let s = t.lookup(0x1210).unwrap();
+        assert_eq!(
+            (s.function.as_str(), s.offset, s.public),
+            ("asm_helper", 0x10, true)
+        );
+        assert_eq!(t.in_code(0x1210), Some(true));
+    }
+
+    #[test]
+    fn data_and_addresses_past_a_function_are_not_named_after_a_public() {
+        let t = table();
+        // Padding after stage's end: stage's own public lies inside stage.
+        assert_eq!(t.lookup(0x10c8), None);
+        assert_eq!(t.in_code(0x10c8), Some(false));
+        // A string literal and a global: the nearest public is data.
+        for addr in [0x2049, 0x2060, 0x3014, 0x3100, 0x12345] {
+            assert_eq!(t.lookup(addr), None, "{addr:#x}");
+            assert_eq!(t.in_code(addr), Some(false), "{addr:#x}");
+        }
+        // Nothing known at all.
+        assert_eq!(Table::default().in_code(0x1000), None);
+    }
 }

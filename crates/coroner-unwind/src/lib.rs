@@ -125,6 +125,13 @@ pub trait UnwindHelp {
     fn unwind_exact(&self, ctx: &Context, exact: bool) -> Option<(Context, bool)> {
         self.unwind(ctx, exact).map(|c| (c, false))
     }
+    /// Whether `addr` lies in code a symbol file knows: `Some(false)` when the module has symbols
+    /// and `addr` lies outside every function (string constants, data, padding), `None` when
+    /// nothing is known. Stack scanning refuses `Some(false)` candidates.
+    fn in_code(&self, addr: u64) -> Option<bool> {
+        let _ = addr;
+        None
+    }
     /// Breakpad `STACK CFI` rules in force at `addr`: `(register, postfix expression)` pairs.
     fn cfi_rules(&self, addr: u64) -> Option<Vec<(String, String)>> {
         let _ = addr;
@@ -320,10 +327,12 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// Whether `addr` looks like a return address: code, and when the bytes are there, preceded by
-    /// a call instruction.
+    /// Whether `addr` looks like a return address: code (inside a known function when the
+    /// module has symbols), and when the bytes are there, preceded by a call instruction.
     fn is_return_address(&self, addr: u64) -> bool {
-        if !self.is_code(addr) {
+        // The symbols are asked about the call instruction, which lies before the return address
+        // (a call may be a function's last instruction).
+        if !self.is_code(addr) || self.help.in_code(addr.wrapping_sub(1)) == Some(false) {
             return false;
         }
         if !matches!(self.snap.system.arch, Arch::X86 | Arch::Amd64) {
@@ -441,6 +450,15 @@ impl Walker<'_, '_> {
                 return Some((c, trust));
             }
         }
+        // x86 frame data (PDB / STACK WIN) says how the function's frame is laid out, whether or
+        // not it keeps EBP as a frame pointer: a frame it unwinds (to a checked return address)
+        // comes before judging the EBP chain, which in a function without a frame pointer holds
+        // whatever the caller left there.
+        if cur.arch == Arch::X86 {
+            if let Some(c) = self.x86_frame_data(cur, callee_params) {
+                return Some((c, Trust::Cfi));
+            }
+        }
         if cur.arch == Arch::X86 && cur_trust != Some(Trust::Scan) {
             // A frame-pointer chain that reaches the top of the captured stack (or a zero link
             // with no readable return address) is the end of the stack: scanning beyond it only
@@ -458,12 +476,8 @@ impl Walker<'_, '_> {
         }
         match cur.arch {
             Arch::X86 => self
-                .x86_frame_data(cur, callee_params)
-                .map(|c| (c, Trust::Cfi))
-                .or_else(|| {
-                    self.x86_frame_pointer(cur)
-                        .map(|c| (c, Trust::FramePointer))
-                })
+                .x86_frame_pointer(cur)
+                .map(|c| (c, Trust::FramePointer))
                 .or_else(|| self.scan(cur, limits).map(|c| (c, Trust::Scan))),
             Arch::Arm64 | Arch::Arm => self
                 .arm_frame_pointer(cur, is_top)
