@@ -322,7 +322,19 @@ pub(crate) fn decode(data: &[u8]) -> Option<Cached> {
     for c in counts.iter_mut() {
         *c = r.word()?;
     }
-    let widths = [3u64, 3, 9, 4, 6, 4, 12, 6, 3];
+    // Record widths in section order, from the records' own encodings.
+    let widths = [
+        <(u32, Str)>::W,
+        <(u32, Str)>::W,
+        Func::W,
+        Line::W,
+        Inline::W,
+        Public::W,
+        Win::W,
+        CfiInit::W,
+        CfiDelta::W,
+    ]
+    .map(|w| w as u64);
     let mut expect = (8 + 4 * (HEADER_WORDS + COUNTS)) as u64;
     for (c, w) in counts.iter().zip(widths) {
         expect += u64::from(*c) * w * 4;
@@ -431,4 +443,48 @@ pub(crate) fn safe_name(s: &str) -> String {
         out.insert(0, '_');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every section survives the round trip, so a record whose width changes without the
+    /// decoder's size check following is caught here, not by a corpus test that may be skipped.
+    #[test]
+    fn every_section_round_trips() {
+        let sym = b"MODULE windows x86 0123456789ABCDEF0123456789ABCDEF1 app.pdb\n\
+FILE 0 c:\\src\\app.cpp\n\
+INLINE_ORIGIN 0 inlined()\n\
+FUNC 1000 20 4 Widget::draw(int)\n\
+1000 10 12 0\n\
+1010 10 13 0\n\
+INLINE 0 12 0 0 1004 8\n\
+PUBLIC 2000 8 exported_fn\n\
+STACK WIN 4 1000 20 4 0 8 0 4 0 1 $T0 $ebp = $eip $T0 4 + ^ =\n\
+STACK CFI INIT 1000 20 .cfa: $rsp 8 + .ra: .cfa -8 + ^\n\
+STACK CFI 1004 .cfa: $rsp 16 +\n";
+        let (table, warnings) = crate::breakpad::parse(sym);
+        assert_eq!(warnings.count, 0, "{:?}", warnings.first);
+        let bytes = encode(
+            &table,
+            Source::BreakpadSym,
+            Match::DebugId,
+            Path::new("app.sym"),
+        );
+        let back = decode(&bytes).expect("decodes").table;
+        for rva in [0x1000, 0x1004, 0x1015, 0x2004, 0x3000] {
+            assert_eq!(back.lookup(rva), table.lookup(rva), "lookup {rva:#x}");
+            assert_eq!(
+                back.stack_win(rva),
+                table.stack_win(rva),
+                "stack win {rva:#x}"
+            );
+            assert_eq!(back.stack_cfi(rva), table.stack_cfi(rva), "cfi {rva:#x}");
+        }
+        assert!(back.lookup(0x2004).is_some_and(|s| s.public));
+        assert!(back.lookup(0x1004).is_some_and(|s| !s.inlines.is_empty()));
+        // A file one byte short is refused, not misread.
+        assert!(decode(&bytes[..bytes.len() - 1]).is_none());
+    }
 }
