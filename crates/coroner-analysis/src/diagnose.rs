@@ -5,6 +5,43 @@ use crate::symbols::{format_symbol, Symbolizer};
 use crate::*;
 use coroner_unwind::{walk, Trust};
 
+/// The frames of a walk as the reports show them: symbolized (a return address by the call
+/// before it), judged system or not, the exception dispatcher marked. The one place frames are
+/// built, for the analysis and for the shell's `k` commands on any thread.
+pub fn frame_facts(
+    snap: &Snapshot<'_>,
+    syms: &Symbolizer<'_, '_>,
+    frames: &[coroner_unwind::Frame],
+) -> Vec<FrameFacts> {
+    let ptr = snap.system.arch.ptr_size();
+    frames
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let caller = i > 0 && f.trust != Trust::ExceptionContext;
+            let symbol = syms.symbolize_frame(f.pc, caller);
+            let display = format_symbol(&symbol, f.pc, ptr);
+            let system = symbol
+                .module_index
+                .is_some_and(|mi| module_judgement(snap, syms, mi).system);
+            let dispatcher = symbol.function.as_deref() == Some("KiUserExceptionDispatcher");
+            FrameFacts {
+                index: i,
+                address: f.pc,
+                sp: f.sp,
+                fp: f.fp,
+                return_address: f.return_address,
+                args: f.args,
+                symbol,
+                display,
+                trust: f.trust,
+                system,
+                dispatcher,
+            }
+        })
+        .collect()
+}
+
 pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
     let syms = Symbolizer::for_options(snap, opts);
     let ptr = snap.ptr_size();
@@ -49,29 +86,7 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
     if let Some(ctx) = &ctx {
         let w = walk(snap, stack_thread, ctx, &syms, opts.limits);
         stack_note = w.truncated.clone();
-        for (i, f) in w.frames.iter().enumerate() {
-            let caller = i > 0 && f.trust != Trust::ExceptionContext;
-            let symbol = syms.symbolize_frame(f.pc, caller);
-            let display = format_symbol(&symbol, f.pc, ptr);
-            let system = symbol
-                .module_index
-                .map(|mi| module_judgement(snap, &syms, mi).system)
-                .unwrap_or(false);
-            let dispatcher = symbol.function.as_deref() == Some("KiUserExceptionDispatcher");
-            frames.push(FrameFacts {
-                index: i,
-                address: f.pc,
-                sp: f.sp,
-                fp: f.fp,
-                return_address: f.return_address,
-                args: f.args,
-                symbol,
-                display,
-                trust: f.trust,
-                system,
-                dispatcher,
-            });
-        }
+        frames = frame_facts(snap, &syms, &w.frames);
     } else if snap.exception.is_some() {
         warnings.push("no register context for the faulting thread: stack not walked".into());
     }

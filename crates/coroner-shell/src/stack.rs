@@ -1,7 +1,6 @@
 //! Context, exception and thread commands: `r`, `.exr`, `.ecxr`, `.cxr`, `~…`, `k*`.
 
 use crate::{commands, CmdResult, ContextSource, Session, ShellError, DEFAULT_FRAMES, MAX_FRAMES};
-use coroner_analysis::symbols::format_symbol;
 use coroner_analysis::{disasm, FrameFacts};
 use coroner_model::{Arch, Context, X86_CONTEXT_SIZE};
 use coroner_report::windbg;
@@ -21,35 +20,8 @@ pub fn frames(
         ..Default::default()
     };
     let w = coroner_unwind::walk(s.snap, s.snap.threads.get(ti), ctx, &s.syms, limits);
-    let p = s.ptr();
-    let frames = w
-        .frames
-        .iter()
-        .take(shown)
-        .enumerate()
-        .map(|(i, f)| {
-            let symbol = s.syms.symbolize(f.pc);
-            let display = format_symbol(&symbol, f.pc, p);
-            let system = symbol
-                .module_index
-                .and_then(|mi| s.analysis.modules.get(mi))
-                .is_some_and(|m| m.judgement.system);
-            let dispatcher = symbol.function.as_deref() == Some("KiUserExceptionDispatcher");
-            FrameFacts {
-                index: i,
-                address: f.pc,
-                sp: f.sp,
-                fp: f.fp,
-                return_address: f.return_address,
-                args: f.args,
-                symbol,
-                display,
-                trust: f.trust,
-                system,
-                dispatcher,
-            }
-        })
-        .collect();
+    let shown_frames = &w.frames[..w.frames.len().min(shown)];
+    let frames = coroner_analysis::frame_facts(s.snap, &s.syms, shown_frames);
     // A walk cut short by the frame count the user asked for is not a warning.
     let note = w
         .truncated

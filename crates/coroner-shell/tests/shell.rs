@@ -406,5 +406,11 @@ fn pdb_names_are_windbg_short_names() {
         out.contains(": msvcx64!`anonymous namespace'::Parser::parse+0x6f ["),
         "{out}"
     );
+    // A caller's line is that of its call (the return address minus one), as in the report's kb:
+    // both build their frames in one place (coroner_analysis::frame_facts).
+    assert!(
+        out.contains("Parser::parse+0x6f [C:\\src\\msvc-x64\\app.cpp @ 63]"),
+        "{out}"
+    );
     assert!(!out.contains("__cdecl"), "{out}");
 }
