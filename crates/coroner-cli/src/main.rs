@@ -307,7 +307,7 @@ fn main() -> ExitCode {
                     Outcome::Done(a) if !a.complete() => eprintln!(
                         "coroner: {}: damaged dump, analysed only in part ({})",
                         a.path.display(),
-                        coroner_report::text::damage_line(a)
+                        coroner_report::phrase::damage_line(a)
                     ),
                     Outcome::Done(_) => {}
                 }

@@ -645,7 +645,7 @@ fn dump_info(
         counts_as_crash: counts,
         not_a_crash: (!counts && a.is_some()).then(|| not_a_crash_note(f.time, coverage)),
         detail: a
-            .map(|a| coroner_report::text::verdict(a))
+            .map(|a| coroner_report::phrase::summary(a))
             .unwrap_or_default(),
         error: d.analysis.as_ref().err().cloned(),
     }
@@ -1410,10 +1410,11 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
                     .map(|f| f.description.clone())
                     .unwrap_or_default(),
                 recommendation: finding.map(|f| f.recommendation).unwrap_or_default(),
-                who_to_call: coroner_report::text::verdict(first)
-                    .into_iter()
-                    .find(|(k, _)| k == "Who to call")
-                    .map(|(_, v)| v),
+                // The summary names who to call only for a dump with an exception record.
+                who_to_call: first
+                    .exception
+                    .is_some()
+                    .then(|| coroner_report::phrase::who_to_call(first)),
                 pools: pools.into_iter().collect(),
             }
         })

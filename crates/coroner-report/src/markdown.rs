@@ -1,6 +1,6 @@
 //! Markdown report for tickets: the verdict table, findings, and the WinDbg blocks in code fences.
 
-use crate::{text, windbg, Outcome};
+use crate::{windbg, Outcome};
 use coroner_analysis::{fmt_addr, Analysis};
 use std::fmt::Write;
 
@@ -26,7 +26,7 @@ pub fn render_one(a: &Analysis) -> String {
         s.push('\n');
     }
     let _ = writeln!(s, "| | |\n|---|---|");
-    for (k, v) in text::verdict(a) {
+    for (k, v) in crate::phrase::summary(a) {
         let _ = writeln!(s, "| **{}** | {} |", esc(&k), esc(&v));
     }
     let _ = writeln!(
@@ -92,7 +92,7 @@ pub fn render(outcomes: &[Outcome]) -> String {
                 s,
                 "- **Damaged:** {}: {}",
                 esc(&a.path.display().to_string()),
-                esc(&text::damage_line(a))
+                esc(&crate::phrase::damage_line(a))
             );
         }
     }

@@ -1,6 +1,5 @@
-//! The one phrasing module: turns typed findings into sentences. Every renderer (text,
-//! Markdown, JSON, HTML, the shell, investigate) takes a finding's words from here, so the
-//! English lives in one place and another language is one more table of the same shape.
+//! A finding's words: title, description, recommendation and evidence lines, from its kind, its
+//! detail and the analysis it belongs to.
 
 use coroner_analysis::codes::win;
 use coroner_analysis::regions::{protect_name, state_name};

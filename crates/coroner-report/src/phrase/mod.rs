@@ -1,0 +1,10 @@
+//! The one phrasing module: turns typed findings and the facts of an analysis into sentences.
+//! Every renderer (text, Markdown, JSON, HTML, the shell, investigate) takes its words from
+//! here, so the English lives in one place and another language is one more table of the same
+//! shape.
+
+mod findings;
+mod summary;
+
+pub use findings::{finding, recommendation_for, verdict, Words};
+pub use summary::{damage_line, summary, who_to_call};
