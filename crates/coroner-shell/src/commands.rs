@@ -3,129 +3,323 @@
 use crate::{analyze, memory, modules, process, stack, CmdResult, Session, ShellError};
 use std::fmt::Write;
 
-/// Commands and their one-line descriptions (`.help`, tab completion).
-pub const COMMANDS: &[(&str, &str)] = &[
-    ("r", "registers and current instruction (r, r eax, r eax=1)"),
-    (".exr", "exception record (.exr -1, .exr ADDR)"),
-    (".ecxr", "switch to the exception context and show it"),
-    (
+/// A command as typed: its name (as written, and lowercased), its arguments, and for a prefix
+/// command (`~`, `?`, `|`) everything after the prefix.
+pub struct Call<'c> {
+    /// The name as typed (`kL` keeps its case: `k` variants differ by case).
+    pub name: &'c str,
+    /// The name lowercased.
+    pub lname: &'c str,
+    /// The arguments after the name.
+    pub args: &'c str,
+    /// The whole command after a prefix character.
+    pub rest: &'c str,
+}
+
+type Handler = fn(&mut Session<'_, '_>, &Call<'_>, &mut String) -> CmdResult;
+
+/// Which typed names select a command.
+pub enum Names {
+    /// These names, ignoring case.
+    Exact(&'static [&'static str]),
+    /// Names the function accepts (the `k`, `lm` and `d*` families), tried after every exact name.
+    Family(fn(&str) -> bool),
+    /// Any command that starts with this character (`~3s`, `?esp+4`, `|`).
+    Prefix(char),
+}
+
+/// One command: the name shown, its one-line help with the syntax, the names that select it and
+/// what runs it. The one table behind dispatch, `.help` and tab completion.
+pub struct Command {
+    /// The name `.help` lists and completion offers.
+    pub name: &'static str,
+    /// One line: what it shows, with its syntax.
+    pub help: &'static str,
+    /// The typed names that select it.
+    pub names: Names,
+    run: Handler,
+}
+
+const fn cmd(name: &'static str, help: &'static str, names: Names, run: Handler) -> Command {
+    Command {
+        name,
+        help,
+        names,
+        run,
+    }
+}
+
+use Names::{Exact, Family, Prefix};
+
+fn k_family(n: &str) -> bool {
+    n.starts_with('k') && n[1..].chars().all(|c| "bvnpldcf".contains(c))
+}
+fn lm_family(n: &str) -> bool {
+    n.starts_with("lm")
+}
+fn stack_k(s: &mut Session<'_, '_>, c: &Call<'_>, o: &mut String) -> CmdResult {
+    stack::k(s, s.thread, &c.name[1..], c.args, o)
+}
+fn lm(s: &mut Session<'_, '_>, c: &Call<'_>, o: &mut String) -> CmdResult {
+    modules::lm(s, &c.lname[2..], c.args, o)
+}
+fn display(s: &mut Session<'_, '_>, c: &Call<'_>, o: &mut String) -> CmdResult {
+    memory::display(s, c.lname, c.args, o)
+}
+fn echo(_: &mut Session<'_, '_>, c: &Call<'_>, o: &mut String) -> CmdResult {
+    let _ = writeln!(o, "{}", c.args.trim_matches('"'));
+    Ok(())
+}
+fn quit(s: &mut Session<'_, '_>, _: &Call<'_>, _: &mut String) -> CmdResult {
+    s.quit = true;
+    Ok(())
+}
+fn question(s: &mut Session<'_, '_>, c: &Call<'_>, o: &mut String) -> CmdResult {
+    if c.rest.starts_with('?') {
+        return Err(ShellError::Message(
+            "C++ expressions (??) are not supported; use ? with MASM syntax".into(),
+        ));
+    }
+    evaluate(s, c.rest.trim(), o)
+}
+
+/// Every command, in the order `.help` lists them.
+pub const COMMANDS: &[Command] = &[
+    cmd(
+        "r",
+        "registers and current instruction (r, r eax, r eax=1)",
+        Exact(&["r"]),
+        |s, c, o| stack::r(s, c.args, o),
+    ),
+    cmd(
+        ".exr",
+        "exception record (.exr -1, .exr ADDR)",
+        Exact(&[".exr"]),
+        |s, c, o| stack::exr(s, c.args, o),
+    ),
+    cmd(
+        ".ecxr",
+        "switch to the exception context and show it",
+        Exact(&[".ecxr"]),
+        |s, _, o| stack::ecxr(s, o),
+    ),
+    cmd(
         ".cxr",
         "switch to the CONTEXT record at ADDR (.cxr without ADDR: back to the thread's)",
+        Exact(&[".cxr"]),
+        |s, c, o| stack::cxr(s, c.args, o),
     ),
-    (".lastevent", "the event that stopped the process"),
-    (
+    cmd(
+        ".lastevent",
+        "the event that stopped the process",
+        Exact(&[".lastevent"]),
+        |s, _, o| process::lastevent(s, o),
+    ),
+    cmd(
         "!gle",
         "last error and status of the current thread (!gle -all)",
+        Exact(&["!gle"]),
+        |s, c, o| process::gle(s, c.args, o),
     ),
-    ("!analyze", "coroner's diagnosis in !analyze -v fields"),
-    ("~", "threads (~, ~Ns, ~~[tid]s, ~#s, ~*k, ~Nk, ~*e CMD)"),
-    (
+    cmd(
+        "!analyze",
+        "coroner's diagnosis in !analyze -v fields",
+        Exact(&["!analyze"]),
+        |s, c, o| analyze::analyze(s, c.args, o),
+    ),
+    cmd(
+        "~",
+        "threads (~, ~Ns, ~~[tid]s, ~#s, ~*k, ~Nk, ~*e CMD)",
+        Prefix('~'),
+        |s, c, o| stack::thread_cmd(s, c.rest.trim(), o),
+    ),
+    cmd(
         "k",
         "stack (k, kb, kv, kn, kp, kP, kL, kc; frame count: kb 50)",
+        Family(k_family),
+        stack_k,
     ),
-    ("kb", "stack with the first three arguments"),
-    ("kv", "stack with arguments (kb layout)"),
-    ("kn", "stack with frame numbers"),
-    ("kp", "stack (no private symbols: as k)"),
-    ("lm", "modules (lm, lmv, lmf, lmo, lm m PATTERN)"),
-    ("lmv", "modules, verbose"),
-    ("lmvm", "one module, verbose (lmvm NAME)"),
-    ("lmf", "modules with image paths"),
-    ("!lmi", "module header facts (!lmi NAME)"),
-    ("ln", "nearest symbol: symbol file, else exports (ln ADDR)"),
-    ("x", "exports matching MODULE!PATTERN*"),
-    ("db", "bytes and ASCII (db ADDR [L count | END])"),
-    ("dw", "words"),
-    ("dd", "double words"),
-    ("dq", "quad words"),
-    ("dp", "pointers"),
-    ("dc", "double words and ASCII"),
-    ("da", "ASCII string"),
-    ("du", "UTF-16 string"),
-    ("dps", "pointers with symbols"),
-    ("dds", "double words with symbols"),
-    ("dqs", "quad words with symbols"),
-    ("u", "disassemble (u [ADDR] [L count])"),
-    ("ub", "disassemble backwards"),
-    ("uf", "disassemble a function"),
-    ("s", "search memory (s -b|-w|-d|-q|-a|-u RANGE VALUE)"),
-    ("!address", "region of ADDR, or the summary without one"),
-    ("!vprot", "protection of the region of ADDR"),
-    ("!peb", "process environment block"),
-    ("!teb", "thread environment block"),
-    ("!handle", "handles"),
-    ("!runaway", "thread times (!runaway 7)"),
-    ("vertarget", "target OS and times"),
-    ("|", "process"),
-    (".time", "dump time and uptimes"),
-    ("?", "evaluate an expression (? ebx+10, ? poi(esp), ? 0n16)"),
-    (".echo", "print text"),
-    (".help", "this list (help CMD for one command)"),
-    ("q", "quit"),
+    cmd(
+        "kb",
+        "stack with the arguments (x86: three above ChildEBP; x64: the four home slots)",
+        Exact(&["kb"]),
+        stack_k,
+    ),
+    cmd(
+        "kv",
+        "stack with arguments (kb layout)",
+        Exact(&["kv"]),
+        stack_k,
+    ),
+    cmd("kn", "stack with frame numbers", Exact(&["kn"]), stack_k),
+    cmd(
+        "kp",
+        "stack (no private symbols: as k)",
+        Exact(&["kp"]),
+        stack_k,
+    ),
+    cmd(
+        "lm",
+        "modules (lm, lmv, lmf, lmo, lm m PATTERN)",
+        Family(lm_family),
+        lm,
+    ),
+    cmd("lmv", "modules, verbose", Exact(&["lmv"]), lm),
+    cmd(
+        "lmvm",
+        "one module, verbose (lmvm NAME)",
+        Exact(&["lmvm"]),
+        lm,
+    ),
+    cmd("lmf", "modules with image paths", Exact(&["lmf"]), lm),
+    cmd(
+        "!lmi",
+        "module header facts (!lmi NAME)",
+        Exact(&["!lmi"]),
+        |s, c, o| modules::lmi(s, c.args, o),
+    ),
+    cmd(
+        "ln",
+        "nearest symbol: symbol file, else exports (ln ADDR)",
+        Exact(&["ln"]),
+        |s, c, o| modules::ln(s, c.args, o),
+    ),
+    cmd(
+        "x",
+        "exports matching MODULE!PATTERN*",
+        Exact(&["x"]),
+        |s, c, o| modules::x(s, c.args, o),
+    ),
+    cmd(
+        "db",
+        "bytes and ASCII (db ADDR [L count | END])",
+        Family(memory::is_display),
+        display,
+    ),
+    cmd("dw", "words", Exact(&["dw"]), display),
+    cmd("dd", "double words", Exact(&["dd"]), display),
+    cmd("dq", "quad words", Exact(&["dq"]), display),
+    cmd("dp", "pointers", Exact(&["dp"]), display),
+    cmd("dc", "double words and ASCII", Exact(&["dc"]), display),
+    cmd("da", "ASCII string", Exact(&["da"]), display),
+    cmd("du", "UTF-16 string", Exact(&["du"]), display),
+    cmd("dps", "pointers with symbols", Exact(&["dps"]), display),
+    cmd("dds", "double words with symbols", Exact(&["dds"]), display),
+    cmd("dqs", "quad words with symbols", Exact(&["dqs"]), display),
+    cmd(
+        "u",
+        "disassemble (u [ADDR] [L count])",
+        Exact(&["u"]),
+        |s, c, o| memory::u(s, c.args, o),
+    ),
+    cmd("ub", "disassemble backwards", Exact(&["ub"]), |s, c, o| {
+        memory::ub(s, c.args, o)
+    }),
+    cmd("uf", "disassemble a function", Exact(&["uf"]), |s, c, o| {
+        memory::uf(s, c.args, o)
+    }),
+    cmd(
+        "s",
+        "search memory (s -b|-w|-d|-q|-a|-u RANGE VALUE)",
+        Exact(&["s"]),
+        |s, c, o| memory::search(s, c.args, o),
+    ),
+    cmd(
+        "!address",
+        "region of ADDR, or the summary without one",
+        Exact(&["!address"]),
+        |s, c, o| memory::address(s, c.args, o),
+    ),
+    cmd(
+        "!vprot",
+        "protection of the region of ADDR",
+        Exact(&["!vprot"]),
+        |s, c, o| memory::vprot(s, c.args, o),
+    ),
+    cmd(
+        "!peb",
+        "process environment block",
+        Exact(&["!peb"]),
+        |s, _, o| process::peb(s, o),
+    ),
+    cmd(
+        "!teb",
+        "thread environment block",
+        Exact(&["!teb"]),
+        |s, c, o| process::teb(s, c.args, o),
+    ),
+    cmd("!handle", "handles", Exact(&["!handle"]), |s, c, o| {
+        process::handle(s, c.args, o)
+    }),
+    cmd(
+        "!runaway",
+        "thread times (!runaway 7)",
+        Exact(&["!runaway"]),
+        |s, c, o| process::runaway(s, c.args, o),
+    ),
+    cmd(
+        "vertarget",
+        "target OS and times",
+        Exact(&["vertarget"]),
+        |s, _, o| process::vertarget(s, o),
+    ),
+    cmd("|", "process", Prefix('|'), |s, c, o| {
+        process::pipe(s, c.rest.trim(), o)
+    }),
+    cmd(
+        ".time",
+        "dump time and uptimes",
+        Exact(&[".time"]),
+        |s, _, o| process::time(s, o),
+    ),
+    cmd(
+        "?",
+        "evaluate an expression (? ebx+10, ? poi(esp), ? 0n16)",
+        Prefix('?'),
+        question,
+    ),
+    cmd(".echo", "print text", Exact(&[".echo"]), echo),
+    cmd(
+        ".help",
+        "this list (help CMD for one command)",
+        Exact(&[".help", "help"]),
+        |_, c, o| help(c.args, o),
+    ),
+    cmd(
+        "q",
+        "quit",
+        Exact(&["q", "qq", "qd", ".quit", "exit"]),
+        quit,
+    ),
 ];
+
+/// The command a typed line selects: a prefix command by its first character, else the exact
+/// name, else a family.
+fn lookup(cmd: &str, lname: &str) -> Option<&'static Command> {
+    let first = cmd.chars().next()?;
+    let by = |f: &dyn Fn(&Names) -> bool| COMMANDS.iter().find(|c| f(&c.names));
+    by(&|n| matches!(n, Prefix(p) if *p == first))
+        .or_else(|| by(&|n| matches!(n, Exact(names) if names.contains(&lname))))
+        .or_else(|| by(&|n| matches!(n, Family(f) if f(lname))))
+}
 
 /// Runs one command into `o`.
 pub fn dispatch(s: &mut Session<'_, '_>, cmd: &str, o: &mut String) -> CmdResult {
     let (name, args) = split_name(cmd);
     let lname = name.to_ascii_lowercase();
-    if let Some(rest) = cmd.strip_prefix('~') {
-        return stack::thread_cmd(s, rest.trim(), o);
-    }
-    if let Some(rest) = cmd.strip_prefix('?') {
-        if rest.starts_with('?') {
-            return Err(ShellError::Message(
-                "C++ expressions (??) are not supported; use ? with MASM syntax".into(),
-            ));
-        }
-        return evaluate(s, rest.trim(), o);
-    }
-    if let Some(rest) = cmd.strip_prefix('|') {
-        return process::pipe(s, rest.trim(), o);
-    }
-    if let Some(ext) = lname.strip_prefix('!') {
-        return match ext {
-            "analyze" => analyze::analyze(s, args, o),
-            "address" => memory::address(s, args, o),
-            "vprot" => memory::vprot(s, args, o),
-            "gle" => process::gle(s, args, o),
-            "peb" => process::peb(s, o),
-            "teb" => process::teb(s, args, o),
-            "handle" => process::handle(s, args, o),
-            "runaway" => process::runaway(s, args, o),
-            "lmi" => modules::lmi(s, args, o),
-            _ => Err(ShellError::NoExport(name[1..].to_string())),
-        };
-    }
-    match lname.as_str() {
-        "r" => stack::r(s, args, o),
-        ".exr" => stack::exr(s, args, o),
-        ".ecxr" => stack::ecxr(s, o),
-        ".cxr" => stack::cxr(s, args, o),
-        ".lastevent" => process::lastevent(s, o),
-        ".time" => process::time(s, o),
-        "vertarget" => process::vertarget(s, o),
-        ".help" | "help" => help(args, o),
-        ".echo" => {
-            let _ = writeln!(o, "{}", args.trim_matches('"'));
-            Ok(())
-        }
-        "q" | "qq" | "qd" | ".quit" | "exit" => {
-            s.quit = true;
-            Ok(())
-        }
-        "ln" => modules::ln(s, args, o),
-        "x" => modules::x(s, args, o),
-        "u" => memory::u(s, args, o),
-        "ub" => memory::ub(s, args, o),
-        "uf" => memory::uf(s, args, o),
-        "s" => memory::search(s, args, o),
-        n if n.starts_with("lm") => modules::lm(s, &n[2..], args, o),
-        n if n.starts_with('k') && n[1..].chars().all(|c| "bvnpldcf".contains(c)) => {
-            stack::k(s, s.thread, &name[1..], args, o)
-        }
-        n if n.starts_with('d') && memory::is_display(n) => memory::display(s, n, args, o),
-        _ => Err(ShellError::Syntax),
-    }
+    let Some(c) = lookup(cmd, &lname) else {
+        return Err(match name.strip_prefix('!') {
+            Some(ext) => ShellError::NoExport(ext.to_string()),
+            None => ShellError::Syntax,
+        });
+    };
+    let call = Call {
+        name,
+        lname: &lname,
+        args,
+        rest: &cmd[cmd.chars().next().map_or(0, char::len_utf8)..],
+    };
+    (c.run)(s, &call, o)
 }
 
 /// Splits `name args`. Names end at whitespace; `r`/`k`/`d*`/`u`/`x`/`s` may be glued to their
@@ -169,14 +363,14 @@ pub fn help(args: &str, o: &mut String) -> CmdResult {
             o,
             "coroner shell: WinDbg commands over a dump (numbers are hex; 0n10 is decimal)."
         );
-        for (c, d) in COMMANDS {
-            let _ = writeln!(o, "  {c:<11} {d}");
+        for c in COMMANDS {
+            let _ = writeln!(o, "  {:<11} {}", c.name, c.help);
         }
         return Ok(());
     }
-    match COMMANDS.iter().find(|(c, _)| c.eq_ignore_ascii_case(want)) {
-        Some((c, d)) => {
-            let _ = writeln!(o, "{c} - {d}");
+    match COMMANDS.iter().find(|c| c.name.eq_ignore_ascii_case(want)) {
+        Some(c) => {
+            let _ = writeln!(o, "{} - {}", c.name, c.help);
             Ok(())
         }
         None => Err(ShellError::Message(format!("No help for '{want}'"))),
@@ -235,4 +429,28 @@ fn is_l_count(t: &str) -> bool {
     matches!(c.next(), Some('L' | 'l'))
         && c.next()
             .is_some_and(|ch| ch == '?' || ch.is_ascii_hexdigit() || ch == ' ' || ch == '0')
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    /// Every name `.help` lists selects a command, and names are listed once.
+    #[test]
+    fn every_listed_name_dispatches() {
+        let mut seen = std::collections::HashSet::new();
+        for c in COMMANDS {
+            assert!(seen.insert(c.name), "{} listed twice", c.name);
+            let lname = c.name.to_ascii_lowercase();
+            let found = lookup(c.name, &lname).map(|f| f.name);
+            assert!(found.is_some(), "{} selects nothing", c.name);
+        }
+        assert_eq!(lookup("kL", "kl").map(|c| c.name), Some("k"));
+        assert_eq!(lookup("lmvm", "lmvm").map(|c| c.name), Some("lmvm"));
+        assert_eq!(lookup("dyb", "dyb").map(|c| c.name), Some("db"));
+        assert_eq!(lookup("~3s", "~3s").map(|c| c.name), Some("~"));
+        assert_eq!(lookup("exit", "exit").map(|c| c.name), Some("q"));
+        assert!(lookup("kz", "kz").is_none());
+        assert!(lookup("!nosuch", "!nosuch").is_none());
+    }
 }

@@ -118,7 +118,7 @@ impl Completer for ShellHelper {
         let mut out: Vec<String> = if first {
             COMMANDS
                 .iter()
-                .map(|(c, _)| c.to_string())
+                .map(|c| c.name.to_string())
                 .filter(|c| c.to_ascii_lowercase().starts_with(&lw))
                 .collect()
         } else {
