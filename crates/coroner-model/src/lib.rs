@@ -8,6 +8,7 @@
 //! costs what the streams cost, not what the dump's memory weighs.
 
 pub mod guard;
+pub mod layout;
 mod memory;
 mod snapshot;
 pub mod time;

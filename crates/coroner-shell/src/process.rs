@@ -3,23 +3,19 @@
 
 use crate::{CmdResult, Session, ShellError};
 use coroner_analysis::fmt_addr;
-use coroner_model::Arch;
+use coroner_model::{layout, Arch};
 use coroner_report::time;
 use std::fmt::Write;
-
-fn x64(s: &Session<'_, '_>) -> bool {
-    s.ptr() == 8
-}
 
 fn ptr_at(s: &Session<'_, '_>, a: u64) -> Option<u64> {
     s.snap.memory.read_ptr(a, s.ptr())
 }
 
-/// A UNICODE_STRING at `a` (capped at 32 KiB).
-fn unicode_string(s: &Session<'_, '_>, a: u64) -> Option<String> {
-    let len = s.snap.memory.read_u16(a)?;
-    let buf = ptr_at(s, a + if x64(s) { 8 } else { 4 })?;
-    s.snap.memory.read_utf16(buf, usize::from(len), 0x8000)
+/// The process-block layout of the dump's architecture (`coroner_model::layout`).
+fn layout(s: &Session<'_, '_>) -> Result<&'static layout::Layout, ShellError> {
+    layout::for_arch(s.snap.system.arch).ok_or_else(|| {
+        ShellError::Message("the PEB and TEB layouts are known for x86 and x64 only".into())
+    })
 }
 
 fn yes_no(b: Option<u8>) -> &'static str {
@@ -38,7 +34,6 @@ pub fn peb(s: &mut Session<'_, '_>, o: &mut String) -> CmdResult {
         ));
     };
     let p = s.ptr();
-    let w = x64(s);
     let mem = &s.snap.memory;
     let _ = writeln!(o, "PEB at {}", fmt_addr(peb, p));
     if !mem.contains(peb) {
@@ -54,22 +49,34 @@ pub fn peb(s: &mut Session<'_, '_>, o: &mut String) -> CmdResult {
             .map(|v| fmt_addr(v, p))
             .unwrap_or_else(|| "????????".into())
     };
-    let (img, ldr, params, heap, gflag, nheaps, heaps) = if w {
-        (0x10, 0x18, 0x20, 0x30, 0xbc, 0xe8, 0xf0)
-    } else {
-        (0x8, 0xc, 0x10, 0x18, 0x68, 0x88, 0x90)
-    };
-    let _ = writeln!(o, "    InheritedAddressSpace:    {}", yes_no(byte(0)));
-    let _ = writeln!(o, "    ReadImageFileExecOptions: {}", yes_no(byte(1)));
-    let _ = writeln!(o, "    BeingDebugged:            {}", yes_no(byte(2)));
-    let _ = writeln!(o, "    ImageBaseAddress:         {}", ptr(img));
+    let l = layout(s)?;
+    let f = &l.peb;
+    let (params, gflag, nheaps, heaps) = (
+        f.process_parameters,
+        f.nt_global_flag,
+        f.number_of_heaps,
+        f.process_heaps,
+    );
+    let yn = |off| yes_no(byte(off));
+    let _ = writeln!(
+        o,
+        "    InheritedAddressSpace:    {}",
+        yn(f.inherited_address_space)
+    );
+    let _ = writeln!(
+        o,
+        "    ReadImageFileExecOptions: {}",
+        yn(f.read_image_file_exec_options)
+    );
+    let _ = writeln!(o, "    BeingDebugged:            {}", yn(f.being_debugged));
+    let _ = writeln!(o, "    ImageBaseAddress:         {}", ptr(f.image_base));
     let _ = writeln!(
         o,
         "    NtGlobalFlag:             {:x}",
         mem.read_u32(peb + gflag).unwrap_or(0)
     );
-    let _ = writeln!(o, "    Ldr                       {}", ptr(ldr));
-    let _ = writeln!(o, "    ProcessHeap:              {}", ptr(heap));
+    let _ = writeln!(o, "    Ldr                       {}", ptr(f.ldr));
+    let _ = writeln!(o, "    ProcessHeap:              {}", ptr(f.process_heap));
     let _ = writeln!(o, "    ProcessParameters:        {}", ptr(params));
     if let Some(n) = mem.read_u32(peb + nheaps) {
         let _ = writeln!(o, "    NumberOfHeaps:            {n}");
@@ -85,16 +92,17 @@ pub fn peb(s: &mut Session<'_, '_>, o: &mut String) -> CmdResult {
         );
     }
     if let Some(pp) = ptr_at(s, peb + params).filter(|v| *v != 0) {
-        let fields: &[(&str, u64, u64)] = &[
-            ("CurrentDirectory", 0x24, 0x38),
-            ("WindowTitle", 0x70, 0xb0),
-            ("ImageFile", 0x38, 0x60),
-            ("CommandLine", 0x40, 0x70),
-            ("DllPath", 0x30, 0x50),
+        let pf = &l.params;
+        let fields = [
+            ("CurrentDirectory", pf.current_directory),
+            ("WindowTitle", pf.window_title),
+            ("ImageFile", pf.image_path),
+            ("CommandLine", pf.command_line),
+            ("DllPath", pf.dll_path),
         ];
-        for (name, o32, o64) in fields {
-            let v = unicode_string(s, pp + if w { *o64 } else { *o32 });
-            let v = match (v, *name) {
+        for (name, off) in fields {
+            let v = l.unicode_string(mem, pp + off, Some(pp), 0x8000);
+            let v = match (v, name) {
                 (Some(v), _) => v,
                 (None, "CommandLine") => match &s.snap.process.command_line {
                     Some(c) => c.clone(),
@@ -129,7 +137,6 @@ pub fn teb(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
         s.mask(s.eval(args.trim())?)
     };
     let p = s.ptr();
-    let w = x64(s);
     let mem = &s.snap.memory;
     let _ = writeln!(o, "TEB at {}", fmt_addr(teb, p));
     if !mem.contains(teb) {
@@ -142,39 +149,35 @@ pub fn teb(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
         }
         return Ok(());
     }
-    let ps = u64::from(p);
+    let f = &layout(s)?.teb;
     let ptr = |off: u64| {
         ptr_at(s, teb + off)
             .map(|v| fmt_addr(v, p))
             .unwrap_or_else(|| "????????".into())
     };
     let rows = [
-        ("ExceptionList", 0),
-        ("StackBase", ps),
-        ("StackLimit", 2 * ps),
-        ("SubSystemTib", 3 * ps),
-        ("FiberData", 4 * ps),
-        ("ArbitraryUserPointer", 5 * ps),
-        ("Self", 6 * ps),
-        ("EnvironmentPointer", 7 * ps),
+        ("ExceptionList", f.exception_list),
+        ("StackBase", f.stack_base),
+        ("StackLimit", f.stack_limit),
+        ("SubSystemTib", f.sub_system_tib),
+        ("FiberData", f.fiber_data),
+        ("ArbitraryUserPointer", f.arbitrary_user_pointer),
+        ("Self", f.self_),
+        ("EnvironmentPointer", f.environment_pointer),
     ];
     for (n, off) in rows {
         let _ = writeln!(o, "    {:<22}{}", format!("{n}:"), ptr(off));
     }
-    let cid = 8 * ps;
-    let pid = ptr_at(s, teb + cid).unwrap_or(0);
-    let tid = ptr_at(s, teb + cid + ps).unwrap_or(0);
+    let pid = ptr_at(s, teb + f.client_id).unwrap_or(0);
+    let tid = ptr_at(s, teb + f.client_id + u64::from(p)).unwrap_or(0);
     let _ = writeln!(
         o,
         "    ClientId:             {} . {}",
         fmt_addr(pid, p),
         fmt_addr(tid, p)
     );
-    let (rpc, tls, pebo, le, locks, ls, hem) = if w {
-        (0x50, 0x58, 0x60, 0x68, 0x6c, 0x1250, 0x16b0)
-    } else {
-        (0x28, 0x2c, 0x30, 0x34, 0x38, 0xbf4, 0xf28)
-    };
+    let (rpc, tls, pebo, le) = (f.rpc_handle, f.tls_storage, f.peb, f.last_error);
+    let (locks, ls, hem) = (f.count_owned_locks, f.last_status, f.hard_error_mode);
     let _ = writeln!(o, "    RpcHandle:            {}", ptr(rpc));
     let _ = writeln!(o, "    Tls Storage:          {}", ptr(tls));
     let _ = writeln!(o, "    PEB Address:          {}", ptr(pebo));
@@ -235,8 +238,12 @@ fn gle_one(s: &Session<'_, '_>, ti: usize, o: &mut String) {
             let _ = writeln!(o, "LastErrorValue: (the thread's TEB is not in the dump)");
         }
     }
-    let off = if x64(s) { 0x1250 } else { 0xbf4 };
-    if let Some(st) = t.teb.and_then(|teb| s.snap.memory.read_u32(teb + off)) {
+    let off = layout::for_arch(s.snap.system.arch).map(|l| l.teb.last_status);
+    if let Some(st) = t
+        .teb
+        .zip(off)
+        .and_then(|(teb, off)| s.snap.memory.read_u32(teb + off))
+    {
         let text = if st == 0 {
             "STATUS_SUCCESS".to_string()
         } else {
