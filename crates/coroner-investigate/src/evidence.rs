@@ -1,9 +1,9 @@
 //! Finding and loading the evidence: files are recognised by content, never by name.
 
-use crate::config::{self, IisConfig};
-use crate::names::{self, NameFacts};
+use coroner_iis::config::{self, IisConfig};
+use coroner_iis::dumpname::{self as names, NameFacts};
 use crate::progress::Progress;
-use crate::wer::{self, WerFile};
+use coroner_iis::wer::{self, WerFile};
 use coroner_analysis::Analysis;
 use rayon::prelude::*;
 use std::io::Read;

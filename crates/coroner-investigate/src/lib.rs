@@ -3,16 +3,17 @@
 //! `coroner investigate`: one incident report from everything a dead web server left behind —
 //! crash dumps, Windows event logs (EVTX/EVT/XML), IIS W3C and HTTPERR logs, IIS configuration
 //! (`MetaBase.xml`, `applicationHost.config`) and WER `Report.wer` files, all recognised by
-//! content ([`evidence`]).
+//! content ([`evidence`]). The small formats among them (IIS configuration, `Report.wer`,
+//! dump-file names, pool-name rules) are read by `coroner-iis`.
 //!
 //! [`correlate`] matches each dump to its process-termination events (PID, process, time),
 //! counts crashes known only from events, builds per-pool crash timelines, detects rapid-fail
 //! episodes (from W3SVC 1002 / WAS 5002, or predicted from crash frequency against the pool's
 //! threshold) with their restore time, and measures the impact from the web logs (503s per
 //! reason, requests in flight when each worker died). [`capture`] decides whether a dump is a
-//! crash (second-chance by name or content) or a snapshot of a live process; [`poolname`]
-//! matches HTTPERR's `+`-encoded queue names to the pools the other evidence names
-//! (rules: docs/investigate.md). [`verdict`] writes DebugDiag-style
+//! crash (second-chance by name or content) or a snapshot of a live process; HTTPERR's
+//! `+`-encoded queue names are matched to the pools the other evidence names
+//! (`coroner_iis::poolname`; rules: docs/investigate.md). [`verdict`] writes DebugDiag-style
 //! Error/Warning/Information rows; [`render`] presents the [`model::Investigation`] as text,
 //! Markdown, JSON (`coroner.investigation.v1`) or a self-contained HTML page.
 //!
@@ -21,18 +22,14 @@
 
 pub mod capture;
 pub mod cli;
-pub mod config;
 pub mod correlate;
 pub mod evidence;
 pub mod example;
 pub mod model;
-pub mod names;
-pub mod poolname;
 pub mod progress;
 pub mod render;
 pub mod time;
 pub mod verdict;
-pub mod wer;
 
 pub use model::Investigation;
 

@@ -2,7 +2,7 @@
 //! `coroner.investigation.v1` JSON document (docs/json-schema.md); times are RFC 3339 UTC,
 //! codes `0x…`.
 
-use crate::config::PoolSettings;
+use coroner_iis::config::PoolSettings;
 use crate::evidence::Skipped;
 use crate::time::Time;
 use serde::Serialize;
@@ -109,8 +109,8 @@ impl Threshold {
             },
             None => Threshold {
                 enabled: true,
-                max_crashes: crate::config::DEFAULT_MAX_CRASHES,
-                interval_seconds: crate::config::DEFAULT_INTERVAL_SECONDS,
+                max_crashes: coroner_iis::config::DEFAULT_MAX_CRASHES,
+                interval_seconds: coroner_iis::config::DEFAULT_INTERVAL_SECONDS,
                 source: "IIS default (no configuration for this pool among the inputs)".into(),
             },
         }
@@ -336,7 +336,7 @@ pub struct ConfigInfo {
     pub file: PathBuf,
     pub kind: &'static str,
     pub pools: Vec<PoolSettings>,
-    pub sites: Vec<crate::config::Site>,
+    pub sites: Vec<coroner_iis::config::Site>,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -6,7 +6,7 @@ use super::signals::Signal;
 use super::{NEAR_WINDOW, PID_WINDOW};
 use crate::evidence::Evidence;
 use crate::model::{Crash, EvidenceRef};
-use crate::poolname;
+use coroner_iis::poolname;
 use crate::time::{code, Time};
 
 /// Merges the signals (sorted by time) into crashes, ties the dumps to them, and sorts them by

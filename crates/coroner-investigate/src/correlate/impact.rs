@@ -4,7 +4,7 @@
 use super::web::{Hit, Served, WebImpact};
 use super::ABANDON_WINDOW;
 use crate::model::{MinuteCount, Pool};
-use crate::poolname;
+use coroner_iis::poolname;
 use crate::time::Time;
 use std::collections::BTreeMap;
 

@@ -84,7 +84,7 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
     inv
 }
 
-fn config_info(c: &crate::config::IisConfig) -> ConfigInfo {
+fn config_info(c: &coroner_iis::config::IisConfig) -> ConfigInfo {
     ConfigInfo {
         file: c.file.clone(),
         kind: c.kind.label(),
@@ -93,7 +93,7 @@ fn config_info(c: &crate::config::IisConfig) -> ConfigInfo {
     }
 }
 
-fn wer_info(w: &crate::wer::WerFile) -> WerInfo {
+fn wer_info(w: &coroner_iis::wer::WerFile) -> WerInfo {
     WerInfo {
         file: w.file.clone(),
         event_type: w.event_type.clone(),

@@ -3,10 +3,10 @@
 
 use super::crashes::{crash_of, CrashBuild};
 use super::dumps::DumpFacts;
-use crate::config::IisConfig;
+use coroner_iis::config::IisConfig;
 use crate::evidence::Evidence;
 use crate::model::{CrashRef, EvidenceRef, FailedRequests, Outage, Pool, Threshold};
-use crate::poolname;
+use coroner_iis::poolname;
 use crate::time::Time;
 use std::collections::BTreeMap;
 

@@ -4,7 +4,7 @@
 use super::impact::{hits_of, served_of};
 use super::web::{Hit, Served, WebImpact};
 use crate::model::{Crash, EvidenceRef, Pool, RapidFail, Threshold};
-use crate::poolname;
+use coroner_iis::poolname;
 use crate::time::{self, Time};
 use std::collections::BTreeMap;
 

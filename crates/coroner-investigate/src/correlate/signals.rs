@@ -159,7 +159,7 @@ fn log_info(log: &EventLog, understood: usize) -> EventLogInfo {
 }
 
 /// The fault record a `Report.wer` with a time gives.
-fn wer_signal(w: &crate::wer::WerFile) -> Option<Signal> {
+fn wer_signal(w: &coroner_iis::wer::WerFile) -> Option<Signal> {
     let t = w.time?;
     Some(Signal {
         time: t,

@@ -6,10 +6,10 @@
 use super::dumps::DumpFacts;
 use super::pools::Pools;
 use super::MAX_EXAMPLES;
-use crate::config::IisConfig;
+use coroner_iis::config::IisConfig;
 use crate::evidence::Evidence;
 use crate::model::{CodeInfo, FailedRequest, FailedRequests, InFlight, WebLogInfo};
-use crate::poolname;
+use coroner_iis::poolname;
 use crate::time::Time;
 use coroner_weblog::{Request, RequestLite, WebLog};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
