@@ -1,10 +1,10 @@
 //! Finding and loading the evidence: files are recognised by content, never by name.
 
+use crate::progress::Progress;
+use coroner_analysis::Analysis;
 use coroner_iis::config::{self, IisConfig};
 use coroner_iis::dumpname::{self as names, NameFacts};
-use crate::progress::Progress;
 use coroner_iis::wer::{self, WerFile};
-use coroner_analysis::Analysis;
 use rayon::prelude::*;
 use std::io::Read;
 use std::path::{Path, PathBuf};

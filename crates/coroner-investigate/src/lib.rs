@@ -16,15 +16,11 @@
 //! (`coroner_iis::poolname`; rules: docs/investigate.md). [`verdict`] writes DebugDiag-style
 //! Error/Warning/Information rows; [`render`] presents the [`model::Investigation`] as text,
 //! Markdown, JSON (`coroner.investigation.v1`) or a self-contained HTML page.
-//!
-//! [`example`] generates the bundled incident in `examples/incident/` from the project's own
-//! generators (coroner-synth dumps, coroner-eventlog and coroner-weblog writers).
 
 pub mod capture;
 pub mod cli;
 pub mod correlate;
 pub mod evidence;
-pub mod example;
 pub mod model;
 pub mod progress;
 pub mod render;

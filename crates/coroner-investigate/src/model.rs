@@ -2,9 +2,9 @@
 //! `coroner.investigation.v1` JSON document (docs/json-schema.md); times are RFC 3339 UTC,
 //! codes `0x…`.
 
-use coroner_iis::config::PoolSettings;
 use crate::evidence::Skipped;
 use crate::time::Time;
+use coroner_iis::config::PoolSettings;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -2,13 +2,7 @@
 
 use serde::{Serialize, Serializer};
 
-pub use coroner_model::time::{civil, days_from_civil, from_civil};
-
-/// `2006-03-14T10:23:41Z`.
-pub fn rfc3339(t: i64) -> String {
-    let (y, mo, d, h, mi, s) = civil(t);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
-}
+pub use coroner_model::time::{civil, days_from_civil, from_civil, rfc3339};
 
 /// `2006-03-14 10:23:41` (UTC, for tables).
 pub fn short(t: i64) -> String {

@@ -74,7 +74,7 @@ fn bad_input_is_reported_not_fatal() {
     let recs: Vec<_> = (0..20u32)
         .map(|i| {
             let pid = (1000 + i * 4).to_string();
-            coroner_eventlog::write::EvtRecord::new(
+            coroner_devdata::eventlog::EvtRecord::new(
                 i + 1,
                 1_142_331_821 + i * 30,
                 "W3SVC",
@@ -83,7 +83,7 @@ fn bad_input_is_reported_not_fatal() {
             )
         })
         .collect();
-    let evt = coroner_eventlog::write::evt_file(&recs);
+    let evt = coroner_devdata::eventlog::evt_file(&recs);
     std::fs::write(d.join("SysEvent.Evt"), &evt[..evt.len() * 2 / 3]).unwrap();
     // An .evtx with a broken chunk: a valid-looking header followed by garbage.
     let mut evtx = b"ElfFile\0".to_vec();

@@ -6,8 +6,8 @@ use super::signals::Signal;
 use super::{NEAR_WINDOW, PID_WINDOW};
 use crate::evidence::Evidence;
 use crate::model::{Crash, EvidenceRef};
-use coroner_iis::poolname;
 use crate::time::{code, Time};
+use coroner_iis::poolname;
 
 /// Merges the signals (sorted by time) into crashes, ties the dumps to them, and sorts them by
 /// time. A crash dump without a time adds a warning.

@@ -4,8 +4,8 @@
 use super::web::{Hit, Served, WebImpact};
 use super::ABANDON_WINDOW;
 use crate::model::{MinuteCount, Pool};
-use coroner_iis::poolname;
 use crate::time::Time;
+use coroner_iis::poolname;
 use std::collections::BTreeMap;
 
 /// Gives every pool its outage, failed requests and requests in flight.

@@ -3,11 +3,11 @@
 
 use super::crashes::{crash_of, CrashBuild};
 use super::dumps::DumpFacts;
-use coroner_iis::config::IisConfig;
 use crate::evidence::Evidence;
 use crate::model::{CrashRef, EvidenceRef, FailedRequests, Outage, Pool, Threshold};
-use coroner_iis::poolname;
 use crate::time::Time;
+use coroner_iis::config::IisConfig;
+use coroner_iis::poolname;
 use std::collections::BTreeMap;
 
 /// The pools found so far, by name (names compared as IIS does), and the configuration that

@@ -4,8 +4,8 @@
 use super::impact::{hits_of, served_of};
 use super::web::{Hit, Served, WebImpact};
 use crate::model::{Crash, EvidenceRef, Pool, RapidFail, Threshold};
-use coroner_iis::poolname;
 use crate::time::{self, Time};
+use coroner_iis::poolname;
 use std::collections::BTreeMap;
 
 /// Gives every pool its rapid-fail episodes. A pool whose crashes would have tripped a

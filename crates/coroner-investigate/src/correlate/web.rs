@@ -6,11 +6,11 @@
 use super::dumps::DumpFacts;
 use super::pools::Pools;
 use super::MAX_EXAMPLES;
-use coroner_iis::config::IisConfig;
 use crate::evidence::Evidence;
 use crate::model::{CodeInfo, FailedRequest, FailedRequests, InFlight, WebLogInfo};
-use coroner_iis::poolname;
 use crate::time::Time;
+use coroner_iis::config::IisConfig;
+use coroner_iis::poolname;
 use coroner_weblog::{Request, RequestLite, WebLog};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

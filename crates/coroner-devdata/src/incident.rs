@@ -15,12 +15,12 @@
 //! (503 QueueFull) and dies, its exit code given only by its W3SVC 1009, and a pool named in
 //! Korean with `+` and `#`, stopped for five minutes (503 Disabled).
 //!
-//! Regenerate with `cargo run -p coroner-investigate --bin coroner-incident-example -- examples/incident`.
+//! Regenerate with `cargo run -p coroner-devdata --bin coroner-incident-example -- examples/incident`.
 
-use crate::time::{civil, rfc3339};
-use coroner_eventlog::write::{events_xml, evt_file, EvtRecord};
+use crate::eventlog::{events_xml, evt_file, EvtRecord};
+use crate::weblog::{httperr_header, httperr_line, w3c_header, w3c_line};
 use coroner_eventlog::Event;
-use coroner_weblog::write::{httperr_header, httperr_line, w3c_header, w3c_line};
+use coroner_model::time::{civil, rfc3339};
 use coroner_weblog::{HttpErr, Request};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -873,7 +873,7 @@ fn readme(p: &ExampleParams, t: &ExampleTruth) -> String {
         "# Example incident (generated)\n\n\
 A reconstructed IIS 6 outage, written by `coroner-incident-example` from the project's own generators \
 (coroner-synth dumps, coroner-eventlog and coroner-weblog writers). Nothing here was typed in by hand.\n\n\
-Regenerate:\n\n```sh\ncargo run -p coroner-investigate --bin coroner-incident-example -- examples/incident\n```\n\n\
+Regenerate:\n\n```sh\ncargo run -p coroner-devdata --bin coroner-incident-example -- examples/incident\n```\n\n\
 Investigate:\n\n```sh\ncargo run --release --bin coroner -- investigate examples/incident\n\
 cargo run --release --bin coroner -- investigate --format html -o incident.html examples/incident\n```\n\n\
 ## The story\n\n\
@@ -911,7 +911,7 @@ W3SVC 1002, Service Control Manager 7036 for the DebugDiag service.\n\
         spaced = p.spaced_pool,
         spid = p.spaced_crash.pid,
         nqf = t.http_503_queue_full,
-        sexit = crate::time::code(p.spaced_exit_code),
+        sexit = code(p.spaced_exit_code),
         surl = p.spaced_url,
         senc = coroner_weblog::plus::encode(&p.spaced_pool),
         kt = rfc3339(p.korean_stop.0),
@@ -933,4 +933,9 @@ W3SVC 1002, Service Control Manager 7036 for the DebugDiag service.\n\
         mfile = file(&t.manual_dump),
         site = p.site_id,
     )
+}
+
+/// `0x0000007f`, as the reports print codes.
+fn code(v: u32) -> String {
+    format!("0x{v:08x}")
 }

@@ -2,7 +2,7 @@
 //! of the report checked against the generator's parameters and ground truth (not against text
 //! copied from the output).
 
-use coroner_investigate::example::{write, ExampleParams, ExampleTruth};
+use coroner_devdata::incident::{write, ExampleParams, ExampleTruth};
 use coroner_investigate::{investigate, Investigation, Options};
 use std::path::{Path, PathBuf};
 
@@ -510,7 +510,7 @@ fn snapshots_count_only_when_a_death_follows() {
     let hang = name(first.pid, first.time - 20, "IIS_COM+ Hang Dump");
     put(
         &hang,
-        &coroner_investigate::example::snapshot_dump(first.pid, first.time - 20).unwrap(),
+        &coroner_devdata::incident::snapshot_dump(first.pid, first.time - 20).unwrap(),
     );
     // A dump with an exception stream, named first-chance by DebugDiag.
     let fc = |pid: u32, at: i64| {
