@@ -33,7 +33,8 @@ fn html_loads_in_headless_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let p = coroner_devdata::incident::ExampleParams::default();
     coroner_devdata::incident::write(&dir.path().join("incident"), &p).unwrap();
-    let inv = coroner_investigate::investigate(&[dir.path().join("incident")], &Default::default());
+    let inv = coroner_investigate::investigate(&[dir.path().join("incident")], &Default::default())
+        .unwrap();
     let html = coroner_investigate::render::html::render(&inv);
     assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
     let page = dir.path().join("report.html");

@@ -7,7 +7,7 @@ use coroner_investigate::{investigate, Investigation, Options};
 use std::path::{Path, PathBuf};
 
 fn run(dir: &Path) -> Investigation {
-    investigate(&[dir.to_path_buf()], &Options::default())
+    investigate(&[dir.to_path_buf()], &Options::default()).unwrap()
 }
 
 fn generated() -> (
@@ -254,9 +254,10 @@ fn generated_example_report() {
     check(&p, &t, &inv);
 
     // Renderers carry the same facts.
-    let text = coroner_investigate::cli::render(&inv, coroner_investigate::cli::Format::Text);
-    let md = coroner_investigate::cli::render(&inv, coroner_investigate::cli::Format::Markdown);
-    let html = coroner_investigate::cli::render(&inv, coroner_investigate::cli::Format::Html);
+    let text = coroner_investigate::render::render(&inv, coroner_investigate::render::Format::Text);
+    let md =
+        coroner_investigate::render::render(&inv, coroner_investigate::render::Format::Markdown);
+    let html = coroner_investigate::render::render(&inv, coroner_investigate::render::Format::Html);
     for out in [&text, &md, &html] {
         for c in &p.crashes {
             assert!(out.contains(&c.pid.to_string()));

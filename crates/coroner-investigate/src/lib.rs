@@ -15,21 +15,26 @@
 //! `+`-encoded queue names are matched to the pools the other evidence names
 //! (`coroner_iis::poolname`; rules: docs/investigate.md). [`verdict`] writes DebugDiag-style
 //! Error/Warning/Information rows; [`render`] presents the [`model::Investigation`] as text,
-//! Markdown, JSON (`coroner.investigation.v1`) or a self-contained HTML page.
+//! Markdown, JSON (`coroner.investigation.v1`) or a self-contained HTML page, to any
+//! [`std::io::Write`]. Nothing here prints or chooses an exit code: the `coroner` command line
+//! does, and draws the progress this crate reports through [`Options::progress`].
 
 pub mod capture;
-pub mod cli;
 pub mod correlate;
 pub mod evidence;
 pub mod model;
-pub mod progress;
 pub mod render;
 pub mod time;
 pub mod verdict;
 
 pub use model::Investigation;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Told after each file is read: how many are done, of how many, and which file. Called from
+/// the reading threads, in any order.
+pub type OnFile = dyn Fn(usize, usize, &Path) + Send + Sync;
 
 /// Options of a run.
 #[derive(Clone, Default)]
@@ -37,13 +42,23 @@ pub struct Options {
     pub analysis: coroner_analysis::Options,
     /// Bounds on loading each dump (unpacked size, list lengths).
     pub dump_limits: coroner_dump::Limits,
-    /// Draw a progress bar on stderr (only when it is a terminal).
-    pub progress: bool,
+    /// Progress, for a caller that shows it (the command line draws a bar).
+    pub progress: Option<Arc<OnFile>>,
 }
 
-/// Reads the evidence under `paths` and correlates it. Never fails: unreadable files are
-/// listed in [`Investigation::skipped`], damage in [`Investigation::warnings`].
-pub fn investigate(paths: &[PathBuf], opts: &Options) -> Investigation {
+/// Why there is no investigation.
+#[derive(Debug, thiserror::Error)]
+pub enum InvestigateError {
+    #[error("no input: give folders or files")]
+    NoInput,
+}
+
+/// Reads the evidence under `paths` and correlates it. Fails only without paths: unreadable
+/// files are listed in [`Investigation::skipped`], damage in [`Investigation::warnings`].
+pub fn investigate(paths: &[PathBuf], opts: &Options) -> Result<Investigation, InvestigateError> {
+    if paths.is_empty() {
+        return Err(InvestigateError::NoInput);
+    }
     let ev = evidence::load(paths, opts);
-    correlate::investigate(paths, ev)
+    Ok(correlate::investigate(paths, ev))
 }

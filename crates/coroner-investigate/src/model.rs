@@ -34,6 +34,18 @@ pub struct Investigation {
     pub warnings: Vec<String>,
 }
 
+impl Investigation {
+    /// How many inputs were used as evidence (dumps, event logs, web logs, IIS
+    /// configurations, WER reports); 0 when nothing usable was found.
+    pub fn evidence_used(&self) -> usize {
+        self.dumps.len()
+            + self.event_logs.len()
+            + self.web_logs.len()
+            + self.configs.len()
+            + self.wer_reports.len()
+    }
+}
+
 /// The time zone used to place local times (dump file names, local-time web logs) on UTC.
 #[derive(Clone, Debug, Serialize)]
 pub struct TimeZone {

@@ -33,7 +33,7 @@ fn corpus_logs_all_load() {
     }
     assert!(!evt.is_empty() && !web.is_empty());
     let inputs: Vec<PathBuf> = evt.iter().chain(&web).cloned().collect();
-    let inv = investigate(&inputs, &Options::default());
+    let inv = investigate(&inputs, &Options::default()).unwrap();
     assert!(inv.skipped.is_empty(), "skipped: {:?}", inv.skipped);
     for p in &evt {
         let l = inv
@@ -111,7 +111,7 @@ this line is broken\r\n\
     // A broken config.
     std::fs::write(d.join("applicationHost.config"), "<configuration><system.applicationHost><applicationPools><add name=\"X\"><failure rapidFailProtectionMaxCrashes=\"2\"").unwrap();
 
-    let inv = investigate(&[d.to_path_buf()], &Options::default());
+    let inv = investigate(&[d.to_path_buf()], &Options::default()).unwrap();
     let skipped = |name: &str| inv.skipped.iter().any(|s| s.file.ends_with(name));
     assert!(skipped("u_ex060314.log"));
     assert!(skipped("notadump.dmp.gz"));
@@ -153,12 +153,12 @@ this line is broken\r\n\
         .any(|c| c.file.ends_with("applicationHost.config")));
     // Every renderer copes.
     for f in [
-        coroner_investigate::cli::Format::Text,
-        coroner_investigate::cli::Format::Json,
-        coroner_investigate::cli::Format::Markdown,
-        coroner_investigate::cli::Format::Html,
+        coroner_investigate::render::Format::Text,
+        coroner_investigate::render::Format::Json,
+        coroner_investigate::render::Format::Markdown,
+        coroner_investigate::render::Format::Html,
     ] {
-        assert!(!coroner_investigate::cli::render(&inv, f).is_empty());
+        assert!(!coroner_investigate::render::render(&inv, f).is_empty());
     }
 }
 
@@ -168,8 +168,17 @@ fn nothing_to_read() {
     let inv = investigate(
         &[dir.path().to_path_buf(), dir.path().join("missing")],
         &Options::default(),
-    );
+    )
+    .unwrap();
     assert!(inv.pools.is_empty());
     assert_eq!(inv.skipped.len(), 1);
     let _ = coroner_investigate::render::text::render(&inv);
+}
+
+#[test]
+fn no_paths_is_an_error() {
+    assert!(matches!(
+        investigate(&[], &Options::default()),
+        Err(coroner_investigate::InvestigateError::NoInput)
+    ));
 }

@@ -147,7 +147,7 @@ fn dump_info(
         detail: a
             .map(|a| coroner_report::text::verdict(a))
             .unwrap_or_default(),
-        error: d.analysis.as_ref().err().cloned(),
+        error: d.analysis.as_ref().err().map(|e| e.to_string()),
     }
 }
 
