@@ -2,7 +2,7 @@
 //! chooses the exit code.
 
 use crate::progress::Progress;
-use coroner_investigate::render::{self, Format};
+use coroner_report::investigate::{self as render, Format};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;

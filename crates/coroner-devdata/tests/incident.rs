@@ -254,10 +254,10 @@ fn generated_example_report() {
     check(&p, &t, &inv);
 
     // Renderers carry the same facts.
-    let text = coroner_investigate::render::render(&inv, coroner_investigate::render::Format::Text);
+    let text = coroner_report::investigate::render(&inv, coroner_report::investigate::Format::Text);
     let md =
-        coroner_investigate::render::render(&inv, coroner_investigate::render::Format::Markdown);
-    let html = coroner_investigate::render::render(&inv, coroner_investigate::render::Format::Html);
+        coroner_report::investigate::render(&inv, coroner_report::investigate::Format::Markdown);
+    let html = coroner_report::investigate::render(&inv, coroner_report::investigate::Format::Html);
     for out in [&text, &md, &html] {
         for c in &p.crashes {
             assert!(out.contains(&c.pid.to_string()));
@@ -280,7 +280,7 @@ fn generated_example_report() {
 
     // JSON: the documented schema.
     let json: serde_json::Value =
-        serde_json::from_str(&coroner_investigate::render::json(&inv)).expect("json");
+        serde_json::from_str(&coroner_report::investigate::json(&inv)).expect("json");
     assert_eq!(json["schema"], "coroner.investigation.v1");
     let pools = json["pools"].as_array().expect("pools");
     let pj = pools
@@ -376,7 +376,7 @@ fn crash_without_dump_counts_and_dump_without_event_is_grouped() {
     assert!(pool.crashes[0].dump.is_none());
     assert_eq!(pool.crashes[0].pid, Some(first.pid));
     let json: serde_json::Value =
-        serde_json::from_str(&coroner_investigate::render::json(&inv)).unwrap();
+        serde_json::from_str(&coroner_report::investigate::json(&inv)).unwrap();
     let pj = json["pools"]
         .as_array()
         .unwrap()
@@ -402,7 +402,7 @@ fn crash_without_dump_counts_and_dump_without_event_is_grouped() {
         assert!(c.terminated_at.is_none() && c.fault_time.is_some());
     }
     let json: serde_json::Value =
-        serde_json::from_str(&coroner_investigate::render::json(&inv)).unwrap();
+        serde_json::from_str(&coroner_report::investigate::json(&inv)).unwrap();
     for pj in json["pools"].as_array().unwrap() {
         for c in pj["crashes"].as_array().unwrap() {
             assert!(c["exit_code"].is_null(), "{c}");

@@ -14,12 +14,7 @@ pub const MAX_FILES: usize = 100_000;
 /// Bytes read to recognise a file.
 const HEAD: u64 = 64 * 1024;
 
-/// A file that was not used, and why.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Skipped {
-    pub file: PathBuf,
-    pub reason: String,
-}
+pub use coroner_incident::model::Skipped;
 
 /// One dump: its analysis (or why there is none) and what its name says.
 #[derive(Debug)]

@@ -14,20 +14,17 @@
 //! crash (second-chance by name or content) or a snapshot of a live process; HTTPERR's
 //! `+`-encoded queue names are matched to the pools the other evidence names
 //! (`coroner_iis::poolname`; rules: docs/investigate.md). [`verdict`] writes DebugDiag-style
-//! Error/Warning/Information rows; [`render`] presents the [`model::Investigation`] as text,
-//! Markdown, JSON (`coroner.investigation.v1`) or a self-contained HTML page, to any
-//! [`std::io::Write`]. Nothing here prints or chooses an exit code: the `coroner` command line
+//! Error/Warning/Information rows. The [`model::Investigation`] (crate coroner-incident) is
+//! presented by `coroner_report::investigate` as text, Markdown, JSON
+//! (`coroner.investigation.v1`) or a self-contained HTML page. Nothing here prints or chooses an exit code: the `coroner` command line
 //! does, and draws the progress this crate reports through [`Options::progress`].
 
 pub mod capture;
 pub mod correlate;
 pub mod evidence;
-pub mod model;
-pub mod render;
-pub mod time;
 pub mod verdict;
 
-pub use model::Investigation;
+pub use coroner_incident::{model, time, Investigation};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,9 +1,9 @@
 //! The verdict: DebugDiag-style Error / Warning / Information rows, each with a description
 //! and a recommendation, computed from the investigation.
 
-use crate::correlate::file_name;
 use crate::model::*;
 use crate::time;
+use coroner_incident::file_name;
 use std::collections::BTreeMap;
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -51,7 +51,7 @@ fn corpus_logs_all_load() {
             .unwrap_or_else(|| panic!("{} not listed", p.display()));
         assert!(l.requests > 0, "{}: no entries", p.display());
     }
-    let text = coroner_investigate::render::text::render(&inv);
+    let text = coroner_report::investigate::text::render(&inv);
     for p in evt.iter().chain(&web) {
         assert!(text.contains(&p.display().to_string()));
     }
@@ -153,12 +153,12 @@ this line is broken\r\n\
         .any(|c| c.file.ends_with("applicationHost.config")));
     // Every renderer copes.
     for f in [
-        coroner_investigate::render::Format::Text,
-        coroner_investigate::render::Format::Json,
-        coroner_investigate::render::Format::Markdown,
-        coroner_investigate::render::Format::Html,
+        coroner_report::investigate::Format::Text,
+        coroner_report::investigate::Format::Json,
+        coroner_report::investigate::Format::Markdown,
+        coroner_report::investigate::Format::Html,
     ] {
-        assert!(!coroner_investigate::render::render(&inv, f).is_empty());
+        assert!(!coroner_report::investigate::render(&inv, f).is_empty());
     }
 }
 
@@ -172,7 +172,7 @@ fn nothing_to_read() {
     .unwrap();
     assert!(inv.pools.is_empty());
     assert_eq!(inv.skipped.len(), 1);
-    let _ = coroner_investigate::render::text::render(&inv);
+    let _ = coroner_report::investigate::text::render(&inv);
 }
 
 #[test]

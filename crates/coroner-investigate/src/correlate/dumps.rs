@@ -1,10 +1,10 @@
 //! The dumps: what correlation needs of each (its facts), and what the report lists of each
 //! (stage 7, [`DumpInfo`]).
 
-use super::file_name;
 use crate::evidence::{Evidence, LoadedDump};
 use crate::model::{CrashRef, DumpInfo, EventLogInfo, TimelineEntry};
 use crate::time::{self, code, Time};
+use coroner_incident::file_name;
 use std::collections::BTreeMap;
 
 /// The facts of every dump, in the order of the evidence.

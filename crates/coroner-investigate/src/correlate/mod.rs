@@ -28,7 +28,7 @@ mod web;
 use crate::evidence::Evidence;
 use crate::model::*;
 use crate::time::{code, Time};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Seconds a dump and a termination event of the same PID may be apart.
 const PID_WINDOW: i64 = 600;
@@ -111,13 +111,6 @@ pub fn offset_text(bias_minutes: i32) -> String {
     let sign = if off < 0 { '-' } else { '+' };
     let a = off.unsigned_abs();
     format!("UTC{sign}{:02}:{:02}", a / 60, a % 60)
-}
-
-/// Last path component, for compact display.
-pub fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| p.display().to_string())
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //! episodes and outage window, then the dumps that are not crashes, by time.
 
 use super::dumps::live_dump_entry;
-use super::file_name;
 use crate::model::{DumpInfo, Pool, TimelineEntry};
 use crate::time;
+use coroner_incident::file_name;
 use std::collections::BTreeMap;
 
 /// Every line, sorted by time (stable: equal times keep this order).

@@ -1,9 +1,9 @@
 //! Markdown incident report (for tickets): the same facts as the text report.
 
 use super::facts;
-use crate::correlate::file_name;
-use crate::model::*;
-use crate::time;
+use coroner_incident::file_name;
+use coroner_incident::model::*;
+use coroner_incident::time;
 use std::fmt::Write;
 
 /// Escapes table-breaking characters.

@@ -2,7 +2,6 @@
 //! `coroner.investigation.v1` JSON document (docs/json-schema.md); times are RFC 3339 UTC,
 //! codes `0x…`.
 
-use crate::evidence::Skipped;
 use crate::time::Time;
 use coroner_iis::config::PoolSettings;
 use serde::Serialize;
@@ -369,4 +368,11 @@ pub struct CodeInfo {
     pub code: String,
     pub count: u64,
     pub meaning: String,
+}
+
+/// A file that was not used, and why.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Skipped {
+    pub file: PathBuf,
+    pub reason: String,
 }

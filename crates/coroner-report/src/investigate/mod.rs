@@ -1,4 +1,4 @@
-//! Renderers of the [`crate::model::Investigation`]: text (verdict first), Markdown, JSON and
+//! Renderers of the [`coroner_incident::Investigation`]: text (verdict first), Markdown, JSON and
 //! a self-contained HTML page. Nothing here decides anything.
 
 pub mod facts;
@@ -36,7 +36,7 @@ impl std::str::FromStr for Format {
 }
 
 /// The report in `format`.
-pub fn render(inv: &crate::Investigation, format: Format) -> String {
+pub fn render(inv: &coroner_incident::Investigation, format: Format) -> String {
     match format {
         Format::Text => text::render(inv),
         Format::Json => json(inv),
@@ -47,7 +47,7 @@ pub fn render(inv: &crate::Investigation, format: Format) -> String {
 
 /// Writes the report in `format` to `out`.
 pub fn write(
-    inv: &crate::Investigation,
+    inv: &coroner_incident::Investigation,
     format: Format,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
@@ -55,7 +55,7 @@ pub fn write(
 }
 
 /// The `coroner.investigation.v1` JSON document.
-pub fn json(inv: &crate::Investigation) -> String {
+pub fn json(inv: &coroner_incident::Investigation) -> String {
     let mut s =
         serde_json::to_string_pretty(inv).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     s.push('\n');

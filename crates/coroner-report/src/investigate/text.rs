@@ -2,9 +2,9 @@
 //! dumps and the evidence.
 
 use super::facts;
-use crate::correlate::file_name;
-use crate::model::*;
-use crate::time;
+use coroner_incident::file_name;
+use coroner_incident::model::*;
+use coroner_incident::time;
 use std::fmt::Write;
 
 fn section(s: &mut String, title: &str) {

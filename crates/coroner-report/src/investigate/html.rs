@@ -3,9 +3,9 @@
 //! SVG.
 
 use super::facts;
-use crate::correlate::file_name;
-use crate::model::*;
-use crate::time;
+use coroner_incident::file_name;
+use coroner_incident::model::*;
+use coroner_incident::time;
 use std::fmt::Write;
 
 /// Escapes text for HTML element content and attribute values.
