@@ -14,6 +14,23 @@ fn md(v: &str) -> String {
 /// Renders the report.
 pub fn render(inv: &Investigation) -> String {
     let mut s = String::new();
+    summary(&mut s, inv);
+    let _ = writeln!(s, "\n## Timeline\n");
+    let _ = writeln!(s, "| Time (UTC) | Kind | What |\n|---|---|---|");
+    for t in &inv.timeline {
+        let _ = writeln!(s, "| {} | {} | {} |", t.time, t.kind, md(&t.text));
+    }
+    for p in &inv.pools {
+        pool(&mut s, p);
+    }
+    live_dumps_and_groups(&mut s, inv);
+    dumps(&mut s, inv);
+    evidence(&mut s, inv);
+    s
+}
+
+/// The title, the counts and the verdict rows.
+fn summary(s: &mut String, inv: &Investigation) {
     let crashes: usize = inv.pools.iter().map(|p| p.crashes.len()).sum();
     let _ = writeln!(s, "# Incident report\n");
     let _ = writeln!(
@@ -36,105 +53,111 @@ pub fn render(inv: &Investigation) -> String {
             md(&r.recommendation)
         );
     }
-    let _ = writeln!(s, "\n## Timeline\n");
-    let _ = writeln!(s, "| Time (UTC) | Kind | What |\n|---|---|---|");
-    for t in &inv.timeline {
-        let _ = writeln!(s, "| {} | {} | {} |", t.time, t.kind, md(&t.text));
+}
+
+/// The crash table of a pool.
+fn crashes(s: &mut String, p: &Pool) {
+    if !p.crashes.is_empty() {
+        let _ = writeln!(s, "| # | Time (UTC) | PID | Exit code | Exception | Fault | Termination seen | Dump | Dump → event | Evidence | In flight |\n|---|---|---|---|---|---|---|---|---|---|---|");
+        for (i, c) in p.crashes.iter().enumerate() {
+            let inflight: Vec<String> = facts::in_flight_at(p, c)
+                .map(|f| {
+                    let (m, u, ip) = facts::request_parts(f);
+                    format!("{m} {u} ({ip})")
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                i + 1,
+                c.time,
+                facts::pid(c.pid),
+                facts::exit_code(c),
+                facts::exception_code(c),
+                md(&facts::fault_at(c)),
+                md(&facts::terminated_at(c)),
+                c.dump
+                    .iter()
+                    .chain(&c.other_dumps)
+                    .map(|d| format!("`{}`", md(&file_name(d))))
+                    .reduce(|a, b| format!("{a}, earlier {b}"))
+                    .unwrap_or_else(|| "none".into()),
+                c.dump_to_event_seconds.map(time::delta).unwrap_or_default(),
+                md(&c
+                    .evidence
+                    .iter()
+                    .map(|e| e.what.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")),
+                md(&inflight.join("; "))
+            );
+        }
+        s.push('\n');
     }
-    for p in &inv.pools {
+}
+
+/// One pool (or process).
+fn pool(s: &mut String, p: &Pool) {
+    let _ = writeln!(
+        s,
+        "\n## {} `{}`\n",
+        if p.kind == "application pool" {
+            "Application pool"
+        } else {
+            "Process"
+        },
+        md(&p.name)
+    );
+    if !p.sites.is_empty() {
+        let _ = writeln!(s, "Sites: {}\n", md(&p.sites.join(", ")));
+    }
+    if p.kind == "application pool" {
         let _ = writeln!(
             s,
-            "\n## {} `{}`\n",
-            if p.kind == "application pool" {
-                "Application pool"
-            } else {
-                "Process"
-            },
-            md(&p.name)
+            "Rapid-fail protection: {}, {} failures in {} ({}).\n",
+            if p.threshold.enabled { "on" } else { "off" },
+            p.threshold.max_crashes,
+            time::duration(p.threshold.interval_seconds),
+            md(&p.threshold.source)
         );
-        if !p.sites.is_empty() {
-            let _ = writeln!(s, "Sites: {}\n", md(&p.sites.join(", ")));
-        }
-        if p.kind == "application pool" {
-            let _ = writeln!(
-                s,
-                "Rapid-fail protection: {}, {} failures in {} ({}).\n",
-                if p.threshold.enabled { "on" } else { "off" },
-                p.threshold.max_crashes,
-                time::duration(p.threshold.interval_seconds),
-                md(&p.threshold.source)
-            );
-        }
-        if !p.crashes.is_empty() {
-            let _ = writeln!(s, "| # | Time (UTC) | PID | Exit code | Exception | Fault | Termination seen | Dump | Dump → event | Evidence | In flight |\n|---|---|---|---|---|---|---|---|---|---|---|");
-            for (i, c) in p.crashes.iter().enumerate() {
-                let inflight: Vec<String> = facts::in_flight_at(p, c)
-                    .map(|f| {
-                        let (m, u, ip) = facts::request_parts(f);
-                        format!("{m} {u} ({ip})")
-                    })
-                    .collect();
-                let _ = writeln!(
-                    s,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                    i + 1,
-                    c.time,
-                    facts::pid(c.pid),
-                    facts::exit_code(c),
-                    facts::exception_code(c),
-                    md(&facts::fault_at(c)),
-                    md(&facts::terminated_at(c)),
-                    c.dump
-                        .iter()
-                        .chain(&c.other_dumps)
-                        .map(|d| format!("`{}`", md(&file_name(d))))
-                        .reduce(|a, b| format!("{a}, earlier {b}"))
-                        .unwrap_or_else(|| "none".into()),
-                    c.dump_to_event_seconds.map(time::delta).unwrap_or_default(),
-                    md(&c
-                        .evidence
-                        .iter()
-                        .map(|e| e.what.clone())
-                        .collect::<Vec<_>>()
-                        .join(", ")),
-                    md(&inflight.join("; "))
-                );
-            }
-            s.push('\n');
-        }
-        for r in &p.rapid_fail {
-            let _ = writeln!(
-                s,
-                "- **Rapid-fail** ({}): disabled {}, restored {}, duration {}, {} failures (pids {}), {} × 503 meanwhile. Restore: {}",
-                r.detected,
-                r.disabled_at,
-                facts::time_or_unknown(r.restored_at),
-                facts::duration_or_unknown(r.duration_seconds),
-                r.failures,
-                facts::pids(&r.failure_pids),
-                r.http_503,
-                md(&r.restored_how)
-            );
-        }
-        if p.outage.http_503 > 0 {
-            let _ = writeln!(
-                s,
-                "- **Outage**: {} × 503 from {} to {} ({}).",
-                p.outage.http_503,
-                p.outage.first.map(|t| t.to_string()).unwrap_or_default(),
-                p.outage.last.map(|t| t.to_string()).unwrap_or_default(),
-                facts::counts_colon(&p.outage.by_reason)
-            );
-        }
-        let f = &p.failed_requests;
-        if f.win32_64 + f.win32_1236 > 0 {
-            let _ = writeln!(
-                s,
-                "- **Broken connections**: sc-win32-status 64 × {}, 1236 × {}.",
-                f.win32_64, f.win32_1236
-            );
-        }
     }
+    crashes(s, p);
+    for r in &p.rapid_fail {
+        let _ = writeln!(
+            s,
+            "- **Rapid-fail** ({}): disabled {}, restored {}, duration {}, {} failures (pids {}), {} × 503 meanwhile. Restore: {}",
+            r.detected,
+            r.disabled_at,
+            facts::time_or_unknown(r.restored_at),
+            facts::duration_or_unknown(r.duration_seconds),
+            r.failures,
+            facts::pids(&r.failure_pids),
+            r.http_503,
+            md(&r.restored_how)
+        );
+    }
+    if p.outage.http_503 > 0 {
+        let _ = writeln!(
+            s,
+            "- **Outage**: {} × 503 from {} to {} ({}).",
+            p.outage.http_503,
+            p.outage.first.map(|t| t.to_string()).unwrap_or_default(),
+            p.outage.last.map(|t| t.to_string()).unwrap_or_default(),
+            facts::counts_colon(&p.outage.by_reason)
+        );
+    }
+    let f = &p.failed_requests;
+    if f.win32_64 + f.win32_1236 > 0 {
+        let _ = writeln!(
+            s,
+            "- **Broken connections**: sc-win32-status 64 × {}, 1236 × {}.",
+            f.win32_64, f.win32_1236
+        );
+    }
+}
+
+/// Dumps of live processes, and dump groups by bucket.
+fn live_dumps_and_groups(s: &mut String, inv: &Investigation) {
     let live = facts::live_dumps(inv);
     if !live.is_empty() {
         let _ = writeln!(s, "\n## Dumps not counted as crashes\n");
@@ -166,6 +189,10 @@ pub fn render(inv: &Investigation) -> String {
             let _ = writeln!(s, "  - `{}`", md(&d.display().to_string()));
         }
     }
+}
+
+/// Each dump.
+fn dumps(s: &mut String, inv: &Investigation) {
     let _ = writeln!(s, "\n## Dumps\n");
     for d in &inv.dumps {
         let _ = writeln!(s, "### `{}`\n", md(&d.file.display().to_string()));
@@ -187,6 +214,10 @@ pub fn render(inv: &Investigation) -> String {
         }
         s.push('\n');
     }
+}
+
+/// The evidence read, the codes explained, the files skipped, the warnings.
+fn evidence(s: &mut String, inv: &Investigation) {
     let _ = writeln!(s, "## Evidence\n");
     let _ = writeln!(s, "| File | Kind | Records | Notes |\n|---|---|---|---|");
     for r in facts::evidence_rows(inv) {
@@ -232,5 +263,4 @@ pub fn render(inv: &Investigation) -> String {
             let _ = writeln!(s, "- {}", md(w));
         }
     }
-    s
 }

@@ -32,6 +32,24 @@ fn wrap(s: &mut String, indent: &str, text: &str) {
 /// Renders the report.
 pub fn render(inv: &Investigation) -> String {
     let mut s = String::new();
+    header(&mut s, inv);
+    summary(&mut s, inv);
+    section(&mut s, "Timeline");
+    for t in &inv.timeline {
+        let _ = writeln!(s, "{}  {:<12} {}", t.time, t.kind, t.text);
+    }
+    for p in &inv.pools {
+        pool(&mut s, p);
+    }
+    live_dumps(&mut s, inv);
+    groups(&mut s, inv);
+    dumps(&mut s, inv);
+    evidence(&mut s, inv);
+    s
+}
+
+/// The one-line summary and the time zone.
+fn header(s: &mut String, inv: &Investigation) {
     let crashes: usize = inv.pools.iter().map(|p| p.crashes.len()).sum();
     let _ = writeln!(
         s,
@@ -47,7 +65,11 @@ pub fn render(inv: &Investigation) -> String {
         "All times UTC; local times converted with {} ({}).",
         inv.time_zone.utc_offset, inv.time_zone.source
     );
-    section(&mut s, "Analysis summary");
+}
+
+/// The verdict rows.
+fn summary(s: &mut String, inv: &Investigation) {
+    section(s, "Analysis summary");
     for r in &inv.verdict {
         let _ = writeln!(s, "[{}]", r.level.as_str());
         let mut d = String::new();
@@ -57,167 +79,184 @@ pub fn render(inv: &Investigation) -> String {
         wrap(&mut rc, "    ", &r.recommendation);
         let _ = write!(s, "  Recommendation:\n{rc}");
     }
+}
 
-    section(&mut s, "Timeline");
-    for t in &inv.timeline {
-        let _ = writeln!(s, "{}  {:<12} {}", t.time, t.kind, t.text);
+/// The crash table of a pool, each crash with its evidence.
+fn crashes(s: &mut String, p: &Pool) {
+    if p.crashes.is_empty() {
+        let _ = writeln!(s, "\nCrashes: none");
+    } else {
+        let _ = writeln!(s, "\nCrashes ({}):", p.crashes.len());
     }
-
-    for p in &inv.pools {
-        section(
-            &mut s,
-            &format!(
-                "{} '{}'",
-                if p.kind == "application pool" {
-                    "Application pool"
-                } else {
-                    "Process"
-                },
-                p.name
-            ),
+    if !p.crashes.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {:<3} {:<19}  {:>6}  {:<10}  {:<10}  dump (dump → first event)",
+            "#", "time (UTC)", "pid", "exit code", "exception"
         );
-        if !p.sites.is_empty() {
-            let _ = writeln!(s, "Sites: {}", p.sites.join(", "));
+    }
+    for (i, c) in p.crashes.iter().enumerate() {
+        let dump = match (&c.dump, c.dump_to_event_seconds) {
+            (Some(d), Some(dt)) => format!("{} ({})", file_name(d), time::delta(dt)),
+            (Some(d), None) => format!("{} (no event)", file_name(d)),
+            (None, _) => "none — known from events only".into(),
+        };
+        let _ = writeln!(
+            s,
+            "  {:<3} {}  {:>6}  {:<10}  {:<10}  {}",
+            i + 1,
+            c.time,
+            facts::pid(c.pid),
+            facts::exit_code(c),
+            facts::exception_code(c),
+            dump
+        );
+        wrap(s, "        ", &facts::crash_times(c));
+        for d in &c.other_dumps {
+            let _ = writeln!(s, "        earlier snapshot: {}", file_name(d));
         }
-        if p.kind == "application pool" {
+        for e in &c.evidence {
             let _ = writeln!(
                 s,
-                "Rapid-fail protection: {}, {} failures in {} ({})",
-                if p.threshold.enabled { "on" } else { "off" },
-                p.threshold.max_crashes,
-                time::duration(p.threshold.interval_seconds),
-                p.threshold.source
+                "        {} {:<24} {} ({} #{})",
+                time::hms(e.time.0),
+                e.what,
+                e.text,
+                file_name(&e.file),
+                e.record
             );
         }
-        if p.crashes.is_empty() {
-            let _ = writeln!(s, "\nCrashes: none");
-        } else {
-            let _ = writeln!(s, "\nCrashes ({}):", p.crashes.len());
+        if let Some(b) = &c.bucket {
+            let _ = writeln!(s, "        bucket {b}");
         }
-        if !p.crashes.is_empty() {
-            let _ = writeln!(
-                s,
-                "  {:<3} {:<19}  {:>6}  {:<10}  {:<10}  dump (dump → first event)",
-                "#", "time (UTC)", "pid", "exit code", "exception"
-            );
-        }
-        for (i, c) in p.crashes.iter().enumerate() {
-            let dump = match (&c.dump, c.dump_to_event_seconds) {
-                (Some(d), Some(dt)) => format!("{} ({})", file_name(d), time::delta(dt)),
-                (Some(d), None) => format!("{} (no event)", file_name(d)),
-                (None, _) => "none — known from events only".into(),
-            };
-            let _ = writeln!(
-                s,
-                "  {:<3} {}  {:>6}  {:<10}  {:<10}  {}",
-                i + 1,
-                c.time,
-                facts::pid(c.pid),
-                facts::exit_code(c),
-                facts::exception_code(c),
-                dump
-            );
-            wrap(&mut s, "        ", &facts::crash_times(c));
-            for d in &c.other_dumps {
-                let _ = writeln!(s, "        earlier snapshot: {}", file_name(d));
-            }
-            for e in &c.evidence {
-                let _ = writeln!(
-                    s,
-                    "        {} {:<24} {} ({} #{})",
-                    time::hms(e.time.0),
-                    e.what,
-                    e.text,
-                    file_name(&e.file),
-                    e.record
-                );
-            }
-            if let Some(b) = &c.bucket {
-                let _ = writeln!(s, "        bucket {b}");
-            }
-            for inf in facts::in_flight_at(p, c) {
-                let (m, u, ip) = facts::request_parts(inf);
-                let _ = writeln!(s, "        in flight: {m} {u} from {ip}");
-            }
-        }
-        if !p.rapid_fail.is_empty() {
-            let _ = writeln!(s, "\nRapid-fail episodes:");
-            for r in &p.rapid_fail {
-                let _ = writeln!(
-                    s,
-                    "  disabled {} ({}) after {} failures (pids {}); restored {}; duration {}; 503s meanwhile: {}",
-                    r.disabled_at,
-                    facts::rapid_fail_detected(r),
-                    r.failures,
-                    facts::pids(&r.failure_pids),
-                    facts::time_or_unknown(r.restored_at),
-                    facts::duration_or_unknown(r.duration_seconds),
-                    r.http_503
-                );
-                wrap(&mut s, "    ", &format!("restore: {}", r.restored_how));
-            }
-        }
-        if p.outage.http_503 > 0 {
-            let _ = writeln!(
-                s,
-                "\nOutage: {} responses 503 from {} to {} — {}",
-                p.outage.http_503,
-                p.outage.first.map(|t| t.to_string()).unwrap_or_default(),
-                p.outage.last.map(|t| t.to_string()).unwrap_or_default(),
-                facts::counts_colon(&p.outage.by_reason)
-            );
-        }
-        let unmatched: Vec<&InFlight> = p
-            .in_flight
-            .iter()
-            .filter(|i| i.crash_time.is_none())
-            .collect();
-        if !unmatched.is_empty() {
-            let _ = writeln!(s, "\nAbandoned requests not near a known crash:");
-            for i in unmatched {
-                let _ = writeln!(
-                    s,
-                    "  {} {} {} from {}",
-                    i.time,
-                    i.method.as_deref().unwrap_or("?"),
-                    i.url.as_deref().unwrap_or("?"),
-                    i.client_ip.as_deref().unwrap_or("?")
-                );
-            }
-        }
-        let f = &p.failed_requests;
-        if f.win32_64 + f.win32_1236 > 0 {
-            let _ = writeln!(
-                s,
-                "\nBroken connections: sc-win32-status 64 ×{}, 1236 ×{}",
-                f.win32_64, f.win32_1236
-            );
-            for e in f.examples.iter().take(5) {
-                let _ = writeln!(
-                    s,
-                    "  {} {} {} from {} → {} (win32 {})",
-                    e.time,
-                    e.method.as_deref().unwrap_or("?"),
-                    e.url.as_deref().unwrap_or("?"),
-                    e.client_ip.as_deref().unwrap_or("?"),
-                    e.status.map(|x| x.to_string()).unwrap_or_default(),
-                    e.win32_status
-                );
-            }
+        for inf in facts::in_flight_at(p, c) {
+            let (m, u, ip) = facts::request_parts(inf);
+            let _ = writeln!(s, "        in flight: {m} {u} from {ip}");
         }
     }
+}
 
+/// Rapid-fail episodes and the 503 outage of a pool.
+fn rapid_fail_and_outage(s: &mut String, p: &Pool) {
+    if !p.rapid_fail.is_empty() {
+        let _ = writeln!(s, "\nRapid-fail episodes:");
+        for r in &p.rapid_fail {
+            let _ = writeln!(
+                s,
+                "  disabled {} ({}) after {} failures (pids {}); restored {}; duration {}; 503s meanwhile: {}",
+                r.disabled_at,
+                facts::rapid_fail_detected(r),
+                r.failures,
+                facts::pids(&r.failure_pids),
+                facts::time_or_unknown(r.restored_at),
+                facts::duration_or_unknown(r.duration_seconds),
+                r.http_503
+            );
+            wrap(s, "    ", &format!("restore: {}", r.restored_how));
+        }
+    }
+    if p.outage.http_503 > 0 {
+        let _ = writeln!(
+            s,
+            "\nOutage: {} responses 503 from {} to {} — {}",
+            p.outage.http_503,
+            p.outage.first.map(|t| t.to_string()).unwrap_or_default(),
+            p.outage.last.map(|t| t.to_string()).unwrap_or_default(),
+            facts::counts_colon(&p.outage.by_reason)
+        );
+    }
+}
+
+/// Abandoned requests not near a crash, and broken connections.
+fn requests(s: &mut String, p: &Pool) {
+    let unmatched: Vec<&InFlight> = p
+        .in_flight
+        .iter()
+        .filter(|i| i.crash_time.is_none())
+        .collect();
+    if !unmatched.is_empty() {
+        let _ = writeln!(s, "\nAbandoned requests not near a known crash:");
+        for i in unmatched {
+            let _ = writeln!(
+                s,
+                "  {} {} {} from {}",
+                i.time,
+                i.method.as_deref().unwrap_or("?"),
+                i.url.as_deref().unwrap_or("?"),
+                i.client_ip.as_deref().unwrap_or("?")
+            );
+        }
+    }
+    let f = &p.failed_requests;
+    if f.win32_64 + f.win32_1236 > 0 {
+        let _ = writeln!(
+            s,
+            "\nBroken connections: sc-win32-status 64 ×{}, 1236 ×{}",
+            f.win32_64, f.win32_1236
+        );
+        for e in f.examples.iter().take(5) {
+            let _ = writeln!(
+                s,
+                "  {} {} {} from {} → {} (win32 {})",
+                e.time,
+                e.method.as_deref().unwrap_or("?"),
+                e.url.as_deref().unwrap_or("?"),
+                e.client_ip.as_deref().unwrap_or("?"),
+                e.status.map(|x| x.to_string()).unwrap_or_default(),
+                e.win32_status
+            );
+        }
+    }
+}
+
+/// One pool (or process).
+fn pool(s: &mut String, p: &Pool) {
+    section(
+        s,
+        &format!(
+            "{} '{}'",
+            if p.kind == "application pool" {
+                "Application pool"
+            } else {
+                "Process"
+            },
+            p.name
+        ),
+    );
+    if !p.sites.is_empty() {
+        let _ = writeln!(s, "Sites: {}", p.sites.join(", "));
+    }
+    if p.kind == "application pool" {
+        let _ = writeln!(
+            s,
+            "Rapid-fail protection: {}, {} failures in {} ({})",
+            if p.threshold.enabled { "on" } else { "off" },
+            p.threshold.max_crashes,
+            time::duration(p.threshold.interval_seconds),
+            p.threshold.source
+        );
+    }
+    crashes(s, p);
+    rapid_fail_and_outage(s, p);
+    requests(s, p);
+}
+
+/// Dumps of live processes.
+fn live_dumps(s: &mut String, inv: &Investigation) {
     let live = facts::live_dumps(inv);
     if !live.is_empty() {
-        section(&mut s, "Dumps not counted as crashes");
+        section(s, "Dumps not counted as crashes");
         for d in live {
             let _ = writeln!(s, "{}: {}", facts::live_dump_who(d), facts::dump_capture(d));
             let _ = writeln!(s, "  {}", d.file.display());
-            wrap(&mut s, "  ", d.not_a_crash.as_deref().unwrap_or(""));
+            wrap(s, "  ", d.not_a_crash.as_deref().unwrap_or(""));
         }
     }
+}
 
-    section(&mut s, "Dump groups");
+/// Dump groups by bucket.
+fn groups(s: &mut String, inv: &Investigation) {
+    section(s, "Dump groups");
     if inv.groups.is_empty() {
         let _ = writeln!(s, "(no analysed dumps)");
     }
@@ -234,8 +273,11 @@ pub fn render(inv: &Investigation) -> String {
             let _ = writeln!(s, "  - {}", d.display());
         }
     }
+}
 
-    section(&mut s, "Dumps");
+/// Each dump.
+fn dumps(s: &mut String, inv: &Investigation) {
+    section(s, "Dumps");
     for d in &inv.dumps {
         let _ = writeln!(s, "-- {} --", d.file.display());
         if let Some(e) = &d.error {
@@ -258,8 +300,11 @@ pub fn render(inv: &Investigation) -> String {
             let _ = write!(s, "  {:<13} {}", format!("{k}:"), body.trim_start());
         }
     }
+}
 
-    section(&mut s, "Evidence");
+/// The evidence read, the codes explained, the files skipped, the warnings.
+fn evidence(s: &mut String, inv: &Investigation) {
+    section(s, "Evidence");
     for r in facts::evidence_rows(inv) {
         let kind = if r.kind == r.category {
             String::new()
@@ -276,7 +321,7 @@ pub fn render(inv: &Investigation) -> String {
     }
 
     if !inv.codes.is_empty() {
-        section(&mut s, "Status codes explained");
+        section(s, "Status codes explained");
         for c in &inv.codes {
             let kind = match c.kind {
                 "http_status" => "HTTP",
@@ -287,16 +332,15 @@ pub fn render(inv: &Investigation) -> String {
         }
     }
     if !inv.skipped.is_empty() {
-        section(&mut s, "Skipped");
+        section(s, "Skipped");
         for k in &inv.skipped {
             let _ = writeln!(s, "{}: {}", k.file.display(), k.reason);
         }
     }
     if !inv.warnings.is_empty() {
-        section(&mut s, "Warnings");
+        section(s, "Warnings");
         for w in &inv.warnings {
             let _ = writeln!(s, "- {w}");
         }
     }
-    s
 }
