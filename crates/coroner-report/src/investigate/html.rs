@@ -54,22 +54,10 @@ pub fn render(inv: &Investigation) -> String {
 /// The pool's timeline chart: 503s per minute (bars), rapid-fail windows (shaded), crashes
 /// (red markers with PIDs). Empty when the pool has nothing to draw.
 fn chart(p: &Pool) -> String {
-    let mut times: Vec<i64> = p.crashes.iter().map(|c| c.time.0).collect();
-    times.extend(p.outage.first.map(|t| t.0));
-    times.extend(p.outage.last.map(|t| t.0 + 60));
-    for r in &p.rapid_fail {
-        times.push(r.disabled_at.0);
-        times.extend(r.restored_at.map(|t| t.0));
-    }
-    let (Some(&lo), Some(&hi)) = (times.iter().min(), times.iter().max()) else {
+    let Some(f) = Frame::of(p) else {
         return String::new();
     };
-    let span = (hi - lo).max(600);
-    let pad = span / 20 + 60;
-    let (t0, t1) = (lo - pad, lo + span + pad);
-    let (w, h, left, right, top, bottom) = (960.0f64, 220.0f64, 50.0f64, 20.0f64, 34.0f64, 40.0f64);
-    let x = |t: i64| left + (t - t0) as f64 / (t1 - t0) as f64 * (w - left - right);
-    let base = h - bottom;
+    let (w, h) = (f.w, f.h);
     let mut s = String::new();
     let _ = write!(
         s,
@@ -77,10 +65,70 @@ fn chart(p: &Pool) -> String {
         esc(&p.name)
     );
     let _ = write!(s, "<title>Timeline of {}: crashes, rapid-fail windows and 503 responses per minute (UTC)</title>", esc(&p.name));
-    // Rapid-fail windows.
+    rapid_fail_windows(&mut s, p, &f);
+    per_minute_bars(&mut s, p, &f);
+    crash_marks(&mut s, p, &f);
+    axis(&mut s, &f);
+    s
+}
+
+/// The chart's time span and geometry.
+struct Frame {
+    t0: i64,
+    t1: i64,
+    pad: i64,
+    w: f64,
+    h: f64,
+    left: f64,
+    right: f64,
+    top: f64,
+    /// The baseline's y.
+    base: f64,
+}
+
+impl Frame {
+    /// The span of the pool's crashes, outage and rapid-fail episodes, padded; `None` when
+    /// there is nothing to draw.
+    fn of(p: &Pool) -> Option<Frame> {
+        let mut times: Vec<i64> = p.crashes.iter().map(|c| c.time.0).collect();
+        times.extend(p.outage.first.map(|t| t.0));
+        times.extend(p.outage.last.map(|t| t.0 + 60));
+        for r in &p.rapid_fail {
+            times.push(r.disabled_at.0);
+            times.extend(r.restored_at.map(|t| t.0));
+        }
+        let (Some(&lo), Some(&hi)) = (times.iter().min(), times.iter().max()) else {
+            return None;
+        };
+        let span = (hi - lo).max(600);
+        let pad = span / 20 + 60;
+        let (h, bottom) = (220.0f64, 40.0f64);
+        Some(Frame {
+            t0: lo - pad,
+            t1: lo + span + pad,
+            pad,
+            w: 960.0,
+            h,
+            left: 50.0,
+            right: 20.0,
+            top: 34.0,
+            base: h - bottom,
+        })
+    }
+
+    /// The x of time `t`.
+    fn x(&self, t: i64) -> f64 {
+        self.left
+            + (t - self.t0) as f64 / (self.t1 - self.t0) as f64 * (self.w - self.left - self.right)
+    }
+}
+
+/// The windows in which rapid-fail protection had the pool disabled.
+fn rapid_fail_windows(s: &mut String, p: &Pool, f: &Frame) {
+    let (top, base, t1, pad) = (f.top, f.base, f.t1, f.pad);
     for r in &p.rapid_fail {
-        let a = x(r.disabled_at.0);
-        let b = x(r.restored_at.map(|t| t.0).unwrap_or(t1 - pad / 2));
+        let a = f.x(r.disabled_at.0);
+        let b = f.x(r.restored_at.map(|t| t.0).unwrap_or(t1 - pad / 2));
         let _ = write!(
             s,
             "<rect x=\"{a:.1}\" y=\"{top}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#f5a623\" fill-opacity=\"0.22\" stroke=\"#f5a623\"><title>pool disabled by rapid-fail protection {} – {}</title></rect>",
@@ -99,7 +147,11 @@ fn chart(p: &Pool) -> String {
                 .unwrap_or_else(|| "restore unknown".into())
         );
     }
-    // 503s per minute.
+}
+
+/// 503 responses per minute.
+fn per_minute_bars(s: &mut String, p: &Pool, f: &Frame) {
+    let (top, base) = (f.top, f.base);
     let max = p
         .outage
         .per_minute
@@ -108,13 +160,13 @@ fn chart(p: &Pool) -> String {
         .max()
         .unwrap_or(0);
     if max > 0 {
-        let bw = (x(60) - x(0)).max(1.0);
+        let bw = (f.x(60) - f.x(0)).max(1.0);
         for m in &p.outage.per_minute {
             let bh = m.count as f64 / max as f64 * (base - top - 20.0);
             let _ = write!(
                 s,
                 "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#4a78c2\"><title>{}: {} × 503</title></rect>",
-                x(m.minute.0),
+                f.x(m.minute.0),
                 base - bh,
                 (bw - 0.5).max(0.5),
                 m.minute,
@@ -127,9 +179,13 @@ fn chart(p: &Pool) -> String {
             top + 22.0
         );
     }
-    // Crashes.
+}
+
+/// A line per crash, labelled with the PID.
+fn crash_marks(s: &mut String, p: &Pool, f: &Frame) {
+    let (top, base) = (f.top, f.base);
     for (i, c) in p.crashes.iter().enumerate() {
-        let cx = x(c.time.0);
+        let cx = f.x(c.time.0);
         let ly = top - 6.0 - (i % 2) as f64 * 12.0 + 12.0;
         let _ = write!(
             s,
@@ -142,7 +198,11 @@ fn chart(p: &Pool) -> String {
             c.pid.map(|p| p.to_string()).unwrap_or_else(|| "✕".into())
         );
     }
-    // Axis.
+}
+
+/// The time axis and the legend.
+fn axis(s: &mut String, f: &Frame) {
+    let (t0, t1, w, h, left, right, base) = (f.t0, f.t1, f.w, f.h, f.left, f.right, f.base);
     let _ = write!(
         s,
         "<line x1=\"{left}\" y1=\"{base}\" x2=\"{:.1}\" y2=\"{base}\" stroke=\"#333\"/>",
@@ -158,7 +218,7 @@ fn chart(p: &Pool) -> String {
         .unwrap_or(86400);
     let mut t = (t0 / step + 1) * step;
     while t < t1 {
-        let tx = x(t);
+        let tx = f.x(t);
         let label = &time::hms(t)[..5];
         let _ = write!(s, "<line x1=\"{tx:.1}\" y1=\"{base}\" x2=\"{tx:.1}\" y2=\"{:.1}\" stroke=\"#333\"/><text x=\"{tx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{label}</text>", base + 5.0, base + 18.0);
         t += step;
@@ -169,7 +229,6 @@ fn chart(p: &Pool) -> String {
         h - 6.0,
         &time::short(t0)[..10]
     );
-    s
 }
 
 /// The page head, the counts and the verdict rows.
