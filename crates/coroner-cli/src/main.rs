@@ -1,6 +1,9 @@
 //! `coroner`: finds out why a program died. A thin command line over the library crates:
 //! load (coroner-dump) → analyse (coroner-analysis) → render (coroner-report).
 
+mod investigate;
+mod progress;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use coroner_report::Outcome;
 use rayon::prelude::*;
@@ -237,7 +240,7 @@ fn main() -> ExitCode {
             limits,
             sources,
             paths,
-        } => coroner_investigate::cli::main(
+        } => investigate::main(
             &paths,
             &format,
             output.as_deref(),

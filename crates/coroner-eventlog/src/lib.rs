@@ -20,7 +20,6 @@ pub mod evt;
 mod evtx_file;
 mod meaning;
 mod time;
-pub mod write;
 mod xml;
 
 use std::path::{Path, PathBuf};

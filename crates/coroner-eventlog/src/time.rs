@@ -1,6 +1,6 @@
 //! Small, allocation-free time helpers (no calendar crate needed for UTC timestamps).
 
-pub(crate) use coroner_model::time::{civil_from_days, days_from_civil};
+pub(crate) use coroner_model::time::days_from_civil;
 
 fn digits(s: &[u8]) -> Option<u32> {
     if s.is_empty() || s.len() > 9 {
@@ -74,23 +74,10 @@ pub(crate) fn parse_iso8601(s: &str) -> Option<(i64, u32)> {
     Some((secs, nanos))
 }
 
-/// Formats Unix seconds + nanoseconds as `YYYY-MM-DDTHH:MM:SS.fffffffZ` (Event XML style).
-pub(crate) fn format_iso8601(secs: i64, nanos: u32) -> String {
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:07}Z",
-        sod / 3600,
-        (sod / 60) % 60,
-        sod % 60,
-        nanos.min(999_999_999) / 100
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coroner_model::time::civil_from_days;
 
     #[test]
     fn round_trip() {
@@ -102,10 +89,6 @@ mod tests {
         assert_eq!(
             parse_iso8601("2016-09-20T17:42:23+02:00"),
             Some((1_474_386_143, 0))
-        );
-        assert_eq!(
-            format_iso8601(1_474_386_143, 123_456_700),
-            "2016-09-20T15:42:23.1234567Z"
         );
         assert_eq!(parse_iso8601("2016-13-20T15:42:23Z"), None);
         assert_eq!(parse_iso8601("garbage"), None);

@@ -1,9 +1,9 @@
-//! Synthetic logs built with `coroner_eventlog::write`: IIS 6 W3SVC events in a legacy `.evt`,
+//! Synthetic logs built with `coroner_devdata::eventlog`: IIS 6 W3SVC events in a legacy `.evt`,
 //! wrap-around, damage of every kind, and XML exports.
 
 use std::path::PathBuf;
 
-use coroner_eventlog::write::{event_xml, events_xml, evt_file, evt_file_wrapped, EvtRecord};
+use coroner_devdata::eventlog::{event_xml, events_xml, evt_file, evt_file_wrapped, EvtRecord};
 use coroner_eventlog::{interpret, load_bytes, sniff, Error, Event, Kind, Meaning};
 
 const T0: u32 = 1_136_073_600; // 2006-01-01 00:00:00 UTC

@@ -3,7 +3,7 @@
 //! A dump counts as a crash by itself only when it was written at a second-chance (unhandled)
 //! exception, as its file name or its content says:
 //!
-//! 1. A DebugDiag file name names its trigger ([`crate::names::Trigger`]):
+//! 1. A DebugDiag file name names its trigger ([`coroner_iis::dumpname::Trigger`]):
 //!    `Second_Chance_Exception_…` is a crash; `Manual Dump`, `Hang Dump` and `First chance
 //!    exception` dumps are snapshots of a process that may live on.
 //! 2. Otherwise the content decides: no exception stream (a snapshot: DebugDiag manual or hang
@@ -16,7 +16,7 @@
 //! A dump that is not a crash by itself still belongs to a crash when a termination event for
 //! its PID follows it (correlation decides that); otherwise it is listed apart.
 
-use crate::names::{NameFacts, Trigger};
+use coroner_iis::dumpname::{NameFacts, Trigger};
 
 /// What the dump is, as far as its name and content tell.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,7 +150,7 @@ mod tests {
     use super::*;
 
     fn named(file: &str) -> NameFacts {
-        crate::names::parse(file).expect("name parses")
+        coroner_iis::dumpname::parse(file).expect("name parses")
     }
 
     #[test]

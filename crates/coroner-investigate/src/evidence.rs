@@ -1,31 +1,26 @@
 //! Finding and loading the evidence: files are recognised by content, never by name.
 
-use crate::config::{self, IisConfig};
-use crate::names::{self, NameFacts};
-use crate::progress::Progress;
-use crate::wer::{self, WerFile};
 use coroner_analysis::Analysis;
+use coroner_iis::config::{self, IisConfig};
+use coroner_iis::dumpname::{self as names, NameFacts};
+use coroner_iis::wer::{self, WerFile};
 use rayon::prelude::*;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Most files taken from the folders given.
 pub const MAX_FILES: usize = 100_000;
 /// Bytes read to recognise a file.
 const HEAD: u64 = 64 * 1024;
 
-/// A file that was not used, and why.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Skipped {
-    pub file: PathBuf,
-    pub reason: String,
-}
+pub use coroner_incident::model::Skipped;
 
 /// One dump: its analysis (or why there is none) and what its name says.
 #[derive(Debug)]
 pub struct LoadedDump {
     pub path: PathBuf,
-    pub analysis: Result<Box<Analysis>, String>,
+    pub analysis: Result<Box<Analysis>, coroner_dump::LoadError>,
     pub name: Option<NameFacts>,
 }
 
@@ -131,11 +126,10 @@ fn head(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// Loads every file (in parallel); a file that fails is listed in `skipped`, never fatal.
 pub fn load(paths: &[PathBuf], opts: &crate::Options) -> Evidence {
-    let progress = opts.progress;
     let mut ev = Evidence::default();
     let (files, skipped) = discover(paths, &mut ev.warnings);
     ev.skipped = skipped;
-    let bar = Progress::new(files.len(), progress);
+    let done = AtomicUsize::new(0);
     let items: Vec<Item> = files
         .par_iter()
         .map(|p| {
@@ -146,11 +140,13 @@ pub fn load(paths: &[PathBuf], opts: &crate::Options) -> Evidence {
                         reason: "internal error while reading this file (please report it)".into(),
                     })
                 });
-            bar.step(&p.display().to_string());
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if let Some(tell) = &opts.progress {
+                tell(n, files.len(), p);
+            }
             r
         })
         .collect();
-    bar.finish();
     for it in items {
         match it {
             Item::Dump(d) => ev.dumps.push(d),
@@ -255,7 +251,7 @@ fn load_dump(p: &Path, opts: &crate::Options, container: Option<&str>) -> Item {
                 Some(c) => skip(p, format!("{c} file without a readable minidump: {e}")),
                 None => Item::Dump(LoadedDump {
                     path: p.to_path_buf(),
-                    analysis: Err(e.to_string()),
+                    analysis: Err(e),
                     name,
                 }),
             }
@@ -270,10 +266,9 @@ fn load_dump(p: &Path, opts: &crate::Options, container: Option<&str>) -> Item {
             ),
         );
     }
-    let analysis = match file.snapshot() {
-        Ok(snap) => Ok(Box::new(coroner_analysis::analyze(&snap, &opts.analysis))),
-        Err(e) => Err(e.to_string()),
-    };
+    let analysis = file
+        .snapshot()
+        .map(|snap| Box::new(coroner_analysis::analyze(&snap, &opts.analysis)));
     Item::Dump(LoadedDump {
         path: p.to_path_buf(),
         analysis,

@@ -1,9 +1,9 @@
 //! The verdict: DebugDiag-style Error / Warning / Information rows, each with a description
 //! and a recommendation, computed from the investigation.
 
-use crate::correlate::file_name;
 use crate::model::*;
 use crate::time;
+use coroner_incident::file_name;
 use std::collections::BTreeMap;
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -13,257 +13,291 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// The rows, most important first.
 pub fn rows(inv: &Investigation) -> Vec<VerdictRow> {
     let mut rows = Vec::new();
-    for p in &inv.pools {
-        if p.crashes.is_empty() {
-            continue;
-        }
-        let n = p.crashes.len();
-        let first = p.crashes[0].time;
-        let last = p.crashes[n - 1].time;
-        let pids: Vec<String> = p
-            .crashes
+    for p in inv.pools.iter().filter(|p| !p.crashes.is_empty()) {
+        rows.push(crash_row(inv, p));
+        rows.extend(p.rapid_fail.iter().map(|r| rapid_fail_row(p, r)));
+        rows.extend(in_flight_row(p));
+        rows.extend(failed_requests_row(p));
+    }
+    rows.extend(
+        inv.pools
             .iter()
-            .filter_map(|c| c.pid)
-            .map(|x| x.to_string())
-            .collect();
-        let with_dump = p.crashes.iter().filter(|c| c.dump.is_some()).count();
-        let what = if p.kind == "application pool" {
-            format!("application pool '{}'", p.name)
-        } else {
-            p.name.clone()
-        };
-        let mut d = if n == 1 {
-            format!("1 crash of {what} at {first} UTC")
-        } else {
-            format!(
-                "{n} crashes of {what} between {first} and {last} UTC ({})",
-                time::duration(last.0 - first.0)
-            )
-        };
-        if !pids.is_empty() {
-            d.push_str(&format!(", process id(s) {}", pids.join(", ")));
-        }
-        d.push_str(&format!(
-            ". {} of them {} a dump.",
-            with_dump,
-            if with_dump == 1 { "has" } else { "have" }
-        ));
-        // The root cause from the dumps of this pool.
-        let mut buckets: BTreeMap<&str, usize> = BTreeMap::new();
-        for c in &p.crashes {
-            if let Some(b) = &c.bucket {
-                *buckets.entry(b.as_str()).or_default() += 1;
-            }
-        }
-        let mut rec = String::new();
-        if let Some((b, k)) = buckets.iter().max_by_key(|(_, k)| **k) {
-            if let Some(g) = inv.groups.iter().find(|g| g.bucket == *b) {
-                d.push_str(&format!(
-                    " {} of the {} share the bucket {}: {}.",
-                    k,
-                    plural(with_dump, "dump", "dumps"),
-                    b,
-                    g.verdict.trim_end_matches('.')
-                ));
-                if let Some(w) = &g.who_to_call {
-                    d.push_str(&format!(" Who to call: {w}."));
-                }
-                rec = g.recommendation.clone();
-            }
-        }
-        if rec.is_empty() {
-            rec = if with_dump == 0 {
-                format!("Capture a crash dump of the next crash (DebugDiag crash rule or `procdump -ma -e -w {}`) and run coroner on it.", p.crashes[0].process.as_deref().unwrap_or("w3wp.exe"))
-            } else {
-                "See the per-dump analysis below.".into()
-            };
-        }
-        rows.push(VerdictRow {
-            level: Level::Error,
-            description: d,
-            recommendation: rec,
-        });
+            .filter(|p| p.crashes.is_empty() && p.outage.http_503 > 0)
+            .map(outage_row),
+    );
+    rows.extend(inv.groups.iter().filter_map(|g| group_row(inv, g)));
+    rows.extend(live_dumps_row(inv));
+    rows.extend(unmatched_row(inv));
+    evidence_rows(inv, &mut rows);
+    rows.sort_by_key(|r| r.level);
+    rows
+}
 
-        for r in &p.rapid_fail {
-            let mut d = if r.detected == "event" {
-                format!(
-                    "Rapid-fail protection disabled application pool '{}' at {} UTC after {} in {} (threshold: {} in {}, {}).",
-                    p.name,
-                    r.disabled_at,
-                    plural(r.failures, "failure", "failures"),
-                    time::duration(p.threshold.interval_seconds),
-                    p.threshold.max_crashes,
-                    time::duration(p.threshold.interval_seconds),
-                    p.threshold.source
-                )
-            } else {
-                format!(
-                    "Application pool '{}' crashed {} times within {} ending at {} UTC: rapid-fail protection ({} in {}, {}) disables the pool at that point, though no W3SVC 1002 / WAS 5002 event is among the inputs (predicted).",
-                    p.name,
-                    r.failures,
-                    time::duration(p.threshold.interval_seconds),
-                    r.disabled_at,
-                    p.threshold.max_crashes,
-                    time::duration(p.threshold.interval_seconds),
-                    p.threshold.source
-                )
-            };
-            match (r.restored_at, r.duration_seconds) {
-                (Some(t), Some(s)) => d.push_str(&format!(
-                    " It served again at {t} UTC: {} offline ({}).",
-                    time::duration(s),
-                    r.restored_how
-                )),
-                _ => d.push_str(&format!(" Restore: {}.", r.restored_how)),
-            }
-            if r.http_503 > 0 {
-                let reasons: Vec<String> = p
-                    .outage
-                    .by_reason
-                    .iter()
-                    .filter(|(k, _)| !k.starts_with("Connection"))
-                    .map(|(k, v)| format!("{v} {k}"))
-                    .collect();
-                d.push_str(&format!(
-                    " Meanwhile {} requests were answered 503 ({}).",
-                    r.http_503,
-                    reasons.join(", ")
-                ));
-            }
-            rows.push(VerdictRow {
-                level: if r.detected == "event" { Level::Error } else { Level::Warning },
-                description: d,
-                recommendation: "The outage is a consequence of the crashes: fix the crash above. Until then, restart the pool as soon as it is disabled (or raise rapidFailProtectionMaxCrashes temporarily) and monitor for W3SVC 1002 / WAS 5002.".into(),
-            });
-        }
-
-        if !p.in_flight.is_empty() {
-            let mut by_url: BTreeMap<String, usize> = BTreeMap::new();
-            for i in &p.in_flight {
-                *by_url
-                    .entry(format!(
-                        "{} {}",
-                        i.method.as_deref().unwrap_or("?"),
-                        i.url.as_deref().unwrap_or("?")
-                    ))
-                    .or_default() += 1;
-            }
-            let mut urls: Vec<(String, usize)> = by_url.into_iter().collect();
-            urls.sort_by_key(|(u, k)| (std::cmp::Reverse(*k), u.clone()));
-            let crashes_with: usize = p
-                .crashes
-                .iter()
-                .filter(|c| p.in_flight.iter().any(|i| i.crash_time == Some(c.time)))
-                .count();
-            let top = &urls[0];
-            let at_every = p
-                .crashes
-                .iter()
-                .filter(|c| {
-                    p.in_flight.iter().any(|i| {
-                        i.crash_time == Some(c.time)
-                            && format!(
-                                "{} {}",
-                                i.method.as_deref().unwrap_or("?"),
-                                i.url.as_deref().unwrap_or("?")
-                            ) == top.0
-                    })
-                })
-                .count();
-            let d = format!(
-                "{} in flight when workers of '{}' died ({} of {} crashes had one): {}. {} was in flight at {} of {} crashes.",
-                plural(p.in_flight.len(), "request was", "requests were"),
-                p.name,
-                crashes_with,
-                p.crashes.len(),
-                urls.iter().map(|(u, k)| format!("{u} ×{k}")).collect::<Vec<_>>().join(", "),
-                top.0,
-                at_every,
-                p.crashes.len()
-            );
-            rows.push(VerdictRow {
-                level: Level::Warning,
-                description: d,
-                recommendation: format!("The request in flight at every crash is the likely trigger: reproduce with {} on a test server with a crash-dump rule attached. These clients got no response (HTTPERR Connection_Abandoned_By_AppPool).", top.0),
-            });
-        }
-        let f = &p.failed_requests;
-        if f.win32_64 + f.win32_1236 > 0 {
-            rows.push(VerdictRow {
-                level: Level::Information,
-                description: format!(
-                    "{} request(s) of '{}' ended with a broken connection (sc-win32-status 64: {}, 1236: {}).",
-                    f.win32_64 + f.win32_1236,
-                    p.name,
-                    f.win32_64,
-                    f.win32_1236
-                ),
-                recommendation: "Usually clients going away (status 64: the network name is no longer available; 1236: connection aborted by the local system); many at the crash times mean the crash cut them off.".into(),
-            });
+/// The crashes of a pool, their dumps and the root cause the dumps share.
+fn crash_row(inv: &Investigation, p: &Pool) -> VerdictRow {
+    let n = p.crashes.len();
+    let first = p.crashes[0].time;
+    let last = p.crashes[n - 1].time;
+    let pids: Vec<String> = p
+        .crashes
+        .iter()
+        .filter_map(|c| c.pid)
+        .map(|x| x.to_string())
+        .collect();
+    let with_dump = p.crashes.iter().filter(|c| c.dump.is_some()).count();
+    let what = if p.kind == "application pool" {
+        format!("application pool '{}'", p.name)
+    } else {
+        p.name.clone()
+    };
+    let mut d = if n == 1 {
+        format!("1 crash of {what} at {first} UTC")
+    } else {
+        format!(
+            "{n} crashes of {what} between {first} and {last} UTC ({})",
+            time::duration(last.0 - first.0)
+        )
+    };
+    if !pids.is_empty() {
+        d.push_str(&format!(", process id(s) {}", pids.join(", ")));
+    }
+    d.push_str(&format!(
+        ". {} of them {} a dump.",
+        with_dump,
+        if with_dump == 1 { "has" } else { "have" }
+    ));
+    // The root cause from the dumps of this pool.
+    let mut buckets: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &p.crashes {
+        if let Some(b) = &c.bucket {
+            *buckets.entry(b.as_str()).or_default() += 1;
         }
     }
-    // Pools with an outage but no crash.
-    for p in inv
-        .pools
-        .iter()
-        .filter(|p| p.crashes.is_empty() && p.outage.http_503 > 0)
-    {
+    let mut rec = String::new();
+    if let Some((b, k)) = buckets.iter().max_by_key(|(_, k)| **k) {
+        if let Some(g) = inv.groups.iter().find(|g| g.bucket == *b) {
+            d.push_str(&format!(
+                " {} of the {} share the bucket {}: {}.",
+                k,
+                plural(with_dump, "dump", "dumps"),
+                b,
+                g.verdict.trim_end_matches('.')
+            ));
+            if let Some(w) = &g.who_to_call {
+                d.push_str(&format!(" Who to call: {w}."));
+            }
+            rec = g.recommendation.clone();
+        }
+    }
+    if rec.is_empty() {
+        rec = if with_dump == 0 {
+            format!("Capture a crash dump of the next crash (DebugDiag crash rule or `procdump -ma -e -w {}`) and run coroner on it.", p.crashes[0].process.as_deref().unwrap_or("w3wp.exe"))
+        } else {
+            "See the per-dump analysis below.".into()
+        };
+    }
+    VerdictRow {
+        level: Level::Error,
+        description: d,
+        recommendation: rec,
+    }
+}
+
+/// A rapid-fail episode, recorded or predicted, and the outage it caused.
+fn rapid_fail_row(p: &Pool, r: &RapidFail) -> VerdictRow {
+    let mut d = if r.detected == "event" {
+        format!(
+            "Rapid-fail protection disabled application pool '{}' at {} UTC after {} in {} (threshold: {} in {}, {}).",
+            p.name,
+            r.disabled_at,
+            plural(r.failures, "failure", "failures"),
+            time::duration(p.threshold.interval_seconds),
+            p.threshold.max_crashes,
+            time::duration(p.threshold.interval_seconds),
+            p.threshold.source
+        )
+    } else {
+        format!(
+            "Application pool '{}' crashed {} times within {} ending at {} UTC: rapid-fail protection ({} in {}, {}) disables the pool at that point, though no W3SVC 1002 / WAS 5002 event is among the inputs (predicted).",
+            p.name,
+            r.failures,
+            time::duration(p.threshold.interval_seconds),
+            r.disabled_at,
+            p.threshold.max_crashes,
+            time::duration(p.threshold.interval_seconds),
+            p.threshold.source
+        )
+    };
+    match (r.restored_at, r.duration_seconds) {
+        (Some(t), Some(s)) => d.push_str(&format!(
+            " It served again at {t} UTC: {} offline ({}).",
+            time::duration(s),
+            r.restored_how
+        )),
+        _ => d.push_str(&format!(" Restore: {}.", r.restored_how)),
+    }
+    if r.http_503 > 0 {
         let reasons: Vec<String> = p
             .outage
             .by_reason
             .iter()
+            .filter(|(k, _)| !k.starts_with("Connection"))
             .map(|(k, v)| format!("{v} {k}"))
             .collect();
-        rows.push(VerdictRow {
-            level: Level::Warning,
-            description: format!(
-                "'{}' answered {} requests with 503 between {} and {} UTC ({}), with no crash among the evidence.",
-                p.name,
-                p.outage.http_503,
-                p.outage.first.map(|t| t.to_string()).unwrap_or_default(),
-                p.outage.last.map(|t| t.to_string()).unwrap_or_default(),
-                reasons.join(", ")
-            ),
-            recommendation: "Look at the reasons: AppOffline = the pool was disabled (rapid-fail or stopped), QueueFull = requests arrived faster than the pool served them (hang or overload: take a hang dump).".into(),
-        });
+        d.push_str(&format!(
+            " Meanwhile {} requests were answered 503 ({}).",
+            r.http_503,
+            reasons.join(", ")
+        ));
     }
-    // Dump groups not tied to any crash row above.
-    for g in &inv.groups {
-        let covered = inv.pools.iter().any(|p| {
-            p.crashes
-                .iter()
-                .any(|c| c.bucket.as_deref() == Some(g.bucket.as_str()))
-        });
-        if !covered {
-            rows.push(VerdictRow {
-                level: Level::Warning,
-                description: format!(
-                    "{} in bucket {}: {}.",
-                    plural(g.dumps.len(), "dump", "dumps"),
-                    g.bucket,
-                    g.verdict.trim_end_matches('.')
-                ),
-                recommendation: g.recommendation.clone(),
-            });
-        }
+    VerdictRow {
+        level: if r.detected == "event" { Level::Error } else { Level::Warning },
+        description: d,
+        recommendation: "The outage is a consequence of the crashes: fix the crash above. Until then, restart the pool as soon as it is disabled (or raise rapidFailProtectionMaxCrashes temporarily) and monitor for W3SVC 1002 / WAS 5002.".into(),
     }
-    rows.extend(live_dumps_row(inv));
+}
+
+/// The requests in flight when the pool's workers died.
+fn in_flight_row(p: &Pool) -> Option<VerdictRow> {
+    if p.in_flight.is_empty() {
+        return None;
+    }
+    let mut by_url: BTreeMap<String, usize> = BTreeMap::new();
+    for i in &p.in_flight {
+        *by_url
+            .entry(format!(
+                "{} {}",
+                i.method.as_deref().unwrap_or("?"),
+                i.url.as_deref().unwrap_or("?")
+            ))
+            .or_default() += 1;
+    }
+    let mut urls: Vec<(String, usize)> = by_url.into_iter().collect();
+    urls.sort_by_key(|(u, k)| (std::cmp::Reverse(*k), u.clone()));
+    let crashes_with: usize = p
+        .crashes
+        .iter()
+        .filter(|c| p.in_flight.iter().any(|i| i.crash_time == Some(c.time)))
+        .count();
+    let top = &urls[0];
+    let at_every = p
+        .crashes
+        .iter()
+        .filter(|c| {
+            p.in_flight.iter().any(|i| {
+                i.crash_time == Some(c.time)
+                    && format!(
+                        "{} {}",
+                        i.method.as_deref().unwrap_or("?"),
+                        i.url.as_deref().unwrap_or("?")
+                    ) == top.0
+            })
+        })
+        .count();
+    let d = format!(
+        "{} in flight when workers of '{}' died ({} of {} crashes had one): {}. {} was in flight at {} of {} crashes.",
+        plural(p.in_flight.len(), "request was", "requests were"),
+        p.name,
+        crashes_with,
+        p.crashes.len(),
+        urls.iter().map(|(u, k)| format!("{u} ×{k}")).collect::<Vec<_>>().join(", "),
+        top.0,
+        at_every,
+        p.crashes.len()
+    );
+    Some(VerdictRow {
+        level: Level::Warning,
+        description: d,
+        recommendation: format!("The request in flight at every crash is the likely trigger: reproduce with {} on a test server with a crash-dump rule attached. These clients got no response (HTTPERR Connection_Abandoned_By_AppPool).", top.0),
+    })
+}
+
+/// Requests that ended with a broken connection.
+fn failed_requests_row(p: &Pool) -> Option<VerdictRow> {
+    let f = &p.failed_requests;
+    if f.win32_64 + f.win32_1236 == 0 {
+        return None;
+    }
+    Some(VerdictRow {
+        level: Level::Information,
+        description: format!(
+            "{} request(s) of '{}' ended with a broken connection (sc-win32-status 64: {}, 1236: {}).",
+            f.win32_64 + f.win32_1236,
+            p.name,
+            f.win32_64,
+            f.win32_1236
+        ),
+        recommendation: "Usually clients going away (status 64: the network name is no longer available; 1236: connection aborted by the local system); many at the crash times mean the crash cut them off.".into(),
+    })
+}
+
+/// A pool with an outage but no crash.
+fn outage_row(p: &Pool) -> VerdictRow {
+    let reasons: Vec<String> = p
+        .outage
+        .by_reason
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect();
+    VerdictRow {
+        level: Level::Warning,
+        description: format!(
+            "'{}' answered {} requests with 503 between {} and {} UTC ({}), with no crash among the evidence.",
+            p.name,
+            p.outage.http_503,
+            p.outage.first.map(|t| t.to_string()).unwrap_or_default(),
+            p.outage.last.map(|t| t.to_string()).unwrap_or_default(),
+            reasons.join(", ")
+        ),
+        recommendation: "Look at the reasons: AppOffline = the pool was disabled (rapid-fail or stopped), QueueFull = requests arrived faster than the pool served them (hang or overload: take a hang dump).".into(),
+    }
+}
+
+/// A dump group not tied to any crash row.
+fn group_row(inv: &Investigation, g: &GroupInfo) -> Option<VerdictRow> {
+    let covered = inv.pools.iter().any(|p| {
+        p.crashes
+            .iter()
+            .any(|c| c.bucket.as_deref() == Some(g.bucket.as_str()))
+    });
+    if covered {
+        return None;
+    }
+    Some(VerdictRow {
+        level: Level::Warning,
+        description: format!(
+            "{} in bucket {}: {}.",
+            plural(g.dumps.len(), "dump", "dumps"),
+            g.bucket,
+            g.verdict.trim_end_matches('.')
+        ),
+        recommendation: g.recommendation.clone(),
+    })
+}
+
+/// Dumps with an exception that could not be placed among the events.
+fn unmatched_row(inv: &Investigation) -> Option<VerdictRow> {
     let unmatched: Vec<&DumpInfo> = inv
         .dumps
         .iter()
         .filter(|d| d.crash.is_none() && d.error.is_none() && d.not_a_crash.is_none())
         .collect();
-    if !unmatched.is_empty() {
-        rows.push(VerdictRow {
-            level: Level::Information,
-            description: format!(
-                "{} not matched to a crash: {}.",
-                plural(unmatched.len(), "dump is", "dumps are"),
-                unmatched.iter().map(|d| file_name(&d.file)).collect::<Vec<_>>().join(", ")
-            ),
-            recommendation: "A dump with an exception but no time (in its header or file name) could not be placed among the events.".into(),
-        });
+    if unmatched.is_empty() {
+        return None;
     }
+    Some(VerdictRow {
+        level: Level::Information,
+        description: format!(
+            "{} not matched to a crash: {}.",
+            plural(unmatched.len(), "dump is", "dumps are"),
+            unmatched.iter().map(|d| file_name(&d.file)).collect::<Vec<_>>().join(", ")
+        ),
+        recommendation: "A dump with an exception but no time (in its header or file name) could not be placed among the events.".into(),
+    })
+}
+
+/// The time zone used and the evidence read.
+fn evidence_rows(inv: &Investigation, rows: &mut Vec<VerdictRow>) {
     rows.push(VerdictRow {
         level: Level::Information,
         description: format!(
@@ -293,8 +327,6 @@ pub fn rows(inv: &Investigation) -> Vec<VerdictRow> {
             "See 'Skipped' for why each skipped file was not used.".into()
         },
     });
-    rows.sort_by_key(|r| r.level);
-    rows
 }
 
 /// Dumps that are not crashes (manual, hang, first-chance dumps of live processes).

@@ -33,7 +33,7 @@ fn corpus_logs_all_load() {
     }
     assert!(!evt.is_empty() && !web.is_empty());
     let inputs: Vec<PathBuf> = evt.iter().chain(&web).cloned().collect();
-    let inv = investigate(&inputs, &Options::default());
+    let inv = investigate(&inputs, &Options::default()).unwrap();
     assert!(inv.skipped.is_empty(), "skipped: {:?}", inv.skipped);
     for p in &evt {
         let l = inv
@@ -51,7 +51,7 @@ fn corpus_logs_all_load() {
             .unwrap_or_else(|| panic!("{} not listed", p.display()));
         assert!(l.requests > 0, "{}: no entries", p.display());
     }
-    let text = coroner_investigate::render::text::render(&inv);
+    let text = coroner_report::investigate::text::render(&inv);
     for p in evt.iter().chain(&web) {
         assert!(text.contains(&p.display().to_string()));
     }
@@ -74,7 +74,7 @@ fn bad_input_is_reported_not_fatal() {
     let recs: Vec<_> = (0..20u32)
         .map(|i| {
             let pid = (1000 + i * 4).to_string();
-            coroner_eventlog::write::EvtRecord::new(
+            coroner_devdata::eventlog::EvtRecord::new(
                 i + 1,
                 1_142_331_821 + i * 30,
                 "W3SVC",
@@ -83,7 +83,7 @@ fn bad_input_is_reported_not_fatal() {
             )
         })
         .collect();
-    let evt = coroner_eventlog::write::evt_file(&recs);
+    let evt = coroner_devdata::eventlog::evt_file(&recs);
     std::fs::write(d.join("SysEvent.Evt"), &evt[..evt.len() * 2 / 3]).unwrap();
     // An .evtx with a broken chunk: a valid-looking header followed by garbage.
     let mut evtx = b"ElfFile\0".to_vec();
@@ -111,7 +111,7 @@ this line is broken\r\n\
     // A broken config.
     std::fs::write(d.join("applicationHost.config"), "<configuration><system.applicationHost><applicationPools><add name=\"X\"><failure rapidFailProtectionMaxCrashes=\"2\"").unwrap();
 
-    let inv = investigate(&[d.to_path_buf()], &Options::default());
+    let inv = investigate(&[d.to_path_buf()], &Options::default()).unwrap();
     let skipped = |name: &str| inv.skipped.iter().any(|s| s.file.ends_with(name));
     assert!(skipped("u_ex060314.log"));
     assert!(skipped("notadump.dmp.gz"));
@@ -153,12 +153,12 @@ this line is broken\r\n\
         .any(|c| c.file.ends_with("applicationHost.config")));
     // Every renderer copes.
     for f in [
-        coroner_investigate::cli::Format::Text,
-        coroner_investigate::cli::Format::Json,
-        coroner_investigate::cli::Format::Markdown,
-        coroner_investigate::cli::Format::Html,
+        coroner_report::investigate::Format::Text,
+        coroner_report::investigate::Format::Json,
+        coroner_report::investigate::Format::Markdown,
+        coroner_report::investigate::Format::Html,
     ] {
-        assert!(!coroner_investigate::cli::render(&inv, f).is_empty());
+        assert!(!coroner_report::investigate::render(&inv, f).is_empty());
     }
 }
 
@@ -168,8 +168,17 @@ fn nothing_to_read() {
     let inv = investigate(
         &[dir.path().to_path_buf(), dir.path().join("missing")],
         &Options::default(),
-    );
+    )
+    .unwrap();
     assert!(inv.pools.is_empty());
     assert_eq!(inv.skipped.len(), 1);
-    let _ = coroner_investigate::render::text::render(&inv);
+    let _ = coroner_report::investigate::text::render(&inv);
+}
+
+#[test]
+fn no_paths_is_an_error() {
+    assert!(matches!(
+        investigate(&[], &Options::default()),
+        Err(coroner_investigate::InvestigateError::NoInput)
+    ));
 }

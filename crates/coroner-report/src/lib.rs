@@ -8,7 +8,10 @@
 //!   (`.exr -1`, `r`, `!address`, `kb`, `~`, `lm`, `lmvm`).
 //! - [`markdown`]: the same for tickets.
 //! - [`json`]: the versioned `coroner.analysis.v1` document (see `docs/json-schema.md`).
+//! - [`investigate`]: the incident report of `coroner investigate` ([`coroner_incident`]) as
+//!   text, Markdown, JSON (`coroner.investigation.v1`) and a self-contained HTML page.
 
+pub mod investigate;
 pub mod json;
 pub mod markdown;
 pub mod phrase;

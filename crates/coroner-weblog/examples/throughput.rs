@@ -1,6 +1,6 @@
 //! Ingestion throughput on a generated W3C log: `cargo run --release --example throughput [MB]`.
 //! (Measurement only; no timed assertions anywhere.)
-use coroner_weblog::write::{w3c_header, w3c_line, IIS_FIELDS};
+use coroner_devdata::weblog::{w3c_header, w3c_line, IIS_FIELDS};
 use coroner_weblog::{count_statuses, for_each_line, Request};
 
 fn main() {

@@ -12,7 +12,6 @@
 
 pub mod explain;
 pub mod plus;
-pub mod write;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use coroner_weblog::write::{
+use coroner_devdata::weblog::{
     httperr_header, httperr_line, w3c_header, w3c_line, HTTPERR_FIELDS, IIS_FIELDS,
 };
 use coroner_weblog::{

@@ -9,8 +9,8 @@ fn main() -> ExitCode {
         .nth(1)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("examples/incident"));
-    let params = coroner_investigate::example::ExampleParams::default();
-    match coroner_investigate::example::write(&dir, &params) {
+    let params = coroner_devdata::incident::ExampleParams::default();
+    match coroner_devdata::incident::write(&dir, &params) {
         Ok(t) => {
             println!(
                 "wrote {}: {} dumps, {} event records, {} W3C requests, {} × 503 AppOffline",

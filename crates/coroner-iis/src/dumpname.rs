@@ -11,7 +11,7 @@
 //!
 //! Times in file names are the machine's local time.
 
-use crate::time::from_civil;
+use coroner_model::time::from_civil;
 
 /// What a dump's file name says.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -1,7 +1,7 @@
-//! Writers for W3C and HTTPERR log lines, for fixture generators; [`crate::load`] reads back
-//! what these write.
+//! Writers for W3C and HTTPERR log lines, for fixture generators; [`coroner_weblog::load`]
+//! reads back what these write.
 
-use crate::{HttpErr, Request};
+use coroner_weblog::{HttpErr, Request};
 
 /// IIS 7.5+ default `#Fields` (logExtFileFlags default set) plus sc-bytes/cs-bytes.
 pub const IIS_FIELDS: &[&str] = &[
@@ -66,7 +66,7 @@ fn val(out: &mut String, v: Option<&str>) {
         None => out.push('-'),
         Some("") => out.push('-'),
         // IIS and HTTP.sys write spaces, tabs and control characters in values as '+'.
-        Some(s) => out.push_str(&crate::plus::encode(s)),
+        Some(s) => out.push_str(&coroner_weblog::plus::encode(s)),
     }
 }
 

@@ -31,10 +31,11 @@ fn html_loads_in_headless_chromium() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let p = coroner_investigate::example::ExampleParams::default();
-    coroner_investigate::example::write(&dir.path().join("incident"), &p).unwrap();
-    let inv = coroner_investigate::investigate(&[dir.path().join("incident")], &Default::default());
-    let html = coroner_investigate::render::html::render(&inv);
+    let p = coroner_devdata::incident::ExampleParams::default();
+    coroner_devdata::incident::write(&dir.path().join("incident"), &p).unwrap();
+    let inv = coroner_investigate::investigate(&[dir.path().join("incident")], &Default::default())
+        .unwrap();
+    let html = coroner_report::investigate::html::render(&inv);
     assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
     let page = dir.path().join("report.html");
     std::fs::write(&page, &html).unwrap();

@@ -2,12 +2,12 @@
 //! of the report checked against the generator's parameters and ground truth (not against text
 //! copied from the output).
 
-use coroner_investigate::example::{write, ExampleParams, ExampleTruth};
+use coroner_devdata::incident::{write, ExampleParams, ExampleTruth};
 use coroner_investigate::{investigate, Investigation, Options};
 use std::path::{Path, PathBuf};
 
 fn run(dir: &Path) -> Investigation {
-    investigate(&[dir.to_path_buf()], &Options::default())
+    investigate(&[dir.to_path_buf()], &Options::default()).unwrap()
 }
 
 fn generated() -> (
@@ -254,9 +254,10 @@ fn generated_example_report() {
     check(&p, &t, &inv);
 
     // Renderers carry the same facts.
-    let text = coroner_investigate::cli::render(&inv, coroner_investigate::cli::Format::Text);
-    let md = coroner_investigate::cli::render(&inv, coroner_investigate::cli::Format::Markdown);
-    let html = coroner_investigate::cli::render(&inv, coroner_investigate::cli::Format::Html);
+    let text = coroner_report::investigate::render(&inv, coroner_report::investigate::Format::Text);
+    let md =
+        coroner_report::investigate::render(&inv, coroner_report::investigate::Format::Markdown);
+    let html = coroner_report::investigate::render(&inv, coroner_report::investigate::Format::Html);
     for out in [&text, &md, &html] {
         for c in &p.crashes {
             assert!(out.contains(&c.pid.to_string()));
@@ -279,7 +280,7 @@ fn generated_example_report() {
 
     // JSON: the documented schema.
     let json: serde_json::Value =
-        serde_json::from_str(&coroner_investigate::render::json(&inv)).expect("json");
+        serde_json::from_str(&coroner_report::investigate::json(&inv)).expect("json");
     assert_eq!(json["schema"], "coroner.investigation.v1");
     let pools = json["pools"].as_array().expect("pools");
     let pj = pools
@@ -375,7 +376,7 @@ fn crash_without_dump_counts_and_dump_without_event_is_grouped() {
     assert!(pool.crashes[0].dump.is_none());
     assert_eq!(pool.crashes[0].pid, Some(first.pid));
     let json: serde_json::Value =
-        serde_json::from_str(&coroner_investigate::render::json(&inv)).unwrap();
+        serde_json::from_str(&coroner_report::investigate::json(&inv)).unwrap();
     let pj = json["pools"]
         .as_array()
         .unwrap()
@@ -401,7 +402,7 @@ fn crash_without_dump_counts_and_dump_without_event_is_grouped() {
         assert!(c.terminated_at.is_none() && c.fault_time.is_some());
     }
     let json: serde_json::Value =
-        serde_json::from_str(&coroner_investigate::render::json(&inv)).unwrap();
+        serde_json::from_str(&coroner_report::investigate::json(&inv)).unwrap();
     for pj in json["pools"].as_array().unwrap() {
         for c in pj["crashes"].as_array().unwrap() {
             assert!(c["exit_code"].is_null(), "{c}");
@@ -510,7 +511,7 @@ fn snapshots_count_only_when_a_death_follows() {
     let hang = name(first.pid, first.time - 20, "IIS_COM+ Hang Dump");
     put(
         &hang,
-        &coroner_investigate::example::snapshot_dump(first.pid, first.time - 20).unwrap(),
+        &coroner_devdata::incident::snapshot_dump(first.pid, first.time - 20).unwrap(),
     );
     // A dump with an exception stream, named first-chance by DebugDiag.
     let fc = |pid: u32, at: i64| {

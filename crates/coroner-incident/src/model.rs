@@ -2,9 +2,8 @@
 //! `coroner.investigation.v1` JSON document (docs/json-schema.md); times are RFC 3339 UTC,
 //! codes `0x…`.
 
-use crate::config::PoolSettings;
-use crate::evidence::Skipped;
 use crate::time::Time;
+use coroner_iis::config::PoolSettings;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -32,6 +31,18 @@ pub struct Investigation {
     pub codes: Vec<CodeInfo>,
     pub skipped: Vec<Skipped>,
     pub warnings: Vec<String>,
+}
+
+impl Investigation {
+    /// How many inputs were used as evidence (dumps, event logs, web logs, IIS
+    /// configurations, WER reports); 0 when nothing usable was found.
+    pub fn evidence_used(&self) -> usize {
+        self.dumps.len()
+            + self.event_logs.len()
+            + self.web_logs.len()
+            + self.configs.len()
+            + self.wer_reports.len()
+    }
 }
 
 /// The time zone used to place local times (dump file names, local-time web logs) on UTC.
@@ -109,8 +120,8 @@ impl Threshold {
             },
             None => Threshold {
                 enabled: true,
-                max_crashes: crate::config::DEFAULT_MAX_CRASHES,
-                interval_seconds: crate::config::DEFAULT_INTERVAL_SECONDS,
+                max_crashes: coroner_iis::config::DEFAULT_MAX_CRASHES,
+                interval_seconds: coroner_iis::config::DEFAULT_INTERVAL_SECONDS,
                 source: "IIS default (no configuration for this pool among the inputs)".into(),
             },
         }
@@ -336,7 +347,7 @@ pub struct ConfigInfo {
     pub file: PathBuf,
     pub kind: &'static str,
     pub pools: Vec<PoolSettings>,
-    pub sites: Vec<crate::config::Site>,
+    pub sites: Vec<coroner_iis::config::Site>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -357,4 +368,11 @@ pub struct CodeInfo {
     pub code: String,
     pub count: u64,
     pub meaning: String,
+}
+
+/// A file that was not used, and why.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Skipped {
+    pub file: PathBuf,
+    pub reason: String,
 }

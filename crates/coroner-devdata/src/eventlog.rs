@@ -1,11 +1,12 @@
 //! Writers for fixtures: legacy `.evt` files (optionally wrapped around their circular
-//! buffer) and event XML exports as `wevtutil qe /f:xml` writes them. Used by this crate's
-//! tests and by later fixture generators; the loaders read back what these write.
+//! buffer) and event XML exports as `wevtutil qe /f:xml` writes them. Used by coroner-eventlog's
+//! tests and the example incident; coroner-eventlog reads back what these write.
 
-use crate::evt::{
+use coroner_eventlog::evt::{
     EOF_RECORD_SIZE, EOF_SIGNATURE, FLAG_WRAP, HEADER_SIZE, RECORD_FIXED_SIZE, SIGNATURE,
 };
-use crate::Event;
+use coroner_eventlog::Event;
+use coroner_model::time::civil_from_days;
 
 /// One legacy EVENTLOGRECORD to write.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -258,7 +259,7 @@ pub fn event_xml(e: &Event) -> String {
     }
     o.push_str(&format!(
         "<TimeCreated SystemTime='{}'/><EventRecordID>{}</EventRecordID>",
-        crate::time::format_iso8601(e.time, e.time_nanos),
+        format_iso8601(e.time, e.time_nanos),
         e.record_id
     ));
     if let Some(c) = &e.channel {
@@ -307,4 +308,29 @@ pub fn events_xml(events: &[Event]) -> String {
     }
     o.push_str("</Events>\r\n");
     o
+}
+
+/// Formats Unix seconds + nanoseconds as `YYYY-MM-DDTHH:MM:SS.fffffffZ` (Event XML style).
+fn format_iso8601(secs: i64, nanos: u32) -> String {
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:07}Z",
+        sod / 3600,
+        (sod / 60) % 60,
+        sod % 60,
+        nanos.min(999_999_999) / 100
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn iso8601() {
+        assert_eq!(
+            super::format_iso8601(1_474_386_143, 123_456_700),
+            "2016-09-20T15:42:23.1234567Z"
+        );
+    }
 }

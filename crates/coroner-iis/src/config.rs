@@ -152,12 +152,7 @@ pub fn parse(file: PathBuf, bytes: &[u8], kind: ConfigKind) -> (IisConfig, Vec<S
     let mut reader = Reader::from_reader(bytes);
     reader.config_mut().check_end_names = false;
     let mut stack: Vec<String> = Vec::new();
-    let mut defaults = Partial::default();
-    let mut pools: Vec<(String, Partial)> = Vec::new();
-    let mut default_pool: Option<String> = None;
-    // (id, name, pool)
-    let mut sites: Vec<(u32, String, Option<String>)> = Vec::new();
-    let mut root_pools: Vec<(u32, String)> = Vec::new();
+    let mut r = Reading::default();
     loop {
         let ev = match reader.read_event() {
             Ok(e) => e,
@@ -175,64 +170,8 @@ pub fn parse(file: PathBuf, bytes: &[u8], kind: ConfigKind) -> (IisConfig, Vec<S
                 let name = String::from_utf8_lossy(s.local_name().as_ref()).into_owned();
                 let a = attrs(s);
                 match kind {
-                    ConfigKind::MetaBase => metabase_element(
-                        &name,
-                        &a,
-                        &mut defaults,
-                        &mut pools,
-                        &mut default_pool,
-                        &mut sites,
-                        &mut root_pools,
-                    ),
-                    ConfigKind::ApplicationHost => {
-                        let parent = stack.last().map(String::as_str).unwrap_or("");
-                        let grand = stack
-                            .len()
-                            .checked_sub(2)
-                            .and_then(|i| stack.get(i))
-                            .map(String::as_str)
-                            .unwrap_or("");
-                        match (name.as_str(), parent) {
-                            ("add", "applicationPools") => {
-                                if let Some(n) = get(&a, "name") {
-                                    pools.push((n.to_string(), Partial::default()));
-                                }
-                            }
-                            ("failure", "add") if grand == "applicationPools" => {
-                                if let Some((_, p)) = pools.last_mut() {
-                                    apphost_failure(&a, p);
-                                }
-                            }
-                            ("failure", "applicationPoolDefaults") => {
-                                apphost_failure(&a, &mut defaults)
-                            }
-                            ("applicationDefaults", "sites") => {
-                                default_pool = get(&a, "applicationPool").map(String::from)
-                            }
-                            ("site", "sites") => {
-                                let id = get(&a, "id").and_then(|v| v.parse().ok()).unwrap_or(0);
-                                let n = get(&a, "name").unwrap_or("").to_string();
-                                sites.push((id, n, None));
-                            }
-                            ("applicationDefaults", "site") => {
-                                if let (Some(s), Some(p)) =
-                                    (sites.last_mut(), get(&a, "applicationPool"))
-                                {
-                                    if s.2.is_none() {
-                                        s.2 = Some(p.to_string());
-                                    }
-                                }
-                            }
-                            ("application", "site") if get(&a, "path") == Some("/") => {
-                                if let (Some(s), Some(p)) =
-                                    (sites.last_mut(), get(&a, "applicationPool"))
-                                {
-                                    s.2 = Some(p.to_string());
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
+                    ConfigKind::MetaBase => r.metabase_element(&name, &a),
+                    ConfigKind::ApplicationHost => r.apphost_element(&name, &a, &stack),
                 }
                 if !empty && stack.len() < 256 {
                     stack.push(name);
@@ -245,36 +184,102 @@ pub fn parse(file: PathBuf, bytes: &[u8], kind: ConfigKind) -> (IisConfig, Vec<S
             _ => {}
         }
     }
-    let pools = pools
-        .into_iter()
-        .map(|(n, p)| PoolSettings {
-            name: n,
-            ..p.or(&defaults)
-        })
-        .collect();
-    let sites = sites
-        .into_iter()
-        .map(|(id, name, pool)| {
-            let root = root_pools
-                .iter()
-                .find(|(i, _)| *i == id)
-                .map(|(_, p)| p.clone());
-            Site {
-                id,
-                name,
-                pool: root.or(pool).or_else(|| default_pool.clone()),
+    (r.finish(file, kind), problems)
+}
+
+/// What the elements read so far say.
+#[derive(Default)]
+struct Reading {
+    defaults: Partial,
+    pools: Vec<(String, Partial)>,
+    default_pool: Option<String>,
+    /// (id, name, pool)
+    sites: Vec<(u32, String, Option<String>)>,
+    /// Pools of sites' root virtual directories (MetaBase `IIsWebVirtualDir` `/ROOT`).
+    root_pools: Vec<(u32, String)>,
+}
+
+impl Reading {
+    /// An `applicationHost.config` element under the elements `stack`.
+    fn apphost_element(&mut self, name: &str, a: &[(String, String)], stack: &[String]) {
+        let parent = stack.last().map(String::as_str).unwrap_or("");
+        let grand = stack
+            .len()
+            .checked_sub(2)
+            .and_then(|i| stack.get(i))
+            .map(String::as_str)
+            .unwrap_or("");
+        match (name, parent) {
+            ("add", "applicationPools") => {
+                if let Some(n) = get(a, "name") {
+                    self.pools.push((n.to_string(), Partial::default()));
+                }
             }
-        })
-        .collect();
-    (
+            ("failure", "add") if grand == "applicationPools" => {
+                if let Some((_, p)) = self.pools.last_mut() {
+                    apphost_failure(a, p);
+                }
+            }
+            ("failure", "applicationPoolDefaults") => apphost_failure(a, &mut self.defaults),
+            ("applicationDefaults", "sites") => {
+                self.default_pool = get(a, "applicationPool").map(String::from)
+            }
+            ("site", "sites") => {
+                let id = get(a, "id").and_then(|v| v.parse().ok()).unwrap_or(0);
+                let n = get(a, "name").unwrap_or("").to_string();
+                self.sites.push((id, n, None));
+            }
+            ("applicationDefaults", "site") => {
+                if let (Some(s), Some(p)) = (self.sites.last_mut(), get(a, "applicationPool")) {
+                    if s.2.is_none() {
+                        s.2 = Some(p.to_string());
+                    }
+                }
+            }
+            ("application", "site") if get(a, "path") == Some("/") => {
+                if let (Some(s), Some(p)) = (self.sites.last_mut(), get(a, "applicationPool")) {
+                    s.2 = Some(p.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The configuration: pools with the defaults applied, sites with their pool (the root
+    /// application's, else the site's, else the default).
+    fn finish(self, file: PathBuf, kind: ConfigKind) -> IisConfig {
+        let defaults = self.defaults;
+        let pools = self
+            .pools
+            .into_iter()
+            .map(|(n, p)| PoolSettings {
+                name: n,
+                ..p.or(&defaults)
+            })
+            .collect();
+        let (root_pools, default_pool) = (self.root_pools, self.default_pool);
+        let sites = self
+            .sites
+            .into_iter()
+            .map(|(id, name, pool)| {
+                let root = root_pools
+                    .iter()
+                    .find(|(i, _)| *i == id)
+                    .map(|(_, p)| p.clone());
+                Site {
+                    id,
+                    name,
+                    pool: root.or(pool).or_else(|| default_pool.clone()),
+                }
+            })
+            .collect();
         IisConfig {
             file,
             kind,
             pools,
             sites,
-        },
-        problems,
-    )
+        }
+    }
 }
 
 fn apphost_failure(a: &[(String, String)], p: &mut Partial) {
@@ -289,59 +294,55 @@ fn apphost_failure(a: &[(String, String)], p: &mut Partial) {
     }
 }
 
-fn metabase_element(
-    name: &str,
-    a: &[(String, String)],
-    defaults: &mut Partial,
-    pools: &mut Vec<(String, Partial)>,
-    default_pool: &mut Option<String>,
-    sites: &mut Vec<(u32, String, Option<String>)>,
-    root_pools: &mut Vec<(u32, String)>,
-) {
-    let loc = get(a, "Location").unwrap_or("").trim_end_matches('/');
-    let settings = || {
-        let mut p = Partial::default();
-        if let Some(v) = get(a, "RapidFailProtection").and_then(boolean) {
-            p.protection = Some(v);
-        }
-        if let Some(v) = get(a, "RapidFailProtectionInterval").and_then(|v| interval(v, true)) {
-            p.interval = Some(v);
-        }
-        if let Some(v) = get(a, "RapidFailProtectionMaxCrashes").and_then(|v| v.parse().ok()) {
-            p.max = Some(v);
-        }
-        p
-    };
-    let lower = loc.to_ascii_lowercase();
-    match name {
-        "IIsApplicationPools" => *defaults = settings(),
-        "IIsApplicationPool" => {
-            if let Some(n) = loc.rsplit('/').next().filter(|n| !n.is_empty()) {
-                pools.push((n.to_string(), settings()));
+impl Reading {
+    /// A `MetaBase.xml` element.
+    fn metabase_element(&mut self, name: &str, a: &[(String, String)]) {
+        let loc = get(a, "Location").unwrap_or("").trim_end_matches('/');
+        let settings = || {
+            let mut p = Partial::default();
+            if let Some(v) = get(a, "RapidFailProtection").and_then(boolean) {
+                p.protection = Some(v);
             }
-        }
-        "IIsWebService" => *default_pool = get(a, "AppPoolId").map(String::from),
-        "IIsWebServer" => {
-            if let Some(id) = lower
-                .strip_prefix("/lm/w3svc/")
-                .and_then(|r| r.parse::<u32>().ok())
-            {
-                let n = get(a, "ServerComment").unwrap_or("").to_string();
-                sites.push((id, n, get(a, "AppPoolId").map(String::from)));
+            if let Some(v) = get(a, "RapidFailProtectionInterval").and_then(|v| interval(v, true)) {
+                p.interval = Some(v);
             }
-        }
-        "IIsWebVirtualDir" => {
-            if let Some(id) = lower
-                .strip_prefix("/lm/w3svc/")
-                .and_then(|r| r.strip_suffix("/root"))
-                .and_then(|r| r.parse::<u32>().ok())
-            {
-                if let Some(p) = get(a, "AppPoolId") {
-                    root_pools.push((id, p.to_string()));
+            if let Some(v) = get(a, "RapidFailProtectionMaxCrashes").and_then(|v| v.parse().ok()) {
+                p.max = Some(v);
+            }
+            p
+        };
+        let lower = loc.to_ascii_lowercase();
+        match name {
+            "IIsApplicationPools" => self.defaults = settings(),
+            "IIsApplicationPool" => {
+                if let Some(n) = loc.rsplit('/').next().filter(|n| !n.is_empty()) {
+                    self.pools.push((n.to_string(), settings()));
                 }
             }
+            "IIsWebService" => self.default_pool = get(a, "AppPoolId").map(String::from),
+            "IIsWebServer" => {
+                if let Some(id) = lower
+                    .strip_prefix("/lm/w3svc/")
+                    .and_then(|r| r.parse::<u32>().ok())
+                {
+                    let n = get(a, "ServerComment").unwrap_or("").to_string();
+                    self.sites
+                        .push((id, n, get(a, "AppPoolId").map(String::from)));
+                }
+            }
+            "IIsWebVirtualDir" => {
+                if let Some(id) = lower
+                    .strip_prefix("/lm/w3svc/")
+                    .and_then(|r| r.strip_suffix("/root"))
+                    .and_then(|r| r.parse::<u32>().ok())
+                {
+                    if let Some(p) = get(a, "AppPoolId") {
+                        self.root_pools.push((id, p.to_string()));
+                    }
+                }
+            }
+            _ => {}
         }
-        _ => {}
     }
 }
 

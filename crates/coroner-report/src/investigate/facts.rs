@@ -1,9 +1,9 @@
 //! Facts the three human renderers (text, Markdown, HTML) show alike, phrased once here as plain
 //! text; each renderer only escapes and lays them out.
 
-use crate::model::*;
-use crate::time;
-use crate::time::Time;
+use coroner_incident::model::*;
+use coroner_incident::time;
+use coroner_incident::time::Time;
 
 /// `k×v k×v` (status and reason counts of a web log).
 pub fn counts_x(m: &std::collections::BTreeMap<String, u64>) -> String {

@@ -2,29 +2,7 @@
 
 use serde::{Serialize, Serializer};
 
-pub use coroner_model::time::{civil, days_from_civil};
-
-/// Unix seconds of a civil UTC time, `None` when a field is out of range.
-pub fn from_civil(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
-    if !(1601..=9999).contains(&y) || !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
-        return None;
-    }
-    if h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    Some(
-        days_from_civil(y, mo, d) * 86_400
-            + i64::from(h) * 3600
-            + i64::from(mi) * 60
-            + i64::from(s),
-    )
-}
-
-/// `2006-03-14T10:23:41Z`.
-pub fn rfc3339(t: i64) -> String {
-    let (y, mo, d, h, mi, s) = civil(t);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
-}
+pub use coroner_model::time::{civil, days_from_civil, from_civil, rfc3339};
 
 /// `2006-03-14 10:23:41` (UTC, for tables).
 pub fn short(t: i64) -> String {

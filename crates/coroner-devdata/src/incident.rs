@@ -15,12 +15,12 @@
 //! (503 QueueFull) and dies, its exit code given only by its W3SVC 1009, and a pool named in
 //! Korean with `+` and `#`, stopped for five minutes (503 Disabled).
 //!
-//! Regenerate with `cargo run -p coroner-investigate --bin coroner-incident-example -- examples/incident`.
+//! Regenerate with `cargo run -p coroner-devdata --bin coroner-incident-example -- examples/incident`.
 
-use crate::time::{civil, rfc3339};
-use coroner_eventlog::write::{events_xml, evt_file, EvtRecord};
+use crate::eventlog::{events_xml, evt_file, EvtRecord};
+use crate::weblog::{httperr_header, httperr_line, w3c_header, w3c_line};
 use coroner_eventlog::Event;
-use coroner_weblog::write::{httperr_header, httperr_line, w3c_header, w3c_line};
+use coroner_model::time::{civil, rfc3339};
 use coroner_weblog::{HttpErr, Request};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -405,11 +405,38 @@ fn spaced_pool_errors(p: &ExampleParams, truth: &mut ExampleTruth) -> Vec<HttpEr
 /// Writes the example into `dir` (created if needed).
 pub fn write(dir: &Path, p: &ExampleParams) -> Result<ExampleTruth, Error> {
     let mut truth = ExampleTruth::default();
-    let bias = i64::from(p.tz_bias_minutes) * 60;
-    let local = |t: i64| t - bias;
-    let variants = coroner_synth::reference_variants();
+    let other = write_dumps(dir, p, &mut truth)?;
+    write_system_log(dir, p, &mut truth)?;
+    write_application_log(dir, p, &mut truth, &other)?;
+    write_web_logs(dir, p, &mut truth)?;
+    // ---- IIS 6 metabase ----
+    put(dir, "MetaBase.xml", metabase(p).as_bytes())?;
+    put(dir, "README.md", readme(p, &truth).as_bytes())?;
+    Ok(truth)
+}
 
-    // ---- dumps ----
+/// A file name's time: local, as the machine wrote it.
+fn local(p: &ExampleParams, t: i64) -> i64 {
+    t - i64::from(p.tz_bias_minutes) * 60
+}
+
+/// The first crash of the story (the other pool's, when there are none).
+fn first_crash_time(p: &ExampleParams) -> i64 {
+    p.crashes
+        .first()
+        .map(|c| c.time)
+        .unwrap_or(p.other_crash.time)
+}
+
+/// The crash dumps (DebugDiag names), the other pool's dump (ProcDump name) and the manual
+/// dump; returns what the other pool's dump holds.
+fn write_dumps(
+    dir: &Path,
+    p: &ExampleParams,
+    truth: &mut ExampleTruth,
+) -> Result<coroner_synth::Truth, Error> {
+    let variants = coroner_synth::reference_variants();
+    let local = |t: i64| local(p, t);
     for (i, c) in p.crashes.iter().enumerate() {
         let mut rc = variants
             .get(i % variants.len().max(1))
@@ -443,13 +470,13 @@ pub fn write(dir: &Path, p: &ExampleParams) -> Result<ExampleTruth, Error> {
     );
     put(dir, &manual_name, &gzip(&live_dump))?;
     truth.manual_dump = manual_name;
+    Ok(other.truth)
+}
 
-    // ---- System event log (.evt) ----
-    let t0 = p
-        .crashes
-        .first()
-        .map(|c| c.time)
-        .unwrap_or(p.other_crash.time);
+/// The System log (`.evt`): boot, time zone, worker terminations, DebugDiag's service, the
+/// rapid-fail disable.
+fn write_system_log(dir: &Path, p: &ExampleParams, truth: &mut ExampleTruth) -> Result<(), Error> {
+    let t0 = first_crash_time(p);
     let last = p.crashes.last().map(|c| c.time).unwrap_or(t0);
     truth.disabled_at = last + p.disable_delay;
     let mut recs: Vec<EvtRecord> = Vec::new();
@@ -519,8 +546,17 @@ pub fn write(dir: &Path, p: &ExampleParams) -> Result<ExampleTruth, Error> {
     }
     truth.event_records = recs.len() as u64;
     put(dir, "eventlogs/SysEvent.Evt", &evt_file(&recs))?;
+    Ok(())
+}
 
-    // ---- Application log as Event Viewer XML (Application Error 1000, Server 2003 form) ----
+/// The Application log as Event Viewer XML (Application Error 1000, Server 2003 form).
+fn write_application_log(
+    dir: &Path,
+    p: &ExampleParams,
+    truth: &mut ExampleTruth,
+    other: &coroner_synth::Truth,
+) -> Result<(), Error> {
+    let variants = coroner_synth::reference_variants();
     let dll = |m: &str| {
         if m.contains('.') {
             m.to_string()
@@ -559,9 +595,9 @@ pub fn write(dir: &Path, p: &ExampleParams) -> Result<ExampleTruth, Error> {
     };
     let mut app_events = vec![app_error(
         &p.other_crash,
-        &other.truth.faulting_module,
+        &other.faulting_module,
         "1.2.0.0",
-        fault_offset(&other.truth),
+        fault_offset(other),
         880,
     )];
     for (i, c) in p.crashes.iter().enumerate() {
@@ -586,10 +622,12 @@ pub fn write(dir: &Path, p: &ExampleParams) -> Result<ExampleTruth, Error> {
         "eventlogs/Application.xml",
         events_xml(&app_events).as_bytes(),
     )?;
+    Ok(())
+}
 
-    // ---- web logs ----
-    let restart = truth.disabled_at + p.outage_seconds;
-    let mut rng = Lcg(0x5eed_1e55);
+/// The W3C log of the pool's site and the HTTPERR log.
+fn write_web_logs(dir: &Path, p: &ExampleParams, truth: &mut ExampleTruth) -> Result<(), Error> {
+    let t0 = first_crash_time(p);
     let fields: Vec<&str> = vec![
         "date",
         "time",
@@ -607,7 +645,6 @@ pub fn write(dir: &Path, p: &ExampleParams) -> Result<ExampleTruth, Error> {
         "sc-win32-status",
         "time-taken",
     ];
-    let site = format!("W3SVC{}", p.site_id);
     let mut w3c = String::new();
     let traffic_start = t0 - p.traffic_margin;
     w3c_header(
@@ -619,6 +656,93 @@ pub fn write(dir: &Path, p: &ExampleParams) -> Result<ExampleTruth, Error> {
     let mut err = String::new();
     httperr_header(&mut err, traffic_start);
     let mut errs: Vec<HttpErr> = Vec::new();
+    w3c_traffic(&mut w3c, &fields, &mut errs, p, truth, traffic_start);
+    // Requests in flight when each worker died: HTTP.sys logs them when the process is gone.
+    let abandon =
+        |errs: &mut Vec<HttpErr>, t: i64, ip: String, m: &str, url: &str, site: u32, pool: &str| {
+            errs.push(HttpErr {
+                time: t,
+                client_ip: Some(ip),
+                client_port: Some(3000 + (t % 1000) as u16),
+                server_ip: Some("10.0.0.5".into()),
+                server_port: Some(80),
+                version: Some("HTTP/1.1".into()),
+                method: Some(m.into()),
+                uri: Some(url.into()),
+                status: None,
+                site_id: Some(site),
+                reason: "Connection_Abandoned_By_AppPool".into(),
+                queue_name: Some(pool.into()),
+                ..HttpErr::default()
+            });
+        };
+    for (i, c) in p.crashes.iter().enumerate() {
+        let ip = format!("172.16.4.{}", 21 + i * 13);
+        abandon(
+            &mut errs,
+            c.time + 1,
+            ip.clone(),
+            &p.upload_method,
+            &p.upload_url,
+            p.site_id,
+            &p.pool,
+        );
+        truth
+            .in_flight
+            .push((c.pid, p.upload_method.clone(), p.upload_url.clone(), ip));
+    }
+    abandon(
+        &mut errs,
+        p.other_crash.time + 1,
+        "192.168.20.7".into(),
+        "GET",
+        &p.other_url,
+        p.other_site_id,
+        &p.other_pool,
+    );
+    // Some unrelated idle-connection timeouts.
+    for k in 0..4 {
+        errs.push(HttpErr {
+            time: traffic_start + 900 + k * 1500,
+            client_ip: Some(format!("192.168.11.{}", 40 + k)),
+            client_port: Some(2000 + k as u16),
+            server_ip: Some("10.0.0.5".into()),
+            server_port: Some(80),
+            reason: "Timer_ConnectionIdle".into(),
+            ..HttpErr::default()
+        });
+    }
+    errs.extend(spaced_pool_errors(p, truth));
+    errs.sort_by_key(|e| e.time);
+    for e in &errs {
+        httperr_line(&mut err, e);
+    }
+    put(
+        dir,
+        &format!(
+            "LogFiles/W3SVC{}/ex{}.log",
+            p.site_id,
+            yymmdd(traffic_start)
+        ),
+        w3c.as_bytes(),
+    )?;
+    put(dir, "LogFiles/HTTPERR/httperr1.log", err.as_bytes())?;
+    Ok(())
+}
+
+/// The requests of the W3C log from `traffic_start` until after the restart; requests during
+/// the outage go to the HTTPERR entries as 503 AppOffline.
+fn w3c_traffic(
+    w3c: &mut String,
+    fields: &[&str],
+    errs: &mut Vec<HttpErr>,
+    p: &ExampleParams,
+    truth: &mut ExampleTruth,
+    traffic_start: i64,
+) {
+    let restart = truth.disabled_at + p.outage_seconds;
+    let site = format!("W3SVC{}", p.site_id);
+    let mut rng = Lcg(0x5eed_1e55);
     let client = |rng: &mut Lcg| format!("192.168.{}.{}", 10 + rng.below(4), 2 + rng.below(200));
     let mut t = traffic_start;
     let mut restored_seen = false;
@@ -684,84 +808,9 @@ pub fn write(dir: &Path, p: &ExampleParams) -> Result<ExampleTruth, Error> {
             }),
             ..Request::default()
         };
-        w3c_line(&mut w3c, &fields, &r);
+        w3c_line(w3c, fields, &r);
         truth.w3c_requests += 1;
     }
-    // Requests in flight when each worker died: HTTP.sys logs them when the process is gone.
-    let abandon =
-        |errs: &mut Vec<HttpErr>, t: i64, ip: String, m: &str, url: &str, site: u32, pool: &str| {
-            errs.push(HttpErr {
-                time: t,
-                client_ip: Some(ip),
-                client_port: Some(3000 + (t % 1000) as u16),
-                server_ip: Some("10.0.0.5".into()),
-                server_port: Some(80),
-                version: Some("HTTP/1.1".into()),
-                method: Some(m.into()),
-                uri: Some(url.into()),
-                status: None,
-                site_id: Some(site),
-                reason: "Connection_Abandoned_By_AppPool".into(),
-                queue_name: Some(pool.into()),
-                ..HttpErr::default()
-            });
-        };
-    for (i, c) in p.crashes.iter().enumerate() {
-        let ip = format!("172.16.4.{}", 21 + i * 13);
-        abandon(
-            &mut errs,
-            c.time + 1,
-            ip.clone(),
-            &p.upload_method,
-            &p.upload_url,
-            p.site_id,
-            &p.pool,
-        );
-        truth
-            .in_flight
-            .push((c.pid, p.upload_method.clone(), p.upload_url.clone(), ip));
-    }
-    abandon(
-        &mut errs,
-        p.other_crash.time + 1,
-        "192.168.20.7".into(),
-        "GET",
-        &p.other_url,
-        p.other_site_id,
-        &p.other_pool,
-    );
-    // Some unrelated idle-connection timeouts.
-    for k in 0..4 {
-        errs.push(HttpErr {
-            time: traffic_start + 900 + k * 1500,
-            client_ip: Some(format!("192.168.11.{}", 40 + k)),
-            client_port: Some(2000 + k as u16),
-            server_ip: Some("10.0.0.5".into()),
-            server_port: Some(80),
-            reason: "Timer_ConnectionIdle".into(),
-            ..HttpErr::default()
-        });
-    }
-    errs.extend(spaced_pool_errors(p, &mut truth));
-    errs.sort_by_key(|e| e.time);
-    for e in &errs {
-        httperr_line(&mut err, e);
-    }
-    put(
-        dir,
-        &format!(
-            "LogFiles/W3SVC{}/ex{}.log",
-            p.site_id,
-            yymmdd(traffic_start)
-        ),
-        w3c.as_bytes(),
-    )?;
-    put(dir, "LogFiles/HTTPERR/httperr1.log", err.as_bytes())?;
-
-    // ---- IIS 6 metabase ----
-    put(dir, "MetaBase.xml", metabase(p).as_bytes())?;
-    put(dir, "README.md", readme(p, &truth).as_bytes())?;
-    Ok(truth)
 }
 
 fn yymmdd(t: i64) -> String {
@@ -873,7 +922,7 @@ fn readme(p: &ExampleParams, t: &ExampleTruth) -> String {
         "# Example incident (generated)\n\n\
 A reconstructed IIS 6 outage, written by `coroner-incident-example` from the project's own generators \
 (coroner-synth dumps, coroner-eventlog and coroner-weblog writers). Nothing here was typed in by hand.\n\n\
-Regenerate:\n\n```sh\ncargo run -p coroner-investigate --bin coroner-incident-example -- examples/incident\n```\n\n\
+Regenerate:\n\n```sh\ncargo run -p coroner-devdata --bin coroner-incident-example -- examples/incident\n```\n\n\
 Investigate:\n\n```sh\ncargo run --release --bin coroner -- investigate examples/incident\n\
 cargo run --release --bin coroner -- investigate --format html -o incident.html examples/incident\n```\n\n\
 ## The story\n\n\
@@ -911,7 +960,7 @@ W3SVC 1002, Service Control Manager 7036 for the DebugDiag service.\n\
         spaced = p.spaced_pool,
         spid = p.spaced_crash.pid,
         nqf = t.http_503_queue_full,
-        sexit = crate::time::code(p.spaced_exit_code),
+        sexit = code(p.spaced_exit_code),
         surl = p.spaced_url,
         senc = coroner_weblog::plus::encode(&p.spaced_pool),
         kt = rfc3339(p.korean_stop.0),
@@ -933,4 +982,9 @@ W3SVC 1002, Service Control Manager 7036 for the DebugDiag service.\n\
         mfile = file(&t.manual_dump),
         site = p.site_id,
     )
+}
+
+/// `0x0000007f`, as the reports print codes.
+fn code(v: u32) -> String {
+    format!("0x{v:08x}")
 }

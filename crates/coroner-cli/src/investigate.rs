@@ -1,0 +1,92 @@
+//! `coroner investigate`: reads the paths, writes the report, reports skipped files on stderr,
+//! chooses the exit code.
+
+use crate::progress::Progress;
+use coroner_report::investigate::{self as render, Format};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Why a run failed (exit code 2).
+#[derive(Debug, thiserror::Error)]
+enum Error {
+    #[error(transparent)]
+    Format(#[from] render::UnknownFormat),
+    #[error(transparent)]
+    Investigate(#[from] coroner_investigate::InvestigateError),
+    #[error("cannot write the report to {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Runs `coroner investigate`. Exit codes: 0 report written, 1 no usable evidence, 2 bad
+/// arguments or the report could not be written.
+pub fn main(
+    paths: &[PathBuf],
+    format: &str,
+    output: Option<&Path>,
+    analysis: coroner_analysis::Options,
+    dump_limits: coroner_dump::Limits,
+) -> ExitCode {
+    match run(paths, format, output, analysis, dump_limits) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("coroner investigate: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Reads `paths`, writes the report to `output` (or stdout); returns the exit code, 0 or 1.
+fn run(
+    paths: &[PathBuf],
+    format: &str,
+    output: Option<&Path>,
+    analysis: coroner_analysis::Options,
+    dump_limits: coroner_dump::Limits,
+) -> Result<u8, Error> {
+    let format: Format = format.parse()?;
+    if paths.is_empty() {
+        return Err(coroner_investigate::InvestigateError::NoInput.into());
+    }
+    let bar = Arc::new(Progress::new());
+    let tell = bar.clone();
+    let opts = coroner_investigate::Options {
+        analysis,
+        dump_limits,
+        progress: Some(Arc::new(move |n, total, p: &Path| tell.step(n, total, p))),
+    };
+    let inv = coroner_investigate::investigate(paths, &opts);
+    bar.finish();
+    let inv = inv?;
+    write(&inv, format, output)?;
+    for k in &inv.skipped {
+        eprintln!("coroner: skipped {}: {}", k.file.display(), k.reason);
+    }
+    Ok(if inv.evidence_used() == 0 { 1 } else { 0 })
+}
+
+/// Writes the report; a closed pipe on stdout is not an error.
+fn write(
+    inv: &coroner_investigate::Investigation,
+    format: Format,
+    output: Option<&Path>,
+) -> Result<(), Error> {
+    match output {
+        Some(o) => std::fs::File::create(o)
+            .and_then(|mut f| render::write(inv, format, &mut f))
+            .map_err(|source| Error::Write {
+                path: o.display().to_string(),
+                source,
+            }),
+        None => match render::write(inv, format, &mut std::io::stdout().lock()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write {
+                path: "standard output".into(),
+                source: e,
+            }),
+            _ => Ok(()),
+        },
+    }
+}

@@ -1,0 +1,16 @@
+//! # coroner-devdata
+//!
+//! Test data, never shipped (`publish = false`; the shipped crates use it only as a
+//! dev-dependency):
+//!
+//! * [`eventlog`]: legacy `.evt` files and event XML exports, written as Windows writes them;
+//! * [`weblog`]: IIS W3C and HTTPERR log lines;
+//! * [`incident`]: the bundled example incident in `examples/incident/`, made from coroner-synth
+//!   dumps and the two writers above (`coroner-incident-example` writes it).
+//!
+//! The loaders (coroner-eventlog, coroner-weblog, coroner-investigate) read back what these
+//! write; their tests check it.
+
+pub mod eventlog;
+pub mod incident;
+pub mod weblog;

@@ -1,0 +1,172 @@
+//! The dumps: what correlation needs of each (its facts), and what the report lists of each
+//! (stage 7, [`DumpInfo`]).
+
+use crate::evidence::{Evidence, LoadedDump};
+use crate::model::{CrashRef, DumpInfo, EventLogInfo, TimelineEntry};
+use crate::time::{self, code, Time};
+use coroner_incident::file_name;
+use std::collections::BTreeMap;
+
+/// The facts of every dump, in the order of the evidence.
+pub(super) fn facts(ev: &Evidence, time_zone: &crate::model::TimeZone) -> Vec<DumpFacts> {
+    ev.dumps
+        .iter()
+        .map(|d| dump_facts_of(d, time_zone.bias_minutes, &time_zone.utc_offset))
+        .collect()
+}
+
+/// What the report lists of every dump; a dump that could not be analysed adds a warning.
+pub(super) fn infos(
+    ev: &Evidence,
+    facts: &[DumpFacts],
+    dump_crash: &BTreeMap<usize, CrashRef>,
+    event_logs: &[EventLogInfo],
+    warnings: &mut Vec<String>,
+) -> Vec<DumpInfo> {
+    let coverage = log_coverage(event_logs);
+    let dumps: Vec<DumpInfo> = ev
+        .dumps
+        .iter()
+        .enumerate()
+        .map(|(i, d)| dump_info(d, &facts[i], dump_crash.get(&i).cloned(), coverage))
+        .collect();
+    for d in &dumps {
+        if let Some(e) = &d.error {
+            warnings.push(format!(
+                "{}: dump could not be analysed: {e}",
+                d.file.display()
+            ));
+        }
+    }
+    dumps
+}
+
+/// What correlation needs of one dump.
+pub(super) struct DumpFacts {
+    pub pid: Option<u32>,
+    pub time: Option<i64>,
+    pub time_source: Option<String>,
+    pub process: Option<String>,
+    pub pool: Option<String>,
+    pub exception: Option<u32>,
+    pub capture: crate::capture::Capture,
+}
+
+/// Pid, time, process, pool and capture kind of one dump; file-name times are local and
+/// shifted by `bias` (minutes, UTC − local).
+fn dump_facts_of(d: &LoadedDump, bias: i32, utc_offset: &str) -> DumpFacts {
+    let a = d.analysis.as_ref().ok();
+    let n = d.name.as_ref();
+    let header = a.and_then(|a| a.process.dump_time).map(|t| t as i64);
+    let (time, time_source) = match (header, n.and_then(|n| n.local_time)) {
+        (Some(t), _) => (Some(t), Some("dump header (UTC)".to_string())),
+        (None, Some(l)) => (
+            Some(l + i64::from(bias) * 60),
+            Some(format!(
+                "{} file name (local time; {utc_offset} applied)",
+                n.map(|n| n.scheme).unwrap_or("")
+            )),
+        ),
+        _ => (None, None),
+    };
+    let content = a.map(|a| crate::capture::Content::of(a));
+    DumpFacts {
+        pid: a.and_then(|a| a.process.pid).or(n.and_then(|n| n.pid)),
+        time,
+        time_source,
+        process: a
+            .and_then(|a| a.process.name.clone())
+            .or(n.and_then(|n| n.process.clone())),
+        pool: a
+            .and_then(|a| a.process.app_pool.clone())
+            .or(n.and_then(|n| n.app_pool.clone())),
+        exception: a.and_then(|a| a.exception.as_ref()).map(|e| e.code),
+        capture: crate::capture::classify(n, content.as_ref()),
+    }
+}
+
+/// First and last record time over all event logs.
+fn log_coverage(infos: &[EventLogInfo]) -> Option<(i64, i64)> {
+    let first = infos.iter().filter_map(|l| l.first).min()?;
+    let last = infos.iter().filter_map(|l| l.last).max()?;
+    Some((first.0, last.0))
+}
+
+/// `08:13–11:02 UTC on 2006-03-14`, or with both dates when the span crosses midnight.
+pub(super) fn span_text(a: i64, b: i64) -> String {
+    let (da, db) = (time::short(a), time::short(b));
+    if da[..10] == db[..10] {
+        format!("{}–{} UTC on {}", &da[11..16], &db[11..16], &da[..10])
+    } else {
+        format!("{} – {} UTC", &da[..16], &db[..16])
+    }
+}
+
+/// Why a dump that is not a crash by itself was not tied to one.
+pub(super) fn not_a_crash_note(t: Option<i64>, coverage: Option<(i64, i64)>) -> String {
+    let Some((a, b)) = coverage else {
+        return "dump of a process with no termination event among the inputs (no event log was given)".into();
+    };
+    let mut s = format!(
+        "dump of a process with no termination in the logs, which cover {}",
+        span_text(a, b)
+    );
+    match t {
+        Some(t) if t > b => s.push_str(" (the dump was taken after they end)"),
+        Some(t) if t < a => s.push_str(" (the dump was taken before they begin)"),
+        _ => {}
+    }
+    s
+}
+
+fn dump_info(
+    d: &LoadedDump,
+    f: &DumpFacts,
+    crash: Option<CrashRef>,
+    coverage: Option<(i64, i64)>,
+) -> DumpInfo {
+    let a = d.analysis.as_ref().ok();
+    let counts = f.capture.crash || crash.is_some();
+    DumpInfo {
+        file: d.path.clone(),
+        pid: f.pid,
+        process: f.process.clone(),
+        app_pool: f.pool.clone(),
+        time: f.time.map(Time),
+        time_source: f.time_source.clone(),
+        exception: a
+            .and_then(|a| a.exception.as_ref())
+            .map(|e| format!("{} ({})", code(e.code), e.name)),
+        bucket: a.and_then(|a| a.bucket.clone()),
+        verdict: a.and_then(|a| coroner_report::phrase::verdict(a)),
+        crash,
+        capture: f.capture.kind.to_string(),
+        capture_from: f.capture.from.clone(),
+        counts_as_crash: counts,
+        not_a_crash: (!counts && a.is_some()).then(|| not_a_crash_note(f.time, coverage)),
+        detail: a
+            .map(|a| coroner_report::phrase::summary(a))
+            .unwrap_or_default(),
+        error: d.analysis.as_ref().err().map(|e| e.to_string()),
+    }
+}
+
+/// The timeline line of a dump that is not a crash (kind `dump`).
+pub(super) fn live_dump_entry(d: &DumpInfo) -> Option<TimelineEntry> {
+    let note = d.not_a_crash.as_ref()?;
+    Some(TimelineEntry {
+        time: d.time?,
+        pool: d.app_pool.clone(),
+        kind: "dump",
+        text: format!(
+            "{}{}: {} {} — not a crash: {note}",
+            d.app_pool
+                .as_deref()
+                .or(d.process.as_deref())
+                .unwrap_or("process"),
+            d.pid.map(|p| format!(" pid {p}")).unwrap_or_default(),
+            d.capture,
+            file_name(&d.file)
+        ),
+    })
+}

@@ -1,0 +1,392 @@
+//! Stage 2: what the event logs and WER reports say — evidence of deaths ([`Signal`]), pool
+//! names, rapid-fail events, the timeline lines of other system events, and one
+//! [`EventLogInfo`] per log.
+
+use crate::evidence::Evidence;
+use crate::model::{EventLogInfo, EvidenceRef, TimelineEntry};
+use crate::time::{code, Time};
+use coroner_eventlog::{interpret, Event, EventLog, Meaning};
+use std::path::Path;
+
+/// A piece of evidence that a process died.
+#[derive(Clone, Debug)]
+pub(super) struct Signal {
+    pub time: i64,
+    pub pid: Option<u32>,
+    pub pool: Option<String>,
+    pub process: Option<String>,
+    /// The process's exit code, which only termination events carry (W3SVC 1009, WAS 5009).
+    pub exit_code: Option<u32>,
+    /// The exception code of a fault record (Application Error 1000, WER).
+    pub exception_code: Option<u32>,
+    /// A termination event (the service saw the process die) rather than a fault record.
+    pub termination: bool,
+    pub how: String,
+    pub evidence: EvidenceRef,
+}
+
+/// What the event logs and WER reports gave.
+#[derive(Default)]
+pub(super) struct Signals {
+    /// Evidence of deaths, by time.
+    pub signals: Vec<Signal>,
+    /// Pool names the events give, in order, repeated.
+    pub event_pools: Vec<String>,
+    /// Rapid-fail disables (W3SVC 1002 / WAS 5002) and their pool.
+    pub rapid_events: Vec<(String, EvidenceRef)>,
+    /// Timeline lines of other events (pool disabled, boot, shutdown, idle shutdown).
+    pub timeline: Vec<TimelineEntry>,
+    /// One per event log.
+    pub event_logs: Vec<EventLogInfo>,
+}
+
+/// Reads every event log and WER report; damaged logs add a warning.
+pub(super) fn signals(ev: &Evidence, warnings: &mut Vec<String>) -> Signals {
+    let mut out = Signals::default();
+    for log in &ev.event_logs {
+        let understood = read_log(log, &mut out);
+        out.event_logs.push(log_info(log, understood));
+        if log.skipped_total > 0 {
+            warnings.push(format!(
+                "{}: {} damaged part(s) skipped; everything readable was used",
+                log.file.display(),
+                log.skipped_total
+            ));
+        }
+    }
+    out.signals.extend(ev.wers.iter().filter_map(wer_signal));
+    out.signals.sort_by_key(|s| s.time);
+    out
+}
+
+/// Sorts the records of one log into `out`; returns how many were understood.
+fn read_log(log: &EventLog, out: &mut Signals) -> usize {
+    let mut understood = 0;
+    for e in log.events.iter().chain(log.recovered.iter()) {
+        let Some(m) = interpret(e) else { continue };
+        understood += 1;
+        let f = &log.file;
+        if let Some(p) = meaning_pool(&m) {
+            out.event_pools.push(p.to_string());
+        }
+        if let Some(sig) = death_signal(&m, e, f) {
+            out.signals.push(sig);
+            continue;
+        }
+        if let Meaning::RapidFailDisabled { pool } = m {
+            let text = format!("application pool '{pool}' disabled by rapid-fail protection");
+            out.rapid_events.push((pool, ev_ref(f, e, label(e), text)));
+        } else if let Some(t) = timeline_entry(m, e) {
+            out.timeline.push(t);
+        }
+    }
+    understood
+}
+
+/// The timeline line of a system or pool event that is not a death.
+fn timeline_entry(m: Meaning, e: &Event) -> Option<TimelineEntry> {
+    let (pool, kind, text) = match m {
+        Meaning::PoolDisabled { pool, why } => {
+            let text = format!("{}: pool '{pool}' disabled ({why})", label(e));
+            (Some(pool), "other", text)
+        }
+        Meaning::LogStarted { .. } => (
+            None,
+            "boot",
+            format!("{}: event log service started (system start)", label(e)),
+        ),
+        Meaning::LogStopped => (
+            None,
+            "shutdown",
+            format!("{}: event log service stopped (clean shutdown)", label(e)),
+        ),
+        Meaning::UnexpectedShutdown {
+            time_text,
+            date_text,
+        } => (
+            None,
+            "shutdown",
+            format!(
+                "{}: the previous shutdown at {time_text} on {date_text} (local) was unexpected",
+                label(e)
+            ),
+        ),
+        Meaning::KernelPowerLoss { .. } | Meaning::BugCheck { .. } => (
+            None,
+            "shutdown",
+            format!(
+                "{}: the system restarted without a clean shutdown",
+                label(e)
+            ),
+        ),
+        Meaning::WorkerIdleShutdown { pool, pid, .. } => {
+            let text = format!(
+                "{}: worker{} shut down for idleness (normal)",
+                label(e),
+                pid.map(|p| format!(" pid {p}")).unwrap_or_default()
+            );
+            (Some(pool), "other", text)
+        }
+        _ => return None,
+    };
+    Some(TimelineEntry {
+        time: Time(e.time),
+        pool,
+        kind,
+        text,
+    })
+}
+
+/// Records, damage and time span of one event log.
+fn log_info(log: &EventLog, understood: usize) -> EventLogInfo {
+    let times = log.events.iter().map(|e| e.time).filter(|t| *t > 0);
+    EventLogInfo {
+        file: log.file.clone(),
+        kind: log.kind.to_string(),
+        records: log.events.len(),
+        recovered: log.recovered.len(),
+        damaged: log.skipped_total,
+        problems: log
+            .skipped
+            .iter()
+            .take(5)
+            .map(|p| format!("offset {}: {}", p.offset, p.what))
+            .collect(),
+        first: times.clone().min().map(Time),
+        last: times.max().map(Time),
+        understood,
+    }
+}
+
+/// The fault record a `Report.wer` with a time gives.
+fn wer_signal(w: &coroner_iis::wer::WerFile) -> Option<Signal> {
+    let t = w.time?;
+    Some(Signal {
+        time: t,
+        pid: w.pid,
+        pool: None,
+        process: w.app.clone(),
+        exit_code: None,
+        exception_code: w.exception_code,
+        termination: false,
+        how: format!(
+            "Windows Error Reporting {} report",
+            w.event_type.as_deref().unwrap_or("")
+        ),
+        evidence: EvidenceRef {
+            time: Time(t),
+            file: w.file.clone(),
+            record: 0,
+            what: "Report.wer".into(),
+            text: format!(
+                "{} {}",
+                w.event_type.as_deref().unwrap_or(""),
+                w.app.as_deref().unwrap_or("")
+            ),
+        },
+    })
+}
+
+fn ev_ref(file: &Path, e: &Event, what: String, text: String) -> EvidenceRef {
+    EvidenceRef {
+        time: Time(e.time),
+        file: file.to_path_buf(),
+        record: e.record_id,
+        what,
+        text,
+    }
+}
+
+fn label(e: &Event) -> String {
+    let src = e.source.trim();
+    let short = src
+        .strip_prefix("Microsoft-Windows-IIS-")
+        .or_else(|| src.strip_prefix("Microsoft-Windows-"))
+        .unwrap_or(src);
+    format!("{short} {}", e.event_id)
+}
+
+/// The pool an event names, if any.
+fn meaning_pool(m: &Meaning) -> Option<&str> {
+    match m {
+        Meaning::WorkerCrashed { pool, .. }
+        | Meaning::WorkerCommFailure { pool, .. }
+        | Meaning::WorkerPingFailed { pool, .. }
+        | Meaning::WorkerShutdownTimeout { pool, .. }
+        | Meaning::WorkerStartupTimeout { pool, .. }
+        | Meaning::RapidFailDisabled { pool }
+        | Meaning::PoolDisabled { pool, .. }
+        | Meaning::WorkerIdleShutdown { pool, .. } => Some(pool.as_str()).filter(|p| !p.is_empty()),
+        _ => None,
+    }
+}
+
+/// The facts of a death an event gives, before the event itself is attached.
+struct Death {
+    pool: Option<String>,
+    pid: Option<u32>,
+    process: Option<String>,
+    exit_code: Option<u32>,
+    exception_code: Option<u32>,
+    termination: bool,
+    how: String,
+}
+
+impl Death {
+    /// A W3SVC/WAS termination of a `w3wp.exe` worker of `pool`.
+    fn worker(pool: &str, pid: Option<u32>, exit_code: Option<u32>, how: String) -> Death {
+        Death {
+            pool: Some(pool.to_string()),
+            pid,
+            process: Some("w3wp.exe".to_string()),
+            exit_code,
+            exception_code: None,
+            termination: true,
+            how,
+        }
+    }
+
+    /// A record that is not a W3SVC/WAS termination.
+    fn other(pid: Option<u32>, process: Option<String>, termination: bool, how: String) -> Death {
+        Death {
+            pool: None,
+            pid,
+            process,
+            exit_code: None,
+            exception_code: None,
+            termination,
+            how,
+        }
+    }
+
+    fn signal(self, e: &Event, f: &Path) -> Signal {
+        Signal {
+            time: e.time,
+            pid: self.pid,
+            pool: self.pool,
+            process: self.process,
+            exit_code: self.exit_code,
+            exception_code: self.exception_code,
+            termination: self.termination,
+            evidence: ev_ref(f, e, label(e), self.how.clone()),
+            how: self.how,
+        }
+    }
+}
+
+/// The evidence of a death an event gives: termination events (W3SVC 1009/1010/1011/1012/1013,
+/// WAS 5009–5013, Application Hang 1002, Service Control Manager) and fault records
+/// (Application Error 1000, WER 1001, .NET Runtime 1026). Only 1009/5009 carry an exit code;
+/// Application Error carries the exception code, a different fact.
+fn death_signal(m: &Meaning, e: &Event, f: &Path) -> Option<Signal> {
+    worker_death(m)
+        .or_else(|| other_death(m))
+        .map(|d| d.signal(e, f))
+}
+
+/// W3SVC 1009–1013 / WAS 5009–5013.
+fn worker_death(m: &Meaning) -> Option<Death> {
+    Some(match m {
+        Meaning::WorkerCrashed {
+            pool,
+            pid,
+            exit_code,
+        } => Death::worker(
+            pool,
+            *pid,
+            *exit_code,
+            format!(
+                "worker process terminated unexpectedly{}",
+                exit_code
+                    .map(|c| format!(" (exit code {})", code(c)))
+                    .unwrap_or_default()
+            ),
+        ),
+        Meaning::WorkerCommFailure { pool, pid, error } => Death::worker(
+            pool,
+            *pid,
+            None,
+            format!(
+                "fatal communication error with the WWW service{}",
+                error
+                    .map(|c| format!(" (error {})", code(c)))
+                    .unwrap_or_default()
+            ),
+        ),
+        Meaning::WorkerPingFailed { pool, pid } => Death::worker(
+            pool,
+            *pid,
+            None,
+            "worker failed to respond to a ping (hung; killed by IIS)".into(),
+        ),
+        Meaning::WorkerShutdownTimeout { pool, pid } => Death::worker(
+            pool,
+            *pid,
+            None,
+            "worker exceeded its shutdown time limit (killed by IIS)".into(),
+        ),
+        Meaning::WorkerStartupTimeout { pool, pid } => Death::worker(
+            pool,
+            *pid,
+            None,
+            "worker exceeded its start-up time limit".into(),
+        ),
+        _ => return None,
+    })
+}
+
+/// Application Error, WER, .NET Runtime, Application Hang, Service Control Manager.
+fn other_death(m: &Meaning) -> Option<Death> {
+    Some(match m {
+        Meaning::ApplicationError(a) => {
+            let mut how = format!("Application Error: {} faulted in {}", a.app, a.module);
+            if let Some(c) = a.exception_code {
+                how.push_str(&format!(", exception {}", code(c)));
+            }
+            if let Some(o) = a.offset {
+                how.push_str(&format!(", offset 0x{o:x}"));
+            }
+            Death {
+                exception_code: a.exception_code,
+                ..Death::other(a.pid, Some(a.app.clone()), false, how)
+            }
+        }
+        Meaning::WerReport(w) => Death::other(
+            None,
+            w.p.first().filter(|s| !s.is_empty()).cloned(),
+            false,
+            format!(
+                "Windows Error Reporting {} report (bucket {})",
+                w.event_name, w.bucket
+            ),
+        ),
+        Meaning::DotNetUnhandled { app, exception, .. } => Death::other(
+            None,
+            app.clone(),
+            false,
+            format!(
+                ".NET unhandled exception{}",
+                exception
+                    .as_ref()
+                    .map(|x| format!(": {x}"))
+                    .unwrap_or_default()
+            ),
+        ),
+        Meaning::AppHang { app, pid, .. } => Death::other(
+            *pid,
+            Some(app.clone()),
+            true,
+            "application hang: the process stopped responding and was ended".into(),
+        ),
+        Meaning::ServiceCrashed { service, count, .. } => Death::other(
+            None,
+            Some(format!("service {service}")),
+            true,
+            format!(
+                "service terminated unexpectedly{}",
+                count.map(|c| format!(" ({c} time(s))")).unwrap_or_default()
+            ),
+        ),
+        _ => return None,
+    })
+}

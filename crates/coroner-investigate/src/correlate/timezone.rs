@@ -1,0 +1,88 @@
+//! Stage 1: the machine's time-zone offset, from EventLog 6013 or from dumps whose file name
+//! (local time) and header (UTC) both carry the time.
+
+use super::offset_text;
+use crate::evidence::Evidence;
+use crate::model::TimeZone;
+use crate::time;
+use coroner_eventlog::{interpret, Meaning};
+use std::collections::BTreeMap;
+
+/// A time-zone reading: bias (minutes, UTC − local), its name, and where it was read.
+type Reading = (i32, Option<String>, String);
+
+/// The time zone of the evidence; UTC when nothing tells.
+pub(super) fn time_zone(ev: &Evidence) -> TimeZone {
+    let (bias, name, source) = from_events(ev).or_else(|| from_dump_names(ev)).unwrap_or((
+        0,
+        None,
+        "no time-zone evidence (EventLog 6013, dump names with times): local times taken as UTC"
+            .into(),
+    ));
+    TimeZone {
+        bias_minutes: bias,
+        name,
+        utc_offset: offset_text(bias),
+        source,
+    }
+}
+
+/// The latest EventLog 6013 with a plausible bias.
+fn from_events(ev: &Evidence) -> Option<Reading> {
+    let mut tz: Option<Reading> = None;
+    let mut tz_time = i64::MIN;
+    for log in &ev.event_logs {
+        for e in &log.events {
+            if let Some(Meaning::Uptime {
+                tz_bias_minutes: Some(b),
+                tz_name,
+                ..
+            }) = interpret(e)
+            {
+                if e.time >= tz_time && (-24 * 60..=24 * 60).contains(&b) {
+                    tz_time = e.time;
+                    tz = Some((
+                        b,
+                        tz_name.clone(),
+                        format!(
+                            "EventLog 6013 in {} (record {}, {}): time-zone bias {b} min{}",
+                            log.file.display(),
+                            e.record_id,
+                            time::short(e.time),
+                            tz_name
+                                .as_ref()
+                                .map(|n| format!(" ({n})"))
+                                .unwrap_or_default()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    tz
+}
+
+/// The offset most dumps agree on between their file name (local) and header (UTC).
+fn from_dump_names(ev: &Evidence) -> Option<Reading> {
+    let mut offsets: BTreeMap<i64, usize> = BTreeMap::new();
+    for d in &ev.dumps {
+        if let (Ok(a), Some(n)) = (&d.analysis, &d.name) {
+            if let (Some(h), Some(l)) = (a.process.dump_time, n.local_time) {
+                let off = l - h as i64;
+                let rounded = (off as f64 / 900.0).round() as i64 * 900;
+                if rounded.abs() <= 14 * 3600 && (off - rounded).abs() <= 120 {
+                    *offsets.entry(rounded).or_default() += 1;
+                }
+            }
+        }
+    }
+    let (&off, &n) = offsets.iter().max_by_key(|(_, n)| **n)?;
+    Some((
+        (-off / 60) as i32,
+        None,
+        format!(
+            "{n} dump(s) whose file name (local time) and header (UTC) differ by {}",
+            offset_text((-off / 60) as i32)
+        ),
+    ))
+}
