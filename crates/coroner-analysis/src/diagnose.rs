@@ -111,6 +111,14 @@ fn dispatcher_name(name: &str) -> bool {
 
 pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
     let syms = Symbolizer::for_options(snap, opts);
+    // Each module is judged once (its version resource read once), not once per frame.
+    let judged: Vec<std::cell::OnceCell<blame::Judgement>> =
+        snap.modules.iter().map(|_| Default::default()).collect();
+    let judgement = |i: usize| {
+        judged[i]
+            .get_or_init(|| module_judgement(snap, &syms, i))
+            .clone()
+    };
     let ptr = snap.ptr_size();
     let mut warnings = snap.warnings.clone();
 
@@ -159,7 +167,7 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
             let display = format_symbol(&symbol, f.pc, ptr);
             let system = symbol
                 .module_index
-                .map(|mi| module_judgement(snap, &syms, mi).system)
+                .map(|mi| judgement(mi).system)
                 .unwrap_or(false);
             let dispatcher = symbol.function.as_deref() == Some("KiUserExceptionDispatcher");
             frames.push(FrameFacts {
@@ -252,7 +260,7 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
             let vi = if touched { syms.version_info(i) } else { None };
             ModuleFacts {
                 module: m.clone(),
-                judgement: module_judgement(snap, &syms, i),
+                judgement: judgement(i),
                 version_strings: vi.map(|v| v.strings.clone()),
                 translations: vi.map(|v| v.translations.clone()).unwrap_or_default(),
                 // Only the modules the analysis touched are looked up (`lm`'s "deferred" for

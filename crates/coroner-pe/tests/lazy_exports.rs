@@ -45,7 +45,11 @@ fn parsed(layout: Layout, b: &PeBuilder) -> (PeImage, Vec<u8>, u64) {
     match layout {
         Layout::Mapped => {
             let bytes = b.build_mapped();
-            (PeImage::from_mapped_bytes(&bytes, b.base()).unwrap(), bytes, b.base())
+            (
+                PeImage::from_mapped_bytes(&bytes, b.base()).unwrap(),
+                bytes,
+                b.base(),
+            )
         }
         Layout::File => {
             let bytes = b.build_file();
@@ -67,7 +71,10 @@ fn nearest_exact_alias_ordinal_only_and_forwarder() {
                     .map(|l| (l.name, l.offset, l.export_rva, l.next_export_rva))
             };
             assert_eq!(at(0x1000), Some(("FuncA".into(), 0, 0x1000, Some(0x1050))));
-            assert_eq!(at(0x1010), Some(("FuncA".into(), 0x10, 0x1000, Some(0x1050))));
+            assert_eq!(
+                at(0x1010),
+                Some(("FuncA".into(), 0x10, 0x1000, Some(0x1050)))
+            );
             // Aliases: the lexically first name.
             assert_eq!(at(0x1050).unwrap().0, "FuncB");
             // Two ordinal-only exports at one RVA: the first name as text (the eager reader
