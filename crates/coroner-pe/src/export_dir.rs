@@ -55,6 +55,9 @@ pub struct ExportDirectory {
     index: OnceCell<Index>,
 }
 
+/// Table or string bytes, borrowed from the memory when they lie contiguously there.
+type Bytes<'m> = Cow<'m, [u8]>;
+
 fn rva_of(key: u64) -> u32 {
     (key >> 32) as u32
 }
@@ -173,11 +176,7 @@ impl ExportDirectory {
     }
 
     /// The address table's bytes (borrowed from the memory when it is contiguous there).
-    fn functions<'m>(
-        &self,
-        img: &PeImage,
-        mem: &'m dyn Memory,
-    ) -> Option<std::borrow::Cow<'m, [u8]>> {
+    fn functions<'m>(&self, img: &PeImage, mem: &'m dyn Memory) -> Option<Bytes<'m>> {
         img.read_rva(mem, self.functions_rva, self.n_functions as usize * 4)
     }
 
@@ -185,7 +184,7 @@ impl ExportDirectory {
         &self,
         img: &PeImage,
         mem: &'m dyn Memory,
-    ) -> Option<(std::borrow::Cow<'m, [u8]>, std::borrow::Cow<'m, [u8]>)> {
+    ) -> Option<(Bytes<'m>, Bytes<'m>)> {
         let n = self.n_names as usize;
         if n == 0 {
             return None;
