@@ -58,6 +58,25 @@ pub struct ExportDirectory {
 /// Table or string bytes, borrowed from the memory when they lie contiguously there.
 type Bytes<'m> = Cow<'m, [u8]>;
 
+/// Whether every byte of `[rva, rva + len)` can be read, checked page by page (a read spanning
+/// several memory ranges would be a copy).
+fn readable(img: &PeImage, mem: &dyn Memory, rva: u32, len: u32) -> bool {
+    const PAGE: u64 = 0x1000;
+    let end = u64::from(rva) + u64::from(len);
+    let mut cur = u64::from(rva);
+    while cur < end {
+        let next = ((cur / PAGE + 1) * PAGE).min(end);
+        let Ok(at) = u32::try_from(cur) else {
+            return false;
+        };
+        if img.read_rva(mem, at, (next - cur) as usize).is_none() {
+            return false;
+        }
+        cur = next;
+    }
+    true
+}
+
 fn rva_of(key: u64) -> u32 {
     (key >> 32) as u32
 }
@@ -141,7 +160,7 @@ impl ExportDirectory {
         d.any = eat.chunks_exact(4).any(|c| c != [0, 0, 0, 0]);
         d.strings_in_dir = d.tables_in_dir()
             && d.dir_size <= MAX_EXPORT_DIR_COPY
-            && img.read_rva(mem, d.dir_rva, d.dir_size as usize).is_some();
+            && readable(img, mem, d.dir_rva, d.dir_size);
         d.check_names(img, mem);
         Ok(d)
     }
@@ -406,7 +425,10 @@ impl ExportDirectory {
         }
         let rest = (self.dir_rva + self.dir_size - rva) as usize;
         let window = rest.min(max.saturating_add(1));
-        let bytes = img.read_rva(mem, rva, window)?;
+        let Some(bytes) = img.read_rva(mem, rva, window) else {
+            // Across a section end in a file: read as outside the directory.
+            return img.read_cstr(mem, rva, max).map(Cow::Owned);
+        };
         let end = bytes.iter().position(|&b| b == 0)?;
         Some(match bytes {
             Cow::Borrowed(b) => Cow::Borrowed(b.get(..end)?),
