@@ -264,14 +264,10 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
         self.with_image(index, |img, mem| f(dir, img, mem))?
     }
 
-    /// The nearest export at or below `rva` of module `index` (WinDbg's `module!export+off`).
+    /// The nearest export at or below `rva` of module `index` (WinDbg's `module!export+off`),
+    /// with its RVA and the next export's (the bounds an unwinder may use).
     pub fn export_lookup(&self, index: usize, rva: u32) -> Option<ExportMatch> {
         self.with_exports(index, |d, img, mem| d.lookup(img, mem, rva))
-    }
-
-    /// The name of module `index`'s export at exactly `rva`.
-    pub fn export_name_at(&self, index: usize, rva: u32) -> Option<String> {
-        self.with_exports(index, |d, img, mem| d.name_at(img, mem, rva))
     }
 
     /// The version resource of module `index`, read from its image on first use.
