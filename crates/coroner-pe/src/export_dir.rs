@@ -8,7 +8,11 @@
 //! (no names) on the first nearest-export lookup; a name is read only for the export that
 //! answers; [`ExportDirectory::by_name`] binary-searches the lexically sorted name-pointer table
 //! as the Windows loader does. Answers are those of the eager [`crate::Exports`] (the tests
-//! compare both on real images).
+//! compare both on real images); on hostile images they may differ where the eager reader was
+//! inconsistent: more than [`MAX_EXPORT_FUNCTIONS`] functions is always refused (the eager
+//! reader accepted them when `object` could parse the directory), more than
+//! [`MAX_EXPORT_NAMES`] names keeps the first ones (the eager slow path dropped all), and a name
+//! table out of order can hide a name from `by_name` (as from the loader).
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
