@@ -2,8 +2,10 @@
 # Builds the crash-lab programs, vendor DLLs and the dumper for x86 and x64 with mingw-w64.
 #   outputs: fixtures/lab/bin/<arch>/*.exe|*.dll|*.map   (ground truth for symbol/stack tests)
 #            $BUILD/<arch>/labdump.exe                    (the dumper; not a fixture)
-# Usage: bash lab/build.sh [x86|x64 ...]
+# Usage: bash lab/build.sh [--dumper] [x86|x64 ...]   (--dumper: only the dumper, fixtures untouched)
 set -euo pipefail
+DUMPER_ONLY=0
+if [[ ${1:-} == --dumper ]]; then DUMPER_ONLY=1; shift; fi
 LAB=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$LAB")
 OUT=${OUT:-$ROOT/fixtures/lab/bin}
@@ -81,6 +83,13 @@ build_one() {
   sed -i '/^Discarded input sections/,/^Memory Configuration/{/^Memory Configuration/!d}; /^ [^ ]\+ \+0x[0-9a-f]\+ \+0x0 /d' "$o/$name.map"
 }
 
+# the dumper (not a fixture)
+build_dumper() {
+  mkdir -p "$BUILD/$1"
+  $TRIPLE-gcc -O1 -Wall -Wno-unused-variable -o "$BUILD/$1/labdump.exe" "$LAB/dumper/labdump.c" \
+    -ldbghelp -static-libgcc -s
+}
+
 for arch in "${ARCHES[@]}"; do
   case $arch in
     x86) TRIPLE=i686-w64-mingw32; WINDRES_TARGET=pe-i386; SEH=reference/labupload_seh_x86.S ;;
@@ -88,6 +97,7 @@ for arch in "${ARCHES[@]}"; do
     *) echo "unknown arch $arch"; exit 2 ;;
   esac
   echo "[build] $arch"
+  if ((DUMPER_ONLY)); then build_dumper "$arch"; continue; fi
   rm -rf "${OUT:?}/$arch"; mkdir -p "$OUT/$arch"
   LAB_SW="Coroner Lab Software"
   # ---- reference case
@@ -132,9 +142,6 @@ for arch in "${ARCHES[@]}"; do
     "Proseware ring buffer" "Copyright (C) 2014 Proseware, Inc." vendors/proseware.c
   build_one $arch dll fabmedia 0x62c00000 "11,0,4,7" "Fabrikam, Inc." "Fabrikam Media Decoder" \
     "Fabrikam media decoder" "Copyright (C) 2017 Fabrikam, Inc." vendors/fabrikam.c
-  # ---- the dumper (not a fixture)
-  mkdir -p "$BUILD/$arch"
-  $TRIPLE-gcc -O1 -Wall -Wno-unused-variable -o "$BUILD/$arch/labdump.exe" "$LAB/dumper/labdump.c" \
-    -ldbghelp -static-libgcc -s
+  build_dumper "$arch"
 done
 echo "[build] ok"

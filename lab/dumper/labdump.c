@@ -1,8 +1,13 @@
 /*
  * labdump - a small ProcDump-like out-of-process minidump writer for the coroner crash lab.
  *
- *   labdump.exe -o OUT.dmp [-e CODE|any] [-n N] [-c COMMENT] [-t TYPE] [-R] [-v]
+ *   labdump.exe -o OUT.dmp [-e CODE|any] [-n N] [-c COMMENT] [-t TYPE] [-m full] [-R] [-v]
  *               [-x all|stack] (-f CMDLINE_FILE | -- PROGRAM [ARGS...])
+ *
+ * -m full writes a full-memory dump as DebugDiag and `procdump -ma` do (MiniDumpWithFullMemory |
+ * MiniDumpWithFullMemoryInfo | MiniDumpWithHandleData | MiniDumpWithThreadInfo): Wine's dbghelp
+ * then writes every committed page into a Memory64List, so the memory-list rewrite below is
+ * skipped (the streams are added all the same).
  *
  * Starts PROGRAM under the debugger API (DEBUG_ONLY_THIS_PROCESS), skips the loader breakpoint and
  * writes a minidump with MiniDumpWriteDump
@@ -454,13 +459,14 @@ static int postprocess(const char *path, DWORD pid, const char *comment) {
     if (f.n < 32 || rd32(f.p) != 0x504d444d) { fprintf(stderr, "labdump: not a minidump\n"); return 0; }
     uint32_t nstreams = rd32(f.p + 8), dirrva = rd32(f.p + 12);
     dirent_t *od = calloc(nstreams, sizeof(dirent_t));
-    uint32_t ml = 0, tl = 0, mod = 0, misc = 0; int ml_i = -1;
+    uint32_t ml = 0, tl = 0, mod = 0, misc = 0; int ml_i = -1, full = 0;
     for (uint32_t i = 0; i < nstreams; i++) {
         od[i].type = rd32(f.p + dirrva + i * 12); od[i].size = rd32(f.p + dirrva + i * 12 + 4); od[i].rva = rd32(f.p + dirrva + i * 12 + 8);
         if (od[i].type == 5) { ml = od[i].rva; ml_i = i; }
         if (od[i].type == 3) tl = od[i].rva;
         if (od[i].type == 4) mod = od[i].rva;
         if (od[i].type == 15) misc = od[i].rva;
+        if (od[i].type == 9) full = 1;   /* Memory64List: every committed page is already there */
     }
     /* ---- extra memory wanted */
     want_process();
@@ -504,6 +510,7 @@ static int postprocess(const char *path, DWORD pid, const char *comment) {
     }
     /* ---- new memory list: union of old ranges and the readable parts of the wanted ones */
     rmerge(&g_want);
+    if (full) g_want.n = 0;
     rvec_t pieces = {0}, old = {0}, uni = {0};
     for (size_t i = 0; i < g_want.n; i++) {
         uint64_t a = g_want.v[i].a;
@@ -600,7 +607,7 @@ static int postprocess(const char *path, DWORD pid, const char *comment) {
         else { wr32(d + 4, od[i].size); wr32(d + 8, od[i].rva); }
         bput(&f, d, 12); nn++;
     }
-    if (ml_i < 0) { unsigned char d[12]; wr32(d, 5); wr32(d + 4, 4 + 16 * cnt); wr32(d + 8, newml); bput(&f, d, 12); nn++; }
+    if (ml_i < 0 && !full) { unsigned char d[12]; wr32(d, 5); wr32(d + 4, 4 + 16 * cnt); wr32(d + 8, newml); bput(&f, d, 12); nn++; }
     for (int i = 0; i < g_nnew; i++) {
         unsigned char d[12]; wr32(d, g_newdir[i].type); wr32(d + 4, g_newdir[i].size); wr32(d + 8, g_newdir[i].rva);
         bput(&f, d, 12); nn++;
@@ -662,7 +669,7 @@ static void walk_stack(HANDLE proc, HANDLE thread, const CONTEXT *ctx0) {
 
 /* ------------------------------------------------------------------ main */
 static void usage(void) {
-    fprintf(stderr, "usage: labdump -o OUT.dmp [-e CODE|any] [-n N] [-c COMMENT] [-t TYPE] [-x all|stack] [-R] [-W] [-v] (-f CMDLINE_FILE | -- PROGRAM [ARGS...])\n");
+    fprintf(stderr, "usage: labdump -o OUT.dmp [-e CODE|any] [-n N] [-c COMMENT] [-t TYPE] [-m full] [-x all|stack] [-R] [-W] [-v] (-f CMDLINE_FILE | -- PROGRAM [ARGS...])\n");
     exit(2);
 }
 
@@ -678,6 +685,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "-c") && i + 1 < argc) comment = argv[++i];
         else if (!strcmp(argv[i], "-n") && i + 1 < argc) nth = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-t") && i + 1 < argc) type = strtoul(argv[++i], NULL, 16);
+        else if (!strcmp(argv[i], "-m") && i + 1 < argc && !strcmp(argv[i + 1], "full")) {
+            i++;
+            type = MiniDumpWithFullMemory | MiniDumpWithFullMemoryInfo | MiniDumpWithHandleData | MiniDumpWithThreadInfo;
+        }
         else if (!strcmp(argv[i], "-R")) raw = 1;
         else if (!strcmp(argv[i], "-W")) nowalk = 1;
         else if (!strcmp(argv[i], "-f") && i + 1 < argc) cmdfile = argv[++i];

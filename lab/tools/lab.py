@@ -2,6 +2,7 @@
 """Crash-lab driver: capture dumps under Wine, compute fixtures/lab/expected.json, check dumps.
 
     python3 lab/tools/lab.py capture [--arch x86|x64] [SCENARIO ...]
+    python3 lab/tools/lab.py capture --full [--out DIR (default bench/out/full)] [--arch x86|x64] [SCENARIO ...]
     python3 lab/tools/lab.py expected
     python3 lab/tools/lab.py check
 
@@ -175,8 +176,13 @@ def stage(arch):
     shutil.copy2(os.path.join(BUILD, arch, "labdump.exe"), unix_path(arch, DUMPER_DIR + "\\labdump.exe"))
 
 
-def capture_one(sc, arch):
+def capture_one(sc, arch, full_dir=None):
+    """Captures one scenario into fixtures/lab, or with `full_dir` a full-memory dump
+    (`labdump -m full`, as DebugDiag and `procdump -ma` write) into full_dir as
+    SCENARIO-ARCH-full.dmp with its log beside it (never a fixture: ~20 MB each)."""
     name = dump_name(sc, arch)
+    if full_dir:
+        name = name[:-4] + "-full.dmp"
     if sc.get("kind") == "w3wp":
         cmdline = W3_DIR + '\\labw3wp.exe -ap "LabPool" -v "v2.0"'
         cwd = W3_DIR
@@ -193,7 +199,9 @@ def capture_one(sc, arch):
     args = [DUMPER_DIR + "\\labdump.exe", "-o", out, "-c", comment, "-f", cmdfile]
     if sc.get("first"):
         args[1:1] = ["-e", sc["first"]]
-    if arch == "x86":
+    if full_dir:
+        args[1:1] = ["-m", "full"]
+    elif arch == "x86":
         # size budget (< 500 KB): full export directories only for modules seen on a thread stack
         args[1:1] = ["-x", "stack"]
     env, wine = wine_env(arch)
@@ -204,20 +212,34 @@ def capture_one(sc, arch):
     except subprocess.TimeoutExpired:
         log, err, rc = "", "timeout", -1
     err = "\n".join(l for l in err.splitlines() if "FreeType" not in l and "freetype" not in l and l.strip())
-    os.makedirs(os.path.join(FIX, "logs"), exist_ok=True)
-    with open(os.path.join(FIX, "logs", name[:-4] + ".log"), "w") as f:
+    dest = full_dir or FIX
+    logs = full_dir or os.path.join(FIX, "logs")
+    os.makedirs(logs, exist_ok=True)
+    with open(os.path.join(logs, name[:-4] + ".log"), "w") as f:
         f.write(log)
         if err:
             f.write("# stderr:\n" + "".join("# " + l + "\n" for l in err.splitlines()))
     ok = rc == 0 and os.path.exists(unix_path(arch, out))
     if ok:
-        shutil.copy2(unix_path(arch, out), os.path.join(FIX, name))
+        shutil.copy2(unix_path(arch, out), os.path.join(dest, name))
+        if full_dir:
+            os.remove(unix_path(arch, out))   # 20 MB: do not leave it in the prefix
     print("[capture] %-32s rc=%s %s" % (name, rc, "ok" if ok else "FAILED " + err[-300:]))
     return ok
 
 
 def cmd_capture(argv):
     arches = ["x86", "x64"]
+    full_dir = None
+    if "--full" in argv:
+        argv = [a for a in argv if a != "--full"]
+        full_dir = os.path.join(ROOT, "bench", "out", "full")
+    if "--out" in argv:
+        i = argv.index("--out")
+        full_dir = os.path.abspath(argv[i + 1])
+        argv = argv[:i] + argv[i + 2:]
+    if full_dir:
+        os.makedirs(full_dir, exist_ok=True)
     if "--arch" in argv:
         i = argv.index("--arch")
         arches = [argv[i + 1]]
@@ -228,7 +250,7 @@ def cmd_capture(argv):
         stage(arch)
         for sc in SCENARIOS:
             if arch in sc["arches"] and (not wanted or sc["name"] in wanted):
-                if not capture_one(sc, arch):
+                if not capture_one(sc, arch, full_dir):
                     failed.append(dump_name(sc, arch))
         env, _ = wine_env(arch)
         subprocess.run(["/usr/lib/wine/wineserver64", "-w"], env=env, timeout=120)

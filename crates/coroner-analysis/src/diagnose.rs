@@ -6,12 +6,14 @@ use crate::*;
 use coroner_unwind::{walk, Trust};
 
 /// The frames of a walk as the reports show them: symbolized (a return address by the call
-/// before it), judged system or not, the exception dispatcher marked. The one place frames are
-/// built, for the analysis and for the shell's `k` commands on any thread.
+/// before it), judged system or not (`system`: whether module `i` is operating-system or
+/// runtime code), the exception dispatcher marked. The one place frames are built, for the
+/// analysis and for the shell's `k` commands on any thread.
 pub fn frame_facts(
     snap: &Snapshot<'_>,
     syms: &Symbolizer<'_, '_>,
     frames: &[coroner_unwind::Frame],
+    system: &dyn Fn(usize) -> bool,
 ) -> Vec<FrameFacts> {
     let ptr = snap.system.arch.ptr_size();
     frames
@@ -21,9 +23,7 @@ pub fn frame_facts(
             let caller = i > 0 && f.trust != Trust::ExceptionContext;
             let symbol = syms.symbolize_frame(f.pc, caller);
             let display = format_symbol(&symbol, f.pc, ptr);
-            let system = symbol
-                .module_index
-                .is_some_and(|mi| module_judgement(snap, syms, mi).system);
+            let system = symbol.module_index.is_some_and(system);
             let dispatcher = symbol.function.as_deref() == Some("KiUserExceptionDispatcher");
             FrameFacts {
                 index: i,
@@ -44,6 +44,14 @@ pub fn frame_facts(
 
 pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
     let syms = Symbolizer::for_options(snap, opts);
+    // Each module is judged once (its version resource read once), not once per frame.
+    let judged: Vec<std::cell::OnceCell<blame::Judgement>> =
+        snap.modules.iter().map(|_| Default::default()).collect();
+    let judgement = |i: usize| {
+        judged[i]
+            .get_or_init(|| module_judgement(snap, &syms, i))
+            .clone()
+    };
     let ptr = snap.ptr_size();
     let mut warnings = snap.warnings.clone();
 
@@ -86,7 +94,7 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
     if let Some(ctx) = &ctx {
         let w = walk(snap, stack_thread, ctx, &syms, opts.limits);
         stack_note = w.truncated.clone();
-        frames = frame_facts(snap, &syms, &w.frames);
+        frames = frame_facts(snap, &syms, &w.frames, &|mi| judgement(mi).system);
     } else if snap.exception.is_some() {
         warnings.push("no register context for the faulting thread: stack not walked".into());
     }
@@ -163,7 +171,7 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
             let vi = if touched { syms.version_info(i) } else { None };
             ModuleFacts {
                 module: m.clone(),
-                judgement: module_judgement(snap, &syms, i),
+                judgement: judgement(i),
                 version_strings: vi.map(|v| v.strings.clone()),
                 translations: vi.map(|v| v.translations.clone()).unwrap_or_default(),
                 // Only the modules the analysis touched are looked up (`lm`'s "deferred" for

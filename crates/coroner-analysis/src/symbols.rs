@@ -3,7 +3,7 @@
 //! only for modules an analysis touches, so a full-memory dump costs no more than a minidump.
 
 use coroner_model::{AddressSpace, Snapshot};
-use coroner_pe::{Exports, Layout, Memory, PeImage, VersionInfo};
+use coroner_pe::{ExportDirectory, ExportMatch, Layout, Memory, PeError, PeImage, VersionInfo};
 use std::borrow::Cow;
 use std::cell::OnceCell;
 
@@ -67,14 +67,20 @@ pub struct Symbol {
     pub unverified: bool,
 }
 
+/// What is known of one module's image. The export tables and the version resource are read
+/// apart, each on first use: asking a module's version does not read its exports, and
+/// symbolizing an address reads only the export tables of its module.
 #[derive(Default)]
 struct ModuleInfo {
     /// Headers of the image in dump memory.
     image: Option<PeImage>,
     /// The image file from `--images`, when the dump lacks the image.
     file: Option<crate::images::ImageFile>,
-    exports: Option<Exports>,
-    version: Option<VersionInfo>,
+    /// Where the export tables lie (`None`: no image).
+    exports: OnceCell<Option<Result<ExportDirectory, PeError>>>,
+    /// The version resource (`None`: no image).
+    version: OnceCell<Option<Result<Option<VersionInfo>, PeError>>>,
+    /// Problems met finding the image.
     problems: Vec<String>,
 }
 
@@ -238,29 +244,45 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
                     }
                 }
             }
-            let read = |img: &PeImage, mem: &dyn Memory, info: &mut ModuleInfo| {
-                match img.exports(mem) {
-                    Ok(e) => info.exports = Some(e),
-                    Err(e) => info.problems.push(format!("exports: {e}")),
-                }
-                match img.version_info(mem) {
-                    Ok(v) => info.version = v,
-                    Err(e) => info.problems.push(format!("version resource: {e}")),
-                }
-            };
-            if let Some(img) = info.image.clone() {
-                read(&img, &mem, &mut info);
-            } else if let Some(f) = info.file.take() {
-                read(&f.image, &&f.map[..], &mut info);
-                info.file = Some(f);
-            }
             info
         }))
     }
 
-    /// The version resource of module `index`, read from the image in dump memory.
+    /// The export directory of module `index`, located on first use (nothing else is read).
+    fn export_directory(&self, index: usize) -> Option<&ExportDirectory> {
+        let info = self.info(index)?;
+        info.exports
+            .get_or_init(|| self.with_image(index, |img, mem| img.export_directory(mem)))
+            .as_ref()?
+            .as_ref()
+            .ok()
+    }
+
+    /// Runs `f` on module `index`'s export directory with its image and memory.
+    fn with_exports<R>(
+        &self,
+        index: usize,
+        f: impl FnOnce(&ExportDirectory, &PeImage, &dyn Memory) -> Option<R>,
+    ) -> Option<R> {
+        let dir = self.export_directory(index)?;
+        self.with_image(index, |img, mem| f(dir, img, mem))?
+    }
+
+    /// The nearest export at or below `rva` of module `index` (WinDbg's `module!export+off`),
+    /// with its RVA and the next export's (the bounds an unwinder may use).
+    pub fn export_lookup(&self, index: usize, rva: u32) -> Option<ExportMatch> {
+        self.with_exports(index, |d, img, mem| d.lookup(img, mem, rva))
+    }
+
+    /// The version resource of module `index`, read from its image on first use.
     pub fn version_info(&self, index: usize) -> Option<&VersionInfo> {
-        self.info(index)?.version.as_ref()
+        let info = self.info(index)?;
+        info.version
+            .get_or_init(|| self.with_image(index, |img, mem| img.version_info(mem)))
+            .as_ref()?
+            .as_ref()
+            .ok()?
+            .as_ref()
     }
 
     /// Whether the image headers of module `index` are available (dump memory or `--images`).
@@ -271,16 +293,23 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
 
     /// Whether module `index` has a usable export table in the dump.
     pub fn has_exports(&self, index: usize) -> bool {
-        self.info(index)
-            .and_then(|i| i.exports.as_ref())
-            .is_some_and(|e| !e.entries().is_empty())
+        self.export_directory(index).is_some_and(|d| !d.is_empty())
     }
 
-    /// Problems met while reading module `index`'s image.
-    pub fn problems(&self, index: usize) -> &[String] {
-        self.info(index)
-            .map(|i| i.problems.as_slice())
-            .unwrap_or(&[])
+    /// Problems met while reading module `index`'s image (its exports and version resource as
+    /// far as they were asked for).
+    pub fn problems(&self, index: usize) -> Vec<String> {
+        let Some(info) = self.info(index) else {
+            return Vec::new();
+        };
+        let mut out = info.problems.clone();
+        if let Some(Some(Err(e))) = info.exports.get() {
+            out.push(format!("exports: {e}"));
+        }
+        if let Some(Some(Err(e))) = info.version.get() {
+            out.push(format!("version resource: {e}"));
+        }
+        out
     }
 
     /// The snapshot being symbolized.
@@ -368,15 +397,14 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
             inlines: Vec::new(),
             unverified: false,
         };
-        if let Some(exports) = self.info(mi).and_then(|i| i.exports.as_ref()) {
-            if let Ok(rva) = u32::try_from(module_offset) {
-                if let Some((name, off)) = exports.lookup(rva) {
-                    sym.function = Some(name.to_string());
-                    sym.function_offset = u64::from(off);
-                    sym.source = SymbolSource::Export;
-                    sym.unreliable = u64::from(off) >= UNRELIABLE_EXPORT_OFFSET;
-                }
-            }
+        let found = u32::try_from(module_offset)
+            .ok()
+            .and_then(|rva| self.export_lookup(mi, rva));
+        if let Some(l) = found {
+            sym.function = Some(l.name);
+            sym.function_offset = u64::from(l.offset);
+            sym.source = SymbolSource::Export;
+            sym.unreliable = u64::from(l.offset) >= UNRELIABLE_EXPORT_OFFSET;
         }
         sym
     }
@@ -395,7 +423,7 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
         let (mi, m) = self.snap.modules.iter().enumerate().find(|(_, m)| {
             m.short_name().eq_ignore_ascii_case(module) || m.name.eq_ignore_ascii_case(module)
         })?;
-        let e = self.info(mi)?.exports.as_ref()?.by_name(function)?;
+        let e = self.with_exports(mi, |d, img, mem| d.by_name(img, mem, function))?;
         Some(m.base.wrapping_add(u64::from(e.rva)))
     }
 }

@@ -1,4 +1,6 @@
-//! Export table reading and WinDbg-style `module!export+offset` lookup.
+//! Export table reading and WinDbg-style `module!export+offset` lookup, eagerly: every export
+//! with its name, for listings (`x MODULE!*`). Lookups of one address or name use the lazy
+//! [`crate::ExportDirectory`], which reads only what the answer needs.
 
 use object::pe;
 use object::read::pe::ExportTable;
@@ -17,9 +19,9 @@ pub const MAX_FORWARDER_LEN: usize = 1024;
 /// Longest DLL name kept.
 pub const MAX_DLL_NAME_LEN: usize = 512;
 /// Largest export directory copied whole for `object`'s parser.
-const MAX_EXPORT_DIR_COPY: u32 = 16 << 20;
+pub(crate) const MAX_EXPORT_DIR_COPY: u32 = 16 << 20;
 /// Total bytes of names read through [`Memory`] before giving up on the rest.
-const NAME_BYTE_BUDGET: usize = 32 << 20;
+pub(crate) const NAME_BYTE_BUDGET: usize = 32 << 20;
 
 /// One export.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -60,6 +60,16 @@ fn run_image(mem: &dyn Memory, base: u64, layout: Layout) {
             let _ = ex.lookup_detailed(e.rva.wrapping_add(1));
         }
     }
+    if let Ok(dir) = img.export_directory(mem) {
+        let _ = dir.dll_name(&img, mem);
+        for rva in [0, 1, img.entry_point, img.size_of_image / 2, u32::MAX] {
+            let found = dir.lookup(&img, mem, rva);
+            if let Some(name) = found.as_ref().map(|l| l.name.as_str()) {
+                let _ = dir.by_name(&img, mem, name);
+            }
+        }
+        let _ = dir.by_name(&img, mem, "");
+    }
     let _ = img.version_info(mem);
     if let Some(cv) = img.codeview(mem) {
         let _ = cv.debug_identifier();

@@ -20,6 +20,7 @@ use object::LittleEndian as LE;
 
 mod arm64;
 mod debug;
+mod export_dir;
 mod exports;
 mod fuzz;
 mod resource;
@@ -31,6 +32,7 @@ pub use arm64::{
     Arm64Epilog, Arm64Op, Arm64Regs, Arm64Step, Arm64Unwind,
 };
 pub use debug::{parse_codeview, CodeView, CodeViewKind};
+pub use export_dir::{export_reader_differences, ExportDirectory, ExportMatch};
 pub use exports::{Export, ExportLookup, Exports};
 pub use fuzz::fuzz_parse;
 pub use unwind::{

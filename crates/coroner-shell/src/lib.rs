@@ -99,6 +99,14 @@ pub enum ContextSource {
     Record(u64),
 }
 
+/// A module's image headers with its export directory (read through dump memory).
+pub struct ImageExports {
+    /// The image headers.
+    pub image: coroner_pe::PeImage,
+    /// Where its export tables lie.
+    pub dir: coroner_pe::ExportDirectory,
+}
+
 /// A debugging session over one dump.
 pub struct Session<'s, 'd> {
     /// The snapshot.
@@ -113,8 +121,10 @@ pub struct Session<'s, 'd> {
     pub ctx: Option<Context>,
     /// Where `ctx` came from.
     pub ctx_source: ContextSource,
-    /// Export tables parsed for `x` and `ln` (lazily, per module).
+    /// Export tables listed whole for `x` (lazily, per module).
     exports: Vec<OnceCell<Option<coroner_pe::Exports>>>,
+    /// Export directories for `ln` and `MODULE!name`: only the answer is read.
+    export_dirs: Vec<OnceCell<Option<ImageExports>>>,
     /// Where the next bare `u` continues.
     next_u: Option<u64>,
     /// Where the next bare `d*` continues.
@@ -161,6 +171,7 @@ impl<'s, 'd> Session<'s, 'd> {
             ctx,
             ctx_source: src,
             exports: (0..snap.modules.len()).map(|_| OnceCell::new()).collect(),
+            export_dirs: (0..snap.modules.len()).map(|_| OnceCell::new()).collect(),
             next_u: None,
             next_d: None,
             quit: false,
@@ -255,6 +266,26 @@ impl<'s, 'd> Session<'s, 'd> {
                 img.exports(&mem).ok()
             })
             .as_ref()
+    }
+
+    /// Module `i`'s image headers and export directory in dump memory, located on first use.
+    pub fn export_directory(&self, i: usize) -> Option<&ImageExports> {
+        self.export_dirs
+            .get(i)?
+            .get_or_init(|| {
+                let m = self.snap.modules.get(i)?;
+                let mem = coroner_analysis::symbols::DumpMemory(&self.snap.memory);
+                let img =
+                    coroner_pe::PeImage::parse(&mem, m.base, coroner_pe::Layout::Mapped).ok()?;
+                let dir = img.export_directory(&mem).ok()?;
+                Some(ImageExports { image: img, dir })
+            })
+            .as_ref()
+    }
+
+    /// The dump memory images are read from.
+    pub fn image_memory(&self) -> coroner_analysis::symbols::DumpMemory<'_, 'd> {
+        coroner_analysis::symbols::DumpMemory(&self.snap.memory)
     }
 
     /// The module index for a name: file name, short name, or the start of either.
@@ -352,8 +383,9 @@ impl expr::Env for Session<'_, '_> {
                 }
                 let i = self.find_module(m)?;
                 let base = self.snap.modules[i].base;
-                self.exports(i)?
-                    .by_name(f)
+                let ex = self.export_directory(i)?;
+                ex.dir
+                    .by_name(&ex.image, &self.image_memory(), f)
                     .map(|e| base + u64::from(e.rva))
                     .or_else(|| self.syms.resolve_name(m, f))
             }

@@ -229,12 +229,13 @@ pub fn ln(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
     let m = &s.snap.modules[mi];
     let short = m.short_name().to_string();
     let base = m.base;
-    let Some(ex) = s.exports(mi) else {
+    let Some(ex) = s.export_directory(mi) else {
         let _ = writeln!(o, "({})   {}+0x{:x}", fmt_addr(base, p), short, addr - base);
         return Ok(());
     };
+    let mem = s.image_memory();
     let rva = u32::try_from(addr - base).unwrap_or(u32::MAX);
-    match ex.lookup_detailed(rva) {
+    match ex.dir.lookup(&ex.image, &mem, rva) {
         Some(l) => {
             let at = base + u64::from(l.export_rva);
             let off = addr - at;
@@ -244,11 +245,10 @@ pub fn ln(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
                 format!("{short}!{}+0x{off:x}", l.name)
             };
             let next = l.next_export_rva.and_then(|n| {
-                let e = ex.entries().iter().find(|e| e.rva == n)?;
+                let name = ex.dir.name_at(&ex.image, &mem, n)?;
                 Some(format!(
-                    "({})   {short}!{}",
+                    "({})   {short}!{name}",
                     fmt_addr(base + u64::from(n), p),
-                    e.name
                 ))
             });
             let _ = writeln!(

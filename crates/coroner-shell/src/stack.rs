@@ -21,7 +21,9 @@ pub fn frames(
     };
     let w = coroner_unwind::walk(s.snap, s.snap.threads.get(ti), ctx, &s.syms, limits);
     let shown_frames = &w.frames[..w.frames.len().min(shown)];
-    let frames = coroner_analysis::frame_facts(s.snap, &s.syms, shown_frames);
+    let modules = &s.analysis.modules;
+    let system = |mi: usize| modules.get(mi).is_some_and(|m| m.judgement.system);
+    let frames = coroner_analysis::frame_facts(s.snap, &s.syms, shown_frames, &system);
     // A walk cut short by the frame count the user asked for is not a warning.
     let note = w
         .truncated
