@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use coroner_report::Outcome;
 use rayon::prelude::*;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// The exit codes of `coroner analyze`, as `--help` prints them.
@@ -211,24 +211,14 @@ fn symbol_setup(
     )))
 }
 
-fn analyze_one(
-    path: &PathBuf,
-    opts: &coroner_analysis::Options,
-    limits: coroner_dump::Limits,
-) -> Outcome {
-    let failed = |e: String| Outcome::Failed {
-        path: path.clone(),
-        error: e,
-    };
-    let file = match coroner_dump::DumpFile::open_with(path, limits) {
-        Ok(f) => f,
-        Err(e) => return failed(e.to_string()),
-    };
-    let snap = match file.snapshot() {
-        Ok(s) => s,
-        Err(e) => return failed(e.to_string()),
-    };
-    Outcome::Done(Box::new(coroner_analysis::analyze(&snap, opts)))
+fn analyze_one(path: &Path, opts: &coroner::Options) -> Outcome {
+    match coroner::open_and_analyze(path, opts) {
+        Ok(a) => Outcome::Done(Box::new(a)),
+        Err(e) => Outcome::Failed {
+            path: path.to_path_buf(),
+            error: e.source.to_string(),
+        },
+    }
 }
 
 fn main() -> ExitCode {
@@ -257,9 +247,24 @@ fn main() -> ExitCode {
                 Some(c) => coroner_shell::ShellMode::Script(c),
                 None => coroner_shell::ShellMode::Auto,
             };
-            let opts = sources.options(&limits);
-            let code = coroner_shell::run_with(&dump, mode, &opts, limits.dump());
-            ExitCode::from(code.clamp(0, 255) as u8)
+            let opts = coroner::Options {
+                analysis: sources.options(&limits),
+                limits: limits.dump(),
+            };
+            let out = std::io::stdout();
+            match coroner_shell::open_and_run(&dump, mode, &opts, &mut out.lock()) {
+                Err(coroner_shell::RunError::Open(e)) => {
+                    eprintln!("coroner: {e}");
+                    ExitCode::from(1)
+                }
+                Err(coroner_shell::RunError::Output(e)) => {
+                    if e.kind() != std::io::ErrorKind::BrokenPipe {
+                        eprintln!("coroner: cannot write output: {e}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Ok(()) => ExitCode::SUCCESS,
+            }
         }
         Command::Analyze {
             format,
@@ -268,18 +273,18 @@ fn main() -> ExitCode {
             sources,
             dumps,
         } => {
-            let opts = sources.options(&limits);
-            let dump_limits = limits.dump();
+            let opts = coroner::Options {
+                analysis: sources.options(&limits),
+                limits: limits.dump(),
+            };
             // Each dump is independent: analyse in parallel; a panic in one (a bug) becomes that
             // file's error, not the end of the batch.
             let guarded = |p: &PathBuf| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    analyze_one(p, &opts, dump_limits)
-                }))
-                .unwrap_or_else(|_| Outcome::Failed {
-                    path: p.clone(),
-                    error: "internal error while analysing this file (please report it)".into(),
-                })
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze_one(p, &opts)))
+                    .unwrap_or_else(|_| Outcome::Failed {
+                        path: p.clone(),
+                        error: "internal error while analysing this file (please report it)".into(),
+                    })
             };
             // One file: no thread pool to start. Several: in parallel.
             let outcomes: Vec<Outcome> = if dumps.len() == 1 {

@@ -244,9 +244,9 @@ fn load_dump(p: &Path, opts: &crate::Options, container: Option<&str>) -> Item {
         .file_name()
         .and_then(|n| n.to_str())
         .and_then(names::parse);
-    let file = match coroner_dump::DumpFile::open_with(p, opts.dump_limits) {
+    let file = match coroner::open(p, opts.dump_limits) {
         Ok(f) => f,
-        Err(e) => {
+        Err(coroner::FileError { source: e, .. }) => {
             return match container {
                 Some(c) => skip(p, format!("{c} file without a readable minidump: {e}")),
                 None => Item::Dump(LoadedDump {
@@ -266,9 +266,9 @@ fn load_dump(p: &Path, opts: &crate::Options, container: Option<&str>) -> Item {
             ),
         );
     }
-    let analysis = file
-        .snapshot()
-        .map(|snap| Box::new(coroner_analysis::analyze(&snap, &opts.analysis)));
+    let analysis = coroner::analyze_file(&file, &opts.analysis)
+        .map(Box::new)
+        .map_err(|e| e.source);
     Item::Dump(LoadedDump {
         path: p.to_path_buf(),
         analysis,

@@ -25,7 +25,7 @@ use coroner_model::{Context, Snapshot};
 use std::cell::OnceCell;
 use std::io::Write;
 
-pub use repl::{run, run_with, ShellMode};
+pub use repl::{open_and_run, run, RunError, ShellMode};
 
 /// Most bytes a memory display command prints (`L` counts beyond this are capped, and we say so).
 pub const MAX_DISPLAY_BYTES: u64 = 0x10_0000;

@@ -21,60 +21,50 @@ pub enum ShellMode {
     Auto,
 }
 
-/// Opens `path`, runs the session, returns the process exit code (1 when the dump cannot be
-/// loaded, with a one-line error naming the file on standard error; 0 otherwise).
-pub fn run(path: &Path, mode: ShellMode) -> i32 {
-    run_with(
-        path,
-        mode,
-        &coroner_analysis::Options::default(),
-        coroner_dump::Limits::default(),
-    )
+/// Why [`open_and_run`] stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The dump could not be opened or read (the error names the file).
+    #[error("{0}")]
+    Open(#[from] coroner::FileError),
+    /// Writing the output (or reading standard input) failed.
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
 }
 
-/// [`run`] with symbol and image sources (`--symbols`, `--images`) and limits.
-pub fn run_with(
+/// Opens the dump at `path` through the front door and runs a session on it (see [`run`]).
+pub fn open_and_run(
     path: &Path,
     mode: ShellMode,
-    opts: &coroner_analysis::Options,
-    limits: coroner_dump::Limits,
-) -> i32 {
-    let file = match coroner_dump::DumpFile::open_with(path, limits) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("coroner: {}: {e}", path.display());
-            return 1;
-        }
-    };
-    let snap = match file.snapshot() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("coroner: {}: {e}", path.display());
-            return 1;
-        }
-    };
-    let mut session = Session::with_options(&snap, opts);
-    let stdout = std::io::stdout();
-    let res = match mode {
-        ShellMode::Script(cmds) => session.run_script(&cmds, &mut stdout.lock()),
-        ShellMode::Auto if std::io::stdin().is_terminal() => {
-            interactive(&mut session, path);
-            Ok(())
-        }
-        ShellMode::Auto => piped(&mut session),
-    };
-    if let Err(e) = res {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("coroner: cannot write output: {e}");
-        }
+    opts: &coroner::Options,
+    out: &mut dyn Write,
+) -> Result<(), RunError> {
+    let file = coroner::open(path, opts.limits)?;
+    let snap = coroner::snapshot(&file)?;
+    let mut session = Session::with_options(&snap, &opts.analysis);
+    Ok(run(&mut session, mode, path, out)?)
+}
+
+/// Runs `session` the way `mode` says, writing every command's output to `out`: a `-c`
+/// script, the interactive REPL when standard input is a terminal, else one command line per
+/// input line. `title` names the dump in the REPL's greeting. Errors are those of writing `out`
+/// (or reading standard input); the caller reports them.
+pub fn run(
+    session: &mut Session<'_, '_>,
+    mode: ShellMode,
+    title: &Path,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match mode {
+        ShellMode::Script(cmds) => session.run_script(&cmds, out),
+        ShellMode::Auto if std::io::stdin().is_terminal() => interactive(session, title, out),
+        ShellMode::Auto => piped(session, out),
     }
-    0
 }
 
 /// Commands from a non-terminal standard input, echoed after the prompt like a script.
-fn piped(session: &mut Session<'_, '_>) -> std::io::Result<()> {
+fn piped(session: &mut Session<'_, '_>, out: &mut dyn Write) -> std::io::Result<()> {
     let stdin = std::io::stdin();
-    let mut out = std::io::stdout().lock();
     for line in stdin.lock().lines() {
         let line = match line {
             Ok(l) => l,
@@ -84,7 +74,7 @@ fn piped(session: &mut Session<'_, '_>) -> std::io::Result<()> {
             }
             Err(e) => return Err(e),
         };
-        session.run_script(&line, &mut out)?;
+        session.run_script(&line, out)?;
         if session.quit {
             break;
         }
@@ -142,13 +132,16 @@ impl Validator for ShellHelper {}
 impl Helper for ShellHelper {}
 
 /// The interactive REPL.
-fn interactive(session: &mut Session<'_, '_>, path: &Path) {
+fn interactive(
+    session: &mut Session<'_, '_>,
+    title: &Path,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut editor: Editor<ShellHelper, DefaultHistory> = match Editor::new() {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("coroner: cannot start line editing ({e}); reading plain lines");
-            let _ = piped(session);
-            return;
+            writeln!(out, "(cannot start line editing: {e}; reading plain lines)")?;
+            return piped(session, out);
         }
     };
     let mut modules: Vec<String> = session
@@ -160,15 +153,18 @@ fn interactive(session: &mut Session<'_, '_>, path: &Path) {
     modules.sort_by_key(|m| m.to_ascii_lowercase());
     modules.dedup();
     editor.set_helper(Some(ShellHelper { modules }));
-    println!(
+    writeln!(
+        out,
         "coroner shell: {} (.help for commands, q to quit)",
-        path.display()
-    );
+        title.display()
+    )?;
     if session.analysis.exception.is_some() {
-        println!(
+        writeln!(
+            out,
             "This dump file has an exception of interest stored in it; the exception context is current (.ecxr)."
-        );
+        )?;
     }
+    out.flush()?;
     loop {
         let prompt = session.prompt();
         match editor.readline(&prompt) {
@@ -176,17 +172,14 @@ fn interactive(session: &mut Session<'_, '_>, path: &Path) {
                 if !line.trim().is_empty() {
                     let _ = editor.add_history_entry(line.as_str());
                 }
-                let mut out = std::io::stdout().lock();
-                if session.execute(&line, &mut out).is_err() {
-                    break;
-                }
-                let _ = out.flush();
+                session.execute(&line, out)?;
+                out.flush()?;
                 if session.quit {
-                    break;
+                    return Ok(());
                 }
             }
             Err(rustyline::error::ReadlineError::Interrupted) => continue,
-            Err(_) => break,
+            Err(_) => return Ok(()),
         }
     }
 }

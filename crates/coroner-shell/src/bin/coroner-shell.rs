@@ -31,5 +31,18 @@ fn main() -> ExitCode {
         Some(c) => coroner_shell::ShellMode::Script(c),
         None => coroner_shell::ShellMode::Auto,
     };
-    ExitCode::from(coroner_shell::run(&dump, mode).clamp(0, 255) as u8)
+    let out = std::io::stdout();
+    match coroner_shell::open_and_run(&dump, mode, &Default::default(), &mut out.lock()) {
+        Err(coroner_shell::RunError::Open(e)) => {
+            eprintln!("coroner-shell: {e}");
+            ExitCode::from(1)
+        }
+        Err(coroner_shell::RunError::Output(e)) => {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("coroner-shell: cannot write output: {e}");
+            }
+            ExitCode::SUCCESS
+        }
+        Ok(()) => ExitCode::SUCCESS,
+    }
 }
