@@ -1,0 +1,572 @@
+//! The bundled example: generated from `ExampleParams`, investigated, and every headline fact
+//! of the report checked against the generator's parameters and ground truth (not against text
+//! copied from the output).
+
+use coroner_devdata::incident::{write, ExampleParams, ExampleTruth};
+use coroner_investigate::{investigate, Investigation, Options};
+use std::path::{Path, PathBuf};
+
+fn run(dir: &Path) -> Investigation {
+    investigate(&[dir.to_path_buf()], &Options::default()).unwrap()
+}
+
+fn generated() -> (
+    tempfile::TempDir,
+    ExampleParams,
+    ExampleTruth,
+    Investigation,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = ExampleParams::default();
+    let t = write(dir.path(), &p).expect("example written");
+    let inv = run(dir.path());
+    (dir, p, t, inv)
+}
+
+fn check(p: &ExampleParams, t: &ExampleTruth, inv: &Investigation) {
+    let pool = inv
+        .pools
+        .iter()
+        .find(|x| x.name == p.pool)
+        .expect("main pool");
+    // Crashes with their times and PIDs.
+    assert_eq!(pool.crashes.len(), p.crashes.len());
+    for (c, e) in pool.crashes.iter().zip(&p.crashes) {
+        assert_eq!(c.pid, Some(e.pid));
+        assert_eq!(c.time.0, e.time);
+        // Which dump belongs to which crash.
+        let dump = c.dump.as_ref().expect("crash has its dump");
+        let want = &t
+            .dumps
+            .iter()
+            .find(|(pid, _)| *pid == e.pid)
+            .expect("dump of pid")
+            .1;
+        assert!(dump.ends_with(want), "{} vs {want}", dump.display());
+        assert!(c.evidence.iter().any(|x| x.what == "W3SVC 1009"));
+        assert!(c.evidence.iter().any(|x| x.what == "W3SVC 1011"));
+        assert!(c
+            .evidence
+            .iter()
+            .any(|x| x.what == "Application Error 1000"));
+        assert!(c.dump_to_event_seconds.is_some());
+    }
+    // The rapid-fail episode and its duration.
+    assert_eq!(pool.rapid_fail.len(), 1);
+    let r = &pool.rapid_fail[0];
+    assert_eq!(r.detected, "event");
+    assert_eq!(r.disabled_at.0, t.disabled_at);
+    assert_eq!(r.restored_at.map(|x| x.0), Some(t.restored_at));
+    assert_eq!(r.duration_seconds, Some(t.restored_at - t.disabled_at));
+    assert_eq!(r.failures, p.crashes.len());
+    assert!(r.restored_how.contains("web logs"));
+    assert_eq!(pool.threshold.max_crashes, p.rapid_fail_max_crashes);
+    assert_eq!(
+        pool.threshold.interval_seconds,
+        i64::from(p.rapid_fail_interval_minutes) * 60
+    );
+    assert!(pool.threshold.source.ends_with("MetaBase.xml"));
+    // 503 AppOffline count.
+    assert_eq!(
+        pool.outage.by_reason.get("AppOffline").copied(),
+        Some(t.http_503_app_offline)
+    );
+    assert_eq!(pool.outage.http_503, t.http_503_app_offline);
+    assert_eq!(r.http_503, t.http_503_app_offline);
+    // The URL in flight at each crash.
+    assert_eq!(pool.in_flight.len(), t.in_flight.len());
+    for (inf, (pid, m, url, ip)) in pool.in_flight.iter().zip(&t.in_flight) {
+        let pid = *pid;
+        assert_eq!(inf.pid, Some(pid));
+        assert_eq!(inf.method.as_deref(), Some(m.as_str()));
+        assert_eq!(inf.url.as_deref(), Some(url.as_str()));
+        assert_eq!(inf.client_ip.as_deref(), Some(ip.as_str()));
+        assert!(inf.crash_time.is_some());
+    }
+    assert_eq!(pool.failed_requests.win32_64, t.win32_64);
+    assert_eq!(pool.failed_requests.win32_1236, t.win32_1236);
+    // The unrelated crash of the other pool.
+    let other = inv
+        .pools
+        .iter()
+        .find(|x| x.name == p.other_pool)
+        .expect("other pool");
+    assert_eq!(other.crashes.len(), 1);
+    assert_eq!(other.crashes[0].pid, Some(p.other_crash.pid));
+    assert_eq!(other.crashes[0].time.0, p.other_crash.time);
+    assert!(other.rapid_fail.is_empty());
+    // Time zone from EventLog 6013.
+    assert_eq!(inv.time_zone.bias_minutes, p.tz_bias_minutes);
+    // Common root cause: the five dumps of the pool form one group.
+    let g = inv
+        .groups
+        .iter()
+        .find(|g| g.dumps.len() == p.crashes.len())
+        .expect("group of the rapid-fail dumps");
+    assert!(g.bucket.contains("ABCUpload4.dll"));
+    assert_eq!(g.pools, vec![p.pool.clone()]);
+    assert_eq!(inv.groups.len(), 2);
+    // The verdict leads with the main pool.
+    let first = &inv.verdict[0];
+    assert!(first.description.contains(&p.pool));
+    assert!(first.description.contains(&g.bucket));
+    assert!(
+        inv.skipped.iter().all(|s| s.file.ends_with("README.md")),
+        "{:?}",
+        inv.skipped
+    );
+    check_exit_codes_and_times(p, inv);
+    check_spaced_pools(p, t, inv);
+    check_manual_dump(p, t, inv);
+}
+
+/// Exit code from the event that carries it, exception code apart, fault and termination times
+/// apart.
+fn check_exit_codes_and_times(p: &ExampleParams, inv: &Investigation) {
+    let pool = inv.pools.iter().find(|x| x.name == p.pool).unwrap();
+    for (c, e) in pool.crashes.iter().zip(&p.crashes) {
+        assert_eq!(c.exit_code.as_deref(), Some("0xc0000005"));
+        assert_eq!(c.exit_code_source.as_deref(), Some("W3SVC 1009"));
+        assert_eq!(c.exception_code.as_deref(), Some("0xc0000005"));
+        assert_eq!(c.exception_code_source.as_deref(), Some("dump"));
+        // The dump header is the fault; the W3SVC 1011 two seconds later is the death.
+        assert_eq!(c.fault_time.map(|x| x.0), Some(e.time));
+        assert_eq!(c.terminated_at.map(|x| x.0), Some(e.time + 2));
+        assert_eq!(c.terminated_source.as_deref(), Some("W3SVC 1011"));
+        assert_eq!(c.dump_capture.as_deref(), Some("second-chance exception"));
+    }
+}
+
+/// Pools whose names hold spaces, `+`, `#` and Korean letters: HTTPERR's `+`-encoded queue
+/// names attach to them (PID, 503s, request in flight, outage window), not to pools of their own.
+fn check_spaced_pools(p: &ExampleParams, t: &ExampleTruth, inv: &Investigation) {
+    let spaced = inv
+        .pools
+        .iter()
+        .find(|x| x.name == p.spaced_pool)
+        .expect("pool with spaces");
+    assert_eq!(spaced.crashes.len(), 1);
+    let c = &spaced.crashes[0];
+    assert_eq!(c.pid, Some(p.spaced_crash.pid));
+    assert_eq!(c.time.0, p.spaced_crash.time);
+    // W3SVC 1011 first (no exit code), the exit code from the 1009 after it.
+    assert_eq!(c.exit_code, Some(format!("0x{:08x}", p.spaced_exit_code)));
+    assert_eq!(c.exit_code_source.as_deref(), Some("W3SVC 1009"));
+    assert_eq!(c.exception_code, None);
+    assert_eq!(c.fault_time, None);
+    assert_eq!(c.terminated_at.map(|x| x.0), Some(p.spaced_crash.time));
+    assert!(c.dump.is_none());
+    assert_eq!(spaced.outage.http_503, t.http_503_queue_full);
+    assert_eq!(
+        spaced.outage.by_reason.get("QueueFull").copied(),
+        Some(t.http_503_queue_full)
+    );
+    assert!(spaced.outage.last.unwrap().0 < p.spaced_crash.time);
+    assert_eq!(spaced.in_flight.len(), 1);
+    let (pid, m, url, ip) = &t.spaced_in_flight;
+    let inf = &spaced.in_flight[0];
+    assert_eq!(inf.pid, Some(*pid));
+    assert_eq!(inf.crash_time, Some(c.time));
+    assert_eq!(inf.method.as_deref(), Some(m.as_str()));
+    assert_eq!(inf.url.as_deref(), Some(url.as_str()));
+    assert_eq!(inf.client_ip.as_deref(), Some(ip.as_str()));
+    assert_eq!(spaced.sites.len(), 1);
+
+    let korean = inv
+        .pools
+        .iter()
+        .find(|x| x.name == p.korean_pool)
+        .expect("pool named in Korean, with + and #");
+    assert!(korean.crashes.is_empty());
+    assert_eq!(korean.outage.http_503, t.http_503_disabled);
+    assert_eq!(
+        korean.outage.by_reason.get("Disabled").copied(),
+        Some(t.http_503_disabled)
+    );
+    assert_eq!(korean.outage.first.map(|x| x.0), Some(p.korean_stop.0 + 3));
+    assert!(korean.threshold.source.ends_with("MetaBase.xml"));
+    // No pool named after an encoded or decoded queue name.
+    for x in &inv.pools {
+        assert!(!x.name.contains("+.NET+"), "{}", x.name);
+        assert_ne!(x.name, "결제 환불 풀 #2");
+    }
+    assert_eq!(
+        inv.pools.len(),
+        4,
+        "{:?}",
+        inv.pools.iter().map(|x| &x.name).collect::<Vec<_>>()
+    );
+    let httperr = inv.web_logs.iter().find(|w| w.kind == "httperr").unwrap();
+    for want in [&p.spaced_pool, &p.korean_pool, &p.pool, &p.other_pool] {
+        assert!(httperr.pools.contains(want), "{want}: {:?}", httperr.pools);
+    }
+    assert!(
+        !inv.warnings.iter().any(|w| w.contains("HTTPERR queue")),
+        "{:?}",
+        inv.warnings
+    );
+}
+
+/// The DebugDiag manual dump of a live worker: analysed, listed apart, not a crash.
+fn check_manual_dump(p: &ExampleParams, t: &ExampleTruth, inv: &Investigation) {
+    let d = inv
+        .dumps
+        .iter()
+        .find(|d| d.file.ends_with(&t.manual_dump))
+        .expect("manual dump listed");
+    assert!(d.error.is_none());
+    assert_eq!(d.pid, Some(p.manual_dump.pid));
+    assert_eq!(d.capture, "manual dump");
+    assert!(d.capture_from.contains("Manual Dump"));
+    assert!(!d.counts_as_crash);
+    assert!(d.crash.is_none());
+    // The System log ends with the DebugDiag service stopping, 630 s after the dump.
+    let end = coroner_investigate::time::hms(p.manual_dump.time + 630);
+    let note = d.not_a_crash.as_deref().expect("why it is not a crash");
+    assert!(
+        note.contains("no termination in the logs, which cover") && note.contains(&end[..5]),
+        "{note}"
+    );
+    for x in &inv.pools {
+        assert!(x.crashes.iter().all(|c| c.pid != Some(p.manual_dump.pid)));
+        assert!(x
+            .rapid_fail
+            .iter()
+            .all(|r| !r.failure_pids.contains(&p.manual_dump.pid)));
+    }
+    assert!(inv
+        .timeline
+        .iter()
+        .all(|e| e.kind != "crash" || !e.text.contains(&format!("pid {}", p.manual_dump.pid))));
+    assert!(inv
+        .timeline
+        .iter()
+        .any(|e| e.kind == "dump" && e.time.0 == p.manual_dump.time));
+    assert!(inv
+        .verdict
+        .iter()
+        .any(|r| r.description.contains("not counted as a crash")));
+}
+
+#[test]
+fn generated_example_report() {
+    let (_dir, p, t, inv) = generated();
+    check(&p, &t, &inv);
+
+    // Renderers carry the same facts.
+    let text = coroner_report::investigate::render(&inv, coroner_report::investigate::Format::Text);
+    let md =
+        coroner_report::investigate::render(&inv, coroner_report::investigate::Format::Markdown);
+    let html = coroner_report::investigate::render(&inv, coroner_report::investigate::Format::Html);
+    for out in [&text, &md, &html] {
+        for c in &p.crashes {
+            assert!(out.contains(&c.pid.to_string()));
+        }
+        assert!(out.contains(&p.upload_url));
+        assert!(out.contains(&t.http_503_app_offline.to_string()));
+        assert!(out.contains("ABCUpload4.dll"));
+    }
+    for out in [&text, &md, &html] {
+        assert!(out.contains(&p.spaced_pool));
+        assert!(out.contains(&p.korean_pool));
+        assert!(out.contains("Dumps not counted as crashes"));
+        assert!(out.contains("manual dump"));
+        assert!(out.contains("Termination seen") || out.contains("termination seen"));
+        assert!(out.contains(&format!("0x{:08x}", p.spaced_exit_code)));
+    }
+    assert!(text.starts_with("== Incident report"));
+    assert!(text.find("[Error]") < text.find("Timeline"));
+    assert!(html.contains("<svg") && !html.contains("<script"));
+
+    // JSON: the documented schema.
+    let json: serde_json::Value =
+        serde_json::from_str(&coroner_report::investigate::json(&inv)).expect("json");
+    assert_eq!(json["schema"], "coroner.investigation.v1");
+    let pools = json["pools"].as_array().expect("pools");
+    let pj = pools
+        .iter()
+        .find(|x| x["name"] == p.pool.as_str())
+        .expect("pool");
+    let c0 = &pj["crashes"][0];
+    assert_eq!(c0["pid"], p.crashes[0].pid);
+    assert_eq!(
+        c0["time"],
+        coroner_investigate::time::rfc3339(p.crashes[0].time)
+    );
+    assert_eq!(c0["exit_code"], "0xc0000005");
+    assert_eq!(c0["exit_code_source"], "W3SVC 1009");
+    assert_eq!(c0["exception_code"], "0xc0000005");
+    assert_eq!(
+        c0["fault_time"],
+        coroner_investigate::time::rfc3339(p.crashes[0].time)
+    );
+    assert_eq!(
+        c0["terminated_at"],
+        coroner_investigate::time::rfc3339(p.crashes[0].time + 2)
+    );
+    let sj = pools
+        .iter()
+        .find(|x| x["name"] == p.spaced_pool.as_str())
+        .expect("spaced pool in JSON");
+    assert!(sj["crashes"][0]["exception_code"].is_null());
+    assert!(sj["crashes"][0]["fault_time"].is_null());
+    let manual = json["dumps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["file"].as_str().unwrap_or("").ends_with(&t.manual_dump))
+        .expect("manual dump in JSON");
+    assert_eq!(manual["counts_as_crash"], false);
+    assert_eq!(manual["capture"], "manual dump");
+    assert!(manual["crash"].is_null() && manual["not_a_crash"].is_string());
+    assert!(c0["dump"].is_string() && c0["bucket"].is_string());
+    let rf = &pj["rapid_fail"][0];
+    assert_eq!(
+        rf["disabled_at"],
+        coroner_investigate::time::rfc3339(t.disabled_at)
+    );
+    assert_eq!(
+        rf["restored_at"],
+        coroner_investigate::time::rfc3339(t.restored_at)
+    );
+    assert_eq!(rf["duration_seconds"], t.restored_at - t.disabled_at);
+    assert_eq!(rf["failures"], p.crashes.len());
+    assert_eq!(pj["outage"]["http_503"], t.http_503_app_offline);
+    assert!(pj["outage"]["first"].is_string() && pj["outage"]["last"].is_string());
+    let inf = &pj["in_flight"][0];
+    for k in ["time", "pid", "method", "url", "client_ip"] {
+        assert!(!inf[k].is_null(), "in_flight.{k}");
+    }
+    let w3c = json["web_logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["kind"] == "w3c")
+        .expect("w3c");
+    assert_eq!(w3c["requests"], t.w3c_requests);
+    assert!(w3c["by_status"]["200"].as_u64().unwrap_or(0) > 0);
+    let evt = json["event_logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["kind"].as_str().unwrap_or("").contains("EVT"))
+        .expect("evt");
+    assert_eq!(evt["records"], t.event_records);
+    assert!(json["groups"][0]["dumps"].is_array() && json["groups"][0]["verdict"].is_string());
+    assert!(json["warnings"].is_array());
+}
+
+#[test]
+fn crash_without_dump_counts_and_dump_without_event_is_grouped() {
+    let (dir, p, _t, _) = generated();
+    // Without the first crash's dump, that crash comes from events alone; then dumps alone.
+    let first = &p.crashes[0];
+    let dumps = dir.path().join("dumps");
+    for e in std::fs::read_dir(&dumps).unwrap().flatten() {
+        if e.file_name()
+            .to_string_lossy()
+            .contains(&format!("PID__{}__", first.pid))
+        {
+            std::fs::remove_file(e.path()).unwrap();
+        }
+    }
+    let inv = run(dir.path());
+    let pool = inv.pools.iter().find(|x| x.name == p.pool).unwrap();
+    assert_eq!(pool.crashes.len(), p.crashes.len());
+    assert!(pool.crashes[0].dump.is_none());
+    assert_eq!(pool.crashes[0].pid, Some(first.pid));
+    let json: serde_json::Value =
+        serde_json::from_str(&coroner_report::investigate::json(&inv)).unwrap();
+    let pj = json["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == p.pool.as_str())
+        .unwrap()
+        .clone();
+    assert!(pj["crashes"][0]["dump"].is_null());
+
+    // Dumps alone: still crashes (from the dumps), still grouped, rapid-fail predicted.
+    let inv = run(&dumps);
+    assert!(inv.event_logs.is_empty());
+    assert_eq!(
+        inv.groups.iter().map(|g| g.dumps.len()).sum::<usize>(),
+        p.crashes.len()
+    );
+    let pool = inv.pools.iter().find(|x| x.name == p.pool).unwrap();
+    assert_eq!(pool.crashes.len(), p.crashes.len() - 1);
+    // No termination event: the exit code is unknown, the exception code is the dump's.
+    for c in &pool.crashes {
+        assert_eq!(c.exit_code, None);
+        assert_eq!(c.exception_code.as_deref(), Some("0xc0000005"));
+        assert!(c.terminated_at.is_none() && c.fault_time.is_some());
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&coroner_report::investigate::json(&inv)).unwrap();
+    for pj in json["pools"].as_array().unwrap() {
+        for c in pj["crashes"].as_array().unwrap() {
+            assert!(c["exit_code"].is_null(), "{c}");
+        }
+    }
+    let manual = inv
+        .dumps
+        .iter()
+        .find(|d| d.capture == "manual dump")
+        .unwrap();
+    assert!(!manual.counts_as_crash);
+    assert!(manual
+        .not_a_crash
+        .as_deref()
+        .unwrap()
+        .contains("no event log was given"));
+    // No 6013 here: the offset comes from the dump names vs headers.
+    assert_eq!(inv.time_zone.bias_minutes, p.tz_bias_minutes);
+}
+
+#[test]
+fn predicted_rapid_fail_without_1002() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = ExampleParams::default();
+    write(dir.path(), &p).unwrap();
+    std::fs::remove_file(dir.path().join("eventlogs/SysEvent.Evt")).unwrap();
+    let inv = run(dir.path());
+    let pool = inv
+        .pools
+        .iter()
+        .find(|x| x.name.eq_ignore_ascii_case(&p.pool))
+        .expect("pool");
+    assert_eq!(pool.rapid_fail.len(), 1);
+    assert_eq!(pool.rapid_fail[0].detected, "predicted");
+    assert_eq!(
+        pool.rapid_fail[0].disabled_at.0,
+        p.crashes.last().unwrap().time
+    );
+}
+
+/// The checked-in `examples/incident/` is what the generator writes today, and its report
+/// says what the parameters say.
+#[test]
+fn bundled_example_matches_generator() {
+    let bundled = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples/incident");
+    if !bundled.is_dir() {
+        eprintln!("SKIP: {} not present", bundled.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = ExampleParams::default();
+    let t = write(dir.path(), &p).unwrap();
+    let written = files_under(dir.path());
+    assert_eq!(
+        written,
+        files_under(&bundled),
+        "examples/incident holds other files than the generator writes: regenerate it (see its README.md)"
+    );
+    for rel in &written {
+        let a = std::fs::read(dir.path().join(rel)).unwrap();
+        let b = std::fs::read(bundled.join(rel)).unwrap_or_default();
+        assert!(
+            a == b,
+            "{} differs: regenerate examples/incident (see its README.md)",
+            rel.display()
+        );
+    }
+    let inv = run(&bundled);
+    check(&p, &t, &inv);
+}
+
+/// Every file under `root`, relative, sorted.
+fn files_under(root: &Path) -> Vec<PathBuf> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.push(p.strip_prefix(root).unwrap().to_path_buf());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+/// A snapshot is a crash only when a death of its PID follows it: a hang dump of a worker that
+/// then crashed belongs to that crash (without moving its time), a first-chance dump by name of
+/// the worker that died without a dump becomes that crash's dump (without giving its exception
+/// or fault time), and a first-chance dump of a process that never died is listed apart.
+#[test]
+fn snapshots_count_only_when_a_death_follows() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = ExampleParams::default();
+    let t = write(dir.path(), &p).unwrap();
+    let bias = i64::from(p.tz_bias_minutes) * 60;
+    let name = |pid: u32, at: i64, trigger: &str| {
+        let (y, mo, d, h, mi, s) = coroner_investigate::time::civil(at - bias);
+        format!("dumps/w3wp__PID__{pid}__Date__{mo:02}_{d:02}_{y:04}__Time_{h:02}_{mi:02}_{s:02}__9__{trigger}.dmp")
+    };
+    let put = |rel: &str, bytes: &[u8]| std::fs::write(dir.path().join(rel), bytes).unwrap();
+    let first = &p.crashes[0];
+    let hang = name(first.pid, first.time - 20, "IIS_COM+ Hang Dump");
+    put(
+        &hang,
+        &coroner_devdata::incident::snapshot_dump(first.pid, first.time - 20).unwrap(),
+    );
+    // A dump with an exception stream, named first-chance by DebugDiag.
+    let fc = |pid: u32, at: i64| {
+        coroner_synth::ReferenceCase {
+            pid,
+            time: at as u32,
+            ..Default::default()
+        }
+        .build()
+        .unwrap()
+    };
+    let sc = &p.spaced_crash;
+    let fc_spaced = name(sc.pid, sc.time - 9, "First_Chance_Exception_C0000005");
+    put(&fc_spaced, &fc(sc.pid, sc.time - 9));
+    let lone_at = p.spaced_crash.time + 600;
+    let fc_lone = name(7776, lone_at, "First_Chance_Exception_C0000005");
+    put(&fc_lone, &fc(7776, lone_at));
+
+    let inv = run(dir.path());
+    let info = |rel: &str| inv.dumps.iter().find(|d| d.file.ends_with(rel)).unwrap();
+    let pool = inv.pools.iter().find(|x| x.name == p.pool).unwrap();
+    assert_eq!(pool.crashes.len(), p.crashes.len());
+    assert_eq!(pool.rapid_fail[0].failures, p.crashes.len());
+    let c = &pool.crashes[0];
+    assert_eq!(
+        c.time.0, first.time,
+        "the hang dump does not move the crash"
+    );
+    assert!(c.dump.as_ref().unwrap().ends_with(&t.dumps[0].1));
+    assert_eq!(c.other_dumps.len(), 1);
+    assert!(c.other_dumps[0].ends_with(&hang));
+    let h = info(&hang);
+    assert!(h.counts_as_crash && h.crash.is_some() && h.not_a_crash.is_none());
+    assert_eq!(h.capture, "hang dump");
+
+    let spaced = inv.pools.iter().find(|x| x.name == p.spaced_pool).unwrap();
+    assert_eq!(spaced.crashes.len(), 1);
+    let c = &spaced.crashes[0];
+    assert!(c.dump.as_ref().unwrap().ends_with(&fc_spaced));
+    assert_eq!(c.dump_capture.as_deref(), Some("first-chance exception"));
+    assert_eq!(c.time.0, sc.time);
+    assert_eq!(c.exception_code, None);
+    assert_eq!(c.fault_time, None);
+    assert!(info(&fc_spaced).counts_as_crash);
+
+    let lone = info(&fc_lone);
+    assert!(!lone.counts_as_crash && lone.crash.is_none());
+    assert!(lone.not_a_crash.is_some());
+    assert!(inv
+        .pools
+        .iter()
+        .all(|x| x.crashes.iter().all(|c| c.pid != Some(7776))));
+    // Still analysed and grouped with the crash dumps of the same bug.
+    assert!(inv
+        .groups
+        .iter()
+        .any(|g| g.dumps.iter().any(|d| d.ends_with(&fc_lone))));
+}

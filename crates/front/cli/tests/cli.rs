@@ -1,0 +1,349 @@
+//! The `coroner analyze` command end to end: bad inputs get one-line errors naming the file, the
+//! rest of a batch is still analysed, the exit status says whether anything failed, inputs are
+//! never modified, and the JSON document carries the contract's fields.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn coroner() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_coroner"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../fixtures/lab")
+        .join(name)
+}
+
+fn sha(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap()
+}
+
+#[test]
+fn bad_inputs_are_reported_and_the_batch_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.dmp");
+    std::fs::write(&empty, b"").unwrap();
+    let text = dir.path().join("notes.dmp");
+    std::fs::write(&text, b"hello, this is not a dump\n").unwrap();
+    let good = fixture("nullwrite-x86.dmp");
+    let truncated = dir.path().join("truncated.dmp");
+    std::fs::write(&truncated, &std::fs::read(&good).unwrap()[..20]).unwrap();
+    let cut = dir.path().join("cut.dmp");
+    std::fs::write(&cut, &std::fs::read(&good).unwrap()[..4000]).unwrap();
+    let missing = dir.path().join("missing.dmp");
+    let before = sha(&good);
+
+    let out = coroner()
+        .args(["analyze", "--format", "json"])
+        .arg(&empty)
+        .arg(&text)
+        .arg(&good)
+        .arg(&truncated)
+        .arg(&missing)
+        .arg(&cut)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "non-zero when a file failed");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "coroner.analysis.v1");
+    let dumps = v["dumps"].as_array().unwrap();
+    assert_eq!(dumps.len(), 6);
+    let err = |i: usize| dumps[i]["error"].as_str().map(str::to_string);
+    assert!(err(0).unwrap().contains("empty"));
+    assert!(err(1).unwrap().contains("not a minidump"));
+    assert!(err(2).is_none(), "good dump analysed: {:?}", err(2));
+    assert!(err(3).unwrap().contains("truncated"));
+    assert!(err(4).unwrap().contains("cannot read"));
+    // A dump cut in the middle: either a clear error or a partial analysis, never a crash.
+    assert!(
+        err(5).is_some() || dumps[5]["exception"].is_object() || dumps[5]["exception"].is_null()
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("empty.dmp"),
+        "errors name the file: {stderr}"
+    );
+    assert_eq!(sha(&good), before, "input unchanged");
+}
+
+#[test]
+fn json_carries_the_contract_fields() {
+    let out = coroner()
+        .args(["analyze", "--format", "json"])
+        .arg(fixture("reference-x86.dmp"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["dumps"][0];
+    for k in [
+        "path",
+        "error",
+        "process",
+        "exception",
+        "instruction",
+        "target_region",
+        "frames",
+        "faulting_module",
+        "blame",
+        "findings",
+        "bucket",
+    ] {
+        assert!(d.get(k).is_some(), "missing {k}");
+    }
+    for k in ["name", "pid", "command_line", "app_pool"] {
+        assert!(d["process"].get(k).is_some(), "process.{k}");
+    }
+    for k in ["code", "name", "address", "thread_id", "access", "target"] {
+        assert!(d["exception"].get(k).is_some(), "exception.{k}");
+    }
+    for k in ["base", "size", "state", "protect", "type", "usage"] {
+        assert!(d["target_region"].get(k).is_some(), "target_region.{k}");
+    }
+    for k in ["address", "module", "function", "offset", "trust"] {
+        assert!(d["frames"][0].get(k).is_some(), "frames.{k}");
+    }
+    for k in [
+        "module",
+        "version",
+        "company",
+        "product",
+        "copyright",
+        "timestamp",
+        "reason",
+    ] {
+        assert!(d["blame"].get(k).is_some(), "blame.{k}");
+    }
+    for k in ["id", "severity", "title", "description", "recommendation"] {
+        assert!(d["findings"][0].get(k).is_some(), "findings.{k}");
+    }
+    assert_eq!(d["exception"]["code"], "0xc0000005");
+    assert_eq!(d["exception"]["name"], "EXCEPTION_ACCESS_VIOLATION");
+    assert_eq!(d["exception"]["access"], "read");
+    assert!(d["exception"]["target"].as_str().unwrap().starts_with("0x"));
+    assert_eq!(d["process"]["app_pool"], "LabPool");
+    assert_eq!(v["groups"][0]["dumps"][0], d["path"]);
+}
+
+#[test]
+fn text_report_starts_with_the_verdict_and_markdown_renders() {
+    let out = coroner()
+        .arg("analyze")
+        .arg(fixture("nullwrite-x64.dmp"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let s = String::from_utf8_lossy(&out.stdout);
+    let first: Vec<&str> = s.lines().take(8).collect();
+    assert!(first.iter().any(|l| l.starts_with("What crashed:")), "{s}");
+    assert!(first.iter().any(|l| l.starts_with("Who to call:")), "{s}");
+    assert!(s.contains("Child-SP"), "x64 kb layout");
+    assert!(s.contains("rax="), "x64 r layout");
+    let md = coroner()
+        .args(["analyze", "--format", "markdown"])
+        .arg(fixture("nullwrite-x64.dmp"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&md.stdout).contains("| **Bucket** |"));
+}
+
+#[test]
+fn several_dumps_are_grouped_by_bucket() {
+    let out = coroner()
+        .arg("analyze")
+        .arg(fixture("reference-x86.dmp"))
+        .arg(fixture("reference-firstchance-x86.dmp"))
+        .arg(fixture("divzero-x86.dmp"))
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.starts_with("== Summary: 3 dumps"), "{s}");
+    assert!(s.contains("of 3 dumps share bucket"), "{s}");
+}
+
+/// `--images` works the same in `analyze` and `shell` (WinDbg's `.exepath`): the ARM64 lab dump
+/// written without module memory unwinds fully only with the image file.
+#[test]
+fn shell_and_analyze_take_image_folders() {
+    let dir = fixture("arm64");
+    let dump = dir.join("arm64-crash-noimage.dmp");
+    let k = |images: bool| {
+        let mut c = coroner();
+        c.arg("shell");
+        if images {
+            c.arg("--images").arg(&dir);
+        }
+        let out = c.arg(&dump).arg("-c").arg("k").output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let with = k(true);
+    assert!(with.contains("crashlab-arm64!lab_entry+0x10"), "{with}");
+    assert_eq!(
+        with.lines()
+            .filter(|l| l.contains("[call frame info]"))
+            .count(),
+        14,
+        "{with}"
+    );
+    assert!(!k(false).contains("lab_entry+0x10"));
+    let out = coroner()
+        .args(["analyze", "--format", "json", "--images"])
+        .arg(&dir)
+        .arg(&dump)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["dumps"][0]["frames"].as_array().unwrap().len(), 15);
+}
+
+/// Every limit can be lowered (and so raised) by a flag, and hitting one is said in the output.
+#[test]
+fn limits_are_flags_and_hitting_one_is_reported() {
+    use std::io::Write as _;
+    let dump = fixture("nullwrite-x64.dmp");
+    let dir = tempfile::tempdir().unwrap();
+    // A gzip-packed dump with a 1 KiB unpacking limit: a clear error naming the flag.
+    let gz = dir.path().join("nullwrite-x64.dmp.gz");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(&std::fs::read(&dump).unwrap()).unwrap();
+    std::fs::write(&gz, e.finish().unwrap()).unwrap();
+    let out = coroner()
+        .args(["analyze", "--max-unpacked", "1K"])
+        .arg(&gz)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unpacks to more than 1024 bytes (limit; raise with --max-unpacked)"),
+        "{err}"
+    );
+    // The default limit unpacks it.
+    assert!(coroner()
+        .arg("analyze")
+        .arg(&gz)
+        .output()
+        .unwrap()
+        .status
+        .success());
+    // One entry per list, three frames per stack: the analysis goes on and says what was cut.
+    let out = coroner()
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            "--max-list",
+            "1",
+            "--max-frames",
+            "3",
+        ])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["dumps"][0];
+    let warnings = d["warnings"].to_string();
+    assert!(
+        warnings.contains("only the first 1 were read (limit; raise with --max-list)"),
+        "{warnings}"
+    );
+    assert_eq!(d["frames"].as_array().unwrap().len(), 3);
+    assert!(d.to_string().contains("stack truncated at 3 frames"));
+    // Sizes are checked when parsed.
+    let out = coroner()
+        .args(["analyze", "--max-unpacked", "lots"])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a size"));
+}
+
+/// The exit code tells a complete analysis (0) from a partial one (3, a damaged dump) and from
+/// a failure (1); `--help` documents them.
+#[test]
+fn exit_codes_tell_partial_from_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../examples/reference/w3wp-abcupload-1.dmp");
+    let cut = dir.path().join("cut-4k.dmp");
+    std::fs::write(&cut, &std::fs::read(&whole).unwrap()[..4096]).unwrap();
+    let not_a_dump = dir.path().join("notes.dmp");
+    std::fs::write(&not_a_dump, b"hello\n").unwrap();
+    let run = |args: &[&Path]| {
+        let mut c = coroner();
+        c.args(["analyze", "--format", "json"]);
+        for a in args {
+            c.arg(a);
+        }
+        let out = c.output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            out.status.code(),
+            v,
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, v, _) = run(&[&whole]);
+    assert_eq!(code, Some(0));
+    assert_eq!(v["dumps"][0]["complete"], true);
+    assert!(v["dumps"][0]["damage"].is_null());
+
+    let (code, v, err) = run(&[&whole, &cut]);
+    assert_eq!(code, Some(3), "a damaged dump: analysed only in part");
+    assert!(err.contains("cut-4k.dmp: damaged dump"), "{err}");
+    let d = &v["dumps"][1];
+    assert_eq!(d["complete"], false);
+    let lost: Vec<&str> = d["damage"]["streams_lost"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(lost.contains(&"ExceptionStream"), "{lost:?}");
+    assert_eq!(d["damage"]["bytes_present"], 4096);
+    assert!(d["damage"]["bytes_needed"].as_u64().unwrap() > 4096);
+    assert_eq!(d["findings"][0]["id"], "damaged_dump");
+    assert!(d["exception"].is_null());
+    assert!(!d.to_string().contains("no_exception"));
+    // The threads and modules that survived are still there.
+    assert_eq!(d["threads"].as_array().unwrap().len(), 10);
+    assert_eq!(d["modules"].as_array().unwrap().len(), 11);
+
+    let (code, _, _) = run(&[&cut, &not_a_dump]);
+    assert_eq!(
+        code,
+        Some(1),
+        "a file not analysed at all outranks a partial one"
+    );
+
+    // Text: the warnings come first, and the summary names the damaged dump.
+    let out = coroner()
+        .arg("analyze")
+        .arg(&whole)
+        .arg(&cut)
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("damaged: "), "{s}");
+    let one = &s[s.find("cut-4k.dmp ==").unwrap()..];
+    assert!(one.find("WARNING: damaged dump").unwrap() < one.find("What crashed:").unwrap());
+    assert!(!one.contains("taken on demand"), "{one}");
+
+    let help = coroner().args(["analyze", "--help"]).output().unwrap();
+    let h = String::from_utf8_lossy(&help.stdout);
+    for want in [
+        "Exit codes:",
+        "0  every dump was analysed completely",
+        "3  every dump",
+    ] {
+        assert!(h.contains(want), "{h}");
+    }
+    let usage = coroner()
+        .args(["analyze", "--no-such-flag"])
+        .output()
+        .unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+}
