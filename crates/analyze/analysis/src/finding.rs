@@ -136,19 +136,44 @@ impl Finding {
     }
 }
 
-/// The facts a finding rests on beyond what its analysis holds.
+/// Addresses and sizes in the JSON document are hex strings, states and protections their
+/// names, as everywhere in it.
+mod hex {
+    pub fn u64<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::hex(*v))
+    }
+    pub fn state<S: serde::Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::regions::state_name(*v))
+    }
+    pub fn protect<S: serde::Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::regions::protect_name(*v))
+    }
+    pub fn opt<S: serde::Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.serialize_str(&crate::hex(*v)),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// The facts a finding rests on beyond what its analysis holds (JSON `findings[].detail`,
+/// tagged by `type`; frame numbers index `frames[]`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Detail {
     /// Nothing beyond the analysis (the exception record, the fault target and its region).
     None,
     /// The address the finding is about: the fault target, or the instruction pointer.
-    Address { address: u64 },
+    Address {
+        #[serde(serialize_with = "hex::u64")]
+        address: u64,
+    },
     /// A heap routine faulted on a heap that had been destroyed.
     DestroyedHeap {
         /// Index of the heap routine's frame.
         heap_frame: usize,
         /// The heap handle it worked on, when found.
+        #[serde(serialize_with = "hex::opt")]
         handle: Option<u64>,
         /// The region holding the handle.
         handle_region: Option<RegionSpan>,
@@ -167,9 +192,12 @@ pub enum Detail {
     Recursion { cycle: Cycle },
     /// The instruction pointer lies where a module was before it was unloaded.
     UnloadedModule {
+        #[serde(serialize_with = "hex::u64")]
         ip: u64,
         module: String,
+        #[serde(serialize_with = "hex::u64")]
         base: u64,
+        #[serde(serialize_with = "hex::u64")]
         size: u64,
         /// The first frame above with a module: the caller.
         caller: Option<usize>,
@@ -187,10 +215,14 @@ pub struct Cycle {
 /// A region of the memory map, as far as a finding needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct RegionSpan {
+    #[serde(serialize_with = "hex::u64")]
     pub base: u64,
+    #[serde(serialize_with = "hex::u64")]
     pub end: u64,
-    /// MEM_* state.
+    /// MEM_* state (JSON: its name).
+    #[serde(serialize_with = "hex::state")]
     pub state: u32,
-    /// PAGE_* protection.
+    /// PAGE_* protection (JSON: its name).
+    #[serde(serialize_with = "hex::protect")]
     pub protect: u32,
 }

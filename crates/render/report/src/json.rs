@@ -175,13 +175,14 @@ struct Blame<'a> {
 }
 
 #[derive(Serialize)]
-struct Finding {
+struct Finding<'a> {
     id: &'static str,
     severity: &'static str,
     title: String,
     description: String,
     recommendation: String,
     evidence: Vec<String>,
+    detail: &'a coroner_analysis::Detail,
 }
 
 #[derive(Serialize)]
@@ -228,7 +229,7 @@ struct Dump<'a> {
     unloaded_modules: Vec<Unloaded<'a>>,
     faulting_module: Option<&'a str>,
     blame: Option<Blame<'a>>,
-    findings: Vec<Finding>,
+    findings: Vec<Finding<'a>>,
     bucket: Option<&'a str>,
     classification: Option<&'a str>,
     warnings: &'a [String],
@@ -422,6 +423,7 @@ fn dump(a: &Analysis) -> Dump<'_> {
                     description: w.description,
                     recommendation: w.recommendation,
                     evidence: w.evidence,
+                    detail: &f.detail,
                 }
             })
             .collect(),
