@@ -77,9 +77,8 @@ fn crash_row(inv: &Investigation, p: &Pool) -> VerdictRow {
     if let Some((b, k)) = buckets.iter().max_by_key(|(_, k)| **k) {
         if let Some(g) = inv.groups.iter().find(|g| g.bucket == *b) {
             d.push_str(&format!(
-                " {} of the {} share the bucket {}: {}.",
-                k,
-                plural(with_dump, "dump", "dumps"),
+                " {} the bucket {}: {}.",
+                coroner_report::phrase::sharing(*k, with_dump),
                 b,
                 g.verdict.trim_end_matches('.')
             ));

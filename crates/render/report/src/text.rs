@@ -210,7 +210,7 @@ pub fn render(outcomes: &[Outcome]) -> String {
             ok
         );
         for (bucket, paths) in crate::groups(outcomes) {
-            let _ = writeln!(s, "{} of {} dumps share bucket {}", paths.len(), ok, bucket);
+            let _ = writeln!(s, "{} bucket {bucket}", phrase::sharing(paths.len(), ok));
             // The member whose dump tells the most (a classification finer than the bucket's).
             let members: Vec<&Analysis> = outcomes
                 .iter()

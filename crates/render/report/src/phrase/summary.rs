@@ -207,3 +207,29 @@ fn who(b: &coroner_analysis::Blame) -> String {
     }
     s
 }
+
+/// How many of `n` dumps have one bucket, as the start of a sentence: "The dump has", "Both
+/// dumps share", "All 5 dumps share", "1 of 6 dumps has", "5 of 6 dumps share".
+pub fn sharing(k: usize, n: usize) -> String {
+    match (k, n) {
+        (_, 1) => "The dump has".into(),
+        (2, 2) => "Both dumps share".into(),
+        (k, n) if k == n => format!("All {n} dumps share"),
+        (1, n) => format!("1 of {n} dumps has"),
+        (k, n) => format!("{k} of {n} dumps share"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sharing;
+
+    #[test]
+    fn counts_are_phrased_in_the_singular_and_plural() {
+        assert_eq!(sharing(1, 1), "The dump has");
+        assert_eq!(sharing(2, 2), "Both dumps share");
+        assert_eq!(sharing(5, 5), "All 5 dumps share");
+        assert_eq!(sharing(1, 6), "1 of 6 dumps has");
+        assert_eq!(sharing(5, 6), "5 of 6 dumps share");
+    }
+}
