@@ -483,30 +483,23 @@ fn open_file(
     )))
 }
 
-/// Unpacks the single file of a SymStore `.pd_` cabinet into memory (bounded).
+/// Unpacks the single file of a SymStore `.pd_` cabinet into memory (bounded; the shared reader
+/// of `coroner-cab`), a panic of the decompressor caught as a corrupt file.
 fn unpack_cab(f: std::fs::File, limit: u64) -> Result<Vec<u8>, SymError> {
     let r = coroner_model::guard::catch_quiet(|| -> Result<Vec<u8>, SymError> {
-        let bad = |e: std::io::Error| SymError::Corrupt(format!("CAB: {e}"));
-        let mut cab = cab::Cabinet::new(std::io::BufReader::new(f)).map_err(bad)?;
-        let (name, size) = cab
-            .folder_entries()
-            .flat_map(|fo| fo.file_entries())
-            .map(|fe| (fe.name().to_string(), fe.uncompressed_size()))
+        let bad = |e: coroner_cab::CabError| match e {
+            coroner_cab::CabError::TooLarge { size, limit, .. } => {
+                SymError::TooLarge { size, limit }
+            }
+            coroner_cab::CabError::Io(e) => SymError::Corrupt(format!("CAB: {e}")),
+        };
+        let mut cab = coroner_cab::Cabinet::open(std::io::BufReader::new(f)).map_err(bad)?;
+        let first = cab
+            .members()
+            .into_iter()
             .next()
             .ok_or_else(|| SymError::Corrupt("CAB holds no file".into()))?;
-        if u64::from(size) > limit {
-            return Err(SymError::TooLarge {
-                size: size.into(),
-                limit,
-            });
-        }
-        let mut out = Vec::with_capacity(size as usize);
-        cab.read_file(&name)
-            .map_err(bad)?
-            .take(limit)
-            .read_to_end(&mut out)
-            .map_err(bad)?;
-        Ok(out)
+        cab.read_to_vec(&first, limit).map_err(bad)
     });
     r.unwrap_or_else(|why| {
         Err(SymError::Corrupt(format!(
