@@ -508,21 +508,32 @@ fn unpack_cab(f: std::fs::File, limit: u64) -> Result<Vec<u8>, SymError> {
     })
 }
 
-/// Reads a PE file's TimeDateStamp and SizeOfImage (for images found by name).
+/// Reads a PE file's TimeDateStamp and SizeOfImage (for images found by name) from its headers
+/// as coroner-pe parses them (PE32 or PE32+), reading only the header bytes it asks for.
 fn pe_identity(path: &Path) -> Option<(u32, u32)> {
-    let mut f = std::fs::File::open(path).ok()?;
-    let mut buf = vec![0u8; 4096];
-    let n = f.read(&mut buf).ok()?;
-    let buf = &buf[..n];
-    let u32_at = |o: usize| Some(u32::from_le_bytes(buf.get(o..o + 4)?.try_into().ok()?));
-    if buf.get(..2)? != b"MZ" {
-        return None;
+    let f = std::fs::File::open(path).ok()?;
+    let image = coroner_pe::PeImage::parse(
+        &FileHeaders(std::cell::RefCell::new(f)),
+        0,
+        coroner_pe::Layout::File,
+    )
+    .ok()?;
+    Some((image.timestamp, image.size_of_image))
+}
+
+/// A file as [`coroner_pe::Memory`] addressed by file offset, read on demand: header parsing
+/// asks for a few small ranges (their sizes bounded by coroner-pe), so the whole image is
+/// neither read nor mapped.
+struct FileHeaders(std::cell::RefCell<std::fs::File>);
+
+impl coroner_pe::Memory for FileHeaders {
+    fn read(&self, addr: u64, len: usize) -> Option<std::borrow::Cow<'_, [u8]>> {
+        let mut f = self.0.borrow_mut();
+        f.seek(std::io::SeekFrom::Start(addr)).ok()?;
+        let mut buf = vec![0u8; len];
+        f.read_exact(&mut buf).ok()?;
+        Some(std::borrow::Cow::Owned(buf))
     }
-    let pe = u32_at(0x3c)? as usize;
-    if buf.get(pe..pe + 4)? != b"PE\0\0" {
-        return None;
-    }
-    Some((u32_at(pe + 8)?, u32_at(pe + 24 + 56)?))
 }
 
 /// Relative places of a module's symbol files in a SymStore / Breakpad store, most wanted first.
