@@ -263,20 +263,20 @@ fn unzip_first_dump(b: &[u8], max: u64) -> Result<(String, Data), LoadError> {
     Ok((name, read_bounded(f, "zip", max)?))
 }
 
+/// Unpacks the dump member of a WER `.cab` (the shared reader of `coroner-cab`), at most `max`
+/// bytes, into a temporary file.
 fn uncab_first_dump(b: &[u8], max: u64) -> Result<(String, Data), LoadError> {
     let err = |m: String| LoadError::Unpack {
         container: "cab",
         message: m,
     };
-    let mut cab = cab::Cabinet::new(std::io::Cursor::new(b)).map_err(|e| err(e.to_string()))?;
-    let names: Vec<String> = cab
-        .folder_entries()
-        .flat_map(|f| f.file_entries().map(|e| e.name().to_string()))
-        .collect();
+    let mut cab =
+        coroner_cab::Cabinet::open(std::io::Cursor::new(b)).map_err(|e| err(e.to_string()))?;
+    let names: Vec<String> = cab.members().into_iter().map(|m| m.name).collect();
     let name = pick(&names)
         .cloned()
         .ok_or_else(|| err("cabinet holds no file".into()))?;
-    let r = cab.read_file(&name).map_err(|e| err(e.to_string()))?;
+    let r = cab.reader(&name).map_err(|e| err(e.to_string()))?;
     Ok((name, read_bounded(r, "cab", max)?))
 }
 

@@ -72,436 +72,39 @@ fn directory_error(bytes: &[u8], e: &minidump::Error) -> LoadError {
     LoadError::Corrupt(describe(e))
 }
 
+/// Builds the model of one minidump: each stream is read by its own step below, in the order
+/// that fixes the order of the warnings and of the damage survey's findings.
 pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
-    let max_list = file.limits().max_list;
     let bytes = file.bytes();
     check_magic(bytes)?;
     let dump = Minidump::read(bytes).map_err(|e| directory_error(bytes, &e))?;
-    let mut warnings = Vec::new();
-    let mut survey = Survey::new(&dump, bytes);
+    let mut c = Conversion {
+        dump: &dump,
+        bytes,
+        survey: Survey::new(&dump, bytes),
+        warnings: Vec::new(),
+        max_list: file.limits().max_list,
+    };
 
     let streams: Vec<String> = dump
         .all_streams()
         .map(|d| stream_name(d.stream_type))
         .collect();
-
-    let sysinfo = read::<MinidumpSystemInfo, _>(&dump, &mut survey);
-    let misc = read::<MinidumpMiscInfo, _>(&dump, &mut survey);
-    let system = system_info(
-        sysinfo.as_ref(),
-        survey.named(md::MINIDUMP_STREAM_TYPE::SystemInfoStream as u32),
-        &mut warnings,
-    );
-
-    // Memory: borrow every captured range straight from the file bytes.
-    let mut ranges = Vec::new();
-    // The crate refuses a whole Memory64ListStream when one range lies past the end of the
-    // file (a full dump cut short); the survey then salvages the ranges the file holds.
-    let m64 = md::MINIDUMP_STREAM_TYPE::Memory64ListStream as u32;
-    let memory64 = match dump.get_stream::<MinidumpMemory64List>() {
-        _ if survey.is_lost(m64) => None,
-        Ok(m) => Some(m),
-        Err(_) => None,
-    };
-    let memory64_refused = memory64.is_none() && survey.named(m64) && !survey.is_lost(m64);
-    let mem = match memory64 {
-        Some(m) => Some(minidump::UnifiedMemoryList::Memory64(m)),
-        None => read::<minidump::MinidumpMemoryList, _>(&dump, &mut survey)
-            .map(minidump::UnifiedMemoryList::Memory),
-    };
-    if let Some(mem) = mem {
-        note_cut(&mut warnings, "memory list", mem.iter().count(), max_list);
-        for m in mem.iter().take(max_list) {
-            if let Some(b) = rebase(bytes, m.bytes()) {
-                ranges.push(MemoryRange {
-                    base: m.base_address(),
-                    bytes: b,
-                });
-            }
-        }
-    }
-    // What the crate could not give: ranges cut by the end of the file.
-    let salvaged = survey.memory_lists(
-        bytes,
-        raw(&dump, &survey, md::MINIDUMP_STREAM_TYPE::MemoryListStream),
-        raw(&dump, &survey, md::MINIDUMP_STREAM_TYPE::Memory64ListStream),
-        memory64_refused,
-        max_list,
-    );
-    if memory64_refused && !survey.is_partial(m64) {
-        // Refused for another reason than its end: the list itself is malformed.
-        if let Err(e) = dump.get_stream::<MinidumpMemory64List>() {
-            survey.unreadable(m64, &describe(&e));
-        }
-    } else {
-        ranges.extend(salvaged);
-    }
-
-    let mut threads = Vec::new();
-    let (mut contexts_lost, mut stacks_cut) = (0usize, 0usize);
-    match read::<MinidumpThreadList, _>(&dump, &mut survey) {
-        Some(list) => {
-            let names = read::<MinidumpThreadNames, _>(&dump, &mut survey);
-            let infos = read::<MinidumpThreadInfoList, _>(&dump, &mut survey);
-            note_cut(&mut warnings, "thread list", list.threads.len(), max_list);
-            for (index, t) in list.threads.iter().enumerate().take(max_list) {
-                let id = t.raw.thread_id;
-                let cl = t.raw.thread_context;
-                if !survey.holds(u64::from(cl.rva), u64::from(cl.data_size)) {
-                    contexts_lost += 1;
-                }
-                let context = sysinfo
-                    .as_ref()
-                    .and_then(|si| t.context(si, misc.as_ref()))
-                    .and_then(|c| convert_context(&c.raw));
-                // Stack memory referenced only from the thread list still counts as captured;
-                // of a stack cut by the end of the file, the part the file holds.
-                let loc = t.raw.stack.memory;
-                let stack_start = t.raw.stack.start_of_memory_range;
-                if loc.rva != 0 && !survey.holds(u64::from(loc.rva), u64::from(loc.data_size)) {
-                    stacks_cut += 1;
-                }
-                let present = u64::from(loc.data_size)
-                    .min((bytes.len() as u64).saturating_sub(u64::from(loc.rva)));
-                if let Some(b) = slice_at(bytes, loc.rva as u64, present) {
-                    ranges.push(MemoryRange {
-                        base: stack_start,
-                        bytes: b,
-                    });
-                }
-                let times =
-                    infos
-                        .as_ref()
-                        .and_then(|i| i.get_thread_info(id))
-                        .map(|i| ThreadTimes {
-                            create_time: filetime_to_unix(i.raw.create_time),
-                            user_100ns: i.raw.user_time,
-                            kernel_100ns: i.raw.kernel_time,
-                        });
-                threads.push(Thread {
-                    index,
-                    id,
-                    name: names
-                        .as_ref()
-                        .and_then(|n| n.get_name(id))
-                        .map(|s| s.into_owned()),
-                    teb: (t.raw.teb != 0).then_some(t.raw.teb),
-                    stack_start,
-                    stack_len: u64::from(loc.data_size),
-                    stack_base: None,
-                    stack_limit: None,
-                    context,
-                    times,
-                    last_error: None,
-                });
-            }
-        }
-        None if !survey.named(md::MINIDUMP_STREAM_TYPE::ThreadListStream as u32) => {
-            warnings.push("no ThreadList stream".into())
-        }
-        None => {}
-    }
-    if contexts_lost + stacks_cut > 0 {
-        survey.partial(
-            md::MINIDUMP_STREAM_TYPE::ThreadListStream as u32,
-            format!(
-                "of {} threads, {contexts_lost} register contexts and {stacks_cut} stacks lie (wholly or partly) past the end of the file",
-                threads.len()
-            ),
-        );
-    }
+    let sysinfo = read::<MinidumpSystemInfo, _>(c.dump, &mut c.survey);
+    let misc = read::<MinidumpMiscInfo, _>(c.dump, &mut c.survey);
+    let system = c.system(sysinfo.as_ref());
+    let mut ranges = c.memory_ranges();
+    let threads = c.threads(sysinfo.as_ref(), misc.as_ref(), &mut ranges);
     let memory = AddressSpace::new(ranges);
+    let modules = c.modules();
+    let unloaded_modules = c.unloaded_modules();
+    let (regions, regions_source) = c.regions();
+    let (exception, exception_context) = c.exception(sysinfo.as_ref(), misc.as_ref());
+    let process = c.process(misc.as_ref(), &modules, &system);
+    let (handle_count, handles) = c.handles();
+    let comments = c.comments();
 
-    let mut modules = Vec::new();
-    match read::<MinidumpModuleList, _>(&dump, &mut survey) {
-        Some(list) => {
-            note_cut(&mut warnings, "module list", list.iter().count(), max_list);
-            for (i, m) in list.iter().enumerate().take(max_list) {
-                let path = m.name.clone();
-                let name = file_name(&path);
-                let vi = &m.raw.version_info;
-                let has_vi = vi.signature == md::VS_FFI_SIGNATURE;
-                let v4 = |hi: u32, lo: u32| -> Version4 {
-                    [(hi >> 16) as u16, hi as u16, (lo >> 16) as u16, lo as u16]
-                };
-                modules.push(Module {
-                    base: m.base_address(),
-                    size: m.size(),
-                    name,
-                    path,
-                    timestamp: m.raw.time_date_stamp,
-                    checksum: m.raw.checksum,
-                    file_version: has_vi.then(|| v4(vi.file_version_hi, vi.file_version_lo)),
-                    product_version: has_vi
-                        .then(|| v4(vi.product_version_hi, vi.product_version_lo)),
-                    file_flags: has_vi.then_some(vi.file_flags & vi.file_flags_mask),
-                    file_os: has_vi.then_some(vi.file_os),
-                    file_type: has_vi.then_some(vi.file_type),
-                    debug_file: m.debug_file().map(|s| s.into_owned()),
-                    debug_id: m.debug_identifier().map(|d| d.breakpad().to_string()),
-                    code_id: m.code_identifier().map(|c| c.to_string()),
-                    is_main: i == 0,
-                });
-            }
-        }
-        None if !survey.named(md::MINIDUMP_STREAM_TYPE::ModuleListStream as u32) => {
-            warnings.push("no ModuleList stream".into())
-        }
-        None => {
-            // Refused whole because a name or CodeView record lies past the end of the file?
-            let ml = md::MINIDUMP_STREAM_TYPE::ModuleListStream as u32;
-            if let Ok(raw) = dump.get_raw_stream(ml) {
-                if let Some(m) = survey.salvage_modules(raw, bytes, max_list) {
-                    modules = m;
-                }
-            }
-        }
-    }
-
-    let mut unloaded_modules = Vec::new();
-    if let Some(list) = read::<MinidumpUnloadedModuleList, _>(&dump, &mut survey) {
-        note_cut(
-            &mut warnings,
-            "unloaded module list",
-            list.iter().count(),
-            max_list,
-        );
-        for m in list.iter().take(max_list) {
-            unloaded_modules.push(UnloadedModule {
-                base: m.raw.base_of_image,
-                size: u64::from(m.raw.size_of_image),
-                name: file_name(&m.name),
-                timestamp: m.raw.time_date_stamp,
-                checksum: m.raw.checksum,
-            });
-        }
-    }
-
-    let mut regions = Vec::new();
-    let mut regions_source = None;
-    if let Some(list) = read::<MinidumpMemoryInfoList, _>(&dump, &mut survey) {
-        {
-            regions_source = Some("MemoryInfoList");
-            note_cut(
-                &mut warnings,
-                "memory info list",
-                list.iter().count(),
-                max_list,
-            );
-            for r in list.iter().take(max_list) {
-                let raw = &r.raw;
-                let free = raw.state == MEM_FREE;
-                regions.push(Region {
-                    base: raw.base_address,
-                    size: raw.region_size,
-                    allocation_base: raw.allocation_base,
-                    allocation_protect: raw.allocation_protection,
-                    state: raw.state,
-                    protect: raw.protection,
-                    kind: if free { 0 } else { raw._type },
-                    mapped_path: None,
-                });
-            }
-        }
-    }
-    if regions.is_empty() {
-        if let Some(maps) = read::<MinidumpLinuxMaps, _>(&dump, &mut survey) {
-            regions_source = Some("LinuxMaps");
-            note_cut(&mut warnings, "Linux maps", maps.iter().count(), max_list);
-            for m in maps.iter().take(max_list) {
-                let Some(range) = m.memory_range() else {
-                    continue;
-                };
-                let (r, w, x) = (m.is_readable(), m.is_writable(), m.is_executable());
-                let protect = match (r, w, x) {
-                    (_, true, true) => 0x40,
-                    (true, false, true) | (false, false, true) => 0x20,
-                    (_, true, false) => 0x04,
-                    (true, false, false) => 0x02,
-                    (false, false, false) => 0x01,
-                };
-                regions.push(Region {
-                    base: range.start,
-                    size: range.end.saturating_sub(range.start),
-                    allocation_base: range.start,
-                    allocation_protect: protect,
-                    state: MEM_COMMIT,
-                    protect,
-                    kind: MEM_PRIVATE,
-                    mapped_path: None,
-                });
-            }
-        }
-    }
-    regions.sort_by_key(|r| r.base);
-
-    let (exception, exception_context) = match read::<MinidumpException, _>(&dump, &mut survey) {
-        Some(e) => {
-            let cl = e.raw.thread_context;
-            if !survey.holds(u64::from(cl.rva), u64::from(cl.data_size)) {
-                survey.partial(
-                    md::MINIDUMP_STREAM_TYPE::ExceptionStream as u32,
-                    format!(
-                        "the exception's register context at {:#x} lies past the end of the file",
-                        cl.rva
-                    ),
-                );
-            }
-            let rec = &e.raw.exception_record;
-            let n = (rec.number_parameters as usize).min(rec.exception_information.len());
-            let ctx = sysinfo
-                .as_ref()
-                .and_then(|si| e.context(si, misc.as_ref()))
-                .and_then(|c| convert_context(&c.raw));
-            (
-                Some(ExceptionRecord {
-                    code: rec.exception_code,
-                    flags: rec.exception_flags,
-                    address: rec.exception_address,
-                    params: rec.exception_information[..n].to_vec(),
-                    thread_id: e.raw.thread_id,
-                    nested_record: rec.exception_record,
-                    reason: sysinfo
-                        .as_ref()
-                        .map(|si| e.get_crash_reason(si.os, si.cpu).to_string())
-                        .unwrap_or_else(|| format!("0x{:08x}", rec.exception_code)),
-                    crash_address: sysinfo
-                        .as_ref()
-                        .map(|si| e.get_crash_address(si.os, si.cpu))
-                        .unwrap_or(rec.exception_address),
-                }),
-                ctx,
-            )
-        }
-        None => (None, None),
-    };
-
-    let mut process = ProcessInfo {
-        dump_time: (dump.header.time_date_stamp != 0)
-            .then_some(u64::from(dump.header.time_date_stamp)),
-        ..Default::default()
-    };
-    if let Some(misc) = &misc {
-        process.pid = misc.raw.process_id().copied();
-        process.create_time = misc
-            .raw
-            .process_create_time()
-            .map(|t| u64::from(*t))
-            .filter(|t| *t != 0);
-        process.user_time = misc.raw.process_user_time().copied();
-        process.kernel_time = misc.raw.process_kernel_time().copied();
-    }
-    if let Some(main) = modules
-        .first()
-        .filter(|m| m.path != crate::damage::NAME_LOST)
-    {
-        process.name = Some(main.name.clone());
-        process.image_path = Some(main.path.clone());
-    }
-    if !system.os.is_windows() {
-        if let Some(raw) = raw(&dump, &survey, md::MINIDUMP_STREAM_TYPE::LinuxCmdLine) {
-            let cl: Vec<String> = raw
-                .split(|b| *b == 0)
-                .filter(|s| !s.is_empty())
-                .take(4096)
-                .map(|s| String::from_utf8_lossy(s).into_owned())
-                .collect();
-            if !cl.is_empty() {
-                process.command_line = Some(cl.join(" "));
-            }
-        }
-        if process.pid.is_none() {
-            if let Some(raw) = raw(&dump, &survey, md::MINIDUMP_STREAM_TYPE::LinuxProcStatus) {
-                process.pid = String::from_utf8_lossy(raw)
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Pid:").map(|v| v.trim().parse().ok()))
-                    .flatten();
-            }
-        }
-    }
-
-    // The minidump crate sizes its handle vector from the header's count, bounded only by
-    // count × SizeOfDescriptor: a descriptor size of 0 with a 4-billion count asks for hundreds
-    // of GiB. Refuse headers whose descriptors could not fit the stream (real ones are ≥ 16 bytes).
-    let handle_header_ok = match raw(&dump, &survey, md::MINIDUMP_STREAM_TYPE::HandleDataStream) {
-        Some(raw) if raw.len() >= 12 => {
-            let word = |o: usize| u32::from_le_bytes([raw[o], raw[o + 1], raw[o + 2], raw[o + 3]]);
-            let (header, entry, count) = (word(0) as u64, word(4) as u64, word(8) as u64);
-            let fits = entry >= 16 && header.saturating_add(entry * count) <= raw.len() as u64;
-            if !fits {
-                let why = format!(
-                    "{count} descriptors of {entry} bytes do not fit its {} bytes",
-                    raw.len()
-                );
-                survey.unreadable(md::MINIDUMP_STREAM_TYPE::HandleDataStream as u32, &why);
-            }
-            fits
-        }
-        _ => true,
-    };
-    let handle_stream = handle_header_ok
-        .then(|| read::<MinidumpHandleDataStream, _>(&dump, &mut survey))
-        .flatten();
-    let handle_count = handle_stream.as_ref().map(|h| h.handles.len());
-    let handles: Vec<Handle> = handle_stream
-        .iter()
-        .flat_map(|h| h.handles.iter())
-        .take(max_list)
-        .map(|h| {
-            let (handle, attributes, granted_access, handle_count, pointer_count) = match &h.raw {
-                minidump::RawHandleDescriptor::HandleDescriptor(d) => (
-                    d.handle,
-                    d.attributes,
-                    d.granted_access,
-                    d.handle_count,
-                    d.pointer_count,
-                ),
-                minidump::RawHandleDescriptor::HandleDescriptor2(d) => (
-                    d.handle,
-                    d.attributes,
-                    d.granted_access,
-                    d.handle_count,
-                    d.pointer_count,
-                ),
-            };
-            Handle {
-                handle,
-                type_name: h.type_name.clone().filter(|t| !t.is_empty()),
-                object_name: h.object_name.clone().filter(|t| !t.is_empty()),
-                attributes,
-                granted_access,
-                handle_count,
-                pointer_count,
-            }
-        })
-        .collect();
-
-    let mut comments = Vec::new();
-    for wide in [false, true] {
-        let ty = if wide {
-            md::MINIDUMP_STREAM_TYPE::CommentStreamW
-        } else {
-            md::MINIDUMP_STREAM_TYPE::CommentStreamA
-        };
-        if let Some(raw) = raw(&dump, &survey, ty) {
-            let raw = &raw[..raw.len().min(64 * 1024)];
-            let s = if wide {
-                let u: Vec<u16> = raw
-                    .chunks_exact(2)
-                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                    .collect();
-                String::from_utf16_lossy(&u)
-            } else {
-                String::from_utf8_lossy(raw).into_owned()
-            };
-            let s = s.trim_end_matches('\0').trim().to_string();
-            if !s.is_empty() {
-                comments.push(s);
-            }
-        }
-    }
-
-    let mut snap = Snapshot {
+    let snap = Snapshot {
         path: file.path().to_path_buf(),
         container: file.container().name().to_string(),
         dump_flags: dump.header.flags,
@@ -518,20 +121,606 @@ pub(crate) fn snapshot(file: &DumpFile) -> Result<Snapshot<'_>, LoadError> {
         handle_count,
         handles,
         comments,
-        warnings,
+        warnings: c.warnings,
         streams,
         damage: None,
         module_index: Default::default(),
     };
+    Ok(finish(snap, c.survey))
+}
+
+/// Reads the process blocks of a Windows dump (PEB/TEB facts from dump memory), then puts the
+/// damage survey's warnings first — the damage explains the warnings after it — and its
+/// findings into the snapshot.
+fn finish<'a>(mut snap: Snapshot<'a>, survey: Survey) -> Snapshot<'a> {
     if snap.system.os.is_windows() {
         crate::windows::read_process_blocks(&mut snap);
     }
-    // The damage first: it explains the warnings after it.
     let mut w = survey.warnings();
     w.append(&mut snap.warnings);
     snap.warnings = w;
     snap.damage = survey.finish();
-    Ok(snap)
+    snap
+}
+
+/// One dump being converted: what every stream step shares. `dump` borrows from `bytes` (the
+/// mapped file), so captured memory can be kept as slices of `bytes` after the parser is gone.
+struct Conversion<'d, 'a> {
+    /// The parsed stream directory.
+    dump: &'d Minidump<'a, &'a [u8]>,
+    /// The whole file.
+    bytes: &'a [u8],
+    /// Which streams are lost, partial or unreadable.
+    survey: Survey,
+    /// Warnings so far, in the order they were found.
+    warnings: Vec<String>,
+    /// Largest number of entries taken from one list ([`MAX_LIST`] unless raised).
+    max_list: usize,
+}
+
+impl<'d, 'a: 'd> Conversion<'d, 'a> {
+    /// OS and CPU from the SystemInfo stream; a warning when it is absent or lost.
+    fn system(&mut self, sysinfo: Option<&MinidumpSystemInfo>) -> SystemInfo {
+        let named = self
+            .survey
+            .named(md::MINIDUMP_STREAM_TYPE::SystemInfoStream as u32);
+        system_info(sysinfo, named, &mut self.warnings)
+    }
+
+    /// Every captured memory range, borrowed straight from the file bytes: the memory list the
+    /// crate reads (Memory64List before MemoryList), then what the survey salvages of ranges cut
+    /// by the end of the file.
+    fn memory_ranges(&mut self) -> Vec<MemoryRange<'a>> {
+        let (dump, bytes, max_list) = (self.dump, self.bytes, self.max_list);
+        let mut ranges = Vec::new();
+        // The crate refuses a whole Memory64ListStream when one range lies past the end of the
+        // file (a full dump cut short); the survey then salvages the ranges the file holds.
+        let m64 = md::MINIDUMP_STREAM_TYPE::Memory64ListStream as u32;
+        let memory64 = match dump.get_stream::<MinidumpMemory64List>() {
+            _ if self.survey.is_lost(m64) => None,
+            Ok(m) => Some(m),
+            Err(_) => None,
+        };
+        let memory64_refused =
+            memory64.is_none() && self.survey.named(m64) && !self.survey.is_lost(m64);
+        let mem = match memory64 {
+            Some(m) => Some(minidump::UnifiedMemoryList::Memory64(m)),
+            None => read::<minidump::MinidumpMemoryList, _>(dump, &mut self.survey)
+                .map(minidump::UnifiedMemoryList::Memory),
+        };
+        if let Some(mem) = mem {
+            note_cut(
+                &mut self.warnings,
+                "memory list",
+                mem.iter().count(),
+                max_list,
+            );
+            for m in mem.iter().take(max_list) {
+                if let Some(b) = rebase(bytes, m.bytes()) {
+                    ranges.push(MemoryRange {
+                        base: m.base_address(),
+                        bytes: b,
+                    });
+                }
+            }
+        }
+        // What the crate could not give: ranges cut by the end of the file.
+        let salvaged = self.survey.memory_lists(
+            bytes,
+            raw(
+                dump,
+                &self.survey,
+                md::MINIDUMP_STREAM_TYPE::MemoryListStream,
+            ),
+            raw(
+                dump,
+                &self.survey,
+                md::MINIDUMP_STREAM_TYPE::Memory64ListStream,
+            ),
+            memory64_refused,
+            max_list,
+        );
+        if memory64_refused && !self.survey.is_partial(m64) {
+            // Refused for another reason than its end: the list itself is malformed.
+            if let Err(e) = dump.get_stream::<MinidumpMemory64List>() {
+                self.survey.unreadable(m64, &describe(&e));
+            }
+        } else {
+            ranges.extend(salvaged);
+        }
+        ranges
+    }
+
+    /// The thread list, with names, times and register contexts; each thread's stack memory is
+    /// added to `ranges`. Contexts and stacks past the end of the file mark the stream partial.
+    fn threads(
+        &mut self,
+        sysinfo: Option<&MinidumpSystemInfo>,
+        misc: Option<&MinidumpMiscInfo>,
+        ranges: &mut Vec<MemoryRange<'a>>,
+    ) -> Vec<Thread> {
+        let mut threads = Vec::new();
+        let (mut contexts_lost, mut stacks_cut) = (0usize, 0usize);
+        match read::<MinidumpThreadList, _>(self.dump, &mut self.survey) {
+            Some(list) => {
+                let names = read::<MinidumpThreadNames, _>(self.dump, &mut self.survey);
+                let infos = read::<MinidumpThreadInfoList, _>(self.dump, &mut self.survey);
+                note_cut(
+                    &mut self.warnings,
+                    "thread list",
+                    list.threads.len(),
+                    self.max_list,
+                );
+                for (index, t) in list.threads.iter().enumerate().take(self.max_list) {
+                    let cl = t.raw.thread_context;
+                    if !self
+                        .survey
+                        .holds(u64::from(cl.rva), u64::from(cl.data_size))
+                    {
+                        contexts_lost += 1;
+                    }
+                    let loc = t.raw.stack.memory;
+                    if loc.rva != 0
+                        && !self
+                            .survey
+                            .holds(u64::from(loc.rva), u64::from(loc.data_size))
+                    {
+                        stacks_cut += 1;
+                    }
+                    let context = sysinfo
+                        .and_then(|si| t.context(si, misc))
+                        .and_then(|c| convert_context(&c.raw));
+                    threads.push(self.thread(
+                        index,
+                        t,
+                        context,
+                        names.as_ref(),
+                        infos.as_ref(),
+                        ranges,
+                    ));
+                }
+            }
+            None if !self
+                .survey
+                .named(md::MINIDUMP_STREAM_TYPE::ThreadListStream as u32) =>
+            {
+                self.warnings.push("no ThreadList stream".into())
+            }
+            None => {}
+        }
+        if contexts_lost + stacks_cut > 0 {
+            self.survey.partial(
+                md::MINIDUMP_STREAM_TYPE::ThreadListStream as u32,
+                format!(
+                    "of {} threads, {contexts_lost} register contexts and {stacks_cut} stacks lie (wholly or partly) past the end of the file",
+                    threads.len()
+                ),
+            );
+        }
+        threads
+    }
+
+    /// One thread of the list; its stack memory goes into `ranges`.
+    fn thread(
+        &self,
+        index: usize,
+        t: &minidump::MinidumpThread<'_>,
+        context: Option<Context>,
+        names: Option<&MinidumpThreadNames>,
+        infos: Option<&MinidumpThreadInfoList>,
+        ranges: &mut Vec<MemoryRange<'a>>,
+    ) -> Thread {
+        let id = t.raw.thread_id;
+        // Stack memory referenced only from the thread list still counts as captured;
+        // of a stack cut by the end of the file, the part the file holds.
+        let loc = t.raw.stack.memory;
+        let stack_start = t.raw.stack.start_of_memory_range;
+        let present = u64::from(loc.data_size)
+            .min((self.bytes.len() as u64).saturating_sub(u64::from(loc.rva)));
+        if let Some(b) = slice_at(self.bytes, loc.rva as u64, present) {
+            ranges.push(MemoryRange {
+                base: stack_start,
+                bytes: b,
+            });
+        }
+        let times = infos
+            .and_then(|i| i.get_thread_info(id))
+            .map(|i| ThreadTimes {
+                create_time: filetime_to_unix(i.raw.create_time),
+                user_100ns: i.raw.user_time,
+                kernel_100ns: i.raw.kernel_time,
+            });
+        Thread {
+            index,
+            id,
+            name: names.and_then(|n| n.get_name(id)).map(|s| s.into_owned()),
+            teb: (t.raw.teb != 0).then_some(t.raw.teb),
+            stack_start,
+            stack_len: u64::from(loc.data_size),
+            stack_base: None,
+            stack_limit: None,
+            context,
+            times,
+            last_error: None,
+        }
+    }
+
+    /// The module list; when the crate refuses it whole (a name or CodeView record past the end
+    /// of the file), what the survey salvages of it.
+    fn modules(&mut self) -> Vec<Module> {
+        let ml = md::MINIDUMP_STREAM_TYPE::ModuleListStream as u32;
+        match read::<MinidumpModuleList, _>(self.dump, &mut self.survey) {
+            Some(list) => {
+                note_cut(
+                    &mut self.warnings,
+                    "module list",
+                    list.iter().count(),
+                    self.max_list,
+                );
+                list.iter()
+                    .enumerate()
+                    .take(self.max_list)
+                    .map(|(i, m)| module(m, i == 0))
+                    .collect()
+            }
+            None if !self.survey.named(ml) => {
+                self.warnings.push("no ModuleList stream".into());
+                Vec::new()
+            }
+            None => self
+                .dump
+                .get_raw_stream(ml)
+                .ok()
+                .and_then(|raw| self.survey.salvage_modules(raw, self.bytes, self.max_list))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The unloaded-module list.
+    fn unloaded_modules(&mut self) -> Vec<UnloadedModule> {
+        let Some(list) = read::<MinidumpUnloadedModuleList, _>(self.dump, &mut self.survey) else {
+            return Vec::new();
+        };
+        note_cut(
+            &mut self.warnings,
+            "unloaded module list",
+            list.iter().count(),
+            self.max_list,
+        );
+        list.iter()
+            .take(self.max_list)
+            .map(|m| UnloadedModule {
+                base: m.raw.base_of_image,
+                size: u64::from(m.raw.size_of_image),
+                name: file_name(&m.name),
+                timestamp: m.raw.time_date_stamp,
+                checksum: m.raw.checksum,
+            })
+            .collect()
+    }
+
+    /// The address space's regions, sorted by base, and the stream they came from: the
+    /// MemoryInfoList, or Linux maps when it gave none.
+    fn regions(&mut self) -> (Vec<Region>, Option<&'static str>) {
+        let mut regions = Vec::new();
+        let mut source = None;
+        if let Some(list) = read::<MinidumpMemoryInfoList, _>(self.dump, &mut self.survey) {
+            source = Some("MemoryInfoList");
+            regions = self.memory_info_regions(&list);
+        }
+        if regions.is_empty() {
+            if let Some(maps) = read::<MinidumpLinuxMaps, _>(self.dump, &mut self.survey) {
+                source = Some("LinuxMaps");
+                regions = self.linux_map_regions(&maps);
+            }
+        }
+        regions.sort_by_key(|r| r.base);
+        (regions, source)
+    }
+
+    /// Regions as the MemoryInfoList gives them (a free region has no type).
+    fn memory_info_regions(&mut self, list: &MinidumpMemoryInfoList) -> Vec<Region> {
+        note_cut(
+            &mut self.warnings,
+            "memory info list",
+            list.iter().count(),
+            self.max_list,
+        );
+        list.iter()
+            .take(self.max_list)
+            .map(|r| {
+                let raw = &r.raw;
+                let free = raw.state == MEM_FREE;
+                Region {
+                    base: raw.base_address,
+                    size: raw.region_size,
+                    allocation_base: raw.allocation_base,
+                    allocation_protect: raw.allocation_protection,
+                    state: raw.state,
+                    protect: raw.protection,
+                    kind: if free { 0 } else { raw._type },
+                    mapped_path: None,
+                }
+            })
+            .collect()
+    }
+
+    /// Regions from Linux `/proc/PID/maps`: committed private memory with the Windows
+    /// protection nearest to the mapping's `rwx`.
+    fn linux_map_regions(&mut self, maps: &MinidumpLinuxMaps) -> Vec<Region> {
+        note_cut(
+            &mut self.warnings,
+            "Linux maps",
+            maps.iter().count(),
+            self.max_list,
+        );
+        let mut regions = Vec::new();
+        for m in maps.iter().take(self.max_list) {
+            let Some(range) = m.memory_range() else {
+                continue;
+            };
+            let (r, w, x) = (m.is_readable(), m.is_writable(), m.is_executable());
+            let protect = match (r, w, x) {
+                (_, true, true) => 0x40,
+                (true, false, true) | (false, false, true) => 0x20,
+                (_, true, false) => 0x04,
+                (true, false, false) => 0x02,
+                (false, false, false) => 0x01,
+            };
+            regions.push(Region {
+                base: range.start,
+                size: range.end.saturating_sub(range.start),
+                allocation_base: range.start,
+                allocation_protect: protect,
+                state: MEM_COMMIT,
+                protect,
+                kind: MEM_PRIVATE,
+                mapped_path: None,
+            });
+        }
+        regions
+    }
+
+    /// The exception record and its register context; a context past the end of the file
+    /// marks the stream partial.
+    fn exception(
+        &mut self,
+        sysinfo: Option<&MinidumpSystemInfo>,
+        misc: Option<&MinidumpMiscInfo>,
+    ) -> (Option<ExceptionRecord>, Option<Context>) {
+        let Some(e) = read::<MinidumpException, _>(self.dump, &mut self.survey) else {
+            return (None, None);
+        };
+        let cl = e.raw.thread_context;
+        if !self
+            .survey
+            .holds(u64::from(cl.rva), u64::from(cl.data_size))
+        {
+            self.survey.partial(
+                md::MINIDUMP_STREAM_TYPE::ExceptionStream as u32,
+                format!(
+                    "the exception's register context at {:#x} lies past the end of the file",
+                    cl.rva
+                ),
+            );
+        }
+        let rec = &e.raw.exception_record;
+        let n = (rec.number_parameters as usize).min(rec.exception_information.len());
+        let ctx = sysinfo
+            .and_then(|si| e.context(si, misc))
+            .and_then(|c| convert_context(&c.raw));
+        let record = ExceptionRecord {
+            code: rec.exception_code,
+            flags: rec.exception_flags,
+            address: rec.exception_address,
+            params: rec.exception_information[..n].to_vec(),
+            thread_id: e.raw.thread_id,
+            nested_record: rec.exception_record,
+            reason: sysinfo
+                .map(|si| e.get_crash_reason(si.os, si.cpu).to_string())
+                .unwrap_or_else(|| format!("0x{:08x}", rec.exception_code)),
+            crash_address: sysinfo
+                .map(|si| e.get_crash_address(si.os, si.cpu))
+                .unwrap_or(rec.exception_address),
+        };
+        (Some(record), ctx)
+    }
+
+    /// Process facts: dump time, PID and times (MiscInfo), name and image path (the main
+    /// module, unless its name was lost), and on other systems than Windows the command line
+    /// and PID from the Linux streams.
+    fn process(
+        &self,
+        misc: Option<&MinidumpMiscInfo>,
+        modules: &[Module],
+        system: &SystemInfo,
+    ) -> ProcessInfo {
+        let stamp = self.dump.header.time_date_stamp;
+        let mut process = ProcessInfo {
+            dump_time: (stamp != 0).then_some(u64::from(stamp)),
+            ..Default::default()
+        };
+        if let Some(misc) = misc {
+            process.pid = misc.raw.process_id().copied();
+            process.create_time = misc
+                .raw
+                .process_create_time()
+                .map(|t| u64::from(*t))
+                .filter(|t| *t != 0);
+            process.user_time = misc.raw.process_user_time().copied();
+            process.kernel_time = misc.raw.process_kernel_time().copied();
+        }
+        if let Some(main) = modules
+            .first()
+            .filter(|m| m.path != crate::damage::NAME_LOST)
+        {
+            process.name = Some(main.name.clone());
+            process.image_path = Some(main.path.clone());
+        }
+        if !system.os.is_windows() {
+            self.linux_process(&mut process);
+        }
+        process
+    }
+
+    /// Command line (LinuxCmdLine) and, when MiscInfo gave none, PID (LinuxProcStatus).
+    fn linux_process(&self, process: &mut ProcessInfo) {
+        if let Some(raw) = raw(
+            self.dump,
+            &self.survey,
+            md::MINIDUMP_STREAM_TYPE::LinuxCmdLine,
+        ) {
+            let cl: Vec<String> = raw
+                .split(|b| *b == 0)
+                .filter(|s| !s.is_empty())
+                .take(4096)
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect();
+            if !cl.is_empty() {
+                process.command_line = Some(cl.join(" "));
+            }
+        }
+        if process.pid.is_none() {
+            let status = md::MINIDUMP_STREAM_TYPE::LinuxProcStatus;
+            if let Some(raw) = raw(self.dump, &self.survey, status) {
+                process.pid = String::from_utf8_lossy(raw)
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Pid:").map(|v| v.trim().parse().ok()))
+                    .flatten();
+            }
+        }
+    }
+
+    /// Whether the HandleDataStream's header is safe to give the crate (true when the stream
+    /// is absent or too short to judge; the crate then decides).
+    ///
+    /// The minidump crate sizes its handle vector from the header's count, bounded only by
+    /// count × SizeOfDescriptor: a descriptor size of 0 with a 4-billion count asks for hundreds
+    /// of GiB. Refuse headers whose descriptors could not fit the stream (real ones are ≥ 16
+    /// bytes).
+    fn handle_header_ok(&mut self) -> bool {
+        let ty = md::MINIDUMP_STREAM_TYPE::HandleDataStream;
+        match raw(self.dump, &self.survey, ty) {
+            Some(raw) if raw.len() >= 12 => {
+                let word =
+                    |o: usize| u32::from_le_bytes([raw[o], raw[o + 1], raw[o + 2], raw[o + 3]]);
+                let (header, entry, count) = (word(0) as u64, word(4) as u64, word(8) as u64);
+                let fits = entry >= 16 && header.saturating_add(entry * count) <= raw.len() as u64;
+                if !fits {
+                    let why = format!(
+                        "{count} descriptors of {entry} bytes do not fit its {} bytes",
+                        raw.len()
+                    );
+                    self.survey.unreadable(ty as u32, &why);
+                }
+                fits
+            }
+            _ => true,
+        }
+    }
+
+    /// The handle count the stream declares and the handles read (at most `max_list`).
+    fn handles(&mut self) -> (Option<usize>, Vec<Handle>) {
+        let handle_stream = self
+            .handle_header_ok()
+            .then(|| read::<MinidumpHandleDataStream, _>(self.dump, &mut self.survey))
+            .flatten();
+        let handle_count = handle_stream.as_ref().map(|h| h.handles.len());
+        let handles = handle_stream
+            .iter()
+            .flat_map(|h| h.handles.iter())
+            .take(self.max_list)
+            .map(handle)
+            .collect();
+        (handle_count, handles)
+    }
+
+    /// The comment streams (ANSI, then UTF-16), each at most 64 KiB, trimmed; empty ones
+    /// dropped.
+    fn comments(&self) -> Vec<String> {
+        let mut comments = Vec::new();
+        for wide in [false, true] {
+            let ty = if wide {
+                md::MINIDUMP_STREAM_TYPE::CommentStreamW
+            } else {
+                md::MINIDUMP_STREAM_TYPE::CommentStreamA
+            };
+            if let Some(raw) = raw(self.dump, &self.survey, ty) {
+                let raw = &raw[..raw.len().min(64 * 1024)];
+                let s = if wide {
+                    let u: Vec<u16> = raw
+                        .chunks_exact(2)
+                        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                        .collect();
+                    String::from_utf16_lossy(&u)
+                } else {
+                    String::from_utf8_lossy(raw).into_owned()
+                };
+                let s = s.trim_end_matches('\0').trim().to_string();
+                if !s.is_empty() {
+                    comments.push(s);
+                }
+            }
+        }
+        comments
+    }
+}
+
+/// One module of the module list; `is_main` for the first (the process's image).
+fn module(m: &minidump::MinidumpModule, is_main: bool) -> Module {
+    let path = m.name.clone();
+    let name = file_name(&path);
+    let vi = &m.raw.version_info;
+    let has_vi = vi.signature == md::VS_FFI_SIGNATURE;
+    let v4 = |hi: u32, lo: u32| -> Version4 {
+        [(hi >> 16) as u16, hi as u16, (lo >> 16) as u16, lo as u16]
+    };
+    Module {
+        base: m.base_address(),
+        size: m.size(),
+        name,
+        path,
+        timestamp: m.raw.time_date_stamp,
+        checksum: m.raw.checksum,
+        file_version: has_vi.then(|| v4(vi.file_version_hi, vi.file_version_lo)),
+        product_version: has_vi.then(|| v4(vi.product_version_hi, vi.product_version_lo)),
+        file_flags: has_vi.then_some(vi.file_flags & vi.file_flags_mask),
+        file_os: has_vi.then_some(vi.file_os),
+        file_type: has_vi.then_some(vi.file_type),
+        debug_file: m.debug_file().map(|s| s.into_owned()),
+        debug_id: m.debug_identifier().map(|d| d.breakpad().to_string()),
+        code_id: m.code_identifier().map(|c| c.to_string()),
+        is_main,
+    }
+}
+
+/// One handle descriptor (either layout) in the model's terms; empty names are none.
+fn handle(h: &minidump::MinidumpHandleDescriptor) -> Handle {
+    let (handle, attributes, granted_access, handle_count, pointer_count) = match &h.raw {
+        minidump::RawHandleDescriptor::HandleDescriptor(d) => (
+            d.handle,
+            d.attributes,
+            d.granted_access,
+            d.handle_count,
+            d.pointer_count,
+        ),
+        minidump::RawHandleDescriptor::HandleDescriptor2(d) => (
+            d.handle,
+            d.attributes,
+            d.granted_access,
+            d.handle_count,
+            d.pointer_count,
+        ),
+    };
+    Handle {
+        handle,
+        type_name: h.type_name.clone().filter(|t| !t.is_empty()),
+        object_name: h.object_name.clone().filter(|t| !t.is_empty()),
+        attributes,
+        granted_access,
+        handle_count,
+        pointer_count,
+    }
 }
 
 /// Rejects files that are not minidumps with a message that says what they are.

@@ -264,6 +264,29 @@ pub fn interpret(e: &Event) -> Option<Meaning> {
     let src = norm_source(&e.source);
     let id = e.event_id;
     let m = match (src.as_str(), id) {
+        ("w3svc" | "was" | "w3svc-wp", _) => return iis(&src, id, e),
+        ("application error", 1000) => Meaning::ApplicationError(Box::new(app_error(e)?)),
+        ("windows error reporting", 1001) => Meaning::WerReport(Box::new(wer(e)?)),
+        (".net runtime", 1026) => return dotnet_unhandled(e),
+        ("application hang", 1002) => return app_hang(e),
+        ("service control manager", _) => return service_control_manager(id, e),
+        ("eventlog", _) => return event_log(id, e),
+        ("kernel-power", 41) => Meaning::KernelPowerLoss {
+            bugcheck_code: e.named("BugcheckCode").and_then(|v| v.trim().parse().ok()),
+        },
+        ("wer-systemerrorreporting", 1001) | ("bugcheck", 1001) => Meaning::BugCheck {
+            bugcheck: s(e, 1)?,
+            dump_path: s(e, 2),
+            report_id: s(e, 3),
+        },
+        _ => return None,
+    };
+    Some(m)
+}
+
+/// IIS: W3SVC (IIS 6) and WAS (IIS 7+) worker-process and pool events, W3SVC-WP module loads.
+fn iis(src: &str, id: u32, e: &Event) -> Option<Meaning> {
+    let m = match (src, id) {
         ("w3svc", 1009) | ("was", 5009) => {
             let (pool, pid) = pool_pid(e);
             // IIS 6's message prints "0x%3", so %3 is bare hex there.
@@ -318,78 +341,94 @@ pub fn interpret(e: &Event) -> Option<Meaning> {
             module: req(e, 1),
             error: data_u32(e),
         },
-        ("application error", 1000) => Meaning::ApplicationError(Box::new(app_error(e)?)),
-        ("windows error reporting", 1001) => Meaning::WerReport(Box::new(wer(e)?)),
-        (".net runtime", 1026) => {
-            let message = e
-                .strings
-                .iter()
-                .map(|x| x.as_str())
-                .collect::<Vec<_>>()
-                .join("\n");
-            if message.trim().is_empty() {
-                return None;
-            }
-            let line = |key: &str| {
-                message.lines().find_map(|l| {
-                    l.trim()
-                        .strip_prefix(key)
-                        .map(|v| v.trim().to_string())
-                        .filter(|v| !v.is_empty())
-                })
-            };
-            Meaning::DotNetUnhandled {
-                app: line("Application:"),
-                exception: line("Exception Info:"),
-                message,
-            }
+        _ => return None,
+    };
+    Some(m)
+}
+
+/// .NET Runtime 1026: the unhandled exception's text, with its application and exception
+/// lines picked out.
+fn dotnet_unhandled(e: &Event) -> Option<Meaning> {
+    let message = e
+        .strings
+        .iter()
+        .map(|x| x.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    if message.trim().is_empty() {
+        return None;
+    }
+    let line = |key: &str| {
+        message.lines().find_map(|l| {
+            l.trim()
+                .strip_prefix(key)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        })
+    };
+    Some(Meaning::DotNetUnhandled {
+        app: line("Application:"),
+        exception: line("Exception Info:"),
+        message,
+    })
+}
+
+/// Application Hang 1002: the short form (at most 5 strings) has no PID, path or report id.
+fn app_hang(e: &Event) -> Option<Meaning> {
+    let app = s(e, 1)?;
+    Some(if e.strings.len() <= 5 {
+        Meaning::AppHang {
+            app,
+            app_version: s(e, 2),
+            pid: None,
+            app_path: None,
+            report_id: None,
         }
-        ("application hang", 1002) => {
-            let app = s(e, 1)?;
-            if e.strings.len() <= 5 {
-                Meaning::AppHang {
-                    app,
-                    app_version: s(e, 2),
-                    pid: None,
-                    app_path: None,
-                    report_id: None,
-                }
-            } else {
-                Meaning::AppHang {
-                    app,
-                    app_version: s(e, 2),
-                    pid: s(e, 3).and_then(|p| hex_u32(&p)),
-                    app_path: s(e, 6),
-                    report_id: s(e, 7),
-                }
-            }
+    } else {
+        Meaning::AppHang {
+            app,
+            app_version: s(e, 2),
+            pid: s(e, 3).and_then(|p| hex_u32(&p)),
+            app_path: s(e, 6),
+            report_id: s(e, 7),
         }
-        ("service control manager", 7031) | ("service control manager", 7034) => {
-            Meaning::ServiceCrashed {
-                service: s(e, 1)?,
-                count: s(e, 2).and_then(|c| c.parse().ok()),
-                action: if id == 7031 { s(e, 5) } else { None },
-            }
-        }
-        ("service control manager", 7023) | ("service control manager", 7024) => {
-            Meaning::ServiceFailed {
-                service: s(e, 1)?,
-                error: req(e, 2),
-            }
-        }
-        ("service control manager", 7036) => Meaning::ServiceState {
+    })
+}
+
+/// Service Control Manager: a service crashed (7031, 7034), failed (7023, 7024) or changed
+/// state (7036).
+fn service_control_manager(id: u32, e: &Event) -> Option<Meaning> {
+    Some(match id {
+        7031 | 7034 => Meaning::ServiceCrashed {
+            service: s(e, 1)?,
+            count: s(e, 2).and_then(|c| c.parse().ok()),
+            action: if id == 7031 { s(e, 5) } else { None },
+        },
+        7023 | 7024 => Meaning::ServiceFailed {
+            service: s(e, 1)?,
+            error: req(e, 2),
+        },
+        7036 => Meaning::ServiceState {
             service: s(e, 1)?,
             state: req(e, 2),
         },
-        ("eventlog", 6005) => Meaning::LogStarted {
+        _ => return None,
+    })
+}
+
+/// EventLog: the log started (6005, with the boot time) or stopped (6006), an unexpected
+/// shutdown (6008), the uptime and time zone (6013).
+fn event_log(id: u32, e: &Event) -> Option<Meaning> {
+    Some(match id {
+        6005 => Meaning::LogStarted {
             boot_time: systemtime(&e.data),
         },
-        ("eventlog", 6006) => Meaning::LogStopped,
-        ("eventlog", 6008) => Meaning::UnexpectedShutdown {
+        6006 => Meaning::LogStopped,
+        6008 => Meaning::UnexpectedShutdown {
             time_text: strip_marks(&req(e, 1)),
             date_text: strip_marks(&req(e, 2)),
         },
-        ("eventlog", 6013) => {
+        6013 => {
             // Vista+: 7 strings (%5 uptime, %7 bias+name); XP/2003 logs just "%5"-style
             // uptime as the only non-empty leading string in some builds: take the first
             // numeric string as uptime when %5 is missing.
@@ -407,17 +446,8 @@ pub fn interpret(e: &Event) -> Option<Meaning> {
                 tz_name: name.filter(|n| !n.is_empty()),
             }
         }
-        ("kernel-power", 41) => Meaning::KernelPowerLoss {
-            bugcheck_code: e.named("BugcheckCode").and_then(|v| v.trim().parse().ok()),
-        },
-        ("wer-systemerrorreporting", 1001) | ("bugcheck", 1001) => Meaning::BugCheck {
-            bugcheck: s(e, 1)?,
-            dump_path: s(e, 2),
-            report_id: s(e, 3),
-        },
         _ => return None,
-    };
-    Some(m)
+    })
 }
 
 /// Drops the Unicode direction marks Windows puts around localized dates.

@@ -88,188 +88,227 @@ pub(crate) fn parse_events(xml: &[u8], problems: &mut Vec<(u64, String)>) -> Vec
     reader.config_mut().check_end_names = false;
     reader.config_mut().trim_text(false);
 
-    let mut events = Vec::new();
-    let mut cur: Option<Builder> = None;
-    // Stack of (section, local name, had_child) from the <Event> element down.
-    let mut stack: Vec<(Where, Vec<u8>, bool)> = Vec::new();
-    let mut text = String::new();
-    let mut data_name: Option<String> = None;
+    let mut p = EventParser {
+        problems,
+        events: Vec::new(),
+        cur: None,
+        stack: Vec::new(),
+        text: String::new(),
+        data_name: None,
+    };
     let mut errors = 0u32;
-
     loop {
         let pos = reader.buffer_position();
         let ev = match reader.read_event() {
             Ok(e) => e,
             Err(e) => {
                 errors += 1;
-                if let Some(b) = cur.take() {
-                    problems.push((b.offset, format!("skipped event: XML error at {pos}: {e}")));
+                if let Some(b) = p.cur.take() {
+                    p.problems
+                        .push((b.offset, format!("skipped event: XML error at {pos}: {e}")));
                 } else {
-                    problems.push((pos, format!("XML error: {e}")));
+                    p.problems.push((pos, format!("XML error: {e}")));
                 }
-                stack.clear();
+                p.stack.clear();
                 if errors > 1000 || reader.buffer_position() <= pos {
-                    problems.push((pos, "stopped reading: XML too damaged".into()));
+                    p.problems
+                        .push((pos, "stopped reading: XML too damaged".into()));
                     break;
                 }
                 continue;
             }
         };
         match ev {
-            XmlEvent::Start(ref s) | XmlEvent::Empty(ref s) => {
-                let empty = matches!(ev, XmlEvent::Empty(_));
-                let name = s.local_name().as_ref().to_vec();
-                let parent = stack.last().map(|f| f.0).unwrap_or(Where::Outside);
-                if let Some(top) = stack.last_mut() {
-                    top.2 = true;
-                }
-                if cur.is_none() {
-                    if name == b"Event" {
-                        cur = Some(Builder {
-                            ev: Event::default(),
-                            offset: pos,
-                            have_id: false,
-                            have_time: false,
-                            event_source_name: None,
-                        });
-                        stack.clear();
-                        if empty {
-                            if let Some(b) = cur.take() {
-                                problems.push((b.offset, "skipped empty <Event/>".into()));
-                            }
-                        } else {
-                            stack.push((Where::Event, name, false));
-                        }
-                    }
-                    continue;
-                }
-                let Some(b) = cur.as_mut() else { continue };
-                let here = match (parent, name.as_slice()) {
-                    (Where::Event, b"System") => Where::System,
-                    (Where::Event, b"EventData") => Where::EventData,
-                    (Where::Event, b"UserData") => Where::UserData,
-                    (Where::Event, b"RenderingInfo") => Where::Rendering,
-                    (Where::UserData, _) => Where::UserData,
-                    _ => Where::Other,
-                };
-                text.clear();
-                match (parent, name.as_slice()) {
-                    (Where::System, b"Provider") => {
-                        if let Some(v) = attr(s, b"Name") {
-                            b.ev.source = v;
-                        }
-                        b.event_source_name = attr(s, b"EventSourceName");
-                    }
-                    (Where::System, b"EventID") => {
-                        b.ev.qualifiers =
-                            attr(s, b"Qualifiers").and_then(|q| q.trim().parse().ok());
-                    }
-                    (Where::System, b"TimeCreated") => {
-                        if let Some((t, n)) =
-                            attr(s, b"SystemTime").and_then(|v| crate::time::parse_iso8601(&v))
-                        {
-                            b.ev.time = t;
-                            b.ev.time_nanos = n;
-                            b.have_time = true;
-                        }
-                    }
-                    (Where::EventData, b"Data") => {
-                        data_name = attr(s, b"Name");
-                        if empty {
-                            push_data(&mut b.ev, data_name.take(), String::new());
-                        }
-                    }
-                    _ => {}
-                }
-                if !empty {
-                    stack.push((here, name, false));
-                }
-            }
-            XmlEvent::End(_) => {
-                let Some((here, name, had_child)) = stack.pop() else {
-                    continue;
-                };
-                let parent = stack.last().map(|f| f.0).unwrap_or(Where::Outside);
-                let Some(b) = cur.as_mut() else { continue };
-                let value = std::mem::take(&mut text);
-                match (parent, name.as_slice()) {
-                    (Where::Outside, b"Event") => {
-                        if let Some(b) = cur.take() {
-                            finish(b, &mut events, problems);
-                        }
-                        stack.clear();
-                        continue;
-                    }
-                    (Where::System, b"EventID") => {
-                        if let Ok(id) = value.trim().parse::<u32>() {
-                            b.ev.event_id = id & 0xFFFF;
-                            b.have_id = true;
-                        }
-                    }
-                    (Where::System, b"Level") => b.ev.level = value.trim().parse().ok(),
-                    (Where::System, b"EventRecordID") => {
-                        b.ev.record_id = value.trim().parse().unwrap_or(0)
-                    }
-                    (Where::System, b"Channel") => {
-                        b.ev.channel = Some(value.trim().to_string()).filter(|c| !c.is_empty())
-                    }
-                    (Where::System, b"Computer") => {
-                        b.ev.computer = Some(value.trim().to_string()).filter(|c| !c.is_empty())
-                    }
-                    (Where::EventData, b"Data") => push_data(&mut b.ev, data_name.take(), value),
-                    (Where::EventData, b"Binary") => match hex(value.trim()) {
-                        Some(d) => b.ev.data = d,
-                        None => problems.push((
-                            b.offset,
-                            format!("record {}: <Binary> is not hex; dropped", b.ev.record_id),
-                        )),
-                    },
-                    (Where::Rendering, b"Message") => {
-                        b.ev.message = Some(value).filter(|m| !m.is_empty())
-                    }
-                    _ if here == Where::UserData && parent == Where::UserData && !had_child => {
-                        let key = String::from_utf8_lossy(&name).into_owned();
-                        b.ev.strings.push(value.clone());
-                        b.ev.named.push((key, value));
-                    }
-                    _ => {}
-                }
-            }
-            XmlEvent::Text(t) if cur.is_some() => {
+            XmlEvent::Start(ref s) => p.start(s, false, pos),
+            XmlEvent::Empty(ref s) => p.start(s, true, pos),
+            XmlEvent::End(_) => p.end(),
+            XmlEvent::Text(t) if p.cur.is_some() => {
                 if let Ok(s) = t.decode() {
-                    text.push_str(&s);
+                    p.text.push_str(&s);
                 }
             }
-            XmlEvent::CData(t) if cur.is_some() => {
-                text.push_str(&String::from_utf8_lossy(&t.into_inner()));
+            XmlEvent::CData(t) if p.cur.is_some() => {
+                p.text.push_str(&String::from_utf8_lossy(&t.into_inner()));
             }
-            XmlEvent::GeneralRef(r) if cur.is_some() => match r.resolve_char_ref() {
-                Ok(Some(c)) => text.push(c),
-                _ => {
-                    let name = r.decode().unwrap_or_default();
-                    text.push_str(match name.as_ref() {
-                        "amp" => "&",
-                        "lt" => "<",
-                        "gt" => ">",
-                        "quot" => "\"",
-                        "apos" => "'",
-                        _ => "\u{FFFD}",
-                    });
-                }
-            },
+            XmlEvent::GeneralRef(r) if p.cur.is_some() => p.general_ref(&r),
             XmlEvent::Eof => {
-                if let Some(b) = cur.take() {
-                    problems.push((
-                        b.offset,
-                        "skipped event cut off by the end of the file".into(),
-                    ));
-                }
+                p.eof();
                 break;
             }
             _ => {}
         }
     }
-    events
+    p.events
+}
+
+/// One pass over an XML file: the events built so far, the one being read and where in it the
+/// reader is.
+struct EventParser<'p> {
+    problems: &'p mut Vec<(u64, String)>,
+    events: Vec<Event>,
+    /// The `<Event>` being read.
+    cur: Option<Builder>,
+    /// Stack of (section, local name, had_child) from the <Event> element down.
+    stack: Vec<(Where, Vec<u8>, bool)>,
+    /// Text of the element being read.
+    text: String,
+    /// `Name` of the `<Data>` element being read.
+    data_name: Option<String>,
+}
+
+impl EventParser<'_> {
+    /// An opening tag (`empty`: self-closing) at byte `pos`: outside an event only `<Event>`
+    /// counts; inside, the section it opens and the facts its attributes carry.
+    fn start(&mut self, s: &BytesStart<'_>, empty: bool, pos: u64) {
+        let name = s.local_name().as_ref().to_vec();
+        let parent = self.stack.last().map(|f| f.0).unwrap_or(Where::Outside);
+        if let Some(top) = self.stack.last_mut() {
+            top.2 = true;
+        }
+        if self.cur.is_none() {
+            if name == b"Event" {
+                self.open_event(name, empty, pos);
+            }
+            return;
+        }
+        let Some(b) = self.cur.as_mut() else { return };
+        let here = match (parent, name.as_slice()) {
+            (Where::Event, b"System") => Where::System,
+            (Where::Event, b"EventData") => Where::EventData,
+            (Where::Event, b"UserData") => Where::UserData,
+            (Where::Event, b"RenderingInfo") => Where::Rendering,
+            (Where::UserData, _) => Where::UserData,
+            _ => Where::Other,
+        };
+        self.text.clear();
+        match (parent, name.as_slice()) {
+            (Where::System, b"Provider") => {
+                if let Some(v) = attr(s, b"Name") {
+                    b.ev.source = v;
+                }
+                b.event_source_name = attr(s, b"EventSourceName");
+            }
+            (Where::System, b"EventID") => {
+                b.ev.qualifiers = attr(s, b"Qualifiers").and_then(|q| q.trim().parse().ok());
+            }
+            (Where::System, b"TimeCreated") => {
+                if let Some((t, n)) =
+                    attr(s, b"SystemTime").and_then(|v| crate::time::parse_iso8601(&v))
+                {
+                    b.ev.time = t;
+                    b.ev.time_nanos = n;
+                    b.have_time = true;
+                }
+            }
+            (Where::EventData, b"Data") => {
+                self.data_name = attr(s, b"Name");
+                if empty {
+                    push_data(&mut b.ev, self.data_name.take(), String::new());
+                }
+            }
+            _ => {}
+        }
+        if !empty {
+            self.stack.push((here, name, false));
+        }
+    }
+
+    /// `<Event>` at byte `pos` begins an event; an empty `<Event/>` is skipped and reported.
+    fn open_event(&mut self, name: Vec<u8>, empty: bool, pos: u64) {
+        self.cur = Some(Builder {
+            ev: Event::default(),
+            offset: pos,
+            have_id: false,
+            have_time: false,
+            event_source_name: None,
+        });
+        self.stack.clear();
+        if empty {
+            if let Some(b) = self.cur.take() {
+                self.problems
+                    .push((b.offset, "skipped empty <Event/>".into()));
+            }
+        } else {
+            self.stack.push((Where::Event, name, false));
+        }
+    }
+
+    /// A closing tag: the element's text goes where its place says; `</Event>` finishes the
+    /// event.
+    fn end(&mut self) {
+        let Some((here, name, had_child)) = self.stack.pop() else {
+            return;
+        };
+        let parent = self.stack.last().map(|f| f.0).unwrap_or(Where::Outside);
+        let Some(b) = self.cur.as_mut() else { return };
+        let value = std::mem::take(&mut self.text);
+        match (parent, name.as_slice()) {
+            (Where::Outside, b"Event") => {
+                if let Some(b) = self.cur.take() {
+                    finish(b, &mut self.events, self.problems);
+                }
+                self.stack.clear();
+            }
+            (Where::System, b"EventID") => {
+                if let Ok(id) = value.trim().parse::<u32>() {
+                    b.ev.event_id = id & 0xFFFF;
+                    b.have_id = true;
+                }
+            }
+            (Where::System, b"Level") => b.ev.level = value.trim().parse().ok(),
+            (Where::System, b"EventRecordID") => b.ev.record_id = value.trim().parse().unwrap_or(0),
+            (Where::System, b"Channel") => {
+                b.ev.channel = Some(value.trim().to_string()).filter(|c| !c.is_empty())
+            }
+            (Where::System, b"Computer") => {
+                b.ev.computer = Some(value.trim().to_string()).filter(|c| !c.is_empty())
+            }
+            (Where::EventData, b"Data") => push_data(&mut b.ev, self.data_name.take(), value),
+            (Where::EventData, b"Binary") => match hex(value.trim()) {
+                Some(d) => b.ev.data = d,
+                None => self.problems.push((
+                    b.offset,
+                    format!("record {}: <Binary> is not hex; dropped", b.ev.record_id),
+                )),
+            },
+            (Where::Rendering, b"Message") => b.ev.message = Some(value).filter(|m| !m.is_empty()),
+            _ if here == Where::UserData && parent == Where::UserData && !had_child => {
+                let key = String::from_utf8_lossy(&name).into_owned();
+                b.ev.strings.push(value.clone());
+                b.ev.named.push((key, value));
+            }
+            _ => {}
+        }
+    }
+
+    /// An entity or character reference in text (`&amp;`, `&#65;`); unknown entities become
+    /// U+FFFD.
+    fn general_ref(&mut self, r: &quick_xml::events::BytesRef<'_>) {
+        match r.resolve_char_ref() {
+            Ok(Some(c)) => self.text.push(c),
+            _ => {
+                let name = r.decode().unwrap_or_default();
+                self.text.push_str(match name.as_ref() {
+                    "amp" => "&",
+                    "lt" => "<",
+                    "gt" => ">",
+                    "quot" => "\"",
+                    "apos" => "'",
+                    _ => "\u{FFFD}",
+                });
+            }
+        }
+    }
+
+    /// The end of the file: an event still open was cut off.
+    fn eof(&mut self) {
+        if let Some(b) = self.cur.take() {
+            self.problems.push((
+                b.offset,
+                "skipped event cut off by the end of the file".into(),
+            ));
+        }
+    }
 }
 
 fn push_data(ev: &mut Event, name: Option<String>, value: String) {

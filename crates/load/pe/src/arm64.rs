@@ -144,182 +144,276 @@ pub fn decode_codes(codes: &[u8], start: usize) -> Vec<Arm64Op> {
             ops.push(Arm64Op::Unsupported(b));
             break;
         };
-        let v = if len >= 2 {
-            u32::from(c[0]) << 8 | u32::from(c[1])
-        } else {
-            u32::from(b)
-        };
-        let pair = 2;
-        let op = match b {
-            0x00..=0x1f => Arm64Op::Alloc(u32::from(b & 0x1f) * 16),
-            // save_r19r20_x: stp x19,x20,[sp,#-Z*8]!
-            0x20..=0x3f => Arm64Op::Restore {
-                reg: 19,
-                count: pair,
-                fp: false,
-                offset: 0,
-                writeback: u32::from(b & 0x1f) * 8,
-            },
-            // save_fplr: stp x29,lr,[sp,#Z*8]
-            0x40..=0x7f => Arm64Op::Restore {
-                reg: 29,
-                count: 2,
-                fp: false,
-                offset: u32::from(b & 0x3f) * 8,
-                writeback: 0,
-            },
-            // save_fplr_x: stp x29,lr,[sp,#-(Z+1)*8]!
-            0x80..=0xbf => Arm64Op::Restore {
-                reg: 29,
-                count: 2,
-                fp: false,
-                offset: 0,
-                writeback: (u32::from(b & 0x3f) + 1) * 8,
-            },
-            0xc0..=0xc7 => Arm64Op::Alloc((v & 0x7ff) * 16),
-            // save_regp / save_regp_x / save_reg / save_reg_x / save_lrpair
-            0xc8..=0xcb => Arm64Op::Restore {
-                reg: 19 + ((v >> 6) & 0xf) as u8,
-                count: pair,
-                fp: false,
-                offset: (v & 0x3f) * 8,
-                writeback: 0,
-            },
-            0xcc..=0xcf => Arm64Op::Restore {
-                reg: 19 + ((v >> 6) & 0xf) as u8,
-                count: pair,
-                fp: false,
-                offset: 0,
-                writeback: ((v & 0x3f) + 1) * 8,
-            },
-            0xd0..=0xd3 => Arm64Op::Restore {
-                reg: 19 + ((v >> 6) & 0xf) as u8,
-                count: 1,
-                fp: false,
-                offset: (v & 0x3f) * 8,
-                writeback: 0,
-            },
-            0xd4..=0xd5 => Arm64Op::Restore {
-                reg: 19 + ((v >> 5) & 0xf) as u8,
-                count: 1,
-                fp: false,
-                offset: 0,
-                writeback: ((v & 0x1f) + 1) * 8,
-            },
-            0xd6..=0xd7 => Arm64Op::RestoreWithLr {
-                reg: 19 + 2 * ((v >> 6) & 0x7) as u8,
-                offset: (v & 0x3f) * 8,
-                writeback: 0,
-            },
-            // save_fregp / save_fregp_x / save_freg / save_freg_x (d8–d15)
-            0xd8..=0xd9 => Arm64Op::Restore {
-                reg: 8 + ((v >> 6) & 0x7) as u8,
-                count: pair,
-                fp: true,
-                offset: (v & 0x3f) * 8,
-                writeback: 0,
-            },
-            0xda..=0xdb => Arm64Op::Restore {
-                reg: 8 + ((v >> 6) & 0x7) as u8,
-                count: pair,
-                fp: true,
-                offset: 0,
-                writeback: ((v & 0x3f) + 1) * 8,
-            },
-            0xdc..=0xdd => Arm64Op::Restore {
-                reg: 8 + ((v >> 6) & 0x7) as u8,
-                count: 1,
-                fp: true,
-                offset: (v & 0x3f) * 8,
-                writeback: 0,
-            },
-            0xde => Arm64Op::Restore {
-                reg: 8 + ((v >> 5) & 0x7) as u8,
-                count: 1,
-                fp: true,
-                offset: 0,
-                writeback: ((v & 0x1f) + 1) * 8,
-            },
-            0xe0 => Arm64Op::Alloc(
-                (u32::from(c[1]) << 16 | u32::from(c[2]) << 8 | u32::from(c[3])).saturating_mul(16),
-            ),
-            0xe1 => Arm64Op::SetFp,
-            0xe2 => Arm64Op::AddFp((v & 0xff) * 8),
-            0xe3 => Arm64Op::Nop,
-            0xe4 => break,
-            // end_c: the end of this chained scope's codes; nothing to undo.
-            0xe5 => {
-                i += len;
-                continue;
-            }
-            0xe6 => Arm64Op::SaveNext,
-            // save_any_reg: 0pxrrrrr ffoooooo — p: a pair, x: pre-indexed (writeback),
-            // ff: x / d / q registers; offsets in 16-byte units for pairs, writebacks and q
-            // registers, else 8.
-            0xe7 => {
-                let (r, t) = (c[1], c[2]);
-                let is_pair = r & 0x40 != 0;
-                let wb = r & 0x20 != 0;
-                let o = u32::from(t & 0x3f);
-                let class = t >> 6;
-                let unit = if is_pair || wb || class == 2 { 16 } else { 8 };
-                if class > 2 {
-                    Arm64Op::Unsupported(b)
-                } else {
-                    Arm64Op::Restore {
-                        reg: r & 0x1f,
-                        count: if is_pair { pair } else { 1 },
-                        fp: class != 0,
-                        offset: if wb { 0 } else { o * unit },
-                        writeback: if wb { (o + 1) * 16 } else { 0 },
-                    }
+        match decode_code(c) {
+            Code::End => break,
+            Code::Skip => {}
+            Code::Op(op) => {
+                ops.push(op);
+                if matches!(op, Arm64Op::Unsupported(_)) {
+                    break;
                 }
             }
-            0xe9 => Arm64Op::MachineFrame,
-            0xea => Arm64Op::Context,
-            0xec => Arm64Op::ClearUnwoundToCall,
-            0xfc => Arm64Op::PacSignLr,
-            other => Arm64Op::Unsupported(other),
-        };
-        ops.push(op);
-        if matches!(op, Arm64Op::Unsupported(_)) {
-            break;
         }
         i += len;
     }
     ops
 }
 
+/// What one unwind code says: an operation, the end of the codes (`end`, 0xe4), or nothing to
+/// undo (`end_c`, 0xe5: the end of a chained scope's codes).
+enum Code {
+    Op(Arm64Op),
+    End,
+    Skip,
+}
+
+/// Decodes one unwind code; `c` holds its [`code_len`] bytes.
+fn decode_code(c: &[u8]) -> Code {
+    let b = c[0];
+    let v = if c.len() >= 2 {
+        u32::from(c[0]) << 8 | u32::from(c[1])
+    } else {
+        u32::from(b)
+    };
+    let pair = 2;
+    Code::Op(match b {
+        0x00..=0x1f => Arm64Op::Alloc(u32::from(b & 0x1f) * 16),
+        // save_r19r20_x: stp x19,x20,[sp,#-Z*8]!
+        0x20..=0x3f => Arm64Op::Restore {
+            reg: 19,
+            count: pair,
+            fp: false,
+            offset: 0,
+            writeback: u32::from(b & 0x1f) * 8,
+        },
+        // save_fplr: stp x29,lr,[sp,#Z*8]
+        0x40..=0x7f => Arm64Op::Restore {
+            reg: 29,
+            count: 2,
+            fp: false,
+            offset: u32::from(b & 0x3f) * 8,
+            writeback: 0,
+        },
+        // save_fplr_x: stp x29,lr,[sp,#-(Z+1)*8]!
+        0x80..=0xbf => Arm64Op::Restore {
+            reg: 29,
+            count: 2,
+            fp: false,
+            offset: 0,
+            writeback: (u32::from(b & 0x3f) + 1) * 8,
+        },
+        0xc0..=0xc7 => Arm64Op::Alloc((v & 0x7ff) * 16),
+        0xc8..=0xde => save_reg(b, v),
+        0xe0 => Arm64Op::Alloc(
+            (u32::from(c[1]) << 16 | u32::from(c[2]) << 8 | u32::from(c[3])).saturating_mul(16),
+        ),
+        0xe1 => Arm64Op::SetFp,
+        0xe2 => Arm64Op::AddFp((v & 0xff) * 8),
+        0xe3 => Arm64Op::Nop,
+        0xe4 => return Code::End,
+        // end_c: the end of this chained scope's codes; nothing to undo.
+        0xe5 => return Code::Skip,
+        0xe6 => Arm64Op::SaveNext,
+        0xe7 => save_any_reg(c),
+        0xe9 => Arm64Op::MachineFrame,
+        0xea => Arm64Op::Context,
+        0xec => Arm64Op::ClearUnwoundToCall,
+        0xfc => Arm64Op::PacSignLr,
+        other => Arm64Op::Unsupported(other),
+    })
+}
+
+/// The register saves 0xc8–0xde (x19–x28 and lr pairs, d8–d15); `v` is the code's two bytes.
+fn save_reg(b: u8, v: u32) -> Arm64Op {
+    let pair = 2;
+    match b {
+        // save_regp / save_regp_x / save_reg / save_reg_x / save_lrpair
+        0xc8..=0xcb => Arm64Op::Restore {
+            reg: 19 + ((v >> 6) & 0xf) as u8,
+            count: pair,
+            fp: false,
+            offset: (v & 0x3f) * 8,
+            writeback: 0,
+        },
+        0xcc..=0xcf => Arm64Op::Restore {
+            reg: 19 + ((v >> 6) & 0xf) as u8,
+            count: pair,
+            fp: false,
+            offset: 0,
+            writeback: ((v & 0x3f) + 1) * 8,
+        },
+        0xd0..=0xd3 => Arm64Op::Restore {
+            reg: 19 + ((v >> 6) & 0xf) as u8,
+            count: 1,
+            fp: false,
+            offset: (v & 0x3f) * 8,
+            writeback: 0,
+        },
+        0xd4..=0xd5 => Arm64Op::Restore {
+            reg: 19 + ((v >> 5) & 0xf) as u8,
+            count: 1,
+            fp: false,
+            offset: 0,
+            writeback: ((v & 0x1f) + 1) * 8,
+        },
+        0xd6..=0xd7 => Arm64Op::RestoreWithLr {
+            reg: 19 + 2 * ((v >> 6) & 0x7) as u8,
+            offset: (v & 0x3f) * 8,
+            writeback: 0,
+        },
+        // save_fregp / save_fregp_x / save_freg / save_freg_x (d8–d15)
+        0xd8..=0xd9 => Arm64Op::Restore {
+            reg: 8 + ((v >> 6) & 0x7) as u8,
+            count: pair,
+            fp: true,
+            offset: (v & 0x3f) * 8,
+            writeback: 0,
+        },
+        0xda..=0xdb => Arm64Op::Restore {
+            reg: 8 + ((v >> 6) & 0x7) as u8,
+            count: pair,
+            fp: true,
+            offset: 0,
+            writeback: ((v & 0x3f) + 1) * 8,
+        },
+        0xdc..=0xdd => Arm64Op::Restore {
+            reg: 8 + ((v >> 6) & 0x7) as u8,
+            count: 1,
+            fp: true,
+            offset: (v & 0x3f) * 8,
+            writeback: 0,
+        },
+        0xde => Arm64Op::Restore {
+            reg: 8 + ((v >> 5) & 0x7) as u8,
+            count: 1,
+            fp: true,
+            offset: 0,
+            writeback: ((v & 0x1f) + 1) * 8,
+        },
+        _ => Arm64Op::Unsupported(b),
+    }
+}
+
+/// save_any_reg (0xe7; `c` holds its three bytes): 0pxrrrrr ffoooooo — p: a pair, x:
+/// pre-indexed (writeback), ff: x / d / q registers; offsets in 16-byte units for pairs,
+/// writebacks and q registers, else 8.
+fn save_any_reg(c: &[u8]) -> Arm64Op {
+    let (b, pair) = (c[0], 2);
+    let (r, t) = (c[1], c[2]);
+    let is_pair = r & 0x40 != 0;
+    let wb = r & 0x20 != 0;
+    let o = u32::from(t & 0x3f);
+    let class = t >> 6;
+    let unit = if is_pair || wb || class == 2 { 16 } else { 8 };
+    if class > 2 {
+        Arm64Op::Unsupported(b)
+    } else {
+        Arm64Op::Restore {
+            reg: r & 0x1f,
+            count: if is_pair { pair } else { 1 },
+            fp: class != 0,
+            offset: if wb { 0 } else { o * unit },
+            writeback: if wb { (o + 1) * 16 } else { 0 },
+        }
+    }
+}
+
 /// Expands packed unwind data (the `.pdata` entry's second word, `Flag` 1 or 2) into the
 /// operations of the canonical prolog it describes, in unwind order.
 pub fn expand_packed(word: u32) -> Arm64Unwind {
-    let flag = word & 3;
-    let function_length = ((word >> 2) & 0x7ff) * 4;
-    let reg_f = (word >> 13) & 7;
-    let reg_i = (word >> 16) & 0xf;
-    let h = (word >> 20) & 1 != 0;
-    let cr = (word >> 21) & 3;
-    let frame_size = ((word >> 23) & 0x1ff) * 16;
-
-    let int_regs = reg_i + u32::from(cr == 1); // lr is saved with the integer registers
-    let fp_regs = if reg_f > 0 { reg_f + 1 } else { 0 };
-    let int_size = int_regs * 8;
-    let save_size = (int_size + fp_regs * 8 + if h { 64 } else { 0 } + 15) & !15;
-    let local = frame_size.saturating_sub(save_size);
-
+    let p = Packed::decode(word);
     let mut ops = Vec::new();
-    // Locals (the last part of the prolog, so the first to undo).
-    match cr {
+    push_locals(&mut ops, &p);
+    push_homing(&mut ops, &p);
+    push_fp_saves(&mut ops, &p);
+    push_int_saves(&mut ops, &p);
+    if p.cr == 2 {
+        ops.push(Arm64Op::PacSignLr); // pacibsp, the first prolog instruction
+    }
+    let epilog = packed_epilog(&ops, p.h);
+    let epilog_len = (epilog.iter().filter(|o| o.is_instruction()).count() as u32 + 1) * 4;
+    Arm64Unwind {
+        function_length: p.function_length,
+        prolog: ops,
+        epilogs: if p.flag == 1 {
+            vec![Arm64Epilog {
+                start: p.function_length.saturating_sub(epilog_len),
+                ops: epilog,
+            }]
+        } else {
+            Vec::new()
+        },
+        fragment: p.flag == 2,
+        packed: true,
+        has_handler: false,
+    }
+}
+
+/// The fields of a packed unwind word and the frame layout they imply.
+struct Packed {
+    flag: u32,
+    function_length: u32,
+    reg_i: u32,
+    /// H: x0–x7 are homed.
+    h: bool,
+    /// CR: 0 no lr saved, 1 lr saved with the integer registers, 2 pac-signed lr and a frame
+    /// chain, 3 a frame chain.
+    cr: u32,
+    /// Integer registers saved, lr included when CR = 1.
+    int_regs: u32,
+    /// Floating-point registers saved (d8 up).
+    fp_regs: u32,
+    int_size: u32,
+    /// The register save area (integer, floating point, homed parameters), 16-byte aligned.
+    save_size: u32,
+    /// The frame beyond the save area.
+    local: u32,
+}
+
+impl Packed {
+    fn decode(word: u32) -> Packed {
+        let flag = word & 3;
+        let function_length = ((word >> 2) & 0x7ff) * 4;
+        let reg_f = (word >> 13) & 7;
+        let reg_i = (word >> 16) & 0xf;
+        let h = (word >> 20) & 1 != 0;
+        let cr = (word >> 21) & 3;
+        let frame_size = ((word >> 23) & 0x1ff) * 16;
+
+        let int_regs = reg_i + u32::from(cr == 1); // lr is saved with the integer registers
+        let fp_regs = if reg_f > 0 { reg_f + 1 } else { 0 };
+        let int_size = int_regs * 8;
+        let save_size = (int_size + fp_regs * 8 + if h { 64 } else { 0 } + 15) & !15;
+        let local = frame_size.saturating_sub(save_size);
+        Packed {
+            flag,
+            function_length,
+            reg_i,
+            h,
+            cr,
+            int_regs,
+            fp_regs,
+            int_size,
+            save_size,
+            local,
+        }
+    }
+}
+
+/// Locals (the last part of the prolog, so the first to undo), with the frame chain when CR
+/// is 2 or 3.
+fn push_locals(ops: &mut Vec<Arm64Op>, p: &Packed) {
+    match p.cr {
         2 | 3 => {
             ops.push(Arm64Op::SetFp); // mov x29, sp
-            if local <= 512 {
+            if p.local <= 512 {
                 // stp x29, lr, [sp, #-local]!
                 ops.push(Arm64Op::Restore {
                     reg: 29,
                     count: 2,
                     fp: false,
                     offset: 0,
-                    writeback: local,
+                    writeback: p.local,
                 });
             } else {
                 ops.push(Arm64Op::Restore {
@@ -329,52 +423,65 @@ pub fn expand_packed(word: u32) -> Arm64Unwind {
                     offset: 0,
                     writeback: 0,
                 });
-                push_local_alloc(&mut ops, local);
+                push_local_alloc(ops, p.local);
             }
         }
-        _ => push_local_alloc(&mut ops, local),
+        _ => push_local_alloc(ops, p.local),
     }
-    // Homed parameters x0-x7: four stores that need no undoing.
-    if h {
+}
+
+/// Homed parameters x0-x7: four stores that need no undoing.
+fn push_homing(ops: &mut Vec<Arm64Op>, p: &Packed) {
+    if p.h {
         ops.extend([Arm64Op::Nop; 4]);
-        if int_regs == 0 && fp_regs == 0 {
+        if p.int_regs == 0 && p.fp_regs == 0 {
             // The first homing store is then the one that allocates the save area.
             ops.pop();
-            ops.push(Arm64Op::Alloc(save_size));
+            ops.push(Arm64Op::Alloc(p.save_size));
         }
     }
-    // Floating-point registers d8..d(8+RegF).
-    if fp_regs > 0 {
-        if fp_regs % 2 == 1 {
-            ops.push(Arm64Op::Restore {
-                reg: (8 + fp_regs - 1) as u8,
-                count: 1,
+}
+
+/// Floating-point registers d8..d(8+RegF).
+fn push_fp_saves(ops: &mut Vec<Arm64Op>, p: &Packed) {
+    let (int_regs, fp_regs) = (p.int_regs, p.fp_regs);
+    if fp_regs == 0 {
+        return;
+    }
+    if fp_regs % 2 == 1 {
+        ops.push(Arm64Op::Restore {
+            reg: (8 + fp_regs - 1) as u8,
+            count: 1,
+            fp: true,
+            offset: (int_regs + fp_regs - 1) * 8,
+            writeback: 0,
+        });
+    }
+    for i in (0..fp_regs / 2).rev() {
+        ops.push(if i == 0 && p.int_size == 0 {
+            Arm64Op::Restore {
+                reg: 8,
+                count: 2,
                 fp: true,
-                offset: (int_regs + fp_regs - 1) * 8,
+                offset: 0,
+                writeback: p.save_size,
+            }
+        } else {
+            Arm64Op::Restore {
+                reg: (8 + 2 * i) as u8,
+                count: 2,
+                fp: true,
+                offset: (int_regs + 2 * i) * 8,
                 writeback: 0,
-            });
-        }
-        for i in (0..fp_regs / 2).rev() {
-            ops.push(if i == 0 && int_size == 0 {
-                Arm64Op::Restore {
-                    reg: 8,
-                    count: 2,
-                    fp: true,
-                    offset: 0,
-                    writeback: save_size,
-                }
-            } else {
-                Arm64Op::Restore {
-                    reg: (8 + 2 * i) as u8,
-                    count: 2,
-                    fp: true,
-                    offset: (int_regs + 2 * i) * 8,
-                    writeback: 0,
-                }
-            });
-        }
+            }
+        });
     }
-    // Integer registers x19..x(19+RegI-1), with lr after them when CR = 1.
+}
+
+/// Integer registers x19..x(19+RegI-1), with lr after them when CR = 1; the first store
+/// allocates the save area.
+fn push_int_saves(ops: &mut Vec<Arm64Op>, p: &Packed) {
+    let (reg_i, cr, save_size) = (p.reg_i, p.cr, p.save_size);
     let first_wb = |offset_if_not_first: u32, is_first: bool| {
         if is_first {
             (0, save_size)
@@ -404,7 +511,7 @@ pub fn expand_packed(word: u32) -> Arm64Unwind {
         });
     } else if cr == 1 {
         // str lr, [sp, #int_size-8] (or str lr, [sp, #-save_size]! with no other register).
-        let (offset, writeback) = first_wb((int_regs - 1) * 8, reg_i == 0);
+        let (offset, writeback) = first_wb((p.int_regs - 1) * 8, reg_i == 0);
         ops.push(Arm64Op::Restore {
             reg: 30,
             count: 1,
@@ -432,42 +539,24 @@ pub fn expand_packed(word: u32) -> Arm64Unwind {
             }
         });
     }
-    if cr == 2 {
-        ops.push(Arm64Op::PacSignLr); // pacibsp, the first prolog instruction
+}
+
+/// The epilog mirrors the prolog without the homing stores (`h`), followed by `ret`; it ends
+/// the function.
+fn packed_epilog(prolog: &[Arm64Op], h: bool) -> Vec<Arm64Op> {
+    let mut e = prolog.to_vec();
+    if h {
+        let mut skipped = 0;
+        e.retain(|o| {
+            if *o == Arm64Op::Nop && skipped < 4 {
+                skipped += 1;
+                false
+            } else {
+                true
+            }
+        });
     }
-    // The epilog mirrors the prolog without the homing stores, followed by `ret`; it ends the
-    // function.
-    let epilog: Vec<Arm64Op> = {
-        let mut e = ops.clone();
-        if h {
-            let mut skipped = 0;
-            e.retain(|o| {
-                if *o == Arm64Op::Nop && skipped < 4 {
-                    skipped += 1;
-                    false
-                } else {
-                    true
-                }
-            });
-        }
-        e
-    };
-    let epilog_len = (epilog.iter().filter(|o| o.is_instruction()).count() as u32 + 1) * 4;
-    Arm64Unwind {
-        function_length,
-        prolog: ops,
-        epilogs: if flag == 1 {
-            vec![Arm64Epilog {
-                start: function_length.saturating_sub(epilog_len),
-                ops: epilog,
-            }]
-        } else {
-            Vec::new()
-        },
-        fragment: flag == 2,
-        packed: true,
-        has_handler: false,
-    }
+    e
 }
 
 /// The packed frame's local allocation: one `sub sp` up to 4088 bytes, two beyond.

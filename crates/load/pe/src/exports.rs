@@ -6,7 +6,7 @@ use object::pe;
 use object::read::pe::ExportTable;
 use object::LittleEndian as LE;
 
-use crate::{lossy, read_pod, AlignedBytes, Memory, PeError, PeImage, DIR_EXPORT};
+use crate::{lossy, read_pod, AlignedBytes, DataDirectory, Memory, PeError, PeImage, DIR_EXPORT};
 
 /// Cap on `NumberOfFunctions` (ordinals are 16-bit).
 pub const MAX_EXPORT_FUNCTIONS: u32 = 0x1_0000;
@@ -154,6 +154,8 @@ struct RawTables {
     names: Vec<(u32, u16)>,
 }
 
+/// Reads the export directory: the DLL name, every exported address with its ordinal and names
+/// (forwarders as strings), and what was wrong with the tables.
 pub(crate) fn read_exports(img: &PeImage, mem: &dyn Memory) -> Result<Exports, PeError> {
     let dir = img
         .data_dir(DIR_EXPORT)
@@ -169,8 +171,41 @@ pub(crate) fn read_exports(img: &PeImage, mem: &dyn Memory) -> Result<Exports, P
     let hdr: pe::ImageExportDirectory =
         read_pod(&hbytes).ok_or(PeError::Malformed("export directory"))?;
     let mut problems = Vec::new();
+    let (copy, raw) = gather_tables(img, mem, dir, &hdr, &mut problems)?;
 
-    // Fast path: the whole directory is present; let `object` parse it.
+    let mut names = NameReader {
+        img,
+        mem,
+        dir,
+        dir_bytes: copy.as_ref().map(|c| c.as_slice()),
+        budget: NAME_BYTE_BUDGET,
+    };
+    let dll_name = match hdr.name.get(LE) {
+        0 => None,
+        rva => names.read(rva, MAX_DLL_NAME_LEN),
+    };
+    let names_of = names_by_index(&raw, &mut names, &mut problems);
+    let ordinal_base = hdr.base.get(LE);
+    let entries = export_entries(&raw, names_of, ordinal_base, &mut names, &mut problems);
+
+    let mut ex = Exports::from_entries(entries, img.size_of_image);
+    ex.dll_name = dll_name;
+    ex.ordinal_base = ordinal_base;
+    ex.timestamp = hdr.time_date_stamp.get(LE);
+    ex.problems = problems;
+    Ok(ex)
+}
+
+/// The address and name tables. Fast path: the whole directory is present and `object` parses
+/// it; the copy it parsed is returned too (names inside the directory are read from it).
+/// Otherwise the tables are read one by one ([`read_tables_slow`]) and no copy is kept.
+fn gather_tables(
+    img: &PeImage,
+    mem: &dyn Memory,
+    dir: DataDirectory,
+    hdr: &pe::ImageExportDirectory,
+    problems: &mut Vec<String>,
+) -> Result<(Option<AlignedBytes>, RawTables), PeError> {
     let mut copy = None;
     if dir.size <= MAX_EXPORT_DIR_COPY {
         if let Some(b) = img.read_rva(mem, dir.virtual_address, dir.size as usize) {
@@ -180,7 +215,6 @@ pub(crate) fn read_exports(img: &PeImage, mem: &dyn Memory) -> Result<Exports, P
     let table = copy
         .as_ref()
         .and_then(|c| ExportTable::parse(c.as_slice(), dir.virtual_address).ok());
-
     let raw = match &table {
         Some(t) => {
             if t.name_pointers().len() > MAX_EXPORT_NAMES as usize {
@@ -198,60 +232,75 @@ pub(crate) fn read_exports(img: &PeImage, mem: &dyn Memory) -> Result<Exports, P
                     .collect(),
             }
         }
-        None => read_tables_slow(img, mem, &hdr, &mut problems)?,
+        None => read_tables_slow(img, mem, hdr, problems)?,
     };
+    let parsed = table.is_some();
+    Ok((copy.filter(|_| parsed), raw))
+}
 
-    let in_dir = |rva: u32| {
-        rva.checked_sub(dir.virtual_address)
-            .is_some_and(|o| o < dir.size)
-    };
-    // Strings inside the directory come from the copy; others through
-    // `Memory`. Every scan is capped, and all scans share one byte budget so
-    // that hostile tables cannot make this slow.
-    let dir_bytes = table.as_ref().and(copy.as_ref()).map(|c| c.as_slice());
-    let mut budget = NAME_BYTE_BUDGET;
-    let mut read_name = |rva: u32, max: usize| -> Option<String> {
-        let max = max.min(budget);
+/// Reads the strings of an export directory: those inside the directory from the parsed copy,
+/// others through [`Memory`]. Every scan is capped, and all scans share one byte budget so that
+/// hostile tables cannot make this slow.
+struct NameReader<'a> {
+    img: &'a PeImage,
+    mem: &'a dyn Memory,
+    dir: DataDirectory,
+    dir_bytes: Option<&'a [u8]>,
+    budget: usize,
+}
+
+impl NameReader<'_> {
+    /// Whether `rva` lies inside the export directory (an address there is a forwarder).
+    fn in_dir(&self, rva: u32) -> bool {
+        rva.checked_sub(self.dir.virtual_address)
+            .is_some_and(|o| o < self.dir.size)
+    }
+
+    /// The NUL-terminated string at `rva`, at most `max` bytes (and what is left of the budget).
+    fn read(&mut self, rva: u32, max: usize) -> Option<String> {
+        let max = max.min(self.budget);
         if max == 0 {
             return None;
         }
-        let found = match (dir_bytes, in_dir(rva)) {
+        let found = match (self.dir_bytes, self.in_dir(rva)) {
             (Some(d), true) => {
-                let s = d.get((rva - dir.virtual_address) as usize..)?;
+                let s = d.get((rva - self.dir.virtual_address) as usize..)?;
                 let s = s.get(..s.len().min(max + 1))?;
                 s.iter()
                     .position(|&b| b == 0)
                     .and_then(|p| s.get(..p))
                     .map(<[u8]>::to_vec)
             }
-            _ => img.read_cstr(mem, rva, max),
+            _ => self.img.read_cstr(self.mem, rva, max),
         };
         match found {
             Some(b) => {
-                budget = budget.saturating_sub(b.len() + 1);
+                self.budget = self.budget.saturating_sub(b.len() + 1);
                 Some(lossy(&b))
             }
             None => {
-                budget = budget.saturating_sub(max);
+                self.budget = self.budget.saturating_sub(max);
                 None
             }
         }
-    };
+    }
+}
 
-    let dll_name = match hdr.name.get(LE) {
-        0 => None,
-        rva => read_name(rva, MAX_DLL_NAME_LEN),
-    };
-
-    let n_funcs = raw.addresses.len();
-    let mut names_of: Vec<Vec<String>> = vec![Vec::new(); n_funcs];
+/// The names of each address-table entry, from the name table; ordinals outside the address
+/// table and unreadable names are counted into `problems`.
+fn names_by_index(
+    raw: &RawTables,
+    names: &mut NameReader<'_>,
+    problems: &mut Vec<String>,
+) -> Vec<Vec<String>> {
+    let mut names_of: Vec<Vec<String>> = vec![Vec::new(); raw.addresses.len()];
     let (mut bad_index, mut bad_name) = (0usize, 0usize);
     for &(name_rva, idx) in &raw.names {
         let Some(slot) = names_of.get_mut(usize::from(idx)) else {
             bad_index += 1;
             continue;
         };
-        match read_name(name_rva, MAX_EXPORT_NAME_LEN) {
+        match names.read(name_rva, MAX_EXPORT_NAME_LEN) {
             Some(n) => slot.push(n),
             None => bad_name += 1,
         }
@@ -264,17 +313,27 @@ pub(crate) fn read_exports(img: &PeImage, mem: &dyn Memory) -> Result<Exports, P
     if bad_name > 0 {
         problems.push(format!("{bad_name} export names unreadable"));
     }
+    names_of
+}
 
-    let ordinal_base = hdr.base.get(LE);
+/// One entry per name of each non-zero address (`OrdinalN` when it has none), with its
+/// forwarder string when the address lies inside the directory.
+fn export_entries(
+    raw: &RawTables,
+    names_of: Vec<Vec<String>>,
+    ordinal_base: u32,
+    names: &mut NameReader<'_>,
+    problems: &mut Vec<String>,
+) -> Vec<Export> {
     let mut entries = Vec::new();
     let mut bad_forwarder = 0usize;
-    for (i, (&rva, names)) in raw.addresses.iter().zip(names_of).enumerate() {
+    for (i, (&rva, these)) in raw.addresses.iter().zip(names_of).enumerate() {
         if rva == 0 {
             continue;
         }
         let ordinal = ordinal_base.wrapping_add(i as u32);
-        let forwarder = if in_dir(rva) {
-            let f = read_name(rva, MAX_FORWARDER_LEN);
+        let forwarder = if names.in_dir(rva) {
+            let f = names.read(rva, MAX_FORWARDER_LEN);
             if f.is_none() {
                 bad_forwarder += 1;
             }
@@ -282,7 +341,7 @@ pub(crate) fn read_exports(img: &PeImage, mem: &dyn Memory) -> Result<Exports, P
         } else {
             None
         };
-        if names.is_empty() {
+        if these.is_empty() {
             entries.push(Export {
                 rva,
                 ordinal,
@@ -291,7 +350,7 @@ pub(crate) fn read_exports(img: &PeImage, mem: &dyn Memory) -> Result<Exports, P
                 forwarder,
             });
         } else {
-            for name in names {
+            for name in these {
                 entries.push(Export {
                     rva,
                     ordinal,
@@ -305,13 +364,7 @@ pub(crate) fn read_exports(img: &PeImage, mem: &dyn Memory) -> Result<Exports, P
     if bad_forwarder > 0 {
         problems.push(format!("{bad_forwarder} forwarder strings unreadable"));
     }
-
-    let mut ex = Exports::from_entries(entries, img.size_of_image);
-    ex.dll_name = dll_name;
-    ex.ordinal_base = ordinal_base;
-    ex.timestamp = hdr.time_date_stamp.get(LE);
-    ex.problems = problems;
-    Ok(ex)
+    entries
 }
 
 /// Read the address/name/ordinal tables one by one through [`Memory`], for

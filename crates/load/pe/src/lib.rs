@@ -309,35 +309,150 @@ fn unreadable(what: &'static str, addr: u64, len: usize) -> PeError {
     PeError::Unreadable { what, addr, len }
 }
 
+/// The DOS header's `e_lfanew` followed to the NT headers: their address (the `PE\0\0`
+/// signature) and the `IMAGE_FILE_HEADER` after it.
+fn nt_headers(mem: &dyn Memory, base: u64) -> Result<(u64, pe::ImageFileHeader), PeError> {
+    let dos_size = std::mem::size_of::<pe::ImageDosHeader>();
+    let dos_bytes = mem
+        .read(base, dos_size)
+        .ok_or_else(|| unreadable("DOS header", base, dos_size))?;
+    let dos: pe::ImageDosHeader = read_pod(&dos_bytes).ok_or(PeError::Malformed("DOS header"))?;
+    if dos.e_magic.get(LE) != pe::IMAGE_DOS_SIGNATURE {
+        return Err(PeError::Malformed("bad DOS signature (no MZ)"));
+    }
+    let lfanew = dos.e_lfanew.get(LE);
+    let nt = base
+        .checked_add(u64::from(lfanew))
+        .ok_or(PeError::Malformed("e_lfanew overflows the address space"))?;
+
+    // Signature + IMAGE_FILE_HEADER.
+    let fh_size = std::mem::size_of::<pe::ImageFileHeader>();
+    let nt_bytes = mem
+        .read(nt, 4 + fh_size)
+        .ok_or_else(|| unreadable("NT headers", nt, 4 + fh_size))?;
+    if u32_at(&nt_bytes, 0) != Some(pe::IMAGE_NT_SIGNATURE) {
+        return Err(PeError::Malformed("bad NT signature (no PE\\0\\0)"));
+    }
+    let fh: pe::ImageFileHeader =
+        read_pod(nt_bytes.get(4..).unwrap_or_default()).ok_or(PeError::Malformed("file header"))?;
+    Ok((nt, fh))
+}
+
+/// The fields kept from a PE32 or PE32+ optional header, and the size of its fixed part (the
+/// data directories follow it).
+struct OptionalHeader {
+    entry: u32,
+    image_base: u64,
+    sect_align: u32,
+    file_align: u32,
+    size_of_image: u32,
+    size_of_headers: u32,
+    checksum: u32,
+    subsystem: u16,
+    dll_chars: u16,
+    n_dirs: u32,
+    fixed_size: usize,
+}
+
+/// The optional header's bytes by its magic: PE32 (`0x10b`, false) or PE32+ (`0x20b`, true).
+fn optional_header(opt: &[u8]) -> Result<(bool, OptionalHeader), PeError> {
+    let magic = u16_at(opt, 0).ok_or(PeError::Malformed("optional header too small"))?;
+    Ok(match magic {
+        pe::IMAGE_NT_OPTIONAL_HDR32_MAGIC => {
+            let h: pe::ImageOptionalHeader32 =
+                read_pod(opt).ok_or(PeError::Malformed("PE32 optional header truncated"))?;
+            (
+                false,
+                OptionalHeader {
+                    entry: h.address_of_entry_point.get(LE),
+                    image_base: u64::from(h.image_base.get(LE)),
+                    sect_align: h.section_alignment.get(LE),
+                    file_align: h.file_alignment.get(LE),
+                    size_of_image: h.size_of_image.get(LE),
+                    size_of_headers: h.size_of_headers.get(LE),
+                    checksum: h.check_sum.get(LE),
+                    subsystem: h.subsystem.get(LE).0,
+                    dll_chars: h.dll_characteristics.get(LE).0,
+                    n_dirs: h.number_of_rva_and_sizes.get(LE),
+                    fixed_size: std::mem::size_of::<pe::ImageOptionalHeader32>(),
+                },
+            )
+        }
+        pe::IMAGE_NT_OPTIONAL_HDR64_MAGIC => {
+            let h: pe::ImageOptionalHeader64 =
+                read_pod(opt).ok_or(PeError::Malformed("PE32+ optional header truncated"))?;
+            (
+                true,
+                OptionalHeader {
+                    entry: h.address_of_entry_point.get(LE),
+                    image_base: h.image_base.get(LE),
+                    sect_align: h.section_alignment.get(LE),
+                    file_align: h.file_alignment.get(LE),
+                    size_of_image: h.size_of_image.get(LE),
+                    size_of_headers: h.size_of_headers.get(LE),
+                    checksum: h.check_sum.get(LE),
+                    subsystem: h.subsystem.get(LE).0,
+                    dll_chars: h.dll_characteristics.get(LE).0,
+                    n_dirs: h.number_of_rva_and_sizes.get(LE),
+                    fixed_size: std::mem::size_of::<pe::ImageOptionalHeader64>(),
+                },
+            )
+        }
+        _ => return Err(PeError::Malformed("unknown optional header magic")),
+    })
+}
+
+/// The data directories after the optional header's fixed part: as many as it declares, the
+/// optional header holds and [`NUM_DATA_DIRECTORIES`] allows; the rest stay zero.
+fn data_directories(opt: &[u8], o: &OptionalHeader) -> [DataDirectory; NUM_DATA_DIRECTORIES] {
+    let mut data_dirs = [DataDirectory::default(); NUM_DATA_DIRECTORIES];
+    let dir_bytes = opt.get(o.fixed_size..).unwrap_or_default();
+    let n_dirs = (o.n_dirs as usize)
+        .min(NUM_DATA_DIRECTORIES)
+        .min(dir_bytes.len() / 8);
+    for (i, d) in data_dirs.iter_mut().enumerate().take(n_dirs) {
+        d.virtual_address = u32_at(dir_bytes, i * 8).unwrap_or(0);
+        d.size = u32_at(dir_bytes, i * 8 + 4).unwrap_or(0);
+    }
+    data_dirs
+}
+
+/// The `n_sections` section headers at `sect_addr` (already checked against [`MAX_SECTIONS`]).
+fn section_table(
+    mem: &dyn Memory,
+    sect_addr: u64,
+    n_sections: usize,
+) -> Result<Vec<Section>, PeError> {
+    let sh_size = std::mem::size_of::<pe::ImageSectionHeader>();
+    let sect_len = n_sections * sh_size;
+    let sect_bytes = mem
+        .read(sect_addr, sect_len)
+        .ok_or_else(|| unreadable("section table", sect_addr, sect_len))?;
+    let mut sections = Vec::with_capacity(n_sections);
+    for chunk in sect_bytes.chunks_exact(sh_size) {
+        let Some(s) = read_pod::<pe::ImageSectionHeader>(chunk) else {
+            break;
+        };
+        let raw_name = s.name;
+        let end = raw_name.iter().position(|&b| b == 0).unwrap_or(8);
+        sections.push(Section {
+            name: lossy(raw_name.get(..end).unwrap_or_default()),
+            virtual_address: s.virtual_address.get(LE),
+            virtual_size: s.virtual_size.get(LE),
+            pointer_to_raw_data: s.pointer_to_raw_data.get(LE),
+            size_of_raw_data: s.size_of_raw_data.get(LE),
+            characteristics: s.characteristics.get(LE).0,
+        });
+    }
+    Ok(sections)
+}
+
 impl PeImage {
     /// Parse the headers of the image at `base` (DOS header, NT headers,
     /// data directories, section table). Nothing else is read.
     pub fn parse(mem: &dyn Memory, base: u64, layout: Layout) -> Result<PeImage, PeError> {
-        let dos_size = std::mem::size_of::<pe::ImageDosHeader>();
-        let dos_bytes = mem
-            .read(base, dos_size)
-            .ok_or_else(|| unreadable("DOS header", base, dos_size))?;
-        let dos: pe::ImageDosHeader =
-            read_pod(&dos_bytes).ok_or(PeError::Malformed("DOS header"))?;
-        if dos.e_magic.get(LE) != pe::IMAGE_DOS_SIGNATURE {
-            return Err(PeError::Malformed("bad DOS signature (no MZ)"));
-        }
-        let lfanew = dos.e_lfanew.get(LE);
-        let nt = base
-            .checked_add(u64::from(lfanew))
-            .ok_or(PeError::Malformed("e_lfanew overflows the address space"))?;
-
-        // Signature + IMAGE_FILE_HEADER.
+        let (nt, fh) = nt_headers(mem, base)?;
         let fh_size = std::mem::size_of::<pe::ImageFileHeader>();
-        let nt_bytes = mem
-            .read(nt, 4 + fh_size)
-            .ok_or_else(|| unreadable("NT headers", nt, 4 + fh_size))?;
-        if u32_at(&nt_bytes, 0) != Some(pe::IMAGE_NT_SIGNATURE) {
-            return Err(PeError::Malformed("bad NT signature (no PE\\0\\0)"));
-        }
-        let fh: pe::ImageFileHeader = read_pod(nt_bytes.get(4..).unwrap_or_default())
-            .ok_or(PeError::Malformed("file header"))?;
-
         let overflow = PeError::Malformed("headers overflow the address space");
         let opt_addr = nt
             .checked_add(4 + fh_size as u64)
@@ -346,74 +461,8 @@ impl PeImage {
         let opt = mem
             .read(opt_addr, opt_size)
             .ok_or_else(|| unreadable("optional header", opt_addr, opt_size))?;
-        let magic = u16_at(&opt, 0).ok_or(PeError::Malformed("optional header too small"))?;
-
-        struct Opt {
-            entry: u32,
-            image_base: u64,
-            sect_align: u32,
-            file_align: u32,
-            size_of_image: u32,
-            size_of_headers: u32,
-            checksum: u32,
-            subsystem: u16,
-            dll_chars: u16,
-            n_dirs: u32,
-            fixed_size: usize,
-        }
-        let (is_64, o) = match magic {
-            pe::IMAGE_NT_OPTIONAL_HDR32_MAGIC => {
-                let h: pe::ImageOptionalHeader32 =
-                    read_pod(&opt).ok_or(PeError::Malformed("PE32 optional header truncated"))?;
-                (
-                    false,
-                    Opt {
-                        entry: h.address_of_entry_point.get(LE),
-                        image_base: u64::from(h.image_base.get(LE)),
-                        sect_align: h.section_alignment.get(LE),
-                        file_align: h.file_alignment.get(LE),
-                        size_of_image: h.size_of_image.get(LE),
-                        size_of_headers: h.size_of_headers.get(LE),
-                        checksum: h.check_sum.get(LE),
-                        subsystem: h.subsystem.get(LE).0,
-                        dll_chars: h.dll_characteristics.get(LE).0,
-                        n_dirs: h.number_of_rva_and_sizes.get(LE),
-                        fixed_size: std::mem::size_of::<pe::ImageOptionalHeader32>(),
-                    },
-                )
-            }
-            pe::IMAGE_NT_OPTIONAL_HDR64_MAGIC => {
-                let h: pe::ImageOptionalHeader64 =
-                    read_pod(&opt).ok_or(PeError::Malformed("PE32+ optional header truncated"))?;
-                (
-                    true,
-                    Opt {
-                        entry: h.address_of_entry_point.get(LE),
-                        image_base: h.image_base.get(LE),
-                        sect_align: h.section_alignment.get(LE),
-                        file_align: h.file_alignment.get(LE),
-                        size_of_image: h.size_of_image.get(LE),
-                        size_of_headers: h.size_of_headers.get(LE),
-                        checksum: h.check_sum.get(LE),
-                        subsystem: h.subsystem.get(LE).0,
-                        dll_chars: h.dll_characteristics.get(LE).0,
-                        n_dirs: h.number_of_rva_and_sizes.get(LE),
-                        fixed_size: std::mem::size_of::<pe::ImageOptionalHeader64>(),
-                    },
-                )
-            }
-            _ => return Err(PeError::Malformed("unknown optional header magic")),
-        };
-
-        let mut data_dirs = [DataDirectory::default(); NUM_DATA_DIRECTORIES];
-        let dir_bytes = opt.get(o.fixed_size..).unwrap_or_default();
-        let n_dirs = (o.n_dirs as usize)
-            .min(NUM_DATA_DIRECTORIES)
-            .min(dir_bytes.len() / 8);
-        for (i, d) in data_dirs.iter_mut().enumerate().take(n_dirs) {
-            d.virtual_address = u32_at(dir_bytes, i * 8).unwrap_or(0);
-            d.size = u32_at(dir_bytes, i * 8 + 4).unwrap_or(0);
-        }
+        let (is_64, o) = optional_header(&opt)?;
+        let data_dirs = data_directories(&opt, &o);
 
         let n_sections = usize::from(fh.number_of_sections.get(LE));
         if n_sections > MAX_SECTIONS {
@@ -423,28 +472,8 @@ impl PeImage {
                 cap: MAX_SECTIONS as u64,
             });
         }
-        let sh_size = std::mem::size_of::<pe::ImageSectionHeader>();
         let sect_addr = opt_addr.checked_add(opt_size as u64).ok_or(overflow)?;
-        let sect_len = n_sections * sh_size;
-        let sect_bytes = mem
-            .read(sect_addr, sect_len)
-            .ok_or_else(|| unreadable("section table", sect_addr, sect_len))?;
-        let mut sections = Vec::with_capacity(n_sections);
-        for chunk in sect_bytes.chunks_exact(sh_size) {
-            let Some(s) = read_pod::<pe::ImageSectionHeader>(chunk) else {
-                break;
-            };
-            let raw_name = s.name;
-            let end = raw_name.iter().position(|&b| b == 0).unwrap_or(8);
-            sections.push(Section {
-                name: lossy(raw_name.get(..end).unwrap_or_default()),
-                virtual_address: s.virtual_address.get(LE),
-                virtual_size: s.virtual_size.get(LE),
-                pointer_to_raw_data: s.pointer_to_raw_data.get(LE),
-                size_of_raw_data: s.size_of_raw_data.get(LE),
-                characteristics: s.characteristics.get(LE).0,
-            });
-        }
+        let sections = section_table(mem, sect_addr, n_sections)?;
 
         Ok(PeImage {
             base,

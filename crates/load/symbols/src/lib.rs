@@ -483,30 +483,23 @@ fn open_file(
     )))
 }
 
-/// Unpacks the single file of a SymStore `.pd_` cabinet into memory (bounded).
+/// Unpacks the single file of a SymStore `.pd_` cabinet into memory (bounded; the shared reader
+/// of `coroner-cab`), a panic of the decompressor caught as a corrupt file.
 fn unpack_cab(f: std::fs::File, limit: u64) -> Result<Vec<u8>, SymError> {
     let r = coroner_model::guard::catch_quiet(|| -> Result<Vec<u8>, SymError> {
-        let bad = |e: std::io::Error| SymError::Corrupt(format!("CAB: {e}"));
-        let mut cab = cab::Cabinet::new(std::io::BufReader::new(f)).map_err(bad)?;
-        let (name, size) = cab
-            .folder_entries()
-            .flat_map(|fo| fo.file_entries())
-            .map(|fe| (fe.name().to_string(), fe.uncompressed_size()))
+        let bad = |e: coroner_cab::CabError| match e {
+            coroner_cab::CabError::TooLarge { size, limit, .. } => {
+                SymError::TooLarge { size, limit }
+            }
+            coroner_cab::CabError::Io(e) => SymError::Corrupt(format!("CAB: {e}")),
+        };
+        let mut cab = coroner_cab::Cabinet::open(std::io::BufReader::new(f)).map_err(bad)?;
+        let first = cab
+            .members()
+            .into_iter()
             .next()
             .ok_or_else(|| SymError::Corrupt("CAB holds no file".into()))?;
-        if u64::from(size) > limit {
-            return Err(SymError::TooLarge {
-                size: size.into(),
-                limit,
-            });
-        }
-        let mut out = Vec::with_capacity(size as usize);
-        cab.read_file(&name)
-            .map_err(bad)?
-            .take(limit)
-            .read_to_end(&mut out)
-            .map_err(bad)?;
-        Ok(out)
+        cab.read_to_vec(&first, limit).map_err(bad)
     });
     r.unwrap_or_else(|why| {
         Err(SymError::Corrupt(format!(
@@ -515,21 +508,32 @@ fn unpack_cab(f: std::fs::File, limit: u64) -> Result<Vec<u8>, SymError> {
     })
 }
 
-/// Reads a PE file's TimeDateStamp and SizeOfImage (for images found by name).
+/// Reads a PE file's TimeDateStamp and SizeOfImage (for images found by name) from its headers
+/// as coroner-pe parses them (PE32 or PE32+), reading only the header bytes it asks for.
 fn pe_identity(path: &Path) -> Option<(u32, u32)> {
-    let mut f = std::fs::File::open(path).ok()?;
-    let mut buf = vec![0u8; 4096];
-    let n = f.read(&mut buf).ok()?;
-    let buf = &buf[..n];
-    let u32_at = |o: usize| Some(u32::from_le_bytes(buf.get(o..o + 4)?.try_into().ok()?));
-    if buf.get(..2)? != b"MZ" {
-        return None;
+    let f = std::fs::File::open(path).ok()?;
+    let image = coroner_pe::PeImage::parse(
+        &FileHeaders(std::cell::RefCell::new(f)),
+        0,
+        coroner_pe::Layout::File,
+    )
+    .ok()?;
+    Some((image.timestamp, image.size_of_image))
+}
+
+/// A file as [`coroner_pe::Memory`] addressed by file offset, read on demand: header parsing
+/// asks for a few small ranges (their sizes bounded by coroner-pe), so the whole image is
+/// neither read nor mapped.
+struct FileHeaders(std::cell::RefCell<std::fs::File>);
+
+impl coroner_pe::Memory for FileHeaders {
+    fn read(&self, addr: u64, len: usize) -> Option<std::borrow::Cow<'_, [u8]>> {
+        let mut f = self.0.borrow_mut();
+        f.seek(std::io::SeekFrom::Start(addr)).ok()?;
+        let mut buf = vec![0u8; len];
+        f.read_exact(&mut buf).ok()?;
+        Some(std::borrow::Cow::Owned(buf))
     }
-    let pe = u32_at(0x3c)? as usize;
-    if buf.get(pe..pe + 4)? != b"PE\0\0" {
-        return None;
-    }
-    Some((u32_at(pe + 8)?, u32_at(pe + 24 + 56)?))
 }
 
 /// Relative places of a module's symbol files in a SymStore / Breakpad store, most wanted first.

@@ -36,13 +36,56 @@ where
     }
 }
 
+/// Reads a PDB: its identity first (a mismatch stops here), then publics, procedures with their
+/// lines and inline sites, and frame data. A damaged stream is a warning; the rest is still read.
 fn parse_inner<S>(src: S, expected: Option<&str>) -> Result<(Table, Warnings, bool), SymError>
 where
     S: Read + Seek + std::fmt::Debug + Send + 'static,
 {
     let mut pdb = pdb2::PDB::open(src).map_err(corrupt)?;
-    // The DBI age (what the image's CodeView record carries) and the info stream's age usually
-    // agree; either matching is accepted.
+    let (id, verified) = identity(&mut pdb, expected)?;
+    let mut t = Table::default();
+    let mut w = Warnings::default();
+    t.header.debug_id = id;
+    t.header.os = "windows".into();
+    let dbi = pdb.debug_information().map_err(corrupt)?;
+    if let Ok(m) = dbi.machine_type() {
+        t.header.arch = format!("{m}").to_ascii_lowercase();
+    }
+    let map = pdb.address_map().map_err(corrupt)?;
+    let strings = pdb.string_table().ok();
+    // Names of inlined functions (IPI stream), indexed on first use.
+    let ipi = pdb.id_information().ok();
+    let mut inline_names = InlineNames::new(ipi.as_ref());
+    let mut shared = Shared {
+        map: &map,
+        strings: strings.as_ref(),
+        file_ids: Default::default(),
+    };
+
+    publics(&mut pdb, &map, &mut t, &mut w);
+    procedures(
+        &mut pdb,
+        &dbi,
+        &mut shared,
+        &mut inline_names,
+        &mut t,
+        &mut w,
+    )?;
+    frame_data(&mut pdb, &map, strings.as_ref(), &mut t, &mut w);
+    t.finish();
+    Ok((t, w, verified))
+}
+
+/// The PDB's identity (Breakpad form) and whether it was checked against `expected`; another
+/// identity than `expected` is `SymError::Mismatch`.
+///
+/// The DBI age (what the image's CodeView record carries) and the info stream's age usually
+/// agree; either matching is accepted, and the DBI one names the file.
+fn identity<'s, S: pdb2::Source<'s> + 's>(
+    pdb: &mut pdb2::PDB<'s, S>,
+    expected: Option<&str>,
+) -> Result<(String, bool), SymError> {
     let info = pdb.pdb_information().map_err(corrupt)?;
     let mut ids = vec![debug_id(info.guid.as_simple(), info.age)];
     if let Ok(dbi) = pdb.debug_information() {
@@ -53,8 +96,6 @@ where
             }
         }
     }
-    let mut t = Table::default();
-    let mut w = Warnings::default();
     let verified = match expected {
         Some(e) => {
             if !ids.iter().any(|i| i.eq_ignore_ascii_case(e)) {
@@ -67,53 +108,66 @@ where
         }
         None => false,
     };
-    t.header.debug_id = ids.first().cloned().unwrap_or_default();
-    t.header.os = "windows".into();
-    let dbi = pdb.debug_information().map_err(corrupt)?;
-    if let Ok(m) = dbi.machine_type() {
-        t.header.arch = format!("{m}").to_ascii_lowercase();
-    }
-    let map = pdb.address_map().map_err(corrupt)?;
-    let strings = pdb.string_table().ok();
-    // Names of inlined functions (IPI stream), indexed on first use.
-    let ipi = pdb.id_information().ok();
-    let mut inline_names = InlineNames::new(ipi.as_ref());
+    Ok((ids.first().cloned().unwrap_or_default(), verified))
+}
 
-    // Public symbols.
-    match pdb.global_symbols() {
-        Ok(globals) => {
-            let mut it = globals.iter();
-            loop {
-                match it.next() {
-                    Ok(Some(sym)) => {
-                        if let Ok(pdb2::SymbolData::Public(p)) = sym.parse() {
-                            if let Some(rva) = p.offset.to_rva(&map) {
-                                // Kept decorated: lookups demangle (short name + signature).
-                                let name = t.strings.push(p.name.as_bytes());
-                                let data = !p.code && !p.function;
-                                t.publics.push(Public {
-                                    rva: rva.0,
-                                    params: 0,
-                                    name,
-                                    flags: if data { PUBLIC_DATA } else { 0 },
-                                });
-                            }
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        w.add(format!("public symbols: {e}"));
-                        break;
+/// Public symbols (S_PUB32), kept decorated; data publics are flagged `PUBLIC_DATA`.
+fn publics<'s, S: pdb2::Source<'s> + 's>(
+    pdb: &mut pdb2::PDB<'s, S>,
+    map: &pdb2::AddressMap<'_>,
+    t: &mut Table,
+    w: &mut Warnings,
+) {
+    let globals = match pdb.global_symbols() {
+        Ok(globals) => globals,
+        Err(e) => return w.add(format!("no global symbols: {e}")),
+    };
+    let mut it = globals.iter();
+    loop {
+        match it.next() {
+            Ok(Some(sym)) => {
+                if let Ok(pdb2::SymbolData::Public(p)) = sym.parse() {
+                    if let Some(rva) = p.offset.to_rva(map) {
+                        // Kept decorated: lookups demangle (short name + signature).
+                        let name = t.strings.push(p.name.as_bytes());
+                        let data = !p.code && !p.function;
+                        t.publics.push(Public {
+                            rva: rva.0,
+                            params: 0,
+                            name,
+                            flags: if data { PUBLIC_DATA } else { 0 },
+                        });
                     }
                 }
             }
+            Ok(None) => break,
+            Err(e) => {
+                w.add(format!("public symbols: {e}"));
+                break;
+            }
         }
-        Err(e) => w.add(format!("no global symbols: {e}")),
     }
+}
 
-    // Procedures and lines, module by module.
+/// What the readers of every module share: the address map, the string table, and the table's
+/// ids of source files by name.
+struct Shared<'a, 's> {
+    map: &'a pdb2::AddressMap<'s>,
+    strings: Option<&'a pdb2::StringTable<'s>>,
+    file_ids: std::collections::HashMap<String, u32>,
+}
+
+/// Procedures, their lines and inline sites, module by module. A module that cannot be read is
+/// a warning; a module list that cannot be opened is a corrupt file.
+fn procedures<'s, S: pdb2::Source<'s> + 's>(
+    pdb: &mut pdb2::PDB<'s, S>,
+    dbi: &pdb2::DebugInformation<'s>,
+    shared: &mut Shared<'_, 's>,
+    names: &mut InlineNames<'_, '_>,
+    t: &mut Table,
+    w: &mut Warnings,
+) -> Result<(), SymError> {
     let mut modules = dbi.modules().map_err(corrupt)?;
-    let mut file_ids: std::collections::HashMap<String, u32> = Default::default();
     loop {
         let module = match modules.next() {
             Ok(Some(m)) => m,
@@ -123,207 +177,242 @@ where
                 break;
             }
         };
-        let info = match pdb.module_info(&module) {
-            Ok(Some(i)) => i,
+        match pdb.module_info(&module) {
+            Ok(Some(info)) => module_procedures(&module, &info, shared, names, t, w),
             Ok(None) => continue,
             Err(e) => {
                 w.add(format!("module {}: {e}", module.module_name()));
                 continue;
             }
-        };
-        let program = info.line_program().ok();
-        let inlinees: std::collections::HashMap<pdb2::IdIndex, pdb2::Inlinee<'_>> = info
-            .inlinees()
-            .map(|it| {
-                let mut m = std::collections::HashMap::new();
-                let mut it = it;
-                while let Ok(Some(i)) = it.next() {
-                    m.entry(i.index()).or_insert(i);
-                }
-                m
-            })
-            .unwrap_or_default();
-        // The procedure being read (its index in `t.funcs` and its offset) and its inline sites
-        // (depth, site) so far.
-        let mut current: Option<(usize, pdb2::PdbInternalSectionOffset)> = None;
-        let mut sites: Vec<(u32, pdb2::InlineSiteSymbol<'_>)> = Vec::new();
-        let mut nesting = 0u32;
-        let flush = |t: &mut Table,
-                     w: &mut Warnings,
-                     current: Option<(usize, pdb2::PdbInternalSectionOffset)>,
-                     sites: &mut Vec<(u32, pdb2::InlineSiteSymbol<'_>)>,
-                     file_ids: &mut std::collections::HashMap<String, u32>,
-                     names: &mut InlineNames<'_, '_>| {
-            if let Some((fi, offset)) = current {
-                if !sites.is_empty() {
-                    let mut file_of = |idx: pdb2::FileIndex, t: &mut Table| -> u32 {
-                        let Some(program) = &program else {
-                            return u32::MAX;
-                        };
-                        file_id(program, idx, strings.as_ref(), file_ids, t)
+        }
+    }
+    Ok(())
+}
+
+/// One module's symbols as they are read: its line program and inlinee table, the procedure
+/// being read (its index in `t.funcs` and its offset) and that procedure's inline sites
+/// (depth, site) so far.
+struct ModuleScan<'m> {
+    program: Option<pdb2::LineProgram<'m>>,
+    inlinees: std::collections::HashMap<pdb2::IdIndex, pdb2::Inlinee<'m>>,
+    current: Option<(usize, pdb2::PdbInternalSectionOffset)>,
+    sites: Vec<(u32, pdb2::InlineSiteSymbol<'m>)>,
+    nesting: u32,
+}
+
+impl ModuleScan<'_> {
+    /// Adds the inline sites of the procedure just read (if any) and forgets them.
+    fn flush(
+        &mut self,
+        shared: &mut Shared<'_, '_>,
+        names: &mut InlineNames<'_, '_>,
+        t: &mut Table,
+        w: &mut Warnings,
+    ) {
+        if let Some((fi, offset)) = self.current.take() {
+            if !self.sites.is_empty() {
+                let (program, strings) = (&self.program, shared.strings);
+                let file_ids = &mut shared.file_ids;
+                let mut file_of = |idx: pdb2::FileIndex, t: &mut Table| -> u32 {
+                    let Some(program) = program else {
+                        return u32::MAX;
                     };
-                    add_inlines(
-                        t,
-                        w,
-                        fi,
-                        offset,
-                        sites,
-                        &inlinees,
-                        &map,
-                        &mut file_of,
-                        names,
-                    );
-                }
+                    file_id(program, idx, strings, file_ids, t)
+                };
+                add_inlines(
+                    t,
+                    w,
+                    fi,
+                    offset,
+                    &self.sites,
+                    &self.inlinees,
+                    shared.map,
+                    &mut file_of,
+                    names,
+                );
             }
-            sites.clear();
-        };
-        let mut syms = match info.symbols() {
-            Ok(s) => s,
+        }
+        self.sites.clear();
+    }
+}
+
+/// One module's procedures (S_GPROC32/S_LPROC32) with their lines, and the inline sites
+/// (S_INLINESITE, at most `MAX_INLINE_SITES` per procedure) nested in each.
+fn module_procedures(
+    module: &pdb2::Module<'_>,
+    info: &pdb2::ModuleInfo<'_>,
+    shared: &mut Shared<'_, '_>,
+    names: &mut InlineNames<'_, '_>,
+    t: &mut Table,
+    w: &mut Warnings,
+) {
+    let mut scan = ModuleScan {
+        program: info.line_program().ok(),
+        inlinees: inlinees(info),
+        current: None,
+        sites: Vec::new(),
+        nesting: 0,
+    };
+    let mut syms = match info.symbols() {
+        Ok(s) => s,
+        Err(e) => return w.add(format!("module {}: {e}", module.module_name())),
+    };
+    loop {
+        let sym = match syms.next() {
+            Ok(Some(s)) => s,
+            Ok(None) => break,
             Err(e) => {
                 w.add(format!("module {}: {e}", module.module_name()));
-                continue;
+                break;
             }
         };
-        loop {
-            let sym = match syms.next() {
-                Ok(Some(s)) => s,
-                Ok(None) => break,
-                Err(e) => {
-                    w.add(format!("module {}: {e}", module.module_name()));
-                    break;
+        let p = match sym.parse() {
+            Ok(pdb2::SymbolData::Procedure(p)) => p,
+            Ok(pdb2::SymbolData::InlineSite(site)) if scan.current.is_some() => {
+                if scan.sites.len() < MAX_INLINE_SITES {
+                    scan.sites.push((scan.nesting, site));
                 }
-            };
-            let p = match sym.parse() {
-                Ok(pdb2::SymbolData::Procedure(p)) => p,
-                Ok(pdb2::SymbolData::InlineSite(site)) if current.is_some() => {
-                    if sites.len() < MAX_INLINE_SITES {
-                        sites.push((nesting, site));
-                    }
-                    nesting = nesting.saturating_add(1);
-                    continue;
-                }
-                Ok(pdb2::SymbolData::InlineSiteEnd) => {
-                    nesting = nesting.saturating_sub(1);
-                    continue;
-                }
-                _ => continue,
-            };
-            flush(
-                &mut t,
-                &mut w,
-                current.take(),
-                &mut sites,
-                &mut file_ids,
-                &mut inline_names,
-            );
-            nesting = 0;
-            let Some(rva) = p.offset.to_rva(&map) else {
+                scan.nesting = scan.nesting.saturating_add(1);
+                continue;
+            }
+            Ok(pdb2::SymbolData::InlineSiteEnd) => {
+                scan.nesting = scan.nesting.saturating_sub(1);
+                continue;
+            }
+            _ => continue,
+        };
+        scan.flush(shared, names, t, w);
+        scan.nesting = 0;
+        let Some(rva) = p.offset.to_rva(shared.map) else {
+            continue;
+        };
+        add_procedure(&p, rva.0, scan.program.as_ref(), shared, t);
+        scan.current = Some((t.funcs.len() - 1, p.offset));
+    }
+    scan.flush(shared, names, t, w);
+}
+
+/// A module's inlinees (C13 inlinee lines) by id; the first of each id is kept.
+fn inlinees<'m>(
+    info: &'m pdb2::ModuleInfo<'_>,
+) -> std::collections::HashMap<pdb2::IdIndex, pdb2::Inlinee<'m>> {
+    info.inlinees()
+        .map(|it| {
+            let mut m = std::collections::HashMap::new();
+            let mut it = it;
+            while let Ok(Some(i)) = it.next() {
+                m.entry(i.index()).or_insert(i);
+            }
+            m
+        })
+        .unwrap_or_default()
+}
+
+/// Adds procedure `p` at `rva` to `t.funcs` with its lines from the module's line program;
+/// lines without a length run to the next line or the end of the procedure.
+fn add_procedure(
+    p: &pdb2::ProcedureSymbol<'_>,
+    rva: u32,
+    program: Option<&pdb2::LineProgram<'_>>,
+    shared: &mut Shared<'_, '_>,
+    t: &mut Table,
+) {
+    let name = t.strings.push(p.name.as_bytes());
+    let first_line = t.lines.len() as u32;
+    if let Some(program) = program {
+        let mut lines = program.lines_for_symbol(p.offset);
+        while let Ok(Some(l)) = lines.next() {
+            let Some(lrva) = l.offset.to_rva(shared.map) else {
                 continue;
             };
-            let name = t.strings.push(p.name.as_bytes());
-            let first_line = t.lines.len() as u32;
-            if let Some(program) = &program {
-                let mut lines = program.lines_for_symbol(p.offset);
-                while let Ok(Some(l)) = lines.next() {
-                    let Some(lrva) = l.offset.to_rva(&map) else {
-                        continue;
-                    };
-                    let file = file_id(
-                        program,
-                        l.file_index,
-                        strings.as_ref(),
-                        &mut file_ids,
-                        &mut t,
-                    );
-                    t.lines.push(Line {
-                        rva: lrva.0,
-                        size: l.length.unwrap_or(0),
-                        line: l.line_start,
-                        file,
-                    });
-                }
-            }
-            let last_line = t.lines.len() as u32;
-            // Lines without a length run to the next line or the end of the procedure.
-            if let Some(ls) = t.lines.get_mut(first_line as usize..) {
-                ls.sort_unstable_by_key(|l| l.rva);
-                let end = rva.0.saturating_add(p.len);
-                for i in 0..ls.len() {
-                    if ls[i].size == 0 {
-                        let next = ls.get(i + 1).map_or(end, |n| n.rva);
-                        ls[i].size = next.saturating_sub(ls[i].rva);
-                    }
-                }
-            }
-            let i = t.inlines.len() as u32;
-            t.funcs.push(Func {
-                rva: rva.0,
-                size: p.len,
-                params: 0,
-                name,
-                lines: (first_line, last_line),
-                inlines: (i, i),
+            let file = file_id(
+                program,
+                l.file_index,
+                shared.strings,
+                &mut shared.file_ids,
+                t,
+            );
+            t.lines.push(Line {
+                rva: lrva.0,
+                size: l.length.unwrap_or(0),
+                line: l.line_start,
+                file,
             });
-            current = Some((t.funcs.len() - 1, p.offset));
         }
-        flush(
-            &mut t,
-            &mut w,
-            current.take(),
-            &mut sites,
-            &mut file_ids,
-            &mut inline_names,
-        );
     }
-
-    // x86 FPO and frame data.
-    match pdb.frame_table() {
-        Ok(ft) => {
-            let mut it = ft.iter();
-            loop {
-                match it.next() {
-                    Ok(Some(fd)) => {
-                        let Some(rva) = fd.code_start.to_rva(&map) else {
-                            continue;
-                        };
-                        let mut flags = 0;
-                        let mut program = Str::default();
-                        if let Some(p) = fd.program {
-                            if let Some(s) =
-                                strings.as_ref().and_then(|s| p.to_string_lossy(s).ok())
-                            {
-                                flags |= WIN_HAS_PROGRAM;
-                                program = t.strings.push(s.as_bytes());
-                            }
-                        } else if fd.uses_base_pointer {
-                            flags |= WIN_ALLOCATES_BP;
-                        }
-                        t.wins.push(Win {
-                            ty: fd.ty as u32,
-                            rva: rva.0,
-                            code_size: fd.code_size,
-                            prolog: fd.prolog_size.into(),
-                            epilog: 0,
-                            params: fd.params_size,
-                            saved_regs: fd.saved_regs_size.into(),
-                            locals: fd.locals_size,
-                            max_stack: fd.max_stack_size.unwrap_or(0),
-                            flags,
-                            program,
-                        });
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        w.add(format!("frame data: {e}"));
-                        break;
-                    }
-                }
+    let last_line = t.lines.len() as u32;
+    // Lines without a length run to the next line or the end of the procedure.
+    if let Some(ls) = t.lines.get_mut(first_line as usize..) {
+        ls.sort_unstable_by_key(|l| l.rva);
+        let end = rva.saturating_add(p.len);
+        for i in 0..ls.len() {
+            if ls[i].size == 0 {
+                let next = ls.get(i + 1).map_or(end, |n| n.rva);
+                ls[i].size = next.saturating_sub(ls[i].rva);
             }
         }
-        Err(e) => w.add(format!("frame data: {e}")),
     }
-    t.finish();
-    Ok((t, w, verified))
+    let i = t.inlines.len() as u32;
+    t.funcs.push(Func {
+        rva,
+        size: p.len,
+        params: 0,
+        name,
+        lines: (first_line, last_line),
+        inlines: (i, i),
+    });
+}
+
+/// x86 FPO and frame data (the frame table), as STACK WIN records.
+fn frame_data<'s, S: pdb2::Source<'s> + 's>(
+    pdb: &mut pdb2::PDB<'s, S>,
+    map: &pdb2::AddressMap<'_>,
+    strings: Option<&pdb2::StringTable<'_>>,
+    t: &mut Table,
+    w: &mut Warnings,
+) {
+    let ft = match pdb.frame_table() {
+        Ok(ft) => ft,
+        Err(e) => return w.add(format!("frame data: {e}")),
+    };
+    let mut it = ft.iter();
+    loop {
+        match it.next() {
+            Ok(Some(fd)) => {
+                let Some(rva) = fd.code_start.to_rva(map) else {
+                    continue;
+                };
+                let mut flags = 0;
+                let mut program = Str::default();
+                if let Some(p) = fd.program {
+                    if let Some(s) = strings.and_then(|s| p.to_string_lossy(s).ok()) {
+                        flags |= WIN_HAS_PROGRAM;
+                        program = t.strings.push(s.as_bytes());
+                    }
+                } else if fd.uses_base_pointer {
+                    flags |= WIN_ALLOCATES_BP;
+                }
+                t.wins.push(Win {
+                    ty: fd.ty as u32,
+                    rva: rva.0,
+                    code_size: fd.code_size,
+                    prolog: fd.prolog_size.into(),
+                    epilog: 0,
+                    params: fd.params_size,
+                    saved_regs: fd.saved_regs_size.into(),
+                    locals: fd.locals_size,
+                    max_stack: fd.max_stack_size.unwrap_or(0),
+                    flags,
+                    program,
+                });
+            }
+            Ok(None) => break,
+            Err(e) => {
+                w.add(format!("frame data: {e}"));
+                break;
+            }
+        }
+    }
 }
 
 /// Most inline sites read in one procedure (hostile files may claim millions).

@@ -198,12 +198,15 @@ fn two_tier_index2_and_server_share() {
 #[test]
 fn find_image_by_timestamp_and_size() {
     let dir = tempfile::tempdir().unwrap();
-    // Minimal PE headers: MZ, e_lfanew = 0x40, PE\0\0, COFF TimeDateStamp, SizeOfImage.
+    // Minimal PE32 headers: MZ, e_lfanew = 0x40, PE\0\0, COFF TimeDateStamp and
+    // SizeOfOptionalHeader, optional header magic 0x10b, SizeOfImage; no sections.
     let mut pe = vec![0u8; 0x200];
     pe[..2].copy_from_slice(b"MZ");
     pe[0x3c] = 0x40;
     pe[0x40..0x44].copy_from_slice(b"PE\0\0");
     pe[0x48..0x4c].copy_from_slice(&0x5AB38077u32.to_le_bytes());
+    pe[0x54..0x56].copy_from_slice(&0xE0u16.to_le_bytes());
+    pe[0x58..0x5a].copy_from_slice(&0x10Bu16.to_le_bytes());
     pe[0x40 + 24 + 56..0x40 + 24 + 60].copy_from_slice(&0x9000u32.to_le_bytes());
     let p = dir.path().join("crash.exe/5AB380779000/crash.exe");
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
