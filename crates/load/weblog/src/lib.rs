@@ -448,7 +448,27 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error("{}: not an IIS/HTTP.sys log: {why}", path.display())]
-    NotALog { path: PathBuf, why: String },
+    NotALog { path: PathBuf, why: Unrecognised },
+}
+
+/// Why bytes are not a W3C or HTTPERR log ([`classify`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unrecognised {
+    #[error("empty file")]
+    Empty,
+    #[error("UTF-16 text (IIS writes UTF-8/ANSI logs); convert it first")]
+    Utf16,
+    #[error("binary data (NUL bytes)")]
+    NulBytes,
+    /// More than 1% control bytes in the first `of` bytes.
+    #[error("binary data ({count} control bytes in the first {of} bytes)")]
+    ControlBytes { count: usize, of: usize },
+    #[error("first line is not a W3C directive (#Software/#Version/#Date/#Fields)")]
+    FirstLineNotDirective,
+    #[error("starts with '#' but not with a W3C directive")]
+    NotADirective,
+    #[error("no W3C directives found")]
+    NoDirectives,
 }
 
 /// Recognises a W3C or HTTPERR log by content.
@@ -457,27 +477,27 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
 }
 
 /// Like [`sniff`], with the reason when it is not a log.
-pub fn classify(bytes: &[u8]) -> Result<Kind, String> {
+pub fn classify(bytes: &[u8]) -> Result<Kind, Unrecognised> {
     if bytes.is_empty() {
-        return Err("empty file".into());
+        return Err(Unrecognised::Empty);
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err("UTF-16 text (IIS writes UTF-8/ANSI logs); convert it first".into());
+        return Err(Unrecognised::Utf16);
     }
     let head = &bytes[..bytes.len().min(64 * 1024)];
     let head = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
     if memchr::memchr(0, head).is_some() {
-        return Err("binary data (NUL bytes)".into());
+        return Err(Unrecognised::NulBytes);
     }
     let ctrl = head
         .iter()
         .filter(|&&c| c < 0x20 && !matches!(c, b'\t' | b'\r' | b'\n'))
         .count();
     if ctrl * 100 > head.len() {
-        return Err(format!(
-            "binary data ({ctrl} control bytes in the first {} bytes)",
-            head.len()
-        ));
+        return Err(Unrecognised::ControlBytes {
+            count: ctrl,
+            of: head.len(),
+        });
     }
     let mut software_httpapi = false;
     let mut directives = 0;
@@ -488,9 +508,7 @@ pub fn classify(bytes: &[u8]) -> Result<Kind, String> {
         }
         if line[0] != b'#' {
             if directives == 0 {
-                return Err(
-                    "first line is not a W3C directive (#Software/#Version/#Date/#Fields)".into(),
-                );
+                return Err(Unrecognised::FirstLineNotDirective);
             }
             continue;
         }
@@ -519,11 +537,11 @@ pub fn classify(bytes: &[u8]) -> Result<Kind, String> {
         {
             directives += 1;
         } else if directives == 0 {
-            return Err("starts with '#' but not with a W3C directive".into());
+            return Err(Unrecognised::NotADirective);
         }
     }
     match (directives, software_httpapi) {
-        (0, _) => Err("no W3C directives found".into()),
+        (0, _) => Err(Unrecognised::NoDirectives),
         (_, true) => Ok(Kind::HttpErr),
         _ => Ok(Kind::W3c),
     }
