@@ -601,7 +601,7 @@ fn parse_date(v: &[u8]) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
-    Some(days_from_civil(i64::from(y), m, d))
+    Some(coroner_model::time::days_from_civil(i64::from(y), m, d))
 }
 
 /// `HH:MM:SS[.fff]` → seconds of the day.
@@ -615,16 +615,6 @@ fn parse_time(v: &[u8]) -> Option<i64> {
         return None;
     }
     Some(i64::from(h * 3600 + m * 60 + s))
-}
-
-pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Splits a data line on spaces into `out`; fields starting with `"` run to the closing
