@@ -363,9 +363,7 @@ fn exception_facts(snap: &Snapshot<'_>, e: &ExceptionRecord) -> ExceptionFacts {
     // for codes it does not know.
     let stripped = strip_reason(&e.reason);
     let name = if windows && (stripped.starts_with("unknown") || stripped.starts_with("0x")) {
-        codes::windows_name(code)
-            .map(str::to_string)
-            .unwrap_or(stripped)
+        codes::windows_name(code).unwrap_or(stripped)
     } else {
         stripped
     };
