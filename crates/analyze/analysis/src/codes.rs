@@ -1,6 +1,6 @@
 //! Exception codes, signals and fast-fail codes: names and plain-language meanings.
 
-use minidump_common::errors::{ExceptionCodeWindows as Exc, NtStatusWindows as Nt};
+use minidump_common::errors::{ExceptionCodeWindows as Exc, FastFailCode, NtStatusWindows as Nt};
 use num_traits::FromPrimitive;
 
 /// Windows exception codes used by the classifier: minidump-common's typed codes, and the three
@@ -117,86 +117,14 @@ pub fn windows_text(code: u32) -> &'static str {
     }
 }
 
-/// Names of the `__fastfail` codes (winnt.h FAST_FAIL_*).
-pub fn fast_fail_name(code: u64) -> Option<&'static str> {
-    const NAMES: [&str; 72] = [
-        "FAST_FAIL_LEGACY_GS_VIOLATION",
-        "FAST_FAIL_VTGUARD_CHECK_FAILURE",
-        "FAST_FAIL_STACK_COOKIE_CHECK_FAILURE",
-        "FAST_FAIL_CORRUPT_LIST_ENTRY",
-        "FAST_FAIL_INCORRECT_STACK",
-        "FAST_FAIL_INVALID_ARG",
-        "FAST_FAIL_GS_COOKIE_INIT",
-        "FAST_FAIL_FATAL_APP_EXIT",
-        "FAST_FAIL_RANGE_CHECK_FAILURE",
-        "FAST_FAIL_UNSAFE_REGISTRY_ACCESS",
-        "FAST_FAIL_GUARD_ICALL_CHECK_FAILURE",
-        "FAST_FAIL_GUARD_WRITE_CHECK_FAILURE",
-        "FAST_FAIL_INVALID_FIBER_SWITCH",
-        "FAST_FAIL_INVALID_SET_OF_CONTEXT",
-        "FAST_FAIL_INVALID_REFERENCE_COUNT",
-        "FAST_FAIL_INVALID_JUMP_BUFFER",
-        "FAST_FAIL_MRDATA_MODIFIED",
-        "FAST_FAIL_CERTIFICATION_FAILURE",
-        "FAST_FAIL_INVALID_EXCEPTION_CHAIN",
-        "FAST_FAIL_CRYPTO_LIBRARY",
-        "FAST_FAIL_INVALID_CALL_IN_DLL_CALLOUT",
-        "FAST_FAIL_INVALID_IMAGE_BASE",
-        "FAST_FAIL_DLOAD_PROTECTION_FAILURE",
-        "FAST_FAIL_UNSAFE_EXTENSION_CALL",
-        "FAST_FAIL_DEPRECATED_SERVICE_INVOKED",
-        "FAST_FAIL_INVALID_BUFFER_ACCESS",
-        "FAST_FAIL_INVALID_BALANCED_TREE",
-        "FAST_FAIL_INVALID_NEXT_THREAD",
-        "FAST_FAIL_GUARD_ICALL_CHECK_SUPPRESSED",
-        "FAST_FAIL_APCS_DISABLED",
-        "FAST_FAIL_INVALID_IDLE_STATE",
-        "FAST_FAIL_MRDATA_PROTECTION_FAILURE",
-        "FAST_FAIL_UNEXPECTED_HEAP_EXCEPTION",
-        "FAST_FAIL_INVALID_LOCK_STATE",
-        "FAST_FAIL_GUARD_JUMPTABLE",
-        "FAST_FAIL_INVALID_LONGJUMP_TARGET",
-        "FAST_FAIL_INVALID_DISPATCH_CONTEXT",
-        "FAST_FAIL_INVALID_THREAD",
-        "FAST_FAIL_INVALID_SYSCALL_NUMBER",
-        "FAST_FAIL_INVALID_FILE_OPERATION",
-        "FAST_FAIL_LPAC_ACCESS_DENIED",
-        "FAST_FAIL_GUARD_SS_FAILURE",
-        "FAST_FAIL_LOADER_CONTINUITY_FAILURE",
-        "FAST_FAIL_GUARD_EXPORT_SUPPRESSION_FAILURE",
-        "FAST_FAIL_INVALID_CONTROL_STACK",
-        "FAST_FAIL_SET_CONTEXT_DENIED",
-        "FAST_FAIL_INVALID_IAT",
-        "FAST_FAIL_HEAP_METADATA_CORRUPTION",
-        "FAST_FAIL_PAYLOAD_RESTRICTION_VIOLATION",
-        "FAST_FAIL_LOW_LABEL_ACCESS_DENIED",
-        "FAST_FAIL_ENCLAVE_CALL_FAILURE",
-        "FAST_FAIL_UNHANDLED_LSS_EXCEPTON",
-        "FAST_FAIL_ADMINLESS_ACCESS_DENIED",
-        "FAST_FAIL_UNEXPECTED_CALL",
-        "FAST_FAIL_CONTROL_INVALID_RETURN_ADDRESS",
-        "FAST_FAIL_UNEXPECTED_HOST_BEHAVIOR",
-        "FAST_FAIL_FLAGS_CORRUPTION",
-        "FAST_FAIL_VEH_CORRUPTION",
-        "FAST_FAIL_ETW_CORRUPTION",
-        "FAST_FAIL_RIO_ABORT",
-        "FAST_FAIL_INVALID_PFN",
-        "FAST_FAIL_GUARD_ICALL_CHECK_FAILURE_XFG",
-        "FAST_FAIL_CAST_GUARD",
-        "FAST_FAIL_HOST_VISIBILITY_CHANGE",
-        "FAST_FAIL_KERNEL_CET_SHADOW_STACK_ASSIST",
-        "FAST_FAIL_PATCH_CALLBACK_FAILED",
-        "FAST_FAIL_NTDLL_PATCH_FAILED",
-        "FAST_FAIL_INVALID_FLS_DATA",
-        "FAST_FAIL_ASAN_ERROR",
-        "FAST_FAIL_CLR_EXCEPTION_AOT",
-        "FAST_FAIL_ASAN_ERROR_DEFERRED",
-        "FAST_FAIL_ASAN_ERROR_NON_CONTINUABLE",
-    ];
+/// Names of the `__fastfail` codes (winnt.h FAST_FAIL_*): minidump-common's `FastFailCode`
+/// (generated from winnt.h, which leaves 15-17 unused), and `FAST_FAIL_INVALID_FAST_FAIL_CODE`
+/// (0xFFFFFFFF), which it lacks.
+pub fn fast_fail_name(code: u64) -> Option<String> {
     if code == 0xffff_ffff {
-        return Some("FAST_FAIL_INVALID_FAST_FAIL_CODE");
+        return Some("FAST_FAIL_INVALID_FAST_FAIL_CODE".into());
     }
-    NAMES.get(usize::try_from(code).ok()?).copied()
+    FastFailCode::from_u64(code).map(|c| format!("{c:?}"))
 }
 
 /// Linux/Android signal names.
@@ -269,5 +197,34 @@ mod tests {
         // Other NTSTATUS codes stay unnamed (`!teb` prints "<Unable to get error code text>").
         assert_eq!(windows_name(0xc000_0034), None);
         assert_eq!(windows_name(0), None);
+    }
+
+    #[test]
+    fn fast_fail_names_follow_winnt_h() {
+        assert_eq!(
+            fast_fail_name(2).as_deref(),
+            Some("FAST_FAIL_STACK_COOKIE_CHECK_FAILURE")
+        );
+        assert_eq!(
+            fast_fail_name(7).as_deref(),
+            Some("FAST_FAIL_FATAL_APP_EXIT")
+        );
+        assert_eq!(
+            fast_fail_name(14).as_deref(),
+            Some("FAST_FAIL_INVALID_REFERENCE_COUNT")
+        );
+        assert_eq!(fast_fail_name(15), None);
+        assert_eq!(
+            fast_fail_name(18).as_deref(),
+            Some("FAST_FAIL_INVALID_JUMP_BUFFER")
+        );
+        assert_eq!(
+            fast_fail_name(50).as_deref(),
+            Some("FAST_FAIL_HEAP_METADATA_CORRUPTION")
+        );
+        assert_eq!(
+            fast_fail_name(0xffff_ffff).as_deref(),
+            Some("FAST_FAIL_INVALID_FAST_FAIL_CODE")
+        );
     }
 }

@@ -384,13 +384,7 @@ fn exception_facts(snap: &Snapshot<'_>, e: &ExceptionRecord) -> ExceptionFacts {
         (None, None)
     };
     let fast_fail = (windows && code == win::STACK_BUFFER_OVERRUN)
-        .then(|| {
-            p(0).map(|c| {
-                codes::fast_fail_name(c)
-                    .map(str::to_string)
-                    .unwrap_or(format!("FAST_FAIL code {c}"))
-            })
-        })
+        .then(|| p(0).map(|c| codes::fast_fail_name(c).unwrap_or(format!("FAST_FAIL code {c}"))))
         .flatten();
     let cpp_type = (windows && code == win::CPP_EXCEPTION)
         .then(|| cpp_thrown_type(snap, e))
