@@ -1,6 +1,8 @@
 //! Exception codes, signals and fast-fail codes: names and plain-language meanings.
 
-use minidump_common::errors::{ExceptionCodeWindows as Exc, FastFailCode, NtStatusWindows as Nt};
+use minidump_common::errors::{
+    ExceptionCodeLinux, ExceptionCodeWindows as Exc, FastFailCode, NtStatusWindows as Nt,
+};
 use num_traits::FromPrimitive;
 
 /// Windows exception codes used by the classifier: minidump-common's typed codes, and the three
@@ -127,24 +129,12 @@ pub fn fast_fail_name(code: u64) -> Option<String> {
     FastFailCode::from_u64(code).map(|c| format!("{c:?}"))
 }
 
-/// Linux/Android signal names.
-pub fn signal_name(sig: u32) -> Option<&'static str> {
-    Some(match sig {
-        1 => "SIGHUP",
-        2 => "SIGINT",
-        3 => "SIGQUIT",
-        4 => "SIGILL",
-        5 => "SIGTRAP",
-        6 => "SIGABRT",
-        7 => "SIGBUS",
-        8 => "SIGFPE",
-        9 => "SIGKILL",
-        11 => "SIGSEGV",
-        13 => "SIGPIPE",
-        15 => "SIGTERM",
-        31 => "SIGSYS",
-        _ => return None,
-    })
+/// Linux/Android signal names (1-31): minidump-common's `ExceptionCodeLinux`, without its
+/// `DUMP_REQUESTED`, which is no signal.
+pub fn signal_name(sig: u32) -> Option<String> {
+    ExceptionCodeLinux::from_u32(sig)
+        .filter(|s| *s != ExceptionCodeLinux::DUMP_REQUESTED)
+        .map(|s| format!("{s:?}"))
 }
 
 #[cfg(test)]
@@ -197,6 +187,14 @@ mod tests {
         // Other NTSTATUS codes stay unnamed (`!teb` prints "<Unable to get error code text>").
         assert_eq!(windows_name(0xc000_0034), None);
         assert_eq!(windows_name(0), None);
+    }
+
+    #[test]
+    fn signal_names() {
+        assert_eq!(signal_name(11).as_deref(), Some("SIGSEGV"));
+        assert_eq!(signal_name(31).as_deref(), Some("SIGSYS"));
+        assert_eq!(signal_name(0), None);
+        assert_eq!(signal_name(0xffff_ffff), None);
     }
 
     #[test]
