@@ -42,6 +42,19 @@ pub fn frame_facts(
         .collect()
 }
 
+/// A module's judgement by index (each module judged once, see [`analyze`]).
+type Judge<'a> = dyn Fn(usize) -> blame::Judgement + 'a;
+
+/// The faulting instruction and the regions around it (the instruction-and-regions stage).
+struct Fault {
+    instruction: Option<disasm::Decoded>,
+    instruction_symbol: Option<String>,
+    ip: Option<u64>,
+    target_region: Option<AddressFacts>,
+    ip_region: Option<AddressFacts>,
+    ip_module: Option<usize>,
+}
+
 pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
     let syms = Symbolizer::for_options(snap, opts);
     // Each module is judged once (its version resource read once), not once per frame.
@@ -52,10 +65,88 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
             .get_or_init(|| module_judgement(snap, &syms, i))
             .clone()
     };
-    let ptr = snap.ptr_size();
     let mut warnings = snap.warnings.clone();
 
-    let process = ProcessFacts {
+    // The thread and context to explain: the exception's, else the first thread's.
+    let fault_thread = snap.faulting_thread();
+    let stack_thread = fault_thread.or(snap.threads.first());
+    let ctx = snap
+        .exception_context
+        .clone()
+        .or_else(|| stack_thread.and_then(|t| t.context.clone()));
+    let exception = exception_of(snap, ctx.as_ref());
+
+    let (frames, stack_note) = match &ctx {
+        Some(ctx) => {
+            let w = walk(snap, stack_thread, ctx, &syms, opts.limits);
+            let frames = frame_facts(snap, &syms, &w.frames, &|mi| judgement(mi).system);
+            (frames, w.truncated.clone())
+        }
+        None => {
+            if snap.exception.is_some() {
+                warnings
+                    .push("no register context for the faulting thread: stack not walked".into());
+            }
+            (Vec::new(), None)
+        }
+    };
+    let nesting_levels = frames
+        .iter()
+        .filter(|f| f.trust == Trust::ExceptionContext)
+        .count();
+
+    let fault = fault_facts(snap, &syms, stack_thread, ctx.as_ref(), exception.as_ref());
+    let threads = thread_summaries(snap, &syms, fault_thread, fault.ip);
+    let modules = module_facts(snap, &syms, &frames, fault.ip_module, &judgement);
+    if let Some(symbols) = &opts.symbols {
+        warnings.extend(symbol_search_warnings(snap, &syms, symbols, &frames));
+    }
+    let a = Analysis {
+        path: snap.path.clone(),
+        container: snap.container.clone(),
+        system: snap.system.clone(),
+        process: process_facts(snap),
+        exception,
+        registers: ctx,
+        instruction: fault.instruction,
+        instruction_symbol: fault.instruction_symbol,
+        target_region: fault.target_region,
+        ip_region: fault.ip_region,
+        frames,
+        stack_note,
+        nesting_levels,
+        threads,
+        modules,
+        unloaded_modules: snap.unloaded_modules.clone(),
+        faulting_module: fault.ip_module.map(|i| snap.modules[i].name.clone()),
+        blame: None,
+        findings: Vec::new(),
+        bucket: None,
+        classification: None,
+        comments: snap.comments.clone(),
+        streams: snap.streams.clone(),
+        warnings,
+        damage: snap.damage.clone(),
+    };
+    judge(snap, &syms, a)
+}
+
+/// The last stage: blame, findings (the damage finding first), bucket and classification.
+fn judge(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, mut a: Analysis) -> Analysis {
+    a.blame = blame(snap, &a);
+    a.findings = crate::findings::findings(snap, syms, &a);
+    if let Some(f) = crate::findings::damaged(&a) {
+        a.findings.insert(0, f);
+    }
+    a.bucket = crate::ranking::bucket(&a);
+    a.classification = crate::ranking::classification(&a);
+    a
+}
+
+/// The process's facts as the snapshot has them, with the IIS application pool from the
+/// command line.
+fn process_facts(snap: &Snapshot<'_>) -> ProcessFacts {
+    ProcessFacts {
         name: snap.process.name.clone(),
         pid: snap.process.pid,
         app_pool: snap.process.command_line.as_deref().and_then(app_pool),
@@ -69,71 +160,65 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
         peb: snap.process.peb,
         heaps: snap.process.heaps.clone(),
         nt_global_flag: snap.process.nt_global_flag,
-    };
+    }
+}
 
-    // The thread and context to explain: the exception's, else the first thread's.
-    let fault_thread = snap.faulting_thread();
-    let stack_thread = fault_thread.or(snap.threads.first());
-    let ctx = snap
-        .exception_context
-        .clone()
-        .or_else(|| stack_thread.and_then(|t| t.context.clone()));
-
+/// The exception's facts; for signals the record's address is the fault address (si_addr), so
+/// the instruction pointer is reported as the exception address, as minidump-stackwalk's frame
+/// 0 does.
+fn exception_of(snap: &Snapshot<'_>, ctx: Option<&Context>) -> Option<ExceptionFacts> {
     let mut exception = snap.exception.as_ref().map(|e| exception_facts(snap, e));
-    // For signals the record's address is the fault address (si_addr); report the instruction
-    // pointer as the exception address, as minidump-stackwalk's frame 0 does.
-    if let (Some(e), Some(c)) = (exception.as_mut(), ctx.as_ref()) {
+    if let (Some(e), Some(c)) = (exception.as_mut(), ctx) {
         if e.is_signal {
             e.address = c.pc();
         }
     }
+    exception
+}
 
-    // Stack.
-    let mut frames = Vec::new();
-    let mut stack_note = None;
-    if let Some(ctx) = &ctx {
-        let w = walk(snap, stack_thread, ctx, &syms, opts.limits);
-        stack_note = w.truncated.clone();
-        frames = frame_facts(snap, &syms, &w.frames, &|mi| judgement(mi).system);
-    } else if snap.exception.is_some() {
-        warnings.push("no register context for the faulting thread: stack not walked".into());
-    }
-    let nesting_levels = frames
-        .iter()
-        .filter(|f| f.trust == Trust::ExceptionContext)
-        .count();
-
-    // Instruction and regions.
+/// The faulting instruction (operands that point into modules named as WinDbg names them:
+/// `call adparse+0x13c0 (…)`), its symbol, the accessed address's and the instruction's
+/// regions, and the module holding the instruction.
+fn fault_facts(
+    snap: &Snapshot<'_>,
+    syms: &Symbolizer<'_, '_>,
+    stack_thread: Option<&Thread>,
+    ctx: Option<&Context>,
+    exception: Option<&ExceptionFacts>,
+) -> Fault {
+    let ptr = snap.ptr_size();
     let teb = stack_thread.and_then(|t| t.teb);
-    // Operands that point into modules are named as WinDbg names them (`call adparse+0x13c0 (…)`).
     let name_of = |addr: u64| {
         let s = syms.symbolize(addr);
         (s.module.is_some() || s.unloaded_module.is_some()).then(|| format_symbol(&s, addr, ptr))
     };
-    let instruction = ctx
-        .as_ref()
-        .and_then(|c| disasm::decode_at_named(snap, c, teb, &name_of));
-    let ip = ctx
-        .as_ref()
-        .map(|c| c.pc())
-        .or(exception.as_ref().map(|e| e.address));
+    let instruction = ctx.and_then(|c| disasm::decode_at_named(snap, c, teb, &name_of));
+    let ip = ctx.map(|c| c.pc()).or(exception.map(|e| e.address));
     let instruction_symbol = ip.map(|a| format_symbol(&syms.symbolize(a), a, ptr));
-    let target = exception.as_ref().and_then(|e| e.target).or(instruction
+    let target = exception.and_then(|e| e.target).or(instruction
         .as_ref()
         .and_then(|d| d.effective_address)
-        .filter(|_| {
-            exception
-                .as_ref()
-                .is_some_and(|e| e.code == win::ACCESS_VIOLATION)
-        }));
-    let target_region = target.map(|t| regions::address_facts(snap, t));
-    let ip_region = ip.map(|a| regions::address_facts(snap, a));
-    let ip_module = ip.and_then(|a| snap.module_index_at(a));
-    let faulting_module = ip_module.map(|i| snap.modules[i].name.clone());
+        .filter(|_| exception.is_some_and(|e| e.code == win::ACCESS_VIOLATION)));
+    Fault {
+        instruction,
+        instruction_symbol,
+        ip,
+        target_region: target.map(|t| regions::address_facts(snap, t)),
+        ip_region: ip.map(|a| regions::address_facts(snap, a)),
+        ip_module: ip.and_then(|a| snap.module_index_at(a)),
+    }
+}
 
-    // Threads.
-    let threads = snap
-        .threads
+/// One summary per thread: the faulting thread's top frame is the instruction pointer `ip`,
+/// the others' their context's.
+fn thread_summaries(
+    snap: &Snapshot<'_>,
+    syms: &Symbolizer<'_, '_>,
+    fault_thread: Option<&Thread>,
+    ip: Option<u64>,
+) -> Vec<ThreadSummary> {
+    let ptr = snap.ptr_size();
+    snap.threads
         .iter()
         .map(|t| {
             let faulting = fault_thread.is_some_and(|f| f.id == t.id);
@@ -155,15 +240,23 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
                 create_time: t.times.as_ref().and_then(|x| x.create_time),
             }
         })
-        .collect();
+        .collect()
+}
 
-    // Modules: version strings for those in the faulting stack (lmvm), judgement for all.
+/// Modules: version strings for those in the faulting stack or holding the instruction
+/// (`lmvm`), judgement for all.
+fn module_facts(
+    snap: &Snapshot<'_>,
+    syms: &Symbolizer<'_, '_>,
+    frames: &[FrameFacts],
+    ip_module: Option<usize>,
+    judgement: &Judge<'_>,
+) -> Vec<ModuleFacts> {
     let in_stack: Vec<usize> = frames
         .iter()
         .filter_map(|f| f.symbol.module_index)
         .collect();
-    let modules: Vec<ModuleFacts> = snap
-        .modules
+    snap.modules
         .iter()
         .enumerate()
         .map(|(i, m)| {
@@ -174,99 +267,74 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
                 judgement: judgement(i),
                 version_strings: vi.map(|v| v.strings.clone()),
                 translations: vi.map(|v| v.translations.clone()).unwrap_or_default(),
-                // Only the modules the analysis touched are looked up (`lm`'s "deferred" for
-                // the rest, as in WinDbg): looking up all of them costs a search per module.
-                symbol_status: if let Some(ms) = touched.then(|| syms.module_symbols(i)).flatten() {
-                    let kind = match ms.source {
-                        coroner_symbols::Source::Pdb { private: true } => "private pdb symbols",
-                        coroner_symbols::Source::Pdb { private: false } => "pdb symbols",
-                        coroner_symbols::Source::BreakpadSym => "breakpad symbols",
-                    };
-                    let check = match ms.matched {
-                        coroner_symbols::Match::Unverified => ", unverified match",
-                        _ => "",
-                    };
-                    format!("{kind}{check}, {}", ms.file.display())
-                } else if touched && syms.has_exports(i) {
-                    match syms.image_source(i).as_deref() {
-                        Some("dump") | None => "export symbols".into(),
-                        Some(path) => format!("export symbols, image {path}"),
-                    }
-                } else if touched {
-                    "no symbols".into()
-                } else {
-                    "deferred".into()
-                },
+                symbol_status: symbol_status(syms, i, touched),
                 in_fault_stack: touched,
                 vendor: vi.map(module_vendor).unwrap_or_default(),
             }
         })
-        .collect();
+        .collect()
+}
 
-    if let Some(symbols) = &opts.symbols {
-        let searched = symbols.searched();
-        let mut done: Vec<usize> = Vec::new();
-        for mi in frames.iter().filter_map(|f| f.symbol.module_index) {
-            if done.contains(&mi) || syms.module_symbols(mi).is_some() {
-                continue;
-            }
-            done.push(mi);
-            let name = &snap.modules[mi].name;
-            let places = searched
-                .iter()
-                .filter(|(m, _)| {
-                    m.eq_ignore_ascii_case(name)
-                        || m.eq_ignore_ascii_case(
-                            snap.modules[mi].debug_file.as_deref().unwrap_or(""),
-                        )
-                })
-                .flat_map(|(_, p)| p.iter().cloned())
-                .collect::<Vec<_>>();
-            warnings.push(format!(
-                "no symbol file for {name}{}",
-                if places.is_empty() {
-                    String::new()
-                } else {
-                    format!("; looked in: {}", places.join("; "))
-                }
-            ));
+/// What `lm` says of module `i`'s symbols. Only the modules the analysis touched are looked up
+/// ("deferred" for the rest, as in WinDbg): looking up all of them costs a search per module.
+fn symbol_status(syms: &Symbolizer<'_, '_>, i: usize, touched: bool) -> String {
+    if let Some(ms) = touched.then(|| syms.module_symbols(i)).flatten() {
+        let kind = match ms.source {
+            coroner_symbols::Source::Pdb { private: true } => "private pdb symbols",
+            coroner_symbols::Source::Pdb { private: false } => "pdb symbols",
+            coroner_symbols::Source::BreakpadSym => "breakpad symbols",
+        };
+        let check = match ms.matched {
+            coroner_symbols::Match::Unverified => ", unverified match",
+            _ => "",
+        };
+        format!("{kind}{check}, {}", ms.file.display())
+    } else if touched && syms.has_exports(i) {
+        match syms.image_source(i).as_deref() {
+            Some("dump") | None => "export symbols".into(),
+            Some(path) => format!("export symbols, image {path}"),
         }
+    } else if touched {
+        "no symbols".into()
+    } else {
+        "deferred".into()
     }
-    let mut a = Analysis {
-        path: snap.path.clone(),
-        container: snap.container.clone(),
-        system: snap.system.clone(),
-        process,
-        exception,
-        registers: ctx,
-        instruction,
-        instruction_symbol,
-        target_region,
-        ip_region,
-        frames,
-        stack_note,
-        nesting_levels,
-        threads,
-        modules,
-        unloaded_modules: snap.unloaded_modules.clone(),
-        faulting_module,
-        blame: None,
-        findings: Vec::new(),
-        bucket: None,
-        classification: None,
-        comments: snap.comments.clone(),
-        streams: snap.streams.clone(),
-        warnings,
-        damage: snap.damage.clone(),
-    };
-    a.blame = blame(snap, &a);
-    a.findings = crate::findings::findings(snap, &syms, &a);
-    if let Some(f) = crate::findings::damaged(&a) {
-        a.findings.insert(0, f);
+}
+
+/// One warning per module in the stack without a symbol file, with the places searched.
+fn symbol_search_warnings(
+    snap: &Snapshot<'_>,
+    syms: &Symbolizer<'_, '_>,
+    symbols: &coroner_symbols::Symbols,
+    frames: &[FrameFacts],
+) -> Vec<String> {
+    let searched = symbols.searched();
+    let mut warnings = Vec::new();
+    let mut done: Vec<usize> = Vec::new();
+    for mi in frames.iter().filter_map(|f| f.symbol.module_index) {
+        if done.contains(&mi) || syms.module_symbols(mi).is_some() {
+            continue;
+        }
+        done.push(mi);
+        let name = &snap.modules[mi].name;
+        let places = searched
+            .iter()
+            .filter(|(m, _)| {
+                m.eq_ignore_ascii_case(name)
+                    || m.eq_ignore_ascii_case(snap.modules[mi].debug_file.as_deref().unwrap_or(""))
+            })
+            .flat_map(|(_, p)| p.iter().cloned())
+            .collect::<Vec<_>>();
+        warnings.push(format!(
+            "no symbol file for {name}{}",
+            if places.is_empty() {
+                String::new()
+            } else {
+                format!("; looked in: {}", places.join("; "))
+            }
+        ));
     }
-    a.bucket = crate::ranking::bucket(&a);
-    a.classification = crate::ranking::classification(&a);
-    a
+    warnings
 }
 
 fn module_judgement(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, i: usize) -> blame::Judgement {
@@ -295,9 +363,7 @@ fn exception_facts(snap: &Snapshot<'_>, e: &ExceptionRecord) -> ExceptionFacts {
     // for codes it does not know.
     let stripped = strip_reason(&e.reason);
     let name = if windows && (stripped.starts_with("unknown") || stripped.starts_with("0x")) {
-        codes::windows_name(code)
-            .map(str::to_string)
-            .unwrap_or(stripped)
+        codes::windows_name(code).unwrap_or(stripped)
     } else {
         stripped
     };
@@ -318,13 +384,7 @@ fn exception_facts(snap: &Snapshot<'_>, e: &ExceptionRecord) -> ExceptionFacts {
         (None, None)
     };
     let fast_fail = (windows && code == win::STACK_BUFFER_OVERRUN)
-        .then(|| {
-            p(0).map(|c| {
-                codes::fast_fail_name(c)
-                    .map(str::to_string)
-                    .unwrap_or(format!("FAST_FAIL code {c}"))
-            })
-        })
+        .then(|| p(0).map(|c| codes::fast_fail_name(c).unwrap_or(format!("FAST_FAIL code {c}"))))
         .flatten();
     let cpp_type = (windows && code == win::CPP_EXCEPTION)
         .then(|| cpp_thrown_type(snap, e))

@@ -90,49 +90,113 @@ impl ImageStore {
     }
 
     /// The image file for `m` built for `machine` (IMAGE_FILE_MACHINE_*, 0 = any), or why none
-    /// was used (`Err` lists what was looked at).
-    pub fn find(&self, m: &Module, machine: u16) -> Result<ImageFile, String> {
+    /// was used (the error lists what was looked at).
+    pub fn find(&self, m: &Module, machine: u16) -> Result<ImageFile, FindError> {
         let key = m.name.to_ascii_lowercase();
         let Some(cands) = self.index().get(&key) else {
-            return Err(format!("no {} under the --images folders", m.name));
+            return Err(FindError::NotFound(m.name.clone()));
         };
         let mut why = Vec::new();
         for p in cands {
+            let path = p.clone();
             match open(p) {
-                Ok(f) if machine != 0 && f.image.machine != machine => why.push(format!(
-                    "{}: built for machine {:#x}, the dump's is {:#x}",
-                    p.display(),
-                    f.image.machine,
-                    machine
-                )),
+                Ok(f) if machine != 0 && f.image.machine != machine => {
+                    why.push(Rejection::Machine {
+                        path,
+                        found: f.image.machine,
+                        wanted: machine,
+                    })
+                }
                 Ok(f) => {
                     let ts_ok = m.timestamp == 0 || f.image.timestamp == m.timestamp;
                     let size_ok = m.size == 0 || u64::from(f.image.size_of_image) == m.size;
                     if ts_ok && size_ok {
                         return Ok(f);
                     }
-                    why.push(format!(
-                        "{}: timestamp {:08x} size {:x} do not match the dump's {:08x} {:x}",
-                        p.display(),
-                        f.image.timestamp,
-                        f.image.size_of_image,
-                        m.timestamp,
-                        m.size
-                    ));
+                    why.push(Rejection::Identity {
+                        path,
+                        found: (f.image.timestamp, f.image.size_of_image),
+                        wanted: (m.timestamp, m.size),
+                    });
                 }
-                Err(e) => why.push(format!("{}: {e}", p.display())),
+                Err(error) => why.push(Rejection::Unreadable { path, error }),
             }
         }
-        Err(why.join("; "))
+        Err(FindError::Rejected(why))
     }
 }
 
+/// Why no `--images` file was used for a module.
+#[derive(Debug, thiserror::Error)]
+pub enum FindError {
+    /// No file of the module's name under the folders.
+    #[error("no {0} under the --images folders")]
+    NotFound(String),
+    /// Files of that name were found and each was rejected (listed in the order looked at).
+    #[error("{}", join(.0))]
+    Rejected(Vec<Rejection>),
+}
+
+fn join(r: &[Rejection]) -> String {
+    r.iter()
+        .map(|r| r.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Why one candidate file was not used.
+#[derive(Debug, thiserror::Error)]
+pub enum Rejection {
+    /// Built for another machine (IMAGE_FILE_MACHINE_*) than the dump's.
+    #[error("{}: built for machine {found:#x}, the dump's is {wanted:#x}", path.display())]
+    Machine {
+        /// The file.
+        path: PathBuf,
+        /// Its machine.
+        found: u16,
+        /// The dump's machine.
+        wanted: u16,
+    },
+    /// Its TimeDateStamp or SizeOfImage differs from the dump's record of the module.
+    #[error(
+        "{}: timestamp {:08x} size {:x} do not match the dump's {:08x} {:x}",
+        path.display(), found.0, found.1, wanted.0, wanted.1
+    )]
+    Identity {
+        /// The file.
+        path: PathBuf,
+        /// The file's TimeDateStamp and SizeOfImage.
+        found: (u32, u32),
+        /// The dump's TimeDateStamp and size of the module.
+        wanted: (u32, u64),
+    },
+    /// It could not be opened or parsed.
+    #[error("{}: {error}", path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: OpenError,
+    },
+}
+
+/// Why an image file could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// Opening or mapping the file failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The bytes are not a PE image coroner can read.
+    #[error("{0}")]
+    Pe(#[from] coroner_pe::PeError),
+}
+
 /// Opens and parses an image file.
-pub fn open(p: &Path) -> Result<ImageFile, String> {
-    let file = std::fs::File::open(p).map_err(|e| e.to_string())?;
+pub fn open(p: &Path) -> Result<ImageFile, OpenError> {
+    let file = std::fs::File::open(p)?;
     // SAFETY: read-only private map of a file coroner never writes; see coroner-dump.
-    let map = unsafe { Mmap::map(&file) }.map_err(|e| e.to_string())?;
-    let image = PeImage::from_file_bytes(&map).map_err(|e| e.to_string())?;
+    let map = unsafe { Mmap::map(&file) }?;
+    let image = PeImage::from_file_bytes(&map)?;
     Ok(ImageFile {
         path: p.to_path_buf(),
         map,

@@ -96,7 +96,7 @@ fn a_file_whose_timestamp_differs_is_not_used() {
     snap.modules[idx].timestamp ^= 1;
     let m = snap.modules[idx].clone();
     let store = ImageStore::new(vec![lab().join("bin")]);
-    let err = store.find(&m, 0x14c).err().unwrap();
+    let err = store.find(&m, 0x14c).err().unwrap().to_string();
     assert!(err.contains("do not match"), "{err}");
 }
 

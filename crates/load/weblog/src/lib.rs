@@ -448,7 +448,27 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error("{}: not an IIS/HTTP.sys log: {why}", path.display())]
-    NotALog { path: PathBuf, why: String },
+    NotALog { path: PathBuf, why: Unrecognised },
+}
+
+/// Why bytes are not a W3C or HTTPERR log ([`classify`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unrecognised {
+    #[error("empty file")]
+    Empty,
+    #[error("UTF-16 text (IIS writes UTF-8/ANSI logs); convert it first")]
+    Utf16,
+    #[error("binary data (NUL bytes)")]
+    NulBytes,
+    /// More than 1% control bytes in the first `of` bytes.
+    #[error("binary data ({count} control bytes in the first {of} bytes)")]
+    ControlBytes { count: usize, of: usize },
+    #[error("first line is not a W3C directive (#Software/#Version/#Date/#Fields)")]
+    FirstLineNotDirective,
+    #[error("starts with '#' but not with a W3C directive")]
+    NotADirective,
+    #[error("no W3C directives found")]
+    NoDirectives,
 }
 
 /// Recognises a W3C or HTTPERR log by content.
@@ -457,27 +477,27 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
 }
 
 /// Like [`sniff`], with the reason when it is not a log.
-pub fn classify(bytes: &[u8]) -> Result<Kind, String> {
+pub fn classify(bytes: &[u8]) -> Result<Kind, Unrecognised> {
     if bytes.is_empty() {
-        return Err("empty file".into());
+        return Err(Unrecognised::Empty);
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err("UTF-16 text (IIS writes UTF-8/ANSI logs); convert it first".into());
+        return Err(Unrecognised::Utf16);
     }
     let head = &bytes[..bytes.len().min(64 * 1024)];
     let head = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
     if memchr::memchr(0, head).is_some() {
-        return Err("binary data (NUL bytes)".into());
+        return Err(Unrecognised::NulBytes);
     }
     let ctrl = head
         .iter()
         .filter(|&&c| c < 0x20 && !matches!(c, b'\t' | b'\r' | b'\n'))
         .count();
     if ctrl * 100 > head.len() {
-        return Err(format!(
-            "binary data ({ctrl} control bytes in the first {} bytes)",
-            head.len()
-        ));
+        return Err(Unrecognised::ControlBytes {
+            count: ctrl,
+            of: head.len(),
+        });
     }
     let mut software_httpapi = false;
     let mut directives = 0;
@@ -488,9 +508,7 @@ pub fn classify(bytes: &[u8]) -> Result<Kind, String> {
         }
         if line[0] != b'#' {
             if directives == 0 {
-                return Err(
-                    "first line is not a W3C directive (#Software/#Version/#Date/#Fields)".into(),
-                );
+                return Err(Unrecognised::FirstLineNotDirective);
             }
             continue;
         }
@@ -519,11 +537,11 @@ pub fn classify(bytes: &[u8]) -> Result<Kind, String> {
         {
             directives += 1;
         } else if directives == 0 {
-            return Err("starts with '#' but not with a W3C directive".into());
+            return Err(Unrecognised::NotADirective);
         }
     }
     match (directives, software_httpapi) {
-        (0, _) => Err("no W3C directives found".into()),
+        (0, _) => Err(Unrecognised::NoDirectives),
         (_, true) => Ok(Kind::HttpErr),
         _ => Ok(Kind::W3c),
     }
@@ -583,7 +601,7 @@ fn parse_date(v: &[u8]) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
-    Some(days_from_civil(i64::from(y), m, d))
+    Some(coroner_model::time::days_from_civil(i64::from(y), m, d))
 }
 
 /// `HH:MM:SS[.fff]` → seconds of the day.
@@ -597,16 +615,6 @@ fn parse_time(v: &[u8]) -> Option<i64> {
         return None;
     }
     Some(i64::from(h * 3600 + m * 60 + s))
-}
-
-pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Splits a data line on spaces into `out`; fields starting with `"` run to the closing

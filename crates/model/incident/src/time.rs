@@ -16,26 +16,10 @@ pub fn hms(t: i64) -> String {
     format!("{h:02}:{mi:02}:{s:02}")
 }
 
-/// `22 min 3 s`, `1 h 5 min`, `41 s`.
+/// `22 min 3 s`, `1 h 5 min`, `41 s`: [`coroner_model::time::duration_words`] (a dump report's
+/// durations are clocks instead, `coroner_model::time::duration_clock`).
 pub fn duration(secs: i64) -> String {
-    let neg = secs < 0;
-    let s = secs.unsigned_abs();
-    let body = if s >= 3600 {
-        format!("{} h {} min", s / 3600, (s % 3600) / 60)
-    } else if s >= 60 {
-        if s.is_multiple_of(60) {
-            format!("{} min", s / 60)
-        } else {
-            format!("{} min {} s", s / 60, s % 60)
-        }
-    } else {
-        format!("{s} s")
-    };
-    if neg {
-        format!("-{body}")
-    } else {
-        body
-    }
+    coroner_model::time::duration_words(secs)
 }
 
 /// `+5 s` / `-2 s` for a time difference.

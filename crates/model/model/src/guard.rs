@@ -14,8 +14,17 @@ thread_local! {
 }
 static HOOK: Once = Once::new();
 
-/// Runs `f`; a panic inside it becomes `Err(message)`, without the panic hook's output.
-pub fn catch_quiet<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+/// A panic caught by [`catch_quiet`]; it displays as the panic's message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Panicked {
+    /// The panic's message (`"panic"` when the payload was not a string).
+    pub message: String,
+}
+
+/// Runs `f`; a panic inside it becomes `Err(Panicked)` with its message, without the panic
+/// hook's output.
+pub fn catch_quiet<R>(f: impl FnOnce() -> R) -> Result<R, Panicked> {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
@@ -29,12 +38,12 @@ pub fn catch_quiet<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     QUIET.with(|q| q.set(q.get() + 1));
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     QUIET.with(|q| q.set(q.get().saturating_sub(1)));
-    r.map_err(|payload| {
-        payload
+    r.map_err(|payload| Panicked {
+        message: payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "panic".into())
+            .unwrap_or_else(|| "panic".into()),
     })
 }
 
@@ -52,8 +61,8 @@ fn is_coroner_source(file: &str) -> bool {
 mod tests {
     #[test]
     fn a_panic_becomes_an_error_and_the_next_call_works() {
-        let r: Result<u32, String> = super::catch_quiet(|| panic!("bad table {}", 7));
-        assert_eq!(r, Err("bad table 7".into()));
+        let r: Result<u32, super::Panicked> = super::catch_quiet(|| panic!("bad table {}", 7));
+        assert_eq!(r.unwrap_err().to_string(), "bad table 7");
         assert_eq!(super::catch_quiet(|| 5), Ok(5));
     }
 

@@ -251,7 +251,61 @@ fn region(r: &AddressFacts) -> Region<'_> {
 }
 
 fn dump(a: &Analysis) -> Dump<'_> {
-    let exception = a.exception.as_ref().map(|e| Exception {
+    Dump {
+        path: a.path.display().to_string(),
+        error: None,
+        complete: a.complete(),
+        damage: a.damage.as_ref().map(damage),
+        container: Some(&a.container),
+        system: Some(System {
+            os: &a.system.os_name,
+            os_version: &a.system.os_version,
+            cpu_arch: a.system.arch.name(),
+            cpu_count: a.system.cpu_count,
+        }),
+        process: Some(process(a)),
+        exception: a.exception.as_ref().map(exception),
+        instruction: a.instruction.as_ref().map(|d| instruction(a, d)),
+        target_region: a.target_region.as_ref().map(region),
+        ip_region: a.ip_region.as_ref().map(region),
+        frames: a.frames.iter().map(|f| frame(a, f)).collect(),
+        stack_truncated: a.stack_note.as_deref(),
+        nested_exception_levels: a.nesting_levels,
+        threads: a.threads.iter().map(thread).collect(),
+        modules: a.modules.iter().map(module).collect(),
+        unloaded_modules: a
+            .unloaded_modules
+            .iter()
+            .map(|u| Unloaded {
+                name: &u.name,
+                base: hex(u.base),
+                end: hex(u.base.wrapping_add(u.size)),
+            })
+            .collect(),
+        faulting_module: a.faulting_module.as_deref(),
+        blame: a.blame.as_ref().map(blame),
+        findings: a.findings.iter().map(|f| finding(a, f)).collect(),
+        bucket: a.bucket.as_deref(),
+        classification: a.classification.as_deref(),
+        warnings: &a.warnings,
+    }
+}
+
+fn process(a: &Analysis) -> Process<'_> {
+    Process {
+        name: a.process.name.as_deref(),
+        pid: a.process.pid,
+        command_line: a.process.command_line.as_deref(),
+        app_pool: a.process.app_pool.as_deref(),
+        image_path: a.process.image_path.as_deref(),
+        create_time: a.process.create_time.map(time::rfc3339),
+        dump_time: a.process.dump_time.map(time::rfc3339),
+        uptime_seconds: a.process.uptime,
+    }
+}
+
+fn exception(e: &coroner_analysis::ExceptionFacts) -> Exception<'_> {
+    Exception {
         code: hex(u64::from(e.code)),
         name: &e.name,
         reason: &e.reason,
@@ -264,45 +318,99 @@ fn dump(a: &Analysis) -> Dump<'_> {
         parameters: e.params.iter().map(|p| hex(*p)).collect(),
         fast_fail: e.fast_fail.as_deref(),
         cpp_type: e.cpp_type.as_deref(),
-    });
-    let frames = a
-        .frames
-        .iter()
-        .map(|f| Frame {
-            index: f.index,
-            address: hex(f.address),
-            module: f.symbol.module.as_deref(),
-            function: f.symbol.function.as_deref(),
-            function_signature: f.symbol.function_signature.as_deref(),
-            offset: hex(if f.symbol.function.is_some() {
-                f.symbol.function_offset
-            } else {
-                f.symbol.module_offset
-            }),
-            module_offset: f
-                .symbol
-                .module
-                .as_ref()
-                .map(|_| hex(f.symbol.module_offset)),
-            trust: f.trust.as_str(),
-            symbol_source: f.symbol.source,
-            unreliable: f.symbol.unreliable,
-            sp: hex(f.sp),
-            fp: hex(f.fp),
-            return_address: opt_hex(f.return_address),
-            args: f.args[..coroner_unwind::arg_count(a.system.arch)]
-                .iter()
-                .map(|&v| opt_hex(v))
-                .collect(),
-            system: f.system,
-            unloaded_module: f.symbol.unloaded_module.as_deref(),
-            file: f.symbol.file.as_deref(),
-            line: f.symbol.line,
-            inlines: &f.symbol.inlines,
-            display: &f.display,
-        })
-        .collect();
-    let blame = a.blame.as_ref().map(|b| Blame {
+    }
+}
+
+fn instruction<'a>(a: &'a Analysis, d: &'a coroner_analysis::disasm::Decoded) -> Instruction<'a> {
+    Instruction {
+        address: hex(d.address),
+        text: &d.text,
+        bytes: d.bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        symbol: a.instruction_symbol.as_deref(),
+        effective_address: opt_hex(d.effective_address),
+        value: d
+            .value
+            .as_ref()
+            .map(|v| v.iter().rev().map(|b| format!("{b:02x}")).collect()),
+    }
+}
+
+fn frame<'a>(a: &Analysis, f: &'a coroner_analysis::FrameFacts) -> Frame<'a> {
+    Frame {
+        index: f.index,
+        address: hex(f.address),
+        module: f.symbol.module.as_deref(),
+        function: f.symbol.function.as_deref(),
+        function_signature: f.symbol.function_signature.as_deref(),
+        offset: hex(if f.symbol.function.is_some() {
+            f.symbol.function_offset
+        } else {
+            f.symbol.module_offset
+        }),
+        module_offset: f
+            .symbol
+            .module
+            .as_ref()
+            .map(|_| hex(f.symbol.module_offset)),
+        trust: f.trust.as_str(),
+        symbol_source: f.symbol.source,
+        unreliable: f.symbol.unreliable,
+        sp: hex(f.sp),
+        fp: hex(f.fp),
+        return_address: opt_hex(f.return_address),
+        args: f.args[..coroner_unwind::arg_count(a.system.arch)]
+            .iter()
+            .map(|&v| opt_hex(v))
+            .collect(),
+        system: f.system,
+        unloaded_module: f.symbol.unloaded_module.as_deref(),
+        file: f.symbol.file.as_deref(),
+        line: f.symbol.line,
+        inlines: &f.symbol.inlines,
+        display: &f.display,
+    }
+}
+
+fn thread(t: &coroner_analysis::ThreadSummary) -> Thread<'_> {
+    Thread {
+        index: t.index,
+        id: t.id,
+        name: t.name.as_deref(),
+        faulting: t.faulting,
+        top_frame: &t.top_frame,
+        user_time_100ns: t.user_100ns,
+        kernel_time_100ns: t.kernel_100ns,
+        create_time: t.create_time.map(time::rfc3339),
+    }
+}
+
+fn module(m: &coroner_analysis::ModuleFacts) -> Module<'_> {
+    let mm = &m.module;
+    Module {
+        name: &mm.name,
+        path: &mm.path,
+        base: hex(mm.base),
+        end: hex(mm.end()),
+        timestamp: (mm.timestamp != 0).then(|| time::rfc3339(u64::from(mm.timestamp))),
+        checksum: hex(u64::from(mm.checksum)),
+        file_version: mm.file_version.as_ref().map(coroner_model::format_version),
+        product_version: mm
+            .product_version
+            .as_ref()
+            .map(coroner_model::format_version),
+        debug_file: mm.debug_file.as_deref(),
+        debug_id: mm.debug_id.as_deref(),
+        code_id: mm.code_id.as_deref(),
+        company: m.string("CompanyName"),
+        product: m.string("ProductName"),
+        system: m.judgement.system,
+        vendor: m.vendor.name.as_deref(),
+        vendor_source: m.vendor.source.map(|s| s.as_str()),
+    }
+}
+
+fn blame(b: &coroner_analysis::Blame) -> Blame<'_> {
+    Blame {
         module: &b.module,
         version: b.version.as_deref(),
         company: b.company.as_deref(),
@@ -318,118 +426,19 @@ fn dump(a: &Analysis) -> Dump<'_> {
         frame: b.frame,
         symbol: b.symbol.as_deref(),
         unloaded: b.unloaded,
-    });
-    Dump {
-        path: a.path.display().to_string(),
-        error: None,
-        complete: a.complete(),
-        damage: a.damage.as_ref().map(damage),
-        container: Some(&a.container),
-        system: Some(System {
-            os: &a.system.os_name,
-            os_version: &a.system.os_version,
-            cpu_arch: a.system.arch.name(),
-            cpu_count: a.system.cpu_count,
-        }),
-        process: Some(Process {
-            name: a.process.name.as_deref(),
-            pid: a.process.pid,
-            command_line: a.process.command_line.as_deref(),
-            app_pool: a.process.app_pool.as_deref(),
-            image_path: a.process.image_path.as_deref(),
-            create_time: a.process.create_time.map(time::rfc3339),
-            dump_time: a.process.dump_time.map(time::rfc3339),
-            uptime_seconds: a.process.uptime,
-        }),
-        exception,
-        instruction: a.instruction.as_ref().map(|d| Instruction {
-            address: hex(d.address),
-            text: &d.text,
-            bytes: d.bytes.iter().map(|b| format!("{b:02x}")).collect(),
-            symbol: a.instruction_symbol.as_deref(),
-            effective_address: opt_hex(d.effective_address),
-            value: d
-                .value
-                .as_ref()
-                .map(|v| v.iter().rev().map(|b| format!("{b:02x}")).collect()),
-        }),
-        target_region: a.target_region.as_ref().map(region),
-        ip_region: a.ip_region.as_ref().map(region),
-        frames,
-        stack_truncated: a.stack_note.as_deref(),
-        nested_exception_levels: a.nesting_levels,
-        threads: a
-            .threads
-            .iter()
-            .map(|t| Thread {
-                index: t.index,
-                id: t.id,
-                name: t.name.as_deref(),
-                faulting: t.faulting,
-                top_frame: &t.top_frame,
-                user_time_100ns: t.user_100ns,
-                kernel_time_100ns: t.kernel_100ns,
-                create_time: t.create_time.map(time::rfc3339),
-            })
-            .collect(),
-        modules: a
-            .modules
-            .iter()
-            .map(|m| {
-                let mm = &m.module;
-                Module {
-                    name: &mm.name,
-                    path: &mm.path,
-                    base: hex(mm.base),
-                    end: hex(mm.end()),
-                    timestamp: (mm.timestamp != 0).then(|| time::rfc3339(u64::from(mm.timestamp))),
-                    checksum: hex(u64::from(mm.checksum)),
-                    file_version: mm.file_version.as_ref().map(coroner_model::format_version),
-                    product_version: mm
-                        .product_version
-                        .as_ref()
-                        .map(coroner_model::format_version),
-                    debug_file: mm.debug_file.as_deref(),
-                    debug_id: mm.debug_id.as_deref(),
-                    code_id: mm.code_id.as_deref(),
-                    company: m.string("CompanyName"),
-                    product: m.string("ProductName"),
-                    system: m.judgement.system,
-                    vendor: m.vendor.name.as_deref(),
-                    vendor_source: m.vendor.source.map(|s| s.as_str()),
-                }
-            })
-            .collect(),
-        unloaded_modules: a
-            .unloaded_modules
-            .iter()
-            .map(|u| Unloaded {
-                name: &u.name,
-                base: hex(u.base),
-                end: hex(u.base.wrapping_add(u.size)),
-            })
-            .collect(),
-        faulting_module: a.faulting_module.as_deref(),
-        blame,
-        findings: a
-            .findings
-            .iter()
-            .map(|f| {
-                let w = crate::phrase::finding(a, f);
-                Finding {
-                    id: f.id(),
-                    severity: f.severity.as_str(),
-                    title: w.title,
-                    description: w.description,
-                    recommendation: w.recommendation,
-                    evidence: w.evidence,
-                    detail: &f.detail,
-                }
-            })
-            .collect(),
-        bucket: a.bucket.as_deref(),
-        classification: a.classification.as_deref(),
-        warnings: &a.warnings,
+    }
+}
+
+fn finding<'a>(a: &Analysis, f: &'a coroner_analysis::Finding) -> Finding<'a> {
+    let w = crate::phrase::finding(a, f);
+    Finding {
+        id: f.id(),
+        severity: f.severity.as_str(),
+        title: w.title,
+        description: w.description,
+        recommendation: w.recommendation,
+        evidence: w.evidence,
+        detail: &f.detail,
     }
 }
 

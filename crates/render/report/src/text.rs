@@ -10,7 +10,6 @@ fn section(s: &mut String, title: &str) {
 
 /// Full report of one dump.
 pub fn render_one(a: &Analysis) -> String {
-    let p = a.ptr_size();
     let mut s = String::new();
     let _ = writeln!(s, "== {} ==", a.path.display());
     // A damaged dump says so before anything else: its warnings name what was lost.
@@ -24,7 +23,25 @@ pub fn render_one(a: &Analysis) -> String {
     for (k, v) in phrase::summary(a) {
         let _ = writeln!(s, "{:<13} {}", format!("{k}:"), v);
     }
-    section(&mut s, "Findings");
+    findings(&mut s, a);
+    exception_and_memory(&mut s, a);
+    stack(&mut s, a);
+    section(&mut s, "Threads (~)");
+    s.push_str(&windbg::threads(a));
+    modules(&mut s, a);
+    process(&mut s, a);
+    if a.complete() && !a.warnings.is_empty() {
+        section(&mut s, "Warnings");
+        for w in &a.warnings {
+            let _ = writeln!(s, "* {w}");
+        }
+    }
+    s
+}
+
+/// Findings (each phrased) and the blame.
+fn findings(s: &mut String, a: &Analysis) {
+    section(s, "Findings");
     for f in &a.findings {
         let w = phrase::finding(a, f);
         let _ = writeln!(s, "[{}] {} — {}", f.severity.as_str(), f.id(), w.title);
@@ -35,26 +52,36 @@ pub fn render_one(a: &Analysis) -> String {
         let _ = writeln!(s, "    Recommendation: {}", w.recommendation);
     }
     if let Some(b) = &a.blame {
-        section(&mut s, "Blame");
+        section(s, "Blame");
         let _ = writeln!(s, "{}", b.reason);
     }
-    section(&mut s, "Exception (.exr -1)");
+}
+
+/// `.exr -1`, `r`, and `!address` of the accessed address and of the instruction pointer.
+fn exception_and_memory(s: &mut String, a: &Analysis) {
+    let p = a.ptr_size();
+    section(s, "Exception (.exr -1)");
     s.push_str(&windbg::exr(a));
-    section(&mut s, "Registers (r)");
+    section(s, "Registers (r)");
     s.push_str(&windbg::registers(a));
     if let Some(t) = &a.target_region {
-        section(&mut s, &format!("!address {}", fmt_addr(t.address, p)));
+        section(s, &format!("!address {}", fmt_addr(t.address, p)));
         s.push_str(&windbg::address(t, p));
     }
     if let Some(ip) = &a.ip_region {
         section(
-            &mut s,
+            s,
             &format!("!address {} (instruction pointer)", fmt_addr(ip.address, p)),
         );
         s.push_str(&windbg::address(ip, p));
     }
+}
+
+/// The faulting thread's `kb`, with WinDbg's export-symbols warnings before it and the
+/// unreliable-name warning after it.
+fn stack(s: &mut String, a: &Analysis) {
     section(
-        &mut s,
+        s,
         &format!(
             "Stack of thread {} (kb)",
             a.exception
@@ -93,8 +120,10 @@ pub fn render_one(a: &Analysis) -> String {
             far.join(", ")
         );
     }
-    section(&mut s, "Threads (~)");
-    s.push_str(&windbg::threads(a));
+}
+
+/// `lmvm` of the blamed and the faulting module (once each), then `lm`.
+fn modules(s: &mut String, a: &Analysis) {
     let mut shown = Vec::new();
     for name in [
         a.blame.as_ref().map(|b| b.module.clone()),
@@ -107,14 +136,19 @@ pub fn render_one(a: &Analysis) -> String {
             continue;
         }
         if let Some(m) = a.module(&name) {
-            section(&mut s, &format!("lmvm {}", m.module.short_name()));
+            section(s, &format!("lmvm {}", m.module.short_name()));
             s.push_str(&windbg::lmvm(a, m));
             shown.push(name);
         }
     }
-    section(&mut s, "Modules (lm)");
+    section(s, "Modules (lm)");
     s.push_str(&windbg::lm(a));
-    section(&mut s, "Process");
+}
+
+/// The process: image, PID, command line, pool, times, system, heaps, comments.
+fn process(s: &mut String, a: &Analysis) {
+    let p = a.ptr_size();
+    section(s, "Process");
     let _ = writeln!(
         s,
         "Image:        {}",
@@ -188,13 +222,6 @@ pub fn render_one(a: &Analysis) -> String {
     for c in &a.comments {
         let _ = writeln!(s, "Comment:      {}", c.lines().next().unwrap_or(""));
     }
-    if a.complete() && !a.warnings.is_empty() {
-        section(&mut s, "Warnings");
-        for w in &a.warnings {
-            let _ = writeln!(s, "* {w}");
-        }
-    }
-    s
 }
 
 /// Report for several inputs: with more than one input, a summary of the groups (each with its

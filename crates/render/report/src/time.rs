@@ -1,18 +1,21 @@
-//! UTC dates without a time-zone database: Unix seconds to calendar fields (Howard Hinnant's
-//! civil-from-days algorithm), formatted as RFC 3339 or as WinDbg's `Fri Aug 17 10:00:00 2001`.
+//! UTC dates of dump facts (unsigned Unix seconds): thin wrappers over `coroner_model::time`,
+//! the one calendar implementation, and WinDbg's `Fri Aug 17 10:00:00 2001`.
 
 /// (year, month 1-12, day, hour, minute, second, weekday 0=Sunday).
 pub fn civil(secs: u64) -> (i64, u32, u32, u32, u32, u32, u32) {
-    let t = i64::try_from(secs).unwrap_or(i64::MAX);
+    let t = signed(secs);
     let (y, m, d, hh, mm, ss) = coroner_model::time::civil(t);
-    let wd = ((t.div_euclid(86_400) % 7 + 11) % 7) as u32; // 1970-01-01 was a Thursday (4)
-    (y, m, d, hh, mm, ss, wd)
+    (y, m, d, hh, mm, ss, coroner_model::time::weekday(t))
 }
 
-/// `2001-08-17T10:00:00Z`.
+/// Dump times are unsigned; past `i64::MAX` they saturate.
+fn signed(secs: u64) -> i64 {
+    i64::try_from(secs).unwrap_or(i64::MAX)
+}
+
+/// `2001-08-17T10:00:00Z`: [`coroner_model::time::rfc3339`] of unsigned seconds.
 pub fn rfc3339(secs: u64) -> String {
-    let (y, mo, d, h, mi, s, _) = civil(secs);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    coroner_model::time::rfc3339(signed(secs))
 }
 
 /// `Fri Aug 17 10:00:00 2001` (WinDbg's `lmv` timestamp, in UTC).
@@ -34,20 +37,10 @@ pub fn ctime(secs: u64) -> String {
     )
 }
 
-/// `1 day 02:03:04` style durations.
+/// `1 day 02:03:04` style durations: [`coroner_model::time::duration_clock`] (an incident
+/// report's durations are words instead, `coroner_model::time::duration_words`).
 pub fn duration(secs: u64) -> String {
-    let d = secs / 86_400;
-    let h = (secs % 86_400) / 3600;
-    let m = (secs % 3600) / 60;
-    let s = secs % 60;
-    if d > 0 {
-        format!(
-            "{d} day{} {h:02}:{m:02}:{s:02}",
-            if d == 1 { "" } else { "s" }
-        )
-    } else {
-        format!("{h:02}:{m:02}:{s:02}")
-    }
+    coroner_model::time::duration_clock(secs)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `!analyze -v`: coroner's diagnosis laid out in WinDbg's fields.
 
 use crate::{CmdResult, Session, ShellError};
-use coroner_analysis::{codes, fmt_addr, Access};
+use coroner_analysis::{codes, fmt_addr, Access, Analysis, ExceptionFacts};
 use coroner_report::windbg;
 use std::fmt::Write;
 
@@ -19,7 +19,33 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
         _ => return Err(ShellError::Syntax),
     };
     let a = &s.analysis;
-    let p = a.ptr_size();
+    banner(o);
+    let Some(e) = &a.exception else {
+        let _ = writeln!(o, "(the dump has no exception record: nothing to analyse)");
+        return Ok(());
+    };
+    if !verbose {
+        brief(a, o);
+        return Ok(());
+    }
+    faulting_ip(a, o);
+    exception_fields(a, e, o);
+    followup_ip(s, o);
+    findings(a, o);
+    stack_text(a, o);
+    blame_fields(a, o);
+    bucket_fields(a, e, o);
+    let _ = writeln!(o, "Followup: MachineOwner\n---------");
+    Ok(())
+}
+
+/// One `NAME:  value` field and its blank line.
+fn field(o: &mut String, name: &str, v: &str) {
+    let _ = writeln!(o, "{name}:  {v}\n");
+}
+
+/// The starred "Exception Analysis" box.
+fn banner(o: &mut String) {
     let star = "*".repeat(79);
     let _ = writeln!(o, "{star}");
     let _ = writeln!(o, "*{:77}*", "");
@@ -27,29 +53,26 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
     let _ = writeln!(o, "*{:77}*", "");
     let _ = writeln!(o, "{star}");
     let _ = writeln!(o);
-    let Some(e) = &a.exception else {
-        let _ = writeln!(o, "(the dump has no exception record: nothing to analyse)");
-        return Ok(());
-    };
-    if !verbose {
-        if let Some(title) = coroner_report::phrase::verdict(a) {
-            let _ = writeln!(o, "{title}");
-        }
-        if let Some(b) = &a.blame {
-            let _ = writeln!(
-                o,
-                "Probably caused by : {} ( {} )",
-                b.module,
-                b.symbol.as_deref().unwrap_or("")
-            );
-        }
-        let _ = writeln!(o, "\nFollowup: MachineOwner\n---------");
-        return Ok(());
+}
+
+/// `!analyze` without `-v`: the verdict and the blamed module.
+fn brief(a: &Analysis, o: &mut String) {
+    if let Some(title) = coroner_report::phrase::verdict(a) {
+        let _ = writeln!(o, "{title}");
     }
-    let field = |o: &mut String, name: &str, v: &str| {
-        let _ = writeln!(o, "{name}:  {v}\n");
-    };
-    // FAULTING_IP
+    if let Some(b) = &a.blame {
+        let _ = writeln!(
+            o,
+            "Probably caused by : {} ( {} )",
+            b.module,
+            b.symbol.as_deref().unwrap_or("")
+        );
+    }
+    let _ = writeln!(o, "\nFollowup: MachineOwner\n---------");
+}
+
+/// FAULTING_IP and EXCEPTION_RECORD (`.exr -1`).
+fn faulting_ip(a: &Analysis, o: &mut String) {
     let _ = writeln!(o, "FAULTING_IP: ");
     o.push_str(&windbg::instruction_line_of(
         a.instruction_symbol.as_deref(),
@@ -61,10 +84,16 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
     let _ = writeln!(
         o,
         "EXCEPTION_RECORD:  {} -- (.exr 0xffffffffffffffff)",
-        "f".repeat(if p == 4 { 8 } else { 16 })
+        "f".repeat(if a.ptr_size() == 4 { 8 } else { 16 })
     );
     o.push_str(&windbg::exr(a));
     let _ = writeln!(o);
+}
+
+/// FAULTING_THREAD, DEFAULT_BUCKET_ID, PROCESS_NAME, the codes, parameters and the accessed
+/// address.
+fn exception_fields(a: &Analysis, e: &ExceptionFacts, o: &mut String) {
+    let p = a.ptr_size();
     if let Some(i) = e.thread_index {
         field(o, "FAULTING_THREAD", &format!("{:08x}", e.thread_id));
         let _ = i;
@@ -109,7 +138,12 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
             .unwrap_or_default();
         field(o, name, &format!("{}{region}", fmt_addr(t, p)));
     }
-    // FOLLOWUP_IP: the blamed frame.
+}
+
+/// FOLLOWUP_IP: the blamed frame and its instruction.
+fn followup_ip(s: &Session<'_, '_>, o: &mut String) {
+    let a = &s.analysis;
+    let p = a.ptr_size();
     let blamed = a
         .blame
         .as_ref()
@@ -126,6 +160,10 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
         }
         let _ = writeln!(o);
     }
+}
+
+/// CORONER_FINDINGS: each finding's title, evidence and recommendation.
+fn findings(a: &Analysis, o: &mut String) {
     if !a.findings.is_empty() {
         let _ = writeln!(o, "CORONER_FINDINGS: ");
         for f in &a.findings {
@@ -140,6 +178,11 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
         }
         let _ = writeln!(o);
     }
+}
+
+/// LAST_CONTROL_TRANSFER and STACK_TEXT (`kb`).
+fn stack_text(a: &Analysis, o: &mut String) {
+    let p = a.ptr_size();
     if let Some(f) = a.frames.get(1) {
         if let Some(r) = a.frames.first() {
             field(
@@ -171,6 +214,10 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
         let _ = writeln!(o, "WARNING: {n}");
     }
     let _ = writeln!(o);
+}
+
+/// SYMBOL_NAME to BLAME_REASON: the blamed module.
+fn blame_fields(a: &Analysis, o: &mut String) {
     if let Some(b) = &a.blame {
         let short = coroner_analysis::symbols::short(&b.module).to_string();
         if let Some(sym) = &b.symbol {
@@ -190,6 +237,10 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
         }
         field(o, "BLAME_REASON", &b.reason);
     }
+}
+
+/// STACK_COMMAND, FAILURE_IMAGE_NAME, PRIMARY_PROBLEM_CLASS, the bucket and ANALYSIS_SOURCE.
+fn bucket_fields(a: &Analysis, e: &ExceptionFacts, o: &mut String) {
     let stack_cmd = match e.thread_index {
         Some(i) => format!("~{i}s; .ecxr ; kb"),
         None => ".ecxr ; kb".into(),
@@ -206,6 +257,4 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
         field(o, "BUCKET_ID", b);
     }
     field(o, "ANALYSIS_SOURCE", "UM");
-    let _ = writeln!(o, "Followup: MachineOwner\n---------");
-    Ok(())
 }

@@ -248,7 +248,6 @@ fn gle_one(s: &Session<'_, '_>, ti: usize, o: &mut String) {
             "STATUS_SUCCESS".to_string()
         } else {
             coroner_analysis::codes::windows_name(st)
-                .map(str::to_string)
                 .unwrap_or_else(|| "<Unable to get error code text>".into())
         };
         let _ = writeln!(o, "LastStatusValue: (NTSTATUS) 0x{st:x} - {text}");
