@@ -59,13 +59,21 @@ fn crash_row(inv: &Investigation, p: &Pool) -> VerdictRow {
         )
     };
     if !pids.is_empty() {
-        d.push_str(&format!(", process id(s) {}", pids.join(", ")));
+        let label = if pids.len() == 1 {
+            "process id"
+        } else {
+            "process ids"
+        };
+        d.push_str(&format!(", {label} {}", pids.join(", ")));
     }
-    d.push_str(&format!(
-        ". {} of them {} a dump.",
-        with_dump,
-        if with_dump == 1 { "has" } else { "have" }
-    ));
+    d.push_str(&match (n, with_dump) {
+        (1, 1) => ". A dump of it was found.".to_string(),
+        (1, _) => ". No dump of it was found.".to_string(),
+        (_, 0) => ". None of them has a dump.".to_string(),
+        (_, k) if k == n => format!(". All {n} have a dump."),
+        (_, 1) => ". 1 of them has a dump.".to_string(),
+        (_, k) => format!(". {k} of them have a dump."),
+    });
     // The root cause from the dumps of this pool.
     let mut buckets: BTreeMap<&str, usize> = BTreeMap::new();
     for c in &p.crashes {
