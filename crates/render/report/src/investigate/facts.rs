@@ -1,6 +1,7 @@
 //! Facts the three human renderers (text, Markdown, HTML) show alike, phrased once here as plain
 //! text; each renderer only escapes and lays them out.
 
+use crate::phrase::count;
 use coroner_incident::model::*;
 use coroner_incident::time;
 use coroner_incident::time::Time;
@@ -178,7 +179,10 @@ pub fn evidence_rows(inv: &Investigation) -> Vec<EvidenceRow> {
             notes.push_str(&format!(", {} recovered", l.recovered));
         }
         if l.damaged > 0 {
-            notes.push_str(&format!(", {} damaged part(s) skipped", l.damaged));
+            notes.push_str(&format!(
+                ", {} skipped",
+                count(l.damaged, "damaged part", "damaged parts")
+            ));
         }
         rows.push(EvidenceRow {
             category: "event log",
@@ -194,7 +198,10 @@ pub fn evidence_rows(inv: &Investigation) -> Vec<EvidenceRow> {
             notes.push_str(&format!(", reasons {}", counts_x(&l.by_reason)));
         }
         if l.problems > 0 {
-            notes.push_str(&format!(", {} bad line(s) skipped", l.problems));
+            notes.push_str(&format!(
+                ", {} skipped",
+                count(l.problems, "bad line", "bad lines")
+            ));
         }
         let kind = if l.kind == "w3c" {
             "W3C log"
@@ -246,4 +253,24 @@ pub fn evidence_rows(inv: &Investigation) -> Vec<EvidenceRow> {
         });
     }
     rows
+}
+
+/// The evidence read, counted: "7 dumps, 2 event logs, 2 web logs".
+pub fn evidence_census(inv: &Investigation) -> String {
+    format!(
+        "{}, {}, {}",
+        count(inv.dumps.len(), "dump", "dumps"),
+        count(inv.event_logs.len(), "event log", "event logs"),
+        count(inv.web_logs.len(), "web log", "web logs")
+    )
+}
+
+/// The crashes and the evidence, counted: "7 crashes, 7 dumps, 2 event logs, 2 web logs".
+pub fn census(inv: &Investigation) -> String {
+    let crashes: usize = inv.pools.iter().map(|p| p.crashes.len()).sum();
+    format!(
+        "{}, {}",
+        count(crashes, "crash", "crashes"),
+        evidence_census(inv)
+    )
 }

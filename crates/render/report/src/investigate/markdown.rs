@@ -31,14 +31,11 @@ pub fn render(inv: &Investigation) -> String {
 
 /// The title, the counts and the verdict rows.
 fn summary(s: &mut String, inv: &Investigation) {
-    let crashes: usize = inv.pools.iter().map(|p| p.crashes.len()).sum();
     let _ = writeln!(s, "# Incident report\n");
     let _ = writeln!(
         s,
-        "{crashes} crash(es), {} dump(s), {} event log(s), {} web log(s). All times UTC; local times converted with {} ({}).\n",
-        inv.dumps.len(),
-        inv.event_logs.len(),
-        inv.web_logs.len(),
+        "{}. All times UTC; local times converted with {} ({}).\n",
+        super::facts::census(inv),
         inv.time_zone.utc_offset,
         md(&inv.time_zone.source)
     );
@@ -176,13 +173,13 @@ fn live_dumps_and_groups(s: &mut String, inv: &Investigation) {
     for g in &inv.groups {
         let _ = writeln!(
             s,
-            "- **{}** dump(s), bucket `{}` — {}{}",
-            g.dumps.len(),
+            "- **{}**, bucket `{}` — {}{}",
+            crate::phrase::count(g.dumps.len(), "dump", "dumps"),
             md(&g.bucket),
             md(&g.verdict),
             g.who_to_call
                 .as_ref()
-                .map(|w| format!(" Who to call: {}.", md(w)))
+                .map(|w| format!(". Who to call: {}.", md(w)))
                 .unwrap_or_default()
         );
         for d in &g.dumps {

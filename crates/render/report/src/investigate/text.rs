@@ -2,6 +2,7 @@
 //! dumps and the evidence.
 
 use super::facts;
+use crate::phrase::count;
 use coroner_incident::file_name;
 use coroner_incident::model::*;
 use coroner_incident::time;
@@ -51,14 +52,13 @@ pub fn render(inv: &Investigation) -> String {
 /// The one-line summary and the time zone.
 fn header(s: &mut String, inv: &Investigation) {
     let crashes: usize = inv.pools.iter().map(|p| p.crashes.len()).sum();
+    let pools = inv.pools.iter().filter(|p| !p.crashes.is_empty()).count();
     let _ = writeln!(
         s,
-        "== Incident report: {} crash(es) of {} pool(s)/process(es), {} dump(s), {} event log(s), {} web log(s) ==",
-        crashes,
-        inv.pools.iter().filter(|p| !p.crashes.is_empty()).count(),
-        inv.dumps.len(),
-        inv.event_logs.len(),
-        inv.web_logs.len()
+        "== Incident report: {} of {}, {} ==",
+        count(crashes, "crash", "crashes"),
+        count(pools, "pool or process", "pools or processes"),
+        facts::evidence_census(inv)
     );
     let _ = writeln!(
         s,
@@ -261,7 +261,12 @@ fn groups(s: &mut String, inv: &Investigation) {
         let _ = writeln!(s, "(no analysed dumps)");
     }
     for g in &inv.groups {
-        let _ = writeln!(s, "{} dump(s) — {}", g.dumps.len(), g.bucket);
+        let _ = writeln!(
+            s,
+            "{} — {}",
+            count(g.dumps.len(), "dump", "dumps"),
+            g.bucket
+        );
         let _ = writeln!(s, "  Verdict:     {}", g.verdict);
         if let Some(w) = &g.who_to_call {
             let _ = writeln!(s, "  Who to call: {w}");

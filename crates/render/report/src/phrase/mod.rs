@@ -7,4 +7,4 @@ mod findings;
 mod summary;
 
 pub use findings::{finding, recommendation_for, verdict, Words};
-pub use summary::{damage_line, sharing, summary, who_to_call};
+pub use summary::{count, damage_line, sharing, summary, who_to_call};

@@ -220,9 +220,25 @@ pub fn sharing(k: usize, n: usize) -> String {
     }
 }
 
+/// `n` things in the singular or plural: "1 crash", "7 crashes", "0 web logs".
+pub fn count<N: std::fmt::Display + PartialEq + From<u8>>(n: N, one: &str, many: &str) -> String {
+    if n == N::from(1) {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::sharing;
+    use super::{count, sharing};
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(count(1, "crash", "crashes"), "1 crash");
+        assert_eq!(count(7, "crash", "crashes"), "7 crashes");
+        assert_eq!(count(0, "web log", "web logs"), "0 web logs");
+    }
 
     #[test]
     fn counts_are_phrased_in_the_singular_and_plural() {
