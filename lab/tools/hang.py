@@ -132,7 +132,10 @@ def symbolizer(dump, arch):
                                 best = (sa, sn)
                         if best is None:
                             return "%s|<%s>" % (f, re.split(r"[/(]", obj.rstrip(")"))[-1])
-                        return "%s|%s+0x%x" % (f, best[1], a - best[0])
+                        n = best[1]
+                        if arch == "x86" and re.match(r".*@\d+$", n):
+                            n = n.rsplit("@", 1)[0]   # stdcall decoration
+                        return "%s|%s+0x%x" % (f, n, a - best[0])
         return None
     return sym
 
