@@ -30,6 +30,7 @@ SCENARIOS = {
     "waits": "one thread waits forever on an event nobody sets, one on a mutex owned by a third thread",
     "orphaned": "g_batch_lock's owner thread exited without leaving it; one thread waits for it",
     "spin": "one thread spins forever in cohosync!CohoComputeChecksum",
+    "loaderlock": "a new thread blocks in cohosync!DllMain(DLL_THREAD_ATTACH) holding the loader lock; another waits for it in LoadLibraryA",
 }
 ORDER = list(SCENARIOS)
 REDUCED_TYPE = 0x1824   # FullMemoryInfo | ThreadInfo | UnloadedModules | HandleData

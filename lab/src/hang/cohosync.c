@@ -20,7 +20,7 @@ LAB_EXPORT void CohoInit(void) {
 }
 
 /* ---- deadlock: two threads take the same two locks in opposite order */
-LAB_NOIPA static void CohoMeetPartner(void) {
+LAB_NOIPA void CohoMeetPartner(void) {
     InterlockedIncrement(&g_deadlock_arrived);
     while (g_deadlock_arrived < 2) Sleep(1);      /* both hold their first lock */
 }
@@ -101,8 +101,12 @@ LAB_EXPORT ULONG64 CohoComputeChecksum(int seed) {
 }
 
 /* ---- loader lock: a thread blocks inside DllMain(DLL_THREAD_ATTACH), holding the loader lock */
+LAB_EXPORT DWORD CohoLoadPlugin(HANDLE go) {
+    WaitForSingleObject(go, INFINITE);
+    return LoadLibraryA("cohoplug.dll") != NULL;  /* blocks: the loader lock is held by the attaching thread */
+}
 LAB_EXPORT void CohoArmAttachHang(void) { InterlockedExchange(&g_arm_attach_hang, 1); }
-LAB_NOIPA static void CohoAttachThread(void) {
+LAB_NOIPA void CohoAttachThread(void) {
     if (InterlockedExchange(&g_arm_attach_hang, 0))
         WaitForSingleObject(g_never, INFINITE);   /* in DllMain: with the loader lock held */
 }

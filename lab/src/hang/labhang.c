@@ -5,8 +5,8 @@
  *   waits      one thread waits forever on an event, one on a mutex owned by a third thread
  *   orphaned   a critical section whose owner thread exited holding it, with one waiter
  *   spin       one thread spins forever in cohosync.dll
- *   loaderlock a thread blocks in cohosync.dll's DllMain(DLL_THREAD_ATTACH) holding the loader
- *              lock; another thread blocks in LoadLibrary
+ *   loaderlock a new thread blocks in cohosync.dll's DllMain(DLL_THREAD_ATTACH) holding the loader
+ *              lock (PEB.LoaderLock); another thread blocks in LoadLibraryA
  * Once every thread is in place it writes its ground truth (process and thread ids and roles,
  * every lock's address, owner, waiters, raw fields, handle values) as JSON to TRUTH.json, then
  * creates READY.flag and sleeps forever: the driver (lab/tools/lab.py hang) dumps it and kills it. */
@@ -60,7 +60,7 @@ static int tid_index(DWORD tid) { for (int i = 0; i < g_nt; i++) if (g_t[i].tid 
 static void cs_truth(const char *name, CRITICAL_SECTION *cs, const int *waiters, int nw, const char *note) {
     sep();
     DWORD owner = (DWORD)(uintptr_t)cs->OwningThread;
-    fprintf(g_f, "    {\"kind\": \"critical_section\", \"name\": \"cohosync!%s\", \"address\": \"0x%llx\", "
+    fprintf(g_f, "    {\"kind\": \"critical_section\", \"name\": \"%s\", \"address\": \"0x%llx\", "
             "\"owner_tid\": %lu, \"owner_exited\": %s, \"waiter_tids\": [",
             name, (unsigned long long)(uintptr_t)cs, owner, tid_index(owner) >= 0 && g_t[tid_index(owner)].exited ? "true" : "false");
     for (int i = 0; i < nw; i++) fprintf(g_f, "%s%lu", i ? ", " : "", g_t[waiters[i]].tid);
@@ -93,9 +93,9 @@ int main(int argc, char **argv) {
     CRITICAL_SECTION *stock = (void *)sym("g_stock_lock"), *ledger = (void *)sym("g_ledger_lock");
     CRITICAL_SECTION *catalog = (void *)sym("g_catalog_lock"), *batch = (void *)sym("g_batch_lock");
     /* locks and handles are recorded after the threads are in place */
-    char locks[1] = ""; (void)locks;
     int wa[32]; int nwa = 0;
     HANDLE ev = NULL, mx = NULL; int ev_waiter = -1, mx_owner = -1, mx_waiter = -1;
+    HANDLE go = NULL; CRITICAL_SECTION *loader_lock = NULL;
     int a = -1, b = -1, owner = -1, orphan = -1, spinner = -1, ll_holder = -1, ll_waiter = -1;
 
     if (!strcmp(sc, "deadlock")) {
@@ -139,17 +139,21 @@ int main(int argc, char **argv) {
                         "running: loop in cohosync!CohoComputeChecksum");
         wait_started(1); Sleep(500);
     } else if (!strcmp(sc, "loaderlock")) {
-        HANDLE go = CreateEventA(NULL, TRUE, FALSE, NULL);
-        /* the LoadLibrary thread starts before the hang is armed, then waits to be told */
-        ll_waiter = spawn("CohoWaitForShipment", (intptr_t)go, "(placeholder)", "");
-        wait_started(1);
+        go = CreateEventA(NULL, TRUE, FALSE, NULL);
+        /* the LoadLibrary thread starts before the hang is armed (a thread created afterwards would
+         * block at start-up, in its own DLL_THREAD_ATTACH, before reaching LoadLibrary) */
+        ll_waiter = spawn("CohoLoadPlugin", (intptr_t)go, "waits for the loader lock in LoadLibraryA(cohoplug.dll)",
+                          "LoadLibraryA in cohosync!CohoLoadPlugin: loader lock (PEB.LoaderLock) held by the attaching thread");
+        wait_started(1); Sleep(100);
         ((void (*)(void))sym("CohoArmAttachHang"))();
         ll_holder = g_nt++;
-        g_t[ll_holder].role = "blocks inside cohosync!DllMain(DLL_THREAD_ATTACH) holding the loader lock";
-        g_t[ll_holder].state = "WaitForSingleObject(event, INFINITE) in cohosync!CohoAttachThread <- DllMain, during thread start-up";
-        g_t[ll_holder].h = CreateThread(NULL, 0, HangWorkerThread, NULL, 0, &g_t[ll_holder].tid);  /* never runs its procedure */
-        Sleep(300);
-        printf("labhang: not implemented further\n");
+        g_t[ll_holder].role = "holds the loader lock: blocks inside cohosync!DllMain(DLL_THREAD_ATTACH) during its start-up";
+        g_t[ll_holder].state = "WaitForSingleObject(unnamed event, INFINITE) in cohosync!CohoAttachThread <- DllMain <- loader (thread never reaches its start routine)";
+        g_t[ll_holder].h = CreateThread(NULL, 0, HangWorkerThread, NULL, 0, &g_t[ll_holder].tid);
+        loader_lock = *(CRITICAL_SECTION **)((char *)((void **)NtCurrentTeb())[12] /* TEB.ProcessEnvironmentBlock */ + (sizeof(void *) == 8 ? 0x110 : 0xa0));
+        for (int i = 0; i < 5000 && !loader_lock->OwningThread; i++) Sleep(1);
+        SetEvent(go);
+        wait_queued(loader_lock, 1);
     } else { printf("labhang: unknown scenario %s\n", sc); return 1; }
 
     g_f = fopen(argv[2], "w");
@@ -166,11 +170,15 @@ int main(int argc, char **argv) {
     g_first = 1;
     if (a >= 0) {
         int wb[1] = { b }, wA[1] = { a };
-        cs_truth("g_stock_lock", stock, wb, 1, NULL);
-        cs_truth("g_ledger_lock", ledger, wA, 1, NULL);
+        cs_truth("cohosync!g_stock_lock", stock, wb, 1, NULL);
+        cs_truth("cohosync!g_ledger_lock", ledger, wA, 1, NULL);
     }
-    if (owner >= 0) cs_truth("g_catalog_lock", catalog, wa, nwa, NULL);
-    if (orphan >= 0) cs_truth("g_batch_lock", batch, wa, nwa, "the owner thread has exited: not in the dump's thread list");
+    if (owner >= 0) cs_truth("cohosync!g_catalog_lock", catalog, wa, nwa, NULL);
+    if (orphan >= 0) cs_truth("cohosync!g_batch_lock", batch, wa, nwa, "the owner thread has exited: not in the dump's thread list");
+    if (loader_lock) {
+        int w[1] = { ll_waiter };
+        cs_truth("ntdll loader lock (PEB.LoaderLock)", loader_lock, w, 1, "Wine's loader_section; the name is not cohosync's");
+    }
     if (ev) {
         int w1[1] = { ev_waiter }, w2[1] = { mx_waiter };
         handle_truth("event", "Local\\\\CohoShipmentReady", ev, 0, w1, 1);
@@ -178,7 +186,7 @@ int main(int argc, char **argv) {
     }
     fprintf(g_f, "\n  ]\n}\n");
     fclose(g_f);
-    (void)spinner; (void)ll_waiter;
+    (void)spinner; (void)go;
     CloseHandle(CreateFileA(argv[3], GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL));
     Sleep(INFINITE);
     return 0;
