@@ -341,7 +341,7 @@ fn hang_fixtures_match_their_programs_truth() {
             }
         }
     }
-    for s in ["deadlock", "blocked", "waits", "orphaned", "spin"] {
+    for s in ["deadlock", "blocked", "waits", "orphaned", "spin", "loaderlock"] {
         assert!(scenarios.contains(s), "scenario {s} missing");
     }
 }
