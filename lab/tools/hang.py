@@ -257,7 +257,11 @@ def main(argv):
     for arch in arches:
         stage(arch)
         for sc in wanted:
-            t = capture(sc, arch, full_dir)
+            try:
+                t = capture(sc, arch, full_dir)
+            except (OSError, ValueError, subprocess.SubprocessError) as ex:   # e.g. disk full, bad truth
+                print("[hang] %s-%s FAILED: %s" % (sc, arch, ex))
+                t = None
             if t:
                 results[(sc, arch)] = t
         env, _ = lab.wine_env(arch)
