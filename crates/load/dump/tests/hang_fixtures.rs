@@ -211,7 +211,7 @@ fn hang_fixtures_match_their_programs_truth() {
     for d in dumps {
         let file = d.get("file").str();
         scenarios.insert(d.get("scenario").str().to_string());
-        let f = DumpFile::open(&dir().join(file)).unwrap();
+        let f = DumpFile::open(dir().join(file)).unwrap();
         let snap = f.snapshot().unwrap();
         let ptr = d.get("pointer_size").u64();
         assert!(
@@ -341,7 +341,14 @@ fn hang_fixtures_match_their_programs_truth() {
             }
         }
     }
-    for s in ["deadlock", "blocked", "waits", "orphaned", "spin", "loaderlock"] {
+    for s in [
+        "deadlock",
+        "blocked",
+        "waits",
+        "orphaned",
+        "spin",
+        "loaderlock",
+    ] {
         assert!(scenarios.contains(s), "scenario {s} missing");
     }
 }
