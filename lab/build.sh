@@ -2,13 +2,17 @@
 # Builds the crash-lab programs, vendor DLLs and the dumper for x86 and x64 with mingw-w64.
 #   outputs: fixtures/lab/bin/<arch>/*.exe|*.dll|*.map   (ground truth for symbol/stack tests)
 #            $BUILD/<arch>/labdump.exe                    (the dumper; not a fixture)
-# Usage: bash lab/build.sh [--dumper] [x86|x64 ...]   (--dumper: only the dumper, fixtures untouched)
+# Usage: bash lab/build.sh [--dumper|--hang] [x86|x64 ...]   (--dumper: only the dumper, fixtures untouched;
+#        --hang: only the hang programs into fixtures/lab/hang/bin/<arch> and the dumper)
 set -euo pipefail
 DUMPER_ONLY=0
+HANG_ONLY=0
 if [[ ${1:-} == --dumper ]]; then DUMPER_ONLY=1; shift; fi
+if [[ ${1:-} == --hang ]]; then HANG_ONLY=1; shift; fi
 LAB=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$LAB")
 OUT=${OUT:-$ROOT/fixtures/lab/bin}
+HANG_OUT=${HANG_OUT:-$ROOT/fixtures/lab/hang/bin}
 BUILD=${BUILD:-/tmp/coroner-lab-build}
 ARCHES=("$@"); ((${#ARCHES[@]})) || ARCHES=(x86 x64)
 
@@ -90,6 +94,18 @@ build_dumper() {
     -ldbghelp -static-libgcc -s
 }
 
+# the hang scenarios (lab/src/hang): host + vendor DLL, into fixtures/lab/hang/bin/<arch>
+build_hang() {
+  local OUT=$HANG_OUT
+  rm -rf "${OUT:?}/$1"; mkdir -p "$OUT/$1"
+  build_one $1 dll cohosync 0x62d00000 "3,2,1,0" "Coho Winery" "Coho Winery Inventory Sync" \
+    "Coho Winery inventory synchronisation" "Copyright (C) 2013 Coho Winery" hang/cohosync.c
+  build_one $1 exe labhang 0x00400000 \
+    "1,0,0,0" "Coroner Lab Software" "Coroner Lab Hang Host" "Hang lab test host" \
+    "(C) Coroner Lab Software. All rights reserved." \
+    hang/labhang.c
+}
+
 for arch in "${ARCHES[@]}"; do
   case $arch in
     x86) TRIPLE=i686-w64-mingw32; WINDRES_TARGET=pe-i386; SEH=reference/labupload_seh_x86.S ;;
@@ -98,6 +114,7 @@ for arch in "${ARCHES[@]}"; do
   esac
   echo "[build] $arch"
   if ((DUMPER_ONLY)); then build_dumper "$arch"; continue; fi
+  if ((HANG_ONLY)); then build_hang "$arch"; build_dumper "$arch"; continue; fi
   rm -rf "${OUT:?}/$arch"; mkdir -p "$OUT/$arch"
   LAB_SW="Coroner Lab Software"
   # ---- reference case
@@ -142,6 +159,7 @@ for arch in "${ARCHES[@]}"; do
     "Proseware ring buffer" "Copyright (C) 2014 Proseware, Inc." vendors/proseware.c
   build_one $arch dll fabmedia 0x62c00000 "11,0,4,7" "Fabrikam, Inc." "Fabrikam Media Decoder" \
     "Fabrikam media decoder" "Copyright (C) 2017 Fabrikam, Inc." vendors/fabrikam.c
+  build_hang "$arch"
   build_dumper "$arch"
 done
 echo "[build] ok"

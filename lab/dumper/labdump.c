@@ -274,8 +274,14 @@ static void want_process(void) {
 #define MAXT 512
 static struct { DWORD tid; HANDLE h; } g_thr[MAXT]; static int g_nthr;
 typedef struct { NTSTATUS ExitStatus; PVOID TebBaseAddress; HANDLE Pid, Tid; ULONG_PTR AffinityMask; LONG Priority, BasePriority; } lab_tbi_t;
+static int g_attach;   /* -p: attached to a live process without debugging it */
 static HANDLE thread_handle(DWORD tid) {
     for (int i = 0; i < g_nthr; i++) if (g_thr[i].tid == tid) return g_thr[i].h;
+    if (g_attach && g_nthr < MAXT) {   /* not a debugger: open the thread on demand */
+        HANDLE h = OpenThread(THREAD_ALL_ACCESS, FALSE, tid);
+        if (h) { g_thr[g_nthr].tid = tid; g_thr[g_nthr].h = h; g_nthr++; }
+        return h;
+    }
     return NULL;
 }
 static uint64_t thread_teb(HANDLE h, uint64_t *affinity) {
@@ -669,13 +675,67 @@ static void walk_stack(HANDLE proc, HANDLE thread, const CONTEXT *ctx0) {
 
 /* ------------------------------------------------------------------ main */
 static void usage(void) {
-    fprintf(stderr, "usage: labdump -o OUT.dmp [-e CODE|any] [-n N] [-c COMMENT] [-t TYPE] [-m full] [-x all|stack] [-R] [-W] [-v] (-f CMDLINE_FILE | -- PROGRAM [ARGS...])\n");
+    fprintf(stderr, "usage: labdump -o OUT.dmp [-e CODE|any] [-n N] [-c COMMENT] [-t TYPE] [-m full] [-x all|stack] [-R] [-W] [-v] (-f CMDLINE_FILE | -- PROGRAM [ARGS...])\n"
+                    "       labdump -o OUT.dmp -p PID [-m full] [-a ADDR:SIZE ...] [-k] [-c COMMENT] [-x all|stack] [-R] [-W] [-v]\n");
     exit(2);
+}
+
+/* ------------------------------------------------------------------ hang mode (-p PID) */
+/* Like `procdump -ma PID` or DebugDiag's hang rule: OpenProcess on a live process (no debugger
+ * attached, nothing injected), MiniDumpWriteDump without exception information, post-processing as
+ * for crash dumps (+ the -a ranges, e.g. the pages of the locks), then a StackWalk64 of every thread
+ * ("event twalk"/"event frame" lines). -k terminates the target afterwards. */
+static int dump_live(DWORD pid, const char *out, DWORD type, const char *comment, int raw, int nowalk, int kill) {
+    g_attach = 1;
+    g_proc = OpenProcess(PROCESS_ALL_ACCESS, FALSE, pid);
+    if (!g_proc) { fprintf(stderr, "labdump: OpenProcess(%lu) failed: %lu\n", pid, GetLastError()); return 3; }
+    printf("event attach pid=0x%lx\n", pid);
+    HANDLE hf = CreateFileA(out, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (hf == INVALID_HANDLE_VALUE) { fprintf(stderr, "labdump: cannot create %s\n", out); return 4; }
+    BOOL ok = MiniDumpWriteDump(g_proc, pid, hf, (MINIDUMP_TYPE)type, NULL, NULL, NULL);
+    DWORD err = GetLastError();
+    CloseHandle(hf);
+    if (!ok) { fprintf(stderr, "labdump: MiniDumpWriteDump failed: %lu\n", err); return 5; }
+    char dcl[2048]; snprintf(dcl, sizeof dcl, "%s", GetCommandLineA());
+    char *cq = strstr(dcl, " -c "); if (cq && *comment) strcpy(cq, " -c <comment> ...");
+    char *cm = malloc(strlen(comment) + strlen(dcl) + 512);
+    sprintf(cm, "%s\r\ndumper: %s (dump type 0x%lx)\r\ntrigger: hang, live process %lu dumped without an exception", comment, dcl, type, pid);
+    int rc = 0;
+    if (!raw && !postprocess(out, pid, cm)) { fprintf(stderr, "labdump: post-processing failed\n"); rc = 6; }
+    free(cm);
+    if (!nowalk) {   /* every thread of the dump, in dump order */
+        FILE *fp = fopen(out, "rb"); unsigned char h[32]; uint32_t tl = 0, nthr = 0;
+        if (fp && fread(h, 1, 32, fp) == 32) {
+            uint32_t ns = rd32(h + 8), dir = rd32(h + 12);
+            for (uint32_t i = 0; i < ns; i++) {
+                unsigned char d[12]; fseek(fp, dir + i * 12, SEEK_SET);
+                if (fread(d, 1, 12, fp) == 12 && rd32(d) == 3) tl = rd32(d + 8);
+            }
+            if (tl) { fseek(fp, tl, SEEK_SET); if (fread(h, 1, 4, fp) != 4) nthr = 0; else nthr = rd32(h); }
+            for (uint32_t i = 0; i < nthr; i++) {
+                unsigned char t[48]; fseek(fp, tl + 4 + i * 48, SEEK_SET);
+                if (fread(t, 1, 48, fp) != 48) break;
+                DWORD tid = rd32(t); HANDLE th = thread_handle(tid);
+                CONTEXT ctx; memset(&ctx, 0, sizeof ctx); ctx.ContextFlags = CONTEXT_FULL;
+                if (!th) { printf("event twalk tid=0x%lx failed=OpenThread\n", tid); continue; }
+                SuspendThread(th);
+                if (GetThreadContext(th, &ctx)) { printf("event twalk tid=0x%lx index=%u\n", tid, i); walk_stack(g_proc, th, &ctx); }
+                else printf("event twalk tid=0x%lx failed=GetThreadContext %lu\n", tid, GetLastError());
+                ResumeThread(th);
+            }
+        }
+        if (fp) fclose(fp);
+    }
+    printf("event dump hang pid=0x%lx file=%s\n", pid, out);
+    fflush(stdout);
+    if (kill) TerminateProcess(g_proc, 0xdead);
+    return rc;
 }
 
 int main(int argc, char **argv) {
     const char *out = NULL, *comment = "", *cmdfile = NULL;
-    int want_first = 0, any_code = 0, nth = 1, raw = 0, nowalk = 0;
+    int want_first = 0, any_code = 0, nth = 1, raw = 0, nowalk = 0, kill = 0, full = 0;
+    DWORD pid = 0;
     DWORD code = 0, type = MiniDumpWithHandleData | MiniDumpWithUnloadedModules |
                           MiniDumpWithProcessThreadData | MiniDumpWithThreadInfo;
     int i;
@@ -686,8 +746,14 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "-n") && i + 1 < argc) nth = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-t") && i + 1 < argc) type = strtoul(argv[++i], NULL, 16);
         else if (!strcmp(argv[i], "-m") && i + 1 < argc && !strcmp(argv[i + 1], "full")) {
-            i++;
+            i++; full = 1;
             type = MiniDumpWithFullMemory | MiniDumpWithFullMemoryInfo | MiniDumpWithHandleData | MiniDumpWithThreadInfo;
+        }
+        else if (!strcmp(argv[i], "-p") && i + 1 < argc) pid = strtoul(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "-k")) kill = 1;
+        else if (!strcmp(argv[i], "-a") && i + 1 < argc) {   /* extra memory ADDR:SIZE (hex) */
+            char *e; uint64_t a = _strtoui64(argv[++i], &e, 16), n = *e == ':' ? _strtoui64(e + 1, NULL, 16) : 0x1000;
+            WANT(a, n);
         }
         else if (!strcmp(argv[i], "-R")) raw = 1;
         else if (!strcmp(argv[i], "-W")) nowalk = 1;
@@ -701,6 +767,18 @@ int main(int argc, char **argv) {
     }
     char *target = NULL;
     if (!out) usage();
+    if (pid) {
+        HMODULE nt0 = GetModuleHandleA("ntdll.dll");
+        NtQIP = (pNtQIP)GetProcAddress(nt0, "NtQueryInformationProcess");
+        NtQIT = (pNtQIT)GetProcAddress(nt0, "NtQueryInformationThread");
+        NtQSI = (pNtQSI)GetProcAddress(nt0, "NtQuerySystemInformation");
+        NtQO = (pNtQO)GetProcAddress(nt0, "NtQueryObject");
+        /* the hang types: procdump -ma / DebugDiag (full) or the same without FullMemory (reduced;
+         * the post-processing adds PEB, TEBs, module headers and the -a ranges) */
+        type = (full ? MiniDumpWithFullMemory : 0) | MiniDumpWithFullMemoryInfo | MiniDumpWithHandleData |
+               MiniDumpWithThreadInfo | MiniDumpWithUnloadedModules;
+        return dump_live(pid, out, type, comment, raw, nowalk, kill);
+    }
     if (cmdfile) {   /* the target command line, verbatim, from a file (exact quoting) */
         FILE *cf = fopen(cmdfile, "rb"); static char line[8192]; size_t n;
         if (!cf) { fprintf(stderr, "labdump: cannot read %s\n", cmdfile); return 2; }

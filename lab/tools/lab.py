@@ -5,6 +5,7 @@
     python3 lab/tools/lab.py capture --full [--out DIR (default bench/out/full)] [--arch x86|x64] [SCENARIO ...]
     python3 lab/tools/lab.py expected
     python3 lab/tools/lab.py check
+    python3 lab/tools/lab.py hang [--arch x86|x64] [--full [--out DIR]] [SCENARIO ...]   (lab/tools/hang.py)
 
 The scenario table below is the single source of truth for how each dump is produced and for the
 parts of the ground truth that cannot be computed from the dump (which module is to blame, which
@@ -591,6 +592,9 @@ def cmd_check(argv):
 
 if __name__ == "__main__":
     cmd = sys.argv[1] if len(sys.argv) > 1 else "help"
+    if cmd == "hang":   # the hang fixtures (lab/tools/hang.py)
+        import hang
+        sys.exit(hang.main(sys.argv[2:]))
     fn = {"capture": cmd_capture, "expected": cmd_expected, "check": cmd_check}.get(cmd)
     if not fn:
         print(__doc__)
