@@ -1,8 +1,8 @@
 //! `!address -summary` from real dumps: the lab's Wine dumps and the reference IIS dumps. The
 //! tallies must add up (states to the span the regions cover, free usage to MEM_FREE, types to
 //! the busy bytes), the largest free region must be the largest, the per-region usage must agree
-//! with `!address ADDR`, and a dump without a region list has no summary at all. A synthetic
-//! address space of 100,000 regions checks the same sums.
+//! with `!address ADDR`, and a dump without a region list has no summary at all (absent from the
+//! JSON, not zero). A synthetic address space of 100,000 regions checks the same sums.
 
 use coroner_analysis::memory::{address_summary, AddressSummary, FRAGMENT_LIMIT};
 use coroner_analysis::regions::{address_facts, Usage, UsageIndex};
@@ -130,6 +130,56 @@ fn reference_dumps_have_summaries_that_add_up() {
             assert_eq!(counted, snap.handles.len(), "{name}: every handle typed");
         }
     }
+}
+
+#[test]
+fn a_dump_without_a_region_list_has_no_summary_in_the_json() {
+    let f = repo().join("fixtures/lab/nullwrite-x86.dmp");
+    let df = DumpFile::open(&f).unwrap();
+    let mut snap = df.snapshot().unwrap();
+    snap.regions.clear();
+    snap.regions_source = None;
+    let a = analyze(&snap, &Options::default());
+    assert!(a.memory.address_summary.is_none());
+    let doc = coroner_report::json::render(&[coroner_report::Outcome::Done(Box::new(a))]);
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let memory = &v["dumps"][0]["memory"];
+    assert!(memory.is_object(), "memory is always there: {memory}");
+    assert!(
+        memory.get("address_summary").is_none(),
+        "absent, not null or zero: {memory}"
+    );
+}
+
+#[test]
+fn the_json_summary_has_the_contract_names() {
+    let f = repo().join("fixtures/lab/nullwrite-x86.dmp");
+    let df = DumpFile::open(&f).unwrap();
+    let snap = df.snapshot().unwrap();
+    let a = analyze(&snap, &Options::default());
+    let doc = coroner_report::json::render(&[coroner_report::Outcome::Done(Box::new(a))]);
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let s = &v["dumps"][0]["memory"]["address_summary"];
+    let n = |p: &str| s.pointer(p).and_then(|x| x.as_u64()).expect(p);
+    assert_eq!(n("/regions"), snap.regions.len() as u64);
+    let states = n("/by_state/MEM_COMMIT") + n("/by_state/MEM_RESERVE") + n("/by_state/MEM_FREE");
+    let usage: u64 = [
+        "image", "heap", "stack", "teb", "peb", "mapped", "other", "free",
+    ]
+    .iter()
+    .map(|k| n(&format!("/by_usage/{k}")))
+    .sum();
+    assert_eq!(states, usage);
+    assert_eq!(n("/by_usage/free"), n("/by_state/MEM_FREE"));
+    let types = n("/by_type/MEM_IMAGE") + n("/by_type/MEM_MAPPED") + n("/by_type/MEM_PRIVATE");
+    assert_eq!(types + n("/by_state/MEM_FREE"), states);
+    assert!(s["largest_free"]["base"]
+        .as_str()
+        .unwrap()
+        .starts_with("0x"));
+    n("/largest_free/size");
+    n("/free_below_1mb/count");
+    n("/free_below_1mb/bytes");
 }
 
 #[test]
