@@ -141,14 +141,39 @@ pub fn address_summary(snap: &Snapshot<'_>) -> Option<AddressSummary> {
         free_below_1mb: Tally::default(),
         top_modules: top_modules(snap),
     };
+    // Tallied by raw value, named once at the end.
+    let mut raw = Raw::default();
     for r in &snap.regions {
-        count(&mut s, r, index.region_usage(r));
+        count(&mut s, &mut raw, r, index.region_usage(r));
     }
+    s.by_state = named(raw.state, state_name);
+    s.by_type = named(raw.kind, kind_name);
+    s.by_protect = named(raw.protect, protect_name);
     Some(s)
 }
 
+/// Tallies by raw state, type and protection value.
+#[derive(Default)]
+struct Raw {
+    state: BTreeMap<u32, Tally>,
+    kind: BTreeMap<u32, Tally>,
+    protect: BTreeMap<u32, Tally>,
+}
+
+/// Raw-keyed tallies under their names (merged where two values share a name, as protections
+/// with flags the name leaves out do).
+fn named(m: BTreeMap<u32, Tally>, name: fn(u32) -> String) -> BTreeMap<String, Tally> {
+    let mut out: BTreeMap<String, Tally> = BTreeMap::new();
+    for (k, t) in m {
+        let e = out.entry(name(k)).or_default();
+        e.regions += t.regions;
+        e.bytes = e.bytes.saturating_add(t.bytes);
+    }
+    out
+}
+
 /// Adds one region to the summary.
-fn count(s: &mut AddressSummary, r: &Region, usage: Usage) {
+fn count(s: &mut AddressSummary, raw: &mut Raw, r: &Region, usage: Usage) {
     s.regions += 1;
     s.total = s.total.saturating_add(r.size);
     s.by_usage.entry(usage).or_default().add(r.size);
@@ -159,10 +184,7 @@ fn count(s: &mut AddressSummary, r: &Region, usage: Usage) {
             size: r.size,
         };
     }
-    s.by_state
-        .entry(state_name(r.state))
-        .or_default()
-        .add(r.size);
+    raw.state.entry(r.state).or_default().add(r.size);
     if r.state == MEM_FREE {
         if s.largest_free.is_none_or(|l| r.size > l.size) {
             s.largest_free = Some(Span {
@@ -176,12 +198,9 @@ fn count(s: &mut AddressSummary, r: &Region, usage: Usage) {
         return;
     }
     s.busy = s.busy.saturating_add(r.size);
-    s.by_type.entry(kind_name(r.kind)).or_default().add(r.size);
+    raw.kind.entry(r.kind).or_default().add(r.size);
     if r.state == MEM_COMMIT {
-        s.by_protect
-            .entry(protect_name(r.protect))
-            .or_default()
-            .add(r.size);
+        raw.protect.entry(r.protect).or_default().add(r.size);
     }
 }
 
