@@ -127,6 +127,7 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
         streams: snap.streams.clone(),
         warnings,
         damage: snap.damage.clone(),
+        memory: crate::memory::memory_facts(snap),
     };
     judge(snap, &syms, a)
 }

@@ -14,6 +14,7 @@ pub mod disasm;
 mod finding;
 mod findings;
 pub mod images;
+pub mod memory;
 mod ranking;
 pub mod regions;
 pub mod symbols;
@@ -298,6 +299,8 @@ pub struct Analysis {
     pub warnings: Vec<String>,
     /// What the dump file lost (`None`: every stream its directory names was read).
     pub damage: Option<Damage>,
+    /// `!address -summary` and the handle counts (each `None` without its stream).
+    pub memory: memory::MemoryFacts,
 }
 
 impl Analysis {

@@ -102,6 +102,223 @@ fn teb_size(arch: Arch) -> u64 {
     }
 }
 
+/// What a region is used for, as `!address -summary` counts it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Usage {
+    /// A module image (the module list, or a MEM_IMAGE region no module claims).
+    Image,
+    /// A thread's stack.
+    Stack,
+    /// A thread environment block.
+    Teb,
+    /// The process environment block.
+    Peb,
+    /// A process heap (allocation base in the PEB's heap list).
+    Heap,
+    /// A mapped file or section (MEM_MAPPED, nothing more known).
+    MappedFile,
+    /// Free address space.
+    Free,
+    /// Private memory nothing more is known about.
+    Unknown,
+}
+
+impl Usage {
+    /// Every usage, in the order the JSON lists them.
+    pub const ALL: [Usage; 8] = [
+        Usage::Image,
+        Usage::Heap,
+        Usage::Stack,
+        Usage::Teb,
+        Usage::Peb,
+        Usage::MappedFile,
+        Usage::Unknown,
+        Usage::Free,
+    ];
+    /// WinDbg's name (`Image`, `TEB`, `MappedFile`, `Unknown`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Usage::Image => "Image",
+            Usage::Stack => "Stack",
+            Usage::Teb => "TEB",
+            Usage::Peb => "PEB",
+            Usage::Heap => "Heap",
+            Usage::MappedFile => "MappedFile",
+            Usage::Free => "Free",
+            Usage::Unknown => "Unknown",
+        }
+    }
+    /// The JSON key (`image`, `teb`, `mapped`, `other`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Usage::Image => "image",
+            Usage::Stack => "stack",
+            Usage::Teb => "teb",
+            Usage::Peb => "peb",
+            Usage::Heap => "heap",
+            Usage::MappedFile => "mapped",
+            Usage::Free => "free",
+            Usage::Unknown => "other",
+        }
+    }
+}
+
+/// What an address was found to be, with the thread, module or heap that says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hit {
+    /// In the module at this index of `Snapshot::modules`.
+    Image(usize),
+    /// In a free region.
+    Free,
+    /// In the TEB of the thread at this index of `Snapshot::threads`.
+    Teb(usize),
+    /// In the stack of the thread at this index of `Snapshot::threads`.
+    Stack(usize),
+    /// In the PEB.
+    Peb,
+    /// In the process heap with this handle.
+    Heap(u64),
+    /// Nothing known.
+    Unknown,
+}
+
+impl Hit {
+    /// The usage this hit stands for.
+    pub fn usage(self) -> Usage {
+        match self {
+            Hit::Image(_) => Usage::Image,
+            Hit::Free => Usage::Free,
+            Hit::Teb(_) => Usage::Teb,
+            Hit::Stack(_) => Usage::Stack,
+            Hit::Peb => Usage::Peb,
+            Hit::Heap(_) => Usage::Heap,
+            Hit::Unknown => Usage::Unknown,
+        }
+    }
+}
+
+/// The facts usage is inferred from, sorted once so that each address costs a few binary
+/// searches: thread TEBs and stacks, stack allocation bases, process heaps.
+pub struct UsageIndex<'s, 'd> {
+    snap: &'s Snapshot<'d>,
+    /// (start, end, thread position), sorted.
+    tebs: Vec<(u64, u64, usize)>,
+    /// (start, end, thread position), sorted: the TEB limits and the captured range.
+    stacks: Vec<(u64, u64, usize)>,
+    /// (allocation base of the stack's region, thread position), sorted.
+    stack_allocs: Vec<(u64, usize)>,
+    /// Process heap handles, sorted.
+    heaps: Vec<u64>,
+}
+
+/// The entry of sorted `(start, end, pos)` ranges containing `addr` (looking back a few
+/// entries, as ranges of one thread may overlap).
+fn range_at(v: &[(u64, u64, usize)], addr: u64) -> Option<usize> {
+    let p = v.partition_point(|(s, _, _)| *s <= addr);
+    v[..p]
+        .iter()
+        .rev()
+        .take(8)
+        .filter(|(s, e, _)| addr >= *s && addr < *e)
+        .map(|(_, _, t)| *t)
+        .min()
+}
+
+impl<'s, 'd> UsageIndex<'s, 'd> {
+    /// Sorts the snapshot's threads and heaps for lookups.
+    pub fn new(snap: &'s Snapshot<'d>) -> Self {
+        let teb = teb_size(snap.system.arch);
+        let mut tebs = Vec::new();
+        let mut stacks = Vec::new();
+        let mut stack_allocs = Vec::new();
+        for (i, t) in snap.threads.iter().enumerate() {
+            if let Some(b) = t.teb {
+                tebs.push((b, b.saturating_add(teb), i));
+            }
+            if let (Some(base), Some(limit)) = (t.stack_base, t.stack_limit) {
+                if limit < base {
+                    stacks.push((limit, base, i));
+                }
+            }
+            stacks.push((t.stack_start, t.stack_start.saturating_add(t.stack_len), i));
+            if let Some(r) = snap.region_at(t.stack_start.max(1)) {
+                stack_allocs.push((r.allocation_base, i));
+            }
+        }
+        tebs.sort_unstable();
+        stacks.sort_unstable();
+        stack_allocs.sort_unstable();
+        let mut heaps = snap.process.heaps.clone().unwrap_or_default();
+        heaps.sort_unstable();
+        UsageIndex {
+            snap,
+            tebs,
+            stacks,
+            stack_allocs,
+            heaps,
+        }
+    }
+
+    /// The thread (position) whose stack holds `addr` or shares the allocation `alloc`.
+    fn stack_of(&self, addr: u64, alloc: Option<u64>) -> Option<usize> {
+        let by_alloc = alloc.and_then(|a| {
+            let p = self.stack_allocs.partition_point(|(b, _)| *b < a);
+            self.stack_allocs
+                .get(p)
+                .filter(|(b, _)| *b == a)
+                .map(|(_, t)| *t)
+        });
+        match (range_at(&self.stacks, addr), by_alloc) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        }
+    }
+
+    /// What `addr` (in `region`, when the dump has one) is: a module image first, then free
+    /// memory, a TEB or stack (the first thread in list order that claims it), the PEB, a
+    /// process heap.
+    pub fn hit(&self, addr: u64, region: Option<&Region>) -> Hit {
+        if let Some(m) = self.snap.module_index_at(addr) {
+            return Hit::Image(m);
+        }
+        if region.is_some_and(|r| r.state == MEM_FREE) {
+            return Hit::Free;
+        }
+        let alloc = region.map(|r| r.allocation_base);
+        let teb = range_at(&self.tebs, addr);
+        match (teb, self.stack_of(addr, alloc)) {
+            (Some(t), Some(s)) if s < t => return Hit::Stack(s),
+            (Some(t), _) => return Hit::Teb(t),
+            (None, Some(s)) => return Hit::Stack(s),
+            (None, None) => {}
+        }
+        if let Some(peb) = self.snap.process.peb {
+            if addr >= peb && addr < peb.saturating_add(0x1000) {
+                return Hit::Peb;
+            }
+        }
+        if let Some(a) = alloc {
+            if self.heaps.binary_search(&a).is_ok() {
+                return Hit::Heap(a);
+            }
+        }
+        Hit::Unknown
+    }
+
+    /// The usage `!address -summary` counts a region under: free regions are free; what
+    /// [`UsageIndex::hit`] leaves unknown is an image or a mapped file when its type says so.
+    pub fn region_usage(&self, r: &Region) -> Usage {
+        if r.state == MEM_FREE {
+            return Usage::Free;
+        }
+        match self.hit(r.base, Some(r)).usage() {
+            Usage::Unknown if r.kind == MEM_IMAGE => Usage::Image,
+            Usage::Unknown if r.kind == MEM_MAPPED => Usage::MappedFile,
+            u => u,
+        }
+    }
+}
+
 /// Gathers the `!address` facts for `addr`.
 pub fn address_facts(snap: &Snapshot<'_>, addr: u64) -> AddressFacts {
     let region = snap.region_at(addr);
@@ -121,55 +338,27 @@ pub fn address_facts(snap: &Snapshot<'_>, addr: u64) -> AddressFacts {
         usage_detail: None,
         captured: snap.memory.contains(addr),
     };
-    if let Some(m) = snap.module_at(addr) {
-        f.usage = "Image".into();
-        f.usage_detail = Some(m.name.clone());
-        if region.is_none() {
-            f.base = Some(m.base);
-            f.size = Some(m.size);
-        }
-        return f;
-    }
-    if region.is_some_and(|r| r.state == MEM_FREE) {
-        f.usage = "Free".into();
-        return f;
-    }
-    let alloc = region.map(|r| r.allocation_base);
-    for t in &snap.threads {
-        if let Some(teb) = t.teb {
-            if addr >= teb && addr < teb.saturating_add(teb_size(snap.system.arch)) {
-                f.usage = "TEB".into();
-                f.usage_detail = Some(format!("thread {} (id 0x{:x})", t.index, t.id));
-                return f;
+    let hit = UsageIndex::new(snap).hit(addr, region);
+    f.usage = hit.usage().name().into();
+    let thread = |i: usize| {
+        let t = &snap.threads[i];
+        format!("thread {} (id 0x{:x})", t.index, t.id)
+    };
+    f.usage_detail = match hit {
+        Hit::Image(m) => {
+            let m = &snap.modules[m];
+            if region.is_none() {
+                f.base = Some(m.base);
+                f.size = Some(m.size);
             }
+            Some(m.name.clone())
         }
-        // A stack's reservation shares its allocation base with the captured stack range.
-        let same_alloc = alloc.is_some_and(|a| {
-            snap.region_at(t.stack_start.max(1))
-                .is_some_and(|r| r.allocation_base == a)
-        });
-        if t.stack_contains(addr) || same_alloc {
-            f.usage = "Stack".into();
-            f.usage_detail = Some(format!("thread {} (id 0x{:x})", t.index, t.id));
-            return f;
+        Hit::Teb(t) | Hit::Stack(t) => Some(thread(t)),
+        Hit::Heap(h) => Some(format!("heap {}", crate::fmt_addr(h, snap.ptr_size()))),
+        Hit::Unknown if region.is_none() && snap.regions.is_empty() => {
+            Some("the dump has no memory region list".into())
         }
-    }
-    if let Some(peb) = snap.process.peb {
-        if addr >= peb && addr < peb.saturating_add(0x1000) {
-            f.usage = "PEB".into();
-            return f;
-        }
-    }
-    if let (Some(heaps), Some(a)) = (&snap.process.heaps, alloc) {
-        if let Some(h) = heaps.iter().find(|h| **h == a) {
-            f.usage = "Heap".into();
-            f.usage_detail = Some(format!("heap {}", crate::fmt_addr(*h, snap.ptr_size())));
-            return f;
-        }
-    }
-    if region.is_none() && snap.regions.is_empty() {
-        f.usage = "Unknown".into();
-        f.usage_detail = Some("the dump has no memory region list".into());
-    }
+        Hit::Free | Hit::Peb | Hit::Unknown => None,
+    };
     f
 }

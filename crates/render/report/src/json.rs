@@ -6,7 +6,8 @@
 //! to the writer — no intermediate `serde_json::Value` tree (which cost more than the analysis).
 
 use crate::{time, Outcome};
-use coroner_analysis::{hex, AddressFacts, Analysis};
+use coroner_analysis::regions::Usage;
+use coroner_analysis::{hex, memory, AddressFacts, Analysis};
 use serde::Serialize;
 
 /// Schema identifier.
@@ -233,6 +234,155 @@ struct Dump<'a> {
     bucket: Option<&'a str>,
     classification: Option<&'a str>,
     warnings: &'a [String],
+    memory: Option<Memory<'a>>,
+}
+
+/// `memory`: each part absent (not null, not zero) when the dump lacks its stream.
+#[derive(Serialize)]
+struct Memory<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address_summary: Option<AddressSummary<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    handles: Option<Handles<'a>>,
+}
+
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+struct ByState {
+    MEM_COMMIT: u64,
+    MEM_RESERVE: u64,
+    MEM_FREE: u64,
+}
+
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+struct ByType {
+    MEM_IMAGE: u64,
+    MEM_MAPPED: u64,
+    MEM_PRIVATE: u64,
+}
+
+#[derive(Serialize)]
+struct SpanJson {
+    base: String,
+    size: u64,
+}
+
+#[derive(Serialize)]
+struct TallyJson {
+    count: u64,
+    bytes: u64,
+}
+
+#[derive(Serialize)]
+struct UsageRow {
+    usage: &'static str,
+    regions: u64,
+    bytes: u64,
+    largest: SpanJson,
+}
+
+#[derive(Serialize)]
+struct ModuleSize<'a> {
+    name: &'a str,
+    base: String,
+    size: u64,
+}
+
+#[derive(Serialize)]
+struct AddressSummary<'a> {
+    source: &'static str,
+    regions: u64,
+    total: u64,
+    busy: u64,
+    by_state: ByState,
+    by_type: ByType,
+    by_usage: std::collections::BTreeMap<&'static str, u64>,
+    by_protect: std::collections::BTreeMap<&'a str, u64>,
+    usage: Vec<UsageRow>,
+    largest_free: Option<SpanJson>,
+    free_below_1mb: TallyJson,
+    top_modules: Vec<ModuleSize<'a>>,
+}
+
+#[derive(Serialize)]
+struct Handles<'a> {
+    total: usize,
+    listed: usize,
+    by_type: &'a std::collections::BTreeMap<String, usize>,
+}
+
+fn span(s: &memory::Span) -> SpanJson {
+    SpanJson {
+        base: hex(s.base),
+        size: s.size,
+    }
+}
+
+fn address_summary(s: &memory::AddressSummary) -> AddressSummary<'_> {
+    use coroner_model::*;
+    AddressSummary {
+        source: s.source,
+        regions: s.regions,
+        total: s.total,
+        busy: s.busy,
+        by_state: ByState {
+            MEM_COMMIT: s.state_bytes(MEM_COMMIT),
+            MEM_RESERVE: s.state_bytes(MEM_RESERVE),
+            MEM_FREE: s.state_bytes(MEM_FREE),
+        },
+        by_type: ByType {
+            MEM_IMAGE: s.type_bytes(MEM_IMAGE),
+            MEM_MAPPED: s.type_bytes(MEM_MAPPED),
+            MEM_PRIVATE: s.type_bytes(MEM_PRIVATE),
+        },
+        by_usage: Usage::ALL
+            .iter()
+            .map(|u| (u.key(), s.usage(*u).bytes))
+            .collect(),
+        by_protect: s
+            .by_protect
+            .iter()
+            .map(|(k, t)| (k.as_str(), t.bytes))
+            .collect(),
+        usage: Usage::ALL
+            .iter()
+            .filter_map(|u| {
+                let t = s.by_usage.get(u)?;
+                Some(UsageRow {
+                    usage: u.key(),
+                    regions: t.regions,
+                    bytes: t.bytes,
+                    largest: span(s.largest_by_usage.get(u)?),
+                })
+            })
+            .collect(),
+        largest_free: s.largest_free.as_ref().map(span),
+        free_below_1mb: TallyJson {
+            count: s.free_below_1mb.regions,
+            bytes: s.free_below_1mb.bytes,
+        },
+        top_modules: s
+            .top_modules
+            .iter()
+            .map(|m| ModuleSize {
+                name: &m.name,
+                base: hex(m.base),
+                size: m.size,
+            })
+            .collect(),
+    }
+}
+
+fn memory_json(m: &memory::MemoryFacts) -> Memory<'_> {
+    Memory {
+        address_summary: m.address_summary.as_ref().map(address_summary),
+        handles: m.handles.as_ref().map(|h| Handles {
+            total: h.total,
+            listed: h.listed,
+            by_type: &h.by_type,
+        }),
+    }
 }
 
 fn region(r: &AddressFacts) -> Region<'_> {
@@ -288,6 +438,7 @@ fn dump(a: &Analysis) -> Dump<'_> {
         bucket: a.bucket.as_deref(),
         classification: a.classification.as_deref(),
         warnings: &a.warnings,
+        memory: Some(memory_json(&a.memory)),
     }
 }
 
@@ -467,6 +618,7 @@ fn failed<'a>(path: &std::path::Path, error: &'a str) -> Dump<'a> {
         bucket: None,
         classification: None,
         warnings: &[],
+        memory: None,
     }
 }
 

@@ -65,6 +65,9 @@ pub fn render_one(a: &Analysis) -> String {
         }
     }
     fence(&mut s, "Threads (`~`)", &windbg::threads(a));
+    if let Some(m) = windbg::memory_summary(a) {
+        fence(&mut s, "Memory (`!address -summary`)", &m);
+    }
     if a.complete() && !a.warnings.is_empty() {
         let _ = writeln!(s, "\n### Warnings\n");
         for w in &a.warnings {

@@ -30,6 +30,10 @@ pub fn render_one(a: &Analysis) -> String {
     s.push_str(&windbg::threads(a));
     modules(&mut s, a);
     process(&mut s, a);
+    if let Some(m) = windbg::memory_summary(a) {
+        section(&mut s, "Memory (!address -summary)");
+        s.push_str(&m);
+    }
     if a.complete() && !a.warnings.is_empty() {
         section(&mut s, "Warnings");
         for w in &a.warnings {

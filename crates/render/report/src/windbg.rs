@@ -655,3 +655,66 @@ fn printable(v: &str) -> String {
         })
         .collect()
 }
+
+/// A size as hex bytes with a readable unit: `0x1e000 (120.000 kB)`.
+pub fn size_text(v: u64) -> String {
+    let (n, unit) = if v >= 1 << 30 {
+        (v as f64 / (1u64 << 30) as f64, "GB")
+    } else if v >= 1 << 20 {
+        (v as f64 / (1u64 << 20) as f64, "MB")
+    } else {
+        (v as f64 / 1024.0, "kB")
+    };
+    format!("0x{v:x} ({n:.3} {unit})")
+}
+
+/// The short `!address -summary` of a report: committed, reserved and free totals, the largest
+/// free region, the free fragments below 1 MB and the largest module images (`None` without a
+/// region list).
+pub fn memory_summary(a: &Analysis) -> Option<String> {
+    use coroner_model::{MEM_COMMIT, MEM_FREE, MEM_RESERVE};
+    let m = a.memory.address_summary.as_ref()?;
+    let p = a.ptr_size();
+    let mut s = String::new();
+    let _ = writeln!(s, "Regions:                 {} ({})", m.regions, m.source);
+    for (label, state) in [
+        ("Committed:", MEM_COMMIT),
+        ("Reserved:", MEM_RESERVE),
+        ("Free:", MEM_FREE),
+    ] {
+        let _ = writeln!(s, "{label:<24} {}", size_text(m.state_bytes(state)));
+    }
+    match &m.largest_free {
+        Some(l) => {
+            let _ = writeln!(
+                s,
+                "Largest free region:     {} {}",
+                fmt_addr(l.base, p),
+                size_text(l.size)
+            );
+        }
+        None => {
+            let _ = writeln!(s, "Largest free region:     none");
+        }
+    }
+    let f = &m.free_below_1mb;
+    let _ = writeln!(
+        s,
+        "Free regions below 1 MB: {} regions, {}",
+        f.regions,
+        size_text(f.bytes)
+    );
+    if !m.top_modules.is_empty() {
+        let _ = writeln!(s, "Largest modules:");
+        for t in &m.top_modules {
+            let _ = writeln!(
+                s,
+                "  {:<22} {} {}",
+                t.name,
+                fmt_addr(t.base, p),
+                size_text(t.size)
+            );
+        }
+    }
+    Some(s)
+}

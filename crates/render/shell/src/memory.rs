@@ -2,9 +2,9 @@
 
 use crate::commands::{parse_range, Range};
 use crate::{CmdResult, Session, ShellError, MAX_DISPLAY_BYTES, MAX_INSTRUCTIONS, MAX_SEARCH_HITS};
-use coroner_analysis::regions::{address_facts, kind_name, protect_name, state_name};
+use coroner_analysis::memory::{AddressSummary, Span, Tally};
+use coroner_analysis::regions::{address_facts, kind_name, protect_name, state_name, Usage};
 use coroner_analysis::{disasm, fmt_addr};
-use coroner_model::{MEM_COMMIT, MEM_FREE, MEM_RESERVE};
 use coroner_report::windbg;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -423,11 +423,11 @@ pub fn address(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
     Ok(())
 }
 
-fn usage_of(s: &Session<'_, '_>, base: u64) -> String {
-    let f = address_facts(s.snap, base);
-    match f.usage.as_str() {
-        "Unknown" => "<unknown>".into(),
-        u => u.to_string(),
+/// The name `!address -summary` shows for a usage.
+fn usage_name(u: Usage) -> &'static str {
+    match u {
+        Usage::Unknown => "<unknown>",
+        u => u.name(),
     }
 }
 
@@ -442,84 +442,95 @@ fn size_text(sz: u64) -> String {
     format!("{sz:>12x} ({v:>8.3} {unit})")
 }
 
-/// `!address -summary`: regions by usage, type, state and protection.
+fn pct(v: u64, of: u64) -> String {
+    if of == 0 {
+        String::new()
+    } else {
+        format!("{:.2}%", v as f64 * 100.0 / of as f64)
+    }
+}
+
+/// One table of the summary: rows by name, largest first (ties by name).
+fn tally_table(o: &mut String, title: &str, rows: Vec<(&str, Tally)>, sum: &AddressSummary) {
+    let _ = writeln!(
+        o,
+        "\n--- {title:<29} RgnCount ----------- Total Size -------- %ofBusy %ofTotal"
+    );
+    let mut rows = rows;
+    rows.sort_by_key(|r| r.0);
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1.bytes));
+    for (k, t) in rows {
+        let b = if k != "Free" && k != "MEM_FREE" {
+            pct(t.bytes, sum.busy)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            o,
+            "{k:<32} {:>8} {} {b:>7} {:>8}",
+            t.regions,
+            size_text(t.bytes),
+            pct(t.bytes, sum.total)
+        );
+    }
+}
+
+fn named(m: &BTreeMap<String, Tally>) -> Vec<(&str, Tally)> {
+    m.iter().map(|(k, t)| (k.as_str(), *t)).collect()
+}
+
+/// `!address -summary`: regions by usage, type, state and protection, as the analysis counted
+/// them.
 fn summary(s: &Session<'_, '_>, o: &mut String) -> CmdResult {
-    if s.snap.regions.is_empty() {
+    let Some(sum) = &s.analysis.memory.address_summary else {
         return Err(ShellError::Message(
             "!address: the dump has no memory information (MemoryInfoList)".into(),
         ));
-    }
-    let mut usage: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let mut kind: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let mut state: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let mut prot: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let mut largest: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let (mut total, mut busy) = (0u64, 0u64);
-    for r in &s.snap.regions {
-        let u = usage_of(s, r.base);
-        let add = |m: &mut BTreeMap<String, (u64, u64)>, k: String| {
-            let e = m.entry(k).or_default();
-            e.0 += 1;
-            e.1 = e.1.saturating_add(r.size);
-        };
-        add(&mut usage, u.clone());
-        add(&mut state, state_name(r.state));
-        total = total.saturating_add(r.size);
-        if r.state != MEM_FREE {
-            busy = busy.saturating_add(r.size);
-            add(&mut kind, kind_name(r.kind));
-        }
-        if r.state == MEM_COMMIT {
-            add(&mut prot, protect_name(r.protect));
-        }
-        let l = largest.entry(u).or_default();
-        if r.size > l.1 {
-            *l = (r.base, r.size);
-        }
-    }
-    let pct = |v: u64, of: u64| {
-        if of == 0 {
-            "".to_string()
-        } else {
-            format!("{:.2}%", v as f64 * 100.0 / of as f64)
-        }
     };
-    let table = |o: &mut String, title: &str, m: &BTreeMap<String, (u64, u64)>, busy_pct: bool| {
-        let _ = writeln!(
-            o,
-            "\n--- {title:<29} RgnCount ----------- Total Size -------- %ofBusy %ofTotal"
-        );
-        let mut rows: Vec<_> = m.iter().collect();
-        rows.sort_by_key(|r| std::cmp::Reverse(r.1 .1));
-        for (k, (n, sz)) in rows {
-            let b = if busy_pct && k != "Free" && k != "MEM_FREE" {
-                pct(*sz, busy)
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                o,
-                "{k:<32} {n:>8} {} {b:>7} {:>8}",
-                size_text(*sz),
-                pct(*sz, total)
-            );
-        }
-    };
-    table(o, "Usage Summary ----------------", &usage, true);
-    table(o, "Type Summary (for busy) ------", &kind, true);
-    table(o, "State Summary ----------------", &state, true);
-    table(o, "Protect Summary (for commit) -", &prot, true);
+    let usage = sum
+        .by_usage
+        .iter()
+        .map(|(u, t)| (usage_name(*u), *t))
+        .collect();
+    tally_table(o, "Usage Summary ----------------", usage, sum);
+    tally_table(
+        o,
+        "Type Summary (for busy) ------",
+        named(&sum.by_type),
+        sum,
+    );
+    tally_table(
+        o,
+        "State Summary ----------------",
+        named(&sum.by_state),
+        sum,
+    );
+    tally_table(
+        o,
+        "Protect Summary (for commit) -",
+        named(&sum.by_protect),
+        sum,
+    );
     let _ = writeln!(
         o,
         "\n--- Largest Region by Usage ----------- Base Address -------- Region Size ----------"
     );
     let p = s.ptr();
-    let mut rows: Vec<_> = largest.iter().collect();
-    rows.sort_by_key(|r| std::cmp::Reverse(r.1 .1));
-    for (k, (b, sz)) in rows {
-        let _ = writeln!(o, "{k:<32} {:>20} {}", fmt_addr(*b, p), size_text(*sz));
+    let mut rows: Vec<(&str, Span)> = sum
+        .largest_by_usage
+        .iter()
+        .map(|(u, l)| (usage_name(*u), *l))
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1.size));
+    for (k, l) in rows {
+        let _ = writeln!(
+            o,
+            "{k:<32} {:>20} {}",
+            fmt_addr(l.base, p),
+            size_text(l.size)
+        );
     }
-    let _ = (MEM_RESERVE, 0);
     Ok(())
 }
 

@@ -332,23 +332,10 @@ pub fn handle(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult 
     if selected.len() > MAX_HANDLES_LISTED {
         let _ = writeln!(o, "(listing stopped at {MAX_HANDLES_LISTED} handles)");
     }
-    if which == 0 {
-        let _ = writeln!(
-            o,
-            "{} Handles",
-            s.snap.handle_count.unwrap_or(handles.len())
-        );
+    if let (0, Some(counts)) = (which, &s.analysis.memory.handles) {
+        let _ = writeln!(o, "{} Handles", counts.total);
         let _ = writeln!(o, "Type           \tCount");
-        let mut counts: Vec<(String, usize)> = Vec::new();
-        for h in handles {
-            let t = h.type_name.clone().unwrap_or_else(|| "<unknown>".into());
-            match counts.iter_mut().find(|(k, _)| *k == t) {
-                Some(c) => c.1 += 1,
-                None => counts.push((t, 1)),
-            }
-        }
-        counts.sort();
-        for (t, n) in counts {
+        for (t, n) in &counts.by_type {
             let _ = writeln!(o, "{t:<15}\t{n}");
         }
     }
