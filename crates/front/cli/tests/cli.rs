@@ -471,3 +471,57 @@ fn help_lists_the_exit_codes() {
     let top = stdout_of(&["--help"]);
     assert!(top.contains("Exit codes of `coroner analyze`"), "{top}");
 }
+
+/// A failed input's error is printed once, on stderr; the text report on stdout names the input
+/// as failed (in its summary) without repeating the error; JSON keeps the error as data.
+#[test]
+fn a_failed_inputs_error_is_printed_once_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("notes.dmp");
+    std::fs::write(&bad, b"hello, this is not a dump\n").unwrap();
+    let good = fixture("nullwrite-x86.dmp");
+    let run = |args: &[&Path]| {
+        let mut c = coroner();
+        c.arg("analyze").args(args);
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+        (text(out.stdout), text(out.stderr))
+    };
+    let error = "not a minidump";
+    let (stdout, stderr) = run(&[&good, &bad]);
+    assert!(
+        stdout.starts_with("== Summary: 2 dumps, 1 analysed =="),
+        "{stdout}"
+    );
+    let failed = format!(
+        "failed: {} (not analysed; the error is on stderr)",
+        bad.display()
+    );
+    assert_eq!(stdout.matches(&failed).count(), 1, "{stdout}");
+    assert!(
+        !stdout.contains(error),
+        "the error is not on stdout: {stdout}"
+    );
+    assert_eq!(stderr.matches(error).count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("coroner: {}: ", bad.display())),
+        "{stderr}"
+    );
+
+    let (stdout, stderr) = run(&[&bad]);
+    assert_eq!(
+        stdout.trim_end(),
+        failed,
+        "one input: no summary, the line alone"
+    );
+    assert_eq!(stderr.matches(error).count(), 1, "{stderr}");
+
+    let out = coroner()
+        .args(["analyze", "--json"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["dumps"][0]["error"].as_str().unwrap().contains(error));
+}
