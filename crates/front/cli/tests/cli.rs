@@ -525,3 +525,34 @@ fn a_failed_inputs_error_is_printed_once_on_stderr() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["dumps"][0]["error"].as_str().unwrap().contains(error));
 }
+
+/// The only colour is clap's (help headings, usage errors): none when the output is not a
+/// terminal, none with NO_COLOR even where CLICOLOR_FORCE asks for it.
+#[test]
+fn no_colour_off_terminals_or_with_no_color() {
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let out = coroner()
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .envs(env.iter().copied())
+            .args(args)
+            .output()
+            .unwrap();
+        [out.stdout, out.stderr].concat()
+    };
+    let esc = |b: &[u8]| b.contains(&0x1b);
+    for args in [
+        &["analyze", "--help"][..],
+        &["analyze", "--no-such-flag"][..],
+    ] {
+        assert!(!esc(&run(&[], args)), "piped {args:?}: no escapes");
+        assert!(
+            esc(&run(&[("CLICOLOR_FORCE", "1")], args)),
+            "{args:?}: forced colour"
+        );
+        assert!(
+            !esc(&run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], args)),
+            "{args:?}: NO_COLOR wins"
+        );
+    }
+}
