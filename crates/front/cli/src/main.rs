@@ -34,6 +34,8 @@ Exit codes:
 #[command(
     name = "coroner",
     version,
+    // Each subcommand's man page carries the version too (and `coroner analyze -V` works).
+    propagate_version = true,
     about = "Finds out why a program died, from the evidence it left behind.",
     after_help = "Exit codes of `coroner analyze`: 0 complete, 1 a dump could not be analysed, \
                   2 usage error, 3 a dump was damaged and analysed only in part; of \

@@ -399,7 +399,11 @@ fn man_page_names_every_subcommand() {
         );
     }
     let analyze = stdout_of(&["man", "analyze"]);
-    assert!(analyze.contains(".TH coroner-analyze 1"), "{analyze}");
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        analyze.contains(&format!(".TH coroner-analyze 1  \"analyze {version}\"")),
+        "{analyze}"
+    );
     assert!(analyze.contains("Exit codes:"), "{analyze}");
     let none = coroner().args(["man", "no-such"]).output().unwrap();
     assert_eq!(none.status.code(), Some(2));
