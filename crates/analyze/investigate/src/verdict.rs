@@ -28,6 +28,7 @@ pub fn rows(inv: &Investigation) -> Vec<VerdictRow> {
     rows.extend(inv.groups.iter().filter_map(|g| group_row(inv, g)));
     rows.extend(live_dumps_row(inv));
     rows.extend(unmatched_row(inv));
+    rows.extend(apart_in_time_rows(inv));
     evidence_rows(inv, &mut rows);
     rows.sort_by_key(|r| r.level);
     rows
@@ -372,4 +373,95 @@ fn live_dumps_row(inv: &Investigation) -> Option<VerdictRow> {
         ),
         recommendation: "A manual, hang or first-chance dump shows a process that was alive when it was dumped: read it for what the process was doing (threads, locks, requests), not as a crash. Only a second-chance dump, or a termination event of the dumped process, shows that it died.".into(),
     })
+}
+
+/// How far (seconds) dumps or web logs may lie outside the event logs' span and still be taken
+/// for evidence of the same time: a day.
+const TIME_SLACK: i64 = 86_400;
+
+/// Dumps, or web logs, none of which comes within a day of the span the event logs cover: they
+/// are likely of another incident (or machine), and the logs' time-zone offset may not apply.
+fn apart_in_time_rows(inv: &Investigation) -> Vec<VerdictRow> {
+    let Some(logs) = hull(inv.event_logs.iter().map(|l| (l.first, l.last))) else {
+        return Vec::new();
+    };
+    let dumps: Vec<(i64, i64)> = inv
+        .dumps
+        .iter()
+        .filter_map(|d| d.time)
+        .map(|t| (t.0, t.0))
+        .collect();
+    let web: Vec<(i64, i64)> = inv
+        .web_logs
+        .iter()
+        .filter_map(|l| Some((l.first?.0, l.last?.0)))
+        .collect();
+    let dumps_words = match dumps.len() {
+        1 => ("dump", "was taken"),
+        _ => ("dumps", "were taken"),
+    };
+    let web_words = match web.len() {
+        1 => ("web log", "covers"),
+        _ => ("web logs", "cover"),
+    };
+    [(dumps_words, dumps), (web_words, web)]
+        .into_iter()
+        .filter(|(_, spans)| !spans.is_empty() && spans.iter().all(|s| apart(logs, *s)))
+        .map(|(what, spans)| apart_row(inv, logs, what, hull_of(&spans)))
+        .collect()
+}
+
+/// The span from the earliest start to the latest end; `None` when no item has both.
+fn hull(
+    items: impl Iterator<Item = (Option<time::Time>, Option<time::Time>)>,
+) -> Option<(i64, i64)> {
+    let spans: Vec<(i64, i64)> = items.filter_map(|(a, b)| Some((a?.0, b?.0))).collect();
+    (!spans.is_empty()).then(|| hull_of(&spans))
+}
+
+fn hull_of(spans: &[(i64, i64)]) -> (i64, i64) {
+    let first = spans.iter().map(|s| s.0).min().unwrap_or(0);
+    let last = spans.iter().map(|s| s.1).max().unwrap_or(0);
+    (first, last)
+}
+
+/// Whether `span` stays more than [`TIME_SLACK`] away from `logs`.
+fn apart(logs: (i64, i64), span: (i64, i64)) -> bool {
+    span.1 < logs.0 - TIME_SLACK || span.0 > logs.1 + TIME_SLACK
+}
+
+/// `2009-06-02 14:31 UTC` for an instant, else [`crate::correlate::span_text`].
+fn when(span: (i64, i64)) -> String {
+    if span.0 == span.1 {
+        format!("{} UTC", &time::short(span.0)[..16])
+    } else {
+        crate::correlate::span_text(span.0, span.1)
+    }
+}
+
+/// The warning that `what` (`dumps`, `were taken`; `web log`, `covers`) lies at `span`, apart from the event logs'
+/// `logs`.
+fn apart_row(
+    inv: &Investigation,
+    logs: (i64, i64),
+    (what, verb): (&str, &str),
+    span: (i64, i64),
+) -> VerdictRow {
+    let mut d = format!(
+        "The evidence does not overlap in time: the event logs cover {}, but the {what} {verb} {}, none within a day of the logs. They may be of another incident or machine, and nothing was matched across them by time.",
+        when(logs),
+        when(span)
+    );
+    let tz = &inv.time_zone;
+    if tz.source.starts_with(crate::correlate::TZ_FROM_EVENTS) {
+        d.push_str(&format!(
+            " The time-zone offset {} was taken from the event logs and may not apply to the {}.",
+            tz.utc_offset, what
+        ));
+    }
+    VerdictRow {
+        level: Level::Warning,
+        description: d,
+        recommendation: "Check that the event logs, dumps and web logs come from the same machine and incident; add the logs that cover the time of the crash.".into(),
+    }
 }

@@ -2,6 +2,7 @@
 //! load (coroner-dump) → analyse (coroner-analysis) → render (coroner-report).
 
 mod investigate;
+mod manual;
 mod progress;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -21,16 +22,27 @@ Exit codes:
      directory names lies past the end of the file, is unreadable or zeroed); the report
      names the streams lost";
 
+/// The exit codes of `coroner investigate`, as `--help` prints them.
+const INVESTIGATE_EXIT_CODES: &str = "\
+Exit codes:
+  0  the report was written
+  1  the report was written, but nothing among the inputs was usable evidence (no dump, event
+     log, web log, IIS configuration or Report.wer)
+  2  usage error, or the report could not be written";
+
 #[derive(Parser)]
 #[command(
     name = "coroner",
     version,
+    // Each subcommand's man page carries the version too (and `coroner analyze -V` works).
+    propagate_version = true,
     about = "Finds out why a program died, from the evidence it left behind.",
     after_help = "Exit codes of `coroner analyze`: 0 complete, 1 a dump could not be analysed, \
-                  2 usage error, 3 a dump was damaged and analysed only in part \
-                  (see `coroner analyze --help`)."
+                  2 usage error, 3 a dump was damaged and analysed only in part; of \
+                  `coroner investigate`: 0 report written, 1 no usable evidence, 2 usage error \
+                  (see `coroner analyze --help`, `coroner investigate --help`)."
 )]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -47,52 +59,80 @@ enum Command {
     /// Root-cause analysis of crash dumps (Windows minidumps of any kind; Breakpad/Crashpad dumps
     /// from Linux, macOS and Android; plain or .gz/.xz/.zip/.cab).
     #[command(after_help = ANALYZE_EXIT_CODES)]
-    Analyze {
-        /// Output format.
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
-        /// Write the report to FILE instead of standard output.
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-        #[command(flatten)]
-        limits: LimitArgs,
-        #[command(flatten)]
-        sources: Sources,
-        /// Dump files.
-        #[arg(required = true)]
-        dumps: Vec<PathBuf>,
-    },
+    Analyze(AnalyzeArgs),
     /// One incident report from everything a dead web server left: crash dumps, Windows event
     /// logs (EVTX/EVT/XML), IIS W3C and HTTPERR logs, IIS configuration, Report.wer — found by
     /// content in the folders (searched recursively) and files given.
-    Investigate {
-        /// Output format: text, json, markdown or html.
-        #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown", "html"])]
-        format: String,
-        /// Write the report to FILE instead of standard output.
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-        #[command(flatten)]
-        limits: LimitArgs,
-        #[command(flatten)]
-        sources: Sources,
-        /// Folders and files.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-    },
+    #[command(after_help = INVESTIGATE_EXIT_CODES)]
+    Investigate(InvestigateArgs),
     /// WinDbg's commands over a dump, on any OS: an interactive shell with the prompt `0:004>`,
     /// or a script with -c "r; kb; !address 03900010" (commands also read from a pipe).
-    Shell {
-        /// Commands to run, separated by `;` (as `cdb -z DUMP -c`); the shell exits after them.
-        #[arg(short = 'c', long = "commands")]
-        commands: Option<String>,
-        #[command(flatten)]
-        limits: LimitArgs,
-        #[command(flatten)]
-        sources: Sources,
-        /// Dump file.
-        dump: PathBuf,
+    Shell(ShellArgs),
+    /// Prints a completion script for a shell, e.g.
+    /// `coroner completions bash > ~/.local/share/bash-completion/completions/coroner`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
     },
+    /// Prints the manual page (roff), e.g. `coroner man | man -l -` or
+    /// `coroner man > /usr/local/share/man/man1/coroner.1`.
+    Man {
+        /// A subcommand whose own page to print (coroner-analyze(1), …); without it, coroner(1).
+        subcommand: Option<String>,
+    },
+}
+
+#[derive(clap::Args)]
+struct AnalyzeArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// The same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+    #[command(flatten)]
+    sources: Sources,
+    /// Dump files.
+    #[arg(required = true)]
+    dumps: Vec<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct InvestigateArgs {
+    /// Output format: text, json, markdown or html.
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown", "html"])]
+    format: String,
+    /// The same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+    #[command(flatten)]
+    sources: Sources,
+    /// Folders and files.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ShellArgs {
+    /// Commands to run, separated by `;` (as `cdb -z DUMP -c`); the shell exits after them.
+    #[arg(short = 'c', long = "commands")]
+    commands: Option<String>,
+    #[command(flatten)]
+    limits: LimitArgs,
+    #[command(flatten)]
+    sources: Sources,
+    /// Dump file.
+    dump: PathBuf,
 }
 
 /// Where symbols and images come from (analyze, shell, investigate).
@@ -222,105 +262,112 @@ fn analyze_one(path: &Path, opts: &coroner::Options) -> Outcome {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Investigate {
-            format,
-            output,
-            limits,
-            sources,
-            paths,
-        } => investigate::main(
-            &paths,
-            &format,
-            output.as_deref(),
-            sources.options(&limits),
-            limits.dump(),
-        ),
-        Command::Shell {
-            commands,
-            limits,
-            sources,
-            dump,
-        } => {
-            let mode = match commands {
-                Some(c) => coroner_shell::ShellMode::Script(c),
-                None => coroner_shell::ShellMode::Auto,
-            };
-            let opts = coroner::Options {
-                analysis: sources.options(&limits),
-                limits: limits.dump(),
-            };
-            let out = std::io::stdout();
-            match coroner_shell::open_and_run(&dump, mode, &opts, &mut out.lock()) {
-                Err(coroner_shell::RunError::Open(e)) => {
-                    eprintln!("coroner: {e}");
-                    ExitCode::from(1)
-                }
-                Err(coroner_shell::RunError::Output(e)) => {
-                    if e.kind() != std::io::ErrorKind::BrokenPipe {
-                        eprintln!("coroner: cannot write output: {e}");
-                    }
-                    ExitCode::SUCCESS
-                }
-                Ok(()) => ExitCode::SUCCESS,
-            }
+    match Cli::parse().command {
+        Command::Analyze(a) => analyze(a),
+        Command::Investigate(a) => investigate(a),
+        Command::Shell(a) => shell(a),
+        Command::Completions { shell } => manual::completions(shell),
+        Command::Man { subcommand } => manual::man(subcommand.as_deref()),
+    }
+}
+
+/// `coroner investigate`.
+fn investigate(a: InvestigateArgs) -> ExitCode {
+    let format = if a.json { "json" } else { a.format.as_str() };
+    investigate::main(
+        &a.paths,
+        format,
+        a.output.as_deref(),
+        a.sources.options(&a.limits),
+        a.limits.dump(),
+    )
+}
+
+/// `coroner shell`: 1 when the dump cannot be opened.
+fn shell(a: ShellArgs) -> ExitCode {
+    let mode = match a.commands {
+        Some(c) => coroner_shell::ShellMode::Script(c),
+        None => coroner_shell::ShellMode::Auto,
+    };
+    let opts = coroner::Options {
+        analysis: a.sources.options(&a.limits),
+        limits: a.limits.dump(),
+    };
+    let out = std::io::stdout();
+    match coroner_shell::open_and_run(&a.dump, mode, &opts, &mut out.lock()) {
+        Err(coroner_shell::RunError::Open(e)) => {
+            eprintln!("coroner: {e}");
+            ExitCode::from(1)
         }
-        Command::Analyze {
-            format,
-            output,
-            limits,
-            sources,
-            dumps,
-        } => {
-            let opts = coroner::Options {
-                analysis: sources.options(&limits),
-                limits: limits.dump(),
-            };
-            // Each dump is independent: analyse in parallel; a panic in one (a bug) becomes that
-            // file's error, not the end of the batch.
-            let guarded = |p: &PathBuf| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze_one(p, &opts)))
-                    .unwrap_or_else(|_| Outcome::Failed {
-                        path: p.clone(),
-                        error: "internal error while analysing this file (please report it)".into(),
-                    })
-            };
-            // One file: no thread pool to start. Several: in parallel.
-            let outcomes: Vec<Outcome> = if dumps.len() == 1 {
-                dumps.iter().map(guarded).collect()
-            } else {
-                dumps.par_iter().map(guarded).collect()
-            };
-            let text = match format {
-                Format::Text => coroner_report::text::render(&outcomes),
-                Format::Markdown => coroner_report::markdown::render(&outcomes),
-                Format::Json => coroner_report::json::render(&outcomes),
-            };
-            let res = match &output {
-                Some(o) => std::fs::write(o, text.as_bytes()),
-                None => std::io::stdout().lock().write_all(text.as_bytes()),
-            };
-            if let Err(e) = res {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    eprintln!("coroner: cannot write the report: {e}");
-                    return ExitCode::from(2);
-                }
+        Err(coroner_shell::RunError::Output(e)) => {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("coroner: cannot write output: {e}");
             }
-            for o in &outcomes {
-                match o {
-                    Outcome::Failed { path, error } => {
-                        eprintln!("coroner: {}: {}", path.display(), error)
-                    }
-                    Outcome::Done(a) if !a.complete() => eprintln!(
-                        "coroner: {}: damaged dump, analysed only in part ({})",
-                        a.path.display(),
-                        coroner_report::phrase::damage_line(a)
-                    ),
-                    Outcome::Done(_) => {}
-                }
+            ExitCode::SUCCESS
+        }
+        Ok(()) => ExitCode::SUCCESS,
+    }
+}
+
+/// `coroner analyze`: the report on stdout (or `--output`), each failed or damaged input once
+/// on stderr; the exit code of [`ANALYZE_EXIT_CODES`].
+fn analyze(a: AnalyzeArgs) -> ExitCode {
+    let opts = coroner::Options {
+        analysis: a.sources.options(&a.limits),
+        limits: a.limits.dump(),
+    };
+    let outcomes = analyze_all(&a.dumps, &opts);
+    let format = if a.json { Format::Json } else { a.format };
+    let text = match format {
+        Format::Text => coroner_report::text::render(&outcomes),
+        Format::Markdown => coroner_report::markdown::render(&outcomes),
+        Format::Json => coroner_report::json::render(&outcomes),
+    };
+    let res = match &a.output {
+        Some(o) => std::fs::write(o, text.as_bytes()),
+        None => std::io::stdout().lock().write_all(text.as_bytes()),
+    };
+    if let Err(e) = res {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("coroner: cannot write the report: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    tell_problems(&outcomes);
+    ExitCode::from(exit_code(&outcomes))
+}
+
+/// Each dump is independent: analysed in parallel; a panic in one (a bug) becomes that file's
+/// error, not the end of the batch.
+fn analyze_all(dumps: &[PathBuf], opts: &coroner::Options) -> Vec<Outcome> {
+    let guarded = |p: &PathBuf| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze_one(p, opts)))
+            .unwrap_or_else(|_| Outcome::Failed {
+                path: p.clone(),
+                error: "internal error while analysing this file (please report it)".into(),
+            })
+    };
+    // One file: no thread pool to start. Several: in parallel.
+    if dumps.len() == 1 {
+        dumps.iter().map(guarded).collect()
+    } else {
+        dumps.par_iter().map(guarded).collect()
+    }
+}
+
+/// One line on stderr per input that failed or was analysed only in part.
+fn tell_problems(outcomes: &[Outcome]) {
+    for o in outcomes {
+        match o {
+            Outcome::Failed { path, error } => {
+                eprintln!("coroner: {}: {}", path.display(), error)
             }
-            ExitCode::from(exit_code(&outcomes))
+            Outcome::Done(a) if !a.complete() => eprintln!(
+                "coroner: {}: damaged dump, analysed only in part ({})",
+                a.path.display(),
+                coroner_report::phrase::damage_line(a)
+            ),
+            Outcome::Done(_) => {}
         }
     }
 }

@@ -351,3 +351,212 @@ fn exit_codes_tell_partial_from_complete() {
         .unwrap();
     assert_eq!(usage.status.code(), Some(2));
 }
+
+/// The subcommands a user can complete and read about.
+const SUBCOMMANDS: [&str; 5] = ["analyze", "investigate", "shell", "completions", "man"];
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = coroner().args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `coroner completions SHELL` prints a script that names every subcommand; bash's parses.
+#[test]
+fn completion_scripts_name_every_subcommand() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let script = stdout_of(&["completions", shell]);
+        assert!(!script.trim().is_empty(), "{shell}");
+        for sub in SUBCOMMANDS {
+            assert!(script.contains(sub), "{shell} script lacks {sub}");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("coroner.bash");
+    std::fs::write(&file, stdout_of(&["completions", "bash"])).unwrap();
+    match Command::new("bash").arg("-n").arg(&file).output() {
+        Ok(out) => assert!(
+            out.status.success(),
+            "bash -n: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => println!("skipped `bash -n` on the completion script: no bash here ({e})"),
+    }
+    let bad = coroner().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// `coroner man` prints coroner(1), roff naming every subcommand; `coroner man analyze` its own
+/// page with the exit codes.
+#[test]
+fn man_page_names_every_subcommand() {
+    let page = stdout_of(&["man"]);
+    assert!(page.contains(".TH coroner 1"), "{page}");
+    for sub in SUBCOMMANDS {
+        assert!(
+            page.contains(&format!("coroner\\-{sub}(1)")),
+            "lacks {sub}: {page}"
+        );
+    }
+    let analyze = stdout_of(&["man", "analyze"]);
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        analyze.contains(&format!(".TH coroner-analyze 1  \"analyze {version}\"")),
+        "{analyze}"
+    );
+    assert!(analyze.contains("Exit codes:"), "{analyze}");
+    let none = coroner().args(["man", "no-such"]).output().unwrap();
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no subcommand"));
+}
+
+/// `--json` is `--format json` on analyze and investigate, and contradicting it is a usage error.
+#[test]
+fn json_flag_is_format_json() {
+    let dump = fixture("nullwrite-x86.dmp");
+    let out = coroner()
+        .arg("analyze")
+        .arg("--json")
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "coroner.analysis.v1");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&dump, dir.path().join("nullwrite-x86.dmp")).unwrap();
+    let out = coroner()
+        .arg("investigate")
+        .arg("--json")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "coroner.investigation.v1");
+    for cmd in ["analyze", "investigate"] {
+        let out = coroner()
+            .args([cmd, "--json", "--format", "text"])
+            .arg(&dump)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+    }
+}
+
+/// `--help` of analyze and investigate lists their exit codes.
+#[test]
+fn help_lists_the_exit_codes() {
+    let analyze = stdout_of(&["analyze", "--help"]);
+    for want in [
+        "Exit codes:",
+        "0  every dump was analysed completely",
+        "1  at least one dump could not be analysed at all",
+        "2  usage error, or the report could not be written",
+        "3  every dump was analysed, but at least one only in part",
+    ] {
+        assert!(
+            analyze.contains(want),
+            "analyze --help lacks {want:?}: {analyze}"
+        );
+    }
+    let investigate = stdout_of(&["investigate", "--help"]);
+    for want in [
+        "Exit codes:",
+        "0  the report was written",
+        "1  the report was written, but nothing among the inputs was usable evidence",
+        "2  usage error, or the report could not be written",
+    ] {
+        assert!(
+            investigate.contains(want),
+            "investigate --help lacks {want:?}: {investigate}"
+        );
+    }
+    let top = stdout_of(&["--help"]);
+    assert!(top.contains("Exit codes of `coroner analyze`"), "{top}");
+}
+
+/// A failed input's error is printed once, on stderr; the text report on stdout names the input
+/// as failed (in its summary) without repeating the error; JSON keeps the error as data.
+#[test]
+fn a_failed_inputs_error_is_printed_once_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("notes.dmp");
+    std::fs::write(&bad, b"hello, this is not a dump\n").unwrap();
+    let good = fixture("nullwrite-x86.dmp");
+    let run = |args: &[&Path]| {
+        let mut c = coroner();
+        c.arg("analyze").args(args);
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+        (text(out.stdout), text(out.stderr))
+    };
+    let error = "not a minidump";
+    let (stdout, stderr) = run(&[&good, &bad]);
+    assert!(
+        stdout.starts_with("== Summary: 2 dumps, 1 analysed =="),
+        "{stdout}"
+    );
+    let failed = format!(
+        "failed: {} (not analysed; the error is on stderr)",
+        bad.display()
+    );
+    assert_eq!(stdout.matches(&failed).count(), 1, "{stdout}");
+    assert!(
+        !stdout.contains(error),
+        "the error is not on stdout: {stdout}"
+    );
+    assert_eq!(stderr.matches(error).count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("coroner: {}: ", bad.display())),
+        "{stderr}"
+    );
+
+    let (stdout, stderr) = run(&[&bad]);
+    assert_eq!(
+        stdout.trim_end(),
+        failed,
+        "one input: no summary, the line alone"
+    );
+    assert_eq!(stderr.matches(error).count(), 1, "{stderr}");
+
+    let out = coroner()
+        .args(["analyze", "--json"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["dumps"][0]["error"].as_str().unwrap().contains(error));
+}
+
+/// The only colour is clap's (help headings, usage errors): none when the output is not a
+/// terminal, none with NO_COLOR even where CLICOLOR_FORCE asks for it.
+#[test]
+fn no_colour_off_terminals_or_with_no_color() {
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let out = coroner()
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .envs(env.iter().copied())
+            .args(args)
+            .output()
+            .unwrap();
+        [out.stdout, out.stderr].concat()
+    };
+    let esc = |b: &[u8]| b.contains(&0x1b);
+    for args in [
+        &["analyze", "--help"][..],
+        &["analyze", "--no-such-flag"][..],
+    ] {
+        assert!(!esc(&run(&[], args)), "piped {args:?}: no escapes");
+        assert!(
+            esc(&run(&[("CLICOLOR_FORCE", "1")], args)),
+            "{args:?}: forced colour"
+        );
+        assert!(
+            !esc(&run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], args)),
+            "{args:?}: NO_COLOR wins"
+        );
+    }
+}

@@ -228,8 +228,16 @@ fn process(s: &mut String, a: &Analysis) {
     }
 }
 
+/// An input that could not be analysed: its error is the caller's to print, once, on stderr.
+fn failed_line(path: &std::path::Path) -> String {
+    format!(
+        "failed: {} (not analysed; the error is on stderr)\n",
+        path.display()
+    )
+}
+
 /// Report for several inputs: with more than one input, a summary of the groups (each with its
-/// verdict) comes first; then each analysis; errors name their file.
+/// verdict) comes first, naming the inputs that failed or are damaged; then each analysis.
 pub fn render(outcomes: &[Outcome]) -> String {
     let mut s = String::new();
     let ok = outcomes.iter().filter(|o| o.analysis().is_some()).count();
@@ -266,9 +274,7 @@ pub fn render(outcomes: &[Outcome]) -> String {
         }
         for o in outcomes {
             match o {
-                Outcome::Failed { path, error } => {
-                    let _ = writeln!(s, "error: {}: {}", path.display(), error);
-                }
+                Outcome::Failed { path, .. } => s.push_str(&failed_line(path)),
                 Outcome::Done(a) if !a.complete() => {
                     let _ = writeln!(
                         s,
@@ -284,9 +290,9 @@ pub fn render(outcomes: &[Outcome]) -> String {
     }
     for o in outcomes {
         match o {
-            Outcome::Failed { path, error } => {
-                let _ = writeln!(s, "error: {}: {}", path.display(), error);
-            }
+            // Said in the summary when there is one.
+            Outcome::Failed { path, .. } if outcomes.len() == 1 => s.push_str(&failed_line(path)),
+            Outcome::Failed { .. } => {}
             Outcome::Done(a) => {
                 s.push_str(&render_one(a));
                 s.push('\n');

@@ -93,7 +93,7 @@ fn log_coverage(infos: &[EventLogInfo]) -> Option<(i64, i64)> {
 }
 
 /// `08:13–11:02 UTC on 2006-03-14`, or with both dates when the span crosses midnight.
-pub(super) fn span_text(a: i64, b: i64) -> String {
+pub(crate) fn span_text(a: i64, b: i64) -> String {
     let (da, db) = (time::short(a), time::short(b));
     if da[..10] == db[..10] {
         format!("{}–{} UTC on {}", &da[11..16], &db[11..16], &da[..10])

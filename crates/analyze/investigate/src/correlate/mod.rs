@@ -38,6 +38,10 @@ const NEAR_WINDOW: i64 = 30;
 const ABANDON_WINDOW: i64 = 120;
 /// Most examples kept per list.
 const MAX_EXAMPLES: usize = 20;
+/// How [`TimeZone::source`] begins when the offset was read from an event log.
+pub(crate) const TZ_FROM_EVENTS: &str = "EventLog 6013";
+
+pub(crate) use dumps::span_text;
 
 /// Builds the investigation from loaded evidence.
 pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {

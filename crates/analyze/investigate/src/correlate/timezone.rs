@@ -1,7 +1,7 @@
 //! Stage 1: the machine's time-zone offset, from EventLog 6013 or from dumps whose file name
 //! (local time) and header (UTC) both carry the time.
 
-use super::offset_text;
+use super::{offset_text, TZ_FROM_EVENTS};
 use crate::evidence::Evidence;
 use crate::model::TimeZone;
 use crate::time;
@@ -45,7 +45,7 @@ fn from_events(ev: &Evidence) -> Option<Reading> {
                         b,
                         tz_name.clone(),
                         format!(
-                            "EventLog 6013 in {} (record {}, {}): time-zone bias {b} min{}",
+                            "{TZ_FROM_EVENTS} in {} (record {}, {}): time-zone bias {b} min{}",
                             log.file.display(),
                             e.record_id,
                             time::short(e.time),
