@@ -30,7 +30,7 @@ pub struct AddressFacts {
     pub protect_value: Option<u32>,
     /// Raw type value.
     pub kind_value: Option<u32>,
-    /// Inferred usage: `Image`, `Stack`, `TEB`, `PEB`, `Heap`, `Free`, `Unknown`.
+    /// Inferred usage: `Image`, `Stack`, `TEB`, `PEB`, `Heap`, `MappedFile`, `Free`, `Unknown`.
     pub usage: String,
     /// Detail for the usage: module name, thread, heap handle.
     pub usage_detail: Option<String>,
@@ -311,11 +311,17 @@ impl<'s, 'd> UsageIndex<'s, 'd> {
         if r.state == MEM_FREE {
             return Usage::Free;
         }
-        match self.hit(r.base, Some(r)).usage() {
-            Usage::Unknown if r.kind == MEM_IMAGE => Usage::Image,
-            Usage::Unknown if r.kind == MEM_MAPPED => Usage::MappedFile,
-            u => u,
-        }
+        by_type(self.hit(r.base, Some(r)).usage(), Some(r))
+    }
+}
+
+/// What an unknown usage is by the region's type, as WinDbg names it: an image no module list
+/// claims is still `Image`, a mapped view is `MappedFile`.
+fn by_type(u: Usage, r: Option<&Region>) -> Usage {
+    match (u, r) {
+        (Usage::Unknown, Some(r)) if r.kind == MEM_IMAGE => Usage::Image,
+        (Usage::Unknown, Some(r)) if r.kind == MEM_MAPPED => Usage::MappedFile,
+        (u, _) => u,
     }
 }
 
@@ -339,7 +345,7 @@ pub fn address_facts(snap: &Snapshot<'_>, addr: u64) -> AddressFacts {
         captured: snap.memory.contains(addr),
     };
     let hit = UsageIndex::new(snap).hit(addr, region);
-    f.usage = hit.usage().name().into();
+    f.usage = by_type(hit.usage(), region).name().into();
     let thread = |i: usize| {
         let t = &snap.threads[i];
         format!("thread {} (id 0x{:x})", t.index, t.id)

@@ -69,20 +69,25 @@ fn check_sums(name: &str, regions: &[Region], s: &AddressSummary) {
     );
 }
 
-/// The summary's usage of each busy region is what `!address` says of its base (an unknown
-/// region of type image or mapped is counted as such).
+/// The summary's usage of each region is what `!address` says of its base: an image no module
+/// claims is `Image` and a mapped view `MappedFile` in both, as WinDbg names them.
 fn check_usage_agrees(name: &str, snap: &Snapshot<'_>) {
     let index = UsageIndex::new(snap);
     for r in &snap.regions {
         let counted = index.region_usage(r);
         let said = address_facts(snap, r.base).usage;
-        let expected = match (said.as_str(), r.state, r.kind) {
-            (_, MEM_FREE, _) => "Free",
-            ("Unknown", _, MEM_IMAGE) => "Image",
-            ("Unknown", _, MEM_MAPPED) => "MappedFile",
-            (u, _, _) => u,
+        let expected = if r.state == MEM_FREE {
+            "Free"
+        } else {
+            said.as_str()
         };
         assert_eq!(counted.name(), expected, "{name}: region {:#x}", r.base);
+        if r.state != MEM_FREE && r.kind == MEM_MAPPED {
+            assert_eq!(said, "MappedFile", "{name}: region {:#x}", r.base);
+        }
+        if r.state != MEM_FREE && r.kind == MEM_IMAGE {
+            assert_eq!(said, "Image", "{name}: region {:#x}", r.base);
+        }
     }
 }
 
