@@ -237,21 +237,7 @@ def check():
 
 
 def main(argv):
-    arches = ["x64", "x86"]
-    full_dir = None
-    if "--full" in argv:
-        argv = [a for a in argv if a != "--full"]
-        full_dir = os.path.join(lab.ROOT, "bench", "out", "hang-full")
-    if "--out" in argv:
-        i = argv.index("--out")
-        full_dir = os.path.abspath(argv[i + 1])
-        argv = argv[:i] + argv[i + 2:]
-    if full_dir:
-        os.makedirs(full_dir, exist_ok=True)
-    if "--arch" in argv:
-        i = argv.index("--arch")
-        arches = [argv[i + 1]]
-        argv = argv[:i] + argv[i + 2:]
+    arches, full_dir, argv = lab.capture_options(argv, ["x64", "x86"], "hang-full")
     wanted = [a for a in argv if a in SCENARIOS] or ORDER
     results = {}
     for arch in arches:

@@ -229,12 +229,14 @@ def capture_one(sc, arch, full_dir=None):
     return ok
 
 
-def cmd_capture(argv):
-    arches = ["x86", "x64"]
+def capture_options(argv, arches, full_subdir):
+    """The capture drivers' common options: `--full` (full-memory dumps into
+    bench/out/FULL_SUBDIR), `--out DIR` (full-memory dumps into DIR), `--arch A`.
+    Returns (arches, full_dir or None, the remaining arguments: scenario names)."""
     full_dir = None
     if "--full" in argv:
         argv = [a for a in argv if a != "--full"]
-        full_dir = os.path.join(ROOT, "bench", "out", "full")
+        full_dir = os.path.join(ROOT, "bench", "out", full_subdir)
     if "--out" in argv:
         i = argv.index("--out")
         full_dir = os.path.abspath(argv[i + 1])
@@ -245,6 +247,11 @@ def cmd_capture(argv):
         i = argv.index("--arch")
         arches = [argv[i + 1]]
         argv = argv[:i] + argv[i + 2:]
+    return arches, full_dir, argv
+
+
+def cmd_capture(argv):
+    arches, full_dir, argv = capture_options(argv, ["x86", "x64"], "full")
     wanted = set(argv)
     failed = []
     for arch in arches:
