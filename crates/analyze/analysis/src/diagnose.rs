@@ -129,13 +129,13 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
         damage: snap.damage.clone(),
         memory: crate::memory::memory_facts(snap),
     };
-    judge(snap, &syms, a)
+    judge(snap, a)
 }
 
 /// The last stage: blame, findings (the damage finding first), bucket and classification.
-fn judge(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, mut a: Analysis) -> Analysis {
+fn judge(snap: &Snapshot<'_>, mut a: Analysis) -> Analysis {
     a.blame = blame(snap, &a);
-    a.findings = crate::findings::findings(snap, syms, &a);
+    a.findings = crate::findings::findings(snap, &a);
     if let Some(f) = crate::findings::damaged(&a) {
         a.findings.insert(0, f);
     }

@@ -3,7 +3,7 @@
 //! phrasing module (`coroner_report::phrase`).
 
 use crate::codes::win;
-use crate::symbols::{self, Symbolizer};
+use crate::symbols;
 use crate::*;
 use coroner_unwind::Trust;
 
@@ -108,12 +108,7 @@ fn is_access_violation(snap: &Snapshot<'_>, e: &ExceptionFacts) -> bool {
 }
 
 /// The findings of an analysed dump, ranked (`ranking.rs`).
-pub(crate) fn findings(
-    snap: &Snapshot<'_>,
-    syms: &Symbolizer<'_, '_>,
-    a: &Analysis,
-) -> Vec<Finding> {
-    let _ = syms;
+pub(crate) fn findings(snap: &Snapshot<'_>, a: &Analysis) -> Vec<Finding> {
     let mut out = Vec::new();
     let Some(e) = &a.exception else {
         // A lost exception stream is "unknown", not "taken on demand": see `damaged`.

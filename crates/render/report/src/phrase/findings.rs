@@ -1,6 +1,7 @@
 //! A finding's words: title, description, recommendation and evidence lines, from its kind, its
 //! detail and the analysis it belongs to.
 
+use super::summary::stream_names;
 use coroner_analysis::codes::win;
 use coroner_analysis::regions::{protect_name, state_name};
 use coroner_analysis::{
@@ -590,13 +591,10 @@ fn damaged(a: &Analysis) -> Words {
     let Some(d) = a.damage.as_ref() else {
         return no_exception();
     };
-    let names = |v: &[coroner_model::StreamLoss]| {
-        v.iter()
-            .map(|l| l.stream.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let (lost, partial) = (names(&d.streams_lost), names(&d.streams_partial));
+    let (lost, partial) = (
+        stream_names(&d.streams_lost),
+        stream_names(&d.streams_partial),
+    );
     let what = match (lost.is_empty(), partial.is_empty()) {
         (false, true) => format!("streams lost: {lost}"),
         (false, false) => format!("streams lost: {lost}; incomplete: {partial}"),

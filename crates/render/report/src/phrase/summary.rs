@@ -119,23 +119,25 @@ pub fn summary(a: &Analysis) -> Vec<(String, String)> {
     rows
 }
 
+/// The streams of a damage list, by name: `ExceptionStream, SystemInfoStream`.
+pub(super) fn stream_names(v: &[coroner_model::StreamLoss]) -> String {
+    v.iter()
+        .map(|l| l.stream.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `streams lost: ExceptionStream, SystemInfoStream; 4096 of 352080 bytes present`.
 pub fn damage_line(a: &Analysis) -> String {
     let Some(d) = &a.damage else {
         return "complete".into();
     };
-    let names = |v: &[coroner_model::StreamLoss]| {
-        v.iter()
-            .map(|l| l.stream.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let mut parts = Vec::new();
     if !d.streams_lost.is_empty() {
-        parts.push(format!("streams lost: {}", names(&d.streams_lost)));
+        parts.push(format!("streams lost: {}", stream_names(&d.streams_lost)));
     }
     if !d.streams_partial.is_empty() {
-        parts.push(format!("incomplete: {}", names(&d.streams_partial)));
+        parts.push(format!("incomplete: {}", stream_names(&d.streams_partial)));
     }
     parts.push(format!(
         "{} of {} bytes present",
