@@ -96,6 +96,7 @@ fn snapshot<'d>(arch: Arch, stack: &'d Section, code: &'d [u8]) -> Snapshot<'d> 
         context: None,
         times: None,
         last_error: None,
+        scheduling: None,
     };
     Snapshot {
         path: "synthetic.dmp".into(),

@@ -329,6 +329,8 @@ impl<'d, 'a: 'd> Conversion<'d, 'a> {
                 create_time: filetime_to_unix(i.raw.create_time),
                 user_100ns: i.raw.user_time,
                 kernel_100ns: i.raw.kernel_time,
+                start_address: i.raw.start_address,
+                affinity: i.raw.affinity,
             });
         Thread {
             index,
@@ -342,6 +344,11 @@ impl<'d, 'a: 'd> Conversion<'d, 'a> {
             context,
             times,
             last_error: None,
+            scheduling: Some(Scheduling {
+                suspend_count: t.raw.suspend_count,
+                priority_class: t.raw.priority_class,
+                priority: t.raw.priority as i32,
+            }),
         }
     }
 

@@ -236,6 +236,10 @@ pub struct ThreadTimes {
     pub user_100ns: u64,
     /// Kernel time in 100 ns units.
     pub kernel_100ns: u64,
+    /// The thread's start address (0: not recorded).
+    pub start_address: u64,
+    /// Processor affinity mask.
+    pub affinity: u64,
 }
 
 /// A thread of the dumped process.
@@ -263,6 +267,20 @@ pub struct Thread {
     pub times: Option<ThreadTimes>,
     /// Last error value from the TEB, when present.
     pub last_error: Option<u32>,
+    /// MINIDUMP_THREAD's SuspendCount, priority class and priority (`None`: not a Windows
+    /// thread list, e.g. a Linux core).
+    pub scheduling: Option<Scheduling>,
+}
+
+/// What MINIDUMP_THREAD records of a thread's scheduling, as `~` and `!uniqstack` print it.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Scheduling {
+    /// Suspend count when the dump was written (the dumper's own suspension included).
+    pub suspend_count: u32,
+    /// Priority class of the process (`NORMAL_PRIORITY_CLASS` = 32).
+    pub priority_class: u32,
+    /// Thread priority relative to the class.
+    pub priority: i32,
 }
 
 impl Thread {

@@ -134,6 +134,12 @@ pub const COMMANDS: &[Command] = &[
         |s, c, o| stack::thread_cmd(s, c.rest.trim(), o),
     ),
     cmd(
+        "!uniqstack",
+        "each distinct stack once, then the threads that repeat one (!uniqstack [-b] [-n])",
+        Exact(&["!uniqstack"]),
+        |s, c, o| stack::uniqstack(s, c.args, o),
+    ),
+    cmd(
         "k",
         "stack (k, kb, kv, kn, kp, kP, kL, kc; frame count: kb 50)",
         Family(k_family),

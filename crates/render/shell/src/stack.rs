@@ -1,4 +1,5 @@
-//! Context, exception and thread commands: `r`, `.exr`, `.ecxr`, `.cxr`, `~…`, `k*`.
+//! Context, exception and thread commands: `r`, `.exr`, `.ecxr`, `.cxr`, `~…`, `k*`,
+//! `!uniqstack`.
 
 use crate::{commands, CmdResult, ContextSource, Session, ShellError, DEFAULT_FRAMES, MAX_FRAMES};
 use coroner_analysis::{disasm, FrameFacts};
@@ -247,8 +248,11 @@ fn thread_line(s: &Session<'_, '_>, ti: usize) -> String {
         ' '
     };
     let pid = s.snap.process.pid.unwrap_or(0);
+    let suspend = t
+        .scheduling
+        .map_or_else(|| "?".to_string(), |x| x.suspend_count.to_string());
     let mut line = format!(
-        "{mark}{ti:3}  Id: {pid:x}.{:x} Suspend: ? Teb: {} Unfrozen",
+        "{mark}{ti:3}  Id: {pid:x}.{:x} Suspend: {suspend} Teb: {} Unfrozen",
         t.id,
         t.teb.map(|x| s.addr(x)).unwrap_or_else(|| s.addr(0))
     );
@@ -396,4 +400,80 @@ fn with_thread(s: &mut Session<'_, '_>, i: usize, f: impl FnOnce(&mut Session<'_
     s.thread = saved.0;
     s.ctx = saved.1;
     s.ctx_source = saved.2;
+}
+
+/// `!uniqstack [-b] [-n]`: every thread's stack once; threads whose frames (every instruction
+/// address, top to bottom) repeat an earlier thread's are listed at the end by number, as
+/// WinDbg's uext does.
+pub fn uniqstack(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
+    let mut flags = String::new();
+    for a in args.split_whitespace() {
+        match a.to_ascii_lowercase().as_str() {
+            "-b" => flags.push('b'),
+            "-n" => flags.push('n'),
+            "-v" | "-p" => flags.push('v'),
+            _ => return Err(ShellError::Syntax),
+        }
+    }
+    let n = s.snap.threads.len();
+    let _ = writeln!(o, "Processing {n} threads, please wait");
+    let mut seen: Vec<Vec<u64>> = Vec::new();
+    let mut dups = Vec::new();
+    for i in 0..n {
+        let key = ctx_of(s, i)
+            .map(|c| frames(s, i, &c, DEFAULT_FRAMES).0)
+            .map(|f| f.iter().map(|f| f.address).collect::<Vec<_>>())
+            .unwrap_or_default();
+        if !key.is_empty() && seen.contains(&key) {
+            dups.push(i);
+            continue;
+        }
+        seen.push(key);
+        let mut res = Ok(());
+        with_thread(s, i, |s| {
+            let _ = writeln!(o, "\n{}", thread_line(s, i));
+            o.push_str(&thread_facts(s, i));
+            res = k(s, i, &flags, "", o);
+        });
+        if let Err(e) = res {
+            let _ = writeln!(o, "{}", e.render("!uniqstack"));
+        }
+    }
+    let list: Vec<String> = dups.iter().map(usize::to_string).collect();
+    let _ = writeln!(o, "\nTotal threads: {n}");
+    let _ = writeln!(
+        o,
+        "Duplicate callstacks: {} (windbg thread #s follow):\n{}",
+        dups.len(),
+        list.join(", ")
+    );
+    Ok(())
+}
+
+/// `!uniqstack`'s lines under a thread: its start address and its scheduling, when the dump
+/// records them (ThreadInfoList; MINIDUMP_THREAD).
+fn thread_facts(s: &Session<'_, '_>, ti: usize) -> String {
+    let t = &s.snap.threads[ti];
+    let mut out = String::new();
+    let times = t.times.as_ref();
+    if let Some(start) = times.map(|x| x.start_address).filter(|a| *a != 0) {
+        let _ = writeln!(
+            out,
+            "      Start: {} ({})",
+            s.symbol_of(start),
+            s.addr(start)
+        );
+    }
+    if let Some(sc) = t.scheduling {
+        let _ = write!(
+            out,
+            "      Priority: {}  Priority class: {}",
+            sc.priority, sc.priority_class
+        );
+        if let Some(a) = times.map(|x| x.affinity) {
+            let _ = write!(out, "  Affinity: {a:x}");
+        }
+        out.push('\n');
+    }
+    out
 }

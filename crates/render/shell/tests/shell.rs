@@ -64,10 +64,18 @@ kb 4; kv 3; kn 3; kp 3; kL 3; kc 3; ~*k 3; ~1k 2; lm; lmf; lmvm kernel32; lm m n
 ln @$ip; x kernel32!GetProcA*; db @$csp L20; dw @$csp L10; dd @$csp L8; dq @$csp L4; dp @$csp L4; \
 dps @$csp L4; dds @$csp L4; dqs @$csp L2; dc @$csp L8; da @$ip L10; du @$csp L4; u @$ip L4; ub @$ip L2; \
 !address @$ip; !address @$csp; !vprot @$ip; !peb; !teb; !handle; !runaway 3; vertarget; |; .time; \
-? @$ip; ? 0n10+10; ? poi(@$csp); ? kernel32; .cxr; .help; help kb; !analyze -v; !address";
+? @$ip; ? 0n10+10; ? poi(@$csp); ? kernel32; .cxr; .help; help kb; !analyze -v; !address; \
+!uniqstack";
+
+/// The thread commands of a hang investigation.
+const HANG_COMMANDS: &str = "~; !runaway 7; ~*kb; !uniqstack; !uniqstack -b; ~2s; kb";
 
 fn golden(name: &str, dump: &str) {
-    let out = script(&root().join(dump), EVERY_COMMAND);
+    golden_script(name, dump, EVERY_COMMAND);
+}
+
+fn golden_script(name: &str, dump: &str, commands: &str) {
+    let out = script(&root().join(dump), commands);
     assert!(!out.contains("internal error"), "{out}");
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
@@ -120,6 +128,48 @@ fn golden_every_command_reference_case() {
     golden(
         "w3wp-abcupload-1",
         "examples/reference/w3wp-abcupload-1.dmp",
+    );
+}
+
+#[test]
+fn golden_hang_commands_x86() {
+    golden_script(
+        "hang-blocked-x86",
+        "fixtures/lab/hang/blocked-x86.dmp",
+        HANG_COMMANDS,
+    );
+}
+
+#[test]
+fn golden_hang_commands_x64() {
+    golden_script(
+        "hang-deadlock-x64",
+        "fixtures/lab/hang/deadlock-x64.dmp",
+        HANG_COMMANDS,
+    );
+}
+
+/// `!uniqstack` shows one of the twenty identical waits and names the other nineteen threads.
+#[test]
+fn uniqstack_folds_identical_stacks() {
+    let out = one(
+        &root().join("fixtures/lab/hang/blocked-x86.dmp"),
+        "!uniqstack",
+    );
+    assert!(
+        out.starts_with("Processing 22 threads, please wait"),
+        "{out}"
+    );
+    assert_eq!(out.matches("Id: 120.").count(), 3, "{out}");
+    assert!(
+        out.contains(
+            "\nTotal threads: 22\nDuplicate callstacks: 19 (windbg thread #s follow):\n3, 4, 5,"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("      Start: labhang+0x15b0 (004015b0)"),
+        "{out}"
     );
 }
 

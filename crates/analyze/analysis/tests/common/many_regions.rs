@@ -42,6 +42,7 @@ pub fn many_regions(n: usize) -> Snapshot<'static> {
         context: None,
         times: None,
         last_error: None,
+        scheduling: None,
     };
     Snapshot {
         path: "many.dmp".into(),
