@@ -90,3 +90,34 @@ fn write(
         },
     }
 }
+
+/// The standard places that exist under `root` (`None`: this system's drive, Windows only),
+/// told on stderr as they are found; an error when there is no root to look under.
+pub fn local_places(root: Option<&Path>) -> Result<Vec<PathBuf>, String> {
+    let (root, windows) = local_root(root)?;
+    let places = coroner_iis::places::standard_places(&root, windows.as_deref());
+    for p in &places.places {
+        let mark = if p.found { "reading" } else { "not found" };
+        eprintln!("coroner: --local {mark}: {} ({})", p.path.display(), p.what);
+    }
+    for n in &places.notes {
+        eprintln!("coroner: --local: {n}");
+    }
+    Ok(places.found().map(|p| p.path.clone()).collect())
+}
+
+/// The root `--local` looks under, and the Windows directory when the system says it.
+fn local_root(root: Option<&Path>) -> Result<(PathBuf, Option<PathBuf>), String> {
+    if let Some(root) = root {
+        if !root.is_dir() {
+            return Err(format!("--local {}: not a folder", root.display()));
+        }
+        return Ok((root.to_path_buf(), None));
+    }
+    if !cfg!(windows) {
+        return Err("--local needs ROOT on this system: where a server's system drive is mounted (--local /mnt/c)".into());
+    }
+    let drive = std::env::var("SystemDrive").unwrap_or_else(|_| "C:".into());
+    let windows = std::env::var_os("SystemRoot").map(PathBuf::from);
+    Ok((PathBuf::from(format!("{drive}\\")), windows))
+}

@@ -117,8 +117,14 @@ struct InvestigateArgs {
     limits: LimitArgs,
     #[command(flatten)]
     sources: Sources,
+    /// Also read this server's standard places, read-only: the System and Application event
+    /// logs, IIS's configuration and W3C logs (where it puts them), HTTPERR, WER reports and
+    /// LocalDumps folders, DebugDiag's output. On Windows ROOT defaults to the system drive;
+    /// elsewhere give where a server's system drive is mounted (`--local /mnt/c`).
+    #[arg(long, value_name = "ROOT", num_args = 0..=1)]
+    local: Option<Option<PathBuf>>,
     /// Folders and files.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "local")]
     paths: Vec<PathBuf>,
 }
 
@@ -274,8 +280,18 @@ fn main() -> ExitCode {
 /// `coroner investigate`.
 fn investigate(a: InvestigateArgs) -> ExitCode {
     let format = if a.json { "json" } else { a.format.as_str() };
+    let mut paths = a.paths.clone();
+    if let Some(root) = &a.local {
+        match investigate::local_places(root.as_deref()) {
+            Ok(found) => paths.extend(found),
+            Err(e) => {
+                eprintln!("coroner investigate: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     investigate::main(
-        &a.paths,
+        &paths,
         format,
         a.output.as_deref(),
         a.sources.options(&a.limits),

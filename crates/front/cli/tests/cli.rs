@@ -560,3 +560,65 @@ fn no_colour_off_terminals_or_with_no_color() {
         );
     }
 }
+
+fn copy_into(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::copy(from, to).unwrap();
+}
+
+/// `investigate --local ROOT` on a Windows 2003 system drive as mounted on Linux (upper-case
+/// WINDOWS): it reads the event log, metabase, W3C and HTTPERR logs and DebugDiag's dumps from
+/// their standard places, says on stderr what it read and what it did not find, and changes
+/// nothing there.
+#[test]
+fn investigate_local_reads_a_mounted_system_drive() {
+    let ex = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples/incident");
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    let sys = root.join("WINDOWS/system32");
+    copy_into(
+        &ex.join("eventlogs/SysEvent.Evt"),
+        &sys.join("config/SysEvent.Evt"),
+    );
+    copy_into(&ex.join("MetaBase.xml"), &sys.join("inetsrv/MetaBase.xml"));
+    for rel in ["W3SVC1/ex060314.log", "HTTPERR/httperr1.log"] {
+        copy_into(
+            &ex.join("LogFiles").join(rel),
+            &sys.join("LogFiles").join(rel),
+        );
+    }
+    let dump = "w3wp__PID__3412__Date__03_14_2006__Time_05_23_41AM__100__Second_Chance_Exception_C0000005.dmp.gz";
+    let diag =
+        root.join("Program Files/DebugDiag/Logs/Crash rule for all IIS_COM+ related processes");
+    copy_into(&ex.join("dumps").join(dump), &diag.join(dump));
+    let before = sha(&diag.join(dump));
+
+    let out = coroner()
+        .args(["investigate", "--json", "--no-network", "--local"])
+        .arg(root)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("--local reading: ") && err.contains("(IIS 6 metabase)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--local not found: ") && err.contains("(WER report archive)"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["event_logs"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["web_logs"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["dumps"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["configs"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(sha(&diag.join(dump)), before);
+
+    // Without ROOT, off Windows: a usage error that says what to give.
+    let out = coroner().args(["investigate", "--local"]).output().unwrap();
+    if !cfg!(windows) {
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--local needs ROOT"));
+    }
+}

@@ -54,6 +54,11 @@ pub struct IisConfig {
     pub kind: ConfigKind,
     pub pools: Vec<PoolSettings>,
     pub sites: Vec<Site>,
+    /// Where IIS writes its W3C logs, as configured (`%SystemDrive%\inetpub\logs\LogFiles`;
+    /// environment variables unexpanded): applicationHost.config's `logFile`/`centralW3CLogFile`
+    /// `directory`, MetaBase.xml's `LogFileDirectory`. Empty: the file names none (IIS uses its
+    /// default).
+    pub log_directories: Vec<String>,
 }
 
 /// Recognises a configuration file by content.
@@ -197,6 +202,24 @@ struct Reading {
     sites: Vec<(u32, String, Option<String>)>,
     /// Pools of sites' root virtual directories (MetaBase `IIsWebVirtualDir` `/ROOT`).
     root_pools: Vec<(u32, String)>,
+    log_directories: Vec<String>,
+}
+
+impl Reading {
+    /// Keeps a configured log directory once (bounded: a configuration names a few).
+    fn log_directory(&mut self, dir: Option<&str>) {
+        let Some(d) = dir.map(str::trim).filter(|d| !d.is_empty()) else {
+            return;
+        };
+        if self.log_directories.len() < 64
+            && !self
+                .log_directories
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(d))
+        {
+            self.log_directories.push(d.to_string());
+        }
+    }
 }
 
 impl Reading {
@@ -236,6 +259,7 @@ impl Reading {
                     }
                 }
             }
+            ("logFile" | "centralW3CLogFile", _) => self.log_directory(get(a, "directory")),
             ("application", "site") if get(a, "path") == Some("/") => {
                 if let (Some(s), Some(p)) = (self.sites.last_mut(), get(a, "applicationPool")) {
                     s.2 = Some(p.to_string());
@@ -278,6 +302,7 @@ impl Reading {
             kind,
             pools,
             sites,
+            log_directories: self.log_directories,
         }
     }
 }
@@ -297,6 +322,7 @@ fn apphost_failure(a: &[(String, String)], p: &mut Partial) {
 impl Reading {
     /// A `MetaBase.xml` element.
     fn metabase_element(&mut self, name: &str, a: &[(String, String)]) {
+        self.log_directory(get(a, "LogFileDirectory"));
         let loc = get(a, "Location").unwrap_or("").trim_end_matches('/');
         let settings = || {
             let mut p = Partial::default();
@@ -369,7 +395,7 @@ mod tests {
     #[test]
     fn metabase() {
         let x = br#"<?xml version="1.0"?><configuration><MBProperty>
-<IIsWebService Location="/LM/W3SVC" AppPoolId="DefaultAppPool"/>
+<IIsWebService Location="/LM/W3SVC" AppPoolId="DefaultAppPool" LogFileDirectory="D:\IISLogs"/>
 <IIsApplicationPools Location="/LM/W3SVC/AppPools" RapidFailProtectionMaxCrashes="7"/>
 <IIsApplicationPool Location="/LM/W3SVC/AppPools/DefaultAppPool" RapidFailProtection="TRUE" RapidFailProtectionInterval="10"/>
 <IIsApplicationPool Location="/LM/W3SVC/AppPools/Other" RapidFailProtection="FALSE"/>
@@ -387,6 +413,7 @@ mod tests {
         assert!(!c.pool("Other").unwrap().rapid_fail_protection);
         assert_eq!(c.site_pool(1), Some("DefaultAppPool"));
         assert_eq!(c.site_pool(2), Some("Other"));
+        assert_eq!(c.log_directories, ["D:\\IISLogs"]);
     }
 
     #[test]
@@ -395,7 +422,9 @@ mod tests {
 <add name="A"><failure rapidFailProtectionInterval="00:02:00" rapidFailProtectionMaxCrashes="3"/></add>
 <add name="B"/>
 <applicationPoolDefaults><failure rapidFailProtection="false"/></applicationPoolDefaults>
-</applicationPools><sites><site name="S" id="4"><application path="/" applicationPool="A"/></site>
+</applicationPools><sites><site name="S" id="4"><application path="/" applicationPool="A"/>
+<logFile directory="E:\logs\s4"/></site><siteDefaults>
+<logFile directory="%SystemDrive%\inetpub\logs\LogFiles"/></siteDefaults>
 <applicationDefaults applicationPool="B"/></sites></system.applicationHost></configuration>"#;
         assert_eq!(sniff(x), Some(ConfigKind::ApplicationHost));
         let (c, _) = parse("a".into(), x, ConfigKind::ApplicationHost);
@@ -406,6 +435,10 @@ mod tests {
         );
         assert_eq!(c.pool("B").unwrap().max_crashes, 5);
         assert_eq!(c.site_pool(4), Some("A"));
+        assert_eq!(
+            c.log_directories,
+            ["E:\\logs\\s4", "%SystemDrive%\\inetpub\\logs\\LogFiles"]
+        );
         // Truncated input: no panic.
         let _ = parse("t".into(), &x[..100], ConfigKind::ApplicationHost);
     }
