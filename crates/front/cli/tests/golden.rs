@@ -58,6 +58,7 @@ fn check(rel: &str, got: &str) -> Option<String> {
             ))
         }
     };
+    let (want, got) = (separators(&want), separators(got));
     if want == got {
         return None;
     }
@@ -77,6 +78,16 @@ fn check(rel: &str, got: &str) -> Option<String> {
         path.display(),
         i + 1
     ))
+}
+
+/// On Windows (the CI runs these tests against coroner.exe under Wine), paths coroner joins
+/// itself use `\`: compare with every separator as `/`, so the rest must match byte for byte.
+fn separators(s: &str) -> String {
+    if cfg!(windows) {
+        s.replace("\\\\", "/").replace('\\', "/")
+    } else {
+        s.to_string()
+    }
 }
 
 /// Every dump the project makes itself, as paths relative to the workspace root.
