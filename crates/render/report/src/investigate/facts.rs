@@ -269,10 +269,26 @@ pub fn evidence_census(inv: &Investigation) -> String {
 pub fn census(inv: &Investigation) -> String {
     let crashes: usize = inv.pools.iter().map(|p| p.crashes.len()).sum();
     format!(
-        "{}, {}",
+        "{}{}, {}",
         count(crashes, "crash", "crashes"),
+        hang_census(inv, false),
         evidence_census(inv)
     )
+}
+
+/// `, 2 hangs` (`, 2 hangs of 1 pool` with `pools`), or nothing when no pool hung.
+pub fn hang_census(inv: &Investigation, pools: bool) -> String {
+    let hangs: usize = inv.pools.iter().map(|p| p.hangs.len()).sum();
+    if hangs == 0 {
+        return String::new();
+    }
+    let n = inv.pools.iter().filter(|p| !p.hangs.is_empty()).count();
+    let of = if pools {
+        format!(" of {}", count(n, "pool", "pools"))
+    } else {
+        String::new()
+    };
+    format!(", {}{of}", count(hangs, "hang", "hangs"))
 }
 
 /// `118.0 s` for a `time-taken` in milliseconds.
@@ -292,8 +308,11 @@ pub fn waits(w: &RequestWaits) -> String {
             w.slow,
             ms(w.slow_ms)
         );
-        if let (Some(l), Some(m)) = (w.longest_ms, w.median_ms) {
-            s.push_str(&format!(", the longest {} (median {})", ms(l), ms(m)));
+        if let Some(l) = w.longest_ms {
+            s.push_str(&format!(", the longest {}", ms(l)));
+        }
+        if let Some(m) = w.median_ms {
+            s.push_str(&format!(" (median {})", ms(m)));
         }
         parts.push(s);
     }
@@ -367,8 +386,9 @@ pub fn hang_cause(p: &Pool) -> String {
                     c.verdict.trim_end_matches('.')
                 ),
                 None => format!(
-                    "{}: {}",
+                    "the {} say{}: {}",
                     count(c.dumps, "hang dump", "hang dumps"),
+                    if c.dumps == 1 { "s" } else { "" },
                     c.verdict.trim_end_matches('.')
                 ),
             };

@@ -55,9 +55,10 @@ fn header(s: &mut String, inv: &Investigation) {
     let pools = inv.pools.iter().filter(|p| !p.crashes.is_empty()).count();
     let _ = writeln!(
         s,
-        "== Incident report: {} of {}, {} ==",
+        "== Incident report: {} of {}{}, {} ==",
         count(crashes, "crash", "crashes"),
         count(pools, "pool or process", "pools or processes"),
+        facts::hang_census(inv, true),
         facts::evidence_census(inv)
     );
     let _ = writeln!(
