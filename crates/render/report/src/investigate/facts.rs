@@ -386,7 +386,7 @@ pub fn hang_cause(p: &Pool) -> String {
                     c.verdict.trim_end_matches('.')
                 ),
                 None => format!(
-                    "the {} say{}: {}",
+                    "The {} say{}: {}",
                     count(c.dumps, "hang dump", "hang dumps"),
                     if c.dumps == 1 { "s" } else { "" },
                     c.verdict.trim_end_matches('.')
