@@ -149,6 +149,7 @@ impl HangCase {
         b.threads();
         b.peb_and_params();
         b.images_in_memory();
+        b.syscall_stubs();
         b.finish()
     }
 
@@ -527,7 +528,7 @@ impl<'a> Build<'a> {
             "RtlpWaitOnAddress" => ("NtWaitForAlertByThreadId", 0x2000),
             "WSPRecv" => ("WSPStartup", 0x2b00),
             "SockWaitForSingleObject" => ("WSPStartup", 0x3400),
-            _ => ("", 0x1000),
+            _ => return self.base(module) + 0x1000,
         };
         self.exp(module, after) + delta
     }
@@ -595,6 +596,41 @@ impl<'a> Build<'a> {
                 self.mem
                     .write(im.base + u64::from(im.rsrc_rva), &im.resource_directory());
             }
+        }
+    }
+
+    /// The code of the system-call stubs the threads sit in, so that an unwinder can emulate
+    /// their `ret`: x86 `KiFastSystemCall` / `KiFastSystemCallRet` and `NtXxx: mov eax,N /
+    /// mov edx,7ffe0300 / call [edx] / ret 0Ch`; x64 `NtXxx: mov r10,rcx / mov eax,N /
+    /// test byte ptr [7ffe0308],1 / jne / syscall / ret`.
+    fn syscall_stubs(&mut self) {
+        let stubs = [
+            ("NtWaitForSingleObject", 0x10fu32),
+            ("NtWaitForAlertByThreadId", 0x1c4),
+        ];
+        for (name, n) in stubs {
+            let at = self.exp("ntdll.dll", name);
+            if at == 0 {
+                continue;
+            }
+            let mut code: Vec<u8> = Vec::new();
+            if self.x64() {
+                code.extend([0x4c, 0x8b, 0xd1, 0xb8]);
+                code.extend(n.to_le_bytes());
+                code.extend([0xf6, 0x04, 0x25, 0x08, 0x03, 0xfe, 0x7f, 0x01, 0x75, 0x03]);
+                code.extend([0x0f, 0x05, 0xc3, 0xcd, 0x2e, 0xc3]);
+            } else {
+                code.push(0xb8);
+                code.extend(n.to_le_bytes());
+                code.extend([0xba, 0x00, 0x03, 0xfe, 0x7f, 0xff, 0x12, 0xc2, 0x0c, 0x00]);
+            }
+            self.mem.write(at, &code);
+        }
+        let ki = self.exp("ntdll.dll", "KiFastSystemCall");
+        if ki != 0 {
+            // mov edx,esp / sysenter / KiFastSystemCallRet: ret / lea esp,[esp] (padding)
+            let code = [0x8b, 0xd4, 0x0f, 0x34, 0xc3, 0x8d, 0xa4, 0x24, 0, 0, 0, 0];
+            self.mem.write(ki, &code);
         }
     }
 
