@@ -155,8 +155,9 @@ pub struct Crash {
     pub fault_time: Option<Time>,
     /// What `fault_time` comes from (`dump header (UTC)`, `Application Error 1000`, …).
     pub fault_time_source: Option<String>,
-    /// When the service saw the process die: the earliest termination event (W3SVC 1009–1013,
-    /// WAS 5009–5013, Application Hang, Service Control Manager).
+    /// When the service saw the process die: the earliest termination event (W3SVC
+    /// 1009/1011/1012, WAS 5009/5011/5012, Application Hang, Service Control Manager; a ping
+    /// failure or shutdown time-out is a hang, see [`Hang`]).
     pub terminated_at: Option<Time>,
     /// The termination event (`W3SVC 1011`).
     pub terminated_source: Option<String>,

@@ -69,7 +69,7 @@ fn chart(p: &Pool) -> String {
     per_minute_bars(&mut s, p, &f);
     crash_marks(&mut s, p, &f);
     hang_marks(&mut s, p, &f);
-    axis(&mut s, &f);
+    axis(&mut s, &f, !p.hangs.is_empty());
     s
 }
 
@@ -277,7 +277,7 @@ fn hangs(s: &mut String, p: &Pool) {
 }
 
 /// The time axis and the legend.
-fn axis(s: &mut String, f: &Frame) {
+fn axis(s: &mut String, f: &Frame, hangs: bool) {
     let (t0, t1, w, h, left, right, base) = (f.t0, f.t1, f.w, f.h, f.left, f.right, f.base);
     let _ = write!(
         s,
@@ -301,9 +301,10 @@ fn axis(s: &mut String, f: &Frame) {
     }
     let _ = writeln!(
         s,
-        "<text x=\"{left}\" y=\"{:.1}\" fill=\"#555\">UTC, {} — red: crashes (pid) · orange: pool disabled · blue: 503 responses per minute</text></svg>",
+        "<text x=\"{left}\" y=\"{:.1}\" fill=\"#555\">UTC, {} — red: crashes (pid) · orange: pool disabled · blue: 503 responses per minute{}</text></svg>",
         h - 6.0,
-        &time::short(t0)[..10]
+        &time::short(t0)[..10],
+        if hangs { " · dashed brown: stopped answering (hang)" } else { "" }
     );
 }
 
