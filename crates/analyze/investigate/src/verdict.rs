@@ -22,7 +22,13 @@ pub fn rows(inv: &Investigation) -> Vec<VerdictRow> {
     rows.extend(
         inv.pools
             .iter()
-            .filter(|p| p.crashes.is_empty() && p.outage.http_503 > 0)
+            .filter(|p| !p.hangs.is_empty())
+            .map(hang_row),
+    );
+    rows.extend(
+        inv.pools
+            .iter()
+            .filter(|p| p.crashes.is_empty() && p.hangs.is_empty() && p.outage.http_503 > 0)
             .map(outage_row),
     );
     rows.extend(inv.groups.iter().filter_map(|g| group_row(inv, g)));
@@ -104,6 +110,41 @@ fn crash_row(inv: &Investigation, p: &Pool) -> VerdictRow {
             "See the per-dump analysis below.".into()
         };
     }
+    VerdictRow {
+        level: Level::Error,
+        description: d,
+        recommendation: rec,
+    }
+}
+
+/// The times a pool stopped answering, how long requests waited, and the cause its hang dumps
+/// share.
+fn hang_row(p: &Pool) -> VerdictRow {
+    use coroner_report::investigate::facts;
+    let dumps: usize = p.hangs.iter().map(|h| h.dumps.len()).sum();
+    let with_dump = p.hangs.iter().filter(|h| !h.dumps.is_empty()).count();
+    let mut hows: Vec<&str> = Vec::new();
+    for h in p.hangs.iter().flat_map(|h| h.how.iter()) {
+        if !hows.contains(&h.as_str()) {
+            hows.push(h);
+        }
+    }
+    let d = format!(
+        "Application pool '{}' stopped answering {}: its worker {}. {} of {} {} a hang dump ({} in all; hang dumps are not counted as crashes). Requests around the hangs: {}. {}.",
+        p.name,
+        facts::hang_span(p),
+        hows.join("; "),
+        with_dump,
+        p.hangs.len(),
+        if p.hangs.len() == 1 { "hang has" } else { "hangs have" },
+        dumps,
+        facts::waits(&facts::pool_waits(p)),
+        facts::hang_cause(p)
+    );
+    let rec = match &p.hang_cause {
+        Some(c) if !c.recommendation.is_empty() => c.recommendation.clone(),
+        _ => "Capture a hang dump of the next hang before IIS ends the worker (DebugDiag hang rule, `procdump -ma -n 3 -s 30 PID`, or the pool's orphanWorkerProcess with an orphan action) and run coroner on it.".into(),
+    };
     VerdictRow {
         level: Level::Error,
         description: d,

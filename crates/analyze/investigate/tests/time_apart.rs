@@ -64,7 +64,11 @@ fn a_dump_years_from_the_event_logs_is_warned_of() {
 #[test]
 fn the_example_incident_overlaps() {
     let inv = investigate(&[root().join("examples/incident")], &Options::default()).unwrap();
-    assert_eq!(inv.dumps.len(), 7);
+    assert_eq!(
+        inv.dumps.len(),
+        9,
+        "six crash dumps, a manual dump and two hang dumps"
+    );
     assert!(!inv.web_logs.is_empty());
     assert!(apart_rows(&inv).is_empty(), "{:#?}", inv.verdict);
 }

@@ -13,7 +13,9 @@
 //! DebugDiag manual dump of the new worker, which lives on (not a crash). Two pools have names
 //! with spaces, which HTTPERR writes `+`-encoded: `Classic .NET AppPool`, whose worker hangs
 //! (503 QueueFull) and dies, its exit code given only by its W3SVC 1009, and a pool named in
-//! Korean with `+` and `#`, stopped for five minutes (503 Disabled).
+//! Korean with `+` and `#`, stopped for five minutes (503 Disabled). Earlier, the worker of
+//! `Payroll` hangs twice (W3SVC 1010, a DebugDiag hang dump before each; see
+//! [`crate::hangpool`]).
 //!
 //! Regenerate with `cargo run -p coroner-devdata --bin coroner-incident-example -- examples/incident`.
 
@@ -89,6 +91,12 @@ pub struct ExampleParams {
     /// A DebugDiag manual dump of a live worker of `pool` after the restart: evidence about a
     /// process, not a crash (no termination event follows it).
     pub manual_dump: ExampleCrash,
+    /// A pool whose worker stops answering ([`crate::hangpool`]): its site, the URL its held
+    /// requests were for, and its hangs (pid, time of W3SVC 1010).
+    pub hang_pool: String,
+    pub hang_site_id: u32,
+    pub hang_url: String,
+    pub hangs: Vec<ExampleCrash>,
 }
 
 impl Default for ExampleParams {
@@ -139,6 +147,10 @@ impl Default for ExampleParams {
                 pid: 6120,
                 time: t0 + 1557 + 152,
             },
+            hang_pool: "Payroll".into(),
+            hang_site_id: 5,
+            hang_url: "/payroll/run.asp".into(),
+            hangs: crate::hangpool::default_hangs(t0),
         }
     }
 }
@@ -172,6 +184,16 @@ pub struct ExampleTruth {
     pub spaced_in_flight: (u32, String, String, String),
     /// The manual dump's file name, relative to the example folder.
     pub manual_dump: String,
+    /// (pid, hang dump file name) of each hang of `hang_pool`.
+    pub hang_dumps: Vec<(u32, String)>,
+    /// Requests of `hang_pool` that waited on a hang and took `SLOW_REQUEST_MS` or more, the
+    /// longest `time-taken`, the `Timer_AppPool` and `Connection_Abandoned_By_AppPool` lines,
+    /// and the W3C lines of its site.
+    pub hang_slow_requests: u64,
+    pub hang_longest_ms: u64,
+    pub hang_timer_app_pool: u64,
+    pub hang_abandoned: u64,
+    pub hang_w3c_requests: u64,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
@@ -218,7 +240,7 @@ fn patch(bytes: &mut [u8], from: &str, to: &str) {
 }
 
 /// DebugDiag's `Date__MM_DD_YYYY__Time_HH_MM_SSAM` part of a dump name, in local time.
-fn debugdiag_when(local: i64) -> String {
+pub(crate) fn debugdiag_when(local: i64) -> String {
     let (y, mo, d, h, mi, s) = civil(local);
     let (h12, ampm) = match h {
         0 => (12, "AM"),
@@ -470,6 +492,13 @@ fn write_dumps(
     );
     put(dir, &manual_name, &gzip(&live_dump))?;
     truth.manual_dump = manual_name;
+    for (i, h) in p.hangs.iter().enumerate() {
+        let local = local(h.time - crate::hangpool::DUMP_LEAD);
+        let name = crate::hangpool::hang_dump_name(&p.hang_pool, h.pid, local, 203 + 11 * i);
+        let name = format!("dumps/{name}");
+        put(dir, &name, &gzip(&crate::hangpool::hang_dump(p, h)?))?;
+        truth.hang_dumps.push((h.pid, name));
+    }
     Ok(other.truth)
 }
 
@@ -518,6 +547,19 @@ fn write_system_log(dir: &Path, p: &ExampleParams, truth: &mut ExampleTruth) -> 
         p.spaced_crash.time,
         p.spaced_exit_code,
     );
+    // IIS 6 gives up on each hung Payroll worker: W3SVC 1010 (warning), no exit code.
+    for h in &p.hangs {
+        let pid = h.pid.to_string();
+        let mut r = EvtRecord::new(
+            0,
+            h.time as u32,
+            "W3SVC",
+            0x8000_03F2,
+            &[&p.hang_pool, &pid],
+        );
+        r.event_type = 2;
+        recs.push(r);
+    }
     // The administrator starts DebugDiag's service to take the manual dump, and stops it.
     for (dt, state) in [(-75, "running"), (630, "stopped")] {
         let mut r = EvtRecord::new(
@@ -713,6 +755,12 @@ fn write_web_logs(dir: &Path, p: &ExampleParams, truth: &mut ExampleTruth) -> Re
         });
     }
     errs.extend(spaced_pool_errors(p, truth));
+    let hang_w3c = crate::hangpool::web_log(p, truth, &mut errs);
+    if !hang_w3c.is_empty() {
+        let first = p.hangs.first().map(|h| h.time).unwrap_or(t0);
+        let rel = format!("LogFiles/W3SVC{}/ex{}.log", p.hang_site_id, yymmdd(first));
+        put(dir, &rel, hang_w3c.as_bytes())?;
+    }
     errs.sort_by_key(|e| e.time);
     for e in &errs {
         httperr_line(&mut err, e);
@@ -855,6 +903,13 @@ fn metabase(p: &ExampleParams) -> String {
 		AppPoolIdentityType="2"
 	>
 </IIsApplicationPool>
+<IIsApplicationPool	Location ="/LM/W3SVC/AppPools/{hang}"
+		AppPoolIdentityType="2"
+		PingingEnabled="TRUE"
+		PingInterval="30"
+		PingResponseTime="90"
+	>
+</IIsApplicationPool>
 <IIsWebServer	Location ="/LM/W3SVC/{site}"
 		ServerBindings=":80:"
 		ServerComment="Default Web Site"
@@ -895,6 +950,16 @@ fn metabase(p: &ExampleParams) -> String {
 		Path="d:\sites\pay"
 	>
 </IIsWebVirtualDir>
+<IIsWebServer	Location ="/LM/W3SVC/{hsite}"
+		ServerBindings=":8083:"
+		ServerComment="Payroll"
+	>
+</IIsWebServer>
+<IIsWebVirtualDir	Location ="/LM/W3SVC/{hsite}/ROOT"
+		AppPoolId="{hang}"
+		Path="d:\sites\payroll"
+	>
+</IIsWebVirtualDir>
 </MBProperty>
 </configuration>
 "#,
@@ -908,6 +973,8 @@ fn metabase(p: &ExampleParams) -> String {
         ssite = p.spaced_site_id,
         korean = p.korean_pool,
         ksite = p.korean_site_id,
+        hang = p.hang_pool,
+        hsite = p.hang_site_id,
     )
 }
 
@@ -932,7 +999,7 @@ cargo run --release --bin coroner -- investigate --format html -o incident.html 
 {nqf} requests with 503 QueueFull, then W3SVC 1011 (no exit code) and W3SVC 1009 (exit code {sexit}, \
 which only the 1009 gives) report its death with `GET {surl}` in flight. There is no dump of it. \
 HTTPERR writes the queue name `+`-encoded: `{senc}`.\n\
-- {kt}: an administrator stops `{korean}` (a pool name with Korean letters, `+`, spaces and `#`, \
+{hangs}- {kt}: an administrator stops `{korean}` (a pool name with Korean letters, `+`, spaces and `#`, \
 known only from the metabase) for {kmin} minutes; HTTP.sys answers {ndis} requests with 503 Disabled \
 under the queue name `{kenc}`.\n\
 - Five crashes of `{pool}` (ABCUpload4.dll on a destroyed heap; DebugDiag-style names), each with \
@@ -944,12 +1011,12 @@ the pool; the first successful request is at {res} (IIS 6 logs no event for the 
 `{mfile}`). The process lives on: no termination event follows, so it is listed apart, not counted \
 as a crash.\n\n\
 ## Files\n\n\
-- `dumps/` — seven gzip-compressed minidumps (coroner-synth): six crash dumps and the manual dump \
-(a dump without an exception stream).\n\
+- `dumps/` — {ndumps} gzip-compressed minidumps (coroner-synth): six crash dumps, the manual dump \
+and {nhang} DebugDiag hang dumps (dumps without an exception stream).\n\
 - `eventlogs/SysEvent.Evt` — legacy System log: EventLog 6005/6013, W3SVC 1011 + 1009 per worker death, \
-W3SVC 1002, Service Control Manager 7036 for the DebugDiag service.\n\
+W3SVC 1010 per hang, W3SVC 1002, Service Control Manager 7036 for the DebugDiag service.\n\
 - `eventlogs/Application.xml` — Event Viewer XML export: Application Error 1000 per crash with a dump.\n\
-- `LogFiles/W3SVC{site}/` — W3C log of the site; `LogFiles/HTTPERR/` — HTTP.sys error log.\n\
+- `LogFiles/W3SVC{site}/`, `LogFiles/W3SVC{hsite}/` — W3C logs of the sites; `LogFiles/HTTPERR/` — HTTP.sys error log.\n\
 - `MetaBase.xml` — IIS 6 metabase: pools, their rapid-fail settings, sites.\n",
         tz = p.tz_name,
         bias = p.tz_bias_minutes,
@@ -981,7 +1048,44 @@ W3SVC 1002, Service Control Manager 7036 for the DebugDiag service.\n\
         mpid = p.manual_dump.pid,
         mfile = file(&t.manual_dump),
         site = p.site_id,
+        hsite = p.hang_site_id,
+        hangs = hang_story(p, t),
+        ndumps = 7 + t.hang_dumps.len(),
+        nhang = t.hang_dumps.len(),
     )
+}
+
+/// The README's lines about the pool that hangs.
+fn hang_story(p: &ExampleParams, t: &ExampleTruth) -> String {
+    let file = |rel: &str| rel.rsplit('/').next().unwrap_or(rel).to_string();
+    let mut s = String::new();
+    for (h, (_, dump)) in p.hangs.iter().zip(&t.hang_dumps) {
+        s.push_str(&format!(
+            "- {}: the worker of `{}` (pid {}) stops answering: its request threads wait on one \
+critical section held by a thread of SlowDB.dll (Northwind Data Ltd.) waiting on a database socket. \
+DebugDiag's IIS hang rule writes `{}` {} s before W3SVC 1010 (\"failed to respond to a ping\"); \
+IIS starts a new worker.\n",
+            rfc3339(h.time),
+            p.hang_pool,
+            h.pid,
+            file(dump),
+            crate::hangpool::DUMP_LEAD
+        ));
+    }
+    if !p.hangs.is_empty() {
+        s.push_str(&format!(
+            "- Around those hangs, {} requests of `{}` waited {} s or more (the longest {} ms), {} expired \
+in the queue (HTTPERR Timer_AppPool) and {} were abandoned (Connection_Abandoned_By_AppPool). The hang \
+dumps are not crashes.\n",
+            t.hang_slow_requests,
+            p.hang_pool,
+            coroner_weblog::SLOW_REQUEST_MS / 1000,
+            t.hang_longest_ms,
+            t.hang_timer_app_pool,
+            t.hang_abandoned
+        ));
+    }
+    s
 }
 
 /// `0x0000007f`, as the reports print codes.

@@ -6,11 +6,13 @@
 //! * [`eventlog`]: legacy `.evt` files and event XML exports, written as Windows writes them;
 //! * [`weblog`]: IIS W3C and HTTPERR log lines;
 //! * [`incident`]: the bundled example incident in `examples/incident/`, made from coroner-synth
-//!   dumps and the two writers above (`coroner-incident-example` writes it).
+//!   dumps and the two writers above (`coroner-incident-example` writes it), with
+//!   [`hangpool`], its pool that hangs.
 //!
 //! The loaders (coroner-eventlog, coroner-weblog, coroner-investigate) read back what these
 //! write; their tests check it.
 
 pub mod eventlog;
+pub mod hangpool;
 pub mod incident;
 pub mod weblog;

@@ -115,6 +115,7 @@ fn check(p: &ExampleParams, t: &ExampleTruth, inv: &Investigation) {
         "{:?}",
         inv.skipped
     );
+    check_hangs(p, t, inv);
     check_exit_codes_and_times(p, inv);
     check_spaced_pools(p, t, inv);
     check_manual_dump(p, t, inv);
@@ -192,7 +193,7 @@ fn check_spaced_pools(p: &ExampleParams, t: &ExampleTruth, inv: &Investigation) 
     }
     assert_eq!(
         inv.pools.len(),
-        4,
+        5,
         "{:?}",
         inv.pools.iter().map(|x| &x.name).collect::<Vec<_>>()
     );
@@ -208,6 +209,77 @@ fn check_spaced_pools(p: &ExampleParams, t: &ExampleTruth, inv: &Investigation) 
 }
 
 /// The DebugDiag manual dump of a live worker: analysed, listed apart, not a crash.
+/// The pool that hangs: its hangs (pid, time of W3SVC 1010), the hang dump matched to each,
+/// the request waits the web logs show, and no hang dump counted as a crash.
+fn check_hangs(p: &ExampleParams, t: &ExampleTruth, inv: &Investigation) {
+    let pool = inv
+        .pools
+        .iter()
+        .find(|x| x.name == p.hang_pool)
+        .expect("hanging pool");
+    assert!(pool.crashes.is_empty(), "a hang is not a crash");
+    assert_eq!(pool.hangs.len(), p.hangs.len());
+    let (mut slow, mut longest, mut timers, mut abandoned) = (0, 0, 0, 0);
+    for (h, e) in pool.hangs.iter().zip(&p.hangs) {
+        assert_eq!((h.pid, h.time.0), (Some(e.pid), e.time));
+        assert_eq!(h.how, vec!["failed to respond to a ping".to_string()]);
+        assert!(h.evidence.iter().all(|x| x.what == "W3SVC 1010"));
+        let want = &t
+            .hang_dumps
+            .iter()
+            .find(|(pid, _)| *pid == e.pid)
+            .unwrap()
+            .1;
+        assert_eq!(h.dumps.len(), 1);
+        assert!(h.dumps[0].ends_with(want), "{}", h.dumps[0].display());
+        slow += h.waits.slow;
+        longest = longest.max(h.waits.longest_ms.unwrap_or(0));
+        timers += h.waits.timers.get("Timer_AppPool").copied().unwrap_or(0);
+        abandoned += h.waits.abandoned;
+        assert!(h.waits.examples.iter().all(|x| x.url.is_some()));
+    }
+    assert_eq!(slow, t.hang_slow_requests);
+    assert_eq!(longest, t.hang_longest_ms);
+    assert_eq!(timers, t.hang_timer_app_pool);
+    assert_eq!(abandoned, t.hang_abandoned);
+    assert!(timers > 0 && abandoned > 0 && slow > 0);
+    let cause = pool
+        .hang_cause
+        .as_ref()
+        .expect("the hang dumps were analysed");
+    assert_eq!(cause.dumps, p.hangs.len());
+    let in_hangs = pool
+        .in_flight
+        .iter()
+        .filter(|i| i.hang_time.is_some())
+        .count();
+    assert_eq!(in_hangs as u64, t.hang_abandoned);
+    for (pid, rel) in &t.hang_dumps {
+        let d = inv.dumps.iter().find(|d| d.file.ends_with(rel)).unwrap();
+        assert_eq!(d.capture, "hang dump");
+        assert!(!d.counts_as_crash && d.crash.is_none());
+        let h = d.hang.as_ref().expect("matched to its hang");
+        assert_eq!(h.pool, p.hang_pool);
+        assert!(inv
+            .pools
+            .iter()
+            .all(|x| x.crashes.iter().all(|c| c.pid != Some(*pid))));
+    }
+    let crashes: usize = inv.pools.iter().map(|x| x.crashes.len()).sum();
+    assert_eq!(crashes, p.crashes.len() + 2, "the hangs add no crash");
+    let row = inv
+        .verdict
+        .iter()
+        .find(|r| {
+            r.description
+                .contains(&format!("'{}' stopped answering", p.hang_pool))
+        })
+        .expect("a verdict row for the hangs");
+    assert!(row
+        .description
+        .contains(&format!("{} times", p.hangs.len())));
+}
+
 fn check_manual_dump(p: &ExampleParams, t: &ExampleTruth, inv: &Investigation) {
     let d = inv
         .dumps
@@ -245,7 +317,7 @@ fn check_manual_dump(p: &ExampleParams, t: &ExampleTruth, inv: &Investigation) {
     assert!(inv
         .verdict
         .iter()
-        .any(|r| r.description.contains("not counted as a crash")));
+        .any(|r| r.description.contains("not counted as") && r.description.contains("crash")));
 }
 
 #[test]
@@ -274,6 +346,19 @@ fn generated_example_report() {
         assert!(out.contains("Termination seen") || out.contains("termination seen"));
         assert!(out.contains(&format!("0x{:08x}", p.spaced_exit_code)));
     }
+    for out in [&text, &md, &html] {
+        assert!(out.contains(&p.hang_pool));
+        assert!(out.contains("failed to respond to a ping"));
+        for (_, rel) in &t.hang_dumps {
+            let name = rel.rsplit('/').next().unwrap();
+            assert!(
+                out.contains(name) || out.contains(&name.replace('+', "&#43;")),
+                "{name}"
+            );
+        }
+        assert!(out.contains("Timer_AppPool"));
+    }
+    assert!(text.contains(&format!("Hangs ({})", p.hangs.len())));
     assert!(text.starts_with("== Incident report"));
     assert!(text.find("[Error]") < text.find("Timeline"));
     assert!(html.contains("<svg") && !html.contains("<script"));
@@ -354,6 +439,19 @@ fn generated_example_report() {
     assert_eq!(evt["records"], t.event_records);
     assert!(json["groups"][0]["dumps"].is_array() && json["groups"][0]["verdict"].is_string());
     assert!(json["warnings"].is_array());
+    let hj = pools
+        .iter()
+        .find(|x| x["name"] == p.hang_pool.as_str())
+        .expect("hanging pool in JSON");
+    assert_eq!(hj["crashes"].as_array().map(Vec::len), Some(0));
+    let h0 = &hj["hangs"][0];
+    assert_eq!(h0["pid"], p.hangs[0].pid);
+    assert_eq!(
+        h0["time"],
+        coroner_investigate::time::rfc3339(p.hangs[0].time)
+    );
+    assert!(h0["dumps"][0].is_string() && h0["waits"]["longest_ms"].is_u64());
+    assert!(hj["hang_cause"]["verdict"].is_string());
 }
 
 #[test]

@@ -195,19 +195,19 @@ fn image64(m: &Mod64) -> Image {
 }
 
 #[derive(Clone, Copy, Default)]
-struct R64 {
-    rax: u64,
-    rcx: u64,
-    rdx: u64,
-    rbx: u64,
-    rsp: u64,
-    rbp: u64,
-    rsi: u64,
-    rdi: u64,
-    rip: u64,
+pub(crate) struct R64 {
+    pub rax: u64,
+    pub rcx: u64,
+    pub rdx: u64,
+    pub rbx: u64,
+    pub rsp: u64,
+    pub rbp: u64,
+    pub rsi: u64,
+    pub rdi: u64,
+    pub rip: u64,
 }
 
-fn context64(r: &R64) -> Vec<u8> {
+pub(crate) fn context64(r: &R64) -> Vec<u8> {
     let mut v = vec![0u8; 0x4d0];
     put_u32(&mut v, 0x30, 0x0010_001f);
     put_u32(&mut v, 0x34, 0x1f80);

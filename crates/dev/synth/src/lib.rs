@@ -11,6 +11,9 @@
 //!   ([`NullWriteCase`], a NULL write in `ContosoImage.dll`).
 //! * [`write_big`]: an x64 full-memory style dump of arbitrary size, written
 //!   sparsely and fast.
+//! * [`hang::HangCase`]: a hung `w3wp.exe` whose request threads wait on one critical
+//!   section owned by a thread in a vendor DLL waiting on a socket, in the Windows XP/2003
+//!   pre-SP1, Server 2003 SP1 and Windows 10 x64 encodings, with its ground truth.
 //! * [`normal_minidump_of`]: the MiniDumpNormal sibling of any richer dump of the
 //!   same crash (threads, stacks, modules, exception; no memory-info list, no
 //!   image or heap memory).
@@ -20,6 +23,7 @@
 mod bytes;
 mod dump;
 pub mod error;
+pub mod hang;
 mod mem;
 mod modules;
 mod normal;

@@ -13,6 +13,12 @@ usage:
       decimal or 0x-hex. Writes OUT.dmp and (default) OUT.truth.json.
   coroner-synth reference-set DIR
       Five dumps of the same bug + one different crash, each with .truth.json/.kb.txt.
+  coroner-synth hang [--encoding srv2003-sp1|xp-pre-sp1|win10] [--pid N] [--time UNIX]
+                     [--pool NAME] [--waiters N] OUT.dmp
+      A hung w3wp.exe: N request threads wait on one critical section owned by a thread in
+      SlowDB.dll (Northwind Data Ltd.) waiting on a socket; the section in the given
+      encoding (default srv2003-sp1, x86; win10 is x64 with DebugInfo -1). Writes OUT.dmp
+      and OUT.truth.json.
   coroner-synth big --size BYTES OUT.dmp
       x64 full-memory style dump of at least BYTES (suffixes K, M, G, T allowed).
   coroner-synth normal-of IN.dmp OUT.dmp
@@ -74,6 +80,53 @@ fn sibling(out: &Path, ext: &str) -> PathBuf {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "dump".into());
     out.with_file_name(format!("{stem}{ext}"))
+}
+
+/// `coroner-synth hang …`: writes the dump and its truth.
+fn hang(rest: &[String]) -> Result<(), SynthError> {
+    use coroner_synth::hang::{CsEncoding, HangCase};
+    let mut case = HangCase::default();
+    let mut out: Option<PathBuf> = None;
+    let mut i = 0;
+    while i < rest.len() {
+        let a = rest[i].as_str();
+        if !a.starts_with('-') {
+            out = Some(PathBuf::from(a));
+            i += 1;
+            continue;
+        }
+        let v = rest
+            .get(i + 1)
+            .ok_or_else(|| bad(format!("{a} needs a value")))?;
+        match a {
+            "--encoding" => {
+                case.encoding = match v.as_str() {
+                    "srv2003-sp1" => CsEncoding::Srv2003Sp1,
+                    "xp-pre-sp1" => CsEncoding::XpPreSp1,
+                    "win10" => CsEncoding::Win10,
+                    o => return Err(bad(format!("unknown encoding {o}"))),
+                }
+            }
+            "--pid" => case.pid = num32(v)?,
+            "--time" => case.time = num32(v)?,
+            "--pool" => case.pool = v.clone(),
+            "--waiters" => case.waiters = num32(v)?,
+            s => return Err(bad(format!("unknown option {s}"))),
+        }
+        i += 2;
+    }
+    let out = out.ok_or_else(|| bad("missing output path"))?;
+    let g = case.generate()?;
+    write(&out, &g.dump)?;
+    let tp = sibling(&out, ".truth.json");
+    write(&tp, g.truth.to_json().as_bytes())?;
+    println!(
+        "wrote {} ({} bytes) and {}",
+        out.display(),
+        g.dump.len(),
+        tp.display()
+    );
+    Ok(())
 }
 
 fn run(args: &[String]) -> Result<(), SynthError> {
@@ -191,6 +244,7 @@ fn run(args: &[String]) -> Result<(), SynthError> {
             );
             Ok(())
         }
+        "hang" => hang(rest),
         "normal-of" => {
             let [input, out] = rest else {
                 return Err(bad("normal-of needs IN.dmp and OUT.dmp"));

@@ -23,7 +23,7 @@ pub const ABC_TIMESTAMP: u32 = 0x3b78_d2a0;
 /// 2003-06-11 UTC.
 pub const CONTOSO_TIMESTAMP: u32 = 0x3ee6_e2c1;
 
-fn std_sections(text_end: u32, data_end: u32, rsrc_end: u32, size: u32) -> Vec<Section> {
+pub(crate) fn std_sections(text_end: u32, data_end: u32, rsrc_end: u32, size: u32) -> Vec<Section> {
     let mut v = vec![
         Section {
             name: ".text",
@@ -114,12 +114,12 @@ fn guid(name: &str) -> [u8; 16] {
     out
 }
 
-fn ex(list: &[(&str, u32)]) -> Vec<(String, u32)> {
+pub(crate) fn ex(list: &[(&str, u32)]) -> Vec<(String, u32)> {
     list.iter().map(|(n, r)| (n.to_string(), *r)).collect()
 }
 
 #[allow(clippy::too_many_arguments)]
-fn ms(
+pub(crate) fn ms(
     file: &str,
     dir: &str,
     base: u32,
@@ -185,10 +185,10 @@ fn ms(
     }
 }
 
-const OS: &str = "Microsoft\u{ae} Windows\u{ae} Operating System";
+pub(crate) const OS: &str = "Microsoft\u{ae} Windows\u{ae} Operating System";
 const IISP: &str = "Internet Information Services";
-const SYS32: &str = "C:\\WINDOWS\\system32";
-const INETSRV: &str = "C:\\WINDOWS\\system32\\inetsrv";
+pub(crate) const SYS32: &str = "C:\\WINDOWS\\system32";
+pub(crate) const INETSRV: &str = "C:\\WINDOWS\\system32\\inetsrv";
 
 /// All modules, in load order. `abc_base` is the ABCUpload4.dll load base;
 /// ContosoImage.dll is only loaded when `contoso` is set.

@@ -80,6 +80,18 @@ pub enum Meaning {
     /// W3SVC 1013 / WAS 5013: "… '%1' exceeded time limits during shut down. The process id was
     /// '%2'."
     WorkerShutdownTimeout { pool: String, pid: Option<u32> },
+    /// W3SVC 1015 / WAS 5015 (`WAS_EVENT_ORPHAN_ACTION_FAILED`): "A process serving
+    /// application pool '%1' was orphaned but the specified orphan action %2 could not be
+    /// executed. The data field contains the error number." The pool's `orphanWorkerProcess`
+    /// left a worker that failed (typically a ping) running for debugging instead of killing
+    /// it. IIS has no event for an orphaning whose action ran: the ping failure (1010/5010)
+    /// is then the only record. The message names no PID (`%2` is the action's command line,
+    /// which may hold one but is not read as one).
+    WorkerOrphaned {
+        pool: String,
+        action: Option<String>,
+        error: Option<u32>,
+    },
     /// W3SVC 1002 (IIS 6) / WAS 5002 (IIS 7+): "Application pool '%1' is being automatically
     /// disabled due to a series of failures in the process(es) serving that application pool."
     /// Rapid-fail protection: by default 5 crashes within 5 minutes. HTTP.sys then answers
@@ -323,6 +335,11 @@ fn iis(src: &str, id: u32, e: &Event) -> Option<Meaning> {
             let (pool, pid) = pool_pid(e);
             Meaning::WorkerShutdownTimeout { pool, pid }
         }
+        ("w3svc", 1015) | ("was", 5015) => Meaning::WorkerOrphaned {
+            pool: req(e, 1),
+            action: s(e, 2),
+            error: data_u32(e),
+        },
         ("w3svc", 1002) | ("was", 5002) => Meaning::RapidFailDisabled { pool: req(e, 1) },
         ("was", 5057) => Meaning::PoolDisabled {
             pool: req(e, 1),
@@ -560,6 +577,30 @@ mod tests {
                 ..
             })
         ));
+        assert_eq!(
+            interpret(&ev("W3SVC", 1010, &["Hung Pool", "3100"])),
+            Some(Meaning::WorkerPingFailed {
+                pool: "Hung Pool".into(),
+                pid: Some(3100)
+            })
+        );
+        assert_eq!(
+            interpret(&ev("Microsoft-Windows-WAS", 5013, &["P", "1111"])),
+            Some(Meaning::WorkerShutdownTimeout {
+                pool: "P".into(),
+                pid: Some(1111)
+            })
+        );
+        let mut e = ev("WAS", 5015, &["P", "c:\\dbg\\cdb.exe -p 1111"]);
+        e.data = 5u32.to_le_bytes().to_vec();
+        assert_eq!(
+            interpret(&e),
+            Some(Meaning::WorkerOrphaned {
+                pool: "P".into(),
+                action: Some("c:\\dbg\\cdb.exe -p 1111".into()),
+                error: Some(5)
+            })
+        );
         assert!(matches!(
             interpret(&ev("WAS", 5186, &["77", "Pool", "20"])),
             Some(Meaning::WorkerIdleShutdown {

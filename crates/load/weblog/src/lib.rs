@@ -416,7 +416,8 @@ pub struct WebLog {
     /// Times came from `date-local`/`time-local` (Advanced Logging): local, not UTC.
     pub local_time: bool,
     /// With [`Detail::Correlation`]: every W3C request reduced to [`RequestLite`] (then
-    /// `requests` holds only the notable ones: broken connections, sc-win32-status 64/1236).
+    /// `requests` holds only the notable ones: broken connections, sc-win32-status 64/1236,
+    /// and requests that took [`SLOW_REQUEST_MS`] or more).
     pub lite: Vec<RequestLite>,
     /// Site names referenced by `lite` (`RequestLite::site`).
     pub sites: Vec<String>,
@@ -437,6 +438,32 @@ pub struct RequestLite {
     pub substatus: u32,
     /// Win32 status (0 when absent).
     pub win32_status: u32,
+    /// `time-taken` in milliseconds, saturated at `u32::MAX - 1` ([`NO_TIME_TAKEN`] when
+    /// absent).
+    pub time_taken_ms: u32,
+}
+
+/// [`RequestLite::time_taken_ms`] of a request whose line has no `time-taken`.
+pub const NO_TIME_TAKEN: u32 = u32::MAX;
+
+/// Requests that took at least this long (`time-taken`, ms) are notable: with
+/// [`Detail::Correlation`] they are kept whole, for the requests that waited on a hung worker.
+pub const SLOW_REQUEST_MS: u64 = 10_000;
+
+impl RequestLite {
+    /// `time-taken` in milliseconds, when the line has it.
+    pub fn time_taken(&self) -> Option<u64> {
+        (self.time_taken_ms != NO_TIME_TAKEN).then_some(u64::from(self.time_taken_ms))
+    }
+}
+
+/// [`RequestLite::time_taken_ms`] for an optional `time-taken`.
+pub fn lite_time_taken(ms: Option<u64>) -> u32 {
+    ms.map_or(NO_TIME_TAKEN, |v| {
+        u32::try_from(v)
+            .unwrap_or(NO_TIME_TAKEN - 1)
+            .min(NO_TIME_TAKEN - 1)
+    })
 }
 
 /// Why a log could not be read at all.
@@ -851,6 +878,7 @@ pub fn parse_with(file: PathBuf, bytes: &[u8], detail: Detail) -> Result<WebLog,
                 None => u16::MAX,
             };
             let win32 = r.win32_status().unwrap_or(0);
+            let taken = r.time_taken_ms();
             lite.push(RequestLite {
                 line: r.line,
                 time: r.time().unwrap_or(0),
@@ -858,8 +886,10 @@ pub fn parse_with(file: PathBuf, bytes: &[u8], detail: Detail) -> Result<WebLog,
                 site,
                 substatus: r.substatus().unwrap_or(0),
                 win32_status: win32,
+                time_taken_ms: lite_time_taken(taken),
             });
-            if matches!(win32, 64 | 1236) && requests.len() < MAX_NOTABLE {
+            let slow = taken.is_some_and(|t| t >= SLOW_REQUEST_MS);
+            if (slow || matches!(win32, 64 | 1236)) && requests.len() < MAX_NOTABLE {
                 requests.push(r.to_request_lean());
             }
         }

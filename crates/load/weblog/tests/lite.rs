@@ -16,16 +16,22 @@ fn reduced_requests_agree_with_full_ones() {
         assert_eq!(f.status.unwrap_or(0), l.status);
         assert_eq!(f.substatus.unwrap_or(0), l.substatus);
         assert_eq!(f.win32_status.unwrap_or(0), l.win32_status);
+        assert_eq!(f.time_taken_ms, l.time_taken());
         assert_eq!(
             f.site.as_deref(),
             lite.sites.get(usize::from(l.site)).map(String::as_str)
         );
     }
-    // Only the broken connections are kept whole, with the fields correlation reports.
+    // Only the broken connections and the slow requests are kept whole, with the fields
+    // correlation reports.
+    let slow = |r: &coroner_weblog::Request| {
+        r.time_taken_ms
+            .is_some_and(|t| t >= coroner_weblog::SLOW_REQUEST_MS)
+    };
     let notable: Vec<_> = full
         .requests
         .iter()
-        .filter(|r| matches!(r.win32_status, Some(64 | 1236)))
+        .filter(|r| matches!(r.win32_status, Some(64 | 1236)) || slow(r))
         .collect();
     assert!(!notable.is_empty());
     assert_eq!(lite.requests.len(), notable.len());

@@ -93,6 +93,11 @@ pub struct Pool {
     /// Sites served (`1 (Default Web Site)`), from the IIS configuration.
     pub sites: Vec<String>,
     pub crashes: Vec<Crash>,
+    /// Times a worker of the pool stopped answering (W3SVC 1010/1013/1015, WAS
+    /// 5010/5013/5015): hangs, apart from the crashes and never counted among them.
+    pub hangs: Vec<Hang>,
+    /// What the hang dumps matched to the pool's hangs say, in common (`null` without one).
+    pub hang_cause: Option<HangCause>,
     pub rapid_fail: Vec<RapidFail>,
     pub outage: Outage,
     pub in_flight: Vec<InFlight>,
@@ -150,8 +155,9 @@ pub struct Crash {
     pub fault_time: Option<Time>,
     /// What `fault_time` comes from (`dump header (UTC)`, `Application Error 1000`, …).
     pub fault_time_source: Option<String>,
-    /// When the service saw the process die: the earliest termination event (W3SVC 1009–1013,
-    /// WAS 5009–5013, Application Hang, Service Control Manager).
+    /// When the service saw the process die: the earliest termination event (W3SVC
+    /// 1009/1011/1012, WAS 5009/5011/5012, Application Hang, Service Control Manager; a ping
+    /// failure or shutdown time-out is a hang, see [`Hang`]).
     pub terminated_at: Option<Time>,
     /// The termination event (`W3SVC 1011`).
     pub terminated_source: Option<String>,
@@ -169,6 +175,101 @@ pub struct Crash {
     pub bucket: Option<String>,
     /// The records it rests on.
     pub evidence: Vec<EvidenceRef>,
+}
+
+/// A worker that stopped answering: the service's events for one PID, the hang dumps of that
+/// process, and how long requests waited around it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Hang {
+    /// The first event of the hang, UTC.
+    pub time: Time,
+    pub pid: Option<u32>,
+    /// What the events say (`failed to respond to a ping`, `exceeded its shutdown time limit`,
+    /// `orphaned (left running for debugging)`), in order.
+    pub how: Vec<String>,
+    /// Whether IIS left the worker running (orphaned) rather than ending it.
+    pub orphaned: bool,
+    /// Hang dumps of the process (no exception, a hang/manual dump name, a debugger break-in)
+    /// taken within 10 minutes of the events.
+    pub dumps: Vec<PathBuf>,
+    /// Bucket of the first matched dump's analysis.
+    pub bucket: Option<String>,
+    /// The first finding of the first matched dump's analysis (its title).
+    pub cause: Option<String>,
+    /// How long requests of the pool waited around the hang.
+    pub waits: RequestWaits,
+    /// The events it rests on.
+    pub evidence: Vec<EvidenceRef>,
+}
+
+/// The requests of a pool that waited on a hung worker: W3C requests logged in the window with
+/// their `time-taken`, and the HTTPERR timeouts and abandoned connections of the window.
+#[derive(Clone, Debug, Serialize)]
+pub struct RequestWaits {
+    /// The window read: from some minutes before the hang's first event to two after.
+    pub from: Time,
+    pub to: Time,
+    /// W3C requests logged in the window with a `time-taken`.
+    pub timed: u64,
+    /// Requests that took at least `slow_ms`.
+    pub slow: u64,
+    pub slow_ms: u64,
+    /// Longest and median `time-taken` in the window (ms); `null` without timed requests.
+    pub longest_ms: Option<u64>,
+    pub median_ms: Option<u64>,
+    /// The slowest requests (at most 20), longest first.
+    pub examples: Vec<SlowRequest>,
+    /// HTTPERR `Timer_*` reasons in the window (`Timer_ConnectionIdle`, `Timer_EntityBody`,
+    /// `Timer_AppPool`, …) → count.
+    pub timers: BTreeMap<String, u64>,
+    /// HTTPERR `Connection_Abandoned_By_AppPool` lines in the window.
+    pub abandoned: u64,
+}
+
+impl RequestWaits {
+    /// No requests read yet, over `from`–`to`.
+    pub fn empty(from: Time, to: Time) -> RequestWaits {
+        RequestWaits {
+            from,
+            to,
+            timed: 0,
+            slow: 0,
+            slow_ms: 0,
+            longest_ms: None,
+            median_ms: None,
+            examples: Vec::new(),
+            timers: BTreeMap::new(),
+            abandoned: 0,
+        }
+    }
+}
+
+/// A W3C request that took long.
+#[derive(Clone, Debug, Serialize)]
+pub struct SlowRequest {
+    pub time: Time,
+    pub time_taken_ms: u64,
+    pub method: Option<String>,
+    pub url: Option<String>,
+    pub status: Option<u16>,
+    pub win32_status: Option<u32>,
+    pub file: PathBuf,
+    pub line: u64,
+}
+
+/// The cause the hang dumps of a pool share.
+#[derive(Clone, Debug, Serialize)]
+pub struct HangCause {
+    /// The bucket most of the matched hang dumps carry, and how many of them do.
+    pub bucket: Option<String>,
+    pub dumps_with_bucket: usize,
+    pub dumps: usize,
+    /// The first finding of a dump of that bucket (title, then description).
+    pub verdict: String,
+    pub description: String,
+    pub recommendation: String,
+    /// Who to call: the blamed module and its vendor, as the dump analysis names them.
+    pub who_to_call: Option<String>,
 }
 
 /// A record in a file.
@@ -225,6 +326,8 @@ pub struct InFlight {
     pub time: Time,
     pub pid: Option<u32>,
     pub crash_time: Option<Time>,
+    /// The hang it was abandoned in, when no crash is near and a hang of the pool is.
+    pub hang_time: Option<Time>,
     pub method: Option<String>,
     pub url: Option<String>,
     pub client_ip: Option<String>,
@@ -255,7 +358,8 @@ pub struct FailedRequest {
 pub struct TimelineEntry {
     pub time: Time,
     pub pool: Option<String>,
-    /// `crash`, `rapid_fail`, `restored`, `outage_start`, `outage_end`, `boot`, `shutdown`, `dump`, `other`.
+    /// `crash`, `hang`, `rapid_fail`, `restored`, `outage_start`, `outage_end`, `boot`,
+    /// `shutdown`, `dump`, `other`.
     pub kind: &'static str,
     pub text: String,
 }
@@ -287,6 +391,9 @@ pub struct DumpInfo {
     pub verdict: Option<String>,
     /// The crash it belongs to: pool name and the crash's time.
     pub crash: Option<CrashRef>,
+    /// The hang it was matched to (a hang dump): pool name and the hang's time. A hang dump is
+    /// never counted as a crash.
+    pub hang: Option<CrashRef>,
     /// What kind of dump it is: `second-chance exception`, `first-chance exception`,
     /// `manual dump`, `hang dump`, `debugger break-in`, `dump on request`,
     /// `snapshot (no exception)`, `exception`, `unreadable`.

@@ -15,11 +15,18 @@ pub(super) fn facts(ev: &Evidence, time_zone: &crate::model::TimeZone) -> Vec<Du
         .collect()
 }
 
+/// Which crash or hang each dump was tied to (by index).
+#[derive(Clone, Copy)]
+pub(super) struct Links<'a> {
+    pub crash: &'a BTreeMap<usize, CrashRef>,
+    pub hang: &'a BTreeMap<usize, CrashRef>,
+}
+
 /// What the report lists of every dump; a dump that could not be analysed adds a warning.
 pub(super) fn infos(
     ev: &Evidence,
     facts: &[DumpFacts],
-    dump_crash: &BTreeMap<usize, CrashRef>,
+    links: Links,
     event_logs: &[EventLogInfo],
     warnings: &mut Vec<String>,
 ) -> Vec<DumpInfo> {
@@ -28,7 +35,14 @@ pub(super) fn infos(
         .dumps
         .iter()
         .enumerate()
-        .map(|(i, d)| dump_info(d, &facts[i], dump_crash.get(&i).cloned(), coverage))
+        .map(|(i, d)| {
+            let mut info = dump_info(d, &facts[i], links.crash.get(&i).cloned(), coverage);
+            if let Some(h) = links.hang.get(&i) {
+                info.not_a_crash = Some(hang_note(h));
+                info.hang = Some(h.clone());
+            }
+            info
+        })
         .collect();
     for d in &dumps {
         if let Some(e) = &d.error {
@@ -140,6 +154,7 @@ fn dump_info(
         bucket: a.and_then(|a| a.bucket.clone()),
         verdict: a.and_then(|a| coroner_report::phrase::verdict(a)),
         crash,
+        hang: None,
         capture: f.capture.kind.to_string(),
         capture_from: f.capture.from.clone(),
         counts_as_crash: counts,
@@ -149,6 +164,15 @@ fn dump_info(
             .unwrap_or_default(),
         error: d.analysis.as_ref().err().map(|e| e.to_string()),
     }
+}
+
+/// Why a hang dump is not a crash: the hang it was matched to.
+fn hang_note(h: &CrashRef) -> String {
+    format!(
+        "dump of a worker of '{}' that stopped answering ({} UTC); a hang, not a crash",
+        h.pool,
+        time::short(h.time.0)
+    )
 }
 
 /// The timeline line of a dump that is not a crash (kind `dump`).

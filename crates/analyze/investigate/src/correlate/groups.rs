@@ -6,7 +6,11 @@ use coroner_analysis::Analysis;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One group per bucket among the dumps that were analysed.
-pub(super) fn groups(ev: &Evidence, dump_crash: &BTreeMap<usize, CrashRef>) -> Vec<GroupInfo> {
+pub(super) fn groups(
+    ev: &Evidence,
+    dump_crash: &BTreeMap<usize, CrashRef>,
+    dump_hang: &BTreeMap<usize, CrashRef>,
+) -> Vec<GroupInfo> {
     let done: Vec<(usize, &Analysis)> = ev
         .dumps
         .iter()
@@ -28,6 +32,7 @@ pub(super) fn groups(ev: &Evidence, dump_crash: &BTreeMap<usize, CrashRef>) -> V
                 .filter_map(|&m| {
                     dump_crash
                         .get(&done[m].0)
+                        .or_else(|| dump_hang.get(&done[m].0))
                         .map(|c| c.pool.clone())
                         .or_else(|| refs[m].process.app_pool.clone())
                 })
@@ -48,11 +53,11 @@ pub(super) fn groups(ev: &Evidence, dump_crash: &BTreeMap<usize, CrashRef>) -> V
                     .map(|f| f.description.clone())
                     .unwrap_or_default(),
                 recommendation: finding.map(|f| f.recommendation).unwrap_or_default(),
-                // The summary names who to call only for a dump with an exception record.
-                who_to_call: first
-                    .exception
-                    .is_some()
-                    .then(|| coroner_report::phrase::who_to_call(first)),
+                // The summary names who to call only for a dump with an exception record, or
+                // a hang dump whose analysis blames a module.
+                who_to_call: (first.exception.is_some()
+                    || (dump_hang.contains_key(&done[g.members[0]].0) && first.blame.is_some()))
+                .then(|| coroner_report::phrase::who_to_call(first)),
                 pools: pools.into_iter().collect(),
             }
         })

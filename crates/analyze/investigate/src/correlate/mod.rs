@@ -7,22 +7,25 @@
 //! 2. [`signals`]: evidence of deaths, pool names, rapid-fail and other events
 //!    ([`signals::Signals`]);
 //! 3. [`crashes`]: deaths merged per process, dumps tied to them ([`crashes::CrashBuild`]);
-//! 4. [`pools`]: pools and their crashes ([`pools::Pools`]);
+//! 4. [`pools`]: pools and their crashes ([`pools::Pools`]); [`hangs`]: the times a worker
+//!    stopped answering, beside the crashes, with the hang dumps matched to them;
 //! 5. [`web`]: the web logs' impact per pool ([`web::WebImpact`]);
-//! 6. [`impact`] and [`rapidfail`]: each pool's outage, requests in flight and rapid-fail
-//!    episodes;
+//! 6. [`impact`], [`waits`] and [`rapidfail`]: each pool's outage, requests in flight, the
+//!    requests that waited on each hang, and rapid-fail episodes;
 //! 7. [`groups`] and [`dumps`]: dumps grouped by bucket, and listed one by one;
 //! 8. [`timeline`]: every line by time.
 
 mod crashes;
 mod dumps;
 mod groups;
+mod hangs;
 mod impact;
 mod pools;
 mod rapidfail;
 mod signals;
 mod timeline;
 mod timezone;
+mod waits;
 mod web;
 
 use crate::evidence::Evidence;
@@ -51,17 +54,26 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
     let sig = signals::signals(&ev, &mut warnings);
     let crashes = crashes::crashes(sig.signals, &ev, &facts, &mut warnings);
     let (mut pools, dump_crash) = pools::pools(&crashes, &sig.rapid_events, &ev, &facts);
+    let mut hangs = hangs::merge(sig.hangs);
+    let dump_hang = hangs::match_dumps(&mut hangs, &facts, &dump_crash);
+    hangs::add(&mut pools, &hangs, &ev);
     let web = web::web_impact(&ev, &mut pools, &sig.event_pools, &facts, &mut warnings);
     let mut pools = pools.map;
     impact::apply(&mut pools, &web);
+    waits::apply(&mut pools, &web);
     rapidfail::episodes(&mut pools, &web, &sig.rapid_events, &mut warnings);
-    let groups = groups::groups(&ev, &dump_crash);
-    let dumps = dumps::infos(&ev, &facts, &dump_crash, &sig.event_logs, &mut warnings);
+    let groups = groups::groups(&ev, &dump_crash, &dump_hang);
+    let links = dumps::Links {
+        crash: &dump_crash,
+        hang: &dump_hang,
+    };
+    let dumps = dumps::infos(&ev, &facts, links, &sig.event_logs, &mut warnings);
     let timeline = timeline::timeline(sig.timeline, &pools, &dumps);
     let mut pools: Vec<Pool> = pools.into_values().collect();
     pools.sort_by_key(|p| {
         (
             std::cmp::Reverse(p.crashes.len()),
+            std::cmp::Reverse(p.hangs.len()),
             std::cmp::Reverse(p.outage.http_503),
             p.name.clone(),
         )

@@ -116,6 +116,8 @@ fn new_pool(configs: &[IisConfig], name: &str, kind: &'static str) -> Pool {
         threshold: Threshold::from_settings(settings),
         sites,
         crashes: Vec::new(),
+        hangs: Vec::new(),
+        hang_cause: None,
         rapid_fail: Vec::new(),
         outage: Outage::default(),
         in_flight: Vec::new(),

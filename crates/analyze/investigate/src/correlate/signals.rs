@@ -30,6 +30,9 @@ pub(super) struct Signal {
 pub(super) struct Signals {
     /// Evidence of deaths, by time.
     pub signals: Vec<Signal>,
+    /// Evidence that a worker stopped answering (ping failure, shutdown time limit, orphaned),
+    /// by time: hangs, not deaths.
+    pub hangs: Vec<Signal>,
     /// Pool names the events give, in order, repeated.
     pub event_pools: Vec<String>,
     /// Rapid-fail disables (W3SVC 1002 / WAS 5002) and their pool.
@@ -56,6 +59,7 @@ pub(super) fn signals(ev: &Evidence, warnings: &mut Vec<String>) -> Signals {
     }
     out.signals.extend(ev.wers.iter().filter_map(wer_signal));
     out.signals.sort_by_key(|s| s.time);
+    out.hangs.sort_by_key(|s| s.time);
     out
 }
 
@@ -68,6 +72,10 @@ fn read_log(log: &EventLog, out: &mut Signals) -> usize {
         let f = &log.file;
         if let Some(p) = meaning_pool(&m) {
             out.event_pools.push(p.to_string());
+        }
+        if let Some(h) = hang_signal(&m) {
+            out.hangs.push(h.signal(e, f));
+            continue;
         }
         if let Some(sig) = death_signal(&m, e, f) {
             out.signals.push(sig);
@@ -214,6 +222,7 @@ fn meaning_pool(m: &Meaning) -> Option<&str> {
         | Meaning::WorkerPingFailed { pool, .. }
         | Meaning::WorkerShutdownTimeout { pool, .. }
         | Meaning::WorkerStartupTimeout { pool, .. }
+        | Meaning::WorkerOrphaned { pool, .. }
         | Meaning::RapidFailDisabled { pool }
         | Meaning::PoolDisabled { pool, .. }
         | Meaning::WorkerIdleShutdown { pool, .. } => Some(pool.as_str()).filter(|p| !p.is_empty()),
@@ -274,8 +283,8 @@ impl Death {
     }
 }
 
-/// The evidence of a death an event gives: termination events (W3SVC 1009/1010/1011/1012/1013,
-/// WAS 5009–5013, Application Hang 1002, Service Control Manager) and fault records
+/// The evidence of a death an event gives: termination events (W3SVC 1009/1011/1012, WAS
+/// 5009/5011/5012, Application Hang 1002, Service Control Manager) and fault records
 /// (Application Error 1000, WER 1001, .NET Runtime 1026). Only 1009/5009 carry an exit code;
 /// Application Error carries the exception code, a different fact.
 fn death_signal(m: &Meaning, e: &Event, f: &Path) -> Option<Signal> {
@@ -284,7 +293,28 @@ fn death_signal(m: &Meaning, e: &Event, f: &Path) -> Option<Signal> {
         .map(|d| d.signal(e, f))
 }
 
-/// W3SVC 1009–1013 / WAS 5009–5013.
+/// A worker that stopped answering: W3SVC 1010 / WAS 5010 (ping), 1013 / 5013 (shutdown time
+/// limit), 1015 / 5015 (orphaned). Not a death: a hang of the pool, counted apart.
+fn hang_signal(m: &Meaning) -> Option<Death> {
+    Some(match m {
+        Meaning::WorkerPingFailed { pool, pid } => Death::worker(pool, *pid, None, HOW_PING.into()),
+        Meaning::WorkerShutdownTimeout { pool, pid } => {
+            Death::worker(pool, *pid, None, HOW_SHUTDOWN.into())
+        }
+        Meaning::WorkerOrphaned { pool, .. } => {
+            Death::worker(pool, None, None, HOW_ORPHANED.into())
+        }
+        _ => return None,
+    })
+}
+
+/// What a hang event says (`Hang::how`).
+pub(super) const HOW_PING: &str = "failed to respond to a ping";
+pub(super) const HOW_SHUTDOWN: &str = "exceeded its shutdown time limit";
+pub(super) const HOW_ORPHANED: &str =
+    "orphaned (left running for debugging; the orphan action failed)";
+
+/// W3SVC 1009/1011/1012 / WAS 5009/5011/5012.
 fn worker_death(m: &Meaning) -> Option<Death> {
     Some(match m {
         Meaning::WorkerCrashed {
@@ -312,18 +342,6 @@ fn worker_death(m: &Meaning) -> Option<Death> {
                     .map(|c| format!(" (error {})", code(c)))
                     .unwrap_or_default()
             ),
-        ),
-        Meaning::WorkerPingFailed { pool, pid } => Death::worker(
-            pool,
-            *pid,
-            None,
-            "worker failed to respond to a ping (hung; killed by IIS)".into(),
-        ),
-        Meaning::WorkerShutdownTimeout { pool, pid } => Death::worker(
-            pool,
-            *pid,
-            None,
-            "worker exceeded its shutdown time limit (killed by IIS)".into(),
         ),
         Meaning::WorkerStartupTimeout { pool, pid } => Death::worker(
             pool,

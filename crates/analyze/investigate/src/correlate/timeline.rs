@@ -15,6 +15,7 @@ pub(super) fn timeline(
 ) -> Vec<TimelineEntry> {
     for p in pools.values() {
         events.extend(p.crashes.iter().map(|c| crash_entry(p, c)));
+        events.extend(p.hangs.iter().map(|h| hang_entry(p, h)));
         for r in &p.rapid_fail {
             events.extend(rapid_fail_entries(p, r));
         }
@@ -51,6 +52,19 @@ fn crash_entry(p: &Pool, c: &crate::model::Crash) -> TimelineEntry {
         text.push_str(&format!(", dump {}", file_name(d)));
     }
     entry(p, c.time, "crash", text)
+}
+
+fn hang_entry(p: &Pool, h: &crate::model::Hang) -> TimelineEntry {
+    let mut text = format!(
+        "{} hang: w3wp.exe{} {}",
+        p.name,
+        h.pid.map(|x| format!(" pid {x}")).unwrap_or_default(),
+        h.how.join("; ")
+    );
+    for d in &h.dumps {
+        text.push_str(&format!(", hang dump {}", file_name(d)));
+    }
+    entry(p, h.time, "hang", text)
 }
 
 fn rapid_fail_entries(p: &Pool, r: &crate::model::RapidFail) -> Vec<TimelineEntry> {

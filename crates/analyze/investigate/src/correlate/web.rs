@@ -29,11 +29,34 @@ pub(super) struct Served {
     pub line: u64,
 }
 
+/// A W3C request with a `time-taken`; method and URL only for slow ones (kept whole by the
+/// loader).
+pub(super) struct Timed {
+    pub time: i64,
+    pub taken_ms: u64,
+    pub status: u16,
+    pub win32_status: u32,
+    pub file: Rc<PathBuf>,
+    pub line: u64,
+    pub method: Option<String>,
+    pub url: Option<String>,
+}
+
+/// An HTTPERR line that tells of a wait: a `Timer_*` reason or `Connection_Abandoned_By_AppPool`.
+pub(super) struct WaitErr {
+    pub time: i64,
+    pub reason: String,
+}
+
 /// What the web logs say, per pool (names as the pools know them).
 #[derive(Default)]
 pub(super) struct WebImpact {
     pub http_503: BTreeMap<String, Vec<Hit>>,
     pub served: BTreeMap<String, Vec<Served>>,
+    /// Every W3C request of the pool that has a `time-taken`, by log order.
+    pub timed: BTreeMap<String, Vec<Timed>>,
+    /// HTTPERR timeouts and abandoned connections of the pool.
+    pub wait_errs: BTreeMap<String, Vec<WaitErr>>,
     pub abandons: Vec<(String, InFlight)>,
     pub failed: BTreeMap<String, FailedRequests>,
     pub web_logs: Vec<WebLogInfo>,
@@ -263,6 +286,19 @@ fn read_requests(
                 line: q.line,
             });
         }
+        if let Some(taken_ms) = q.time_taken() {
+            let full = notable.get(&q.line).copied();
+            out.timed.entry(p.clone()).or_default().push(Timed {
+                time: q.time,
+                taken_ms,
+                status: q.status,
+                win32_status: q.win32_status,
+                file: file_rc.clone(),
+                line: q.line,
+                method: full.and_then(|r| r.method.clone()),
+                url: full.and_then(|r| r.uri_stem.clone()),
+            });
+        }
         if let w @ (64 | 1236) = q.win32_status {
             let f = out.failed.entry(p).or_default();
             count_failed(f, q, notable.get(&q.line).copied(), status, w);
@@ -316,6 +352,7 @@ fn reduce(requests: &[Request]) -> (Vec<RequestLite>, Vec<String>) {
             },
             substatus: r.substatus.unwrap_or(0),
             win32_status: r.win32_status.unwrap_or(0),
+            time_taken_ms: coroner_weblog::lite_time_taken(r.time_taken_ms),
         })
         .collect();
     (lite, sites)
@@ -350,11 +387,18 @@ fn read_errors(
                 reason: e.reason.clone(),
             });
         }
+        if is_abandon(&e.reason) || is_timer(&e.reason) {
+            out.wait_errs.entry(p.clone()).or_default().push(WaitErr {
+                time: e.time,
+                reason: e.reason.trim().to_string(),
+            });
+        }
         if is_abandon(&e.reason) {
             let inf = InFlight {
                 time: Time(e.time),
                 pid: None,
                 crash_time: None,
+                hang_time: None,
                 method: e.method.clone(),
                 url: e.uri.clone(),
                 client_ip: e.client_ip.clone(),
@@ -461,4 +505,12 @@ fn is_abandon(reason: &str) -> bool {
     reason
         .trim()
         .eq_ignore_ascii_case("Connection_Abandoned_By_AppPool")
+}
+
+/// An HTTP.sys timer reason (`Timer_ConnectionIdle`, `Timer_EntityBody`, `Timer_AppPool`, …).
+fn is_timer(reason: &str) -> bool {
+    reason
+        .trim()
+        .get(..6)
+        .is_some_and(|p| p.eq_ignore_ascii_case("Timer_"))
 }

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
             println!(
                 "wrote {}: {} dumps, {} event records, {} W3C requests, {} × 503 AppOffline",
                 dir.display(),
-                t.dumps.len() + 2,
+                t.dumps.len() + 2 + t.hang_dumps.len(),
                 t.event_records + t.app_records,
                 t.w3c_requests,
                 t.http_503_app_offline

@@ -269,8 +269,143 @@ pub fn evidence_census(inv: &Investigation) -> String {
 pub fn census(inv: &Investigation) -> String {
     let crashes: usize = inv.pools.iter().map(|p| p.crashes.len()).sum();
     format!(
-        "{}, {}",
+        "{}{}, {}",
         count(crashes, "crash", "crashes"),
+        hang_census(inv, false),
         evidence_census(inv)
     )
+}
+
+/// `, 2 hangs` (`, 2 hangs of 1 pool` with `pools`), or nothing when no pool hung.
+pub fn hang_census(inv: &Investigation, pools: bool) -> String {
+    let hangs: usize = inv.pools.iter().map(|p| p.hangs.len()).sum();
+    if hangs == 0 {
+        return String::new();
+    }
+    let n = inv.pools.iter().filter(|p| !p.hangs.is_empty()).count();
+    let of = if pools {
+        format!(" of {}", count(n, "pool", "pools"))
+    } else {
+        String::new()
+    };
+    format!(", {}{of}", count(hangs, "hang", "hangs"))
+}
+
+/// `118.0 s` for a `time-taken` in milliseconds.
+pub fn ms(v: u64) -> String {
+    format!("{}.{} s", v / 1000, (v % 1000) / 100)
+}
+
+/// How long requests waited around one hang: `14 requests logged with a time-taken, 9 took
+/// 10.0 s or more, the longest 118.2 s (median 61.0 s); HTTPERR: Timer_ConnectionIdle: 3;
+/// 4 connections abandoned by the pool`, or `no request of the pool logged around it`.
+pub fn waits(w: &RequestWaits) -> String {
+    let mut parts = Vec::new();
+    if w.timed > 0 {
+        let mut s = format!(
+            "{} logged with a time-taken, {} took {} or more",
+            count(w.timed, "request", "requests"),
+            w.slow,
+            ms(w.slow_ms)
+        );
+        if let Some(l) = w.longest_ms {
+            s.push_str(&format!(", the longest {}", ms(l)));
+        }
+        if let Some(m) = w.median_ms {
+            s.push_str(&format!(" (median {})", ms(m)));
+        }
+        parts.push(s);
+    }
+    if !w.timers.is_empty() {
+        parts.push(format!("HTTPERR timeouts: {}", counts_colon(&w.timers)));
+    }
+    if w.abandoned > 0 {
+        parts.push(format!(
+            "{} abandoned by the pool (Connection_Abandoned_By_AppPool)",
+            count(w.abandoned, "connection", "connections")
+        ));
+    }
+    if parts.is_empty() {
+        return "no request of the pool logged around it".into();
+    }
+    parts.join("; ")
+}
+
+/// The requests that waited over all hangs of a pool, as [`waits`] words it.
+pub fn pool_waits(p: &Pool) -> RequestWaits {
+    let mut all = RequestWaits::empty(p.hangs[0].waits.from, p.hangs[p.hangs.len() - 1].waits.to);
+    let mut longest = Vec::new();
+    for h in &p.hangs {
+        let w = &h.waits;
+        all.timed += w.timed;
+        all.slow += w.slow;
+        all.slow_ms = all.slow_ms.max(w.slow_ms);
+        all.abandoned += w.abandoned;
+        longest.extend(w.longest_ms);
+        for (k, v) in &w.timers {
+            *all.timers.entry(k.clone()).or_default() += v;
+        }
+    }
+    all.longest_ms = longest.iter().copied().max();
+    all
+}
+
+/// `2 times between 09:02:10 and 09:31:40 UTC (process ids 3100, 3344)`.
+pub fn hang_span(p: &Pool) -> String {
+    let n = p.hangs.len();
+    let (first, last) = (p.hangs[0].time, p.hangs[n - 1].time);
+    let pids: Vec<u32> = p.hangs.iter().filter_map(|h| h.pid).collect();
+    let mut s = if n == 1 {
+        format!("once, at {first} UTC")
+    } else {
+        format!("{n} times between {first} and {last} UTC")
+    };
+    if !pids.is_empty() {
+        let label = if pids.len() == 1 {
+            "process id"
+        } else {
+            "process ids"
+        };
+        s.push_str(&format!(" ({label} {})", self::pids(&pids)));
+    }
+    s
+}
+
+/// The cause the hang dumps share: `2 of 2 hang dumps share the bucket B: verdict`, or why
+/// it is unknown.
+pub fn hang_cause(p: &Pool) -> String {
+    let dumps: usize = p.hangs.iter().map(|h| h.dumps.len()).sum();
+    match &p.hang_cause {
+        None if dumps == 0 => "unknown: no hang dump of these processes among the inputs".into(),
+        None => "unknown: the hang dumps could not be analysed".into(),
+        Some(c) => {
+            let mut s = match &c.bucket {
+                Some(b) => format!(
+                    "{} the bucket {b}: {}",
+                    crate::phrase::sharing(c.dumps_with_bucket, c.dumps),
+                    c.verdict.trim_end_matches('.')
+                ),
+                None => format!(
+                    "The {} say{}: {}",
+                    count(c.dumps, "hang dump", "hang dumps"),
+                    if c.dumps == 1 { "s" } else { "" },
+                    c.verdict.trim_end_matches('.')
+                ),
+            };
+            s.push_str(&format!(
+                ". Who to call: {}",
+                c.who_to_call
+                    .as_deref()
+                    .unwrap_or("unknown (the analysis blames no module)")
+            ));
+            s
+        }
+    }
+}
+
+/// The requests in flight that a hang abandoned.
+pub fn in_flight_in<'a>(p: &'a Pool, h: &'a Hang) -> impl Iterator<Item = &'a InFlight> {
+    p.in_flight
+        .iter()
+        .filter(move |i| i.hang_time == Some(h.time))
 }

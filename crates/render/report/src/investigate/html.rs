@@ -68,7 +68,8 @@ fn chart(p: &Pool) -> String {
     rapid_fail_windows(&mut s, p, &f);
     per_minute_bars(&mut s, p, &f);
     crash_marks(&mut s, p, &f);
-    axis(&mut s, &f);
+    hang_marks(&mut s, p, &f);
+    axis(&mut s, &f, !p.hangs.is_empty());
     s
 }
 
@@ -91,6 +92,7 @@ impl Frame {
     /// there is nothing to draw.
     fn of(p: &Pool) -> Option<Frame> {
         let mut times: Vec<i64> = p.crashes.iter().map(|c| c.time.0).collect();
+        times.extend(p.hangs.iter().map(|h| h.time.0));
         times.extend(p.outage.first.map(|t| t.0));
         times.extend(p.outage.last.map(|t| t.0 + 60));
         for r in &p.rapid_fail {
@@ -200,8 +202,82 @@ fn crash_marks(s: &mut String, p: &Pool, f: &Frame) {
     }
 }
 
+/// A dashed amber mark at each time the pool stopped answering.
+fn hang_marks(s: &mut String, p: &Pool, f: &Frame) {
+    let (top, base) = (f.top, f.base);
+    for h in &p.hangs {
+        let cx = f.x(h.time.0);
+        let _ = write!(
+            s,
+            "<line x1=\"{cx:.1}\" y1=\"{:.1}\" x2=\"{cx:.1}\" y2=\"{base:.1}\" stroke=\"#b26a00\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/><rect x=\"{:.1}\" y=\"{:.1}\" width=\"8\" height=\"8\" fill=\"#b26a00\"><title>hang {} pid {}: {}</title></rect>",
+            top + 14.0,
+            cx - 4.0,
+            base - 4.0,
+            h.time,
+            facts::pid(h.pid),
+            esc(&h.how.join("; "))
+        );
+    }
+}
+
+/// The times the pool stopped answering, as a table, then the cause the hang dumps share.
+fn hangs(s: &mut String, p: &Pool) {
+    if p.hangs.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "<h3>Hangs</h3><p>Stopped answering {} — not counted as crashes.</p><table><tr><th>#</th><th>Time (UTC)</th><th>PID</th><th>What IIS saw</th><th>Hang dumps</th><th>Requests around it</th><th>Evidence</th></tr>", esc(&facts::hang_span(p)));
+    for (i, h) in p.hangs.iter().enumerate() {
+        let ev: Vec<String> = h
+            .evidence
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} <b>{}</b> {} <span class=\"note\">({} #{})</span>",
+                    time::hms(e.time.0),
+                    esc(&e.what),
+                    esc(&e.text),
+                    esc(&file_name(&e.file)),
+                    e.record
+                )
+            })
+            .collect();
+        let dumps: Vec<String> = h
+            .dumps
+            .iter()
+            .map(|d| format!("<code>{}</code>", esc(&file_name(d))))
+            .collect();
+        let bucket = h
+            .bucket
+            .as_ref()
+            .map(|b| {
+                format!(
+                    "<br><span class=\"note\">bucket <code>{}</code></span>",
+                    esc(b)
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "<tr><td class=\"num\">{}</td><td class=\"mono\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
+            i + 1,
+            h.time,
+            facts::pid(h.pid),
+            esc(&h.how.join("; ")),
+            if dumps.is_empty() { "none".into() } else { dumps.join("<br>") },
+            bucket,
+            esc(&facts::waits(&h.waits)),
+            ev.join("<br>")
+        );
+    }
+    let _ = writeln!(
+        s,
+        "</table>\n<p><b>Common cause of the hangs:</b> {}</p>",
+        esc(&facts::hang_cause(p))
+    );
+}
+
 /// The time axis and the legend.
-fn axis(s: &mut String, f: &Frame) {
+fn axis(s: &mut String, f: &Frame, hangs: bool) {
     let (t0, t1, w, h, left, right, base) = (f.t0, f.t1, f.w, f.h, f.left, f.right, f.base);
     let _ = write!(
         s,
@@ -225,9 +301,10 @@ fn axis(s: &mut String, f: &Frame) {
     }
     let _ = writeln!(
         s,
-        "<text x=\"{left}\" y=\"{:.1}\" fill=\"#555\">UTC, {} — red: crashes (pid) · orange: pool disabled · blue: 503 responses per minute</text></svg>",
+        "<text x=\"{left}\" y=\"{:.1}\" fill=\"#555\">UTC, {} — red: crashes (pid) · orange: pool disabled · blue: 503 responses per minute{}</text></svg>",
         h - 6.0,
-        &time::short(t0)[..10]
+        &time::short(t0)[..10],
+        if hangs { " · dashed brown: stopped answering (hang)" } else { "" }
     );
 }
 
@@ -412,6 +489,7 @@ fn pool(s: &mut String, p: &Pool) {
     }
     s.push_str(&chart(p));
     crashes(s, p);
+    hangs(s, p);
     episodes_and_outage(s, p);
 }
 

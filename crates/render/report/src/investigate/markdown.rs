@@ -93,6 +93,46 @@ fn crashes(s: &mut String, p: &Pool) {
     }
 }
 
+/// The times the pool stopped answering, as a table, then the cause the hang dumps share.
+fn hangs(s: &mut String, p: &Pool) {
+    if p.hangs.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "**Hangs**: stopped answering {} (not counted as crashes).\n\n| # | Time (UTC) | PID | What IIS saw | Hang dumps | Bucket | Requests around it | Evidence |\n|---|---|---|---|---|---|---|---|",
+        md(&facts::hang_span(p))
+    );
+    for (i, h) in p.hangs.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            i + 1,
+            h.time,
+            facts::pid(h.pid),
+            md(&h.how.join("; ")),
+            h.dumps
+                .iter()
+                .map(|d| format!("`{}`", md(&file_name(d))))
+                .reduce(|a, b| format!("{a}, {b}"))
+                .unwrap_or_else(|| "none".into()),
+            h.bucket.as_deref().map(md).unwrap_or_else(|| "-".into()),
+            md(&facts::waits(&h.waits)),
+            md(&h
+                .evidence
+                .iter()
+                .map(|e| e.what.clone())
+                .collect::<Vec<_>>()
+                .join(", "))
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n- **Common cause of the hangs**: {}\n",
+        md(&facts::hang_cause(p))
+    );
+}
+
 /// One pool (or process).
 fn pool(s: &mut String, p: &Pool) {
     let _ = writeln!(
@@ -119,6 +159,7 @@ fn pool(s: &mut String, p: &Pool) {
         );
     }
     crashes(s, p);
+    hangs(s, p);
     for r in &p.rapid_fail {
         let _ = writeln!(
             s,

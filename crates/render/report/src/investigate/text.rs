@@ -55,9 +55,10 @@ fn header(s: &mut String, inv: &Investigation) {
     let pools = inv.pools.iter().filter(|p| !p.crashes.is_empty()).count();
     let _ = writeln!(
         s,
-        "== Incident report: {} of {}, {} ==",
+        "== Incident report: {} of {}{}, {} ==",
         count(crashes, "crash", "crashes"),
         count(pools, "pool or process", "pools or processes"),
+        facts::hang_census(inv, true),
         facts::evidence_census(inv)
     );
     let _ = writeln!(
@@ -136,6 +137,78 @@ fn crashes(s: &mut String, p: &Pool) {
     }
 }
 
+/// The times the pool stopped answering, each with its events, hang dumps and request waits,
+/// then the cause the hang dumps share. Nothing when the pool never hung.
+fn hangs(s: &mut String, p: &Pool) {
+    if p.hangs.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\nHangs ({}) — stopped answering {}; not counted as crashes:",
+        p.hangs.len(),
+        facts::hang_span(p)
+    );
+    for (i, h) in p.hangs.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "  {:<3} {}  pid {}  {}",
+            i + 1,
+            h.time,
+            facts::pid(h.pid),
+            h.how.join("; ")
+        );
+        for e in &h.evidence {
+            let _ = writeln!(
+                s,
+                "        {} {:<24} {} ({} #{})",
+                time::hms(e.time.0),
+                e.what,
+                e.text,
+                file_name(&e.file),
+                e.record
+            );
+        }
+        hang_detail(s, p, h);
+    }
+    wrap(s, "  ", &format!("Common cause: {}", facts::hang_cause(p)));
+}
+
+/// A hang's dumps, cause, request waits, slowest and abandoned requests.
+fn hang_detail(s: &mut String, p: &Pool, h: &Hang) {
+    if h.dumps.is_empty() {
+        let _ = writeln!(s, "        hang dump: none");
+    }
+    for d in &h.dumps {
+        let _ = writeln!(s, "        hang dump: {}", file_name(d));
+    }
+    if let Some(b) = &h.bucket {
+        let _ = writeln!(s, "        bucket {b}");
+    }
+    if let Some(c) = &h.cause {
+        wrap(s, "        ", &format!("cause: {c}"));
+    }
+    wrap(
+        s,
+        "        ",
+        &format!("requests: {}", facts::waits(&h.waits)),
+    );
+    for r in h.waits.examples.iter().take(3) {
+        let _ = writeln!(
+            s,
+            "        waited {}: {} {} (logged {})",
+            facts::ms(r.time_taken_ms),
+            r.method.as_deref().unwrap_or("?"),
+            r.url.as_deref().unwrap_or("?"),
+            time::hms(r.time.0)
+        );
+    }
+    for inf in facts::in_flight_in(p, h) {
+        let (m, u, ip) = facts::request_parts(inf);
+        let _ = writeln!(s, "        abandoned: {m} {u} from {ip}");
+    }
+}
+
 /// Rapid-fail episodes and the 503 outage of a pool.
 fn rapid_fail_and_outage(s: &mut String, p: &Pool) {
     if !p.rapid_fail.is_empty() {
@@ -172,7 +245,7 @@ fn requests(s: &mut String, p: &Pool) {
     let unmatched: Vec<&InFlight> = p
         .in_flight
         .iter()
-        .filter(|i| i.crash_time.is_none())
+        .filter(|i| i.crash_time.is_none() && i.hang_time.is_none())
         .collect();
     if !unmatched.is_empty() {
         let _ = writeln!(s, "\nAbandoned requests not near a known crash:");
@@ -237,6 +310,7 @@ fn pool(s: &mut String, p: &Pool) {
         );
     }
     crashes(s, p);
+    hangs(s, p);
     rapid_fail_and_outage(s, p);
     requests(s, p);
 }

@@ -1,0 +1,124 @@
+//! IIS 7+ hangs from small inputs written by devdata's writers: WAS 5010 (ping), 5015 (the
+//! worker orphaned, its orphan action failed) and 5013 (shutdown time limit) in an Event
+//! Viewer XML export, a ProcDump-named dump of the orphaned worker taken after the events
+//! (coroner-synth `hang`), and a WAS 5009 crash of another worker. The hangs are the pool's,
+//! apart from its crash; the dump is the first hang's and is not counted as a crash.
+
+use coroner_devdata::eventlog::events_xml;
+use coroner_eventlog::Event;
+use coroner_investigate::{investigate, Options};
+
+const T: i64 = 1_300_000_000; // 2011-03-13 07:06:40 UTC
+
+fn was(id: u32, rec: u64, t: i64, strings: &[&str]) -> Event {
+    Event {
+        source: "Microsoft-Windows-WAS".into(),
+        event_id: id,
+        level: Some(3),
+        time: t,
+        record_id: rec,
+        computer: Some("WEB07".into()),
+        channel: Some("System".into()),
+        strings: strings.iter().map(|s| s.to_string()).collect(),
+        ..Event::default()
+    }
+}
+
+#[test]
+fn was_hangs_orphan_and_a_crash_of_one_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = vec![
+        was(5010, 10, T, &["Orders", "4100"]),
+        was(5015, 11, T + 1, &["Orders", "c:\\dbg\\cdb.exe -p 4100"]),
+        was(5013, 12, T + 1800, &["Orders", "4200"]),
+        was(5009, 13, T + 3600, &["Orders", "4300", "0xc0000005"]),
+    ];
+    std::fs::write(dir.path().join("System.xml"), events_xml(&events)).unwrap();
+    let dump = coroner_synth::hang::HangCase {
+        pid: 4100,
+        time: (T + 120) as u32,
+        pool: "Orders".into(),
+        waiters: 6,
+        ..Default::default()
+    }
+    .generate()
+    .unwrap();
+    std::fs::write(dir.path().join("w3wp.exe_110313_020840.dmp"), &dump.dump).unwrap();
+
+    let inv = investigate(&[dir.path().to_path_buf()], &Options::default()).unwrap();
+    let pool = inv.pools.iter().find(|p| p.name == "Orders").expect("pool");
+    assert_eq!(pool.crashes.len(), 1, "only the 5009 is a crash");
+    assert_eq!(pool.crashes[0].pid, Some(4300));
+    assert_eq!(pool.hangs.len(), 2);
+    let (h1, h2) = (&pool.hangs[0], &pool.hangs[1]);
+    assert_eq!((h1.pid, h1.time.0), (Some(4100), T));
+    assert!(h1.orphaned, "WAS 5015 joined the hang of its pool");
+    assert_eq!(h1.how.len(), 2, "{:?}", h1.how);
+    assert_eq!(
+        h1.dumps.len(),
+        1,
+        "the orphaned worker's dump, taken after the events"
+    );
+    assert!(
+        h1.cause.is_some(),
+        "the first finding of the dump's analysis"
+    );
+    assert_eq!((h2.pid, h2.time.0), (Some(4200), T + 1800));
+    assert_eq!(h2.how, vec!["exceeded its shutdown time limit".to_string()]);
+    assert!(h2.dumps.is_empty() && !h2.orphaned);
+    assert_eq!(h2.waits.timed, 0, "no web log: no request waits");
+
+    let d = &inv.dumps[0];
+    assert!(!d.counts_as_crash && d.crash.is_none());
+    assert_eq!(d.hang.as_ref().map(|h| h.time.0), Some(T));
+    assert!(d
+        .not_a_crash
+        .as_deref()
+        .unwrap_or("")
+        .contains("stopped answering"));
+    let kinds: Vec<&str> = inv.timeline.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "hang").count(), 2);
+    assert_eq!(kinds.iter().filter(|k| **k == "crash").count(), 1);
+    let text = coroner_report::investigate::render(&inv, coroner_report::investigate::Format::Text);
+    assert!(text.contains("Hangs (2)"), "{text}");
+    assert!(text.contains("no request of the pool logged around it"));
+}
+
+/// A hang dump of another PID, or taken over ten minutes from the event, is not the hang's.
+#[test]
+fn hang_dumps_match_by_pid_and_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = vec![was(5010, 10, T, &["Orders", "4100"])];
+    std::fs::write(dir.path().join("System.xml"), events_xml(&events)).unwrap();
+    for (pid, at, name) in [(4104, T - 30, "a.dmp"), (4100, T - 601, "b.dmp")] {
+        let d = coroner_synth::hang::HangCase {
+            pid,
+            time: at as u32,
+            pool: "Orders".into(),
+            waiters: 2,
+            ..Default::default()
+        }
+        .generate()
+        .unwrap();
+        std::fs::write(dir.path().join(name), &d.dump).unwrap();
+    }
+    let inv = investigate(&[dir.path().to_path_buf()], &Options::default()).unwrap();
+    let pool = inv.pools.iter().find(|p| p.name == "Orders").unwrap();
+    assert_eq!(pool.hangs.len(), 1);
+    assert!(pool.hangs[0].dumps.is_empty(), "{:?}", pool.hangs[0].dumps);
+    assert!(pool.hang_cause.is_none());
+    assert!(inv
+        .dumps
+        .iter()
+        .all(|d| d.hang.is_none() && !d.counts_as_crash));
+    let row = inv
+        .verdict
+        .iter()
+        .find(|r| r.description.contains("stopped answering"))
+        .unwrap();
+    assert!(
+        row.description.contains("unknown: no hang dump"),
+        "{}",
+        row.description
+    );
+}
