@@ -7,11 +7,13 @@
 //! * [`weblog`]: IIS W3C and HTTPERR log lines;
 //! * [`incident`]: the bundled example incident in `examples/incident/`, made from coroner-synth
 //!   dumps and the two writers above (`coroner-incident-example` writes it), with
-//!   [`hangpool`], its pool that hangs.
+//!   [`hangpool`], its pool that hangs;
+//! * [`browser`]: headless Chromium for the HTML reports' tests.
 //!
 //! The loaders (coroner-eventlog, coroner-weblog, coroner-investigate) read back what these
 //! write; their tests check it.
 
+pub mod browser;
 pub mod eventlog;
 pub mod hangpool;
 pub mod incident;

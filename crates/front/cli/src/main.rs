@@ -52,6 +52,8 @@ enum Format {
     Text,
     Json,
     Markdown,
+    /// One self-contained page (no scripts, no network), each dump a printed page.
+    Html,
 }
 
 #[derive(Subcommand)]
@@ -338,6 +340,7 @@ fn analyze(a: AnalyzeArgs) -> ExitCode {
         Format::Text => coroner_report::text::render(&outcomes),
         Format::Markdown => coroner_report::markdown::render(&outcomes),
         Format::Json => coroner_report::json::render(&outcomes),
+        Format::Html => coroner_report::html::render(&outcomes),
     };
     let res = match &a.output {
         Some(o) => std::fs::write(o, text.as_bytes()),

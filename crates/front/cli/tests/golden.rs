@@ -145,6 +145,18 @@ fn analyze_json() {
     analyze_format("json", "json");
 }
 
+/// The HTML page of one dump (the browser test checks how it renders).
+#[test]
+fn analyze_html() {
+    let d = "examples/reference/w3wp-abcupload-1.dmp";
+    let got = run(&["analyze", "--format", "html", d]);
+    assert_none(
+        check(&format!("analyze/{}.html", golden_name(d)), &got)
+            .into_iter()
+            .collect(),
+    );
+}
+
 /// All reference dumps in one run: the summary and grouping across dumps.
 #[test]
 fn analyze_batch_summary() {

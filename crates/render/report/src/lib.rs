@@ -11,6 +11,7 @@
 //! - [`investigate`]: the incident report of `coroner investigate` ([`coroner_incident`]) as
 //!   text, Markdown, JSON (`coroner.investigation.v1`) and a self-contained HTML page.
 
+pub mod html;
 pub mod investigate;
 pub mod json;
 pub mod markdown;

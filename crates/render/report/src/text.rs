@@ -151,8 +151,14 @@ fn modules(s: &mut String, a: &Analysis) {
 
 /// The process: image, PID, command line, pool, times, system, heaps, comments.
 fn process(s: &mut String, a: &Analysis) {
-    let p = a.ptr_size();
     section(s, "Process");
+    s.push_str(&process_lines(a));
+}
+
+/// The lines of the Process section (shared with the HTML report).
+pub(crate) fn process_lines(a: &Analysis) -> String {
+    let p = a.ptr_size();
+    let mut s = String::new();
     let _ = writeln!(
         s,
         "Image:        {}",
@@ -226,6 +232,7 @@ fn process(s: &mut String, a: &Analysis) {
     for c in &a.comments {
         let _ = writeln!(s, "Comment:      {}", c.lines().next().unwrap_or(""));
     }
+    s
 }
 
 /// An input that could not be analysed: its error is the caller's to print, once, on stderr.

@@ -25,7 +25,8 @@ pub fn esc(v: &str) -> String {
     o
 }
 
-const STYLE: &str = "
+/// The page style, shared with the analysis report (`crate::html`).
+pub(crate) const STYLE: &str = "
 body{font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;margin:0;padding:0 2em 3em;color:#1d1d1f;background:#fafafa;line-height:1.45}
 h1{margin:.6em 0 .2em;font-size:1.6em}h2{margin-top:1.8em;border-bottom:2px solid #ddd;padding-bottom:.2em}h3{margin-bottom:.3em}
 table{border-collapse:collapse;margin:.5em 0;background:#fff;width:100%}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}
