@@ -26,11 +26,12 @@ enum Error {
 pub fn main(
     paths: &[PathBuf],
     format: &str,
+    quiet: bool,
     output: Option<&Path>,
     analysis: coroner_analysis::Options,
     dump_limits: coroner_dump::Limits,
 ) -> ExitCode {
-    match run(paths, format, output, analysis, dump_limits) {
+    match run(paths, format, quiet, output, analysis, dump_limits) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("coroner investigate: {e}");
@@ -43,6 +44,7 @@ pub fn main(
 fn run(
     paths: &[PathBuf],
     format: &str,
+    quiet: bool,
     output: Option<&Path>,
     analysis: coroner_analysis::Options,
     dump_limits: coroner_dump::Limits,
@@ -51,7 +53,7 @@ fn run(
     if paths.is_empty() {
         return Err(coroner_investigate::InvestigateError::NoInput.into());
     }
-    let bar = Arc::new(Progress::new());
+    let bar = Arc::new(Progress::new(quiet));
     let tell = bar.clone();
     let opts = coroner_investigate::Options {
         analysis,
@@ -93,14 +95,14 @@ fn write(
 
 /// The standard places that exist under `root` (`None`: this system's drive, Windows only),
 /// told on stderr as they are found; an error when there is no root to look under.
-pub fn local_places(root: Option<&Path>) -> Result<Vec<PathBuf>, String> {
+pub fn local_places(root: Option<&Path>, quiet: bool) -> Result<Vec<PathBuf>, String> {
     let (root, windows) = local_root(root)?;
     let places = coroner_iis::places::standard_places(&root, windows.as_deref());
-    for p in &places.places {
+    for p in places.places.iter().filter(|_| !quiet) {
         let mark = if p.found { "reading" } else { "not found" };
         eprintln!("coroner: --local {mark}: {} ({})", p.path.display(), p.what);
     }
-    for n in &places.notes {
+    for n in places.notes.iter().filter(|_| !quiet) {
         eprintln!("coroner: --local: {n}");
     }
     Ok(places.found().map(|p| p.path.clone()).collect())

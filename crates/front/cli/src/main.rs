@@ -3,6 +3,7 @@
 
 mod investigate;
 mod manual;
+mod paint;
 mod progress;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -43,6 +44,9 @@ Exit codes:
                   (see `coroner analyze --help`, `coroner investigate --help`)."
 )]
 pub(crate) struct Cli {
+    /// No progress bar and no notes on stderr; errors are still printed.
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -270,9 +274,10 @@ fn analyze_one(path: &Path, opts: &coroner::Options) -> Outcome {
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
-        Command::Analyze(a) => analyze(a),
-        Command::Investigate(a) => investigate(a),
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Analyze(a) => analyze(a, cli.quiet),
+        Command::Investigate(a) => investigate(a, cli.quiet),
         Command::Shell(a) => shell(a),
         Command::Completions { shell } => manual::completions(shell),
         Command::Man { subcommand } => manual::man(subcommand.as_deref()),
@@ -280,11 +285,11 @@ fn main() -> ExitCode {
 }
 
 /// `coroner investigate`.
-fn investigate(a: InvestigateArgs) -> ExitCode {
+fn investigate(a: InvestigateArgs, quiet: bool) -> ExitCode {
     let format = if a.json { "json" } else { a.format.as_str() };
     let mut paths = a.paths.clone();
     if let Some(root) = &a.local {
-        match investigate::local_places(root.as_deref()) {
+        match investigate::local_places(root.as_deref(), quiet) {
             Ok(found) => paths.extend(found),
             Err(e) => {
                 eprintln!("coroner investigate: {e}");
@@ -295,6 +300,7 @@ fn investigate(a: InvestigateArgs) -> ExitCode {
     investigate::main(
         &paths,
         format,
+        quiet,
         a.output.as_deref(),
         a.sources.options(&a.limits),
         a.limits.dump(),
@@ -329,14 +335,19 @@ fn shell(a: ShellArgs) -> ExitCode {
 
 /// `coroner analyze`: the report on stdout (or `--output`), each failed or damaged input once
 /// on stderr; the exit code of [`ANALYZE_EXIT_CODES`].
-fn analyze(a: AnalyzeArgs) -> ExitCode {
+fn analyze(a: AnalyzeArgs, quiet: bool) -> ExitCode {
     let opts = coroner::Options {
         analysis: a.sources.options(&a.limits),
         limits: a.limits.dump(),
     };
-    let outcomes = analyze_all(&a.dumps, &opts);
+    let bar = progress::Progress::new(quiet || a.dumps.len() < 2);
+    let outcomes = analyze_all(&a.dumps, &opts, &bar);
+    bar.finish();
     let format = if a.json { Format::Json } else { a.format };
     let text = match format {
+        Format::Text if a.output.is_none() && paint::wanted() => {
+            paint::text(&coroner_report::text::render(&outcomes))
+        }
         Format::Text => coroner_report::text::render(&outcomes),
         Format::Markdown => coroner_report::markdown::render(&outcomes),
         Format::Json => coroner_report::json::render(&outcomes),
@@ -358,13 +369,19 @@ fn analyze(a: AnalyzeArgs) -> ExitCode {
 
 /// Each dump is independent: analysed in parallel; a panic in one (a bug) becomes that file's
 /// error, not the end of the batch.
-fn analyze_all(dumps: &[PathBuf], opts: &coroner::Options) -> Vec<Outcome> {
+fn analyze_all(
+    dumps: &[PathBuf],
+    opts: &coroner::Options,
+    bar: &progress::Progress,
+) -> Vec<Outcome> {
     let guarded = |p: &PathBuf| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze_one(p, opts)))
+        let o = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze_one(p, opts)))
             .unwrap_or_else(|_| Outcome::Failed {
                 path: p.clone(),
                 error: "internal error while analysing this file (please report it)".into(),
-            })
+            });
+        bar.inc(dumps.len(), p);
+        o
     };
     // One file: no thread pool to start. Several: in parallel.
     if dumps.len() == 1 {

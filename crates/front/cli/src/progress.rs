@@ -1,60 +1,47 @@
-//! A small progress bar on stderr, drawn only when stderr is a terminal.
+//! Progress on long work (many dumps, big evidence folders), on stderr through indicatif: drawn
+//! only when stderr is a terminal, never with `--quiet`, cleared when the work ends.
 
-use std::io::{IsTerminal, Write};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 
 pub struct Progress {
-    enabled: bool,
-    /// A step was drawn, so the line holds a bar to clear.
-    drawn: AtomicBool,
-    lock: Mutex<()>,
+    bar: ProgressBar,
 }
 
 impl Progress {
-    /// A bar, drawn when stderr is a terminal.
-    pub fn new() -> Progress {
-        Progress {
-            enabled: std::io::stderr().is_terminal(),
-            drawn: AtomicBool::new(false),
-            lock: Mutex::new(()),
+    /// A bar on stderr, hidden when stderr is not a terminal or `quiet` is set.
+    pub fn new(quiet: bool) -> Progress {
+        let target = if quiet || !std::io::stderr().is_terminal() {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        let bar = ProgressBar::with_draw_target(None, target);
+        if let Ok(style) =
+            ProgressStyle::with_template("[{bar:30}] {pos}/{len} {elapsed:>3} {wide_msg}")
+        {
+            bar.set_style(style.progress_chars("#>-"));
         }
+        Progress { bar }
     }
 
     /// `n` of `total` steps done; `what` names the last.
     pub fn step(&self, n: usize, total: usize, what: &Path) {
-        if !self.enabled || total == 0 {
-            return;
-        }
-        let _g = self.lock.lock();
-        self.drawn.store(true, Ordering::Relaxed);
-        let width = 30;
-        let filled = (n * width).checked_div(total).unwrap_or(width).min(width);
-        let what = what.display().to_string();
-        let name: String = what
-            .chars()
-            .rev()
-            .take(40)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        let mut e = std::io::stderr().lock();
-        let _ = write!(
-            e,
-            "\r\x1b[2K[{}{}] {n}/{total} {name}",
-            "#".repeat(filled),
-            " ".repeat(width - filled),
-        );
-        let _ = e.flush();
+        self.bar.set_length(total as u64);
+        self.bar.set_position(n as u64);
+        self.bar.set_message(what.display().to_string());
+    }
+
+    /// One more step done of `total`; `what` names it.
+    pub fn inc(&self, total: usize, what: &Path) {
+        self.bar.set_length(total as u64);
+        self.bar.inc(1);
+        self.bar.set_message(what.display().to_string());
     }
 
     /// Clears the bar.
     pub fn finish(&self) {
-        if self.drawn.load(Ordering::Relaxed) {
-            let _g = self.lock.lock();
-            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
-        }
+        self.bar.finish_and_clear();
     }
 }

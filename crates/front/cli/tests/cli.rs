@@ -622,3 +622,52 @@ fn investigate_local_reads_a_mounted_system_drive() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("--local needs ROOT"));
     }
 }
+
+/// Runs coroner on a pseudo-terminal (util-linux `script`), with `env` set; `None` when there
+/// is no `script` here.
+fn on_terminal(args: &str, env: &[(&str, &str)]) -> Option<String> {
+    let bin = env!("CARGO_BIN_EXE_coroner");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..");
+    let mut c = Command::new("script");
+    c.current_dir(root).env_remove("NO_COLOR").args([
+        "-qec",
+        &format!("{bin} {args}"),
+        "/dev/null",
+    ]);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// On a terminal the text report is coloured (dump headings, severities); `NO_COLOR` turns it
+/// off; `--quiet` draws no progress bar; a pipe gets neither.
+#[test]
+fn colour_and_progress_only_on_a_terminal() {
+    let two =
+        "analyze examples/reference/w3wp-abcupload-1.dmp examples/reference/w3wp-abcupload-2.dmp";
+    let Some(tty) = on_terminal(two, &[]) else {
+        eprintln!("SKIP: util-linux `script` is not available to make a terminal");
+        return;
+    };
+    let heading = "\x1b[1m== examples/reference/w3wp-abcupload-1.dmp ==\x1b[0m";
+    assert!(tty.contains(heading), "{tty}");
+    assert!(
+        tty.contains("\x1b[1m\x1b[31m[error]\x1b[0m destroyed_heap"),
+        "{tty}"
+    );
+    let plain = on_terminal(two, &[("NO_COLOR", "1")]).unwrap();
+    assert!(!plain.contains("\x1b[1m=="), "{plain}");
+    assert!(plain.contains("== examples/reference/w3wp-abcupload-1.dmp =="));
+    let quiet = on_terminal(&format!("--quiet {two}"), &[("NO_COLOR", "1")]).unwrap();
+    assert!(!quiet.contains("/2 ") && !quiet.contains("[#"), "{quiet}");
+    let piped = coroner()
+        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.."))
+        .args(two.split(' '))
+        .output()
+        .unwrap();
+    assert!(!piped.stdout.contains(&0x1b) && !piped.stderr.contains(&0x1b));
+}
