@@ -163,3 +163,19 @@ fn korean_output_is_utf8() {
         "{text}"
     );
 }
+
+/// coroner.exe carries its own VS_VERSIONINFO (so `lmvm coroner` on a dump of it says which
+/// build it is), read back with coroner's own PE reader.
+#[test]
+fn the_exe_has_its_version_resource() {
+    let bytes = std::fs::read(env!("CARGO_BIN_EXE_coroner")).unwrap();
+    let img = coroner_pe::PeImage::from_file_bytes(&bytes).expect("a PE image");
+    let info = img
+        .version_info(&bytes)
+        .unwrap()
+        .expect("a version resource");
+    assert_eq!(info.get("FileVersion"), Some(env!("CARGO_PKG_VERSION")));
+    assert_eq!(info.get("ProductName"), Some("coroner"));
+    assert_eq!(info.get("CompanyName"), Some("The coroner project"));
+    assert_eq!(info.get("OriginalFilename"), Some("coroner.exe"));
+}
