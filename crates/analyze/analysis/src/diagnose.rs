@@ -223,8 +223,9 @@ fn hang_blame(a: &Analysis) -> Option<Blame> {
     let tid = a.hang.root_tid?;
     let frame = hang_frame(a)?;
     let m = &a.modules[frame.symbol.module_index?];
+    let index = a.hang.thread(tid).map(|t| t.index).unwrap_or(0);
     let reason = format!(
-        "thread {tid} (0x{tid:x}) is the root cause of the hang; frame {} ({}) is its first frame whose module is not part of the operating system or a runtime ({})",
+        "thread {index} (id 0x{tid:x}) is the root cause of the hang; frame {} ({}) is its first frame whose module is not part of the operating system or a runtime ({})",
         frame.index, frame.display, m.judgement.why
     );
     let mut b = module_blame(m, frame, reason);

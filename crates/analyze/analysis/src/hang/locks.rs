@@ -10,7 +10,7 @@ use super::state::{self, top_system};
 use super::{FoundBy, HangFacts, LockFacts, LockKind, ThreadHang, ThreadState, WaitObject};
 use coroner_model::layout::{self, Layout};
 use coroner_model::{Arch, Snapshot};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Most debug records followed along `ProcessLocksList`, over all the walks of a dump.
 pub const MAX_LIST_ENTRIES: usize = 16_384;
@@ -47,8 +47,9 @@ pub(crate) fn find(snap: &Snapshot<'_>, facts: &mut HangFacts, warnings: &mut Ve
         .filter(|lf| lf.is_loader_lock || lf.locked == Some(true))
         .collect();
     locks.extend(mutants(&facts.threads));
+    let mut waiters = waiters(&facts.threads);
     for lf in locks.iter_mut() {
-        lf.waiters = waiters_of(lf, &facts.threads);
+        lf.waiters = waiters.remove(&(lf.kind, lf.address)).unwrap_or_default();
     }
     locks.retain(|lf| lf.is_loader_lock || lf.locked == Some(true) || !lf.waiters.is_empty());
     facts.locks = locks;
@@ -486,14 +487,20 @@ fn mutants(threads: &[ThreadHang]) -> Vec<LockFacts> {
     out
 }
 
-/// The threads whose wait resolves to lock `lf`.
-fn waiters_of(lf: &LockFacts, threads: &[ThreadHang]) -> Vec<u32> {
-    threads
-        .iter()
-        .filter(|t| match lf.kind {
-            LockKind::CriticalSection => t.waits_lock == Some(lf.address),
-            LockKind::Mutant => t.waits_objects.iter().any(|o| o.handle == lf.address),
-        })
-        .map(|t| t.tid)
-        .collect()
+/// The threads waiting for each lock: `(kind, address or handle) → tids`, in one pass.
+fn waiters(threads: &[ThreadHang]) -> HashMap<(LockKind, u64), Vec<u32>> {
+    let mut out: HashMap<(LockKind, u64), Vec<u32>> = HashMap::new();
+    for t in threads {
+        if let Some(a) = t.waits_lock {
+            out.entry((LockKind::CriticalSection, a))
+                .or_default()
+                .push(t.tid);
+        }
+        for o in &t.waits_objects {
+            out.entry((LockKind::Mutant, o.handle))
+                .or_default()
+                .push(t.tid);
+        }
+    }
+    out
 }

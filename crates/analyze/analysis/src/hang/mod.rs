@@ -152,7 +152,7 @@ pub struct StackGroup {
 }
 
 /// What kind of lock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LockKind {
     CriticalSection,
@@ -243,7 +243,7 @@ pub struct HangFacts {
 }
 
 impl HangFacts {
-    /// A thread by id.
+    /// A thread by id (a linear search: for a few look-ups).
     pub fn thread(&self, tid: u32) -> Option<&ThreadHang> {
         self.threads.iter().find(|t| t.tid == tid)
     }
