@@ -67,7 +67,20 @@ dps @$csp L4; dds @$csp L4; dqs @$csp L2; dc @$csp L8; da @$ip L10; du @$csp L4;
 ? @$ip; ? 0n10+10; ? poi(@$csp); ? kernel32; .cxr; .help; help kb; !analyze -v; !address";
 
 fn golden(name: &str, dump: &str) {
-    let out = script(&root().join(dump), EVERY_COMMAND);
+    golden_of(name, dump, EVERY_COMMAND)
+}
+
+/// The hang commands, on a hang dump: sections held and all, one section by address, the hang
+/// verdict, and `!analyze -v` (which has no exception to analyse).
+const HANG_COMMANDS: &str =
+    "!locks; !locks -v; !cs SECTION; !cs 0; !cs; !analyze -hang; !analyze -v; ~*k 3";
+
+fn golden_hang(name: &str, dump: &str, section: &str) {
+    golden_of(name, dump, &HANG_COMMANDS.replace("SECTION", section))
+}
+
+fn golden_of(name: &str, dump: &str, commands: &str) {
+    let out = script(&root().join(dump), commands);
     assert!(!out.contains("internal error"), "{out}");
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
@@ -98,6 +111,24 @@ fn golden(name: &str, dump: &str) {
             i + 1
         );
     }
+}
+
+#[test]
+fn golden_hang_commands_deadlock_x64() {
+    golden_hang(
+        "hang-deadlock-x64",
+        "fixtures/lab/hang/deadlock-x64.dmp",
+        "62d08100",
+    );
+}
+
+#[test]
+fn golden_hang_commands_blocked_x86() {
+    golden_hang(
+        "hang-blocked-x86",
+        "fixtures/lab/hang/blocked-x86.dmp",
+        "62d07050",
+    );
 }
 
 #[test]
