@@ -159,7 +159,8 @@ fn hang_findings(snap: &Snapshot<'_>, hang: &mut crate::hang::HangFacts) -> Vec<
     if hang.reason.is_none() {
         return Vec::new();
     }
-    let mut out = crate::hang::verdict::findings(hang, snap.process.name.as_deref());
+    let mut out =
+        crate::hang::verdict::findings(hang, snap.process.name.as_deref(), snap.process.dump_time);
     crate::ranking::sort(&mut out);
     hang.root_tid = out
         .first()
@@ -182,11 +183,7 @@ fn judge(snap: &Snapshot<'_>, mut a: Analysis, hang_findings: Vec<Finding>) -> A
     if a.hang_verdict() {
         a.blame = hang_blame(&a);
         a.bucket = hang_bucket(&a);
-        a.classification = a
-            .bucket
-            .as_ref()
-            .and(hang_class(&a))
-            .map(|c| format!("HANG_{c}"));
+        a.classification = hang_class(&a).map(|c| format!("HANG_{c}"));
     } else {
         a.blame = blame(snap, &a);
         a.bucket = crate::ranking::bucket(&a);
@@ -209,9 +206,10 @@ fn hang_frame(a: &Analysis) -> Option<&FrameFacts> {
 }
 
 /// `HANG_<class>_<module!function or module+0xoffset>`: the same for every dump of one hang
-/// (no PIDs, thread ids or addresses).
+/// (no PIDs, thread ids or addresses). "No known hang pattern" names no problem to group by:
+/// no bucket.
 fn hang_bucket(a: &Analysis) -> Option<String> {
-    let class = hang_class(a)?;
+    let class = hang_class(a).filter(|c| *c != "NO_HANG_PATTERN")?;
     let place = hang_frame(a)
         .map(crate::ranking::frame_key)
         .unwrap_or_else(|| "Unknown".into());

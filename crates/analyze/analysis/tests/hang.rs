@@ -296,9 +296,18 @@ fn lab_hang_dumps_are_explained_as_their_truth_says() {
         {
             fail.push(format!("{file}: blame {blame:?}"));
         }
+        // "No known hang pattern" groups nothing: no bucket, the class alone.
         let bucket = a.bucket.clone().unwrap_or_default();
-        if !bucket.starts_with(&format!("HANG_{class}_cohosync.dll")) {
-            fail.push(format!("{file}: bucket {bucket}"));
+        let bucket_ok = if class == "NO_HANG_PATTERN" {
+            a.bucket.is_none()
+        } else {
+            bucket.starts_with(&format!("HANG_{class}_cohosync.dll"))
+        };
+        if !bucket_ok || a.classification.as_deref() != Some(&format!("HANG_{class}")) {
+            fail.push(format!(
+                "{file}: bucket {bucket}, class {:?}",
+                a.classification
+            ));
         }
     }
     assert!(

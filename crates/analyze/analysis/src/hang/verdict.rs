@@ -9,8 +9,11 @@ use crate::{Detail, Finding, FindingKind, Severity};
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// Least CPU time (user + kernel) of a running thread for a spin, when ThreadInfo gives times.
+/// Least CPU time (user + kernel) of a running thread for a spin.
 pub const SPIN_MS: u64 = 250;
+/// Least share (percent) of its lifetime a spinning thread spent on the CPU, when the dump
+/// gives its creation time and the dump time (both to the second).
+pub const SPIN_SHARE: u64 = 20;
 /// Least threads blocked behind one owner for `blocked_threads`.
 pub const BLOCKED_MIN: usize = 2;
 
@@ -48,7 +51,11 @@ fn hang(kind: FindingKind, severity: Severity, d: HangDetail) -> Finding {
 }
 
 /// The hang findings, unranked.
-pub(crate) fn findings(facts: &HangFacts, process: Option<&str>) -> Vec<Finding> {
+pub(crate) fn findings(
+    facts: &HangFacts,
+    process: Option<&str>,
+    dump_time: Option<u64>,
+) -> Vec<Finding> {
     let n = facts.threads.len();
     let base = HangDetail {
         thread_count: n,
@@ -81,7 +88,7 @@ pub(crate) fn findings(facts: &HangFacts, process: Option<&str>) -> Vec<Finding>
     }
     out.extend(loader_lock(facts, &base));
     out.extend(blocked(facts, &base, process));
-    out.extend(cpu_spin(facts, &base));
+    out.extend(cpu_spin(facts, &base, dump_time));
     out.extend(waiting(facts, &base));
     if out.is_empty() {
         out.push(no_pattern(facts, base));
@@ -178,22 +185,23 @@ fn request_threads(facts: &HangFacts, process: Option<&str>) -> Option<Vec<u32>>
     })
 }
 
-/// The running thread with the most CPU time (with ThreadInfo: at least [`SPIN_MS`]; without,
-/// the first thread running application code, its time unknown).
-fn cpu_spin(facts: &HangFacts, base: &HangDetail) -> Option<Finding> {
-    let running = facts
+/// The running thread with the most CPU time, at least [`SPIN_MS`] and [`SPIN_SHARE`] of its
+/// lifetime. Without ThreadInfo there is no spin to show (the thread summary says the times are
+/// unknown): a thread caught running is not proof of a loop.
+fn cpu_spin(facts: &HangFacts, base: &HangDetail, dump_time: Option<u64>) -> Option<Finding> {
+    let busy = |t: &super::ThreadHang| {
+        let Some(ms) = t.cpu_ms() else { return false };
+        let life_ms = match (t.create_time, dump_time) {
+            (Some(c), Some(d)) if d >= c => (d - c + 1) * 1000,
+            _ => ms,
+        };
+        ms >= SPIN_MS && ms * 100 >= life_ms * SPIN_SHARE
+    };
+    let t = facts
         .threads
         .iter()
-        .filter(|t| t.state == ThreadState::Running);
-    let t = if facts.times_known {
-        running
-            .filter(|t| t.cpu_ms().is_some_and(|ms| ms >= SPIN_MS))
-            .max_by_key(|t| t.cpu_ms())?
-    } else {
-        running
-            .filter(|t| t.frames.first().is_some_and(|f| !f.system))
-            .min_by_key(|t| t.index)?
-    };
+        .filter(|t| t.state == ThreadState::Running && busy(t))
+        .max_by_key(|t| t.cpu_ms())?;
     let d = HangDetail {
         tid: Some(t.tid),
         threads: vec![t.tid],

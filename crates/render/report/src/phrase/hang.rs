@@ -124,6 +124,11 @@ pub fn finding(a: &Analysis, kind: FindingKind, d: &HangDetail) -> Words {
         }
         _ => no_pattern(d, &root, root_doing),
     };
+    let description = if kind == FindingKind::NoHangPattern && !h.times_known {
+        format!("{description} CPU times unknown: the dump has no ThreadInfoList stream, so a spinning thread cannot be told from one caught running.")
+    } else {
+        description
+    };
     for tid in d
         .threads
         .iter()
