@@ -143,6 +143,10 @@ pub fn finding(a: &Analysis, kind: FindingKind, d: &HangDetail) -> Words {
         FindingKind::Deadlock => format!("{rec} The threads take the same locks in opposite order: take them in one order everywhere."),
         FindingKind::LoaderLock => format!("{rec} Code run under the loader lock (DllMain, TLS callbacks) must not wait for other threads or load libraries."),
         FindingKind::OrphanedLock => format!("{rec} A thread ended without leaving the critical section: look for an early return or exception path that skips LeaveCriticalSection."),
+        FindingKind::NoHangPattern => match &a.blame {
+            Some(b) => format!("Take two or three dumps a few seconds apart and compare what the threads do; start with {}, where {root} is.", b.module),
+            None => "Take two or three dumps a few seconds apart and compare what the threads do.".into(),
+        },
         _ => rec,
     };
     Words {
@@ -290,7 +294,9 @@ fn no_pattern(d: &HangDetail, root: &str, root_doing: Option<String>) -> (String
         format!(
             "No deadlock, blocked lock, orphaned lock, loader-lock wait, CPU spin or I/O wait was found. Threads: {}. {}",
             states.join(", "),
-            root_doing.map(|r| format!("The first waiting thread: {r}.")).unwrap_or_else(|| format!("Root: {root}."))
+            root_doing
+                .map(|r| format!("The first thread in application code: {r}."))
+                .unwrap_or_else(|| format!("Thread to look at first: {root}."))
         ),
     )
 }
