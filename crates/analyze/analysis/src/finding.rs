@@ -180,6 +180,11 @@ mod hex {
     }
 }
 
+/// `0x…` (for the hang module's facts).
+pub(crate) fn hex_u64<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    hex::u64(v, s)
+}
+
 /// `0x…` or null (for the hang module's facts).
 pub(crate) fn hex_opt<S: serde::Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
     hex::opt(v, s)

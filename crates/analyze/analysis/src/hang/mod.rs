@@ -213,7 +213,11 @@ impl LockFacts {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct DeadlockLink {
     pub tid: u32,
+    /// The lock it holds (JSON: hex).
+    #[serde(serialize_with = "crate::finding::hex_u64")]
     pub holds: u64,
+    /// The lock it waits for (JSON: hex).
+    #[serde(serialize_with = "crate::finding::hex_u64")]
     pub waits_for: u64,
 }
 
