@@ -42,6 +42,19 @@ pub fn frame_facts(
         .collect()
 }
 
+/// The hang facts of a snapshot alone (threads, locks, deadlocks; no findings): what
+/// [`analyze`] computes for `Analysis::hang`, for benchmarks and tools that need only these.
+/// Returns the warnings the limits produced beside the facts.
+pub fn hang_facts(snap: &Snapshot<'_>, opts: &Options) -> (crate::hang::HangFacts, Vec<String>) {
+    let syms = Symbolizer::for_options(snap, opts);
+    let judged: Vec<std::cell::OnceCell<bool>> =
+        snap.modules.iter().map(|_| Default::default()).collect();
+    let system = |i: usize| *judged[i].get_or_init(|| module_judgement(snap, &syms, i).system);
+    let mut warnings = Vec::new();
+    let facts = crate::hang::analyze(snap, &syms, &system, opts, &mut warnings);
+    (facts, warnings)
+}
+
 /// A module's judgement by index (each module judged once, see [`analyze`]).
 type Judge<'a> = dyn Fn(usize) -> blame::Judgement + 'a;
 

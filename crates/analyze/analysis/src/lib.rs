@@ -27,7 +27,7 @@ use coroner_model::*;
 use serde::Serialize;
 use std::path::PathBuf;
 
-pub use diagnose::frame_facts;
+pub use diagnose::{frame_facts, hang_facts};
 pub use finding::{Cycle, Detail, Finding, FindingKind, RegionSpan, Severity};
 pub use regions::AddressFacts;
 pub use symbols::{Symbol, SymbolSource, Symbolizer};
