@@ -47,7 +47,11 @@ fn main() {
         .collect();
     times.sort_by(f64::total_cmp);
     let (facts, _) = hang_facts(&snap, &opts);
-    let waiting = facts.threads.iter().filter(|t| t.waits_lock.is_some()).count();
+    let waiting = facts
+        .threads
+        .iter()
+        .filter(|t| t.waits_lock.is_some())
+        .count();
     println!(
         "hang analysis of {} ({} bytes), {} threads ({waiting} waiting on a found critical section, {} locks): median {:.2} ms, fastest {:.2} ms",
         path.display(),

@@ -62,7 +62,10 @@ fn a_locks_list_that_loops_elsewhere_stops_with_a_warning() {
     let found = walk_locks_list(&snap, l, &[a], &mut w);
     assert_eq!(found, vec![b]);
     assert_eq!(w.len(), 1, "{w:?}");
-    assert!(w[0].contains("loops") && w[0].contains(&MAX_LIST_ENTRIES.to_string()), "{w:?}");
+    assert!(
+        w[0].contains("loops") && w[0].contains(&MAX_LIST_ENTRIES.to_string()),
+        "{w:?}"
+    );
 }
 
 #[test]
@@ -84,7 +87,11 @@ fn an_endless_locks_list_stops_at_the_limit() {
     let t = std::time::Instant::now();
     walk_locks_list(&snap, l, &[cs], &mut w);
     assert!(t.elapsed().as_secs() < 5);
-    assert!(w.iter().any(|x| x.contains(&format!("longer than {MAX_LIST_ENTRIES}"))), "{w:?}");
+    assert!(
+        w.iter()
+            .any(|x| x.contains(&format!("longer than {MAX_LIST_ENTRIES}"))),
+        "{w:?}"
+    );
 }
 
 #[test]

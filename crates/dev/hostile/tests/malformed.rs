@@ -1068,46 +1068,16 @@ fn main() {
 // Hang analysis: a real hang dump (`fixtures/lab/hang/deadlock-x86.dmp`) with its critical
 // sections and debug records made hostile, and with its thread list blown up.
 
-/// The stream directory: `(type, size, rva)`.
-fn directory(dump: &[u8]) -> Vec<(u32, u32, u32)> {
-    let u32_at = |o: usize| u32::from_le_bytes(dump[o..o + 4].try_into().unwrap());
-    let (n, dir) = (u32_at(8) as usize, u32_at(12) as usize);
-    (0..n)
-        .map(|i| {
-            let e = dir + 12 * i;
-            (u32_at(e), u32_at(e + 4), u32_at(e + 8))
-        })
-        .collect()
-}
-
-/// The file offset of dump memory at `addr` (MemoryListStream).
-fn mem_offset(dump: &[u8], addr: u64) -> usize {
-    let u32_at = |o: usize| u32::from_le_bytes(dump[o..o + 4].try_into().unwrap());
-    let (_, _, rva) = *directory(dump).iter().find(|d| d.0 == 5).expect("memory list");
-    let rva = rva as usize;
-    for i in 0..u32_at(rva) as usize {
-        let e = rva + 4 + 16 * i;
-        let start = u64::from_le_bytes(dump[e..e + 8].try_into().unwrap());
-        let (size, at) = (u32_at(e + 8) as u64, u32_at(e + 12) as usize);
-        if addr >= start && addr < start + size {
-            return at + (addr - start) as usize;
-        }
-    }
-    panic!("0x{addr:x} not in the dump")
-}
-
-/// The deadlock fixture's two sections (x86) and their debug records, from its truth.
-const STOCK: u64 = 0x62d0_7080;
-const LEDGER: u64 = 0x62d0_7068;
-const STOCK_DEBUG: u64 = 0x1451b0;
-const LEDGER_DEBUG: u64 = 0x1451d8;
+use coroner_hostile::hang::{directory, patch, LEDGER, LEDGER_DEBUG, STOCK, STOCK_DEBUG};
 
 /// The deadlock fixture with `(address, value)` 32-bit words patched.
 fn patched(words: &[(u64, u32)]) -> Vec<u8> {
     let mut d = read("fixtures/lab/hang/deadlock-x86.dmp");
     for &(addr, v) in words {
-        let o = mem_offset(&d, addr);
-        d[o..o + 4].copy_from_slice(&v.to_le_bytes());
+        assert!(
+            patch(&mut d, addr, &v.to_le_bytes()),
+            "0x{addr:x} not in the dump"
+        );
     }
     d
 }
@@ -1117,7 +1087,10 @@ fn patched(words: &[(u64, u32)]) -> Vec<u8> {
 fn many_threads(n: u32) -> Vec<u8> {
     let mut d = read("fixtures/lab/hang/deadlock-x86.dmp");
     let dir = u32::from_le_bytes(d[12..16].try_into().unwrap()) as usize;
-    let idx = directory(&d).iter().position(|e| e.0 == 3).expect("thread list");
+    let idx = directory(&d)
+        .iter()
+        .position(|e| e.0 == 3)
+        .expect("thread list");
     let (_, _, rva) = directory(&d)[idx];
     let entry = d[rva as usize + 4 + 48..rva as usize + 4 + 96].to_vec();
     let at = d.len() as u32;
@@ -1148,21 +1121,37 @@ fn hang_cases(c: &mut Vec<Case>) {
         // Flinks into unmapped memory and into the middle of a section.
         (
             "locks-list-anywhere",
-            vec![(STOCK_DEBUG + 8, 0xfffffff0), (LEDGER_DEBUG + 8, STOCK as u32 + 2)],
+            vec![
+                (STOCK_DEBUG + 8, 0xfffffff0),
+                (LEDGER_DEBUG + 8, STOCK as u32 + 2),
+            ],
         ),
         // OwningThread a wild value, a thread id not in the dump, and zero.
-        ("bogus-owner", vec![(STOCK + 0xc, 0xdeadbeef), (LEDGER + 0xc, 0)]),
+        (
+            "bogus-owner",
+            vec![(STOCK + 0xc, 0xdeadbeef), (LEDGER + 0xc, 0)],
+        ),
         // LockCount and RecursionCount out of any range.
         (
             "counts-garbage",
-            vec![(STOCK + 4, 0x8000_0000), (STOCK + 8, 0xffff_fffb), (LEDGER + 4, 0x7fff_ffff)],
+            vec![
+                (STOCK + 4, 0x8000_0000),
+                (STOCK + 8, 0xffff_fffb),
+                (LEDGER + 4, 0x7fff_ffff),
+            ],
         ),
         // No debug info, and a debug record that is the section itself.
-        ("debug-info-none-and-self", vec![(STOCK, 0xffff_ffff), (LEDGER, LEDGER as u32)]),
+        (
+            "debug-info-none-and-self",
+            vec![(STOCK, 0xffff_ffff), (LEDGER, LEDGER as u32)],
+        ),
         // Each section's debug record pointing at the other section: mutual lies.
         (
             "debug-records-crossed",
-            vec![(STOCK_DEBUG + 4, LEDGER as u32), (LEDGER_DEBUG + 4, STOCK as u32)],
+            vec![
+                (STOCK_DEBUG + 4, LEDGER as u32),
+                (LEDGER_DEBUG + 4, STOCK as u32),
+            ],
         ),
     ];
     for (n, words) in cases {
@@ -1175,7 +1164,9 @@ fn hang_cases(c: &mut Vec<Case>) {
     // More threads than the hang analysis walks (4096): the rest are `unknown`, with a warning.
     // (20,000 keeps the unoptimised test build inside the time bound; the analysis's own test
     // `hang_limits` takes 100,000 threads without stacks.)
-    case(c, "hang/20000-threads", move || analyze_dump(many_threads(20_000)));
+    case(c, "hang/20000-threads", move || {
+        analyze_dump(many_threads(20_000))
+    });
     case(c, "hang/20000-threads-shell", move || {
         shell(many_threads(20_000), "!locks; !analyze -hang".into())
     });
