@@ -127,7 +127,7 @@ pub fn read_debug(mem: &AddressSpace<'_>, l: &Layout, at: u64) -> Option<RawDebu
 /// tells a section from any pointer-sized value). Sections without debug info pass only when
 /// `no_debug_ok`.
 pub fn is_section(mem: &AddressSpace<'_>, l: &Layout, at: u64, no_debug_ok: bool) -> bool {
-    if at == 0 || at % 4 != 0 {
+    if at == 0 || !at.is_multiple_of(4) {
         return false;
     }
     let Some(di) = mem.read_ptr(at, l.ptr) else {

@@ -203,7 +203,7 @@ pub fn plausible(r: &critsec::RawCritSec, enc: Encoding) -> bool {
     let owner_ok = !d.locked
         || (r.owning_thread != 0
             && r.owning_thread <= u64::from(u32::MAX)
-            && r.owning_thread % 4 == 0);
+            && r.owning_thread.is_multiple_of(4));
     count_ok
         && owner_ok
         && (0..0x1_0000).contains(&r.recursion_count)
@@ -216,7 +216,7 @@ fn waited_handles(snap: &Snapshot<'_>, l: &Layout, t: &ThreadHang) -> Vec<WaitOb
     let known = |h: u64| snap.handles.iter().find(|x| x.handle == h);
     let plausible = |h: u64| {
         if snap.handles.is_empty() {
-            h != 0 && h % 4 == 0 && h < 0x100_0000
+            h != 0 && h.is_multiple_of(4) && h < 0x100_0000
         } else {
             known(h).is_some()
         }

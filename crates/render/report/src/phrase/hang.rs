@@ -81,7 +81,7 @@ fn object(o: &coroner_analysis::hang::WaitObject) -> String {
 
 /// `46% of threads (23)`.
 fn share(n: usize, of: usize) -> String {
-    let pct = if of == 0 { 0 } else { n * 100 / of };
+    let pct = (n * 100).checked_div(of).unwrap_or(0);
     format!("{pct}% of threads ({n} of {of})")
 }
 
