@@ -84,18 +84,33 @@ fn links(ring: &[u32], e: &HashMap<u32, (u64, u32)>) -> Vec<DeadlockLink> {
         .collect()
 }
 
-/// The root of a waiting thread: the owner at the end of its chain of waits (`None`: the
-/// thread waits for no owned lock, or its chain ends in a cycle).
-pub fn root(e: &HashMap<u32, (u64, u32)>, tid: u32) -> Option<u32> {
-    let mut cur = *e.get(&tid).map(|(_, o)| o)?;
-    for _ in 0..e.len() + 1 {
-        match e.get(&cur) {
-            Some(&(_, next)) if next == tid => return None,
-            Some(&(_, next)) => cur = next,
-            None => return Some(cur),
+/// The root of every waiting thread: the owner at the end of its chain of waits (`None`: its
+/// chain ends in a cycle). Threads that wait for no owned lock have no entry. Each thread's
+/// chain is followed once (results are shared along it): linear in the number of threads.
+pub fn roots(e: &HashMap<u32, (u64, u32)>) -> HashMap<u32, Option<u32>> {
+    let mut out: HashMap<u32, Option<u32>> = HashMap::new();
+    for &start in e.keys() {
+        let mut path: Vec<u32> = Vec::new();
+        let mut on_path: std::collections::HashSet<u32> = std::collections::HashSet::new();
+        let mut cur = start;
+        let result = loop {
+            if let Some(r) = out.get(&cur) {
+                break *r;
+            }
+            let Some(&(_, next)) = e.get(&cur) else {
+                break Some(cur);
+            };
+            if !on_path.insert(cur) {
+                break None;
+            }
+            path.push(cur);
+            cur = next;
+        };
+        for p in path {
+            out.insert(p, result);
         }
     }
-    None
+    out
 }
 
 #[cfg(test)]
@@ -170,9 +185,26 @@ mod tests {
                 },
             ]
         );
-        let e = edges(&facts);
-        assert_eq!(root(&e, 3), None, "3 waits behind the cycle");
-        assert_eq!(root(&e, 4), Some(5));
-        assert_eq!(root(&e, 5), None);
+        let r = roots(&edges(&facts));
+        assert_eq!(r.get(&3), Some(&None), "3 waits behind the cycle");
+        assert_eq!(r.get(&1), Some(&None));
+        assert_eq!(r.get(&4), Some(&Some(5)));
+        assert_eq!(r.get(&5), None, "5 waits for no owned lock");
+    }
+
+    #[test]
+    fn a_hundred_thousand_threads_behind_a_deadlock_take_linear_time() {
+        let mut threads = vec![thread(1, Some(0xa0)), thread(2, Some(0xb0))];
+        threads.extend((0..100_000u32).map(|i| thread(100 + 4 * i, Some(0xa0))));
+        let facts = HangFacts {
+            threads,
+            locks: vec![lock(0xa0, 2), lock(0xb0, 1)],
+            ..Default::default()
+        };
+        let t = std::time::Instant::now();
+        assert_eq!(deadlocks(&facts).len(), 1);
+        let r = roots(&edges(&facts));
+        assert!(r.values().all(|v| v.is_none()));
+        assert!(t.elapsed().as_secs() < 5);
     }
 }

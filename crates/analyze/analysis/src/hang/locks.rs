@@ -464,8 +464,9 @@ fn section_facts(
 /// The mutants that threads wait on (their owner is not in a minidump's HandleData).
 fn mutants(threads: &[ThreadHang]) -> Vec<LockFacts> {
     let mut out: Vec<LockFacts> = Vec::new();
+    let mut seen: HashSet<u64> = HashSet::new();
     for o in threads.iter().flat_map(|t| &t.waits_objects) {
-        if o.type_name.as_deref() != Some("Mutant") || out.iter().any(|l| l.address == o.handle) {
+        if o.type_name.as_deref() != Some("Mutant") || !seen.insert(o.handle) {
             continue;
         }
         out.push(LockFacts {

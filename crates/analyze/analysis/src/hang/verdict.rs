@@ -7,7 +7,7 @@ use super::state::first_app_frame;
 use super::{HangFacts, ThreadState};
 use crate::{Detail, Finding, FindingKind, Severity};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Least CPU time (user + kernel) of a running thread for a spin.
 pub const SPIN_MS: u64 = 250;
@@ -129,11 +129,11 @@ fn dll_main(t: &super::ThreadHang) -> Option<String> {
 
 /// Threads blocked behind one owner (through chains of locks), at least [`BLOCKED_MIN`].
 fn blocked(facts: &HangFacts, base: &HangDetail, process: Option<&str>) -> Vec<Finding> {
-    let e = graph::edges(facts);
+    let roots = graph::roots(&graph::edges(facts));
     let mut by_root: HashMap<u32, Vec<u32>> = HashMap::new();
     for t in &facts.threads {
-        if let Some(r) = graph::root(&e, t.tid) {
-            by_root.entry(r).or_default().push(t.tid);
+        if let Some(Some(r)) = roots.get(&t.tid) {
+            by_root.entry(*r).or_default().push(t.tid);
         }
     }
     let requests = request_threads(facts, process);
@@ -167,7 +167,7 @@ fn blocked(facts: &HangFacts, base: &HangDetail, process: Option<&str>) -> Vec<F
 }
 
 /// IIS request threads of a w3wp process (`None`: not a worker process).
-fn request_threads(facts: &HangFacts, process: Option<&str>) -> Option<Vec<u32>> {
+fn request_threads(facts: &HangFacts, process: Option<&str>) -> Option<HashSet<u32>> {
     let w3wp = process.is_some_and(|p| p.eq_ignore_ascii_case("w3wp.exe"));
     w3wp.then(|| {
         facts

@@ -6,7 +6,7 @@ use coroner_analysis::hang::verdict::HangDetail;
 use coroner_analysis::hang::{HangFacts, HangReason, LockFacts, LockKind, ThreadHang, ThreadState};
 use coroner_analysis::{fmt_addr, Analysis, FindingKind};
 
-/// Most thread lines in the "Threads and locks" section.
+/// Most thread lines (and lock lines) in the "Threads and locks" section.
 pub const MAX_THREAD_LINES: usize = 64;
 
 /// `thread 3 (id 0xf8)`, or `thread id 0x1b0 (no longer in the process)`.
@@ -352,8 +352,14 @@ pub fn threads_and_locks(a: &Analysis) -> Vec<String> {
                 .join(", ")
         ));
     }
-    for l in &h.locks {
+    for l in h.locks.iter().take(MAX_THREAD_LINES) {
         out.push(lock_line(a, l));
+    }
+    if h.locks.len() > MAX_THREAD_LINES {
+        out.push(format!(
+            "… and {} more locks.",
+            h.locks.len() - MAX_THREAD_LINES
+        ));
     }
     if let Some(b) = h.encoding_basis.as_deref() {
         let enc = h.encoding.map(|e| e.as_str()).unwrap_or("");
