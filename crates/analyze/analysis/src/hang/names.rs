@@ -15,140 +15,144 @@ pub const CS_ENTER: &[&str] = &[
     "RtlpNotOwnerCriticalSection",
 ];
 
-/// What a function among a thread's top frames says about its state. The first rule (in this
-/// order) that any top system frame matches decides; see [`state`](super::state).
-pub const FUNCTION_RULES: &[(ThreadState, &[&str])] = &[
-    (ThreadState::WaitingLock, CS_ENTER),
-    (
-        ThreadState::Loader,
-        &[
-            "LdrpLoadDll",
-            "LdrLoadDll",
-            "LdrpInitializeProcess",
-            "LdrpInitializeThread",
-            "LdrpDrainWorkQueue",
-            "LdrpWaitForInitializationEvent",
-            "LdrpFindOrMapDll",
-            "LdrpLoadDependentModule",
-            "LdrUnloadDll",
-            "LdrShutdownThread",
-            "LdrShutdownProcess",
-        ],
-    ),
-    (
-        ThreadState::Rpc,
-        &[
-            "NdrClientCall",
-            "NdrClientCall2",
-            "NdrClientCall3",
-            "NdrClientCall4",
-            "Ndr64AsyncClientCall",
-            "NdrAsyncClientCall",
-            "I_RpcSendReceive",
-            "I_RpcReceive",
-            "I_RpcSend",
-            "CoWaitForMultipleHandles",
-            "CoWaitForMultipleObjects",
-            "ObjectStublessClient",
-            "NdrProxySendReceive",
-        ],
-    ),
-    (
-        ThreadState::Io,
-        &[
-            "NtReadFile",
-            "NtWriteFile",
-            "NtDeviceIoControlFile",
-            "NtFsControlFile",
-            "ReadFile",
-            "WriteFile",
-            "DeviceIoControl",
-            "recv",
-            "recvfrom",
-            "send",
-            "sendto",
-            "select",
-            "connect",
-            "accept",
-            "WSARecv",
-            "WSASend",
-            "WSARecvFrom",
-            "WSAConnect",
-            "WSAAccept",
-            "WSPRecv",
-            "WSPSend",
-            "WSPSelect",
-            "WSPConnect",
-        ],
-    ),
-    (
-        ThreadState::WaitingObject,
-        &[
-            "NtWaitForSingleObject",
-            "NtWaitForMultipleObjects",
-            // An idle thread-pool thread waits on its completion port, not on I/O.
-            "NtRemoveIoCompletion",
-            "NtRemoveIoCompletionEx",
-            "GetQueuedCompletionStatus",
-            "GetQueuedCompletionStatusEx",
-            "NtWaitForMultipleObjects32",
-            "NtSignalAndWaitForSingleObject",
-            "NtWaitForKeyedEvent",
-            "WaitForSingleObject",
-            "WaitForSingleObjectEx",
-            "WaitForMultipleObjects",
-            "WaitForMultipleObjectsEx",
-            "SignalObjectAndWait",
-            "MsgWaitForMultipleObjects",
-            "MsgWaitForMultipleObjectsEx",
-            "NtUserMsgWaitForMultipleObjectsEx",
-            "RtlSleepConditionVariableCS",
-            "RtlSleepConditionVariableSRW",
-            "SleepConditionVariableCS",
-            "SleepConditionVariableSRW",
-            "RtlAcquireSRWLockExclusive",
-            "RtlAcquireSRWLockShared",
-            "NtWaitForAlertByThreadId",
-            "RtlWaitOnAddress",
-            "WaitOnAddress",
-        ],
-    ),
-    (
-        ThreadState::Sleeping,
-        &["NtDelayExecution", "Sleep", "SleepEx"],
-    ),
+/// What a thread's top system frames say about its state: the first rule of [`RULES`] that
+/// any of them matches decides (see [`state`](super::state)).
+pub enum Rule {
+    /// A frame's function is one of these.
+    Functions(ThreadState, &'static [&'static str]),
+    /// A frame's module (without extension, any case) is one of these.
+    Modules(ThreadState, &'static [&'static str]),
+}
+
+/// The rules in order: the specific waits (a section, the loader, RPC and I/O calls, RPC and
+/// network modules) before the generic ones every wait ends in (kernel objects, sleep).
+pub const RULES: &[Rule] = &[
+    Rule::Functions(ThreadState::WaitingLock, CS_ENTER),
+    Rule::Functions(ThreadState::Loader, LOADER),
+    Rule::Functions(ThreadState::Rpc, RPC_CALLS),
+    Rule::Functions(ThreadState::Io, IO_CALLS),
+    Rule::Modules(ThreadState::Rpc, RPC_MODULES),
+    Rule::Modules(ThreadState::Io, IO_MODULES),
+    Rule::Functions(ThreadState::WaitingObject, OBJECT_WAITS),
+    Rule::Functions(ThreadState::Sleeping, SLEEPS),
 ];
 
-/// Modules whose presence among a thread's top system frames says what it waits for (the
-/// module is matched without its extension, ignoring case).
-pub const MODULE_RULES: &[(ThreadState, &[&str])] = &[
-    (
-        ThreadState::Rpc,
-        &["rpcrt4", "ole32", "combase", "ole32_rpc"],
-    ),
-    (
-        ThreadState::Io,
-        &[
-            "ws2_32",
-            "mswsock",
-            "afd",
-            "wsock32",
-            "winhttp",
-            "wininet",
-            "webio",
-            "sqlncli",
-            "sqlncli10",
-            "sqlncli11",
-            "msoledbsql",
-            "sqloledb",
-            "dbnetlib",
-            "dbnmpntw",
-            "odbc32",
-            "sqlsrv32",
-            "oci",
-            "libpq",
-        ],
-    ),
+/// The loader: loading a DLL, initialising the process or a thread, draining its work queue.
+pub const LOADER: &[&str] = &[
+    "LdrpLoadDll",
+    "LdrLoadDll",
+    "LdrpInitializeProcess",
+    "LdrpInitializeThread",
+    "LdrpDrainWorkQueue",
+    "LdrpWaitForInitializationEvent",
+    "LdrpFindOrMapDll",
+    "LdrpLoadDependentModule",
+    "LdrUnloadDll",
+    "LdrShutdownThread",
+    "LdrShutdownProcess",
+];
+
+/// RPC and COM calls (client stubs, modal waits).
+pub const RPC_CALLS: &[&str] = &[
+    "NdrClientCall",
+    "NdrClientCall2",
+    "NdrClientCall3",
+    "NdrClientCall4",
+    "Ndr64AsyncClientCall",
+    "NdrAsyncClientCall",
+    "I_RpcSendReceive",
+    "I_RpcReceive",
+    "I_RpcSend",
+    "CoWaitForMultipleHandles",
+    "CoWaitForMultipleObjects",
+    "ObjectStublessClient",
+    "NdrProxySendReceive",
+];
+
+/// File, device and socket I/O calls.
+pub const IO_CALLS: &[&str] = &[
+    "NtReadFile",
+    "NtWriteFile",
+    "NtDeviceIoControlFile",
+    "NtFsControlFile",
+    "ReadFile",
+    "WriteFile",
+    "DeviceIoControl",
+    "recv",
+    "recvfrom",
+    "send",
+    "sendto",
+    "select",
+    "connect",
+    "accept",
+    "WSARecv",
+    "WSASend",
+    "WSARecvFrom",
+    "WSAConnect",
+    "WSAAccept",
+    "WSPRecv",
+    "WSPSend",
+    "WSPSelect",
+    "WSPConnect",
+];
+
+/// Waits on kernel objects (and the waits every other wait ends in).
+pub const OBJECT_WAITS: &[&str] = &[
+    "NtWaitForSingleObject",
+    "NtWaitForMultipleObjects",
+    // An idle thread-pool thread waits on its completion port, not on I/O.
+    "NtRemoveIoCompletion",
+    "NtRemoveIoCompletionEx",
+    "GetQueuedCompletionStatus",
+    "GetQueuedCompletionStatusEx",
+    "NtWaitForMultipleObjects32",
+    "NtSignalAndWaitForSingleObject",
+    "NtWaitForKeyedEvent",
+    "WaitForSingleObject",
+    "WaitForSingleObjectEx",
+    "WaitForMultipleObjects",
+    "WaitForMultipleObjectsEx",
+    "SignalObjectAndWait",
+    "MsgWaitForMultipleObjects",
+    "MsgWaitForMultipleObjectsEx",
+    "NtUserMsgWaitForMultipleObjectsEx",
+    "RtlSleepConditionVariableCS",
+    "RtlSleepConditionVariableSRW",
+    "SleepConditionVariableCS",
+    "SleepConditionVariableSRW",
+    "RtlAcquireSRWLockExclusive",
+    "RtlAcquireSRWLockShared",
+    "NtWaitForAlertByThreadId",
+    "RtlWaitOnAddress",
+    "WaitOnAddress",
+];
+
+/// Sleeping.
+pub const SLEEPS: &[&str] = &["NtDelayExecution", "Sleep", "SleepEx"];
+
+/// RPC/COM modules.
+pub const RPC_MODULES: &[&str] = &["rpcrt4", "ole32", "combase", "ole32_rpc"];
+
+/// Network, HTTP and database client modules.
+pub const IO_MODULES: &[&str] = &[
+    "ws2_32",
+    "mswsock",
+    "afd",
+    "wsock32",
+    "winhttp",
+    "wininet",
+    "webio",
+    "sqlncli",
+    "sqlncli10",
+    "sqlncli11",
+    "msoledbsql",
+    "sqloledb",
+    "dbnetlib",
+    "dbnmpntw",
+    "odbc32",
+    "sqlsrv32",
+    "oci",
+    "libpq",
 ];
 
 /// Functions that wait on kernel objects and take the handles as arguments: `(name, count
