@@ -14,7 +14,7 @@ export CARGO_BUILD_JOBS
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 shared=../../shared/corpus
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(analyze analyze_structured symbols_sym symbols_pdb eventlog weblog shell)
+[ ${#targets[@]} -gt 0 ] || targets=(analyze analyze_structured symbols_sym symbols_pdb eventlog weblog shell hang)
 
 seed() { # target, files...
   local dir="corpus/$1"; shift
@@ -31,7 +31,9 @@ seed symbols_sym "$shared"/**/*.sym
 seed symbols_pdb "$shared"/**/*.pdb "$shared"/**/*.sym
 seed eventlog ../examples/**/*.[Ee]vt ../examples/**/*.xml "$shared"/**/*.evtx "$shared"/**/*.evt "$shared"/**/*.xml
 seed weblog ../examples/**/*.log "$shared"/lnav/** "$shared"/**/*.log
-mkdir -p corpus/analyze_structured corpus/shell
+mkdir -p corpus/analyze_structured corpus/shell corpus/hang
+# The deadlock dump's own sections (owned, one waiter each; counting-up encoding) as the seed.
+printf '\xb0\x51\x14\x00\x01\x00\x00\x00\x01\x00\x00\x00\xf4\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > corpus/hang/seed-sections
 printf 'r; kb; !analyze -v\n? poi(@esp)+0x10*2; dd @esp L8; u @eip; !address @eip; lmvm ntdll\n' > corpus/shell/seed1
 printf '\x01\x00\x02\x00\x00' > corpus/analyze_structured/seed-cycle
 printf '\xff\xff\x05\x01\x03\x00\x07\x00\x00\x00' > corpus/analyze_structured/seed-all

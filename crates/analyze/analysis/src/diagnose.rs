@@ -42,6 +42,19 @@ pub fn frame_facts(
         .collect()
 }
 
+/// The hang facts of a snapshot alone (threads, locks, deadlocks; no findings): what
+/// [`analyze`] computes for `Analysis::hang`, for benchmarks and tools that need only these.
+/// Returns the warnings the limits produced beside the facts.
+pub fn hang_facts(snap: &Snapshot<'_>, opts: &Options) -> (crate::hang::HangFacts, Vec<String>) {
+    let syms = Symbolizer::for_options(snap, opts);
+    let judged: Vec<std::cell::OnceCell<bool>> =
+        snap.modules.iter().map(|_| Default::default()).collect();
+    let system = |i: usize| *judged[i].get_or_init(|| module_judgement(snap, &syms, i).system);
+    let mut warnings = Vec::new();
+    let facts = crate::hang::analyze(snap, &syms, &system, opts, &mut warnings);
+    (facts, warnings)
+}
+
 /// A module's judgement by index (each module judged once, see [`analyze`]).
 type Judge<'a> = dyn Fn(usize) -> blame::Judgement + 'a;
 
@@ -97,7 +110,28 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
 
     let fault = fault_facts(snap, &syms, stack_thread, ctx.as_ref(), exception.as_ref());
     let threads = thread_summaries(snap, &syms, fault_thread, fault.ip);
-    let modules = module_facts(snap, &syms, &frames, fault.ip_module, &judgement);
+    let mut hang =
+        crate::hang::analyze(snap, &syms, &|mi| judgement(mi).system, opts, &mut warnings);
+    let hang_findings = hang_findings(snap, &mut hang);
+    // The root-cause thread's modules are read as the faulting stack's are (`lmvm`, vendor).
+    let root_modules: Vec<usize> = hang
+        .root_tid
+        .and_then(|t| hang.thread(t))
+        .map(|t| {
+            t.frames
+                .iter()
+                .filter_map(|f| f.symbol.module_index)
+                .collect()
+        })
+        .unwrap_or_default();
+    let modules = module_facts(
+        snap,
+        &syms,
+        &frames,
+        &root_modules,
+        fault.ip_module,
+        &judgement,
+    );
     if let Some(symbols) = &opts.symbols {
         warnings.extend(symbol_search_warnings(snap, &syms, symbols, &frames));
     }
@@ -128,20 +162,87 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
         warnings,
         damage: snap.damage.clone(),
         memory: crate::memory::memory_facts(snap),
+        hang,
     };
-    judge(snap, a)
+    judge(snap, a, hang_findings)
+}
+
+/// The hang findings of a hang dump (none for a crash dump), ranked; sets the root-cause thread.
+fn hang_findings(snap: &Snapshot<'_>, hang: &mut crate::hang::HangFacts) -> Vec<Finding> {
+    if hang.reason.is_none() {
+        return Vec::new();
+    }
+    let mut out =
+        crate::hang::verdict::findings(hang, snap.process.name.as_deref(), snap.process.dump_time);
+    crate::ranking::sort(&mut out);
+    hang.root_tid = out
+        .first()
+        .and_then(|f| crate::hang::verdict::blame_tid(f, hang));
+    out
 }
 
 /// The last stage: blame, findings (the damage finding first), bucket and classification.
-fn judge(snap: &Snapshot<'_>, mut a: Analysis) -> Analysis {
-    a.blame = blame(snap, &a);
+fn judge(snap: &Snapshot<'_>, mut a: Analysis, hang_findings: Vec<Finding>) -> Analysis {
     a.findings = crate::findings::findings(snap, &a);
+    if a.hang.reason == Some(crate::hang::HangReason::BreakIn) {
+        // The break-in is how the dump was taken, not a crash.
+        a.findings.retain(|f| f.kind != FindingKind::Breakpoint);
+    }
+    a.findings.extend(hang_findings);
+    crate::ranking::sort(&mut a.findings);
     if let Some(f) = crate::findings::damaged(&a) {
         a.findings.insert(0, f);
     }
-    a.bucket = crate::ranking::bucket(&a);
-    a.classification = crate::ranking::classification(&a);
+    if a.hang_verdict() {
+        a.blame = hang_blame(&a);
+        a.bucket = hang_bucket(&a);
+        a.classification = hang_class(&a).map(|c| format!("HANG_{c}"));
+    } else {
+        a.blame = blame(snap, &a);
+        a.bucket = crate::ranking::bucket(&a);
+        a.classification = crate::ranking::classification(&a);
+    }
     a
+}
+
+/// The class of the first hang finding.
+fn hang_class(a: &Analysis) -> Option<&'static str> {
+    a.findings
+        .iter()
+        .find_map(|f| crate::hang::verdict::class(f.kind))
+}
+
+/// The root-cause thread's first non-system frame.
+fn hang_frame(a: &Analysis) -> Option<&FrameFacts> {
+    let t = a.hang.thread(a.hang.root_tid?)?;
+    crate::hang::state::first_app_frame(&t.frames)
+}
+
+/// `HANG_<class>_<module!function or module+0xoffset>`: the same for every dump of one hang
+/// (no PIDs, thread ids or addresses). "No known hang pattern" names no problem to group by:
+/// no bucket.
+fn hang_bucket(a: &Analysis) -> Option<String> {
+    let class = hang_class(a).filter(|c| *c != "NO_HANG_PATTERN")?;
+    let place = hang_frame(a)
+        .map(crate::ranking::frame_key)
+        .unwrap_or_else(|| "Unknown".into());
+    Some(format!("HANG_{class}_{place}"))
+}
+
+/// The module to follow up with for a hang: the root-cause thread's first non-system frame.
+fn hang_blame(a: &Analysis) -> Option<Blame> {
+    let tid = a.hang.root_tid?;
+    let frame = hang_frame(a)?;
+    let m = &a.modules[frame.symbol.module_index?];
+    let index = a.hang.thread(tid).map(|t| t.index).unwrap_or(0);
+    let reason = format!(
+        "thread {index} (id 0x{tid:x}) is the root cause of the hang; frame {} ({}) is its first frame whose module is not part of the operating system or a runtime ({})",
+        frame.index, frame.display, m.judgement.why
+    );
+    let mut b = module_blame(m, frame, reason);
+    // The frame is on the root-cause thread's stack, not on `frames`.
+    b.frame = None;
+    Some(b)
 }
 
 /// The process's facts as the snapshot has them, with the IIS application pool from the
@@ -250,12 +351,14 @@ fn module_facts(
     snap: &Snapshot<'_>,
     syms: &Symbolizer<'_, '_>,
     frames: &[FrameFacts],
+    root_modules: &[usize],
     ip_module: Option<usize>,
     judgement: &Judge<'_>,
 ) -> Vec<ModuleFacts> {
     let in_stack: Vec<usize> = frames
         .iter()
         .filter_map(|f| f.symbol.module_index)
+        .chain(root_modules.iter().copied())
         .collect();
     snap.modules
         .iter()
@@ -530,7 +633,12 @@ fn blame(snap: &Snapshot<'_>, a: &Analysis) -> Option<Blame> {
         )
         .replace("…)", &format!(" … {})", below.display))
     };
-    Some(Blame {
+    Some(module_blame(m, frame, reason))
+}
+
+/// The blame of module `m` for `frame`, with its version, vendor and the reason.
+fn module_blame(m: &ModuleFacts, frame: &FrameFacts, reason: String) -> Blame {
+    Blame {
         module: m.module.name.clone(),
         version: version_string(m),
         company: m.string("CompanyName").map(str::to_string),
@@ -549,7 +657,7 @@ fn blame(snap: &Snapshot<'_>, a: &Analysis) -> Option<Blame> {
         frame: Some(frame.index),
         symbol: Some(frame.display.clone()),
         unloaded: false,
-    })
+    }
 }
 
 #[cfg(test)]

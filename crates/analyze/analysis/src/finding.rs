@@ -50,6 +50,14 @@ pub enum FindingKind {
     Recursion,
     NestedException,
     WildPointer,
+    Deadlock,
+    OrphanedLock,
+    LoaderLock,
+    BlockedThreads,
+    CpuSpin,
+    WaitingOnIo,
+    WaitingOnRemote,
+    NoHangPattern,
     DumpRequested,
     NoException,
     UnknownException,
@@ -58,7 +66,7 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, in ranking order.
-    pub const ALL: [FindingKind; 23] = [
+    pub const ALL: [FindingKind; 31] = [
         FindingKind::DamagedDump,
         FindingKind::DestroyedHeap,
         FindingKind::HeapCorruption,
@@ -76,6 +84,14 @@ impl FindingKind {
         FindingKind::IllegalInstruction,
         FindingKind::Breakpoint,
         FindingKind::Recursion,
+        FindingKind::Deadlock,
+        FindingKind::OrphanedLock,
+        FindingKind::LoaderLock,
+        FindingKind::BlockedThreads,
+        FindingKind::CpuSpin,
+        FindingKind::WaitingOnIo,
+        FindingKind::WaitingOnRemote,
+        FindingKind::NoHangPattern,
         FindingKind::NestedException,
         FindingKind::WildPointer,
         FindingKind::DumpRequested,
@@ -107,6 +123,14 @@ impl FindingKind {
             Recursion => "recursion",
             NestedException => "nested_exception",
             WildPointer => "wild_pointer",
+            Deadlock => "deadlock",
+            OrphanedLock => "orphaned_lock",
+            LoaderLock => "loader_lock",
+            BlockedThreads => "blocked_threads",
+            CpuSpin => "cpu_spin",
+            WaitingOnIo => "waiting_on_io",
+            WaitingOnRemote => "waiting_on_remote",
+            NoHangPattern => "no_hang_pattern",
             DumpRequested => "dump_requested",
             NoException => "no_exception",
             UnknownException => "unknown_exception",
@@ -156,6 +180,16 @@ mod hex {
     }
 }
 
+/// `0x…` (for the hang module's facts).
+pub(crate) fn hex_u64<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    hex::u64(v, s)
+}
+
+/// `0x…` or null (for the hang module's facts).
+pub(crate) fn hex_opt<S: serde::Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+    hex::opt(v, s)
+}
+
 /// The facts a finding rests on beyond what its analysis holds (JSON `findings[].detail`,
 /// tagged by `type`; frame numbers index `frames[]`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -202,6 +236,8 @@ pub enum Detail {
         /// The first frame above with a module: the caller.
         caller: Option<usize>,
     },
+    /// A hang finding's facts: the root-cause thread, the lock, the threads concerned.
+    Hang(Box<crate::hang::verdict::HangDetail>),
 }
 
 /// A cycle of frames (`module!function`) that the stack repeats.

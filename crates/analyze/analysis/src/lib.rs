@@ -13,6 +13,7 @@ mod diagnose;
 pub mod disasm;
 mod finding;
 mod findings;
+pub mod hang;
 pub mod images;
 pub mod memory;
 mod ranking;
@@ -26,7 +27,7 @@ use coroner_model::*;
 use serde::Serialize;
 use std::path::PathBuf;
 
-pub use diagnose::frame_facts;
+pub use diagnose::{frame_facts, hang_facts};
 pub use finding::{Cycle, Detail, Finding, FindingKind, RegionSpan, Severity};
 pub use regions::AddressFacts;
 pub use symbols::{Symbol, SymbolSource, Symbolizer};
@@ -301,6 +302,9 @@ pub struct Analysis {
     pub damage: Option<Damage>,
     /// `!address -summary` and the handle counts (each `None` without its stream).
     pub memory: memory::MemoryFacts,
+    /// Every thread's state, the locks and the deadlocks (for every dump); why it is a hang
+    /// dump and the root-cause thread (hang dumps).
+    pub hang: hang::HangFacts,
 }
 
 impl Analysis {
@@ -339,6 +343,15 @@ impl Analysis {
             .as_ref()
             .is_some_and(|d| d.lost("ExceptionStream"))
     }
+    /// Whether the verdict, blame and bucket are the hang analysis's: a hang dump, or `--hang`
+    /// on a dump without an exception (`--hang` on a crash adds the hang findings after the
+    /// crash's, and keeps the crash's bucket).
+    pub fn hang_verdict(&self) -> bool {
+        self.hang
+            .reason
+            .is_some_and(|r| r != hang::HangReason::Requested || self.exception.is_none())
+            && self.findings.iter().any(|f| hang::verdict::is_hang(f.kind))
+    }
 }
 
 /// Options for one analysis.
@@ -352,6 +365,9 @@ pub struct Options {
     /// Symbol files (`--symbols`, `_NT_SYMBOL_PATH`): PDB and Breakpad `.sym`, from folders,
     /// stores and symbol servers; shared by all the dumps of a run.
     pub symbols: Option<std::sync::Arc<coroner_symbols::Symbols>>,
+    /// Analyse the dump as a hang dump whatever it holds (`--hang`): the hang findings even
+    /// beside an exception.
+    pub hang: bool,
 }
 
 /// Analyses one snapshot.

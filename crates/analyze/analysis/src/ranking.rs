@@ -35,9 +35,17 @@ pub(crate) fn rank(kind: FindingKind) -> usize {
         GuardPage => 11,
         DivideByZero | IllegalInstruction | Breakpoint => 12,
         Recursion => 13,
-        NestedException | WildPointer | DumpRequested | NoException | UnknownException => 14,
+        // Hang findings (a hang dump, or `--hang`): after every crash finding.
+        Deadlock => 14,
+        OrphanedLock => 15,
+        LoaderLock => 16,
+        BlockedThreads => 17,
+        CpuSpin => 18,
+        WaitingOnIo | WaitingOnRemote => 19,
+        NoHangPattern => 20,
+        NestedException | WildPointer | DumpRequested | NoException | UnknownException => 21,
         // The least specific: every access violation has this one.
-        AccessViolation => 15,
+        AccessViolation => 22,
     }
 }
 
@@ -81,7 +89,16 @@ fn class_of(f: &Finding, a: &Analysis) -> Option<String> {
         FindingKind::Breakpoint => "BREAKPOINT".into(),
         FindingKind::GuardPage => "GUARD_PAGE".into(),
         FindingKind::DumpRequested => "DUMP_REQUESTED".into(),
-        FindingKind::Recursion
+        // Hang findings have their own bucket (`hang::verdict`).
+        FindingKind::Deadlock
+        | FindingKind::OrphanedLock
+        | FindingKind::LoaderLock
+        | FindingKind::BlockedThreads
+        | FindingKind::CpuSpin
+        | FindingKind::WaitingOnIo
+        | FindingKind::WaitingOnRemote
+        | FindingKind::NoHangPattern
+        | FindingKind::Recursion
         | FindingKind::NestedException
         | FindingKind::WildPointer
         | FindingKind::NoException
@@ -111,7 +128,15 @@ fn stable(f: &Finding, a: &Analysis) -> bool {
         FindingKind::HeapCorruption => code == Some(win::HEAP_CORRUPTION),
         FindingKind::StackOverflow => code == Some(win::STACK_OVERFLOW),
         FindingKind::GuardPage => code == Some(win::GUARD_PAGE),
-        FindingKind::DamagedDump
+        FindingKind::Deadlock
+        | FindingKind::OrphanedLock
+        | FindingKind::LoaderLock
+        | FindingKind::BlockedThreads
+        | FindingKind::CpuSpin
+        | FindingKind::WaitingOnIo
+        | FindingKind::WaitingOnRemote
+        | FindingKind::NoHangPattern
+        | FindingKind::DamagedDump
         | FindingKind::DestroyedHeap
         | FindingKind::UnloadedModule
         | FindingKind::ExecuteNonExecutable
@@ -163,7 +188,7 @@ pub(crate) fn bucket(a: &Analysis) -> Option<String> {
 /// `module!function` when the name comes from a symbol file (PDB, Breakpad; the same for every
 /// dump type), else `module+0xoffset`: export names need the image's export table, which a
 /// MiniDumpNormal does not hold. Never an absolute address.
-fn frame_key(f: &FrameFacts) -> String {
+pub(crate) fn frame_key(f: &FrameFacts) -> String {
     let from_symbols = matches!(f.symbol.source, SymbolSource::Pdb | SymbolSource::Breakpad);
     match (&f.symbol.module, &f.symbol.function) {
         (Some(m), Some(func)) if from_symbols => format!("{m}!{func}"),

@@ -726,3 +726,62 @@ pub fn stream_spans(dump: &[u8]) -> Vec<(u32, u32, u32)> {
         })
         .collect()
 }
+
+/// Making the lab's hang dump `fixtures/lab/hang/deadlock-x86.dmp` hostile: its two critical
+/// sections and their debug records (addresses from its ground truth), and memory patching by
+/// address through its MemoryListStream.
+pub mod hang {
+    /// `cohosync!g_stock_lock` (held by thread 0xf4, waited for by 0xf8).
+    pub const STOCK: u64 = 0x62d0_7080;
+    /// `cohosync!g_ledger_lock` (held by 0xf8, waited for by 0xf4).
+    pub const LEDGER: u64 = 0x62d0_7068;
+    /// Their debug records.
+    pub const STOCK_DEBUG: u64 = 0x1451b0;
+    pub const LEDGER_DEBUG: u64 = 0x1451d8;
+
+    fn u32_at(d: &[u8], o: usize) -> Option<u32> {
+        Some(u32::from_le_bytes(d.get(o..o + 4)?.try_into().ok()?))
+    }
+
+    /// The stream directory: `(type, size, rva)` (empty when the header is unreadable).
+    pub fn directory(dump: &[u8]) -> Vec<(u32, u32, u32)> {
+        let (Some(n), Some(dir)) = (u32_at(dump, 8), u32_at(dump, 12)) else {
+            return Vec::new();
+        };
+        (0..n as usize)
+            .map_while(|i| {
+                let e = dir as usize + 12 * i;
+                Some((u32_at(dump, e)?, u32_at(dump, e + 4)?, u32_at(dump, e + 8)?))
+            })
+            .collect()
+    }
+
+    /// The file offset of dump memory at `addr` (MemoryListStream).
+    pub fn memory_offset(dump: &[u8], addr: u64) -> Option<usize> {
+        let (_, _, rva) = *directory(dump).iter().find(|d| d.0 == 5)?;
+        let rva = rva as usize;
+        for i in 0..u32_at(dump, rva)? as usize {
+            let e = rva + 4 + 16 * i;
+            let start = u64::from_le_bytes(dump.get(e..e + 8)?.try_into().ok()?);
+            let (size, at) = (
+                u64::from(u32_at(dump, e + 8)?),
+                u32_at(dump, e + 12)? as usize,
+            );
+            if addr >= start && addr < start + size {
+                return Some(at + (addr - start) as usize);
+            }
+        }
+        None
+    }
+
+    /// Writes `bytes` over dump memory at `addr` (as far as the file holds it); false when the
+    /// address is not in the dump.
+    pub fn patch(dump: &mut [u8], addr: u64, bytes: &[u8]) -> bool {
+        let Some(o) = memory_offset(dump, addr) else {
+            return false;
+        };
+        let n = bytes.len().min(dump.len().saturating_sub(o));
+        dump[o..o + n].copy_from_slice(&bytes[..n]);
+        true
+    }
+}

@@ -974,6 +974,7 @@ fn main() {
     eventlog_cases(&mut cases);
     weblog_cases(&mut cases);
     symbol_cases(&mut cases);
+    hang_cases(&mut cases);
     let total = cases.len();
     let start = Instant::now();
     let mut failures = Vec::new();
@@ -1061,4 +1062,112 @@ fn main() {
         println!("{} failed: {failures:?}", failures.len());
         std::process::exit(1);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hang analysis: a real hang dump (`fixtures/lab/hang/deadlock-x86.dmp`) with its critical
+// sections and debug records made hostile, and with its thread list blown up.
+
+use coroner_hostile::hang::{directory, patch, LEDGER, LEDGER_DEBUG, STOCK, STOCK_DEBUG};
+
+/// The deadlock fixture with `(address, value)` 32-bit words patched.
+fn patched(words: &[(u64, u32)]) -> Vec<u8> {
+    let mut d = read("fixtures/lab/hang/deadlock-x86.dmp");
+    for &(addr, v) in words {
+        assert!(
+            patch(&mut d, addr, &v.to_le_bytes()),
+            "0x{addr:x} not in the dump"
+        );
+    }
+    d
+}
+
+/// The fixture with its thread list replaced by `n` copies of thread 1 (waiting in
+/// EnterCriticalSection), each with its own id.
+fn many_threads(n: u32) -> Vec<u8> {
+    let mut d = read("fixtures/lab/hang/deadlock-x86.dmp");
+    let dir = u32::from_le_bytes(d[12..16].try_into().unwrap()) as usize;
+    let idx = directory(&d)
+        .iter()
+        .position(|e| e.0 == 3)
+        .expect("thread list");
+    let (_, _, rva) = directory(&d)[idx];
+    let entry = d[rva as usize + 4 + 48..rva as usize + 4 + 96].to_vec();
+    let at = d.len() as u32;
+    d.extend_from_slice(&n.to_le_bytes());
+    for i in 0..n {
+        let mut e = entry.clone();
+        e[..4].copy_from_slice(&(0x1000 + 4 * i).to_le_bytes());
+        d.extend_from_slice(&e);
+    }
+    let size = 4 + 48 * n;
+    let e = dir + 12 * idx;
+    d[e + 4..e + 8].copy_from_slice(&size.to_le_bytes());
+    d[e + 8..e + 12].copy_from_slice(&at.to_le_bytes());
+    d
+}
+
+fn hang_cases(c: &mut Vec<Case>) {
+    // ProcessLocksList: Flink at +8 of a debug record (x86).
+    let cases: Vec<(&str, Vec<(u64, u32)>)> = vec![
+        // A loop that never returns to its start: stock → ledger → ledger → …
+        (
+            "cyclic-locks-list",
+            vec![
+                (STOCK_DEBUG + 8, (LEDGER_DEBUG + 8) as u32),
+                (LEDGER_DEBUG + 8, (LEDGER_DEBUG + 8) as u32),
+            ],
+        ),
+        // Flinks into unmapped memory and into the middle of a section.
+        (
+            "locks-list-anywhere",
+            vec![
+                (STOCK_DEBUG + 8, 0xfffffff0),
+                (LEDGER_DEBUG + 8, STOCK as u32 + 2),
+            ],
+        ),
+        // OwningThread a wild value, a thread id not in the dump, and zero.
+        (
+            "bogus-owner",
+            vec![(STOCK + 0xc, 0xdeadbeef), (LEDGER + 0xc, 0)],
+        ),
+        // LockCount and RecursionCount out of any range.
+        (
+            "counts-garbage",
+            vec![
+                (STOCK + 4, 0x8000_0000),
+                (STOCK + 8, 0xffff_fffb),
+                (LEDGER + 4, 0x7fff_ffff),
+            ],
+        ),
+        // No debug info, and a debug record that is the section itself.
+        (
+            "debug-info-none-and-self",
+            vec![(STOCK, 0xffff_ffff), (LEDGER, LEDGER as u32)],
+        ),
+        // Each section's debug record pointing at the other section: mutual lies.
+        (
+            "debug-records-crossed",
+            vec![
+                (STOCK_DEBUG + 4, LEDGER as u32),
+                (LEDGER_DEBUG + 4, STOCK as u32),
+            ],
+        ),
+    ];
+    for (n, words) in cases {
+        let bytes = patched(&words);
+        let b = bytes.clone();
+        case(c, format!("hang/{n}"), move || analyze_dump(b));
+        let script = format!("!locks; !locks -v; !cs {STOCK:x}; !cs {LEDGER:x}; !analyze -hang");
+        case(c, format!("hang/{n}-shell"), move || shell(bytes, script));
+    }
+    // More threads than the hang analysis walks (4096): the rest are `unknown`, with a warning.
+    // (20,000 keeps the unoptimised test build inside the time bound; the analysis's own test
+    // `hang_limits` takes 100,000 threads without stacks.)
+    case(c, "hang/20000-threads", move || {
+        analyze_dump(many_threads(20_000))
+    });
+    case(c, "hang/20000-threads-shell", move || {
+        shell(many_threads(20_000), "!locks; !analyze -hang".into())
+    });
 }

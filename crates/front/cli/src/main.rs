@@ -99,6 +99,10 @@ struct AnalyzeArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Analyse as a hang dump: thread states, locks and the hang findings, even beside an
+    /// exception (a dump without one is a hang dump anyway).
+    #[arg(long)]
+    hang: bool,
     #[command(flatten)]
     limits: LimitArgs,
     #[command(flatten)]
@@ -139,6 +143,10 @@ struct ShellArgs {
     /// Commands to run, separated by `;` (as `cdb -z DUMP -c`); the shell exits after them.
     #[arg(short = 'c', long = "commands")]
     commands: Option<String>,
+    /// Analyse as a hang dump: thread states, locks and the hang findings, even beside an
+    /// exception (a dump without one is a hang dump anyway).
+    #[arg(long)]
+    hang: bool,
     #[command(flatten)]
     limits: LimitArgs,
     #[command(flatten)]
@@ -314,7 +322,10 @@ fn shell(a: ShellArgs) -> ExitCode {
         None => coroner_shell::ShellMode::Auto,
     };
     let opts = coroner::Options {
-        analysis: a.sources.options(&a.limits),
+        analysis: coroner_analysis::Options {
+            hang: a.hang,
+            ..a.sources.options(&a.limits)
+        },
         limits: a.limits.dump(),
     };
     let out = std::io::stdout();
@@ -337,7 +348,10 @@ fn shell(a: ShellArgs) -> ExitCode {
 /// on stderr; the exit code of [`ANALYZE_EXIT_CODES`].
 fn analyze(a: AnalyzeArgs, quiet: bool) -> ExitCode {
     let opts = coroner::Options {
-        analysis: a.sources.options(&a.limits),
+        analysis: coroner_analysis::Options {
+            hang: a.hang,
+            ..a.sources.options(&a.limits)
+        },
         limits: a.limits.dump(),
     };
     let bar = progress::Progress::new(quiet || a.dumps.len() < 2);

@@ -103,6 +103,10 @@ fn dumps() -> Vec<String> {
         names.sort();
         out.extend(names.into_iter().map(|n| format!("{dir}/{n}")));
     }
+    // Two of the lab's hang dumps (issue 13): a deadlock (x64) and threads blocked behind one
+    // owner (x86); `coroner-analysis`'s `tests/hang.rs` checks all twelve against their truth.
+    out.push("fixtures/lab/hang/deadlock-x64.dmp".into());
+    out.push("fixtures/lab/hang/blocked-x86.dmp".into());
     out
 }
 

@@ -40,6 +40,33 @@ pub struct Peb {
     pub nt_global_flag: u64,
     pub number_of_heaps: u64,
     pub process_heaps: u64,
+    /// `LoaderLock`: the loader's RTL_CRITICAL_SECTION.
+    pub loader_lock: u64,
+}
+
+/// RTL_CRITICAL_SECTION fields (the same offsets since NT 4; the meaning of `LockCount`
+/// changed in Windows Server 2003 SP1, see coroner-analysis `hang::critsec`).
+#[derive(Clone, Copy, Debug)]
+pub struct CritSec {
+    pub debug_info: u64,
+    pub lock_count: u64,
+    pub recursion_count: u64,
+    pub owning_thread: u64,
+    pub lock_semaphore: u64,
+    pub spin_count: u64,
+    /// Size of the structure.
+    pub size: u64,
+}
+
+/// RTL_CRITICAL_SECTION_DEBUG fields.
+#[derive(Clone, Copy, Debug)]
+pub struct CritSecDebug {
+    pub kind: u64,
+    pub critical_section: u64,
+    /// `ProcessLocksList` (a LIST_ENTRY: Flink, then Blink).
+    pub process_locks_list: u64,
+    pub entry_count: u64,
+    pub contention_count: u64,
 }
 
 /// RTL_USER_PROCESS_PARAMETERS fields (each a UNICODE_STRING).
@@ -60,6 +87,8 @@ pub struct Layout {
     pub teb: Teb,
     pub peb: Peb,
     pub params: Params,
+    pub cs: CritSec,
+    pub cs_debug: CritSecDebug,
     /// Offset of `Buffer` in a UNICODE_STRING (after Length and MaximumLength, aligned).
     pub ustr_buffer: u64,
 }
@@ -95,6 +124,7 @@ const X86: Layout = Layout {
         nt_global_flag: 0x68,
         number_of_heaps: 0x88,
         process_heaps: 0x90,
+        loader_lock: 0xa0,
     },
     params: Params {
         current_directory: 0x24,
@@ -102,6 +132,22 @@ const X86: Layout = Layout {
         image_path: 0x38,
         command_line: 0x40,
         window_title: 0x70,
+    },
+    cs: CritSec {
+        debug_info: 0,
+        lock_count: 0x4,
+        recursion_count: 0x8,
+        owning_thread: 0xc,
+        lock_semaphore: 0x10,
+        spin_count: 0x14,
+        size: 0x18,
+    },
+    cs_debug: CritSecDebug {
+        kind: 0,
+        critical_section: 0x4,
+        process_locks_list: 0x8,
+        entry_count: 0x10,
+        contention_count: 0x14,
     },
     ustr_buffer: 4,
 };
@@ -137,6 +183,7 @@ const X64: Layout = Layout {
         nt_global_flag: 0xbc,
         number_of_heaps: 0xe8,
         process_heaps: 0xf0,
+        loader_lock: 0x110,
     },
     params: Params {
         current_directory: 0x38,
@@ -144,6 +191,22 @@ const X64: Layout = Layout {
         image_path: 0x60,
         command_line: 0x70,
         window_title: 0xb0,
+    },
+    cs: CritSec {
+        debug_info: 0,
+        lock_count: 0x8,
+        recursion_count: 0xc,
+        owning_thread: 0x10,
+        lock_semaphore: 0x18,
+        spin_count: 0x20,
+        size: 0x28,
+    },
+    cs_debug: CritSecDebug {
+        kind: 0,
+        critical_section: 0x8,
+        process_locks_list: 0x10,
+        entry_count: 0x20,
+        contention_count: 0x24,
     },
     ustr_buffer: 8,
 };

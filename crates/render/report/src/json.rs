@@ -127,6 +127,47 @@ struct Thread<'a> {
     user_time_100ns: Option<u64>,
     kernel_time_100ns: Option<u64>,
     create_time: Option<String>,
+    tid: u32,
+    state: &'static str,
+    waits_on: Vec<String>,
+    module: Option<&'a str>,
+    function: Option<&'a str>,
+    user_time_ms: Option<u64>,
+    kernel_time_ms: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct Lock<'a> {
+    address: String,
+    kind: coroner_analysis::hang::LockKind,
+    owner_tid: Option<u32>,
+    waiters: &'a [u32],
+    recursion: Option<i32>,
+    lock_count: Option<i32>,
+    debug_info: Option<String>,
+    orphaned: bool,
+    is_loader_lock: bool,
+    name: Option<&'a str>,
+    found_by: coroner_analysis::hang::FoundBy,
+}
+
+#[derive(Serialize)]
+struct DeadlockLink {
+    tid: u32,
+    holds: String,
+    waits_for: String,
+}
+
+/// `hang`: why the dump is a hang dump and how its sections were decoded.
+#[derive(Serialize)]
+struct Hang<'a> {
+    reason: Option<coroner_analysis::hang::HangReason>,
+    root_tid: Option<u32>,
+    lock_encoding: Option<&'static str>,
+    lock_encoding_basis: Option<&'a str>,
+    wine: bool,
+    thread_times: bool,
+    identical_stacks: Vec<&'a [u32]>,
 }
 
 #[derive(Serialize)]
@@ -235,6 +276,9 @@ struct Dump<'a> {
     classification: Option<&'a str>,
     warnings: &'a [String],
     memory: Option<Memory<'a>>,
+    locks: Vec<Lock<'a>>,
+    deadlocks: Vec<Vec<DeadlockLink>>,
+    hang: Option<Hang<'a>>,
 }
 
 /// `memory`: each part absent (not null, not zero) when the dump lacks its stream.
@@ -421,7 +465,7 @@ fn dump(a: &Analysis) -> Dump<'_> {
         frames: a.frames.iter().map(|f| frame(a, f)).collect(),
         stack_truncated: a.stack_note.as_deref(),
         nested_exception_levels: a.nesting_levels,
-        threads: a.threads.iter().map(thread).collect(),
+        threads: a.threads.iter().map(|t| thread(a, t)).collect(),
         modules: a.modules.iter().map(module).collect(),
         unloaded_modules: a
             .unloaded_modules
@@ -439,6 +483,51 @@ fn dump(a: &Analysis) -> Dump<'_> {
         classification: a.classification.as_deref(),
         warnings: &a.warnings,
         memory: Some(memory_json(&a.memory)),
+        locks: a.hang.locks.iter().map(|l| lock(a, l)).collect(),
+        deadlocks: a
+            .hang
+            .deadlocks
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .map(|l| DeadlockLink {
+                        tid: l.tid,
+                        holds: hex(l.holds),
+                        waits_for: hex(l.waits_for),
+                    })
+                    .collect()
+            })
+            .collect(),
+        hang: Some(hang(a)),
+    }
+}
+
+fn lock<'a>(a: &Analysis, l: &'a coroner_analysis::hang::LockFacts) -> Lock<'a> {
+    Lock {
+        address: hex(l.address),
+        kind: l.kind,
+        owner_tid: l.owner_tid,
+        waiters: &l.waiters,
+        recursion: l.raw.map(|r| r.recursion_count),
+        lock_count: l.raw.map(|r| r.lock_count),
+        debug_info: l.debug_info(a.ptr_size()).map(hex),
+        orphaned: l.orphaned,
+        is_loader_lock: l.is_loader_lock,
+        name: l.name.as_deref(),
+        found_by: l.found_by,
+    }
+}
+
+fn hang(a: &Analysis) -> Hang<'_> {
+    let h = &a.hang;
+    Hang {
+        reason: h.reason,
+        root_tid: h.root_tid,
+        lock_encoding: h.encoding.map(|e| e.as_str()),
+        lock_encoding_basis: h.encoding_basis.as_deref(),
+        wine: h.wine,
+        thread_times: h.times_known,
+        identical_stacks: h.groups.iter().map(|g| g.tids.as_slice()).collect(),
     }
 }
 
@@ -522,8 +611,18 @@ fn frame<'a>(a: &Analysis, f: &'a coroner_analysis::FrameFacts) -> Frame<'a> {
     }
 }
 
-fn thread(t: &coroner_analysis::ThreadSummary) -> Thread<'_> {
+fn thread<'a>(a: &'a Analysis, t: &'a coroner_analysis::ThreadSummary) -> Thread<'a> {
+    let h = a.hang.threads.get(t.index).filter(|h| h.tid == t.id);
     Thread {
+        tid: t.id,
+        state: h.map(|h| h.state.id()).unwrap_or("unknown"),
+        waits_on: h
+            .map(|h| h.waits_on().into_iter().map(hex).collect())
+            .unwrap_or_default(),
+        module: h.and_then(|h| h.module.as_deref()),
+        function: h.and_then(|h| h.function.as_deref()),
+        user_time_ms: t.user_100ns.map(|v| v / 10_000),
+        kernel_time_ms: t.kernel_100ns.map(|v| v / 10_000),
         index: t.index,
         id: t.id,
         name: t.name.as_deref(),
@@ -619,6 +718,9 @@ fn failed<'a>(path: &std::path::Path, error: &'a str) -> Dump<'a> {
         classification: None,
         warnings: &[],
         memory: None,
+        locks: Vec::new(),
+        deadlocks: Vec::new(),
+        hang: None,
     }
 }
 

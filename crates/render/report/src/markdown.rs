@@ -45,6 +45,12 @@ pub fn render_one(a: &Analysis) -> String {
             esc(&w.recommendation)
         );
     }
+    if a.hang.reason.is_some() {
+        let _ = writeln!(s, "\n### Threads and locks\n");
+        for line in crate::phrase::hang::threads_and_locks(a) {
+            let _ = writeln!(s, "- {}", esc(&line));
+        }
+    }
     fence(&mut s, "Exception (`.exr -1`)", &windbg::exr(a));
     fence(&mut s, "Registers (`r`)", &windbg::registers(a));
     if let Some(t) = &a.target_region {

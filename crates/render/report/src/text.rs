@@ -24,6 +24,12 @@ pub fn render_one(a: &Analysis) -> String {
         let _ = writeln!(s, "{:<13} {}", format!("{k}:"), v);
     }
     findings(&mut s, a);
+    if a.hang.reason.is_some() {
+        section(&mut s, "Threads and locks");
+        for line in phrase::hang::threads_and_locks(a) {
+            let _ = writeln!(s, "{line}");
+        }
+    }
     exception_and_memory(&mut s, a);
     stack(&mut s, a);
     section(&mut s, "Threads (~)");

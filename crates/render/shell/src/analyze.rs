@@ -11,11 +11,7 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
         "" => false,
         a if a.starts_with("-v") => true,
         "-f" => false,
-        "-hang" => {
-            return Err(ShellError::Message(
-                "!analyze -hang is not supported: coroner analyses crashes".into(),
-            ))
-        }
+        "-hang" => return hang(s, o),
         _ => return Err(ShellError::Syntax),
     };
     let a = &s.analysis;
@@ -35,6 +31,59 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
     stack_text(a, o);
     blame_fields(a, o);
     bucket_fields(a, e, o);
+    let _ = writeln!(o, "Followup: MachineOwner\n---------");
+    Ok(())
+}
+
+/// `!analyze -hang`: the hang verdict — the findings of the hang analysis, the root-cause
+/// thread's stack, what every thread does, the blame and the bucket.
+fn hang(s: &mut Session<'_, '_>, o: &mut String) -> CmdResult {
+    let a = &s.analysis;
+    banner(o);
+    let hang: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| coroner_analysis::hang::verdict::is_hang(f.kind))
+        .collect();
+    if a.hang.reason.is_none() || hang.is_empty() {
+        // A crash dump: the hang findings need `--hang` (the facts are there).
+        let _ = writeln!(
+            o,
+            "(not a hang dump: run coroner shell --hang DUMP for the hang verdict)\n"
+        );
+    }
+    for f in &hang {
+        let w = coroner_report::phrase::finding(a, f);
+        field(o, &format!("HANG_{}", f.id().to_uppercase()), &w.title);
+        let _ = writeln!(o, "{}\n", w.description);
+        for e in &w.evidence {
+            let _ = writeln!(o, "    {e}");
+        }
+        let _ = writeln!(o);
+    }
+    if let Some(t) = a.hang.root_tid.and_then(|t| a.hang.thread(t)) {
+        let _ = writeln!(o, "BLOCKING_THREAD:  {:x}\n", t.tid);
+        let _ = writeln!(o, "STACK_TEXT:  ");
+        for f in &t.frames {
+            let _ = writeln!(o, "{} {}", s.addr(f.sp), f.display);
+        }
+        let _ = writeln!(o);
+    }
+    let _ = writeln!(o, "THREADS_AND_LOCKS:  ");
+    for line in coroner_report::phrase::hang::threads_and_locks(a) {
+        let _ = writeln!(o, "    {line}");
+    }
+    let _ = writeln!(o);
+    if a.hang_verdict() {
+        if let Some(b) = &a.blame {
+            field(o, "MODULE_NAME", b.module.trim_end_matches(".dll"));
+            field(o, "IMAGE_NAME", &b.module);
+            field(o, "FOLLOWUP_NAME", &coroner_report::phrase::who_to_call(a));
+        }
+        if let Some(bk) = &a.bucket {
+            field(o, "FAILURE_BUCKET_ID", bk);
+        }
+    }
     let _ = writeln!(o, "Followup: MachineOwner\n---------");
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Command dispatch, argument helpers and `.help`.
 
-use crate::{analyze, memory, modules, process, stack, CmdResult, Session, ShellError};
+use crate::{analyze, locks, memory, modules, process, stack, CmdResult, Session, ShellError};
 use std::fmt::Write;
 
 /// A command as typed: its name (as written, and lowercased), its arguments, and for a prefix
@@ -123,9 +123,21 @@ pub const COMMANDS: &[Command] = &[
     ),
     cmd(
         "!analyze",
-        "coroner's diagnosis in !analyze -v fields",
+        "coroner's diagnosis in !analyze -v fields (!analyze -hang: the hang verdict)",
         Exact(&["!analyze"]),
         |s, c, o| analyze::analyze(s, c.args, o),
+    ),
+    cmd(
+        "!locks",
+        "held critical sections with owner and waiters (!locks -v: every section found)",
+        Exact(&["!locks"]),
+        |s, c, o| locks::locks(s, c.args, o),
+    ),
+    cmd(
+        "!cs",
+        "the critical section at ADDR (!cs ADDR)",
+        Exact(&["!cs"]),
+        |s, c, o| locks::cs(s, c.args, o),
     ),
     cmd(
         "~",

@@ -14,6 +14,7 @@
 mod analyze;
 mod commands;
 pub mod expr;
+mod locks;
 mod memory;
 mod modules;
 mod process;

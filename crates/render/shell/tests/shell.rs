@@ -68,13 +68,22 @@ dps @$csp L4; dds @$csp L4; dqs @$csp L2; dc @$csp L8; da @$ip L10; du @$csp L4;
 !uniqstack";
 
 /// The thread commands of a hang investigation.
-const HANG_COMMANDS: &str = "~; !runaway 7; ~*kb; !uniqstack; !uniqstack -b; ~2s; kb";
+const THREAD_COMMANDS: &str = "~; !runaway 7; ~*kb; !uniqstack; !uniqstack -b; ~2s; kb";
 
 fn golden(name: &str, dump: &str) {
-    golden_script(name, dump, EVERY_COMMAND);
+    golden_of(name, dump, EVERY_COMMAND)
 }
 
-fn golden_script(name: &str, dump: &str, commands: &str) {
+/// The hang commands, on a hang dump: sections held and all, one section by address, the hang
+/// verdict, and `!analyze -v` (which has no exception to analyse).
+const HANG_COMMANDS: &str =
+    "!locks; !locks -v; !cs SECTION; !cs 0; !cs; !analyze -hang; !analyze -v; ~*k 3";
+
+fn golden_hang(name: &str, dump: &str, section: &str) {
+    golden_of(name, dump, &HANG_COMMANDS.replace("SECTION", section))
+}
+
+fn golden_of(name: &str, dump: &str, commands: &str) {
     let out = script(&root().join(dump), commands);
     assert!(!out.contains("internal error"), "{out}");
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -109,6 +118,24 @@ fn golden_script(name: &str, dump: &str, commands: &str) {
 }
 
 #[test]
+fn golden_hang_commands_deadlock_x64() {
+    golden_hang(
+        "hang-deadlock-x64",
+        "fixtures/lab/hang/deadlock-x64.dmp",
+        "62d08100",
+    );
+}
+
+#[test]
+fn golden_hang_commands_blocked_x86() {
+    golden_hang(
+        "hang-blocked-x86",
+        "fixtures/lab/hang/blocked-x86.dmp",
+        "62d07050",
+    );
+}
+
+#[test]
 fn golden_every_command_x86() {
     golden("reference-x86", "fixtures/lab/reference-x86.dmp");
 }
@@ -132,20 +159,20 @@ fn golden_every_command_reference_case() {
 }
 
 #[test]
-fn golden_hang_commands_x86() {
-    golden_script(
-        "hang-blocked-x86",
+fn golden_thread_commands_x86() {
+    golden_of(
+        "threads-blocked-x86",
         "fixtures/lab/hang/blocked-x86.dmp",
-        HANG_COMMANDS,
+        THREAD_COMMANDS,
     );
 }
 
 #[test]
-fn golden_hang_commands_x64() {
-    golden_script(
-        "hang-deadlock-x64",
+fn golden_thread_commands_x64() {
+    golden_of(
+        "threads-deadlock-x64",
         "fixtures/lab/hang/deadlock-x64.dmp",
-        HANG_COMMANDS,
+        THREAD_COMMANDS,
     );
 }
 

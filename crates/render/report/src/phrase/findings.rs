@@ -24,6 +24,9 @@ pub struct Words {
 
 /// The words of finding `f` of analysis `a`.
 pub fn finding(a: &Analysis, f: &Finding) -> Words {
+    if let Detail::Hang(d) = &f.detail {
+        return super::hang::finding(a, f.kind, d);
+    }
     let Some(e) = &a.exception else {
         return match f.kind {
             FindingKind::DamagedDump => damaged(a),

@@ -4,6 +4,7 @@
 //! shape.
 
 mod findings;
+pub mod hang;
 mod summary;
 
 pub use findings::{finding, recommendation_for, verdict, Words};

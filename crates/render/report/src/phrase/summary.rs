@@ -52,6 +52,9 @@ pub fn summary(a: &Analysis) -> Vec<(String, String)> {
                 "no exception: the dump was taken on demand, not at a crash".into(),
             ));
         }
+        if a.hang_verdict() {
+            hang_rows(a, &mut rows);
+        }
         return rows;
     };
     // Why: exception, target, place, caller, nesting.
@@ -117,6 +120,23 @@ pub fn summary(a: &Analysis) -> Vec<(String, String)> {
         ));
     }
     rows
+}
+
+/// A hang dump's verdict, what to do, who to call and bucket.
+fn hang_rows(a: &Analysis, rows: &mut Vec<(String, String)>) {
+    if let Some(f) = a
+        .findings
+        .iter()
+        .find(|f| coroner_analysis::hang::verdict::is_hang(f.kind))
+    {
+        let w = finding(a, f);
+        rows.push(("Verdict".into(), w.title));
+        rows.push(("What to do".into(), w.recommendation));
+    }
+    rows.push(("Who to call".into(), who_to_call(a)));
+    if let Some(bk) = &a.bucket {
+        rows.push(("Bucket".into(), bk.clone()));
+    }
 }
 
 /// The streams of a damage list, by name: `ExceptionStream, SystemInfoStream`.
