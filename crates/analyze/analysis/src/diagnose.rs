@@ -230,7 +230,10 @@ fn hang_bucket(a: &Analysis) -> Option<String> {
 }
 
 /// The module to follow up with for a hang: the root-cause thread's first non-system frame.
+/// None when no known pattern was found: a thread caught in application code is where to look,
+/// not a cause, so nobody is named to call.
 fn hang_blame(a: &Analysis) -> Option<Blame> {
+    hang_class(a).filter(|c| *c != "NO_HANG_PATTERN")?;
     let tid = a.hang.root_tid?;
     let frame = hang_frame(a)?;
     let m = &a.modules[frame.symbol.module_index?];

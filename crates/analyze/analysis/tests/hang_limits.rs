@@ -109,6 +109,7 @@ fn a_hundred_thousand_threads_are_bounded_and_said_so() {
             context: None,
             times: None,
             last_error: None,
+            scheduling: None,
         })
         .collect();
     let snap = snapshot(vec![], threads);

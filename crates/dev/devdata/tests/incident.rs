@@ -105,7 +105,15 @@ fn check(p: &ExampleParams, t: &ExampleTruth, inv: &Investigation) {
         .expect("group of the rapid-fail dumps");
     assert!(g.bucket.contains("ABCUpload4.dll"));
     assert_eq!(g.pools, vec![p.pool.clone()]);
-    assert_eq!(inv.groups.len(), 2);
+    // The crashes' two buckets, and the hang dumps' one (they share their HANG_ bucket).
+    assert_eq!(inv.groups.len(), 3);
+    let hang = inv
+        .groups
+        .iter()
+        .find(|g| g.bucket.starts_with("HANG_BLOCKED_THREADS_"))
+        .expect("the hang dumps' group");
+    assert_eq!(hang.dumps.len(), p.hangs.len());
+    assert_eq!(hang.pools, vec![p.hang_pool.clone()]);
     // The verdict leads with the main pool.
     let first = &inv.verdict[0];
     assert!(first.description.contains(&p.pool));
@@ -489,7 +497,7 @@ fn crash_without_dump_counts_and_dump_without_event_is_grouped() {
     assert!(inv.event_logs.is_empty());
     assert_eq!(
         inv.groups.iter().map(|g| g.dumps.len()).sum::<usize>(),
-        p.crashes.len()
+        p.crashes.len() + p.hangs.len()
     );
     let pool = inv.pools.iter().find(|x| x.name == p.pool).unwrap();
     assert_eq!(pool.crashes.len(), p.crashes.len() - 1);

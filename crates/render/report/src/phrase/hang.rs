@@ -106,7 +106,13 @@ pub fn finding(a: &Analysis, kind: FindingKind, d: &HangDetail) -> Words {
         .tid
         .and_then(|t| h.thread(t))
         .map(|t| format!("{root} is {}", activity(a, t)));
-    let mut evidence = vec![format!("root-cause thread: {root}")];
+    // With no known pattern the thread named is only where application code runs, not a cause.
+    let named = if kind == FindingKind::NoHangPattern {
+        "first thread in application code"
+    } else {
+        "root-cause thread"
+    };
+    let mut evidence = vec![format!("{named}: {root}")];
     // A deadlock's links say what each of its threads does.
     let links = kind == FindingKind::Deadlock;
     if !links {
@@ -143,8 +149,8 @@ pub fn finding(a: &Analysis, kind: FindingKind, d: &HangDetail) -> Words {
         FindingKind::Deadlock => format!("{rec} The threads take the same locks in opposite order: take them in one order everywhere."),
         FindingKind::LoaderLock => format!("{rec} Code run under the loader lock (DllMain, TLS callbacks) must not wait for other threads or load libraries."),
         FindingKind::OrphanedLock => format!("{rec} A thread ended without leaving the critical section: look for an early return or exception path that skips LeaveCriticalSection."),
-        FindingKind::NoHangPattern => match &a.blame {
-            Some(b) => format!("Take two or three dumps a few seconds apart and compare what the threads do; start with {}, where {root} is.", b.module),
+        FindingKind::NoHangPattern => match d.tid.and_then(|t| h.thread(t)).and_then(|t| t.module.as_deref()) {
+            Some(m) => format!("Take two or three dumps a few seconds apart and compare what the threads do; start with {m}, where {root} is."),
             None => "Take two or three dumps a few seconds apart and compare what the threads do.".into(),
         },
         _ => rec,

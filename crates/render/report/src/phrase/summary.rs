@@ -190,10 +190,13 @@ fn module_desc(a: &Analysis, b: &coroner_analysis::Blame) -> String {
 }
 
 /// Who to call about the crash: the blamed module's vendor, or "unknown" when every frame is
-/// operating-system or runtime code.
+/// operating-system or runtime code, or when a hang dump shows no known pattern.
 pub fn who_to_call(a: &Analysis) -> String {
     match &a.blame {
         Some(b) => who(b),
+        None if a.has(coroner_analysis::FindingKind::NoHangPattern) => {
+            "unknown: no known hang pattern names a cause".into()
+        }
         None => "unknown: every frame is operating-system or runtime code".into(),
     }
 }
