@@ -639,7 +639,7 @@ impl<'a> Build<'a> {
         let model = DumpModel {
             time: self.case.time,
             flags: 0x1826,
-            sys: sys_info(x64),
+            sys: sys_info(x64, self.case.encoding),
             pid: self.case.pid,
             process_create: self.case.time - 3700,
             user_seconds: 12,
@@ -862,7 +862,9 @@ fn teb_bytes(x64: bool, base: u64, esp: u64, teb: u64, pid: u32, tid: u32, peb: 
     t
 }
 
-fn sys_info(x64: bool) -> SysInfo {
+/// The system: Windows 10 (x64), else Server 2003 — with Service Pack 1 (the inverted-bit
+/// `LockCount`), or without a service pack for the encoding before SP1.
+fn sys_info(x64: bool, encoding: CsEncoding) -> SysInfo {
     if x64 {
         return SysInfo {
             arch: 9,
@@ -891,7 +893,11 @@ fn sys_info(x64: bool) -> SysInfo {
         major: 5,
         minor: 2,
         build: 3790,
-        csd: "Service Pack 1".into(),
+        csd: if encoding == CsEncoding::XpPreSp1 {
+            String::new()
+        } else {
+            "Service Pack 1".into()
+        },
         suite: 0x0110,
         cpu,
     }

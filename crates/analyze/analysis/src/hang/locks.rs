@@ -87,8 +87,9 @@ pub fn is_wine(snap: &Snapshot<'_>) -> bool {
         .any(|s| s == WINE_UNIX_MODULES || s == "WineUnixModules")
 }
 
-/// The `LockCount` encoding: Wine and Windows before Server 2003 (5.2) count up; 5.2 (taken for
-/// SP1 or later: the service pack is not in the model) and later use the inverted bit.
+/// The `LockCount` encoding: Wine, Windows before Server 2003 (5.2) and Server 2003 without a
+/// service pack count up; 5.2 with a service pack (SP1 brought the inverted bit) and later use
+/// the inverted bit.
 pub fn encoding(snap: &Snapshot<'_>, wine: bool) -> (Encoding, String) {
     let v = &snap.system.os_version;
     if wine {
@@ -104,10 +105,15 @@ pub fn encoding(snap: &Snapshot<'_>, wine: bool) -> (Encoding, String) {
             Encoding::CountingUp,
             format!("Windows {v}, before Server 2003"),
         )
+    } else if ver == (5, 2) && !v.contains("Service Pack") {
+        (
+            Encoding::CountingUp,
+            format!("Windows {v}, Server 2003 before Service Pack 1"),
+        )
     } else if ver == (5, 2) {
         (
             Encoding::InvertedBit,
-            format!("Windows {v}, taken as Server 2003 SP1 or later"),
+            format!("Windows {v}, Server 2003 with a service pack"),
         )
     } else {
         (Encoding::InvertedBit, format!("Windows {v}"))
