@@ -25,7 +25,7 @@ fn both_server_2003_encodings_decode_to_the_truth() {
             &std::fs::read_to_string(dir().join(format!("{stem}.truth.json"))).unwrap(),
         )
         .unwrap();
-        let file = coroner_dump::DumpFile::open(&dir().join(format!("{stem}.dmp"))).unwrap();
+        let file = coroner_dump::DumpFile::open(dir().join(format!("{stem}.dmp"))).unwrap();
         let a = coroner_analysis::analyze(&file.snapshot().unwrap(), &Default::default());
         assert_eq!(
             a.hang.encoding.map(|e| e.as_str()),
