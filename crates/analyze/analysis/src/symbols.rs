@@ -413,9 +413,21 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
     /// public symbol); `None` without a symbol file that names anything.
     pub fn in_symbol_code(&self, addr: u64) -> Option<bool> {
         let mi = self.snap.module_index_at(addr)?;
-        let ms = self.module_symbols(mi)?;
         let rva = u32::try_from(addr - self.snap.modules[mi].base).ok()?;
-        ms.in_code(rva)
+        let from_symbols = self.module_symbols(mi).and_then(|ms| ms.in_code(rva));
+        from_symbols.or_else(|| self.in_code_section(mi, rva))
+    }
+
+    /// `Some(false)` when the image's section table (dump memory or `--images`) puts `rva` in a
+    /// section that is neither code nor executable (`.data`, `.rdata`, `.rsrc`): a pointer to a
+    /// global there is not a return address. `None` without headers or outside every section.
+    fn in_code_section(&self, index: usize, rva: u32) -> Option<bool> {
+        const CNT_CODE: u32 = 0x0000_0020;
+        const MEM_EXECUTE: u32 = 0x2000_0000;
+        self.with_image(index, |img, _| {
+            let s = img.section_for_rva(rva)?;
+            Some(s.characteristics & (CNT_CODE | MEM_EXECUTE) != 0)
+        })?
     }
 
     /// Finds an exported function by module short name and export name (`ntdll`, `RtlAllocateHeap`).
