@@ -4,6 +4,7 @@
 mod investigate;
 mod manual;
 mod progress;
+mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use coroner_report::Outcome;
@@ -80,6 +81,12 @@ enum Command {
         /// A subcommand whose own page to print (coroner-analyze(1), …); without it, coroner(1).
         subcommand: Option<String>,
     },
+    /// A crash-collection server: Breakpad/Crashpad and Sentry clients upload minidumps, which
+    /// are analysed, grouped by bucket and shown in a web UI and a JSON API. Embedded (SQLite
+    /// and files under --data) by default; fleet mode with --database postgres://….
+    Serve(serve::ServeArgs),
+    /// Analyses the uploads of a fleet-mode server (the queue in --database, dumps in --store).
+    Worker(serve::WorkerArgs),
 }
 
 #[derive(clap::Args)]
@@ -268,6 +275,8 @@ fn main() -> ExitCode {
         Command::Shell(a) => shell(a),
         Command::Completions { shell } => manual::completions(shell),
         Command::Man { subcommand } => manual::man(subcommand.as_deref()),
+        Command::Serve(a) => serve::serve(a),
+        Command::Worker(a) => serve::worker(a),
     }
 }
 

@@ -1,0 +1,305 @@
+//! Embedded mode end to end: a real server on 127.0.0.1, Crashpad-style and Sentry uploads,
+//! the analysis through the front door, the API, refusals, and the pages.
+
+mod common;
+
+use common::*;
+use std::time::Duration;
+
+fn server() -> (tempfile::TempDir, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(coroner_server::Config::embedded(dir.path().join("data")));
+    (dir, s)
+}
+
+#[test]
+fn first_start_writes_private_keys() {
+    let (_d, s) = server();
+    for f in ["ingest-key", "admin-token"] {
+        let meta = std::fs::metadata(s.data.join(f)).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{f}");
+        }
+        assert!(meta.len() > 32);
+    }
+    assert_ne!(s.key, s.token);
+}
+
+#[test]
+fn a_crashpad_upload_is_analysed_as_coroner_analyze_does() {
+    let (_d, s) = server();
+    let path = reference_dump(1);
+    let dump = std::fs::read(&path).unwrap();
+    let fields = [("prod", "W3SVC"), ("ver", "6.0.3790"), ("guid", "abc")];
+    let id = crash_id(&crashpad_upload(s.addr, &s.key, &dump, &fields));
+    let crash = wait_done(&s, &id, Duration::from_secs(120));
+    assert_eq!(crash["status"], "done", "{crash}");
+    assert_eq!(crash["attempts"], 1);
+    assert_eq!(crash["completions"], 1);
+    assert_eq!(crash["annotations"]["ver"], "6.0.3790");
+
+    let expected = coroner::open_and_analyze(&path, &coroner::Options::default()).unwrap();
+    let bucket = expected.bucket.clone().unwrap();
+    assert_eq!(crash["bucket"], bucket.as_str());
+    assert_eq!(crash["analysis"]["exception"]["code"], "0xc0000005");
+    // The stored analysis is one entry of analyze's dumps[], naming the crash, not the file.
+    assert_eq!(crash["analysis"]["path"], format!("{id}.dmp"));
+    assert!(crash["analysis"]["complete"].as_bool().unwrap());
+
+    let groups = get(&s, "/api/groups").json();
+    let g = &groups["groups"][0];
+    assert_eq!(g["bucket"], bucket.as_str());
+    assert_eq!(g["count"], 1);
+    assert_eq!(g["versions"]["6.0.3790"], 1);
+    assert_eq!(g["id"], crash["group_id"]);
+    assert!(g["blame"].as_str().unwrap().contains("ABCUpload4"), "{g}");
+
+    // The dump downloads byte for byte, to an admin only.
+    let d = get(&s, &format!("/api/crashes/{id}/dump"));
+    assert_eq!(d.status, 200);
+    assert_eq!(d.body, dump);
+    let anon = request(
+        s.addr,
+        "GET",
+        &format!("/crashes/{id}/dump"),
+        &[],
+        b"",
+        false,
+    );
+    assert_eq!(anon.status, 401);
+}
+
+#[test]
+fn the_sentry_endpoint_takes_a_raw_or_compressed_body() {
+    let (_d, s) = server();
+    let dump = std::fs::read(reference_dump(2)).unwrap();
+    let raw = request(
+        s.addr,
+        "POST",
+        &format!("/api/default/minidump/?sentry_key={}", s.key),
+        &[("Content-Type", "application/octet-stream".into())],
+        &zstd::encode_all(&dump[..], 3).unwrap(),
+        false,
+    );
+    assert_eq!(raw.status, 200, "{}", raw.text());
+    let id = raw.json()["id"].as_str().unwrap().to_string();
+    let crash = wait_done(&s, &id, Duration::from_secs(120));
+    assert_eq!(crash["status"], "done", "{crash}");
+
+    let (ct, body) = crashpad_body(&[], &[("upload_file_minidump", "x.dmp.gz", &gzip(&dump))]);
+    let form = request(
+        s.addr,
+        "POST",
+        &format!("/api/default/minidump/?sentry_key={}", s.key),
+        &[("Content-Type", ct)],
+        &body,
+        false,
+    );
+    assert_eq!(form.status, 200, "{}", form.text());
+    let other = request(
+        s.addr,
+        "POST",
+        &format!("/api/other/minidump/?sentry_key={}", s.key),
+        &[],
+        &dump,
+        false,
+    );
+    assert_eq!(other.status, 401);
+}
+
+#[test]
+fn wrong_keys_malformed_and_oversized_uploads_are_refused_and_the_server_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = coroner_server::Config::embedded(dir.path().join("data"));
+    config.max_body = 1 << 20;
+    let s = start(config);
+    let dump = std::fs::read(reference_dump(1)).unwrap();
+
+    let r = crashpad_upload(s.addr, "wrong", &dump, &[]);
+    assert_eq!(r.status, 401);
+
+    let (ct, body) = crashpad_body(
+        &[("prod", "x")],
+        &[("upload_file_minidump", "a.dmp", b"PK\x03\x04 a zip")],
+    );
+    let r = request(
+        s.addr,
+        "POST",
+        &format!("/submit?key={}", s.key),
+        &[("Content-Type", ct.clone())],
+        &body,
+        false,
+    );
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (400, "Discarded=not a minidump")
+    );
+
+    let (ct2, body) = crashpad_body(&[("prod", "x")], &[]);
+    let r = request(
+        s.addr,
+        "POST",
+        &format!("/submit?key={}", s.key),
+        &[("Content-Type", ct2)],
+        &body,
+        false,
+    );
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (400, "Discarded=no upload_file_minidump part")
+    );
+
+    let gz = [
+        ("Content-Type", ct.clone()),
+        ("Content-Encoding", "gzip".into()),
+    ];
+    let r = request(
+        s.addr,
+        "POST",
+        &format!("/submit?key={}", s.key),
+        &gz,
+        b"not gzip at all",
+        false,
+    );
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (400, "Discarded=bad gzip data")
+    );
+
+    let r = request(
+        s.addr,
+        "POST",
+        &format!("/submit?key={}", s.key),
+        &[("Content-Type", "text/plain".into())],
+        b"x",
+        false,
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.text().starts_with("Discarded="), "{}", r.text());
+
+    // Over the limit: declared, streamed chunked, and as a gzip bomb.
+    let big = vec![0u8; 2 << 20];
+    let (ct3, body) = crashpad_body(&[], &[("upload_file_minidump", "a.dmp", &big)]);
+    let r = request(
+        s.addr,
+        "POST",
+        &format!("/submit?key={}", s.key),
+        &[("Content-Type", ct3.clone())],
+        &body,
+        false,
+    );
+    assert_eq!(r.status, 413);
+    let r = request(
+        s.addr,
+        "POST",
+        &format!("/submit?key={}", s.key),
+        &[("Content-Type", ct3.clone())],
+        &body,
+        true,
+    );
+    assert_eq!(r.status, 413);
+    let gz = [("Content-Type", ct3), ("Content-Encoding", "gzip".into())];
+    let r = request(
+        s.addr,
+        "POST",
+        &format!("/submit?key={}", s.key),
+        &gz,
+        &gzip(&body),
+        false,
+    );
+    assert_eq!(r.status, 413);
+
+    // Path-traversal file names are data, never paths: the crash is stored by its UUID.
+    let files: [(&str, &str, &[u8]); 2] = [
+        ("upload_file_minidump", "../../../../tmp/evil.dmp", &dump),
+        ("log", "..\\..\\evil.txt", b"log"),
+    ];
+    let (ct4, body) = crashpad_body(&[], &files);
+    let r = request(
+        s.addr,
+        "POST",
+        &format!("/submit?key={}", s.key),
+        &[("Content-Type", ct4)],
+        &body,
+        false,
+    );
+    let id = crash_id(&r);
+    let crash = wait_done(&s, &id, Duration::from_secs(120));
+    assert_eq!(crash["status"], "done");
+    assert_eq!(crash["attachments"][0]["filename"], "..\\..\\evil.txt");
+    let names = walk(&dir.path().join("data"));
+    assert!(names.iter().all(|n| !n.contains("evil")), "{names:?}");
+    assert!(
+        names.iter().any(|n| n.ends_with(&format!("{id}.dmp"))),
+        "{names:?}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        out.push(p.display().to_string());
+        if p.is_dir() {
+            out.extend(walk(&p));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_api_and_pages_want_the_admin_token_or_a_login() {
+    let (_d, s) = server();
+    for target in [
+        "/api/groups",
+        "/api/crashes/00000000-0000-0000-0000-000000000000",
+    ] {
+        let r = request(s.addr, "GET", target, &[], b"", false);
+        assert_eq!(r.status, 401, "{target}");
+        let bad = [("Authorization", "Bearer nope".to_string())];
+        assert_eq!(request(s.addr, "GET", target, &bad, b"", false).status, 401);
+    }
+    let r = request(s.addr, "GET", "/", &[], b"", false);
+    assert_eq!((r.status, r.header("location")), (303, Some("/login")));
+    assert_eq!(get(&s, "/").status, 200);
+
+    // Login gives a session cookie; a form without its CSRF token is refused.
+    let form = [(
+        "Content-Type",
+        "application/x-www-form-urlencoded".to_string(),
+    )];
+    let r = request(
+        s.addr,
+        "POST",
+        "/login",
+        &form,
+        format!("token={}", s.token).as_bytes(),
+        false,
+    );
+    assert_eq!(r.status, 303);
+    let cookie = r
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let with_cookie = [("Cookie", cookie.clone())];
+    let page = request(s.addr, "GET", "/", &with_cookie, b"", false);
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("Top crashers"));
+    let post = [("Cookie", cookie), form[0].clone()];
+    let r = request(
+        s.addr,
+        "POST",
+        "/groups/1/resolve",
+        &post,
+        b"version=2.0&csrf=forged",
+        false,
+    );
+    assert_eq!(r.status, 403);
+    let r = request(s.addr, "POST", "/login", &form, b"token=wrong", false);
+    assert_eq!(r.status, 401);
+}
