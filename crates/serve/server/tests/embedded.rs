@@ -303,3 +303,143 @@ fn the_api_and_pages_want_the_admin_token_or_a_login() {
     let r = request(s.addr, "POST", "/login", &form, b"token=wrong", false);
     assert_eq!(r.status, 401);
 }
+
+#[test]
+fn a_dump_the_loader_cannot_read_fails_once_with_its_error_and_others_go_on() {
+    let (_d, s) = server();
+    let mut broken = b"MDMP\x93\xa7\x00\x00".to_vec();
+    broken.extend_from_slice(&[0xff; 64]);
+    let bad = crash_id(&crashpad_upload(s.addr, &s.key, &broken, &[]));
+    let dump = std::fs::read(reference_dump(1)).unwrap();
+    let good = crash_id(&crashpad_upload(s.addr, &s.key, &dump, &[]));
+    let c = wait_done(&s, &bad, Duration::from_secs(60));
+    assert_eq!(c["status"], "failed", "{c}");
+    assert_eq!(c["completions"], 0);
+    assert!(!c["error"].as_str().unwrap().is_empty());
+    assert_eq!(
+        wait_done(&s, &good, Duration::from_secs(60))["status"],
+        "done"
+    );
+    let stats = get(&s, "/api/stats").json();
+    assert_eq!(
+        (stats["done"].as_i64(), stats["failed"].as_i64()),
+        (Some(1), Some(1))
+    );
+}
+
+#[test]
+fn pages_show_groups_a_chart_and_the_report_with_every_text_escaped() {
+    let (_d, s) = server();
+    let dump = std::fs::read(reference_dump(2)).unwrap();
+    let fields = [("ver", "1.0"), ("note", "<script>alert(1)</script>")];
+    let id = crash_id(&crashpad_upload(s.addr, &s.key, &dump, &fields));
+    let c = wait_done(&s, &id, Duration::from_secs(60));
+    let gid = c["group_id"].as_i64().unwrap();
+
+    let index = get(&s, "/").text();
+    assert!(
+        index.contains(&format!("href=\"/groups/{gid}\"")),
+        "{index}"
+    );
+    assert!(index.contains("1.0 (1)"));
+    let group = get(&s, &format!("/groups/{gid}")).text();
+    assert!(group.contains("<svg") && group.contains("<rect"), "{group}");
+    assert!(group.contains(&format!("/crashes/{id}")));
+    let page = get(&s, &format!("/crashes/{id}")).text();
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!page.contains("<script>"));
+    assert!(page.contains("Bucket:"), "the text report is shown");
+    assert!(page.contains(&format!("/crashes/{id}/dump")));
+    assert_eq!(get(&s, "/crashes/not-a-uuid").status, 404);
+    assert_eq!(get(&s, "/groups/999999").status, 404);
+}
+
+#[test]
+fn a_group_resolved_in_a_version_reopens_when_a_later_version_crashes() {
+    let (_d, s) = server();
+    let dump = std::fs::read(reference_dump(1)).unwrap();
+    let upload = |n: u32, ver: &str| {
+        let id = crash_id(&crashpad_upload(
+            s.addr,
+            &s.key,
+            &distinct(&dump, n),
+            &[("ver", ver)],
+        ));
+        wait_done(&s, &id, Duration::from_secs(60))
+    };
+    let gid = upload(1, "1.0")["group_id"].as_i64().unwrap();
+    let auth = [
+        ("Authorization", format!("Bearer {}", s.token)),
+        ("Content-Type", "application/json".to_string()),
+    ];
+    let target = format!("/api/groups/{gid}/resolve");
+    let r = request(
+        s.addr,
+        "POST",
+        &target,
+        &auth,
+        br#"{"version": "1.1"}"#,
+        false,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    upload(2, "1.0");
+    let g = get(&s, &format!("/api/groups/{gid}")).json();
+    assert_eq!(
+        (g["resolved_in"].as_str(), g["reopened"].as_bool()),
+        (Some("1.1"), Some(false))
+    );
+    upload(3, "1.2");
+    let g = get(&s, &format!("/api/groups/{gid}")).json();
+    assert_eq!(
+        (g["resolved_in"].as_str(), g["reopened"].as_bool()),
+        (None, Some(true))
+    );
+    assert_eq!(g["count"], 3);
+    assert_eq!(g["versions"]["1.0"], 2);
+    assert_eq!(
+        g["days"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_i64().unwrap())
+            .sum::<i64>(),
+        3
+    );
+}
+
+#[test]
+fn retention_deletes_dumps_and_keeps_counts() {
+    let (_d, s) = server();
+    let dump = std::fs::read(reference_dump(1)).unwrap();
+    let id = crash_id(&crashpad_upload(s.addr, &s.key, &dump, &[]));
+    wait_done(&s, &id, Duration::from_secs(60));
+    std::thread::sleep(Duration::from_millis(1100));
+    let shared = s.shared.clone().unwrap();
+    let rt = s.rt.as_ref().unwrap();
+    let deleted = rt
+        .block_on(coroner_server::worker::retention(&shared, 0))
+        .unwrap();
+    assert_eq!(deleted, 1);
+    let c = get(&s, &format!("/api/crashes/{id}")).json();
+    assert_eq!(
+        (c["status"].as_str(), c["dump_available"].as_bool()),
+        (Some("done"), Some(false))
+    );
+    assert_eq!(get(&s, &format!("/api/crashes/{id}/dump")).status, 410);
+    assert_eq!(get(&s, "/api/groups").json()["groups"][0]["count"], 1);
+    let file = s.data.join("store/dumps").join(format!("{id}.dmp"));
+    assert!(!file.exists());
+}
+
+#[test]
+fn a_full_queue_accepts_and_drops_never_429() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = coroner_server::Config::embedded(dir.path().join("data"));
+    config.max_queued = 0;
+    let s = start(config);
+    let dump = std::fs::read(reference_dump(1)).unwrap();
+    let r = crashpad_upload(s.addr, &s.key, &dump, &[]);
+    let id = crash_id(&r);
+    assert_eq!(get(&s, &format!("/api/crashes/{id}")).status, 404);
+    assert_eq!(get(&s, "/api/stats").json()["dropped"], 1);
+}

@@ -181,7 +181,10 @@ impl SqliteDb {
                     |r| r.get(0),
                 )
                 .optional()?;
-            let Some(id) = id else { return Ok(None) };
+            let Some(id) = id else {
+                tx.commit()?;
+                return Ok(None);
+            };
             let token = super::token();
             let attempts: i64 = tx.query_row(
                 "UPDATE crashes SET status = 'processing', attempts = attempts + 1, \

@@ -22,7 +22,9 @@ pub struct Server {
     pub data: PathBuf,
     pub key: String,
     pub token: String,
-    _rt: Option<tokio::runtime::Runtime>,
+    /// The server's state (in-process servers only).
+    pub shared: Option<coroner_server::Shared>,
+    pub rt: Option<tokio::runtime::Runtime>,
 }
 
 impl Server {
@@ -33,7 +35,8 @@ impl Server {
             data: PathBuf::new(),
             key: key.trim().to_string(),
             token: token.trim().to_string(),
-            _rt: None,
+            shared: None,
+            rt: None,
         }
     }
 }
@@ -49,14 +52,15 @@ pub fn start(config: coroner_server::Config) -> Server {
     let (shared, started) = rt.block_on(coroner_server::open(config)).unwrap();
     let listener = rt.block_on(coroner_server::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
-    rt.spawn(coroner_server::serve(shared, listener));
+    rt.spawn(coroner_server::serve(shared.clone(), listener));
     let read = |p: &Path| std::fs::read_to_string(p).unwrap().trim().to_string();
     Server {
         addr,
         key: read(&started.ingest_key_file),
         token: read(&started.admin_token_file),
         data,
-        _rt: Some(rt),
+        shared: Some(shared),
+        rt: Some(rt),
     }
 }
 
