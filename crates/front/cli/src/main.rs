@@ -5,6 +5,7 @@ mod investigate;
 mod manual;
 mod progress;
 mod serve;
+mod upload;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use coroner_report::Outcome;
@@ -87,6 +88,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Analyses the uploads of a fleet-mode server (the queue in --database, dumps in --store).
     Worker(serve::WorkerArgs),
+    /// Sends the dumps in folders (WER LocalDumps, DebugDiag, ProcDump output) to a
+    /// `coroner serve`, the way a Crashpad client does; resumable and idempotent.
+    Upload(upload::UploadArgs),
 }
 
 #[derive(clap::Args)]
@@ -277,6 +281,7 @@ fn main() -> ExitCode {
         Command::Man { subcommand } => manual::man(subcommand.as_deref()),
         Command::Serve(a) => serve::serve(a),
         Command::Worker(a) => serve::worker(a),
+        Command::Upload(a) => upload::upload(a),
     }
 }
 

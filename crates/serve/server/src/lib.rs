@@ -12,6 +12,7 @@
 //! binary reads the [`Started`] facts and the log (the `log` facade).
 
 pub mod blobs;
+pub mod client;
 pub mod db;
 pub mod ingest;
 mod web;
