@@ -443,3 +443,90 @@ fn a_full_queue_accepts_and_drops_never_429() {
     assert_eq!(get(&s, &format!("/api/crashes/{id}")).status, 404);
     assert_eq!(get(&s, "/api/stats").json()["dropped"], 1);
 }
+
+#[test]
+fn hostile_uploads_get_a_clear_4xx_and_the_server_keeps_serving() {
+    let (_d, s) = server();
+    let submit = format!("/submit?key={}", s.key);
+    // 100,000 form fields.
+    let fields: Vec<(String, String)> = (0..100_000)
+        .map(|i| (format!("k{i}"), "v".into()))
+        .collect();
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let (ct, body) = crashpad_body(&refs, &[]);
+    let r = request(
+        s.addr,
+        "POST",
+        &submit,
+        &[("Content-Type", ct.clone())],
+        &body,
+        false,
+    );
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (400, "Discarded=too many form fields")
+    );
+
+    // A 2 GB body, declared: refused before it is read.
+    let mut stream = std::net::TcpStream::connect(s.addr).unwrap();
+    use std::io::{Read, Write};
+    let head = format!(
+        "POST {submit} HTTP/1.1\r\nHost: x\r\nContent-Type: {ct}\r\nContent-Length: 2147483648\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&[0u8; 4096]).unwrap();
+    let mut reply = vec![0u8; 64];
+    let n = stream.read(&mut reply).unwrap();
+    assert!(String::from_utf8_lossy(&reply[..n]).starts_with("HTTP/1.1 413"));
+
+    // Malformed multipart: a part that never ends, a body without boundaries.
+    let b = "XyZ";
+    let cut = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"upload_file_minidump\"\r\n\r\nMDMP"
+    );
+    let ctb = format!("multipart/form-data; boundary={b}");
+    let r = request(
+        s.addr,
+        "POST",
+        &submit,
+        &[("Content-Type", ctb.clone())],
+        cut.as_bytes(),
+        false,
+    );
+    assert_eq!(r.status, 400);
+    assert!(
+        r.text().starts_with("Discarded=malformed multipart"),
+        "{}",
+        r.text()
+    );
+    let r = request(
+        s.addr,
+        "POST",
+        &submit,
+        &[("Content-Type", ctb)],
+        b"no parts here",
+        false,
+    );
+    assert_eq!(r.status, 400);
+
+    // A truncated dump is stored and analysed as damaged, or failed with its error.
+    let dump = std::fs::read(reference_dump(1)).unwrap();
+    let id = crash_id(&crashpad_upload(
+        s.addr,
+        &s.key,
+        &dump[..dump.len() / 3],
+        &[],
+    ));
+    let c = wait_done(&s, &id, Duration::from_secs(60));
+    assert!(c["status"] == "done" || c["error"].is_string(), "{c}");
+
+    // Still serving.
+    let id = crash_id(&crashpad_upload(s.addr, &s.key, &dump, &[]));
+    assert_eq!(
+        wait_done(&s, &id, Duration::from_secs(60))["status"],
+        "done"
+    );
+}
