@@ -3,6 +3,7 @@
 
 use crate::{parse_size, LimitArgs, Sources};
 use coroner_server::{Config, Database};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -154,23 +155,33 @@ pub(crate) fn worker(a: WorkerArgs) -> ExitCode {
 }
 
 fn tell_started(s: &coroner_server::Started, addr: Option<std::net::SocketAddr>) {
+    // Written, not println!: a server whose standard output was closed must go on serving.
+    let mut lines = Vec::new();
     if s.created {
-        println!(
-            "coroner: created project \"default\" in {}",
+        lines.push(format!(
+            "created project \"default\" in {}",
             s.data.display()
-        );
+        ));
     }
-    println!("coroner: ingest key in {}", s.ingest_key_file.display());
-    println!("coroner: admin token in {}", s.admin_token_file.display());
-    if let Some(addr) = addr {
-        println!("coroner: listening on http://{addr}/ (log in with the admin token)");
-        println!(
-            "coroner: Breakpad/Crashpad clients upload to http://{addr}/submit?key=<ingest key>, \
-             Sentry clients to http://{addr}/api/default/minidump/?sentry_key=<ingest key>"
-        );
-    } else {
-        println!("coroner: worker started");
+    lines.push(format!("ingest key in {}", s.ingest_key_file.display()));
+    lines.push(format!("admin token in {}", s.admin_token_file.display()));
+    match addr {
+        Some(addr) => {
+            lines.push(format!(
+                "listening on http://{addr}/ (log in with the admin token)"
+            ));
+            lines.push(format!(
+                "Breakpad/Crashpad clients upload to http://{addr}/submit?key=<ingest key>, \
+                 Sentry clients to http://{addr}/api/default/minidump/?sentry_key=<ingest key>"
+            ));
+        }
+        None => lines.push("worker started".into()),
     }
+    let mut out = std::io::stdout().lock();
+    for l in lines {
+        let _ = writeln!(out, "coroner: {l}");
+    }
+    let _ = out.flush();
 }
 
 /// Log lines (`LEVEL message`) on stderr; `CORONER_LOG=debug|info|warn|error` (default info).

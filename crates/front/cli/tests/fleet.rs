@@ -68,11 +68,13 @@ fn coroner(args: &[&str]) -> Proc {
 /// Starts `coroner serve` and reads the address it listens on from its output.
 fn serve(args: &[&str]) -> (Proc, std::net::SocketAddr) {
     let mut p = coroner(args);
-    let out = BufReader::new(p.0.stdout.take().unwrap());
-    for line in out.lines() {
+    let mut out = BufReader::new(p.0.stdout.take().unwrap()).lines();
+    for line in out.by_ref() {
         let line = line.unwrap();
         if let Some(rest) = line.strip_prefix("coroner: listening on http://") {
             let addr = rest.split('/').next().unwrap().parse().unwrap();
+            // Keep reading what it prints, so that its output never meets a closed pipe.
+            std::thread::spawn(move || out.for_each(drop));
             return (p, addr);
         }
     }
