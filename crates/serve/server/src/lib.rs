@@ -73,6 +73,8 @@ pub struct Config {
     /// Seconds a claim holds a job before another worker may take it over (renewed while the
     /// analysis runs).
     pub lease_secs: i64,
+    /// This process's name in the queue (`host:pid`), shown as a crash's `worker`.
+    pub worker_id: String,
     /// Queue depth over which uploads are accepted and dropped (counted as `dropped`).
     pub max_queued: i64,
     /// `--keep-days`: dumps older than this are deleted (their counts stay).
@@ -93,6 +95,7 @@ impl Config {
             max_attempts: 3,
             analysis_timeout: 120,
             lease_secs: 30,
+            worker_id: worker_id(),
             max_queued: 1_000_000,
             keep_days: None,
             analysis: coroner::Options::default(),
@@ -123,6 +126,16 @@ pub struct Started {
     pub admin_token_file: PathBuf,
     /// True when this process created the project and keys.
     pub created: bool,
+}
+
+/// `host:pid` of this process.
+pub fn worker_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_else(|| "localhost".into());
+    format!("{}:{}", host.trim(), std::process::id())
 }
 
 /// Seconds since the Unix epoch.

@@ -46,7 +46,11 @@ pub async fn run(shared: Shared) {
 /// Claims and processes one job; false when the queue was empty.
 pub async fn step(shared: &Shared) -> Result<bool, ServeError> {
     let c = &shared.config;
-    let Some(job) = shared.db.claim(c.lease_secs, c.max_attempts).await? else {
+    let Some(job) = shared
+        .db
+        .claim(c.lease_secs, c.max_attempts, &c.worker_id)
+        .await?
+    else {
         return Ok(false);
     };
     let row = shared.db.crash(&job.id).await?.unwrap_or_default();

@@ -37,12 +37,12 @@ async fn check(db: Db) {
     db.insert(crash(1)).await.unwrap();
 
     // A lease of 0 s expires at once: a second worker takes the job over.
-    let first = db.claim(-1, 5).await.unwrap().unwrap();
-    let second = db.claim(30, 5).await.unwrap().unwrap();
+    let first = db.claim(-1, 5, "t:1").await.unwrap().unwrap();
+    let second = db.claim(30, 5, "t:1").await.unwrap().unwrap();
     assert_eq!(first.id, second.id);
     assert_eq!(second.attempts, 2);
     assert!(
-        db.claim(30, 5).await.unwrap().is_none(),
+        db.claim(30, 5, "t:1").await.unwrap().is_none(),
         "a held job is not claimed"
     );
     assert!(
@@ -65,19 +65,19 @@ async fn check(db: Db) {
     // A job whose lease keeps expiring is failed after max_attempts claims.
     db.insert(crash(2)).await.unwrap();
     for _ in 0..2 {
-        db.claim(-1, 2).await.unwrap().unwrap();
+        db.claim(-1, 2, "t:1").await.unwrap().unwrap();
     }
-    assert!(db.claim(30, 2).await.unwrap().is_none());
+    assert!(db.claim(30, 2, "t:1").await.unwrap().is_none());
     let c = db.crash(&crash(2).id).await.unwrap().unwrap();
     assert_eq!(c.status, "failed");
     assert!(c.error.unwrap().contains("worker lost"));
 
     // A failed attempt goes back to the queue until the last one.
     db.insert(crash(3)).await.unwrap();
-    let j = db.claim(30, 2).await.unwrap().unwrap();
+    let j = db.claim(30, 2, "t:1").await.unwrap().unwrap();
     assert!(db.fail(&j, "panicked", false, 2).await.unwrap());
     assert_eq!(db.crash(&j.id).await.unwrap().unwrap().status, "queued");
-    let j = db.claim(30, 2).await.unwrap().unwrap();
+    let j = db.claim(30, 2, "t:1").await.unwrap().unwrap();
     assert!(db.fail(&j, "panicked", false, 2).await.unwrap());
     assert_eq!(db.crash(&j.id).await.unwrap().unwrap().status, "failed");
 }

@@ -68,6 +68,8 @@ pub struct CrashRow {
     pub attempts: i64,
     pub completions: i64,
     pub dump_deleted: bool,
+    /// The worker (host:pid) holding or last holding the lease.
+    pub worker: Option<String>,
 }
 
 /// A crash group.
@@ -138,8 +140,13 @@ impl Db {
     }
     /// Claims the oldest queued job (or one whose lease expired) for `lease` seconds; jobs
     /// whose lease expired after `max_attempts` claims are marked failed instead.
-    pub async fn claim(&self, lease: i64, max_attempts: i64) -> Result<Option<Job>, ServeError> {
-        both!(self, d => d.claim(lease, max_attempts).await)
+    pub async fn claim(
+        &self,
+        lease: i64,
+        max_attempts: i64,
+        worker: &str,
+    ) -> Result<Option<Job>, ServeError> {
+        both!(self, d => d.claim(lease, max_attempts, worker.into()).await)
     }
     /// Extends a lease; false when it was lost.
     pub async fn renew(&self, job: &Job, lease: i64) -> Result<bool, ServeError> {
@@ -170,6 +177,14 @@ impl Db {
     }
     pub async fn group(&self, id: i64) -> Result<Option<GroupRow>, ServeError> {
         both!(self, d => d.group(id).await)
+    }
+    /// The most recent crashes with `status`.
+    pub async fn crashes_by_status(
+        &self,
+        status: &str,
+        limit: i64,
+    ) -> Result<Vec<CrashRow>, ServeError> {
+        both!(self, d => d.crashes_by_status(status.into(), limit).await)
     }
     pub async fn group_crashes(&self, id: i64, limit: i64) -> Result<Vec<CrashRow>, ServeError> {
         both!(self, d => d.group_crashes(id, limit).await)

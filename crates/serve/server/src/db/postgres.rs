@@ -27,7 +27,7 @@ fn db_err(e: tokio_postgres::Error) -> ServeError {
 }
 
 const CRASH_COLS: &str = "id, project, status, error, bucket, group_id, received, annotations, \
-     attachments, analysis, report, attempts, completions, dump_deleted";
+     attachments, analysis, report, attempts, completions, dump_deleted, worker";
 
 fn crash_row(r: &Row) -> CrashRow {
     CrashRow {
@@ -45,6 +45,7 @@ fn crash_row(r: &Row) -> CrashRow {
         attempts: r.get(11),
         completions: r.get(12),
         dump_deleted: r.get::<_, i64>(13) != 0,
+        worker: r.get(14),
     }
 }
 
@@ -185,7 +186,12 @@ impl PgDb {
         Ok(r.map(|r| r.get(0)))
     }
 
-    pub async fn claim(&self, lease: i64, max_attempts: i64) -> Result<Option<Job>, ServeError> {
+    pub async fn claim(
+        &self,
+        lease: i64,
+        max_attempts: i64,
+        worker: String,
+    ) -> Result<Option<Job>, ServeError> {
         let c = self.client().await;
         let t = now();
         c.execute(
@@ -201,10 +207,10 @@ impl PgDb {
         let r = c
             .query_opt(
                 "UPDATE crashes SET status = 'processing', attempts = attempts + 1, \
-                 lease_until = $2, lease_token = $3 WHERE id = (SELECT id FROM crashes \
-                 WHERE status = 'queued' OR (status = 'processing' AND lease_until < $1) \
+                 lease_until = $2, lease_token = $3, worker = $4 WHERE id = (SELECT id FROM \
+                 crashes WHERE status = 'queued' OR (status = 'processing' AND lease_until < $1) \
                  ORDER BY received LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id, attempts",
-                &[&t, &until, &token],
+                &[&t, &until, &token, &worker],
             )
             .await
             .map_err(db_err)?;
@@ -327,6 +333,24 @@ impl PgDb {
                 .insert(f.get(1), f.get(2));
         }
         Ok(Some(g))
+    }
+
+    pub async fn crashes_by_status(
+        &self,
+        status: String,
+        limit: i64,
+    ) -> Result<Vec<CrashRow>, ServeError> {
+        let c = self.client().await;
+        let rows = c
+            .query(
+                &format!(
+                    "SELECT {CRASH_COLS} FROM crashes WHERE status = $1 ORDER BY received DESC LIMIT $2"
+                ),
+                &[&status, &limit],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(rows.iter().map(crash_row).collect())
     }
 
     pub async fn group_crashes(&self, id: i64, limit: i64) -> Result<Vec<CrashRow>, ServeError> {

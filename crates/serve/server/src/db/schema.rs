@@ -3,7 +3,8 @@
 //! applied one — add the next.
 
 /// SQLite migrations (embedded mode).
-pub const SQLITE: &[&str] = &[r#"
+pub const SQLITE: &[&str] = &[
+    r#"
 CREATE TABLE projects (name TEXT PRIMARY KEY, ingest_key TEXT NOT NULL UNIQUE);
 CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -49,10 +50,14 @@ CREATE TABLE group_days (group_id INTEGER NOT NULL, day TEXT NOT NULL, count INT
 CREATE TABLE group_facets (group_id INTEGER NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL,
     count INTEGER NOT NULL, PRIMARY KEY (group_id, facet, value));
 CREATE TABLE sessions (id TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires INTEGER NOT NULL);
-"#];
+"#,
+    // 2: which worker (host:pid) holds or last held a crash's lease.
+    "ALTER TABLE crashes ADD COLUMN worker TEXT;",
+];
 
 /// PostgreSQL migrations (fleet mode).
-pub const POSTGRES: &[&str] = &[r#"
+pub const POSTGRES: &[&str] = &[
+    r#"
 CREATE TABLE projects (name TEXT PRIMARY KEY, ingest_key TEXT NOT NULL UNIQUE);
 CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
@@ -98,4 +103,7 @@ CREATE TABLE group_days (group_id BIGINT NOT NULL, day TEXT NOT NULL, count BIGI
 CREATE TABLE group_facets (group_id BIGINT NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL,
     count BIGINT NOT NULL, PRIMARY KEY (group_id, facet, value));
 CREATE TABLE sessions (id TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires BIGINT NOT NULL);
-"#];
+"#,
+    // 2: which worker (host:pid) holds or last held a crash's lease.
+    "ALTER TABLE crashes ADD COLUMN worker TEXT;",
+];

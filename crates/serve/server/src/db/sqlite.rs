@@ -17,7 +17,7 @@ fn db_err(e: rusqlite::Error) -> ServeError {
 }
 
 const CRASH_COLS: &str = "id, project, status, error, bucket, group_id, received, annotations, \
-     attachments, analysis, report, attempts, completions, dump_deleted";
+     attachments, analysis, report, attempts, completions, dump_deleted, worker";
 
 fn crash_row(r: &Row<'_>) -> rusqlite::Result<CrashRow> {
     Ok(CrashRow {
@@ -35,6 +35,7 @@ fn crash_row(r: &Row<'_>) -> rusqlite::Result<CrashRow> {
         attempts: r.get(11)?,
         completions: r.get(12)?,
         dump_deleted: r.get::<_, i64>(13)? != 0,
+        worker: r.get(14)?,
     })
 }
 
@@ -163,7 +164,12 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn claim(&self, lease: i64, max_attempts: i64) -> Result<Option<Job>, ServeError> {
+    pub async fn claim(
+        &self,
+        lease: i64,
+        max_attempts: i64,
+        worker: String,
+    ) -> Result<Option<Job>, ServeError> {
         self.run(move |c| {
             let tx = c.transaction()?;
             let t = now();
@@ -188,8 +194,8 @@ impl SqliteDb {
             let token = super::token();
             let attempts: i64 = tx.query_row(
                 "UPDATE crashes SET status = 'processing', attempts = attempts + 1, \
-                 lease_until = ?2, lease_token = ?3 WHERE id = ?1 RETURNING attempts",
-                params![id, t + lease, token],
+                 lease_until = ?2, lease_token = ?3, worker = ?4 WHERE id = ?1 RETURNING attempts",
+                params![id, t + lease, token, worker],
                 |r| r.get(0),
             )?;
             tx.commit()?;
@@ -281,6 +287,21 @@ impl SqliteDb {
             let Some(mut g) = g else { return Ok(None) };
             fill_facets(c, &mut g)?;
             Ok(Some(g))
+        })
+        .await
+    }
+
+    pub async fn crashes_by_status(
+        &self,
+        status: String,
+        limit: i64,
+    ) -> Result<Vec<CrashRow>, ServeError> {
+        self.run(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {CRASH_COLS} FROM crashes WHERE status = ?1 ORDER BY received DESC LIMIT ?2"
+            ))?;
+            let rows = st.query_map(params![status, limit], crash_row)?;
+            rows.collect()
         })
         .await
     }

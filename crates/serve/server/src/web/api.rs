@@ -4,12 +4,13 @@ use super::auth::{self, Who};
 use super::{internal, not_found};
 use crate::db::{CrashRow, GroupRow};
 use crate::{blobs, Shared};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use coroner_report::time::rfc3339;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// The caller, or the `401` to answer.
 pub async fn require(s: &Shared, headers: &HeaderMap) -> Result<Who, Response> {
@@ -44,6 +45,7 @@ pub fn crash_json(c: &CrashRow) -> Value {
         "attempts": c.attempts,
         "completions": c.completions,
         "dump_available": !c.dump_deleted,
+        "worker": c.worker,
     })
 }
 
@@ -69,6 +71,34 @@ pub fn group_json(g: &GroupRow) -> Value {
 
 fn uuid_of(id: &str) -> Option<uuid::Uuid> {
     uuid::Uuid::parse_str(id).ok()
+}
+
+/// `GET /api/crashes?status=queued|processing|done|failed[&limit=N]`: the most recent crashes
+/// with that status (default limit 100, at most 1000).
+pub async fn crashes(
+    State(s): State<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+    h: HeaderMap,
+) -> Response {
+    if let Err(r) = require(&s, &h).await {
+        return r;
+    }
+    let status = q.get("status").map(String::as_str).unwrap_or("done");
+    if !["queued", "processing", "done", "failed"].contains(&status) {
+        let body = json!({ "error": "status must be queued, processing, done or failed" });
+        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+    }
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(100i64);
+    match s.db.crashes_by_status(status, limit.clamp(1, 1000)).await {
+        Ok(rows) => {
+            let crashes: Vec<Value> = rows.iter().map(crash_json).collect();
+            Json(json!({ "crashes": crashes })).into_response()
+        }
+        Err(e) => internal("GET /api/crashes", e),
+    }
 }
 
 /// `GET /api/crashes/<uuid>`.

@@ -17,6 +17,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/submit", post(ingest::submit))
         .route("/api/{project}/minidump/", post(ingest::sentry))
         .route("/api/{project}/minidump", post(ingest::sentry))
+        .route("/api/crashes", get(api::crashes))
         .route("/api/crashes/{id}", get(api::crash))
         .route("/api/crashes/{id}/dump", get(api::dump))
         .route("/api/groups", get(api::groups))
