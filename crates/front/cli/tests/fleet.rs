@@ -190,6 +190,12 @@ fn a_worker_killed_mid_job_loses_nothing_and_no_job_completes_twice() {
     assert!(retried
         .iter()
         .all(|c| !c["worker"].as_str().unwrap().ends_with(&pid)));
+    let done = get(&s, "/api/crashes?status=done&limit=1000").json();
+    assert_eq!(
+        done["crashes"].as_array().unwrap().len(),
+        ids.len(),
+        "count analysed"
+    );
     let stats = get(&s, "/api/stats").json();
     assert_eq!(stats["done"], ids.len());
     assert_eq!(stats["queued"], 0);
