@@ -10,7 +10,11 @@ unique, and the server's count of stored crashes (queued + processing + done + f
 to N. Analysis may lag behind; it is not waited for. Bounded: at most N uploads, and the run
 stops after --max-seconds. Listens on 127.0.0.1 only.
 
-Usage: python3 bench/serve_load.py [--uploads N] [--concurrency C] [--binary PATH]
+With --analysis M, a second phase compares analysis throughput: M distinct copies uploaded to
+a fresh server with one analysis worker, timed until all are analysed, against
+`coroner analyze --format json` of the same M files on one core (RAYON_NUM_THREADS=1).
+
+Usage: python3 bench/serve_load.py [--uploads N] [--concurrency C] [--analysis M] [--binary PATH]
        (default binary: target/release/coroner, else target/debug/coroner)
 Results go to bench/out/serve_load.json.
 """
@@ -93,11 +97,55 @@ def stats_of(port, token):
     return json.load(urllib.request.urlopen(req))
 
 
+def analysis_phase(binary, m, conc):
+    """Dumps analysed per second: by a server's one worker, and by `coroner analyze` on one core."""
+    data = tempfile.mkdtemp(prefix="coroner-analysis-")
+    port = free_port()
+    server = subprocess.Popen([binary, "serve", "--data", data, "--listen", f"127.0.0.1:{port}",
+                               "--workers", "1"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        for line in server.stdout:
+            if "listening on" in line:
+                break
+        key = open(os.path.join(data, "ingest-key")).read().strip()
+        token = open(os.path.join(data, "admin-token")).read().strip()
+        t0 = time.perf_counter()
+        asyncio.run(run(port, key, m, conc, 300))
+        while True:
+            st = stats_of(port, token)
+            if st["done"] + st["failed"] >= m:
+                break
+            time.sleep(0.05)
+        server_s = time.perf_counter() - t0
+    finally:
+        server.terminate()
+        server.wait()
+    dump = open(DUMP, "rb").read()
+    files = tempfile.mkdtemp(prefix="coroner-analysis-files-")
+    paths = []
+    for i in range(m):
+        d = bytearray(dump)
+        d[16:20] = i.to_bytes(4, "little")
+        paths.append(os.path.join(files, f"{i}.dmp"))
+        open(paths[-1], "wb").write(d)
+    env = dict(os.environ, RAYON_NUM_THREADS="1")
+    t0 = time.perf_counter()
+    subprocess.run([binary, "analyze", "--format", "json"] + paths, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cli_s = time.perf_counter() - t0
+    return {"dumps": m, "server_one_worker_per_s": round(m / server_s, 1),
+            "server_seconds_incl_upload": round(server_s, 2),
+            "analyze_one_core_per_s": round(m / cli_s, 1),
+            "ratio": round((m / server_s) / (m / cli_s), 2)}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--uploads", type=int, default=10000)
     ap.add_argument("--concurrency", type=int, default=100)
     ap.add_argument("--max-seconds", type=float, default=300)
+    ap.add_argument("--analysis", type=int, default=0)
     ap.add_argument("--binary")
     a = ap.parse_args()
     binary = a.binary or next(p for p in [os.path.join(ROOT, "target", k, "coroner")
@@ -128,13 +176,16 @@ def main():
             "analysed_by_then": st["done"],
             "lost": len(results) - stored,
         }
-        os.makedirs(OUT, exist_ok=True)
-        json.dump(out, open(os.path.join(OUT, "serve_load.json"), "w"), indent=2)
-        print(json.dumps(out, indent=2))
-        return 0 if out["lost"] == 0 and len(ids) == len(results) == a.uploads else 1
     finally:
         server.terminate()
         server.wait()
+    # After the first server is gone (its worker would still be analysing its backlog).
+    if a.analysis:
+        out["analysis"] = analysis_phase(binary, a.analysis, a.concurrency)
+    os.makedirs(OUT, exist_ok=True)
+    json.dump(out, open(os.path.join(OUT, "serve_load.json"), "w"), indent=2)
+    print(json.dumps(out, indent=2))
+    return 0 if out["lost"] == 0 and len(ids) == len(results) == a.uploads else 1
 
 
 if __name__ == "__main__":

@@ -352,12 +352,14 @@ impl SqliteDb {
 
     pub async fn stats(&self) -> Result<Stats, ServeError> {
         self.run(|c| {
-            let mut s = Stats::default();
             // Done is the sum of the groups' counts (each completion counts in one group):
             // no scan of a million analysed crashes. The other states are few, and indexed.
-            s.done = c.query_row("SELECT COALESCE(SUM(count), 0) FROM groups", [], |r| {
-                r.get(0)
-            })?;
+            let mut s = Stats {
+                done: c.query_row("SELECT COALESCE(SUM(count), 0) FROM groups", [], |r| {
+                    r.get(0)
+                })?,
+                ..Stats::default()
+            };
             let mut st = c.prepare(
                 "SELECT status, COUNT(*) FROM crashes \
                  WHERE status IN ('queued', 'processing', 'failed') GROUP BY status",
