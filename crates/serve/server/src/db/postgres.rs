@@ -204,16 +204,27 @@ impl PgDb {
         .map_err(db_err)?;
         let token = super::token();
         let until = t + lease;
-        let r = c
-            .query_opt(
+        // Two statements, each an index range on (status, received) that stops at the first
+        // unlocked row: an OR would sort every candidate. Expired leases first (the older).
+        let claim = |cond: &str| {
+            format!(
                 "UPDATE crashes SET status = 'processing', attempts = attempts + 1, \
-                 lease_until = $2, lease_token = $3, worker = $4 WHERE id = (SELECT id FROM \
-                 crashes WHERE status = 'queued' OR (status = 'processing' AND lease_until < $1) \
-                 ORDER BY received LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id, attempts",
-                &[&t, &until, &token, &worker],
+                 lease_until = $1, lease_token = $2, worker = $3 WHERE id = (SELECT id FROM \
+                 crashes WHERE {cond} ORDER BY received LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, attempts"
             )
+        };
+        let expired = claim("status = 'processing' AND lease_until < $4");
+        let mut r = c
+            .query_opt(&expired, &[&until, &token, &worker, &t])
             .await
             .map_err(db_err)?;
+        if r.is_none() {
+            r = c
+                .query_opt(&claim("status = 'queued'"), &[&until, &token, &worker])
+                .await
+                .map_err(db_err)?;
+        }
         Ok(r.map(|r| Job {
             id: r.get(0),
             token,

@@ -179,14 +179,26 @@ impl SqliteDb {
                  WHERE status = 'processing' AND lease_until < ?1 AND attempts >= ?2",
                 params![t, max_attempts],
             )?;
-            let id: Option<String> = tx
+            // Two queries, each an index range on (status, received): an OR would scan every
+            // crash ever stored. Jobs whose lease expired first (they are the older).
+            let expired: Option<String> = tx
                 .query_row(
-                    "SELECT id FROM crashes WHERE status = 'queued' OR (status = 'processing' AND \
-                     lease_until < ?1) ORDER BY received LIMIT 1",
+                    "SELECT id FROM crashes WHERE status = 'processing' AND lease_until < ?1 \
+                     ORDER BY received LIMIT 1",
                     [t],
                     |r| r.get(0),
                 )
                 .optional()?;
+            let id = match expired {
+                Some(id) => Some(id),
+                None => tx
+                    .query_row(
+                        "SELECT id FROM crashes WHERE status = 'queued' ORDER BY received LIMIT 1",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .optional()?,
+            };
             let Some(id) = id else {
                 tx.commit()?;
                 return Ok(None);
