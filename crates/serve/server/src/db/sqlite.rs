@@ -495,10 +495,17 @@ fn fill_facets(c: &Connection, g: &mut GroupRow) -> rusqlite::Result<()> {
 }
 
 /// Joins the crash to its group and stores the analysis, if `job` still holds the lease.
+/// Runs a statement through the connection's prepared-statement cache (the hot paths).
+fn exec(tx: &Transaction<'_>, sql: &str, p: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(p)
+}
+
 fn complete_tx(tx: &Transaction<'_>, job: &Job, f: &Finished) -> rusqlite::Result<bool> {
     let project: Option<String> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT project FROM crashes WHERE id = ?1 AND lease_token = ?2 AND status = 'processing'",
+        )?
+        .query_row(
             params![job.id, job.token],
             |r| r.get(0),
         )
@@ -506,34 +513,41 @@ fn complete_tx(tx: &Transaction<'_>, job: &Job, f: &Finished) -> rusqlite::Resul
     let Some(project) = project else {
         return Ok(false);
     };
-    let (gid, resolved_in): (i64, Option<String>) = tx.query_row(
-        "INSERT INTO groups (project, bucket, count, first_seen, last_seen, blame, signature) \
+    let (gid, resolved_in): (i64, Option<String>) = tx
+        .prepare_cached(
+            "INSERT INTO groups (project, bucket, count, first_seen, last_seen, blame, signature) \
          VALUES (?1, ?2, 1, ?3, ?3, ?4, ?5) ON CONFLICT (project, bucket) DO UPDATE SET \
          count = count + 1, first_seen = MIN(first_seen, ?3), last_seen = MAX(last_seen, ?3) \
          RETURNING id, resolved_in",
-        params![project, f.bucket, f.received, f.blame, f.signature],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+        )?
+        .query_row(
+            params![project, f.bucket, f.received, f.blame, f.signature],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
     if let (Some(res), Some(v)) = (resolved_in, f.version.as_deref()) {
         if super::version_newer(v, &res) {
-            tx.execute(
+            exec(
+                tx,
                 "UPDATE groups SET resolved_in = NULL, reopened = 1 WHERE id = ?1",
                 [gid],
             )?;
         }
     }
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO group_days VALUES (?1, ?2, 1) ON CONFLICT (group_id, day) DO UPDATE SET count = count + 1",
         params![gid, f.day],
     )?;
     for (facet, value) in &f.facets {
-        tx.execute(
+        exec(
+            tx,
             "INSERT INTO group_facets VALUES (?1, ?2, ?3, 1) ON CONFLICT (group_id, facet, value) \
              DO UPDATE SET count = count + 1",
             params![gid, facet, value],
         )?;
     }
-    tx.execute(
+    exec(
+        tx,
         "UPDATE crashes SET status = 'done', completions = completions + 1, bucket = ?2, \
          group_id = ?3, analysis = ?4, report = ?5, error = NULL, lease_token = NULL, \
          lease_until = NULL WHERE id = ?1",
