@@ -173,7 +173,8 @@ impl SqliteDb {
         self.run(move |c| {
             let tx = c.transaction()?;
             let t = now();
-            tx.execute(
+            exec(
+                &tx,
                 "UPDATE crashes SET status = 'failed', lease_token = NULL, error = COALESCE(error, \
                  'the analysis never finished (worker lost)') || ' (after ' || attempts || ' attempts)' \
                  WHERE status = 'processing' AND lease_until < ?1 AND attempts >= ?2",
@@ -181,34 +182,32 @@ impl SqliteDb {
             )?;
             // Two queries, each an index range on (status, received): an OR would scan every
             // crash ever stored. Jobs whose lease expired first (they are the older).
-            let expired: Option<String> = tx
-                .query_row(
-                    "SELECT id FROM crashes WHERE status = 'processing' AND lease_until < ?1 \
-                     ORDER BY received LIMIT 1",
-                    [t],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let expired: Option<String> = row(
+                &tx,
+                "SELECT id FROM crashes WHERE status = 'processing' AND lease_until < ?1 \
+                 ORDER BY received LIMIT 1",
+                [t],
+            )
+            .optional()?;
             let id = match expired {
                 Some(id) => Some(id),
-                None => tx
-                    .query_row(
-                        "SELECT id FROM crashes WHERE status = 'queued' ORDER BY received LIMIT 1",
-                        [],
-                        |r| r.get(0),
-                    )
-                    .optional()?,
+                None => row(
+                    &tx,
+                    "SELECT id FROM crashes WHERE status = 'queued' ORDER BY received LIMIT 1",
+                    [],
+                )
+                .optional()?,
             };
             let Some(id) = id else {
                 tx.commit()?;
                 return Ok(None);
             };
             let token = super::token();
-            let attempts: i64 = tx.query_row(
+            let attempts: i64 = row(
+                &tx,
                 "UPDATE crashes SET status = 'processing', attempts = attempts + 1, \
                  lease_until = ?2, lease_token = ?3, worker = ?4 WHERE id = ?1 RETURNING attempts",
                 params![id, t + lease, token, worker],
-                |r| r.get(0),
             )?;
             tx.commit()?;
             Ok(Some(Job { id, token, attempts }))
@@ -495,6 +494,15 @@ fn fill_facets(c: &Connection, g: &mut GroupRow) -> rusqlite::Result<()> {
 }
 
 /// Joins the crash to its group and stores the analysis, if `job` still holds the lease.
+/// The first column of the one row a statement returns, through the statement cache.
+fn row<T: rusqlite::types::FromSql>(
+    tx: &Transaction<'_>,
+    sql: &str,
+    p: impl rusqlite::Params,
+) -> rusqlite::Result<T> {
+    tx.prepare_cached(sql)?.query_row(p, |r| r.get(0))
+}
+
 /// Runs a statement through the connection's prepared-statement cache (the hot paths).
 fn exec(tx: &Transaction<'_>, sql: &str, p: impl rusqlite::Params) -> rusqlite::Result<usize> {
     tx.prepare_cached(sql)?.execute(p)
