@@ -5,6 +5,8 @@ mod investigate;
 mod manual;
 mod paint;
 mod progress;
+mod serve;
+mod upload;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use coroner_report::Outcome;
@@ -86,6 +88,15 @@ enum Command {
         /// A subcommand whose own page to print (coroner-analyze(1), …); without it, coroner(1).
         subcommand: Option<String>,
     },
+    /// A crash-collection server: Breakpad/Crashpad and Sentry clients upload minidumps, which
+    /// are analysed, grouped by bucket and shown in a web UI and a JSON API. Embedded (SQLite
+    /// and files under --data) by default; fleet mode with --database postgres://….
+    Serve(serve::ServeArgs),
+    /// Analyses the uploads of a fleet-mode server (the queue in --database, dumps in --store).
+    Worker(serve::WorkerArgs),
+    /// Sends the dumps in folders (WER LocalDumps, DebugDiag, ProcDump output) to a
+    /// `coroner serve`, the way a Crashpad client does; resumable and idempotent.
+    Upload(upload::UploadArgs),
 }
 
 #[derive(clap::Args)]
@@ -289,6 +300,9 @@ fn main() -> ExitCode {
         Command::Shell(a) => shell(a),
         Command::Completions { shell } => manual::completions(shell),
         Command::Man { subcommand } => manual::man(subcommand.as_deref()),
+        Command::Serve(a) => serve::serve(a),
+        Command::Worker(a) => serve::worker(a),
+        Command::Upload(a) => upload::upload(a, cli.quiet),
     }
 }
 

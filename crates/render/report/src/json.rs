@@ -724,6 +724,17 @@ fn failed<'a>(path: &std::path::Path, error: &'a str) -> Dump<'a> {
     }
 }
 
+/// One dump's object exactly as it stands as one entry of the document's `dumps[]` (for the
+/// collection server, which stores each crash's analysis apart).
+pub fn dump_value(outcome: &Outcome) -> serde_json::Value {
+    let d = match outcome {
+        Outcome::Done(a) => dump(a),
+        Outcome::Failed { path, error } => failed(path, error),
+    };
+    // These derive-Serialize views have string keys only: serialising cannot fail.
+    serde_json::to_value(d).unwrap_or(serde_json::Value::Null)
+}
+
 /// Writes the whole document (pretty-printed) to `w`.
 pub fn write(outcomes: &[Outcome], w: impl std::io::Write) -> serde_json::Result<()> {
     let doc = Doc {

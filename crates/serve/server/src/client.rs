@@ -1,0 +1,191 @@
+//! The client side of `coroner upload`: finds dumps in folders (by content), sends each the
+//! way Crashpad does (multipart, gzip body) to `/submit?key=…&idempotent=1` — the server
+//! answers an already-received dump (same SHA-256) with its first crash id — and keeps a
+//! ledger of what was sent, so an interrupted run resumes without resending.
+
+use sha2::Digest;
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Why an upload could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Http(String),
+}
+
+/// What the server said about one dump.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Sent {
+    /// Stored (or already stored): the crash id.
+    Accepted(String),
+    /// Refused: status and body (`Discarded=…`).
+    Refused(u16, String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ClientError + '_ {
+    move |source| ClientError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Whether a file's first bytes are a minidump or a gzip/xz/zstd stream.
+fn looks_like_dump(path: &Path) -> bool {
+    let mut head = [0u8; 6];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let head = &head[..n];
+    head.starts_with(b"MDMP")
+        || head.starts_with(&[0x1f, 0x8b])
+        || head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0])
+        || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+}
+
+/// The dumps among `paths` (folders searched recursively), sorted, by content.
+pub fn find_dumps(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack: Vec<PathBuf> = paths.to_vec();
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            if let Ok(rd) = std::fs::read_dir(&p) {
+                stack.extend(rd.flatten().map(|e| e.path()));
+            }
+        } else if looks_like_dump(&p) {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The SHA-256 of a file's bytes, hex.
+pub fn sha256(data: &[u8]) -> String {
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A Crashpad-shaped multipart body: annotations, then `upload_file_minidump`.
+pub fn multipart(fields: &[(&str, &str)], dump: &[u8]) -> (String, Vec<u8>) {
+    let boundary = format!("---MultipartBoundary-{}---", uuid::Uuid::new_v4().simple());
+    let mut b = Vec::with_capacity(dump.len() + 512);
+    for (k, v) in fields {
+        let _ = write!(
+            b,
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        );
+    }
+    let _ = write!(
+        b,
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"upload_file_minidump\"; \
+         filename=\"upload.dmp\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    );
+    b.extend_from_slice(dump);
+    let _ = write!(b, "\r\n--{boundary}--\r\n");
+    (format!("multipart/form-data; boundary={boundary}"), b)
+}
+
+/// Sends dumps to one server.
+pub struct Uploader {
+    agent: ureq::Agent,
+    server: String,
+    key: String,
+}
+
+impl Uploader {
+    pub fn new(server: &str, key: &str) -> Self {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(600)))
+            .build();
+        Uploader {
+            agent: ureq::Agent::new_with_config(config),
+            server: server.trim_end_matches('/').to_string(),
+            key: key.trim().to_string(),
+        }
+    }
+
+    /// Uploads one dump (its bytes as read, with its file name as an annotation).
+    pub fn upload(&self, data: &[u8], file_name: &str) -> Result<Sent, ClientError> {
+        let (ct, body) = multipart(&[("coroner_file", file_name)], data);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&body)
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        let gz = gz.finish().map_err(|e| ClientError::Http(e.to_string()))?;
+        let url = format!("{}/submit?key={}&idempotent=1", self.server, self.key);
+        let mut resp = self
+            .agent
+            .post(&url)
+            .header("Content-Type", &ct)
+            .header("Content-Encoding", "gzip")
+            .send(&gz[..])
+            .map_err(|e| ClientError::Http(format!("{}: {e}", self.server)))?;
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        Ok(match text.strip_prefix("CrashID=bp-") {
+            Some(id) if status == 200 => Sent::Accepted(id.trim().to_string()),
+            _ => Sent::Refused(status, text.trim().to_string()),
+        })
+    }
+}
+
+/// What was sent to which server: lines `server<TAB>sha256<TAB>crash id`.
+pub struct Ledger {
+    path: PathBuf,
+    sent: HashMap<(String, String), String>,
+}
+
+impl Ledger {
+    /// Reads the ledger (a missing file is an empty one).
+    pub fn open(path: &Path) -> Result<Self, ClientError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(io(path)(e)),
+        };
+        let sent = text
+            .lines()
+            .filter_map(|l| {
+                let mut f = l.split('\t');
+                let (s, h, id) = (f.next()?, f.next()?, f.next()?);
+                Some(((s.to_string(), h.to_string()), id.to_string()))
+            })
+            .collect();
+        Ok(Ledger {
+            path: path.to_path_buf(),
+            sent,
+        })
+    }
+
+    /// The crash id a dump was already sent as.
+    pub fn get(&self, server: &str, sha: &str) -> Option<&str> {
+        self.sent
+            .get(&(server.to_string(), sha.to_string()))
+            .map(String::as_str)
+    }
+
+    /// Records (appends) a sent dump.
+    pub fn record(&mut self, server: &str, sha: &str, id: &str) -> Result<(), ClientError> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(io(&self.path))?;
+        writeln!(f, "{server}\t{sha}\t{id}").map_err(io(&self.path))?;
+        self.sent
+            .insert((server.to_string(), sha.to_string()), id.to_string());
+        Ok(())
+    }
+}

@@ -1,0 +1,594 @@
+//! PostgreSQL for fleet mode: a few connections (tokio-postgres), the queue claimed with
+//! `FOR UPDATE SKIP LOCKED` and leases; migrations under an advisory lock so that processes
+//! starting together against an empty database migrate it once.
+
+use super::{CrashRow, DayCounts, Finished, GroupRow, Job, NewCrash, Stats};
+use crate::{now, ServeError};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::Mutex;
+use tokio_postgres::{Client, NoTls, Row, Transaction};
+
+/// The advisory-lock key under which migrations run.
+const MIGRATION_LOCK: i64 = 0x0063_6f72_6f6e_6572; // "coroner"
+
+#[derive(Clone)]
+pub struct PgDb {
+    pool: Arc<Vec<Mutex<Client>>>,
+    next: Arc<AtomicUsize>,
+}
+
+fn db_err(e: tokio_postgres::Error) -> ServeError {
+    ServeError::Database(match e.as_db_error() {
+        Some(d) => format!("{}: {}", d.code().code(), d.message()),
+        None => e.to_string(),
+    })
+}
+
+const CRASH_COLS: &str = "id, project, status, error, bucket, group_id, received, annotations, \
+     attachments, analysis, report, attempts, completions, dump_deleted, worker";
+
+fn crash_row(r: &Row) -> CrashRow {
+    CrashRow {
+        id: r.get(0),
+        project: r.get(1),
+        status: r.get(2),
+        error: r.get(3),
+        bucket: r.get(4),
+        group_id: r.get(5),
+        received: r.get(6),
+        annotations: r.get(7),
+        attachments: r.get(8),
+        analysis: r.get(9),
+        report: r.get(10),
+        attempts: r.get(11),
+        completions: r.get(12),
+        dump_deleted: r.get::<_, i64>(13) != 0,
+        worker: r.get(14),
+    }
+}
+
+const GROUP_COLS: &str =
+    "id, bucket, count, first_seen, last_seen, blame, signature, resolved_in, reopened";
+
+fn group_row(r: &Row) -> GroupRow {
+    GroupRow {
+        id: r.get(0),
+        bucket: r.get(1),
+        count: r.get(2),
+        first_seen: r.get(3),
+        last_seen: r.get(4),
+        blame: r.get(5),
+        signature: r.get(6),
+        resolved_in: r.get(7),
+        reopened: r.get::<_, i64>(8) != 0,
+        facets: BTreeMap::new(),
+    }
+}
+
+impl PgDb {
+    /// Connects `size` connections to `url` (`postgres://…`, libpq URL syntax).
+    pub async fn connect(url: &str, size: usize) -> Result<Self, ServeError> {
+        let mut pool = Vec::new();
+        for _ in 0..size.max(1) {
+            let (client, conn) = tokio_postgres::connect(url, NoTls).await.map_err(|e| {
+                ServeError::Database(format!("cannot connect to the database: {e}"))
+            })?;
+            tokio::spawn(async move {
+                if let Err(e) = conn.await {
+                    log::error!("database connection closed: {e}");
+                }
+            });
+            pool.push(Mutex::new(client));
+        }
+        Ok(PgDb {
+            pool: Arc::new(pool),
+            next: Arc::new(AtomicUsize::new(0)),
+        })
+    }
+
+    /// Runs SQL statements (no results), e.g. `CREATE SCHEMA` for a test.
+    pub async fn execute_batch(&self, sql: &str) -> Result<(), ServeError> {
+        self.client().await.batch_execute(sql).await.map_err(db_err)
+    }
+
+    async fn client(&self) -> tokio::sync::MutexGuard<'_, Client> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.pool.len();
+        self.pool[i].lock().await
+    }
+
+    pub async fn init(&self) -> Result<(String, String, bool), ServeError> {
+        let mut c = self.client().await;
+        let tx = c.transaction().await.map_err(db_err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(db_err)?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+            .await
+            .map_err(db_err)?;
+        let have: i64 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_version",
+                &[],
+            )
+            .await
+            .map_err(db_err)?
+            .get(0);
+        for (i, m) in super::schema::POSTGRES
+            .iter()
+            .enumerate()
+            .skip(have as usize)
+        {
+            tx.batch_execute(m).await.map_err(db_err)?;
+            let v = i as i64 + 1;
+            tx.execute("INSERT INTO schema_version VALUES ($1)", &[&v])
+                .await
+                .map_err(db_err)?;
+        }
+        let r = ensure_keys(&tx).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(r)
+    }
+
+    pub async fn keys(&self) -> Result<BTreeMap<String, String>, ServeError> {
+        let c = self.client().await;
+        let rows = c
+            .query("SELECT ingest_key, name FROM projects", &[])
+            .await
+            .map_err(db_err)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    pub async fn setting(&self, name: &'static str) -> Result<Option<String>, ServeError> {
+        let c = self.client().await;
+        let r = c
+            .query_opt("SELECT value FROM settings WHERE name = $1", &[&name])
+            .await
+            .map_err(db_err)?;
+        Ok(r.map(|r| r.get(0)))
+    }
+
+    pub async fn insert(&self, n: NewCrash) -> Result<(), ServeError> {
+        let c = self.client().await;
+        c.execute(
+            "INSERT INTO crashes (id, project, received, status, annotations, attachments, size, \
+             sha256, version) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8)",
+            &[
+                &n.id,
+                &n.project,
+                &n.received,
+                &n.annotations,
+                &n.attachments,
+                &n.size,
+                &n.sha256,
+                &n.version,
+            ],
+        )
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    pub async fn find_sha(
+        &self,
+        project: String,
+        sha: String,
+    ) -> Result<Option<String>, ServeError> {
+        let c = self.client().await;
+        let r = c
+            .query_opt(
+                "SELECT id FROM crashes WHERE project = $1 AND sha256 = $2 LIMIT 1",
+                &[&project, &sha],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(r.map(|r| r.get(0)))
+    }
+
+    pub async fn claim(
+        &self,
+        lease: i64,
+        max_attempts: i64,
+        worker: String,
+    ) -> Result<Option<Job>, ServeError> {
+        let c = self.client().await;
+        let t = now();
+        c.execute(
+            "UPDATE crashes SET status = 'failed', lease_token = NULL, error = COALESCE(error, \
+             'the analysis never finished (worker lost)') || ' (after ' || attempts || ' attempts)' \
+             WHERE status = 'processing' AND lease_until < $1 AND attempts >= $2",
+            &[&t, &max_attempts],
+        )
+        .await
+        .map_err(db_err)?;
+        let token = super::token();
+        let until = t + lease;
+        // Two statements, each an index range on (status, received) that stops at the first
+        // unlocked row: an OR would sort every candidate. Expired leases first (the older).
+        let claim = |cond: &str| {
+            format!(
+                "UPDATE crashes SET status = 'processing', attempts = attempts + 1, \
+                 lease_until = $1, lease_token = $2, worker = $3 WHERE id = (SELECT id FROM \
+                 crashes WHERE {cond} ORDER BY received LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, attempts"
+            )
+        };
+        let expired = claim("status = 'processing' AND lease_until < $4");
+        let mut r = c
+            .query_opt(&expired, &[&until, &token, &worker, &t])
+            .await
+            .map_err(db_err)?;
+        if r.is_none() {
+            r = c
+                .query_opt(&claim("status = 'queued'"), &[&until, &token, &worker])
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(r.map(|r| Job {
+            id: r.get(0),
+            token,
+            attempts: r.get(1),
+        }))
+    }
+
+    pub async fn renew(&self, job: Job, lease: i64) -> Result<bool, ServeError> {
+        let c = self.client().await;
+        let until = now() + lease;
+        let n = c
+            .execute(
+                "UPDATE crashes SET lease_until = $3 WHERE id = $1 AND lease_token = $2 \
+                 AND status = 'processing'",
+                &[&job.id, &job.token, &until],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(n == 1)
+    }
+
+    pub async fn complete(&self, job: Job, f: Finished) -> Result<bool, ServeError> {
+        let mut c = self.client().await;
+        let tx = c.transaction().await.map_err(db_err)?;
+        let ok = complete_tx(&tx, &job, &f).await.map_err(db_err)?;
+        if ok {
+            tx.commit().await.map_err(db_err)?;
+        }
+        Ok(ok)
+    }
+
+    pub async fn fail(
+        &self,
+        job: Job,
+        error: String,
+        permanent: bool,
+        max_attempts: i64,
+    ) -> Result<bool, ServeError> {
+        let c = self.client().await;
+        let n = c
+            .execute(
+                "UPDATE crashes SET status = CASE WHEN $4 OR attempts >= $5 THEN 'failed' \
+                 ELSE 'queued' END, error = $3, lease_token = NULL, lease_until = NULL \
+                 WHERE id = $1 AND lease_token = $2 AND status = 'processing'",
+                &[&job.id, &job.token, &error, &permanent, &max_attempts],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(n == 1)
+    }
+
+    pub async fn crash(&self, id: String) -> Result<Option<CrashRow>, ServeError> {
+        let c = self.client().await;
+        let r = c
+            .query_opt(
+                &format!("SELECT {CRASH_COLS} FROM crashes WHERE id = $1"),
+                &[&id],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(r.as_ref().map(crash_row))
+    }
+
+    pub async fn groups(&self, limit: i64) -> Result<Vec<GroupRow>, ServeError> {
+        let c = self.client().await;
+        let rows = c
+            .query(
+                &format!("SELECT {GROUP_COLS} FROM groups ORDER BY count DESC, id LIMIT $1"),
+                &[&limit],
+            )
+            .await
+            .map_err(db_err)?;
+        let mut groups: Vec<GroupRow> = rows.iter().map(group_row).collect();
+        let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
+        let facets = c
+            .query(
+                "SELECT group_id, facet, value, count FROM group_facets WHERE group_id = ANY($1)",
+                &[&ids],
+            )
+            .await
+            .map_err(db_err)?;
+        for f in facets {
+            let gid: i64 = f.get(0);
+            if let Some(g) = groups.iter_mut().find(|g| g.id == gid) {
+                g.facets
+                    .entry(f.get(1))
+                    .or_default()
+                    .insert(f.get(2), f.get(3));
+            }
+        }
+        Ok(groups)
+    }
+
+    pub async fn group(&self, id: i64) -> Result<Option<GroupRow>, ServeError> {
+        let c = self.client().await;
+        let r = c
+            .query_opt(
+                &format!("SELECT {GROUP_COLS} FROM groups WHERE id = $1"),
+                &[&id],
+            )
+            .await
+            .map_err(db_err)?;
+        let Some(mut g) = r.as_ref().map(group_row) else {
+            return Ok(None);
+        };
+        let facets = c
+            .query(
+                "SELECT facet, value, count FROM group_facets WHERE group_id = $1",
+                &[&id],
+            )
+            .await
+            .map_err(db_err)?;
+        for f in facets {
+            g.facets
+                .entry(f.get(0))
+                .or_default()
+                .insert(f.get(1), f.get(2));
+        }
+        Ok(Some(g))
+    }
+
+    pub async fn crashes_by_status(
+        &self,
+        status: String,
+        limit: i64,
+    ) -> Result<Vec<CrashRow>, ServeError> {
+        let c = self.client().await;
+        let rows = c
+            .query(
+                &format!(
+                    "SELECT {CRASH_COLS} FROM crashes WHERE status = $1 ORDER BY received DESC LIMIT $2"
+                ),
+                &[&status, &limit],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(rows.iter().map(crash_row).collect())
+    }
+
+    pub async fn group_crashes(&self, id: i64, limit: i64) -> Result<Vec<CrashRow>, ServeError> {
+        let c = self.client().await;
+        let rows = c
+            .query(
+                &format!(
+                    "SELECT {CRASH_COLS} FROM crashes WHERE group_id = $1 ORDER BY received DESC LIMIT $2"
+                ),
+                &[&id, &limit],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(rows.iter().map(crash_row).collect())
+    }
+
+    pub async fn days(&self, since: String) -> Result<DayCounts, ServeError> {
+        let c = self.client().await;
+        let rows = c
+            .query(
+                "SELECT group_id, day, count FROM group_days WHERE day >= $1",
+                &[&since],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+    }
+
+    pub async fn resolve(&self, id: i64, version: Option<String>) -> Result<bool, ServeError> {
+        let c = self.client().await;
+        let n = c
+            .execute(
+                "UPDATE groups SET resolved_in = $2, reopened = 0 WHERE id = $1",
+                &[&id, &version],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(n == 1)
+    }
+
+    pub async fn add_counter(&self, name: String, by: i64) -> Result<(), ServeError> {
+        let c = self.client().await;
+        c.execute(
+            "INSERT INTO counters (name, value) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET value = counters.value + $2",
+            &[&name, &by],
+        )
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    pub async fn stats(&self) -> Result<Stats, ServeError> {
+        let c = self.client().await;
+        let mut s = Stats::default();
+        let rows = c
+            .query(
+                "SELECT status, COUNT(*)::BIGINT FROM crashes \
+                 WHERE status IN ('queued', 'processing', 'failed') GROUP BY status",
+                &[],
+            )
+            .await
+            .map_err(db_err)?;
+        for r in rows {
+            super::count_status(&mut s, r.get(0), r.get(1));
+        }
+        // Done is the sum of the groups' counts (each completion counts in one group): no
+        // scan of a million analysed crashes. The other states are few, and indexed.
+        s.done = c
+            .query_one("SELECT COALESCE(SUM(count), 0)::BIGINT FROM groups", &[])
+            .await
+            .map_err(db_err)?
+            .get(0);
+        let d = c
+            .query_opt("SELECT value FROM counters WHERE name = 'dropped'", &[])
+            .await
+            .map_err(db_err)?;
+        s.dropped = d.map(|r| r.get(0)).unwrap_or(0);
+        Ok(s)
+    }
+
+    pub async fn new_session(
+        &self,
+        id: String,
+        csrf: String,
+        expires: i64,
+    ) -> Result<(), ServeError> {
+        let c = self.client().await;
+        let t = now();
+        c.execute("DELETE FROM sessions WHERE expires < $1", &[&t])
+            .await
+            .map_err(db_err)?;
+        c.execute(
+            "INSERT INTO sessions VALUES ($1, $2, $3)",
+            &[&id, &csrf, &expires],
+        )
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    pub async fn session(&self, id: String, t: i64) -> Result<Option<String>, ServeError> {
+        let c = self.client().await;
+        let r = c
+            .query_opt(
+                "SELECT csrf FROM sessions WHERE id = $1 AND expires > $2",
+                &[&id, &t],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(r.map(|r| r.get(0)))
+    }
+
+    pub async fn end_session(&self, id: String) -> Result<(), ServeError> {
+        let c = self.client().await;
+        c.execute("DELETE FROM sessions WHERE id = $1", &[&id])
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    pub async fn expire(&self, before: i64, limit: i64) -> Result<Vec<String>, ServeError> {
+        let c = self.client().await;
+        let rows = c
+            .query(
+                "UPDATE crashes SET dump_deleted = 1 WHERE id IN (SELECT id FROM crashes \
+                 WHERE received < $1 AND dump_deleted = 0 AND status IN ('done', 'failed') \
+                 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING id",
+                &[&before, &limit],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+}
+
+async fn ensure_keys(
+    tx: &Transaction<'_>,
+) -> Result<(String, String, bool), tokio_postgres::Error> {
+    let key = tx
+        .query_opt(
+            "SELECT ingest_key FROM projects WHERE name = 'default'",
+            &[],
+        )
+        .await?
+        .map(|r| r.get::<_, String>(0));
+    let admin = tx
+        .query_opt("SELECT value FROM settings WHERE name = 'admin_token'", &[])
+        .await?
+        .map(|r| r.get::<_, String>(0));
+    if let (Some(k), Some(a)) = (key.clone(), admin.clone()) {
+        return Ok((k, a, false));
+    }
+    let k = key.unwrap_or_else(super::token);
+    let a = admin.unwrap_or_else(super::token);
+    tx.execute(
+        "INSERT INTO projects VALUES ('default', $1) ON CONFLICT DO NOTHING",
+        &[&k],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO settings VALUES ('admin_token', $1) ON CONFLICT DO NOTHING",
+        &[&a],
+    )
+    .await?;
+    Ok((k, a, true))
+}
+
+/// Joins the crash to its group and stores the analysis, if `job` still holds the lease (the
+/// crash row is locked first, so a worker whose lease expired meanwhile stores nothing).
+async fn complete_tx(
+    tx: &Transaction<'_>,
+    job: &Job,
+    f: &Finished,
+) -> Result<bool, tokio_postgres::Error> {
+    let row = tx
+        .query_opt(
+            "SELECT project FROM crashes WHERE id = $1 AND lease_token = $2 \
+             AND status = 'processing' FOR UPDATE",
+            &[&job.id, &job.token],
+        )
+        .await?;
+    let Some(project) = row.map(|r| r.get::<_, String>(0)) else {
+        return Ok(false);
+    };
+    let g = tx
+        .query_one(
+            "INSERT INTO groups (project, bucket, count, first_seen, last_seen, blame, signature) \
+             VALUES ($1, $2, 1, $3, $3, $4, $5) ON CONFLICT (project, bucket) DO UPDATE SET \
+             count = groups.count + 1, first_seen = LEAST(groups.first_seen, $3), \
+             last_seen = GREATEST(groups.last_seen, $3) RETURNING id, resolved_in",
+            &[&project, &f.bucket, &f.received, &f.blame, &f.signature],
+        )
+        .await?;
+    let (gid, resolved_in): (i64, Option<String>) = (g.get(0), g.get(1));
+    if let (Some(res), Some(v)) = (resolved_in, f.version.as_deref()) {
+        if super::version_newer(v, &res) {
+            tx.execute(
+                "UPDATE groups SET resolved_in = NULL, reopened = 1 WHERE id = $1",
+                &[&gid],
+            )
+            .await?;
+        }
+    }
+    tx.execute(
+        "INSERT INTO group_days VALUES ($1, $2, 1) ON CONFLICT (group_id, day) \
+         DO UPDATE SET count = group_days.count + 1",
+        &[&gid, &f.day],
+    )
+    .await?;
+    for (facet, value) in &f.facets {
+        tx.execute(
+            "INSERT INTO group_facets VALUES ($1, $2, $3, 1) ON CONFLICT (group_id, facet, value) \
+             DO UPDATE SET count = group_facets.count + 1",
+            &[&gid, facet, value],
+        )
+        .await?;
+    }
+    tx.execute(
+        "UPDATE crashes SET status = 'done', completions = completions + 1, bucket = $2, \
+         group_id = $3, analysis = $4, report = $5, error = NULL, lease_token = NULL, \
+         lease_until = NULL WHERE id = $1",
+        &[&job.id, &f.bucket, &gid, &f.analysis, &f.report],
+    )
+    .await?;
+    Ok(true)
+}

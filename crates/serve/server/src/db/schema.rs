@@ -1,0 +1,109 @@
+//! Versioned schema migrations, one list per backend. A migration is applied once, in order,
+//! inside a transaction that also records its number in `schema_version`; never edit an
+//! applied one — add the next.
+
+/// SQLite migrations (embedded mode).
+pub const SQLITE: &[&str] = &[
+    r#"
+CREATE TABLE projects (name TEXT PRIMARY KEY, ingest_key TEXT NOT NULL UNIQUE);
+CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE crashes (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL,
+    received INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT,
+    annotations TEXT NOT NULL,
+    attachments TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT,
+    version TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    completions INTEGER NOT NULL DEFAULT 0,
+    lease_until INTEGER,
+    lease_token TEXT,
+    bucket TEXT,
+    group_id INTEGER,
+    analysis TEXT,
+    report TEXT,
+    dump_deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX crashes_queue ON crashes (status, received);
+CREATE INDEX crashes_group ON crashes (group_id, received);
+CREATE INDEX crashes_sha ON crashes (project, sha256);
+CREATE TABLE groups (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    project TEXT NOT NULL,
+    bucket TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    blame TEXT,
+    signature TEXT NOT NULL,
+    resolved_in TEXT,
+    reopened INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (project, bucket)
+);
+CREATE TABLE group_days (group_id INTEGER NOT NULL, day TEXT NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (group_id, day));
+CREATE TABLE group_facets (group_id INTEGER NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL,
+    count INTEGER NOT NULL, PRIMARY KEY (group_id, facet, value));
+CREATE TABLE sessions (id TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires INTEGER NOT NULL);
+"#,
+    // 2: which worker (host:pid) holds or last held a crash's lease.
+    "ALTER TABLE crashes ADD COLUMN worker TEXT;",
+];
+
+/// PostgreSQL migrations (fleet mode).
+pub const POSTGRES: &[&str] = &[
+    r#"
+CREATE TABLE projects (name TEXT PRIMARY KEY, ingest_key TEXT NOT NULL UNIQUE);
+CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
+CREATE TABLE crashes (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL,
+    received BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT,
+    annotations TEXT NOT NULL,
+    attachments TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT,
+    version TEXT,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    completions BIGINT NOT NULL DEFAULT 0,
+    lease_until BIGINT,
+    lease_token TEXT,
+    bucket TEXT,
+    group_id BIGINT,
+    analysis TEXT,
+    report TEXT,
+    dump_deleted BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX crashes_queue ON crashes (status, received);
+CREATE INDEX crashes_group ON crashes (group_id, received);
+CREATE INDEX crashes_sha ON crashes (project, sha256);
+CREATE TABLE groups (
+    id BIGSERIAL PRIMARY KEY,
+    project TEXT NOT NULL,
+    bucket TEXT NOT NULL,
+    count BIGINT NOT NULL,
+    first_seen BIGINT NOT NULL,
+    last_seen BIGINT NOT NULL,
+    blame TEXT,
+    signature TEXT NOT NULL,
+    resolved_in TEXT,
+    reopened BIGINT NOT NULL DEFAULT 0,
+    UNIQUE (project, bucket)
+);
+CREATE TABLE group_days (group_id BIGINT NOT NULL, day TEXT NOT NULL, count BIGINT NOT NULL,
+    PRIMARY KEY (group_id, day));
+CREATE TABLE group_facets (group_id BIGINT NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL,
+    count BIGINT NOT NULL, PRIMARY KEY (group_id, facet, value));
+CREATE TABLE sessions (id TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires BIGINT NOT NULL);
+"#,
+    // 2: which worker (host:pid) holds or last held a crash's lease.
+    "ALTER TABLE crashes ADD COLUMN worker TEXT;",
+];

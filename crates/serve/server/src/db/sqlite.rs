@@ -1,0 +1,565 @@
+//! SQLite (WAL) for embedded mode: one connection behind a mutex, used from blocking threads.
+
+use super::{CrashRow, DayCounts, Finished, GroupRow, Job, NewCrash, Stats};
+use crate::{now, ServeError};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone)]
+pub struct SqliteDb {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn db_err(e: rusqlite::Error) -> ServeError {
+    ServeError::Database(e.to_string())
+}
+
+const CRASH_COLS: &str = "id, project, status, error, bucket, group_id, received, annotations, \
+     attachments, analysis, report, attempts, completions, dump_deleted, worker";
+
+fn crash_row(r: &Row<'_>) -> rusqlite::Result<CrashRow> {
+    Ok(CrashRow {
+        id: r.get(0)?,
+        project: r.get(1)?,
+        status: r.get(2)?,
+        error: r.get(3)?,
+        bucket: r.get(4)?,
+        group_id: r.get(5)?,
+        received: r.get(6)?,
+        annotations: r.get(7)?,
+        attachments: r.get(8)?,
+        analysis: r.get(9)?,
+        report: r.get(10)?,
+        attempts: r.get(11)?,
+        completions: r.get(12)?,
+        dump_deleted: r.get::<_, i64>(13)? != 0,
+        worker: r.get(14)?,
+    })
+}
+
+const GROUP_COLS: &str =
+    "id, bucket, count, first_seen, last_seen, blame, signature, resolved_in, reopened";
+
+fn group_row(r: &Row<'_>) -> rusqlite::Result<GroupRow> {
+    Ok(GroupRow {
+        id: r.get(0)?,
+        bucket: r.get(1)?,
+        count: r.get(2)?,
+        first_seen: r.get(3)?,
+        last_seen: r.get(4)?,
+        blame: r.get(5)?,
+        signature: r.get(6)?,
+        resolved_in: r.get(7)?,
+        reopened: r.get::<_, i64>(8)? != 0,
+        facets: BTreeMap::new(),
+    })
+}
+
+impl SqliteDb {
+    /// Opens (creating) the database file in WAL mode.
+    pub fn open(path: &Path) -> Result<Self, ServeError> {
+        let conn = Connection::open(path).map_err(db_err)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        )
+        .map_err(db_err)?;
+        Ok(SqliteDb {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, ServeError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            // A panic while the lock was held cannot leave SQLite inconsistent (transactions
+            // roll back on drop), so a poisoned lock is taken over.
+            let mut c = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut c)
+        })
+        .await
+        .map_err(|e| ServeError::Database(format!("database task failed: {e}")))?
+        .map_err(db_err)
+    }
+
+    pub async fn init(&self) -> Result<(String, String, bool), ServeError> {
+        self.run(|c| {
+            let tx = c.transaction()?;
+            tx.execute_batch(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+            )?;
+            let have: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+                [],
+                |r| r.get(0),
+            )?;
+            for (i, m) in super::schema::SQLITE.iter().enumerate().skip(have as usize) {
+                tx.execute_batch(m)?;
+                tx.execute("INSERT INTO schema_version VALUES (?1)", [i as i64 + 1])?;
+            }
+            let r = ensure_keys(&tx)?;
+            tx.commit()?;
+            Ok(r)
+        })
+        .await
+    }
+
+    pub async fn keys(&self) -> Result<BTreeMap<String, String>, ServeError> {
+        self.run(|c| {
+            let mut st = c.prepare("SELECT ingest_key, name FROM projects")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })
+        .await
+    }
+
+    pub async fn setting(&self, name: &'static str) -> Result<Option<String>, ServeError> {
+        self.run(move |c| {
+            c.query_row("SELECT value FROM settings WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()
+        })
+        .await
+    }
+
+    pub async fn insert(&self, n: NewCrash) -> Result<(), ServeError> {
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO crashes (id, project, received, status, annotations, attachments, \
+                 size, sha256, version) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    n.id,
+                    n.project,
+                    n.received,
+                    n.annotations,
+                    n.attachments,
+                    n.size,
+                    n.sha256,
+                    n.version
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn find_sha(
+        &self,
+        project: String,
+        sha: String,
+    ) -> Result<Option<String>, ServeError> {
+        self.run(move |c| {
+            c.query_row(
+                "SELECT id FROM crashes WHERE project = ?1 AND sha256 = ?2 LIMIT 1",
+                [project, sha],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    pub async fn claim(
+        &self,
+        lease: i64,
+        max_attempts: i64,
+        worker: String,
+    ) -> Result<Option<Job>, ServeError> {
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let t = now();
+            exec(
+                &tx,
+                "UPDATE crashes SET status = 'failed', lease_token = NULL, error = COALESCE(error, \
+                 'the analysis never finished (worker lost)') || ' (after ' || attempts || ' attempts)' \
+                 WHERE status = 'processing' AND lease_until < ?1 AND attempts >= ?2",
+                params![t, max_attempts],
+            )?;
+            // Two queries, each an index range on (status, received): an OR would scan every
+            // crash ever stored. Jobs whose lease expired first (they are the older).
+            let expired: Option<String> = row(
+                &tx,
+                "SELECT id FROM crashes WHERE status = 'processing' AND lease_until < ?1 \
+                 ORDER BY received LIMIT 1",
+                [t],
+            )
+            .optional()?;
+            let id = match expired {
+                Some(id) => Some(id),
+                None => row(
+                    &tx,
+                    "SELECT id FROM crashes WHERE status = 'queued' ORDER BY received LIMIT 1",
+                    [],
+                )
+                .optional()?,
+            };
+            let Some(id) = id else {
+                tx.commit()?;
+                return Ok(None);
+            };
+            let token = super::token();
+            let attempts: i64 = row(
+                &tx,
+                "UPDATE crashes SET status = 'processing', attempts = attempts + 1, \
+                 lease_until = ?2, lease_token = ?3, worker = ?4 WHERE id = ?1 RETURNING attempts",
+                params![id, t + lease, token, worker],
+            )?;
+            tx.commit()?;
+            Ok(Some(Job { id, token, attempts }))
+        })
+        .await
+    }
+
+    pub async fn renew(&self, job: Job, lease: i64) -> Result<bool, ServeError> {
+        self.run(move |c| {
+            let n = c.execute(
+                "UPDATE crashes SET lease_until = ?3 WHERE id = ?1 AND lease_token = ?2 \
+                 AND status = 'processing'",
+                params![job.id, job.token, now() + lease],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    pub async fn complete(&self, job: Job, f: Finished) -> Result<bool, ServeError> {
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let ok = complete_tx(&tx, &job, &f)?;
+            if ok {
+                tx.commit()?;
+            }
+            Ok(ok)
+        })
+        .await
+    }
+
+    pub async fn fail(
+        &self,
+        job: Job,
+        error: String,
+        permanent: bool,
+        max_attempts: i64,
+    ) -> Result<bool, ServeError> {
+        self.run(move |c| {
+            let n = c.execute(
+                "UPDATE crashes SET status = CASE WHEN ?4 OR attempts >= ?5 THEN 'failed' \
+                 ELSE 'queued' END, error = ?3, lease_token = NULL, lease_until = NULL \
+                 WHERE id = ?1 AND lease_token = ?2 AND status = 'processing'",
+                params![job.id, job.token, error, permanent, max_attempts],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    pub async fn crash(&self, id: String) -> Result<Option<CrashRow>, ServeError> {
+        self.run(move |c| {
+            c.query_row(
+                &format!("SELECT {CRASH_COLS} FROM crashes WHERE id = ?1"),
+                [id],
+                crash_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    pub async fn groups(&self, limit: i64) -> Result<Vec<GroupRow>, ServeError> {
+        self.run(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {GROUP_COLS} FROM groups ORDER BY count DESC, id LIMIT ?1"
+            ))?;
+            let mut groups: Vec<GroupRow> = st
+                .query_map([limit], group_row)?
+                .collect::<Result<_, _>>()?;
+            for g in &mut groups {
+                fill_facets(c, g)?;
+            }
+            Ok(groups)
+        })
+        .await
+    }
+
+    pub async fn group(&self, id: i64) -> Result<Option<GroupRow>, ServeError> {
+        self.run(move |c| {
+            let g = c
+                .query_row(
+                    &format!("SELECT {GROUP_COLS} FROM groups WHERE id = ?1"),
+                    [id],
+                    group_row,
+                )
+                .optional()?;
+            let Some(mut g) = g else { return Ok(None) };
+            fill_facets(c, &mut g)?;
+            Ok(Some(g))
+        })
+        .await
+    }
+
+    pub async fn crashes_by_status(
+        &self,
+        status: String,
+        limit: i64,
+    ) -> Result<Vec<CrashRow>, ServeError> {
+        self.run(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {CRASH_COLS} FROM crashes WHERE status = ?1 ORDER BY received DESC LIMIT ?2"
+            ))?;
+            let rows = st.query_map(params![status, limit], crash_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    pub async fn group_crashes(&self, id: i64, limit: i64) -> Result<Vec<CrashRow>, ServeError> {
+        self.run(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {CRASH_COLS} FROM crashes WHERE group_id = ?1 ORDER BY received DESC LIMIT ?2"
+            ))?;
+            let rows = st.query_map([id, limit], crash_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    pub async fn days(&self, since: String) -> Result<DayCounts, ServeError> {
+        self.run(move |c| {
+            let mut st =
+                c.prepare("SELECT group_id, day, count FROM group_days WHERE day >= ?1")?;
+            let rows = st.query_map([since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect()
+        })
+        .await
+    }
+
+    pub async fn resolve(&self, id: i64, version: Option<String>) -> Result<bool, ServeError> {
+        self.run(move |c| {
+            let n = c.execute(
+                "UPDATE groups SET resolved_in = ?2, reopened = 0 WHERE id = ?1",
+                params![id, version],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    pub async fn add_counter(&self, name: String, by: i64) -> Result<(), ServeError> {
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO counters (name, value) VALUES (?1, ?2) \
+                 ON CONFLICT (name) DO UPDATE SET value = value + ?2",
+                params![name, by],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn stats(&self) -> Result<Stats, ServeError> {
+        self.run(|c| {
+            // Done is the sum of the groups' counts (each completion counts in one group):
+            // no scan of a million analysed crashes. The other states are few, and indexed.
+            let mut s = Stats {
+                done: c.query_row("SELECT COALESCE(SUM(count), 0) FROM groups", [], |r| {
+                    r.get(0)
+                })?,
+                ..Stats::default()
+            };
+            let mut st = c.prepare(
+                "SELECT status, COUNT(*) FROM crashes \
+                 WHERE status IN ('queued', 'processing', 'failed') GROUP BY status",
+            )?;
+            let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            for row in rows {
+                let (status, n) = row?;
+                super::count_status(&mut s, &status, n);
+            }
+            s.dropped = c
+                .query_row(
+                    "SELECT value FROM counters WHERE name = 'dropped'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0);
+            Ok(s)
+        })
+        .await
+    }
+
+    pub async fn new_session(
+        &self,
+        id: String,
+        csrf: String,
+        expires: i64,
+    ) -> Result<(), ServeError> {
+        self.run(move |c| {
+            c.execute("DELETE FROM sessions WHERE expires < ?1", [now()])?;
+            c.execute(
+                "INSERT INTO sessions VALUES (?1, ?2, ?3)",
+                params![id, csrf, expires],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn session(&self, id: String, t: i64) -> Result<Option<String>, ServeError> {
+        self.run(move |c| {
+            c.query_row(
+                "SELECT csrf FROM sessions WHERE id = ?1 AND expires > ?2",
+                params![id, t],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    pub async fn end_session(&self, id: String) -> Result<(), ServeError> {
+        self.run(move |c| {
+            c.execute("DELETE FROM sessions WHERE id = ?1", [id])
+                .map(|_| ())
+        })
+        .await
+    }
+
+    pub async fn expire(&self, before: i64, limit: i64) -> Result<Vec<String>, ServeError> {
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let ids: Vec<String> = {
+                let mut st = tx.prepare(
+                    "SELECT id FROM crashes WHERE received < ?1 AND dump_deleted = 0 \
+                     AND status IN ('done', 'failed') LIMIT ?2",
+                )?;
+                let rows = st.query_map([before, limit], |r| r.get(0))?;
+                rows.collect::<Result<_, _>>()?
+            };
+            for id in &ids {
+                tx.execute("UPDATE crashes SET dump_deleted = 1 WHERE id = ?1", [id])?;
+            }
+            tx.commit()?;
+            Ok(ids)
+        })
+        .await
+    }
+}
+
+fn ensure_keys(tx: &Transaction<'_>) -> rusqlite::Result<(String, String, bool)> {
+    let key: Option<String> = tx
+        .query_row(
+            "SELECT ingest_key FROM projects WHERE name = 'default'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let admin: Option<String> = tx
+        .query_row(
+            "SELECT value FROM settings WHERE name = 'admin_token'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let (Some(k), Some(a)) = (key.clone(), admin.clone()) {
+        return Ok((k, a, false));
+    }
+    let k = key.unwrap_or_else(super::token);
+    let a = admin.unwrap_or_else(super::token);
+    tx.execute(
+        "INSERT OR IGNORE INTO projects VALUES ('default', ?1)",
+        [&k],
+    )?;
+    tx.execute(
+        "INSERT OR IGNORE INTO settings VALUES ('admin_token', ?1)",
+        [&a],
+    )?;
+    Ok((k, a, true))
+}
+
+fn fill_facets(c: &Connection, g: &mut GroupRow) -> rusqlite::Result<()> {
+    let mut st =
+        c.prepare_cached("SELECT facet, value, count FROM group_facets WHERE group_id = ?1")?;
+    let rows = st.query_map([g.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    for row in rows {
+        let (facet, value, count): (String, String, i64) = row?;
+        g.facets.entry(facet).or_default().insert(value, count);
+    }
+    Ok(())
+}
+
+/// Joins the crash to its group and stores the analysis, if `job` still holds the lease.
+/// The first column of the one row a statement returns, through the statement cache.
+fn row<T: rusqlite::types::FromSql>(
+    tx: &Transaction<'_>,
+    sql: &str,
+    p: impl rusqlite::Params,
+) -> rusqlite::Result<T> {
+    tx.prepare_cached(sql)?.query_row(p, |r| r.get(0))
+}
+
+/// Runs a statement through the connection's prepared-statement cache (the hot paths).
+fn exec(tx: &Transaction<'_>, sql: &str, p: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(p)
+}
+
+fn complete_tx(tx: &Transaction<'_>, job: &Job, f: &Finished) -> rusqlite::Result<bool> {
+    let project: Option<String> = tx
+        .prepare_cached(
+            "SELECT project FROM crashes WHERE id = ?1 AND lease_token = ?2 AND status = 'processing'",
+        )?
+        .query_row(
+            params![job.id, job.token],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(project) = project else {
+        return Ok(false);
+    };
+    let (gid, resolved_in): (i64, Option<String>) = tx
+        .prepare_cached(
+            "INSERT INTO groups (project, bucket, count, first_seen, last_seen, blame, signature) \
+         VALUES (?1, ?2, 1, ?3, ?3, ?4, ?5) ON CONFLICT (project, bucket) DO UPDATE SET \
+         count = count + 1, first_seen = MIN(first_seen, ?3), last_seen = MAX(last_seen, ?3) \
+         RETURNING id, resolved_in",
+        )?
+        .query_row(
+            params![project, f.bucket, f.received, f.blame, f.signature],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+    if let (Some(res), Some(v)) = (resolved_in, f.version.as_deref()) {
+        if super::version_newer(v, &res) {
+            exec(
+                tx,
+                "UPDATE groups SET resolved_in = NULL, reopened = 1 WHERE id = ?1",
+                [gid],
+            )?;
+        }
+    }
+    exec(
+        tx,
+        "INSERT INTO group_days VALUES (?1, ?2, 1) ON CONFLICT (group_id, day) DO UPDATE SET count = count + 1",
+        params![gid, f.day],
+    )?;
+    for (facet, value) in &f.facets {
+        exec(
+            tx,
+            "INSERT INTO group_facets VALUES (?1, ?2, ?3, 1) ON CONFLICT (group_id, facet, value) \
+             DO UPDATE SET count = count + 1",
+            params![gid, facet, value],
+        )?;
+    }
+    exec(
+        tx,
+        "UPDATE crashes SET status = 'done', completions = completions + 1, bucket = ?2, \
+         group_id = ?3, analysis = ?4, report = ?5, error = NULL, lease_token = NULL, \
+         lease_until = NULL WHERE id = ?1",
+        params![job.id, f.bucket, gid, f.analysis, f.report],
+    )?;
+    Ok(true)
+}

@@ -1,0 +1,363 @@
+//! Server-rendered HTML (no scripts): the group list, a group with its crashes-per-day chart,
+//! a crash with its report and dump, the login. Every text from a crash is escaped.
+
+use super::auth::{self, Who, COOKIE, SESSION_SECS};
+use super::{internal, not_found};
+use crate::db::{CrashRow, GroupRow};
+use crate::worker::day;
+use crate::{now, Shared};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use coroner_report::time::rfc3339;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+
+/// Escapes text for HTML content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(title: &str, who: Option<&Who>, body: &str) -> Response {
+    let logout = match who {
+        Some(w @ Who::Session { .. }) => format!(
+            "<form method=post action=/logout class=inline><input type=hidden name=csrf value=\"{}\">\
+             <button>Log out</button></form>",
+            esc(w.csrf())
+        ),
+        _ => String::new(),
+    };
+    let html = format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>{} — coroner</title>\
+         <style>body{{font:14px system-ui,sans-serif;margin:1.5em;color:#222}}\
+         table{{border-collapse:collapse}}td,th{{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}}\
+         pre{{background:#f6f6f6;padding:1em;overflow:auto}}.inline{{display:inline}}.up{{color:#b00}}.down{{color:#070}}\
+         nav{{margin-bottom:1em}}</style></head><body><nav><a href=\"/\">Top crashers</a> {logout}</nav>\
+         <h1>{}</h1>{body}</body></html>",
+        esc(title),
+        esc(title)
+    );
+    Html(html).into_response()
+}
+
+async fn who_or_login(s: &Shared, h: &HeaderMap) -> Result<Who, Response> {
+    auth::who(s, h)
+        .await
+        .ok_or_else(|| Redirect::to("/login").into_response())
+}
+
+fn time(t: i64) -> String {
+    rfc3339(t.max(0) as u64)
+}
+
+/// Crashes of a group in [from, to) from per-day counts.
+fn sum_days(days: &[(i64, String, i64)], gid: i64, from: &str, to: &str) -> i64 {
+    days.iter()
+        .filter(|(g, d, _)| *g == gid && d.as_str() >= from && d.as_str() < to)
+        .map(|x| x.2)
+        .sum()
+}
+
+fn change(now: i64, before: i64) -> String {
+    match (now, before) {
+        (0, 0) => "–".into(),
+        (n, 0) => format!("<span class=up>new ({n})</span>"),
+        (n, b) => {
+            let pct = (n - b) * 100 / b;
+            let class = if pct > 0 { "up" } else { "down" };
+            format!("<span class={class}>{pct:+}%</span>")
+        }
+    }
+}
+
+fn versions(g: &GroupRow) -> String {
+    let v = g.facets.get("version").cloned().unwrap_or_default();
+    let list: Vec<String> = v.iter().map(|(k, n)| format!("{} ({n})", esc(k))).collect();
+    list.join(", ")
+}
+
+/// `/`: top crashers — rank, count, change over the last 7 days against the 7 before.
+pub async fn index(State(s): State<Shared>, h: HeaderMap) -> Response {
+    let who = match who_or_login(&s, &h).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let t = now();
+    let (today, week, fortnight) = (day(t + 86_400), day(t - 6 * 86_400), day(t - 13 * 86_400));
+    let (groups, days, stats) =
+        match tokio::try_join!(s.db.groups(200), s.db.days(&fortnight), s.db.stats()) {
+            Ok(x) => x,
+            Err(e) => return internal("GET /", e),
+        };
+    let mut body = format!(
+        "<p>{} queued, {} processing, {} analysed, {} failed, {} dropped by throttling.</p>\
+         <table><tr><th>#</th><th>Count</th><th>Last 7 days</th><th>Change</th><th>Signature</th>\
+         <th>Bucket</th><th>Versions</th><th>First seen</th><th>State</th></tr>",
+        stats.queued, stats.processing, stats.done, stats.failed, stats.dropped
+    );
+    for (rank, g) in groups.iter().enumerate() {
+        let recent = sum_days(&days, g.id, &week, &today);
+        let before = sum_days(&days, g.id, &fortnight, &week);
+        let state = match (&g.resolved_in, g.reopened) {
+            (Some(v), _) => format!("resolved in {}", esc(v)),
+            (None, true) => "reopened".into(),
+            _ => "open".into(),
+        };
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{recent}</td><td>{}</td><td><a href=\"/groups/{}\">{}</a></td>\
+             <td>{}</td><td>{}</td><td>{}</td><td>{state}</td></tr>",
+            rank + 1, g.count, change(recent, before), g.id, esc(&g.signature),
+            esc(&g.bucket), versions(g), time(g.first_seen)
+        );
+    }
+    body.push_str("</table>");
+    page("Top crashers", Some(&who), &body)
+}
+
+/// An SVG bar chart of crashes per day over the last 30 days.
+fn chart(per_day: &BTreeMap<String, i64>, t: i64) -> String {
+    let days: Vec<String> = (0..30).rev().map(|i| day(t - i * 86_400)).collect();
+    let max = days
+        .iter()
+        .filter_map(|d| per_day.get(d))
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let (w, h) = (20, 120);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=img \
+         aria-label=\"crashes per day, last 30 days\">",
+        days.len() * w,
+        h + 20
+    );
+    for (i, d) in days.iter().enumerate() {
+        let n = per_day.get(d).copied().unwrap_or(0);
+        let bh = (n * h as i64 / max) as usize;
+        let _ = write!(
+            svg,
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{bh}\" fill=\"#c33\"><title>{d}: {n}</title></rect>",
+            i * w + 2,
+            h - bh,
+            w - 4
+        );
+    }
+    let _ = write!(
+        svg,
+        "<text x=\"0\" y=\"{}\" font-size=\"11\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"11\" \
+         text-anchor=\"end\">{}</text></svg>",
+        h + 15, days[0], days.len() * w, h + 15, days[days.len() - 1]
+    );
+    svg
+}
+
+fn facet_table(g: &GroupRow) -> String {
+    let mut out = String::from("<table><tr><th>Breakdown</th><th>Value</th><th>Crashes</th></tr>");
+    for (facet, values) in &g.facets {
+        for (v, n) in values {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{n}</td></tr>",
+                esc(facet),
+                esc(v)
+            );
+        }
+    }
+    out + "</table>"
+}
+
+fn crash_rows(crashes: &[CrashRow]) -> String {
+    let mut out = String::from("<table><tr><th>Crash</th><th>Received</th><th>Status</th></tr>");
+    for c in crashes {
+        let _ = write!(
+            out,
+            "<tr><td><a href=\"/crashes/{}\">{}</a></td><td>{}</td><td>{}</td></tr>",
+            esc(&c.id),
+            esc(&c.id),
+            time(c.received),
+            esc(&c.status)
+        );
+    }
+    out + "</table>"
+}
+
+/// `/groups/<id>`.
+pub async fn group(State(s): State<Shared>, Path(id): Path<i64>, h: HeaderMap) -> Response {
+    let who = match who_or_login(&s, &h).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let t = now();
+    let since = day(t - 30 * 86_400);
+    let fetched = tokio::try_join!(
+        s.db.group(id),
+        s.db.days(&since),
+        s.db.group_crashes(id, 50)
+    );
+    let (g, days, crashes) = match fetched {
+        Ok((Some(g), d, c)) => (g, d, c),
+        Ok((None, _, _)) => return not_found("group"),
+        Err(e) => return internal("GET /groups/<id>", e),
+    };
+    let per_day: BTreeMap<String, i64> = days
+        .into_iter()
+        .filter(|d| d.0 == id)
+        .map(|(_, d, n)| (d, n))
+        .collect();
+    let state = match &g.resolved_in {
+        Some(v) => format!("Resolved in {}.", esc(v)),
+        None if g.reopened => "Reopened: it came back in a later version.".into(),
+        None => "Open.".into(),
+    };
+    let body = format!(
+        "<p><b>Bucket</b> <code>{}</code><br><b>Blamed module</b> {}<br><b>Crashes</b> {} \
+         (first {}, last {})</p><p>{state}</p>\
+         <form method=post action=\"/groups/{id}/resolve\"><input type=hidden name=csrf value=\"{}\">\
+         <label>Resolved in version <input name=version></label> <button>Save</button> \
+         (empty: reopen)</form><h2>Crashes per day</h2>{}<h2>Breakdowns</h2>{}<h2>Latest crashes</h2>{}",
+        esc(&g.bucket),
+        esc(g.blame.as_deref().unwrap_or("none")),
+        g.count, time(g.first_seen), time(g.last_seen),
+        esc(who.csrf()),
+        chart(&per_day, t), facet_table(&g), crash_rows(&crashes)
+    );
+    page(&g.signature, Some(&who), &body)
+}
+
+/// `POST /groups/<id>/resolve` (form: `version`, `csrf`).
+pub async fn resolve(
+    State(s): State<Shared>,
+    Path(id): Path<i64>,
+    h: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let who = match who_or_login(&s, &h).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    if !who.csrf_ok(form.get("csrf").map(String::as_str)) {
+        return (StatusCode::FORBIDDEN, "missing or wrong CSRF token\n").into_response();
+    }
+    let version = form
+        .get("version")
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
+    match s.db.resolve(id, version).await {
+        Ok(_) => Redirect::to(&format!("/groups/{id}")).into_response(),
+        Err(e) => internal("resolve", e),
+    }
+}
+
+/// `/crashes/<uuid>`: status, annotations, the full report, the dump.
+pub async fn crash(State(s): State<Shared>, Path(id): Path<String>, h: HeaderMap) -> Response {
+    let who = match who_or_login(&s, &h).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let Ok(uuid) = uuid::Uuid::parse_str(&id) else {
+        return not_found("crash");
+    };
+    let c = match s.db.crash(&uuid.to_string()).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return not_found("crash"),
+        Err(e) => return internal("GET /crashes/<id>", e),
+    };
+    let mut body = format!(
+        "<p><b>Status</b> {} (attempts {})<br><b>Received</b> {}</p>",
+        esc(&c.status),
+        c.attempts,
+        time(c.received)
+    );
+    if let Some(e) = &c.error {
+        let _ = write!(body, "<p><b>Error</b> {}</p>", esc(e));
+    }
+    if let Some(g) = c.group_id {
+        let _ = write!(
+            body,
+            "<p><b>Group</b> <a href=\"/groups/{g}\">{}</a></p>",
+            esc(c.bucket.as_deref().unwrap_or(""))
+        );
+    }
+    body.push_str(&if c.dump_deleted {
+        "<p>The dump was deleted by retention.</p>".to_string()
+    } else {
+        format!("<p><a href=\"/crashes/{uuid}/dump\">Download the dump</a></p>")
+    });
+    let annotations: serde_json::Value = serde_json::from_str(&c.annotations).unwrap_or_default();
+    if let Some(m) = annotations.as_object().filter(|m| !m.is_empty()) {
+        body.push_str("<h2>Annotations</h2><table>");
+        for (k, v) in m {
+            let v = v
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string());
+            let _ = write!(body, "<tr><td>{}</td><td>{}</td></tr>", esc(k), esc(&v));
+        }
+        body.push_str("</table>");
+    }
+    if let Some(r) = &c.report {
+        let _ = write!(body, "<h2>Report</h2><pre>{}</pre>", esc(r));
+    }
+    page(&format!("Crash {uuid}"), Some(&who), &body)
+}
+
+/// `GET /login`.
+pub async fn login_form() -> Response {
+    page(
+        "Log in",
+        None,
+        "<form method=post action=/login><label>Admin token (in <code>DIR/admin-token</code>) \
+         <input type=password name=token autocomplete=current-password></label> \
+         <button>Log in</button></form>",
+    )
+}
+
+/// `POST /login` (form: `token`): a session cookie (HttpOnly, SameSite=Strict).
+pub async fn login(State(s): State<Shared>, Form(form): Form<HashMap<String, String>>) -> Response {
+    let ok = form
+        .get("token")
+        .is_some_and(|t| auth::same(t.trim(), &s.admin_token));
+    if !ok {
+        log::warn!("/login: wrong admin token");
+        return (
+            StatusCode::UNAUTHORIZED,
+            Html("<p>Wrong token. <a href=/login>Try again</a></p>"),
+        )
+            .into_response();
+    }
+    let (id, csrf) = (crate::db::token(), crate::db::token());
+    if let Err(e) = s.db.new_session(&id, &csrf, now() + SESSION_SECS).await {
+        return internal("/login", e);
+    }
+    let cookie =
+        format!("{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECS}");
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+}
+
+/// `POST /logout` (form: `csrf`).
+pub async fn logout(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(Who::Session { id, csrf }) = auth::who(&s, &h).await {
+        if form.get("csrf").is_some_and(|t| auth::same(t, &csrf)) {
+            let _ = s.db.end_session(&id).await;
+        }
+    }
+    let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
+}

@@ -1,0 +1,114 @@
+//! The queue's guarantees on both backends: a claim is a lease; a worker whose lease expired
+//! and was taken over stores nothing; attempts are bounded; a job completes once.
+
+use coroner_server::db::{Db, Finished, NewCrash, PgDb, SqliteDb};
+
+fn crash(n: u32) -> NewCrash {
+    NewCrash {
+        id: format!("00000000-0000-4000-8000-{n:012}"),
+        project: "default".into(),
+        received: 1_700_000_000 + n as i64,
+        annotations: "{}".into(),
+        attachments: "[]".into(),
+        size: 1,
+        sha256: format!("{n}"),
+        version: Some("1.0".into()),
+    }
+}
+
+fn finished() -> Finished {
+    Finished {
+        bucket: "B".into(),
+        signature: "s".into(),
+        blame: None,
+        analysis: "{}".into(),
+        report: "r".into(),
+        facets: vec![("version", "1.0".into())],
+        day: "2023-11-14".into(),
+        received: 1_700_000_000,
+        version: Some("1.0".into()),
+    }
+}
+
+async fn check(db: Db) {
+    db.init().await.unwrap();
+    let (_, _, created) = db.init().await.unwrap();
+    assert!(!created, "the second start reads the keys");
+    db.insert(crash(1)).await.unwrap();
+
+    // A lease of 0 s expires at once: a second worker takes the job over.
+    let first = db.claim(-1, 5, "t:1").await.unwrap().unwrap();
+    let second = db.claim(30, 5, "t:1").await.unwrap().unwrap();
+    assert_eq!(first.id, second.id);
+    assert_eq!(second.attempts, 2);
+    assert!(
+        db.claim(30, 5, "t:1").await.unwrap().is_none(),
+        "a held job is not claimed"
+    );
+    assert!(
+        !db.complete(&first, finished()).await.unwrap(),
+        "the lost lease stores nothing"
+    );
+    assert!(!db.renew(&first, 30).await.unwrap());
+    assert!(db.complete(&second, finished()).await.unwrap());
+    assert!(
+        !db.complete(&second, finished()).await.unwrap(),
+        "completes once"
+    );
+    let c = db.crash(&second.id).await.unwrap().unwrap();
+    assert_eq!(
+        (c.status.as_str(), c.completions, c.attempts),
+        ("done", 1, 2)
+    );
+    assert_eq!(db.groups(10).await.unwrap()[0].count, 1);
+
+    // A job whose lease keeps expiring is failed after max_attempts claims.
+    db.insert(crash(2)).await.unwrap();
+    for _ in 0..2 {
+        db.claim(-1, 2, "t:1").await.unwrap().unwrap();
+    }
+    assert!(db.claim(30, 2, "t:1").await.unwrap().is_none());
+    let c = db.crash(&crash(2).id).await.unwrap().unwrap();
+    assert_eq!(c.status, "failed");
+    assert!(c.error.unwrap().contains("worker lost"));
+
+    // A failed attempt goes back to the queue until the last one.
+    db.insert(crash(3)).await.unwrap();
+    let j = db.claim(30, 2, "t:1").await.unwrap().unwrap();
+    assert!(db.fail(&j, "panicked", false, 2).await.unwrap());
+    assert_eq!(db.crash(&j.id).await.unwrap().unwrap().status, "queued");
+    let j = db.claim(30, 2, "t:1").await.unwrap().unwrap();
+    assert!(db.fail(&j, "panicked", false, 2).await.unwrap());
+    assert_eq!(db.crash(&j.id).await.unwrap().unwrap().status, "failed");
+}
+
+#[tokio::test]
+async fn sqlite_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    check(Db::Sqlite(SqliteDb::open(&dir.path().join("db")).unwrap())).await;
+}
+
+#[tokio::test]
+async fn postgres_queue() {
+    let base = std::env::var("CORONER_TEST_DATABASE")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let admin = match PgDb::connect(&base, 1).await {
+        Ok(db) => db,
+        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("skipped: PostgreSQL at {base} is unreachable ({e})");
+            return;
+        }
+        Err(e) => panic!("PostgreSQL at {base} is required when CI=true: {e}"),
+    };
+    let schema = format!("q_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .execute_batch(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    let url = format!("{base}?options=-csearch_path%3D{schema}");
+    check(Db::Postgres(PgDb::connect(&url, 2).await.unwrap())).await;
+    admin
+        .execute_batch(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .unwrap();
+}
