@@ -14,6 +14,23 @@ ul.evidence{margin:.3em 0 0 1.2em;padding:0}
 @media print{body{background:#fff;padding:0}section.dump{break-before:page}section.dump:first-of-type{break-before:auto}pre{white-space:pre-wrap;word-break:break-all}}
 ";
 
+/// The style one dump's section needs inside another page (the collection server's crash page):
+/// class rules only, nothing that restyles the host page.
+pub const FRAGMENT_STYLE: &str = "
+section.dump pre{background:#fff;border:1px solid #ddd;padding:.5em .7em;overflow-x:auto;font-family:Consolas,'DejaVu Sans Mono',monospace;font-size:.85em;line-height:1.3}
+section.dump table{border-collapse:collapse;width:100%}section.dump th,section.dump td{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}
+section.dump .lvl{font-weight:bold}section.dump .lvl.error{color:#b00020}section.dump .lvl.warning{color:#9a6700}section.dump .lvl.info{color:#0b5cad}
+section.dump .damaged{border-left:6px solid #b00020;padding:.4em .8em}section.dump ul.evidence{margin:.3em 0 0 1.2em;padding:0}
+";
+
+/// One dump's section (`<section class="dump">…</section>`), every text escaped: for a page
+/// that embeds the report (style: [`FRAGMENT_STYLE`]).
+pub fn dump_fragment(a: &Analysis) -> String {
+    let mut s = String::new();
+    dump(&mut s, a);
+    s
+}
+
 /// The page for the outcomes of one run.
 pub fn render(outcomes: &[Outcome]) -> String {
     let mut s = String::new();

@@ -199,7 +199,8 @@ fn finished(a: coroner::Analysis, row: &CrashRow) -> Finished {
             facets.push(("vendor", v.clone()));
         }
     }
-    let report = coroner_report::text::render_one(&a);
+    // The report as the crash page shows it: the HTML renderer's section for one dump.
+    let report = coroner_report::html::dump_fragment(&a);
     let analysis = coroner_report::json::dump_value(&Outcome::Done(Box::new(a))).to_string();
     let received = if row.received > 0 {
         row.received

@@ -348,8 +348,15 @@ fn pages_show_groups_a_chart_and_the_report_with_every_text_escaped() {
     let page = get(&s, &format!("/crashes/{id}")).text();
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!page.contains("<script>"));
-    assert!(page.contains("Bucket:"), "the text report is shown");
+    // The report is the HTML renderer's section for the dump, as `analyze --format html` shows it.
+    assert!(page.contains("<section class=\"dump\">"), "{page}");
+    assert!(page.contains("<th>Bucket</th>") && page.contains("Stack (kb)"));
     assert!(page.contains(&format!("/crashes/{id}/dump")));
+    in_chromium(&[
+        ("top-crashers", &index),
+        ("group", &group),
+        ("crash", &page),
+    ]);
     assert_eq!(get(&s, "/crashes/not-a-uuid").status, 404);
     assert_eq!(get(&s, "/groups/999999").status, 404);
 }
@@ -529,4 +536,32 @@ fn hostile_uploads_get_a_clear_4xx_and_the_server_keeps_serving() {
         wait_done(&s, &id, Duration::from_secs(60))["status"],
         "done"
     );
+}
+
+/// The pages as a browser shows them: headless Chromium loads each with no console errors (no
+/// script, no network) and keeps a screenshot in the test output (`target/tmp/server-*.png`).
+/// Skips, saying why, without Chromium.
+fn in_chromium(pages: &[(&str, &str)]) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, html) in pages {
+        let file = dir.path().join(format!("{name}.html"));
+        std::fs::write(&file, html).unwrap();
+        let r = match coroner_devdata::browser::render(&file) {
+            Ok(r) => r,
+            Err(why) => {
+                eprintln!("SKIP: {why}");
+                return;
+            }
+        };
+        assert!(
+            r.console_errors.is_empty(),
+            "{name}: {:?}",
+            r.console_errors
+        );
+        assert!(r.dom.contains("coroner"), "{name}");
+        let shot = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("server-{name}.png"));
+        coroner_devdata::browser::screenshot(&file, &shot, 1280, 1400).unwrap();
+        eprintln!("screenshot: {}", shot.display());
+    }
 }

@@ -308,8 +308,19 @@ pub async fn crash(State(s): State<Shared>, Path(id): Path<String>, h: HeaderMap
         }
         body.push_str("</table>");
     }
-    if let Some(r) = &c.report {
-        let _ = write!(body, "<h2>Report</h2><pre>{}</pre>", esc(r));
+    match &c.report {
+        // Written by coroner's HTML renderer, which escapes every text it takes from the dump.
+        Some(r) if r.starts_with("<section class=\"dump\">") => {
+            let _ = write!(
+                body,
+                "<h2>Report</h2><style>{}</style>{r}",
+                coroner_report::html::FRAGMENT_STYLE
+            );
+        }
+        Some(r) => {
+            let _ = write!(body, "<h2>Report</h2><pre>{}</pre>", esc(r));
+        }
+        None => {}
     }
     page(&format!("Crash {uuid}"), Some(&who), &body)
 }
