@@ -136,6 +136,11 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
 fn judge(snap: &Snapshot<'_>, mut a: Analysis) -> Analysis {
     a.blame = blame(snap, &a);
     a.findings = crate::findings::findings(snap, &a);
+    let memory = crate::memory_findings::findings(snap, &a, &a.findings);
+    if !memory.is_empty() {
+        a.findings.extend(memory);
+        crate::ranking::sort(&mut a.findings);
+    }
     if let Some(f) = crate::findings::damaged(&a) {
         a.findings.insert(0, f);
     }

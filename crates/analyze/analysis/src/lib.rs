@@ -15,6 +15,7 @@ mod finding;
 mod findings;
 pub mod images;
 pub mod memory;
+pub mod memory_findings;
 mod ranking;
 pub mod regions;
 pub mod symbols;

@@ -111,6 +111,8 @@ pub struct MemoryFacts {
     pub address_summary: Option<AddressSummary>,
     /// Handle counts (`None`: no HandleData stream).
     pub handles: Option<HandleCounts>,
+    /// The process's VM counters (`None`: no ProcessVmCounters stream).
+    pub vm_counters: Option<VmCounters>,
 }
 
 /// The memory facts of a snapshot.
@@ -118,6 +120,7 @@ pub fn memory_facts(snap: &Snapshot<'_>) -> MemoryFacts {
     MemoryFacts {
         address_summary: address_summary(snap),
         handles: handle_counts(snap),
+        vm_counters: snap.process.vm_counters.clone(),
     }
 }
 

@@ -244,6 +244,9 @@ struct Memory<'a> {
     address_summary: Option<AddressSummary<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     handles: Option<Handles<'a>>,
+    /// The ProcessVmCounters stream, bytes (issue 15).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vm_counters: Option<&'a coroner_model::VmCounters>,
 }
 
 #[derive(Serialize)]
@@ -382,6 +385,7 @@ fn memory_json(m: &memory::MemoryFacts) -> Memory<'_> {
             listed: h.listed,
             by_type: &h.by_type,
         }),
+        vm_counters: m.vm_counters.as_ref(),
     }
 }
 

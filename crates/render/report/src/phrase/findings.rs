@@ -24,6 +24,11 @@ pub struct Words {
 
 /// The words of finding `f` of analysis `a`.
 pub fn finding(a: &Analysis, f: &Finding) -> Words {
+    // --- memory (issue 15): also without an exception (a dump of a leaking process) ---
+    if let Some(w) = super::memory::words(a, f) {
+        return w;
+    }
+    // --- end memory ---
     let Some(e) = &a.exception else {
         return match f.kind {
             FindingKind::DamagedDump => damaged(a),

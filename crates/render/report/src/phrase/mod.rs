@@ -4,6 +4,10 @@
 //! shape.
 
 mod findings;
+// --- memory (issue 15) ---
+mod memory;
+pub use memory::bytes;
+// --- end memory ---
 mod summary;
 
 pub use findings::{finding, recommendation_for, verdict, Words};
