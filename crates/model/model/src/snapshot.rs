@@ -854,3 +854,42 @@ impl Context {
         }
     }
 }
+
+#[cfg(test)]
+mod vm_counter_tests {
+    use super::VmCounters;
+
+    /// A stream of `len` bytes with `revision` and a distinct value at each 64-bit field.
+    fn stream(revision: u16, len: usize) -> Vec<u8> {
+        let mut b = vec![0u8; len];
+        b[0..2].copy_from_slice(&revision.to_le_bytes());
+        b[4..8].copy_from_slice(&77u32.to_le_bytes());
+        for (i, o) in (8..len.saturating_sub(7)).step_by(8).enumerate() {
+            b[o..o + 8].copy_from_slice(&(1000 + i as u64).to_le_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn revision_1_and_2_put_private_usage_apart() {
+        let v1 = VmCounters::parse(&stream(1, 80)).unwrap();
+        assert_eq!(v1.page_fault_count, 77);
+        assert_eq!(v1.peak_working_set, 1000);
+        assert_eq!(v1.pagefile_usage, 1006);
+        assert_eq!(v1.peak_pagefile_usage, 1007);
+        assert_eq!(v1.private_usage, 1008);
+        assert_eq!(v1.job_private_commit_limit, None);
+        // Revision 2: PeakVirtualSize and VirtualSize come before PrivateUsage (offset 88).
+        let v2 = VmCounters::parse(&stream(2, 152)).unwrap();
+        assert_eq!(v2.private_usage, 1010);
+        assert_eq!(v2.job_peak_private_commit, Some(1015));
+        assert_eq!(v2.job_private_commit_limit, Some(1016));
+    }
+
+    #[test]
+    fn short_or_unknown_streams_are_none() {
+        assert!(VmCounters::parse(&stream(1, 79)).is_none());
+        assert!(VmCounters::parse(&stream(3, 152)).is_none());
+        assert!(VmCounters::parse(&[]).is_none());
+    }
+}
