@@ -129,6 +129,8 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
         damage: snap.damage.clone(),
         memory: crate::memory::memory_facts(snap),
     };
+    let mut a = a;
+    a.memory.allocation_call = crate::alloc_call::find(snap, &syms, &a);
     judge(snap, a)
 }
 

@@ -113,6 +113,9 @@ pub struct MemoryFacts {
     pub handles: Option<HandleCounts>,
     /// The process's VM counters (`None`: no ProcessVmCounters stream).
     pub vm_counters: Option<VmCounters>,
+    /// The allocator call right before a NULL-pointer fault, whose result was dereferenced
+    /// (set by the analysis, which has the symbols; `None`: none seen).
+    pub allocation_call: Option<crate::alloc_call::AllocCall>,
 }
 
 /// The memory facts of a snapshot.
@@ -121,6 +124,7 @@ pub fn memory_facts(snap: &Snapshot<'_>) -> MemoryFacts {
         address_summary: address_summary(snap),
         handles: handle_counts(snap),
         vm_counters: snap.process.vm_counters.clone(),
+        allocation_call: None,
     }
 }
 

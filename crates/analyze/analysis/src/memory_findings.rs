@@ -40,6 +40,9 @@ pub enum OomSource {
     CppBadAlloc,
     /// A .NET exception with HRESULT `E_OUTOFMEMORY` (0x8007000E).
     ClrOutOfMemory,
+    /// A NULL-pointer fault right after an allocator call returned NULL (`Pressure` may still
+    /// say why memory ran out; the call is `MemoryFacts::allocation_call`).
+    NullFromAllocator,
     /// A NULL-pointer fault in a process whose memory was exhausted: an allocation failed and
     /// its NULL result was used unchecked.
     NullInExhaustedProcess,
@@ -84,6 +87,11 @@ pub struct Pressure {
     pub private_usage: Option<u64>,
     /// The job's private commit limit (VM counters, revision 2).
     pub commit_limit: Option<u64>,
+}
+
+/// An address as a hex string.
+pub(crate) fn hex_u64<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::hex(*v))
 }
 
 /// `{"base": "hex", "size": n}` or null.
@@ -252,10 +260,13 @@ fn out_of_memory(
                         | PressureCause::CommitExhausted { measured: true }
                 )
             );
-            if !(null && exhausted) {
+            if null && a.memory.allocation_call.is_some() {
+                OomSource::NullFromAllocator
+            } else if null && exhausted {
+                OomSource::NullInExhaustedProcess
+            } else {
                 return None;
             }
-            OomSource::NullInExhaustedProcess
         }
     };
     Some(Finding {

@@ -46,6 +46,11 @@ fn out_of_memory(a: &Analysis, source: OomSource, p: &Pressure) -> Words {
         OomSource::StatusNoMemory => "the exception is STATUS_NO_MEMORY (0xC0000017): an allocation failed".to_string(),
         OomSource::CppBadAlloc => "a C++ std::bad_alloc was thrown: operator new could not allocate".to_string(),
         OomSource::ClrOutOfMemory => "a .NET exception with HRESULT E_OUTOFMEMORY (0x8007000E), an OutOfMemoryException".to_string(),
+        OomSource::NullFromAllocator => format!(
+            "{} returned NULL{} and the next instructions dereferenced it unchecked",
+            a.memory.allocation_call.as_ref().map_or("an allocator", |c| c.function.as_str()),
+            a.memory.allocation_call.as_ref().map(|c| format!(" (call at {}, register {} = 0)", fmt_addr(c.call, a.ptr_size()), c.register)).unwrap_or_default()
+        ),
         OomSource::NullInExhaustedProcess => format!(
             "a NULL-pointer access{} in a process whose memory was exhausted: an allocation most likely failed and its NULL result was used unchecked",
             a.exception
@@ -76,7 +81,10 @@ fn out_of_memory(a: &Analysis, source: OomSource, p: &Pressure) -> Words {
         Some(PressureCause::HeapGrown) => "One heap has grown to hold most of the memory: a leak of heap blocks is the usual cause.".to_string(),
         None => recommendation_for(a.blame.as_ref()),
     };
-    if source == OomSource::NullInExhaustedProcess {
+    if matches!(
+        source,
+        OomSource::NullInExhaustedProcess | OomSource::NullFromAllocator
+    ) {
         recommendation
             .push_str(" The code that dereferenced NULL should check allocation results: ");
         recommendation.push_str(&recommendation_for(a.blame.as_ref()));
