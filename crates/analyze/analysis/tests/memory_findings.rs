@@ -299,3 +299,146 @@ fn a_handle_leak_is_the_verdict_of_a_dump_taken_on_demand() {
     assert!(!run(&snap).has(FindingKind::HandleLeak));
     assert!(LARGEST_FREE_THRESHOLD == 64 * MB);
 }
+
+/// A mapped PE32 image of `size` bytes at `base` exporting `name` at RVA 0x2000 (headers,
+/// export directory and a `ret` there; no sections).
+fn dll_exporting(base: u64, size: usize, dll: &str, name: &str) -> Vec<u8> {
+    let mut b = vec![0u8; size];
+    let put16 = |b: &mut Vec<u8>, o: usize, v: u16| b[o..o + 2].copy_from_slice(&v.to_le_bytes());
+    let put32 = |b: &mut Vec<u8>, o: usize, v: u32| b[o..o + 4].copy_from_slice(&v.to_le_bytes());
+    b[0..2].copy_from_slice(b"MZ");
+    put32(&mut b, 0x3c, 0x80);
+    b[0x80..0x84].copy_from_slice(b"PE\0\0");
+    put16(&mut b, 0x84, 0x14c); // i386
+    put16(&mut b, 0x94, 0xe0); // SizeOfOptionalHeader
+    put16(&mut b, 0x96, 0x2102); // DLL, 32-bit, executable
+    let o = 0x98;
+    put16(&mut b, o, 0x10b);
+    put32(&mut b, o + 28, base as u32);
+    put32(&mut b, o + 32, 0x1000);
+    put32(&mut b, o + 36, 0x200);
+    put32(&mut b, o + 56, size as u32);
+    put32(&mut b, o + 60, 0x400);
+    put16(&mut b, o + 68, 2);
+    put32(&mut b, o + 92, 16);
+    put32(&mut b, o + 96, 0x1000); // export directory
+    put32(&mut b, o + 100, 0x100);
+    let e = 0x1000;
+    put32(&mut b, e + 12, 0x1080);
+    put32(&mut b, e + 16, 1);
+    put32(&mut b, e + 20, 1);
+    put32(&mut b, e + 24, 1);
+    put32(&mut b, e + 28, 0x1040);
+    put32(&mut b, e + 32, 0x1050);
+    put32(&mut b, e + 36, 0x1060);
+    put32(&mut b, 0x1040, 0x2000);
+    put32(&mut b, 0x1050, 0x1070);
+    b[0x1070..0x1070 + name.len()].copy_from_slice(name.as_bytes());
+    b[0x1080..0x1080 + dll.len()].copy_from_slice(dll.as_bytes());
+    b[0x2000] = 0xc3;
+    b
+}
+
+fn module(base: u64, size: u64, name: &str) -> Module {
+    Module {
+        base,
+        size,
+        path: format!("C:\\WINDOWS\\system32\\{name}"),
+        name: name.into(),
+        timestamp: 0,
+        checksum: 0,
+        file_version: None,
+        product_version: None,
+        file_flags: None,
+        file_os: None,
+        file_type: None,
+        debug_file: None,
+        debug_id: None,
+        code_id: None,
+        is_main: name.ends_with(".exe"),
+    }
+}
+
+#[test]
+fn a_null_dereference_right_after_heap_alloc_returned_null_is_out_of_memory() {
+    const K32: u64 = 0x7c80_0000;
+    const APP: u64 = 0x0040_0000;
+    let k32 = dll_exporting(K32, 0x3000, "kernel32.dll", "HeapAlloc");
+    // app.exe at 0x401000: call dword ptr [00401100] (its import slot for HeapAlloc), then
+    // mov ecx,dword ptr [eax]: the fault, with eax = 0.
+    let mut app = vec![0u8; 0x1200];
+    app[0x1000..0x1008].copy_from_slice(&[0xff, 0x15, 0x00, 0x11, 0x40, 0x00, 0x8b, 0x08]);
+    app[0x1100..0x1104].copy_from_slice(&(K32 as u32 + 0x2000).to_le_bytes());
+    let k32: &'static [u8] = Box::leak(k32.into_boxed_slice());
+    let app: &'static [u8] = Box::leak(app.into_boxed_slice());
+    // Plenty of address space: only the call shows the failed allocation.
+    let mut snap = snapshot(space(50 * MB, 0, 0, 300 * MB, 1200 * MB), null_read());
+    snap.exception.as_mut().unwrap().address = 0x0040_1006;
+    snap.exception_context = Some(Context {
+        arch: Arch::X86,
+        regs: vec![
+            ("eax", 0),
+            ("ebx", 0),
+            ("ecx", 0x1234),
+            ("edx", 0),
+            ("esi", 0),
+            ("edi", 0),
+            ("eip", 0x0040_1006),
+            ("esp", 0x0012_f000),
+            ("ebp", 0x0012_f010),
+        ],
+        flags: Some(0x246),
+        segments: None,
+    });
+    snap.modules = vec![
+        module(APP, 0x1200, "app.exe"),
+        module(K32, 0x3000, "kernel32.dll"),
+    ];
+    snap.memory = AddressSpace::new(vec![
+        MemoryRange {
+            base: APP,
+            bytes: app,
+        },
+        MemoryRange {
+            base: K32,
+            bytes: k32,
+        },
+    ]);
+    let a = run(&snap);
+    let call = a
+        .memory
+        .allocation_call
+        .as_ref()
+        .expect("the allocator call");
+    assert_eq!(call.call, 0x0040_1000);
+    assert_eq!(call.function, "kernel32!HeapAlloc");
+    assert_eq!(call.register, "eax");
+    assert_eq!(oom(&a).0, OomSource::NullFromAllocator);
+    assert_eq!(a.findings[0].kind, FindingKind::OutOfMemory);
+    let w = words(&a);
+    assert!(
+        w.title.contains("unchecked allocation result"),
+        "{}",
+        w.title
+    );
+    assert!(
+        w.description.contains("kernel32!HeapAlloc returned NULL"),
+        "{}",
+        w.description
+    );
+    // The same fault after a call to something else is a plain NULL pointer.
+    let other = dll_exporting(K32, 0x3000, "kernel32.dll", "GetTickCount");
+    snap.memory = AddressSpace::new(vec![
+        MemoryRange {
+            base: APP,
+            bytes: app,
+        },
+        MemoryRange {
+            base: K32,
+            bytes: Box::leak(other.into_boxed_slice()),
+        },
+    ]);
+    let a = run(&snap);
+    assert!(a.memory.allocation_call.is_none());
+    assert!(!a.has(FindingKind::OutOfMemory), "{:?}", a.findings);
+}

@@ -46,11 +46,7 @@ fn out_of_memory(a: &Analysis, source: OomSource, p: &Pressure) -> Words {
         OomSource::StatusNoMemory => "the exception is STATUS_NO_MEMORY (0xC0000017): an allocation failed".to_string(),
         OomSource::CppBadAlloc => "a C++ std::bad_alloc was thrown: operator new could not allocate".to_string(),
         OomSource::ClrOutOfMemory => "a .NET exception with HRESULT E_OUTOFMEMORY (0x8007000E), an OutOfMemoryException".to_string(),
-        OomSource::NullFromAllocator => format!(
-            "{} returned NULL{} and the next instructions dereferenced it unchecked",
-            a.memory.allocation_call.as_ref().map_or("an allocator", |c| c.function.as_str()),
-            a.memory.allocation_call.as_ref().map(|c| format!(" (call at {}, register {} = 0)", fmt_addr(c.call, a.ptr_size()), c.register)).unwrap_or_default()
-        ),
+        OomSource::NullFromAllocator => allocator_words(a),
         OomSource::NullInExhaustedProcess => format!(
             "a NULL-pointer access{} in a process whose memory was exhausted: an allocation most likely failed and its NULL result was used unchecked",
             a.exception
@@ -62,14 +58,19 @@ fn out_of_memory(a: &Analysis, source: OomSource, p: &Pressure) -> Words {
     };
     let why = cause_words(p.cause);
     let title = match source {
-        OomSource::NullInExhaustedProcess => {
+        OomSource::NullInExhaustedProcess | OomSource::NullFromAllocator => {
             format!("Out of memory ({why}): an unchecked allocation result, NULL, was dereferenced")
         }
         _ => format!("Out of memory ({why})"),
     };
     let description = format!(
         "{}; {}.",
-        cap(&how),
+        // A module name (`kernel32!HeapAlloc`) keeps its case.
+        if source == OomSource::NullFromAllocator {
+            how
+        } else {
+            cap(&how)
+        },
         match p.cause {
             Some(c) => cause_sentence(c, p),
             None => "the dump does not show why memory ran out".into(),
@@ -97,6 +98,19 @@ fn out_of_memory(a: &Analysis, source: OomSource, p: &Pressure) -> Words {
         recommendation,
         evidence: pressure_evidence(p),
     }
+}
+
+/// `kernel32!HeapAlloc returned NULL (call at 00401000, register eax = 0) and …`.
+fn allocator_words(a: &Analysis) -> String {
+    let call = a.memory.allocation_call.as_ref();
+    let function = call.map_or("an allocator", |c| c.function.as_str());
+    let at = call
+        .map(|c| {
+            let addr = fmt_addr(c.call, a.ptr_size());
+            format!(" (call at {addr}, register {} = 0)", c.register)
+        })
+        .unwrap_or_default();
+    format!("{function} returned NULL{at} and the next instructions dereferenced it unchecked")
 }
 
 fn cause_words(c: Option<PressureCause>) -> &'static str {
