@@ -247,6 +247,9 @@ struct Memory<'a> {
     /// The ProcessVmCounters stream, bytes (issue 15).
     #[serde(skip_serializing_if = "Option::is_none")]
     vm_counters: Option<&'a coroner_model::VmCounters>,
+    /// The allocator call whose NULL result the fault dereferenced (issue 15).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allocation_call: Option<&'a coroner_analysis::alloc_call::AllocCall>,
 }
 
 #[derive(Serialize)]
@@ -386,6 +389,7 @@ fn memory_json(m: &memory::MemoryFacts) -> Memory<'_> {
             by_type: &h.by_type,
         }),
         vm_counters: m.vm_counters.as_ref(),
+        allocation_call: m.allocation_call.as_ref(),
     }
 }
 
