@@ -14,6 +14,7 @@ mod diagnose;
 pub mod disasm;
 mod finding;
 mod findings;
+pub mod heap;
 pub mod images;
 pub mod memory;
 pub mod memory_findings;

@@ -116,6 +116,9 @@ pub struct MemoryFacts {
     /// The allocator call right before a NULL-pointer fault, whose result was dereferenced
     /// (set by the analysis, which has the symbols; `None`: none seen).
     pub allocation_call: Option<crate::alloc_call::AllocCall>,
+    /// `!heap -s`: the PEB's heaps recognised and walked (`None`: the heap list is not in the
+    /// dump).
+    pub heaps: Option<crate::heap::Heaps>,
 }
 
 /// The memory facts of a snapshot.
@@ -125,6 +128,7 @@ pub fn memory_facts(snap: &Snapshot<'_>) -> MemoryFacts {
         handles: handle_counts(snap),
         vm_counters: snap.process.vm_counters.clone(),
         allocation_call: None,
+        heaps: crate::heap::heap_summary(snap),
     }
 }
 
