@@ -175,6 +175,7 @@ fn segment_heaps_and_page_heaps_are_recognised_and_wine_heaps_are_not() {
     let kinds: Vec<HeapKind> = r.heaps.iter().map(|h| h.kind).collect();
     assert_eq!(kinds, vec![HeapKind::Segment, HeapKind::PageHeap]);
     assert_eq!(r.heaps[0].committed(), None, "not walked");
+    assert_eq!(r.heaps[1].reserved(), None, "not walked");
     assert_eq!(r.problems.len(), 2, "{:?}", r.problems);
     assert!(r.problems[0].contains("no Windows heap signature"));
     assert!(r.problems[1].contains("not in the dump"));
