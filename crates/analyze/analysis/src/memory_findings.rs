@@ -170,6 +170,7 @@ pub fn pressure(m: &MemoryFacts, ptr: u8) -> Pressure {
     if let Some(s) = s {
         fill_from_summary(&mut p, s);
     }
+    fill_from_heaps(&mut p, m);
     p.cause = cause(&p, ptr);
     p
 }
@@ -187,6 +188,22 @@ fn fill_from_summary(p: &mut Pressure, s: &AddressSummary) {
             .get(&Usage::Heap)
             .map(|h| (h.base, h.size));
     }
+}
+
+/// The walked heaps (`!heap -s`), when any could be read, are more exact than the regions
+/// whose allocation base is a heap: their committed bytes replace them.
+fn fill_from_heaps(p: &mut Pressure, m: &MemoryFacts) {
+    let Some(hs) = &m.heaps else { return };
+    let walked: Vec<(u64, u64)> = hs
+        .heaps
+        .iter()
+        .filter_map(|h| h.committed().map(|c| (h.address, c)))
+        .collect();
+    if walked.is_empty() {
+        return;
+    }
+    p.heap_bytes = Some(walked.iter().map(|w| w.1).sum());
+    p.largest_heap = walked.into_iter().max_by_key(|w| w.1);
 }
 
 fn cause(p: &Pressure, ptr: u8) -> Option<PressureCause> {

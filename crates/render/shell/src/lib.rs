@@ -14,6 +14,7 @@
 mod analyze;
 mod commands;
 pub mod expr;
+mod heap;
 mod memory;
 mod modules;
 mod process;

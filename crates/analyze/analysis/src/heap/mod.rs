@@ -73,15 +73,18 @@ pub struct HeapSummary {
 }
 
 impl HeapSummary {
-    /// Reserved bytes of the segments walked (`None`: not walked).
+    /// Reserved bytes of the segments walked (`None`: not walked, or no segment readable).
     pub fn reserved(&self) -> Option<u64> {
-        self.layout
-            .map(|_| self.segments.iter().map(|s| s.reserved).sum())
+        self.walked()
+            .then(|| self.segments.iter().map(|s| s.reserved).sum())
     }
-    /// Committed bytes of the segments walked (`None`: not walked).
+    /// Committed bytes of the segments walked (`None`: not walked, or no segment readable).
     pub fn committed(&self) -> Option<u64> {
-        self.layout
-            .map(|_| self.segments.iter().map(|s| s.committed).sum())
+        self.walked()
+            .then(|| self.segments.iter().map(|s| s.committed).sum())
+    }
+    fn walked(&self) -> bool {
+        self.layout.is_some() && !self.segments.is_empty()
     }
 }
 
