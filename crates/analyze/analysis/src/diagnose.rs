@@ -164,6 +164,8 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
         memory: crate::memory::memory_facts(snap),
         hang,
     };
+    let mut a = a;
+    a.memory.allocation_call = crate::alloc_call::find(snap, &syms, &a);
     judge(snap, a, hang_findings)
 }
 
@@ -190,6 +192,11 @@ fn judge(snap: &Snapshot<'_>, mut a: Analysis, hang_findings: Vec<Finding>) -> A
     }
     a.findings.extend(hang_findings);
     crate::ranking::sort(&mut a.findings);
+    let memory = crate::memory_findings::findings(snap, &a, &a.findings);
+    if !memory.is_empty() {
+        a.findings.extend(memory);
+        crate::ranking::sort(&mut a.findings);
+    }
     if let Some(f) = crate::findings::damaged(&a) {
         a.findings.insert(0, f);
     }

@@ -62,17 +62,25 @@ pub enum FindingKind {
     NoException,
     UnknownException,
     AccessViolation,
+    // --- memory (issue 15) ---
+    OutOfMemory,
+    MemoryGrowth,
+    HandleLeak,
+    // --- end memory ---
 }
 
 impl FindingKind {
     /// Every kind, in ranking order.
-    pub const ALL: [FindingKind; 31] = [
+    pub const ALL: [FindingKind; 34] = [
         FindingKind::DamagedDump,
         FindingKind::DestroyedHeap,
         FindingKind::HeapCorruption,
         FindingKind::StackOverflow,
         FindingKind::UnloadedModule,
         FindingKind::FailFast,
+        // --- memory (issue 15) ---
+        FindingKind::OutOfMemory,
+        // --- end memory ---
         FindingKind::CppException,
         FindingKind::ClrException,
         FindingKind::ExecuteNonExecutable,
@@ -94,6 +102,10 @@ impl FindingKind {
         FindingKind::NoHangPattern,
         FindingKind::NestedException,
         FindingKind::WildPointer,
+        // --- memory (issue 15) ---
+        FindingKind::MemoryGrowth,
+        FindingKind::HandleLeak,
+        // --- end memory ---
         FindingKind::DumpRequested,
         FindingKind::NoException,
         FindingKind::UnknownException,
@@ -135,6 +147,11 @@ impl FindingKind {
             NoException => "no_exception",
             UnknownException => "unknown_exception",
             AccessViolation => "access_violation",
+            // --- memory (issue 15) ---
+            OutOfMemory => "out_of_memory",
+            MemoryGrowth => "memory_growth",
+            HandleLeak => "handle_leak",
+            // --- end memory ---
         }
     }
 }
@@ -238,6 +255,25 @@ pub enum Detail {
     },
     /// A hang finding's facts: the root-cause thread, the lock, the threads concerned.
     Hang(Box<crate::hang::verdict::HangDetail>),
+    // --- memory (issue 15; the types are in `memory_findings.rs`) ---
+    /// An allocation failed: how the dump shows it and why memory ran out.
+    OutOfMemory {
+        source: crate::memory_findings::OomSource,
+        pressure: crate::memory_findings::Pressure,
+    },
+    /// Private or heap bytes past the growth threshold.
+    MemoryGrowth {
+        pressure: crate::memory_findings::Pressure,
+        /// Handles open (HandleData).
+        handles: Option<usize>,
+        /// Peak pagefile-backed commit (VM counters).
+        peak_pagefile_usage: Option<u64>,
+        /// The threshold the bytes passed.
+        threshold: u64,
+    },
+    /// Handle counts by type and name past a threshold.
+    HandleLeak(crate::memory_findings::HandleLeak),
+    // --- end memory ---
 }
 
 /// A cycle of frames (`module!function`) that the stack repeats.

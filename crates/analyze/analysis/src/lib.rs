@@ -7,6 +7,7 @@
 //! blame, and a bucket that is stable across dumps of the same bug. [`group`] groups analyses of
 //! several dumps by bucket. Renderers only present an `Analysis`; they decide nothing.
 
+pub mod alloc_call;
 pub mod blame;
 pub mod codes;
 mod diagnose;
@@ -14,8 +15,10 @@ pub mod disasm;
 mod finding;
 mod findings;
 pub mod hang;
+pub mod heap;
 pub mod images;
 pub mod memory;
+pub mod memory_findings;
 mod ranking;
 pub mod regions;
 pub mod symbols;

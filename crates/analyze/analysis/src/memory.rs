@@ -111,6 +111,14 @@ pub struct MemoryFacts {
     pub address_summary: Option<AddressSummary>,
     /// Handle counts (`None`: no HandleData stream).
     pub handles: Option<HandleCounts>,
+    /// The process's VM counters (`None`: no ProcessVmCounters stream).
+    pub vm_counters: Option<VmCounters>,
+    /// The allocator call right before a NULL-pointer fault, whose result was dereferenced
+    /// (set by the analysis, which has the symbols; `None`: none seen).
+    pub allocation_call: Option<crate::alloc_call::AllocCall>,
+    /// `!heap -s`: the PEB's heaps recognised and walked (`None`: the heap list is not in the
+    /// dump).
+    pub heaps: Option<crate::heap::Heaps>,
 }
 
 /// The memory facts of a snapshot.
@@ -118,6 +126,9 @@ pub fn memory_facts(snap: &Snapshot<'_>) -> MemoryFacts {
     MemoryFacts {
         address_summary: address_summary(snap),
         handles: handle_counts(snap),
+        vm_counters: snap.process.vm_counters.clone(),
+        allocation_call: None,
+        heaps: crate::heap::heap_summary(snap),
     }
 }
 

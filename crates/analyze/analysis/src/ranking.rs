@@ -27,6 +27,11 @@ pub(crate) fn rank(kind: FindingKind) -> usize {
         StackOverflow => 3,
         UnloadedModule => 4,
         FailFast => 5,
+        // --- memory (issue 15): never with a fail-fast code; before the C++/CLR exception it
+        // explains and the NULL dereference an unchecked allocation led to.
+        OutOfMemory => 5,
+        MemoryGrowth | HandleLeak => 14,
+        // --- end memory ---
         CppException | ClrException => 6,
         ExecuteNonExecutable => 7,
         FreedMemory => 8,
@@ -89,6 +94,10 @@ fn class_of(f: &Finding, a: &Analysis) -> Option<String> {
         FindingKind::Breakpoint => "BREAKPOINT".into(),
         FindingKind::GuardPage => "GUARD_PAGE".into(),
         FindingKind::DumpRequested => "DUMP_REQUESTED".into(),
+        // --- memory (issue 15) ---
+        FindingKind::OutOfMemory => "OUT_OF_MEMORY".into(),
+        FindingKind::MemoryGrowth | FindingKind::HandleLeak => return None,
+        // --- end memory ---
         // Hang findings have their own bucket (`hang::verdict`).
         FindingKind::Deadlock
         | FindingKind::OrphanedLock
@@ -128,6 +137,18 @@ fn stable(f: &Finding, a: &Analysis) -> bool {
         FindingKind::HeapCorruption => code == Some(win::HEAP_CORRUPTION),
         FindingKind::StackOverflow => code == Some(win::STACK_OVERFLOW),
         FindingKind::GuardPage => code == Some(win::GUARD_PAGE),
+        // --- memory (issue 15): the code and the record's HRESULT are in every dump type; a
+        // thrown type or the memory map are not.
+        FindingKind::OutOfMemory => matches!(
+            f.detail,
+            crate::Detail::OutOfMemory {
+                source: crate::memory_findings::OomSource::StatusNoMemory
+                    | crate::memory_findings::OomSource::ClrOutOfMemory,
+                ..
+            }
+        ),
+        FindingKind::MemoryGrowth | FindingKind::HandleLeak => false,
+        // --- end memory ---
         FindingKind::Deadlock
         | FindingKind::OrphanedLock
         | FindingKind::LoaderLock

@@ -557,6 +557,11 @@ impl<'d, 'a: 'd> Conversion<'d, 'a> {
             process.user_time = misc.raw.process_user_time().copied();
             process.kernel_time = misc.raw.process_kernel_time().copied();
         }
+        process.vm_counters = self
+            .dump
+            .get_raw_stream(PROCESS_VM_COUNTERS_STREAM)
+            .ok()
+            .and_then(VmCounters::parse);
         if let Some(main) = modules
             .first()
             .filter(|m| m.path != crate::damage::NAME_LOST)
@@ -700,6 +705,9 @@ fn module(m: &minidump::MinidumpModule, is_main: bool) -> Module {
         is_main,
     }
 }
+
+/// ProcessVmCountersStream (`MINIDUMP_STREAM_TYPE` 22), which the minidump crate leaves raw.
+const PROCESS_VM_COUNTERS_STREAM: u32 = 22;
 
 /// One handle descriptor (either layout) in the model's terms; empty names are none.
 fn handle(h: &minidump::MinidumpHandleDescriptor) -> Handle {

@@ -107,6 +107,64 @@ pub struct ProcessInfo {
     pub heaps: Option<Vec<u64>>,
     /// NtGlobalFlag from the PEB (e.g. page heap enabled), when present.
     pub nt_global_flag: Option<u32>,
+    /// The process's memory counters (ProcessVmCountersStream), when the dump has them.
+    pub vm_counters: Option<VmCounters>,
+}
+
+/// `MINIDUMP_PROCESS_VM_COUNTERS_1`/`_2` (ProcessVmCountersStream, 22): the process's memory
+/// counters when the dump was written, in bytes. The job fields come only with revision 2.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct VmCounters {
+    /// Structure revision (1 or 2).
+    pub revision: u16,
+    /// Page faults.
+    pub page_fault_count: u32,
+    /// Peak working set.
+    pub peak_working_set: u64,
+    /// Working set.
+    pub working_set: u64,
+    /// Pagefile-backed commit (`PagefileUsage`).
+    pub pagefile_usage: u64,
+    /// Peak pagefile-backed commit (`PeakPagefileUsage`).
+    pub peak_pagefile_usage: u64,
+    /// Private bytes (`PrivateUsage`).
+    pub private_usage: u64,
+    /// The job's private commit limit (`JobPrivateCommitLimit`; revision 2, `None` when 0).
+    pub job_private_commit_limit: Option<u64>,
+    /// The job's peak private commit (`JobPeakPrivateCommitUsage`; revision 2).
+    pub job_peak_private_commit: Option<u64>,
+}
+
+impl VmCounters {
+    /// Decodes the stream (`None` when shorter than revision 1 or of an unknown revision).
+    /// The structure is 4-byte packed: `Revision`, `Flags` (revision 2) or padding,
+    /// `PageFaultCount`, then 64-bit counters.
+    pub fn parse(b: &[u8]) -> Option<VmCounters> {
+        let u16_at = |o: usize| Some(u16::from_le_bytes(b.get(o..o + 2)?.try_into().ok()?));
+        let u32_at = |o: usize| Some(u32::from_le_bytes(b.get(o..o + 4)?.try_into().ok()?));
+        let u64_at = |o: usize| Some(u64::from_le_bytes(b.get(o..o + 8)?.try_into().ok()?));
+        let revision = u16_at(0)?;
+        if !(1..=2).contains(&revision) {
+            return None;
+        }
+        // Revision 2 (`minidumpapiset.h`) inserts PeakVirtualSize (72) and VirtualSize (80)
+        // before PrivateUsage (88), then PrivateWorkingSetSize 96, SharedCommitUsage 104,
+        // JobSharedCommitUsage 112, JobPrivateCommitUsage 120, JobPeakPrivateCommitUsage 128,
+        // JobPrivateCommitLimit 136, JobTotalCommitLimit 144.
+        let v2 = revision >= 2;
+        let job = |o: usize| v2.then(|| u64_at(o)).flatten().filter(|v| *v != 0);
+        Some(VmCounters {
+            revision,
+            page_fault_count: u32_at(4)?,
+            peak_working_set: u64_at(8)?,
+            working_set: u64_at(16)?,
+            pagefile_usage: u64_at(56)?,
+            peak_pagefile_usage: u64_at(64)?,
+            private_usage: u64_at(if v2 { 88 } else { 72 })?,
+            job_private_commit_limit: job(136),
+            job_peak_private_commit: job(128),
+        })
+    }
 }
 
 impl ProcessInfo {
@@ -794,5 +852,44 @@ impl Context {
             flags,
             segments: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod vm_counter_tests {
+    use super::VmCounters;
+
+    /// A stream of `len` bytes with `revision` and a distinct value at each 64-bit field.
+    fn stream(revision: u16, len: usize) -> Vec<u8> {
+        let mut b = vec![0u8; len];
+        b[0..2].copy_from_slice(&revision.to_le_bytes());
+        b[4..8].copy_from_slice(&77u32.to_le_bytes());
+        for (i, o) in (8..len.saturating_sub(7)).step_by(8).enumerate() {
+            b[o..o + 8].copy_from_slice(&(1000 + i as u64).to_le_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn revision_1_and_2_put_private_usage_apart() {
+        let v1 = VmCounters::parse(&stream(1, 80)).unwrap();
+        assert_eq!(v1.page_fault_count, 77);
+        assert_eq!(v1.peak_working_set, 1000);
+        assert_eq!(v1.pagefile_usage, 1006);
+        assert_eq!(v1.peak_pagefile_usage, 1007);
+        assert_eq!(v1.private_usage, 1008);
+        assert_eq!(v1.job_private_commit_limit, None);
+        // Revision 2: PeakVirtualSize and VirtualSize come before PrivateUsage (offset 88).
+        let v2 = VmCounters::parse(&stream(2, 152)).unwrap();
+        assert_eq!(v2.private_usage, 1010);
+        assert_eq!(v2.job_peak_private_commit, Some(1015));
+        assert_eq!(v2.job_private_commit_limit, Some(1016));
+    }
+
+    #[test]
+    fn short_or_unknown_streams_are_none() {
+        assert!(VmCounters::parse(&stream(1, 79)).is_none());
+        assert!(VmCounters::parse(&stream(3, 152)).is_none());
+        assert!(VmCounters::parse(&[]).is_none());
     }
 }

@@ -288,6 +288,41 @@ struct Memory<'a> {
     address_summary: Option<AddressSummary<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     handles: Option<Handles<'a>>,
+    /// The ProcessVmCounters stream, bytes (issue 15).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vm_counters: Option<&'a coroner_model::VmCounters>,
+    /// The allocator call whose NULL result the fault dereferenced (issue 15).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allocation_call: Option<&'a coroner_analysis::alloc_call::AllocCall>,
+    /// `!heap -s` (issue 15): absent when the PEB's heap list is not in the dump.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    heaps: Option<Vec<HeapJson>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    heap_problems: Option<&'a [String]>,
+}
+
+/// One entry of `memory.heaps[]`.
+#[derive(Serialize)]
+struct HeapJson {
+    address: String,
+    kind: coroner_analysis::heap::HeapKind,
+    layout: Option<&'static str>,
+    flags: Option<String>,
+    committed: Option<u64>,
+    reserved: Option<u64>,
+    segments: Option<usize>,
+}
+
+fn heap_json(h: &coroner_analysis::heap::HeapSummary) -> HeapJson {
+    HeapJson {
+        address: hex(h.address),
+        kind: h.kind,
+        layout: h.layout,
+        flags: h.flags.map(|f| format!("{f:08x}")),
+        committed: h.committed(),
+        reserved: h.reserved(),
+        segments: h.committed().map(|_| h.segments.len()),
+    }
 }
 
 #[derive(Serialize)]
@@ -426,6 +461,18 @@ fn memory_json(m: &memory::MemoryFacts) -> Memory<'_> {
             listed: h.listed,
             by_type: &h.by_type,
         }),
+        vm_counters: m.vm_counters.as_ref(),
+        allocation_call: m.allocation_call.as_ref(),
+        heaps: m
+            .heaps
+            .as_ref()
+            .filter(|h| !h.heaps.is_empty())
+            .map(|h| h.heaps.iter().map(heap_json).collect()),
+        heap_problems: m
+            .heaps
+            .as_ref()
+            .map(|h| h.problems.as_slice())
+            .filter(|p| !p.is_empty()),
     }
 }
 

@@ -716,5 +716,46 @@ pub fn memory_summary(a: &Analysis) -> Option<String> {
             );
         }
     }
+    memory_counters(a, &mut s);
     Some(s)
+}
+
+/// The VM counters' private bytes and the `!heap -s` totals (issue 15), when the dump has them.
+fn memory_counters(a: &Analysis, s: &mut String) {
+    if let Some(v) = &a.memory.vm_counters {
+        let _ = writeln!(
+            s,
+            "Private bytes:           {} (peak pagefile usage {})",
+            size_text(v.private_usage),
+            size_text(v.peak_pagefile_usage)
+        );
+    }
+    let Some(h) = &a.memory.heaps else { return };
+    let walked: Vec<_> = h.heaps.iter().filter(|x| x.committed().is_some()).collect();
+    let sum = |f: fn(&coroner_analysis::heap::HeapSummary) -> Option<u64>| {
+        walked.iter().filter_map(|x| f(x)).sum::<u64>()
+    };
+    let _ = write!(
+        s,
+        "Process heaps:           {} recognised, {} walked",
+        h.heaps.len(),
+        walked.len()
+    );
+    if !walked.is_empty() {
+        let _ = write!(
+            s,
+            ": {} committed, {} reserved",
+            size_text(sum(|x| x.committed())),
+            size_text(sum(|x| x.reserved()))
+        );
+    }
+    let _ = writeln!(s, "{}", count_problems(h.problems.len()));
+}
+
+fn count_problems(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => " (1 could not be read: see !heap -s)".into(),
+        n => format!(" ({n} could not be read: see !heap -s)"),
+    }
 }

@@ -248,6 +248,14 @@ pub const COMMANDS: &[Command] = &[
         Exact(&["!address"]),
         |s, c, o| memory::address(s, c.args, o),
     ),
+    // --- memory (issue 15) ---
+    cmd(
+        "!heap",
+        "heap summary (!heap -s)",
+        Exact(&["!heap"]),
+        |s, c, o| crate::heap::heap(s, c.args, o),
+    ),
+    // --- end memory ---
     cmd(
         "!vprot",
         "protection of the region of ADDR",

@@ -14,6 +14,7 @@
 mod analyze;
 mod commands;
 pub mod expr;
+mod heap;
 mod locks;
 mod memory;
 mod modules;

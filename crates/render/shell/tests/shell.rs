@@ -63,7 +63,7 @@ const EVERY_COMMAND: &str = "r; r @$ip; .exr -1; .ecxr; .lastevent; !gle; ~; ~1s
 kb 4; kv 3; kn 3; kp 3; kL 3; kc 3; ~*k 3; ~1k 2; lm; lmf; lmvm kernel32; lm m nt*; !lmi ntdll; \
 ln @$ip; x kernel32!GetProcA*; db @$csp L20; dw @$csp L10; dd @$csp L8; dq @$csp L4; dp @$csp L4; \
 dps @$csp L4; dds @$csp L4; dqs @$csp L2; dc @$csp L8; da @$ip L10; du @$csp L4; u @$ip L4; ub @$ip L2; \
-!address @$ip; !address @$csp; !vprot @$ip; !peb; !teb; !handle; !runaway 3; vertarget; |; .time; \
+!address @$ip; !address @$csp; !vprot @$ip; !peb; !teb; !handle; !heap -s; !runaway 3; vertarget; |; .time; \
 ? @$ip; ? 0n10+10; ? poi(@$csp); ? kernel32; .cxr; .help; help kb; !analyze -v; !address; \
 !uniqstack";
 
@@ -254,6 +254,7 @@ fn hostile_arguments_get_errors_not_panics_or_floods() {
             (".exr 0", Some("Memory access error")),
             (".exr", Some("Syntax error")),
             ("!address -frob", Some("not supported")),
+            ("!heap", Some("only the summary")),
             ("!address ffffffffffffffff", None),
             ("!vprot ffffffff`ffff0000", None),
             ("!lmi nosuchmodule", Some("not found")),

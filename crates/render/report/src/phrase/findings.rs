@@ -27,6 +27,11 @@ pub fn finding(a: &Analysis, f: &Finding) -> Words {
     if let Detail::Hang(d) = &f.detail {
         return super::hang::finding(a, f.kind, d);
     }
+    // --- memory (issue 15): also without an exception (a dump of a leaking process) ---
+    if let Some(w) = super::memory::words(a, f) {
+        return w;
+    }
+    // --- end memory ---
     let Some(e) = &a.exception else {
         return match f.kind {
             FindingKind::DamagedDump => damaged(a),

@@ -5,6 +5,10 @@
 
 mod findings;
 pub mod hang;
+// --- memory (issue 15) ---
+mod memory;
+pub use memory::bytes;
+// --- end memory ---
 mod summary;
 
 pub use findings::{finding, recommendation_for, verdict, Words};

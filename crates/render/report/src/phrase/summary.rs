@@ -51,6 +51,17 @@ pub fn summary(a: &Analysis) -> Vec<(String, String)> {
                 "Why".into(),
                 "no exception: the dump was taken on demand, not at a crash".into(),
             ));
+            // --- memory (issue 15): a leak shows in a dump taken on demand ---
+            if let Some(f) = a
+                .findings
+                .first()
+                .filter(|f| matches!(f.kind, FindingKind::MemoryGrowth | FindingKind::HandleLeak))
+            {
+                let w = finding(a, f);
+                rows.push(("Verdict".into(), w.title));
+                rows.push(("What to do".into(), w.recommendation));
+            }
+            // --- end memory ---
         }
         if a.hang_verdict() {
             hang_rows(a, &mut rows);

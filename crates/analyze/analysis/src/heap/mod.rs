@@ -1,0 +1,330 @@
+//! `!heap -s` from a full dump (issue 15): the process heaps the PEB lists, recognised by their
+//! signatures and, for the NT heap, walked segment by segment for reserved and committed bytes.
+//!
+//! Layouts (public `dt ntdll!_HEAP` / `_HEAP_SEGMENT` output of the named builds):
+//! - **NT heap, Windows XP/Server 2003, x86** (`nt52`): `_HEAP.Signature` 0xEEFFEEFF at +0x08,
+//!   `Flags` +0x0C, `Segments[64]` (pointers to `_HEAP_SEGMENT`) at +0x58; a segment has
+//!   `Signature` 0xFFEEFFEE at +0x08, `BaseAddress` +0x18, `NumberOfPages` +0x1C,
+//!   `NumberOfUnCommittedPages` +0x28.
+//! - **NT heap, Windows Vista to 11** (`nt60`): the heap is its own first segment, so it starts
+//!   with `_HEAP_SEGMENT`, whose layout has not changed since Vista: `SegmentSignature`
+//!   0xFFEEFFEE at +0x08 (x64 +0x10), `SegmentListEntry` +0x10 (+0x18), `BaseAddress` +0x1C
+//!   (+0x30), `NumberOfPages` +0x20 (+0x38), `NumberOfUnCommittedPages` +0x2C (+0x50);
+//!   `_HEAP.Flags` +0x40 (+0x70). Segments are walked through `SegmentListEntry`, a ring through
+//!   the heap's own `SegmentList` head, so no build-specific `_HEAP` offset is needed.
+//! - **Segment heap** (Windows 10+): `_SEGMENT_HEAP.Signature` 0xDDEEDDEE after its two-pointer
+//!   `EnvHandle` (+0x08, x64 +0x10); recognised, not walked.
+//! - **Page heap** (gflags `+hpa`): the `DPH_HEAP_ROOT` one page after the handle carries
+//!   0xFFEEDDCC; recognised, not walked.
+//!
+//! Anything else (Wine's heap, memory not in the dump) is named in `problems`; a segment whose
+//! signature is wrong ends the walk and is named too, never a panic. Walks stop at
+//! [`MAX_SEGMENTS`] with a warning.
+
+use coroner_model::*;
+use serde::Serialize;
+
+/// Segments walked per heap at most (the NT heap of XP/2003 has 64 slots).
+pub const MAX_SEGMENTS: usize = 64;
+/// Heaps summarised at most.
+pub const MAX_HEAPS: usize = 256;
+
+const HEAP_SIGNATURE: u32 = 0xEEFF_EEFF;
+const SEGMENT_SIGNATURE: u32 = 0xFFEE_FFEE;
+const SEGMENT_HEAP_SIGNATURE: u32 = 0xDDEE_DDEE;
+const DPH_ROOT_SIGNATURE: u32 = 0xFFEE_DDCC;
+const PAGE: u64 = 0x1000;
+
+/// What kind of heap (JSON `kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeapKind {
+    Nt,
+    Segment,
+    PageHeap,
+}
+
+/// One segment of an NT heap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct HeapSegment {
+    /// The segment header's address.
+    pub address: u64,
+    /// `BaseAddress`.
+    pub base: u64,
+    /// Reserved bytes (`NumberOfPages` pages).
+    pub reserved: u64,
+    /// Committed bytes (pages less `NumberOfUnCommittedPages`).
+    pub committed: u64,
+}
+
+/// One process heap, as `!heap -s` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HeapSummary {
+    /// The heap handle (PEB `ProcessHeaps` entry).
+    pub address: u64,
+    /// Its kind.
+    pub kind: HeapKind,
+    /// The layout it was read with (`nt52` XP/2003 x86, `nt60` Vista–11), `None` when not walked.
+    pub layout: Option<&'static str>,
+    /// `_HEAP.Flags`, when read.
+    pub flags: Option<u32>,
+    /// The segments walked (empty when not walked).
+    pub segments: Vec<HeapSegment>,
+}
+
+impl HeapSummary {
+    /// Reserved bytes of the segments walked (`None`: not walked, or no segment readable).
+    pub fn reserved(&self) -> Option<u64> {
+        self.walked()
+            .then(|| self.segments.iter().map(|s| s.reserved).sum())
+    }
+    /// Committed bytes of the segments walked (`None`: not walked, or no segment readable).
+    pub fn committed(&self) -> Option<u64> {
+        self.walked()
+            .then(|| self.segments.iter().map(|s| s.committed).sum())
+    }
+    fn walked(&self) -> bool {
+        self.layout.is_some() && !self.segments.is_empty()
+    }
+}
+
+/// The heaps of a process and what stopped their reading.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Heaps {
+    /// The heaps recognised, in PEB order.
+    pub heaps: Vec<HeapSummary>,
+    /// Heaps not recognised, headers not in the dump, bad segments, limits hit.
+    pub problems: Vec<String>,
+}
+
+/// The heap summary (`None` when the PEB's heap list is not in the dump).
+pub fn heap_summary(snap: &Snapshot<'_>) -> Option<Heaps> {
+    let list = snap.process.heaps.as_ref()?;
+    let ptr = snap.system.arch.ptr_size();
+    let mut out = Heaps::default();
+    if list.len() > MAX_HEAPS {
+        out.problems.push(format!(
+            "the PEB lists {} heaps: only the first {MAX_HEAPS} are summarised",
+            list.len()
+        ));
+    }
+    for &h in list.iter().take(MAX_HEAPS) {
+        match heap(&snap.memory, h, ptr, snap.system.arch == Arch::X86) {
+            Ok((summary, problem)) => {
+                out.heaps.push(summary);
+                out.problems.extend(problem);
+            }
+            Err(p) => out.problems.push(p),
+        }
+    }
+    Some(out)
+}
+
+/// One heap: its summary and what cut its walk short, or why it is not recognised.
+fn heap(
+    mem: &AddressSpace<'_>,
+    h: u64,
+    ptr: u8,
+    x86: bool,
+) -> Result<(HeapSummary, Option<String>), String> {
+    let p = u64::from(ptr);
+    let at = |off: u64| mem.read_u32(h.wrapping_add(off));
+    let unwalked = |kind| HeapSummary {
+        address: h,
+        kind,
+        layout: None,
+        flags: None,
+        segments: vec![],
+    };
+    if at(2 * p).is_none() {
+        return Err(format!(
+            "heap {}: its header is not in the dump",
+            crate::hex(h)
+        ));
+    }
+    if at(2 * p) == Some(SEGMENT_HEAP_SIGNATURE) {
+        return Ok((unwalked(HeapKind::Segment), None));
+    }
+    if at(PAGE) == Some(DPH_ROOT_SIGNATURE) {
+        return Ok((unwalked(HeapKind::PageHeap), None));
+    }
+    if at(2 * p) == Some(SEGMENT_SIGNATURE) {
+        return Ok(nt60(mem, h, ptr));
+    }
+    if x86 && at(8) == Some(HEAP_SIGNATURE) {
+        return Ok(nt52(mem, h));
+    }
+    Err(format!(
+        "heap {}: no Windows heap signature (not an NT heap, segment heap or page heap: Wine's own heap, or another allocator)",
+        crate::hex(h)
+    ))
+}
+
+/// `_HEAP_SEGMENT` field offsets: signature, list entry, base, pages, uncommitted pages.
+struct SegmentLayout {
+    signature: u64,
+    list: u64,
+    base: u64,
+    pages: u64,
+    uncommitted: u64,
+}
+
+const SEGMENT_X86: SegmentLayout = SegmentLayout {
+    signature: 0x08,
+    list: 0x10,
+    base: 0x1c,
+    pages: 0x20,
+    uncommitted: 0x2c,
+};
+const SEGMENT_X64: SegmentLayout = SegmentLayout {
+    signature: 0x10,
+    list: 0x18,
+    base: 0x30,
+    pages: 0x38,
+    uncommitted: 0x50,
+};
+/// XP/2003 x86 `_HEAP_SEGMENT` (no list entry: the heap's `Segments[]` array lists them).
+const SEGMENT_NT52: SegmentLayout = SegmentLayout {
+    signature: 0x08,
+    list: 0,
+    base: 0x18,
+    pages: 0x1c,
+    uncommitted: 0x28,
+};
+
+/// Reads one segment header at `s`, checking its signature.
+fn segment(
+    mem: &AddressSpace<'_>,
+    s: u64,
+    l: &SegmentLayout,
+    ptr: u8,
+) -> Result<HeapSegment, String> {
+    let at = |o: u64| mem.read_u32(s.wrapping_add(o));
+    match at(l.signature) {
+        None => return Err(format!("segment {} is not in the dump", crate::hex(s))),
+        Some(SEGMENT_SIGNATURE) => {}
+        // Zeros are what a dumper writes for a page it could not read as well as what a
+        // wiped header holds: not evidence of corruption on their own.
+        Some(0) => {
+            return Err(format!(
+                "segment {}: no segment header there (all zero: not captured as written, or wiped)",
+                crate::hex(s)
+            ))
+        }
+        Some(v) => {
+            return Err(format!(
+                "segment {}: signature {v:08x}, not ffeeffee (a corrupt heap header)",
+                crate::hex(s)
+            ))
+        }
+    }
+    let bad = || format!("segment {}: header cut short in the dump", crate::hex(s));
+    let base = mem.read_ptr(s.wrapping_add(l.base), ptr).ok_or_else(bad)?;
+    let pages = u64::from(at(l.pages).ok_or_else(bad)?);
+    let uncommitted = u64::from(at(l.uncommitted).ok_or_else(bad)?);
+    if uncommitted > pages {
+        return Err(format!(
+            "segment {}: {uncommitted} uncommitted pages of {pages} (a corrupt heap header)",
+            crate::hex(s)
+        ));
+    }
+    Ok(HeapSegment {
+        address: s,
+        base,
+        reserved: pages * PAGE,
+        committed: (pages - uncommitted) * PAGE,
+    })
+}
+
+/// Vista–11: the ring of `SegmentListEntry` from the heap's own (first) segment.
+fn nt60(mem: &AddressSpace<'_>, h: u64, ptr: u8) -> (HeapSummary, Option<String>) {
+    let l = if ptr == 8 { &SEGMENT_X64 } else { &SEGMENT_X86 };
+    let flags_at = if ptr == 8 { 0x70 } else { 0x40 };
+    let mut s = HeapSummary {
+        address: h,
+        kind: HeapKind::Nt,
+        layout: Some("nt60"),
+        flags: mem.read_u32(h + flags_at),
+        segments: vec![],
+    };
+    let mut node = h + l.list;
+    let mut heads = 0;
+    for _ in 0..=MAX_SEGMENTS + 1 {
+        let seg = node.wrapping_sub(l.list);
+        if mem.read_u32(seg.wrapping_add(l.signature)) == Some(SEGMENT_SIGNATURE) {
+            if seg == h && !s.segments.is_empty() {
+                return (s, None);
+            }
+            if s.segments.len() == MAX_SEGMENTS {
+                let msg = limit(h);
+                return (s, Some(msg));
+            }
+            match segment(mem, seg, l, ptr) {
+                Ok(g) => s.segments.push(g),
+                Err(e) => return (s, Some(format!("heap {}: {e}", crate::hex(h)))),
+            }
+        } else {
+            // The heap's `SegmentList` head: passed once per ring.
+            heads += 1;
+            if heads > 1 {
+                let msg = format!(
+                    "heap {}: the segment list at {} does not lead back to the heap (a corrupt heap header)",
+                    crate::hex(h),
+                    crate::hex(node)
+                );
+                return (s, Some(msg));
+            }
+        }
+        node = match mem.read_ptr(node, ptr) {
+            Some(n) => n,
+            None => {
+                let msg = format!(
+                    "heap {}: segment list entry {} is not in the dump",
+                    crate::hex(h),
+                    crate::hex(node)
+                );
+                return (s, Some(msg));
+            }
+        };
+        if node == h + l.list {
+            return (s, None);
+        }
+    }
+    let msg = limit(h);
+    (s, Some(msg))
+}
+
+fn limit(h: u64) -> String {
+    format!(
+        "heap {}: walk stopped at {MAX_SEGMENTS} segments (the limit)",
+        crate::hex(h)
+    )
+}
+
+/// XP/2003 x86: the `Segments[64]` array at +0x58.
+fn nt52(mem: &AddressSpace<'_>, h: u64) -> (HeapSummary, Option<String>) {
+    let mut s = HeapSummary {
+        address: h,
+        kind: HeapKind::Nt,
+        layout: Some("nt52"),
+        flags: mem.read_u32(h + 0x0c),
+        segments: vec![],
+    };
+    for i in 0..MAX_SEGMENTS as u64 {
+        let Some(seg) = mem.read_ptr(h + 0x58 + 4 * i, 4) else {
+            let msg = format!(
+                "heap {}: its segment array is cut short in the dump",
+                crate::hex(h)
+            );
+            return (s, Some(msg));
+        };
+        if seg == 0 {
+            continue;
+        }
+        match segment(mem, seg, &SEGMENT_NT52, 4) {
+            Ok(g) => s.segments.push(g),
+            Err(e) => return (s, Some(format!("heap {}: {e}", crate::hex(h)))),
+        }
+    }
+    (s, None)
+}

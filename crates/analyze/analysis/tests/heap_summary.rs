@@ -1,0 +1,182 @@
+//! `!heap -s` on synthetic heap headers whose truth is known: a Windows Server 2003 x86 NT
+//! heap with two segments (Segments[] array), a Windows 10 x64 NT heap with three segments (the
+//! SegmentListEntry ring through the heap's SegmentList head), a segment heap and a page heap
+//! recognised, Wine's heap not recognised, a corrupt segment signature and a ring that never
+//! returns reported as problems, never a panic.
+
+use coroner_analysis::heap::{heap_summary, HeapKind, MAX_SEGMENTS};
+use coroner_model::*;
+
+#[path = "common/many_regions.rs"]
+mod many;
+
+/// A snapshot of `arch` whose memory is `ranges` and whose PEB lists `heaps`.
+fn snap(arch: Arch, heaps: Vec<u64>, ranges: Vec<(u64, Vec<u8>)>) -> Snapshot<'static> {
+    let mut s = many::many_regions(16);
+    s.system.arch = arch;
+    s.process.heaps = Some(heaps);
+    s.memory = AddressSpace::new(
+        ranges
+            .into_iter()
+            .map(|(base, b)| MemoryRange {
+                base,
+                bytes: Box::leak(b.into_boxed_slice()),
+            })
+            .collect(),
+    );
+    s
+}
+
+fn put32(b: &mut [u8], o: usize, v: u32) {
+    b[o..o + 4].copy_from_slice(&v.to_le_bytes());
+}
+fn put64(b: &mut [u8], o: usize, v: u64) {
+    b[o..o + 8].copy_from_slice(&v.to_le_bytes());
+}
+
+/// XP/2003 x86 `_HEAP_SEGMENT` at the start of `b` (its own page).
+fn seg52(b: &mut [u8], base: u64, pages: u32, uncommitted: u32) {
+    put32(b, 0x08, 0xFFEE_FFEE);
+    put32(b, 0x18, base as u32);
+    put32(b, 0x1c, pages);
+    put32(b, 0x28, uncommitted);
+}
+
+#[test]
+fn a_windows_2003_heap_is_walked_through_its_segment_array() {
+    let h = 0x0015_0000u64;
+    let s2 = 0x0082_0000u64;
+    let mut heap = vec![0u8; 0x600];
+    put32(&mut heap, 0x08, 0xEEFF_EEFF);
+    put32(&mut heap, 0x0c, 0x0000_0002); // HEAP_GROWABLE
+    seg52(&mut heap[0x580..], h, 0x100, 0xe0); // the heap's first segment lies inside it
+    put32(&mut heap, 0x58, (h + 0x580) as u32);
+    put32(&mut heap, 0x5c, s2 as u32);
+    let mut second = vec![0u8; 0x40];
+    seg52(&mut second, s2, 0x400, 0x100);
+    let s = snap(Arch::X86, vec![h], vec![(h, heap), (s2, second)]);
+    let r = heap_summary(&s).unwrap();
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    let x = &r.heaps[0];
+    assert_eq!(x.kind, HeapKind::Nt);
+    assert_eq!(x.layout, Some("nt52"));
+    assert_eq!(x.flags, Some(2));
+    assert_eq!(x.segments.len(), 2);
+    assert_eq!(x.reserved(), Some((0x100 + 0x400) * 0x1000));
+    assert_eq!(x.committed(), Some((0x20 + 0x300) * 0x1000));
+}
+
+/// Windows 10 x64 `_HEAP_SEGMENT` at `b[o..]`: signature, list entry (Flink, Blink), base,
+/// pages, uncommitted pages.
+fn seg60(b: &mut [u8], o: usize, flink: u64, blink: u64, base: u64, pages: u32, unc: u32) {
+    put32(b, o + 0x10, 0xFFEE_FFEE);
+    put64(b, o + 0x18, flink);
+    put64(b, o + 0x20, blink);
+    put64(b, o + 0x30, base);
+    put32(b, o + 0x38, pages);
+    put32(b, o + 0x50, unc);
+}
+
+/// A Windows 10 x64 heap at `h` with segments at `s2` and `s3`; the SegmentList head at
+/// h+0x120. `s3_signature` lets a test corrupt the third header.
+fn win10(h: u64, s2: u64, s3: u64, s3_signature: u32) -> Vec<(u64, Vec<u8>)> {
+    let head = h + 0x120;
+    let mut heap = vec![0u8; 0x200];
+    seg60(&mut heap, 0, s2 + 0x18, head, h, 0x10, 0x4);
+    put32(&mut heap, 0x70, 0x0000_1002);
+    put64(&mut heap, 0x120, h + 0x18); // head: Flink to the heap's own segment
+    put64(&mut heap, 0x128, s3 + 0x18);
+    let mut a = vec![0u8; 0x60];
+    seg60(&mut a, 0, s3 + 0x18, h + 0x18, s2, 0x100, 0x80);
+    let mut b = vec![0u8; 0x60];
+    seg60(&mut b, 0, head, s2 + 0x18, s3, 0x200, 0x0);
+    put32(&mut b, 0x10, s3_signature);
+    vec![(h, heap), (s2, a), (s3, b)]
+}
+
+#[test]
+fn a_windows_10_heap_is_walked_through_its_segment_ring() {
+    let (h, s2, s3) = (
+        0x0000_01a0_0000_0000u64,
+        0x0000_01a0_1000_0000,
+        0x0000_01a0_2000_0000,
+    );
+    let s = snap(Arch::Amd64, vec![h], win10(h, s2, s3, 0xFFEE_FFEE));
+    let r = heap_summary(&s).unwrap();
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    let x = &r.heaps[0];
+    assert_eq!(x.layout, Some("nt60"));
+    assert_eq!(x.flags, Some(0x1002));
+    let bases: Vec<u64> = x.segments.iter().map(|g| g.base).collect();
+    assert_eq!(bases, vec![h, s2, s3]);
+    assert_eq!(x.reserved(), Some((0x10 + 0x100 + 0x200) * 0x1000));
+    assert_eq!(x.committed(), Some((0xc + 0x80 + 0x200) * 0x1000));
+}
+
+#[test]
+fn a_corrupt_segment_is_a_problem_and_the_walk_keeps_what_it_read() {
+    let (h, s2, s3) = (
+        0x0000_01a0_0000_0000u64,
+        0x0000_01a0_1000_0000,
+        0x0000_01a0_2000_0000,
+    );
+    let s = snap(Arch::Amd64, vec![h], win10(h, s2, s3, 0x4141_4141));
+    let r = heap_summary(&s).unwrap();
+    assert_eq!(r.heaps[0].segments.len(), 2);
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+    assert!(
+        r.problems[0].contains("does not lead back"),
+        "{}",
+        r.problems[0]
+    );
+}
+
+#[test]
+fn a_ring_that_never_returns_stops_at_the_limit() {
+    // x86 Vista+ segments that each point to the next, forever (a fresh one each time).
+    let h = 0x0100_0000u64;
+    let n = MAX_SEGMENTS as u64 + 10;
+    let mut ranges = Vec::new();
+    for i in 0..n {
+        let at = h + i * 0x1_0000;
+        let mut b = vec![0u8; 0x40];
+        put32(&mut b, 0x08, 0xFFEE_FFEE);
+        put32(&mut b, 0x10, (at + 0x1_0000 + 0x10) as u32);
+        put32(&mut b, 0x1c, at as u32);
+        put32(&mut b, 0x20, 1);
+        ranges.push((at, b));
+    }
+    let s = snap(Arch::X86, vec![h], ranges);
+    let r = heap_summary(&s).unwrap();
+    assert_eq!(r.heaps[0].segments.len(), MAX_SEGMENTS);
+    assert!(
+        r.problems[0].contains("walk stopped at 64 segments"),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn segment_heaps_and_page_heaps_are_recognised_and_wine_heaps_are_not() {
+    let seg = 0x0000_0200_0000_0000u64;
+    let mut sh = vec![0u8; 0x40];
+    put32(&mut sh, 0x10, 0xDDEE_DDEE);
+    let dph = 0x0000_0300_0000_0000u64;
+    let mut ph = vec![0u8; 0x1010];
+    put32(&mut ph, 0x1000, 0xFFEE_DDCC);
+    let wine = 0x0000_0400_0000_0000u64;
+    let missing = 0x0000_0500_0000_0000u64;
+    let s = snap(
+        Arch::Amd64,
+        vec![seg, dph, wine, missing],
+        vec![(seg, sh), (dph, ph), (wine, vec![0x55; 0x100])],
+    );
+    let r = heap_summary(&s).unwrap();
+    let kinds: Vec<HeapKind> = r.heaps.iter().map(|h| h.kind).collect();
+    assert_eq!(kinds, vec![HeapKind::Segment, HeapKind::PageHeap]);
+    assert_eq!(r.heaps[0].committed(), None, "not walked");
+    assert_eq!(r.heaps[1].reserved(), None, "not walked");
+    assert_eq!(r.problems.len(), 2, "{:?}", r.problems);
+    assert!(r.problems[0].contains("no Windows heap signature"));
+    assert!(r.problems[1].contains("not in the dump"));
+}
