@@ -99,13 +99,13 @@ impl FindingKind {
         FindingKind::CpuSpin,
         FindingKind::WaitingOnIo,
         FindingKind::WaitingOnRemote,
-        FindingKind::NoHangPattern,
-        FindingKind::NestedException,
-        FindingKind::WildPointer,
         // --- memory (issue 15) ---
         FindingKind::MemoryGrowth,
         FindingKind::HandleLeak,
         // --- end memory ---
+        FindingKind::NoHangPattern,
+        FindingKind::NestedException,
+        FindingKind::WildPointer,
         FindingKind::DumpRequested,
         FindingKind::NoException,
         FindingKind::UnknownException,

@@ -30,7 +30,8 @@ pub(crate) fn rank(kind: FindingKind) -> usize {
         // --- memory (issue 15): never with a fail-fast code; before the C++/CLR exception it
         // explains and the NULL dereference an unchecked allocation led to.
         OutOfMemory => 5,
-        MemoryGrowth | HandleLeak => 14,
+        // A leak says more than "no known hang pattern" about a dump taken on demand.
+        MemoryGrowth | HandleLeak => 20,
         // --- end memory ---
         CppException | ClrException => 6,
         ExecuteNonExecutable => 7,
@@ -47,10 +48,10 @@ pub(crate) fn rank(kind: FindingKind) -> usize {
         BlockedThreads => 17,
         CpuSpin => 18,
         WaitingOnIo | WaitingOnRemote => 19,
-        NoHangPattern => 20,
-        NestedException | WildPointer | DumpRequested | NoException | UnknownException => 21,
+        NoHangPattern => 21,
+        NestedException | WildPointer | DumpRequested | NoException | UnknownException => 22,
         // The least specific: every access violation has this one.
-        AccessViolation => 22,
+        AccessViolation => 23,
     }
 }
 
