@@ -24,7 +24,7 @@ mod xml;
 
 use std::path::{Path, PathBuf};
 
-pub use meaning::{interpret, AppError, Meaning, WerReport};
+pub use meaning::{interpret, AppError, Meaning, MemoryLimit, WerReport};
 
 /// Cap on how many [`Problem`]s one file keeps in [`EventLog::skipped`]; the rest are only
 /// counted in [`EventLog::skipped_total`].

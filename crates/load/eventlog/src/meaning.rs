@@ -52,6 +52,25 @@ pub struct WerReport {
     pub report_status: Option<String>,
 }
 
+/// Which memory limit a recycled worker reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryLimit {
+    /// Virtual bytes (`PeriodicRestartMemory`, `periodicRestart/@memory`).
+    Virtual,
+    /// Private bytes (`PeriodicRestartPrivateMemory`, `periodicRestart/@privateMemory`).
+    Private,
+}
+
+impl MemoryLimit {
+    /// `virtual memory` / `private bytes memory`, as the events word it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemoryLimit::Virtual => "virtual memory",
+            MemoryLimit::Private => "private bytes memory",
+        }
+    }
+}
+
 /// A typed reading of an event that matters for "why did it die".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Meaning {
@@ -110,6 +129,16 @@ pub enum Meaning {
         pool: String,
         pid: Option<u32>,
         idle_minutes: Option<u32>,
+    },
+    /// W3SVC 1077 (IIS 6) / WAS 5077 (IIS 7+): "A worker process with process id of '%1' serving
+    /// application pool '%2' has requested a recycle because it reached its virtual memory
+    /// limit." (KB 919790); W3SVC 1117 / WAS 5117: the same for its private bytes memory limit.
+    /// A planned recycle (logged as information when the pool logs recycles), not a crash: the
+    /// worker outgrew the pool's configured memory limit, usually through a leak.
+    MemoryRecycle {
+        pool: String,
+        pid: Option<u32>,
+        limit: MemoryLimit,
     },
     /// IIS-W3SVC-WP 2280: "The Module DLL %1 failed to load. The data is the error."
     ModuleLoadFailed { module: String, error: Option<u32> },
@@ -354,6 +383,17 @@ fn iis(src: &str, id: u32, e: &Event) -> Option<Meaning> {
             pool: req(e, 2),
             idle_minutes: s(e, 3).and_then(|p| p.parse().ok()),
         },
+        ("w3svc", 1077) | ("was", 5077) | ("w3svc", 1117) | ("was", 5117) => {
+            Meaning::MemoryRecycle {
+                pid: s(e, 1).and_then(|p| num_u32(&p)),
+                pool: req(e, 2),
+                limit: if id % 1000 == 77 {
+                    MemoryLimit::Virtual
+                } else {
+                    MemoryLimit::Private
+                },
+            }
+        }
         ("w3svc-wp", 2280) => Meaning::ModuleLoadFailed {
             module: req(e, 1),
             error: data_u32(e),
@@ -601,6 +641,29 @@ mod tests {
                 error: Some(5)
             })
         );
+        assert_eq!(
+            interpret(&ev("W3SVC", 1077, &["1234", "DefaultAppPool"])),
+            Some(Meaning::MemoryRecycle {
+                pool: "DefaultAppPool".into(),
+                pid: Some(1234),
+                limit: MemoryLimit::Virtual
+            })
+        );
+        assert_eq!(
+            interpret(&ev("Microsoft-Windows-WAS", 5117, &["4321", "Leaky"])),
+            Some(Meaning::MemoryRecycle {
+                pool: "Leaky".into(),
+                pid: Some(4321),
+                limit: MemoryLimit::Private
+            })
+        );
+        assert!(matches!(
+            interpret(&ev("W3SVC", 1117, &["1", "P"])),
+            Some(Meaning::MemoryRecycle {
+                limit: MemoryLimit::Private,
+                ..
+            })
+        ));
         assert!(matches!(
             interpret(&ev("WAS", 5186, &["77", "Pool", "20"])),
             Some(Meaning::WorkerIdleShutdown {

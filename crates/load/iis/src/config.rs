@@ -36,6 +36,12 @@ pub struct PoolSettings {
     pub rapid_fail_protection: bool,
     pub interval_seconds: i64,
     pub max_crashes: u32,
+    /// The private-bytes limit that recycles a worker, in KB (`None`: off, IIS's default):
+    /// MetaBase `PeriodicRestartPrivateMemory`, applicationHost `periodicRestart/@privateMemory`.
+    pub private_memory_limit_kb: Option<u64>,
+    /// The virtual-memory limit, in KB (`None`: off): `PeriodicRestartMemory`,
+    /// `periodicRestart/@memory`.
+    pub virtual_memory_limit_kb: Option<u64>,
 }
 
 /// One web site.
@@ -134,6 +140,9 @@ struct Partial {
     protection: Option<bool>,
     interval: Option<i64>,
     max: Option<u32>,
+    /// Memory limits in KB as written (0: off).
+    private_kb: Option<u64>,
+    virtual_kb: Option<u64>,
 }
 
 impl Partial {
@@ -146,6 +155,8 @@ impl Partial {
                 .or(d.interval)
                 .unwrap_or(DEFAULT_INTERVAL_SECONDS),
             max_crashes: self.max.or(d.max).unwrap_or(DEFAULT_MAX_CRASHES),
+            private_memory_limit_kb: self.private_kb.or(d.private_kb).filter(|k| *k > 0),
+            virtual_memory_limit_kb: self.virtual_kb.or(d.virtual_kb).filter(|k| *k > 0),
         }
     }
 }
@@ -244,6 +255,14 @@ impl Reading {
                 }
             }
             ("failure", "applicationPoolDefaults") => apphost_failure(a, &mut self.defaults),
+            ("periodicRestart", "recycling") if grand == "applicationPoolDefaults" => {
+                apphost_recycling(a, &mut self.defaults)
+            }
+            ("periodicRestart", "recycling") if grand == "add" => {
+                if let Some((_, p)) = self.pools.last_mut() {
+                    apphost_recycling(a, p);
+                }
+            }
             ("applicationDefaults", "sites") => {
                 self.default_pool = get(a, "applicationPool").map(String::from)
             }
@@ -307,6 +326,16 @@ impl Reading {
     }
 }
 
+/// `<recycling><periodicRestart memory="KB" privateMemory="KB"/>` (0: off).
+fn apphost_recycling(a: &[(String, String)], p: &mut Partial) {
+    if let Some(v) = get(a, "privateMemory").and_then(|v| v.trim().parse().ok()) {
+        p.private_kb = Some(v);
+    }
+    if let Some(v) = get(a, "memory").and_then(|v| v.trim().parse().ok()) {
+        p.virtual_kb = Some(v);
+    }
+}
+
 fn apphost_failure(a: &[(String, String)], p: &mut Partial) {
     if let Some(v) = get(a, "rapidFailProtection").and_then(boolean) {
         p.protection = Some(v);
@@ -335,6 +364,9 @@ impl Reading {
             if let Some(v) = get(a, "RapidFailProtectionMaxCrashes").and_then(|v| v.parse().ok()) {
                 p.max = Some(v);
             }
+            p.private_kb =
+                get(a, "PeriodicRestartPrivateMemory").and_then(|v| v.trim().parse().ok());
+            p.virtual_kb = get(a, "PeriodicRestartMemory").and_then(|v| v.trim().parse().ok());
             p
         };
         let lower = loc.to_ascii_lowercase();
@@ -397,7 +429,7 @@ mod tests {
         let x = br#"<?xml version="1.0"?><configuration><MBProperty>
 <IIsWebService Location="/LM/W3SVC" AppPoolId="DefaultAppPool" LogFileDirectory="D:\IISLogs"/>
 <IIsApplicationPools Location="/LM/W3SVC/AppPools" RapidFailProtectionMaxCrashes="7"/>
-<IIsApplicationPool Location="/LM/W3SVC/AppPools/DefaultAppPool" RapidFailProtection="TRUE" RapidFailProtectionInterval="10"/>
+<IIsApplicationPool Location="/LM/W3SVC/AppPools/DefaultAppPool" RapidFailProtection="TRUE" RapidFailProtectionInterval="10" PeriodicRestartPrivateMemory="512000" PeriodicRestartMemory="0"/>
 <IIsApplicationPool Location="/LM/W3SVC/AppPools/Other" RapidFailProtection="FALSE"/>
 <IIsWebServer Location="/LM/W3SVC/1" ServerComment="Default Web Site"/>
 <IIsWebServer Location="/LM/W3SVC/2" ServerComment="Two" AppPoolId="Other"/>
@@ -411,6 +443,11 @@ mod tests {
             (true, 600, 7)
         );
         assert!(!c.pool("Other").unwrap().rapid_fail_protection);
+        assert_eq!(
+            (d.private_memory_limit_kb, d.virtual_memory_limit_kb),
+            (Some(512_000), None)
+        );
+        assert_eq!(c.pool("Other").unwrap().private_memory_limit_kb, None);
         assert_eq!(c.site_pool(1), Some("DefaultAppPool"));
         assert_eq!(c.site_pool(2), Some("Other"));
         assert_eq!(c.log_directories, ["D:\\IISLogs"]);
@@ -420,8 +457,9 @@ mod tests {
     fn application_host() {
         let x = br#"<configuration><system.applicationHost><applicationPools>
 <add name="A"><failure rapidFailProtectionInterval="00:02:00" rapidFailProtectionMaxCrashes="3"/></add>
-<add name="B"/>
-<applicationPoolDefaults><failure rapidFailProtection="false"/></applicationPoolDefaults>
+<add name="B"><recycling><periodicRestart privateMemory="0" memory="3000000"/></recycling></add>
+<applicationPoolDefaults><failure rapidFailProtection="false"/>
+<recycling><periodicRestart privateMemory="1048576"/></recycling></applicationPoolDefaults>
 </applicationPools><sites><site name="S" id="4"><application path="/" applicationPool="A"/>
 <logFile directory="E:\logs\s4"/></site><siteDefaults>
 <logFile directory="%SystemDrive%\inetpub\logs\LogFiles"/></siteDefaults>
@@ -434,6 +472,13 @@ mod tests {
             (false, 120, 3)
         );
         assert_eq!(c.pool("B").unwrap().max_crashes, 5);
+        // A's private limit comes from the defaults; B turns it off and sets a virtual one.
+        assert_eq!(a.private_memory_limit_kb, Some(1_048_576));
+        let b = c.pool("B").unwrap();
+        assert_eq!(
+            (b.private_memory_limit_kb, b.virtual_memory_limit_kb),
+            (None, Some(3_000_000))
+        );
         assert_eq!(c.site_pool(4), Some("A"));
         assert_eq!(
             c.log_directories,

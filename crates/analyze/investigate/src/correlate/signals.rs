@@ -127,6 +127,15 @@ fn timeline_entry(m: Meaning, e: &Event) -> Option<TimelineEntry> {
                 label(e)
             ),
         ),
+        Meaning::MemoryRecycle { pool, pid, limit } => {
+            let text = format!(
+                "{}: worker{} recycled: it reached its {} limit",
+                label(e),
+                pid.map(|p| format!(" pid {p}")).unwrap_or_default(),
+                limit.as_str()
+            );
+            (Some(pool), "recycle", text)
+        }
         Meaning::WorkerIdleShutdown { pool, pid, .. } => {
             let text = format!(
                 "{}: worker{} shut down for idleness (normal)",
@@ -225,7 +234,8 @@ fn meaning_pool(m: &Meaning) -> Option<&str> {
         | Meaning::WorkerOrphaned { pool, .. }
         | Meaning::RapidFailDisabled { pool }
         | Meaning::PoolDisabled { pool, .. }
-        | Meaning::WorkerIdleShutdown { pool, .. } => Some(pool.as_str()).filter(|p| !p.is_empty()),
+        | Meaning::WorkerIdleShutdown { pool, .. }
+        | Meaning::MemoryRecycle { pool, .. } => Some(pool.as_str()).filter(|p| !p.is_empty()),
         _ => None,
     }
 }
