@@ -25,7 +25,13 @@ fn memory_limit_recycles_are_timeline_lines_not_crashes() {
     let dir = tempfile::tempdir().unwrap();
     let events = vec![
         event("Microsoft-Windows-WAS", 5117, 1, T, &["4100", "Leaky"]),
-        event("Microsoft-Windows-WAS", 5077, 2, T + 600, &["4200", "Leaky"]),
+        event(
+            "Microsoft-Windows-WAS",
+            5077,
+            2,
+            T + 600,
+            &["4200", "Leaky"],
+        ),
         event("W3SVC", 1117, 3, T + 1200, &["4300", "Old Pool"]),
     ];
     std::fs::write(dir.path().join("System.xml"), events_xml(&events)).unwrap();
@@ -53,5 +59,8 @@ fn memory_limit_recycles_are_timeline_lines_not_crashes() {
             ),
         ]
     );
-    assert!(inv.pools.iter().all(|p| p.crashes.is_empty() && p.hangs.is_empty()));
+    assert!(inv
+        .pools
+        .iter()
+        .all(|p| p.crashes.is_empty() && p.hangs.is_empty()));
 }
