@@ -29,42 +29,51 @@ pub fn chromium() -> Option<PathBuf> {
         .find(|c| c.is_file())
 }
 
-fn headless(browser: &Path, profile: &Path) -> Command {
-    let mut c = Command::new(browser);
-    c.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--hide-scrollbars",
-        "--enable-logging=stderr",
-        "--v=0",
-    ])
-    .arg(format!("--user-data-dir={}", profile.display()));
-    c
+/// Runs headless Chromium on `page` with `args` and a throw-away profile; `Err` says why the
+/// browser could not be run.
+fn headless(page: &Path, args: &[String]) -> Result<std::process::Output, String> {
+    let browser = chromium()
+        .ok_or("chromium not found on PATH (apt-get install chromium to run this test)")?;
+    let profile = tempfile::tempdir().map_err(|e| e.to_string())?;
+    Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", browser.display()))
+}
+
+/// The last line the browser wrote to stderr (why it made nothing).
+fn last_line(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .to_string()
 }
 
 /// Loads `page` (a file) in headless Chromium. `Err` says why the browser could not be used
 /// (not installed, would not start, printed no DOM): the caller skips with that reason.
 pub fn render(page: &Path) -> Result<Rendered, String> {
-    let browser = chromium()
-        .ok_or("chromium not found on PATH (apt-get install chromium to run this test)")?;
-    let profile = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let out = headless(&browser, profile.path())
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", browser.display()))?;
+    let out = headless(page, &["--dump-dom".into()])?;
     let dom = String::from_utf8_lossy(&out.stdout).into_owned();
     let err = String::from_utf8_lossy(&out.stderr);
     if dom.trim().is_empty() {
         return Err(format!(
-            "{} produced no DOM (stderr: {})",
-            browser.display(),
-            err.lines().last().unwrap_or("")
+            "the browser produced no DOM (stderr: {})",
+            last_line(&out)
         ));
     }
     let console_errors = err
@@ -80,22 +89,18 @@ pub fn render(page: &Path) -> Result<Rendered, String> {
 
 /// Saves a screenshot of `page` at `png` (width × height CSS pixels); `Err` as for [`render`].
 pub fn screenshot(page: &Path, png: &Path, width: u32, height: u32) -> Result<(), String> {
-    let browser = chromium().ok_or("chromium not found on PATH")?;
-    let profile = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let out = headless(&browser, profile.path())
-        .arg(format!("--screenshot={}", png.display()))
-        .arg(format!("--window-size={width},{height}"))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", browser.display()))?;
+    let out = headless(
+        page,
+        &[
+            format!("--screenshot={}", png.display()),
+            format!("--window-size={width},{height}"),
+        ],
+    )?;
     match std::fs::metadata(png) {
         Ok(m) if m.len() > 0 => Ok(()),
         _ => Err(format!(
             "no screenshot written (stderr: {})",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
+            last_line(&out)
         )),
     }
 }
@@ -103,23 +108,15 @@ pub fn screenshot(page: &Path, png: &Path, width: u32, height: u32) -> Result<()
 /// Prints `page` to the PDF `pdf` as Chromium prints it (A4/Letter default, no header or
 /// footer) and returns its page count; `Err` as for [`render`].
 pub fn print_pages(page: &Path, pdf: &Path) -> Result<usize, String> {
-    let browser = chromium().ok_or("chromium not found on PATH")?;
-    let profile = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let out = headless(&browser, profile.path())
-        .arg(format!("--print-to-pdf={}", pdf.display()))
-        .arg("--no-pdf-header-footer")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", browser.display()))?;
-    let bytes = std::fs::read(pdf).map_err(|e| {
-        format!(
-            "no PDF written ({e}; stderr: {})",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        )
-    })?;
+    let out = headless(
+        page,
+        &[
+            format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer".into(),
+        ],
+    )?;
+    let bytes = std::fs::read(pdf)
+        .map_err(|e| format!("no PDF written ({e}; stderr: {})", last_line(&out)))?;
     // Page objects are `/Type /Page`; the page tree nodes are `/Type /Pages`.
     let all = count(&bytes, b"/Type /Page");
     Ok(all - count(&bytes, b"/Type /Pages"))

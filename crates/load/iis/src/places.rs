@@ -52,23 +52,25 @@ pub fn standard_places(root: &Path, windows: Option<&Path>) -> Places {
         .or_else(|| resolve(root, &["WINNT"]))
         .unwrap_or_else(|| root.join("Windows"));
     let mut out = Places::default();
-    let look = |what, base: &Path, rel: &[&str], out: &mut Places| {
-        let found = resolve(base, rel);
-        out.places.push(Place {
-            what,
-            found: found.is_some(),
-            path: found.unwrap_or_else(|| rel.iter().fold(base.to_path_buf(), |p, c| p.join(c))),
-        });
-    };
     for (what, rel) in WINDOWS_FILES {
-        look(what, &win, rel, &mut out);
+        out.places.push(place(what, &win, rel));
     }
     for (what, rel) in ROOT_FOLDERS {
-        look(what, root, rel, &mut out);
+        out.places.push(place(what, root, rel));
     }
     log_directories(root, &win, &mut out);
     profile_dumps(root, &mut out);
     out
+}
+
+/// `base` joined with `rel` as found (names matched ignoring case), or as expected when missing.
+fn place(what: &'static str, base: &Path, rel: &[&str]) -> Place {
+    let found = resolve(base, rel);
+    Place {
+        what,
+        found: found.is_some(),
+        path: found.unwrap_or_else(|| rel.iter().fold(base.to_path_buf(), |p, c| p.join(c))),
+    }
 }
 
 /// Under the Windows directory.
@@ -197,12 +199,7 @@ fn log_directories(root: &Path, win: &Path, out: &mut Places) {
         match expand(&d, root, win) {
             Some((base, rel)) => {
                 let rel: Vec<&str> = rel.iter().map(String::as_str).collect();
-                let found = resolve(&base, &rel);
-                out.places.push(Place {
-                    what: "IIS W3C logs",
-                    found: found.is_some(),
-                    path: found.unwrap_or_else(|| rel.iter().fold(base, |p, c| p.join(c))),
-                });
+                out.places.push(place("IIS W3C logs", &base, &rel));
             }
             None => out.notes.push(format!(
                 "IIS log directory {d} is on another drive than {}; pass it as a path",
