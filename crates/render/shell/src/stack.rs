@@ -216,20 +216,24 @@ pub fn k(s: &Session<'_, '_>, ti: usize, flags: &str, args: &str, o: &mut String
         ShellError::Message(format!("No register context for thread {ti} in the dump"))
     })?;
     let (frames, note) = frames(s, ti, &ctx, count);
-    let style = if flags.contains(['b', 'v']) {
+    o.push_str(&windbg::k_listing(
+        &frames,
+        note.as_deref(),
+        s.snap.system.arch,
+        k_style(flags),
+    ));
+    Ok(())
+}
+
+/// The `k` layout its letters select: `b`/`v` with arguments, `c` clean, else plain.
+fn k_style(flags: &str) -> windbg::KStyle {
+    if flags.contains(['b', 'v']) {
         windbg::KStyle::Args
     } else if flags.contains('c') {
         windbg::KStyle::Clean
     } else {
         windbg::KStyle::Plain
-    };
-    o.push_str(&windbg::k_listing(
-        &frames,
-        note.as_deref(),
-        s.snap.system.arch,
-        style,
-    ));
-    Ok(())
+    }
 }
 
 /// One `~` line: `.  4  Id: d54.1b34 Suspend: ? Teb: 7ffda000 Unfrozen`.
@@ -420,23 +424,39 @@ pub fn uniqstack(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResu
     let mut seen: Vec<Vec<u64>> = Vec::new();
     let mut dups = Vec::new();
     for i in 0..n {
-        let key = ctx_of(s, i)
-            .map(|c| frames(s, i, &c, DEFAULT_FRAMES).0)
-            .map(|f| f.iter().map(|f| f.address).collect::<Vec<_>>())
-            .unwrap_or_default();
-        if !key.is_empty() && seen.contains(&key) {
-            dups.push(i);
-            continue;
-        }
-        seen.push(key);
-        let mut res = Ok(());
+        let mut dup = false;
+        // Each thread is walked once: the frames that decide whether its stack repeats one
+        // are the frames listed.
         with_thread(s, i, |s| {
+            let walked = ctx_of(s, i).map(|c| frames(s, i, &c, DEFAULT_FRAMES));
+            let key: Vec<u64> = walked
+                .iter()
+                .flat_map(|(f, _)| f.iter().map(|f| f.address))
+                .collect();
+            if !key.is_empty() && seen.contains(&key) {
+                dup = true;
+                return;
+            }
+            seen.push(key);
             let _ = writeln!(o, "\n{}", thread_line(s, i));
             o.push_str(&thread_facts(s, i));
-            res = k(s, i, &flags, "", o);
+            match walked {
+                Some((f, note)) => o.push_str(&windbg::k_listing(
+                    &f,
+                    note.as_deref(),
+                    s.snap.system.arch,
+                    k_style(&flags),
+                )),
+                None => {
+                    let e = ShellError::Message(format!(
+                        "No register context for thread {i} in the dump"
+                    ));
+                    let _ = writeln!(o, "{}", e.render("!uniqstack"));
+                }
+            }
         });
-        if let Err(e) = res {
-            let _ = writeln!(o, "{}", e.render("!uniqstack"));
+        if dup {
+            dups.push(i);
         }
     }
     let list: Vec<String> = dups.iter().map(usize::to_string).collect();
