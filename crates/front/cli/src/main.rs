@@ -2,6 +2,7 @@
 //! load (coroner-dump) → analyse (coroner-analysis) → render (coroner-report).
 
 mod investigate;
+mod lang;
 mod manual;
 mod paint;
 mod progress;
@@ -49,6 +50,11 @@ pub(crate) struct Cli {
     /// No progress bar and no notes on stderr; errors are still printed.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// Language of the report's sentences and headings: en or ko (한국어). Facts, ids, buckets
+    /// and JSON are the same in every language. Default: from LC_ALL, LC_MESSAGES or LANG (on
+    /// Windows, the user's display language), else English.
+    #[arg(long, global = true, value_name = "en|ko", value_parser = lang::parse)]
+    lang: Option<coroner_report::phrase::Lang>,
     #[command(subcommand)]
     command: Command,
 }
@@ -294,6 +300,8 @@ fn analyze_one(path: &Path, opts: &coroner::Options) -> Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Every command's words come from the phrasing tables in this language.
+    let _lang = lang::choose(cli.lang);
     match cli.command {
         Command::Analyze(a) => analyze(a, cli.quiet),
         Command::Investigate(a) => investigate(a, cli.quiet),

@@ -5,6 +5,7 @@
 
 mod findings;
 pub mod hang;
+mod lang;
 // --- memory (issue 15) ---
 mod memory;
 pub use memory::bytes;
@@ -12,4 +13,5 @@ pub use memory::bytes;
 mod summary;
 
 pub use findings::{finding, recommendation_for, verdict, Words};
+pub use lang::{Lang, UnknownLang};
 pub use summary::{count, damage_line, sharing, summary, who_to_call};
