@@ -74,6 +74,10 @@ pub struct AddressSummary {
     pub largest_free: Option<Span>,
     /// Free regions smaller than [`FRAGMENT_LIMIT`]: the fragmentation of the address space.
     pub free_below_1mb: Tally,
+    /// Committed private memory (`MEM_COMMIT` and `MEM_PRIVATE`): what Performance Monitor's
+    /// "Private Bytes" counts, short of the few copy-on-write image pages, for dumps without
+    /// the VM counters stream (every dump written before Windows 8.1's dbghelp).
+    pub private_committed: u64,
     /// The largest module images, largest first (at most [`TOP_MODULES`]).
     pub top_modules: Vec<ModuleSize>,
 }
@@ -150,6 +154,7 @@ pub fn address_summary(snap: &Snapshot<'_>) -> Option<AddressSummary> {
         by_protect: BTreeMap::new(),
         largest_free: None,
         free_below_1mb: Tally::default(),
+        private_committed: 0,
         top_modules: top_modules(snap),
     };
     // Tallied by raw value, named once at the end.
@@ -212,6 +217,9 @@ fn count(s: &mut AddressSummary, raw: &mut Raw, r: &Region, usage: Usage) {
     raw.kind.entry(r.kind).or_default().add(r.size);
     if r.state == MEM_COMMIT {
         raw.protect.entry(r.protect).or_default().add(r.size);
+        if r.kind == MEM_PRIVATE {
+            s.private_committed = s.private_committed.saturating_add(r.size);
+        }
     }
 }
 

@@ -28,6 +28,15 @@ pub fn rows(inv: &Investigation) -> Vec<VerdictRow> {
     rows.extend(
         inv.pools
             .iter()
+            .filter(|p| {
+                let m = &p.memory;
+                !m.recycles.is_empty() || !m.out_of_memory_crashes.is_empty() || m.growth.is_some()
+            })
+            .map(|p| memory_row(inv, p)),
+    );
+    rows.extend(
+        inv.pools
+            .iter()
             .filter(|p| p.crashes.is_empty() && p.hangs.is_empty() && p.outage.http_503 > 0)
             .map(outage_row),
     );
@@ -150,6 +159,163 @@ fn hang_row(p: &Pool) -> VerdictRow {
         description: d,
         recommendation: rec,
     }
+}
+
+/// A pool's memory: the recycles on its memory limits and a worker's growth over its dumps.
+fn memory_row(inv: &Investigation, p: &Pool) -> VerdictRow {
+    let m = &p.memory;
+    let mut d = String::new();
+    if !m.recycles.is_empty() {
+        d.push_str(&recycle_sentence(p));
+    }
+    if let Some(s) = series_sentence(p) {
+        if !d.is_empty() {
+            d.push(' ');
+        }
+        d.push_str(&s);
+    }
+    let oom = m.out_of_memory_crashes.len();
+    if oom > 0 {
+        let times: Vec<String> = m
+            .out_of_memory_crashes
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        if !d.is_empty() {
+            d.push(' ');
+        }
+        d.push_str(&format!(
+            "{} of application pool '{}' ran out of memory ({} UTC).",
+            plural(oom, "crash", "crashes"),
+            p.name,
+            times.join(", ")
+        ));
+    }
+    let mut rec = "A worker that outgrows its memory again and again is leaking; recycling hides the leak and costs the requests in flight and the sessions it holds. Find what allocates: a DebugDiag \"Memory and Handle Leak\" rule (LeakTrack) on the pool's worker, run until private bytes near the limit, or user-mode stack traces (`gflags /i w3wp.exe +ust`, then restart the pool) and two dumps some minutes apart to compare (`!heap -s`, `!heap -stat -h`); a dump alone does not show who allocated. Raise the limit only as a stop-gap.".to_string();
+    if let Some(todo) = latest_memory_advice(inv, p) {
+        rec = format!("{todo} {rec}");
+    }
+    VerdictRow {
+        level: if oom > 0 {
+            Level::Error
+        } else {
+            Level::Warning
+        },
+        description: d,
+        recommendation: rec,
+    }
+}
+
+/// `Application pool 'Reports' was recycled 2 times (04:10–04:52 UTC) because its worker reached
+/// the private bytes limit of 1,200,000 KB (1.144 GB, MetaBase.xml): process ids 4410, 4520.`
+fn recycle_sentence(p: &Pool) -> String {
+    let m = &p.memory;
+    let r = &m.recycles;
+    let (first, last) = (r[0].time, r[r.len() - 1].time);
+    let when = if r.len() == 1 {
+        format!("at {first} UTC")
+    } else {
+        format!("between {first} and {last} UTC")
+    };
+    let mut kinds: Vec<String> = Vec::new();
+    for x in r {
+        let what = match (x.limit, x.limit_kb) {
+            ("private", Some(kb)) => format!("the private bytes limit of {}", limit_text(kb, m)),
+            ("private", None) => "its private bytes limit".to_string(),
+            (_, Some(kb)) => format!("the virtual memory limit of {}", limit_text(kb, m)),
+            (_, None) => "its virtual memory limit".to_string(),
+        };
+        if !kinds.contains(&what) {
+            kinds.push(what);
+        }
+    }
+    let pids: Vec<String> = r
+        .iter()
+        .filter_map(|x| x.pid)
+        .map(|x| x.to_string())
+        .collect();
+    let mut s = format!(
+        "Application pool '{}' was recycled {} {when} because its worker reached {}",
+        p.name,
+        plural(r.len(), "time", "times"),
+        kinds.join(" or ")
+    );
+    if !pids.is_empty() {
+        s.push_str(&format!(
+            "; {} {}",
+            if pids.len() == 1 {
+                "process id"
+            } else {
+                "process ids"
+            },
+            pids.join(", ")
+        ));
+    }
+    s.push('.');
+    s
+}
+
+use coroner_report::investigate::memory::{size, thousands};
+
+/// `1,228,800 KB (1.17 GB, MetaBase.xml)`.
+fn limit_text(kb: u64, m: &PoolMemory) -> String {
+    let from = m
+        .limits_from
+        .as_deref()
+        .map(|f| format!(", {f}"))
+        .unwrap_or_default();
+    format!(
+        "{} KB ({}{from})",
+        thousands(kb),
+        coroner_report::investigate::memory::size(kb.saturating_mul(1024))
+    )
+}
+
+/// `3 dumps of worker 4630 show its private bytes grow from 650.0 MB to 1.101 GB in 40 min
+/// (11.3 MB a minute): at that rate it reaches the limit about 8 min after the last dump.`
+fn series_sentence(p: &Pool) -> Option<String> {
+    let m = &p.memory;
+    let s = &m.series;
+    let first = s.first()?;
+    let mut out = format!("{} dumps of worker {}", s.len(), first.pid);
+    match &m.growth {
+        Some(g) => {
+            out.push_str(&format!(
+                " show its private bytes grow from {} to {} in {} ({} a minute)",
+                size(g.from_bytes),
+                size(g.to_bytes),
+                time::duration(g.seconds),
+                size(g.bytes_per_minute)
+            ));
+            if let Some(t) = g.seconds_to_limit {
+                out.push_str(&format!(
+                    ": at that rate it reaches the private bytes limit about {} after the last dump",
+                    time::duration(t)
+                ));
+            }
+        }
+        None => out.push_str(" show no growth of its private bytes"),
+    }
+    if first.private_from == Some("memory_info_list") {
+        out.push_str(
+            " (private bytes as committed private memory in the dumps' memory-info lists)",
+        );
+    }
+    out.push('.');
+    Some(out)
+}
+
+/// The analysis's own advice on the latest dump of the series, when it found a leak in it.
+fn latest_memory_advice(inv: &Investigation, p: &Pool) -> Option<String> {
+    let last = p.memory.series.last()?;
+    last.finding.filter(|f| *f != "out_of_memory")?;
+    let d = inv.dumps.iter().find(|d| d.file == last.file)?;
+    let verdict = d.detail.iter().find(|(k, _)| k == "Verdict")?;
+    Some(format!(
+        "The latest dump ({}) says: {}.",
+        file_name(&last.file),
+        verdict.1.trim_end_matches('.')
+    ))
 }
 
 /// A rapid-fail episode, recorded or predicted, and the outage it caused.

@@ -97,6 +97,15 @@ pub struct ExampleParams {
     pub hang_site_id: u32,
     pub hang_url: String,
     pub hangs: Vec<ExampleCrash>,
+    /// A pool whose worker leaks until IIS recycles it on its private-bytes limit
+    /// ([`crate::leakpool`]); same length as `pool`, whose name the dumps' command line carries.
+    pub leak_pool: String,
+    /// Its `PeriodicRestartPrivateMemory`, KB.
+    pub leak_limit_kb: u64,
+    /// Its recycles (pid, time of W3SVC 1117).
+    pub leak_recycles: Vec<ExampleCrash>,
+    /// The DebugDiag manual dumps of one of its workers.
+    pub leak_dumps: Vec<crate::leakpool::LeakDump>,
 }
 
 impl Default for ExampleParams {
@@ -151,6 +160,10 @@ impl Default for ExampleParams {
             hang_site_id: 5,
             hang_url: "/payroll/run.asp".into(),
             hangs: crate::hangpool::default_hangs(t0),
+            leak_pool: "ReportsAppPool".into(),
+            leak_limit_kb: 1_228_800,
+            leak_recycles: crate::leakpool::default_recycles(t0),
+            leak_dumps: crate::leakpool::default_dumps(t0),
         }
     }
 }
@@ -184,6 +197,8 @@ pub struct ExampleTruth {
     pub spaced_in_flight: (u32, String, String, String),
     /// The manual dump's file name, relative to the example folder.
     pub manual_dump: String,
+    /// The manual dumps of the leaking pool's worker, by time.
+    pub leak_dumps: Vec<String>,
     /// (pid, hang dump file name) of each hang of `hang_pool`.
     pub hang_dumps: Vec<(u32, String)>,
     /// Requests of `hang_pool` that waited on a hang and took `SLOW_REQUEST_MS` or more, the
@@ -218,7 +233,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// Replaces every UTF-16LE and ASCII occurrence of `from` with `to` (same length).
-fn patch(bytes: &mut [u8], from: &str, to: &str) {
+pub(crate) fn patch(bytes: &mut [u8], from: &str, to: &str) {
     if from.len() != to.len() {
         return;
     }
@@ -258,7 +273,7 @@ fn debugdiag_name(pid: u32, local: i64, n: usize) -> String {
 
 /// DebugDiag's name for a dump an administrator asked for (`…__Manual Dump.dmp`), with the
 /// pool after the process as DebugDiag writes it for IIS workers.
-fn debugdiag_manual_name(pool: &str, pid: u32, local: i64, n: usize) -> String {
+pub(crate) fn debugdiag_manual_name(pool: &str, pid: u32, local: i64, n: usize) -> String {
     let when = debugdiag_when(local);
     format!("w3wp.exe__{pool}__PID__{pid}__{when}__{n}__Manual Dump.dmp.gz")
 }
@@ -287,10 +302,19 @@ fn drop_stream(dump: &mut [u8], stream_type: u32) {
 /// exception stream, as a DebugDiag manual or hang dump, ProcDump without `-e` or Task Manager
 /// writes it.
 pub fn snapshot_dump(pid: u32, time: i64) -> Result<Vec<u8>, Error> {
-    let mut rc = coroner_synth::reference_variants()
+    let rc = coroner_synth::reference_variants()
         .into_iter()
         .next()
         .unwrap_or_default();
+    snapshot_of(rc, pid, time)
+}
+
+/// The dump of case `rc` as a snapshot of the live process `pid` at `time`.
+pub(crate) fn snapshot_of(
+    mut rc: coroner_synth::ReferenceCase,
+    pid: u32,
+    time: i64,
+) -> Result<Vec<u8>, Error> {
     rc.pid = pid;
     rc.time = u32::try_from(time).unwrap_or(coroner_synth::INCIDENT_TIME);
     let mut d = rc.build()?;
@@ -499,6 +523,12 @@ fn write_dumps(
         put(dir, &name, &gzip(&crate::hangpool::hang_dump(p, h)?))?;
         truth.hang_dumps.push((h.pid, name));
     }
+    for (i, d) in p.leak_dumps.iter().enumerate() {
+        let name = debugdiag_manual_name(&p.leak_pool, d.pid, local(d.time), 305 + 9 * i);
+        let name = format!("dumps/{name}");
+        put(dir, &name, &gzip(&crate::leakpool::leak_dump(p, d)?))?;
+        truth.leak_dumps.push(name);
+    }
     Ok(other.truth)
 }
 
@@ -560,6 +590,7 @@ fn write_system_log(dir: &Path, p: &ExampleParams, truth: &mut ExampleTruth) -> 
         r.event_type = 2;
         recs.push(r);
     }
+    crate::leakpool::recycle_events(p, &mut recs);
     // The administrator starts DebugDiag's service to take the manual dump, and stops it.
     for (dt, state) in [(-75, "running"), (630, "stopped")] {
         let mut r = EvtRecord::new(
@@ -910,6 +941,11 @@ fn metabase(p: &ExampleParams) -> String {
 		PingResponseTime="90"
 	>
 </IIsApplicationPool>
+<IIsApplicationPool	Location ="/LM/W3SVC/AppPools/{leak}"
+		AppPoolIdentityType="2"
+		PeriodicRestartPrivateMemory="{leak_kb}"
+	>
+</IIsApplicationPool>
 <IIsWebServer	Location ="/LM/W3SVC/{site}"
 		ServerBindings=":80:"
 		ServerComment="Default Web Site"
@@ -975,6 +1011,8 @@ fn metabase(p: &ExampleParams) -> String {
         ksite = p.korean_site_id,
         hang = p.hang_pool,
         hsite = p.hang_site_id,
+        leak = p.leak_pool,
+        leak_kb = p.leak_limit_kb,
     )
 }
 
@@ -994,7 +1032,7 @@ Investigate:\n\n```sh\ncargo run --release --bin coroner -- investigate examples
 cargo run --release --bin coroner -- investigate --format html -o incident.html examples/incident\n```\n\n\
 ## The story\n\n\
 - Time zone of the server: {tz} (bias {bias} min); DebugDiag/ProcDump file names are local time.\n\
-- {ot}: an unrelated crash of `{other}` (pid {opid}, NULL write in ContosoImage.dll; ProcDump-style name).\n\
+{leak}- {ot}: an unrelated crash of `{other}` (pid {opid}, NULL write in ContosoImage.dll; ProcDump-style name).\n\
 - {st}: the worker of `{spaced}` (pid {spid}, a pool name with spaces) stops serving: HTTP.sys answers \
 {nqf} requests with 503 QueueFull, then W3SVC 1011 (no exit code) and W3SVC 1009 (exit code {sexit}, \
 which only the 1009 gives) report its death with `GET {surl}` in flight. There is no dump of it. \
@@ -1011,13 +1049,13 @@ the pool; the first successful request is at {res} (IIS 6 logs no event for the 
 `{mfile}`). The process lives on: no termination event follows, so it is listed apart, not counted \
 as a crash.\n\n\
 ## Files\n\n\
-- `dumps/` — {ndumps} gzip-compressed minidumps (coroner-synth): six crash dumps, the manual dump \
-and {nhang} DebugDiag hang dumps (dumps without an exception stream).\n\
+- `dumps/` — {ndumps} gzip-compressed minidumps (coroner-synth): six crash dumps, the manual dump, \
+{nhang} DebugDiag hang dumps and {nleak} manual dumps of the leaking worker (dumps without an exception stream).\n\
 - `eventlogs/SysEvent.Evt` — legacy System log: EventLog 6005/6013, W3SVC 1011 + 1009 per worker death, \
-W3SVC 1010 per hang, W3SVC 1002, Service Control Manager 7036 for the DebugDiag service.\n\
+W3SVC 1010 per hang, W3SVC 1117 per memory-limit recycle, W3SVC 1002, Service Control Manager 7036 for the DebugDiag service.\n\
 - `eventlogs/Application.xml` — Event Viewer XML export: Application Error 1000 per crash with a dump.\n\
 - `LogFiles/W3SVC{site}/`, `LogFiles/W3SVC{hsite}/` — W3C logs of the sites; `LogFiles/HTTPERR/` — HTTP.sys error log.\n\
-- `MetaBase.xml` — IIS 6 metabase: pools, their rapid-fail settings, sites.\n",
+- `MetaBase.xml` — IIS 6 metabase: pools, their rapid-fail settings and memory limits, sites.\n",
         tz = p.tz_name,
         bias = p.tz_bias_minutes,
         ot = rfc3339(p.other_crash.time),
@@ -1050,9 +1088,42 @@ W3SVC 1010 per hang, W3SVC 1002, Service Control Manager 7036 for the DebugDiag 
         site = p.site_id,
         hsite = p.hang_site_id,
         hangs = hang_story(p, t),
-        ndumps = 7 + t.hang_dumps.len(),
+        ndumps = 7 + t.hang_dumps.len() + t.leak_dumps.len(),
         nhang = t.hang_dumps.len(),
+        nleak = t.leak_dumps.len(),
+        leak = leak_story(p, t),
     )
+}
+
+/// The README's lines about the pool that leaks.
+fn leak_story(p: &ExampleParams, t: &ExampleTruth) -> String {
+    let file = |rel: &str| rel.rsplit('/').next().unwrap_or(rel).to_string();
+    let mut s = String::new();
+    let mut dumps = p.leak_dumps.iter().zip(&t.leak_dumps).peekable();
+    for r in &p.leak_recycles {
+        while let Some((d, name)) = dumps.next_if(|(d, _)| d.time < r.time) {
+            s.push_str(&format!(
+                "- {}: the administrator takes a DebugDiag manual dump of `{}` worker {} (`{}`): \
+its leaking heap has committed {} MB.\n",
+                rfc3339(d.time),
+                p.leak_pool,
+                d.pid,
+                file(name),
+                d.heap_commit >> 20
+            ));
+        }
+        s.push_str(&format!(
+            "- {}: the worker of `{}` (pid {}) reaches the pool's private-bytes limit \
+(`PeriodicRestartPrivateMemory` {} KB) and IIS recycles it: W3SVC 1117. A component leaks into a \
+heap of its own, {} MB a minute.\n",
+            rfc3339(r.time),
+            p.leak_pool,
+            r.pid,
+            p.leak_limit_kb,
+            crate::leakpool::LEAK_PER_MINUTE >> 20
+        ));
+    }
+    s
 }
 
 /// The README's lines about the pool that hangs.

@@ -17,4 +17,5 @@ pub mod browser;
 pub mod eventlog;
 pub mod hangpool;
 pub mod incident;
+pub mod leakpool;
 pub mod weblog;

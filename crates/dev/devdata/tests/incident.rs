@@ -124,6 +124,7 @@ fn check(p: &ExampleParams, t: &ExampleTruth, inv: &Investigation) {
         inv.skipped
     );
     check_hangs(p, t, inv);
+    check_leak(p, t, inv);
     check_exit_codes_and_times(p, inv);
     check_spaced_pools(p, t, inv);
     check_manual_dump(p, t, inv);
@@ -201,7 +202,7 @@ fn check_spaced_pools(p: &ExampleParams, t: &ExampleTruth, inv: &Investigation) 
     }
     assert_eq!(
         inv.pools.len(),
-        5,
+        6,
         "{:?}",
         inv.pools.iter().map(|x| &x.name).collect::<Vec<_>>()
     );
@@ -286,6 +287,82 @@ fn check_hangs(p: &ExampleParams, t: &ExampleTruth, inv: &Investigation) {
     assert!(row
         .description
         .contains(&format!("{} times", p.hangs.len())));
+}
+
+/// The pool that leaks: its configured limit, the recycles of W3SVC 1117, the series of
+/// manual dumps of one worker with the leak's rate, and the prediction of the next recycle
+/// against the recycle that followed.
+fn check_leak(p: &ExampleParams, t: &ExampleTruth, inv: &Investigation) {
+    let pool = inv
+        .pools
+        .iter()
+        .find(|x| x.name == p.leak_pool)
+        .expect("leaking pool");
+    let m = &pool.memory;
+    assert!(pool.crashes.is_empty() && pool.hangs.is_empty());
+    assert_eq!(m.private_limit_kb, Some(p.leak_limit_kb));
+    assert_eq!(m.virtual_limit_kb, None);
+    assert_eq!(m.limits_from.as_deref(), Some("MetaBase.xml"));
+    let got: Vec<(Option<u32>, i64, &str)> = m
+        .recycles
+        .iter()
+        .map(|r| (r.pid, r.time.0, r.limit))
+        .collect();
+    let want: Vec<(Option<u32>, i64, &str)> = p
+        .leak_recycles
+        .iter()
+        .map(|r| (Some(r.pid), r.time, "private"))
+        .collect();
+    assert_eq!(got, want);
+    assert!(m
+        .recycles
+        .iter()
+        .all(|r| r.limit_kb == Some(p.leak_limit_kb)));
+    assert_eq!(m.series.len(), p.leak_dumps.len());
+    for ((x, d), name) in m.series.iter().zip(&p.leak_dumps).zip(&t.leak_dumps) {
+        assert_eq!((x.pid, x.time.0), (d.pid, d.time));
+        assert!(x.file.ends_with(name));
+        assert_eq!(x.private_from, Some("memory_info_list"));
+        // Private bytes: the leaking heap plus the few MB of the rest of the process.
+        let private = x.private_bytes.unwrap();
+        assert!(
+            private >= d.heap_commit && private - d.heap_commit < 8 << 20,
+            "{private}"
+        );
+    }
+    let g = m.growth.as_ref().expect("growth over the series");
+    let per_minute = coroner_devdata::leakpool::LEAK_PER_MINUTE;
+    assert!(
+        g.bytes_per_minute.abs_diff(per_minute) < per_minute / 100,
+        "{g:?}"
+    );
+    // Predicted: the limit at that rate; the worker was in fact recycled within a minute of it.
+    let last = m.series.last().unwrap().time.0;
+    let recycled = p.leak_recycles.last().unwrap().time;
+    let predicted = last + g.seconds_to_limit.expect("a limit is configured");
+    assert!(
+        (predicted - recycled).abs() < 60,
+        "{predicted} vs {recycled}"
+    );
+    assert_eq!(m.series.last().unwrap().finding, Some("memory_growth"));
+    let row = inv
+        .verdict
+        .iter()
+        .find(|r| {
+            r.description
+                .contains(&format!("'{}' was recycled", p.leak_pool))
+        })
+        .expect("a verdict row for the recycles");
+    assert!(
+        row.description.contains("1,228,800 KB"),
+        "{}",
+        row.description
+    );
+    assert!(row.recommendation.contains("LeakTrack"));
+    assert!(inv
+        .timeline
+        .iter()
+        .any(|e| e.kind == "recycle" && e.text.contains("W3SVC 1117")));
 }
 
 fn check_manual_dump(p: &ExampleParams, t: &ExampleTruth, inv: &Investigation) {

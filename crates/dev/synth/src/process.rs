@@ -29,6 +29,12 @@ pub const COMMAND_LINE_PIPE: &str = "\\\\.\\pipe\\iisipm7e8a9e2e-4c1b-4c69-8b7f-
 pub const EXCEPTION_ACCESS_VIOLATION: u32 = 0xc000_0005;
 pub const EXCEPTION_NESTED_CALL: u32 = 0x10;
 
+/// Base of the optional grown heap (`ReferenceCase::grown_heap`): the free span between
+/// ABCUpload4.dll and the first system image.
+pub const GROWN_HEAP: u32 = 0x1200_0000;
+/// Most bytes the grown heap may commit.
+pub const GROWN_HEAP_MAX: u64 = 0x4700_0000;
+
 /// Fixed heaps (ProcessHeaps order). The live neighbour of the dead heap is appended.
 pub const HEAPS: [u32; 10] = [
     0x0007_0000,
@@ -71,6 +77,8 @@ pub(crate) struct Params {
     pub abc_company: Option<String>,
     pub abc_copyright: Option<String>,
     pub abc_product: Option<String>,
+    /// Committed bytes of an extra process heap at [`GROWN_HEAP`].
+    pub grown_heap: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -741,6 +749,11 @@ pub(crate) fn build(p: &Params) -> Result<Built> {
             &[(size, MEM_COMMIT, PAGE_READONLY)],
         );
     }
+    if let Some(commit) = p.grown_heap {
+        let commit = (commit.min(GROWN_HEAP_MAX) + 0xfff) & !0xfff;
+        let reserve = (commit + 0x10_0000 + 0xffff) & !0xffff;
+        sp.private(GROWN_HEAP as u64, reserve, commit);
+    }
     sp.private(0x0028_0000, 0x1_0000, 0x1000);
     sp.private(0x0105_0000, 0x10_0000, 0x38000); // ASP template cache
                                                  // Dead heap neighbourhood: allocation ending where the free hole starts,
@@ -963,6 +976,9 @@ pub(crate) fn build(p: &Params) -> Result<Built> {
     // ------------------------------------------------- PEB, params, env, heaps
     let mut heaps: Vec<u32> = HEAPS.to_vec();
     heaps.push(live_neighbour);
+    if p.grown_heap.is_some() {
+        heaps.push(GROWN_HEAP);
+    }
     let ph = c.base(NTDLL) + PROCESS_HEAPS_RVA;
     let mut peb = vec![0u8; 0x1000];
     peb[2] = 1; // BeingDebugged (dump taken by an attached debugger)

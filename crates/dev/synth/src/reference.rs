@@ -41,6 +41,10 @@ pub struct ReferenceCase {
     pub abc_copyright: Option<String>,
     /// ProductName of ABCUpload4.dll instead of "ABCUpload".
     pub abc_product: Option<String>,
+    /// Bytes committed in one more process heap, at `layout::GROWN_HEAP`: a component's private heap
+    /// that leaks (`None`: no such heap). Its reservation is the commit plus 1 MiB, rounded to
+    /// 64 KiB; at most 0x4700_0000 bytes fit below the next image.
+    pub grown_heap: Option<u64>,
 }
 
 impl Default for ReferenceCase {
@@ -56,6 +60,7 @@ impl Default for ReferenceCase {
             abc_company: None,
             abc_copyright: None,
             abc_product: None,
+            grown_heap: None,
         }
     }
 }
@@ -196,6 +201,7 @@ impl ReferenceCase {
             abc_company: self.abc_company.clone(),
             abc_copyright: self.abc_copyright.clone(),
             abc_product: self.abc_product.clone(),
+            grown_heap: self.grown_heap,
         }
     }
 
@@ -234,6 +240,7 @@ impl NullWriteCase {
             abc_company: None,
             abc_copyright: None,
             abc_product: None,
+            grown_heap: None,
         }
     }
 
@@ -308,6 +315,7 @@ pub fn reference_variants() -> Vec<ReferenceCase> {
             abc_company: None,
             abc_copyright: None,
             abc_product: None,
+            grown_heap: None,
         })
         .collect()
 }

@@ -102,6 +102,80 @@ pub struct Pool {
     pub outage: Outage,
     pub in_flight: Vec<InFlight>,
     pub failed_requests: FailedRequests,
+    /// How the pool ran out of memory: recycles on its memory limits, out-of-memory crashes,
+    /// and a worker's memory over a series of its dumps.
+    pub memory: PoolMemory,
+}
+
+/// The memory story of a pool (issue 15): the limits IIS recycles it on, the recycles, the
+/// crashes whose dump says it ran out of memory, and a worker's growth over a series of dumps.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PoolMemory {
+    /// The private-bytes limit that recycles a worker, KB (`null`: off or no configuration).
+    pub private_limit_kb: Option<u64>,
+    /// The virtual-memory limit, KB (`null`: off or no configuration).
+    pub virtual_limit_kb: Option<u64>,
+    /// Where the limits were read (`MetaBase.xml`).
+    pub limits_from: Option<String>,
+    /// Workers recycled on reaching a limit (W3SVC 1077/1117, WAS 5077/5117), by time.
+    pub recycles: Vec<Recycle>,
+    /// The crashes of the pool whose dump's verdict is `out_of_memory`, by time.
+    pub out_of_memory_crashes: Vec<Time>,
+    /// The longest series of dumps of one worker (two or more, by time), with its memory in each.
+    pub series: Vec<MemorySample>,
+    /// Growth over the series, when it grew.
+    pub growth: Option<MemoryGrowth>,
+}
+
+impl PoolMemory {
+    /// Whether there is anything to tell.
+    pub fn is_empty(&self) -> bool {
+        self.recycles.is_empty() && self.out_of_memory_crashes.is_empty() && self.series.is_empty()
+    }
+}
+
+/// A worker recycled because it reached a memory limit.
+#[derive(Clone, Debug, Serialize)]
+pub struct Recycle {
+    pub time: Time,
+    pub pid: Option<u32>,
+    /// `private` (private bytes: W3SVC 1117, WAS 5117) or `virtual` (W3SVC 1077, WAS 5077).
+    pub limit: &'static str,
+    /// The configured value of that limit, KB (`null`: not in the configuration given).
+    pub limit_kb: Option<u64>,
+    pub evidence: EvidenceRef,
+}
+
+/// One dump's memory, for a series.
+#[derive(Clone, Debug, Serialize)]
+pub struct MemorySample {
+    pub file: PathBuf,
+    pub pid: u32,
+    pub time: Time,
+    /// Private bytes: the VM counters' PrivateUsage, else committed private memory from the
+    /// memory-info list (`null`: neither is in the dump).
+    pub private_bytes: Option<u64>,
+    /// `vm_counters` or `memory_info_list`.
+    pub private_from: Option<&'static str>,
+    /// Bytes committed in the process heaps (walked, else the heaps' regions).
+    pub heap_bytes: Option<u64>,
+    /// Open handles (HandleData).
+    pub handles: Option<u64>,
+    /// The dump's first memory finding (`memory_growth`, `handle_leak`, `out_of_memory`).
+    pub finding: Option<&'static str>,
+}
+
+/// How a worker's private bytes grew over its series of dumps.
+#[derive(Clone, Debug, Serialize)]
+pub struct MemoryGrowth {
+    pub from_bytes: u64,
+    pub to_bytes: u64,
+    pub seconds: i64,
+    /// Bytes a minute, over the series.
+    pub bytes_per_minute: u64,
+    /// Seconds after the last dump until the private-bytes limit at that rate (`null`: no
+    /// limit configured, or already past it).
+    pub seconds_to_limit: Option<i64>,
 }
 
 /// Rapid-fail protection settings in force for a pool.

@@ -11,7 +11,8 @@
 //!    stopped answering, beside the crashes, with the hang dumps matched to them;
 //! 5. [`web`]: the web logs' impact per pool ([`web::WebImpact`]);
 //! 6. [`impact`], [`waits`] and [`rapidfail`]: each pool's outage, requests in flight, the
-//!    requests that waited on each hang, and rapid-fail episodes;
+//!    requests that waited on each hang, and rapid-fail episodes; [`memory`]: its memory
+//!    limits, recycles, out-of-memory crashes and a worker's series of dumps;
 //! 7. [`groups`] and [`dumps`]: dumps grouped by bucket, and listed one by one;
 //! 8. [`timeline`]: every line by time.
 
@@ -20,6 +21,7 @@ mod dumps;
 mod groups;
 mod hangs;
 mod impact;
+mod memory;
 mod pools;
 mod rapidfail;
 mod signals;
@@ -57,6 +59,7 @@ pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
     let mut hangs = hangs::merge(sig.hangs);
     let dump_hang = hangs::match_dumps(&mut hangs, &facts, &dump_crash);
     hangs::add(&mut pools, &hangs, &ev);
+    memory::apply(&mut pools, &sig.recycles, &ev, &facts, &dump_crash);
     let web = web::web_impact(&ev, &mut pools, &sig.event_pools, &facts, &mut warnings);
     let mut pools = pools.map;
     impact::apply(&mut pools, &web);

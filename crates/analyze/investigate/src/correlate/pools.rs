@@ -122,5 +122,6 @@ fn new_pool(configs: &[IisConfig], name: &str, kind: &'static str) -> Pool {
         outage: Outage::default(),
         in_flight: Vec::new(),
         failed_requests: FailedRequests::default(),
+        memory: super::memory::limits(settings),
     }
 }

@@ -25,6 +25,16 @@ pub(super) struct Signal {
     pub evidence: EvidenceRef,
 }
 
+/// A memory-limit recycle event.
+#[derive(Clone, Debug)]
+pub(super) struct RecycleEvent {
+    pub time: i64,
+    pub pool: String,
+    pub pid: Option<u32>,
+    pub limit: coroner_eventlog::MemoryLimit,
+    pub evidence: EvidenceRef,
+}
+
 /// What the event logs and WER reports gave.
 #[derive(Default)]
 pub(super) struct Signals {
@@ -35,6 +45,9 @@ pub(super) struct Signals {
     pub hangs: Vec<Signal>,
     /// Pool names the events give, in order, repeated.
     pub event_pools: Vec<String>,
+    /// Workers recycled on a memory limit (W3SVC 1077/1117, WAS 5077/5117), by time; also
+    /// lines of the timeline.
+    pub recycles: Vec<RecycleEvent>,
     /// Rapid-fail disables (W3SVC 1002 / WAS 5002) and their pool.
     pub rapid_events: Vec<(String, EvidenceRef)>,
     /// Timeline lines of other events (pool disabled, boot, shutdown, idle shutdown).
@@ -60,7 +73,17 @@ pub(super) fn signals(ev: &Evidence, warnings: &mut Vec<String>) -> Signals {
     out.signals.extend(ev.wers.iter().filter_map(wer_signal));
     out.signals.sort_by_key(|s| s.time);
     out.hangs.sort_by_key(|s| s.time);
+    out.recycles.sort_by_key(|r| r.time);
     out
+}
+
+/// `worker pid 4410 recycled: it reached its private bytes memory limit`.
+fn recycle_text(pid: Option<u32>, limit: coroner_eventlog::MemoryLimit) -> String {
+    format!(
+        "worker{} recycled: it reached its {} limit",
+        pid.map(|p| format!(" pid {p}")).unwrap_or_default(),
+        limit.as_str()
+    )
 }
 
 /// Sorts the records of one log into `out`; returns how many were understood.
@@ -80,6 +103,15 @@ fn read_log(log: &EventLog, out: &mut Signals) -> usize {
         if let Some(sig) = death_signal(&m, e, f) {
             out.signals.push(sig);
             continue;
+        }
+        if let Meaning::MemoryRecycle { pool, pid, limit } = &m {
+            out.recycles.push(RecycleEvent {
+                time: e.time,
+                pool: pool.clone(),
+                pid: *pid,
+                limit: *limit,
+                evidence: ev_ref(f, e, label(e), recycle_text(*pid, *limit)),
+            });
         }
         if let Meaning::RapidFailDisabled { pool } = m {
             let text = format!("application pool '{pool}' disabled by rapid-fail protection");
@@ -128,12 +160,7 @@ fn timeline_entry(m: Meaning, e: &Event) -> Option<TimelineEntry> {
             ),
         ),
         Meaning::MemoryRecycle { pool, pid, limit } => {
-            let text = format!(
-                "{}: worker{} recycled: it reached its {} limit",
-                label(e),
-                pid.map(|p| format!(" pid {p}")).unwrap_or_default(),
-                limit.as_str()
-            );
+            let text = format!("{}: {}", label(e), recycle_text(pid, limit));
             (Some(pool), "recycle", text)
         }
         Meaning::WorkerIdleShutdown { pool, pid, .. } => {

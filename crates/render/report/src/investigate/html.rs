@@ -491,7 +491,37 @@ fn pool(s: &mut String, p: &Pool) {
     s.push_str(&chart(p));
     crashes(s, p);
     hangs(s, p);
+    memory(s, p);
     episodes_and_outage(s, p);
+}
+
+/// The pool's memory: limits, recycles, and a worker's series of dumps as a table and a chart.
+fn memory(s: &mut String, p: &Pool) {
+    let lines = super::memory::lines(p);
+    if lines.is_empty() {
+        return;
+    }
+    let items: Vec<String> = lines.iter().map(|l| esc(l)).collect();
+    let _ = writeln!(
+        s,
+        "<h3>Memory</h3><ul><li>{}</li></ul>",
+        items.join("</li><li>")
+    );
+    let rows = super::memory::series_rows(p);
+    if rows.is_empty() {
+        return;
+    }
+    s.push_str(&super::memory::svg(p));
+    let head: String = super::memory::SERIES_HEADER
+        .iter()
+        .map(|h| format!("<th>{h}</th>"))
+        .collect();
+    let _ = writeln!(s, "<table><tr>{head}</tr>");
+    for r in rows {
+        let cells: String = r.iter().map(|c| format!("<td>{}</td>", esc(c))).collect();
+        let _ = writeln!(s, "<tr>{cells}</tr>");
+    }
+    s.push_str("</table>\n");
 }
 
 /// Dumps of live processes, and dump groups by bucket.

@@ -134,6 +134,28 @@ fn hangs(s: &mut String, p: &Pool) {
 }
 
 /// One pool (or process).
+/// The pool's memory limits, recycles and a worker's series of dumps.
+fn memory(s: &mut String, p: &Pool) {
+    let lines = super::memory::lines(p);
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "**Memory**\n");
+    for l in lines {
+        let _ = writeln!(s, "- {}", md(&l));
+    }
+    let rows = super::memory::series_rows(p);
+    if !rows.is_empty() {
+        let _ = writeln!(s, "\n| {} |", super::memory::SERIES_HEADER.join(" | "));
+        let _ = writeln!(s, "|---|--:|--:|--:|--:|---|");
+        for r in rows {
+            let cells: Vec<String> = r.iter().map(|c| md(c)).collect();
+            let _ = writeln!(s, "| {} |", cells.join(" | "));
+        }
+    }
+    s.push('\n');
+}
+
 fn pool(s: &mut String, p: &Pool) {
     let _ = writeln!(
         s,
@@ -160,6 +182,7 @@ fn pool(s: &mut String, p: &Pool) {
     }
     crashes(s, p);
     hangs(s, p);
+    memory(s, p);
     for r in &p.rapid_fail {
         let _ = writeln!(
             s,

@@ -4,6 +4,7 @@
 pub mod facts;
 pub mod html;
 pub mod markdown;
+pub mod memory;
 pub mod text;
 
 use std::io::Write;

@@ -311,8 +311,37 @@ fn pool(s: &mut String, p: &Pool) {
     }
     crashes(s, p);
     hangs(s, p);
+    memory(s, p);
     rapid_fail_and_outage(s, p);
     requests(s, p);
+}
+
+/// The pool's memory limits, recycles and a worker's series of dumps.
+fn memory(s: &mut String, p: &Pool) {
+    let lines = super::memory::lines(p);
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "\nMemory:");
+    for l in lines {
+        wrap(s, "  ", &l);
+    }
+    let rows = super::memory::series_rows(p);
+    if !rows.is_empty() {
+        let h = super::memory::SERIES_HEADER;
+        let _ = writeln!(
+            s,
+            "  {:<20} {:>6} {:>13} {:>11} {:>8}  {}",
+            h[0], h[1], h[2], h[3], h[4], h[5]
+        );
+        for r in rows {
+            let _ = writeln!(
+                s,
+                "  {:<20} {:>6} {:>13} {:>11} {:>8}  {}",
+                r[0], r[1], r[2], r[3], r[4], r[5]
+            );
+        }
+    }
 }
 
 /// Dumps of live processes.
