@@ -235,6 +235,8 @@ pub enum Detail {
     },
     /// Heap metadata found corrupted, by the heap routine at this frame (if one is on the stack).
     Heap { heap_frame: Option<usize> },
+    /// Heap headers that no intact heap holds, found walking the process heaps (`!heap -s`).
+    HeapHeaders { headers: Vec<String> },
     /// The frame that threw a C++ exception: the first non-system frame.
     Thrower { frame: Option<usize> },
     /// The stack ran out: by the exception code, or by a fault on the stack's guard page.

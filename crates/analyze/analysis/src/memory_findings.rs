@@ -133,6 +133,9 @@ pub(crate) fn findings(snap: &Snapshot<'_>, a: &Analysis, found: &[Finding]) -> 
     if let Some(f) = growth(a, &pressure) {
         out.push(f);
     }
+    if let Some(f) = corrupt_headers(a, found) {
+        out.push(f);
+    }
     if let Some(h) = handle_leak(snap) {
         out.push(Finding {
             kind: FindingKind::HandleLeak,
@@ -141,6 +144,22 @@ pub(crate) fn findings(snap: &Snapshot<'_>, a: &Analysis, found: &[Finding]) -> 
         });
     }
     out
+}
+
+/// `heap_corruption` from the heap walk: headers of a recognised NT heap that no intact heap
+/// holds, when nothing else already says the heap is corrupt.
+fn corrupt_headers(a: &Analysis, found: &[Finding]) -> Option<Finding> {
+    let corrupt = &a.memory.heaps.as_ref()?.corrupt;
+    if corrupt.is_empty() || found.iter().any(|f| f.kind == FindingKind::HeapCorruption) {
+        return None;
+    }
+    Some(Finding {
+        kind: FindingKind::HeapCorruption,
+        severity: Severity::Error,
+        detail: Detail::HeapHeaders {
+            headers: corrupt.clone(),
+        },
+    })
 }
 
 /// The growth threshold for a pointer size.

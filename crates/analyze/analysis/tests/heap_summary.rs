@@ -129,6 +129,36 @@ fn a_corrupt_segment_is_a_problem_and_the_walk_keeps_what_it_read() {
         "{}",
         r.problems[0]
     );
+    // A header no intact heap holds is evidence, and the analysis says so.
+    assert_eq!(r.corrupt, r.problems);
+    let a = coroner_analysis::analyze(&s, &coroner_analysis::Options::default());
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.kind == coroner_analysis::FindingKind::HeapCorruption)
+        .expect("heap_corruption from the heap walk");
+    let w = coroner_report::phrase::finding(&a, f);
+    assert!(w.title.starts_with("Heap corruption"), "{}", w.title);
+    assert_eq!(w.evidence, r.corrupt);
+    assert!(w.recommendation.contains("page heap"));
+}
+
+#[test]
+fn a_header_missing_from_the_dump_is_not_corruption() {
+    let (h, s2, s3) = (
+        0x0000_01a0_0000_0000u64,
+        0x0000_01a0_1000_0000,
+        0x0000_01a0_2000_0000,
+    );
+    // The third segment's memory is not in the dump at all.
+    let mut ranges = win10(h, s2, s3, 0xFFEE_FFEE);
+    ranges.pop();
+    let s = snap(Arch::Amd64, vec![h], ranges);
+    let r = heap_summary(&s).unwrap();
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+    assert!(r.corrupt.is_empty(), "{:?}", r.corrupt);
+    let a = coroner_analysis::analyze(&s, &coroner_analysis::Options::default());
+    assert!(!a.has(coroner_analysis::FindingKind::HeapCorruption));
 }
 
 #[test]
@@ -154,6 +184,7 @@ fn a_ring_that_never_returns_stops_at_the_limit() {
         "{:?}",
         r.problems
     );
+    assert!(r.corrupt.is_empty(), "a limit is not corruption");
 }
 
 #[test]

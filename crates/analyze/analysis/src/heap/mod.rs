@@ -18,7 +18,10 @@
 //!   0xFFEEDDCC; recognised, not walked.
 //!
 //! Anything else (Wine's heap, memory not in the dump) is named in `problems`; a segment whose
-//! signature is wrong ends the walk and is named too, never a panic. Walks stop at
+//! signature is wrong ends the walk and is named too, never a panic. Headers of a recognised NT
+//! heap that no intact heap holds (a wrong segment signature, more uncommitted pages than pages,
+//! a ring that does not close) are also listed in `corrupt`: the analysis makes them a
+//! `heap_corruption` finding. Memory missing from the dump, zeros and limits are not. Walks stop at
 //! [`MAX_SEGMENTS`] with a warning.
 
 use coroner_model::*;
@@ -95,6 +98,39 @@ pub struct Heaps {
     pub heaps: Vec<HeapSummary>,
     /// Heaps not recognised, headers not in the dump, bad segments, limits hit.
     pub problems: Vec<String>,
+    /// Those of the problems that are headers of a recognised NT heap holding what no intact
+    /// heap holds (a wrong segment signature, more uncommitted pages than pages, a segment
+    /// ring that does not close): evidence of heap corruption.
+    pub corrupt: Vec<String>,
+}
+
+/// What ended the walk of a heap early.
+struct Stop {
+    text: String,
+    /// A corrupt header rather than memory missing from the dump or a limit.
+    corrupt: bool,
+}
+
+impl Stop {
+    fn missing(text: String) -> Stop {
+        Stop {
+            text,
+            corrupt: false,
+        }
+    }
+    fn corrupt(text: String) -> Stop {
+        Stop {
+            text,
+            corrupt: true,
+        }
+    }
+    /// The same stop, said of heap `h`.
+    fn of_heap(self, h: u64) -> Stop {
+        Stop {
+            text: format!("heap {}: {}", crate::hex(h), self.text),
+            ..self
+        }
+    }
 }
 
 /// The heap summary (`None` when the PEB's heap list is not in the dump).
@@ -110,9 +146,14 @@ pub fn heap_summary(snap: &Snapshot<'_>) -> Option<Heaps> {
     }
     for &h in list.iter().take(MAX_HEAPS) {
         match heap(&snap.memory, h, ptr, snap.system.arch == Arch::X86) {
-            Ok((summary, problem)) => {
+            Ok((summary, stop)) => {
                 out.heaps.push(summary);
-                out.problems.extend(problem);
+                if let Some(stop) = stop {
+                    if stop.corrupt {
+                        out.corrupt.push(stop.text.clone());
+                    }
+                    out.problems.push(stop.text);
+                }
             }
             Err(p) => out.problems.push(p),
         }
@@ -126,7 +167,7 @@ fn heap(
     h: u64,
     ptr: u8,
     x86: bool,
-) -> Result<(HeapSummary, Option<String>), String> {
+) -> Result<(HeapSummary, Option<Stop>), String> {
     let p = u64::from(ptr);
     let at = |off: u64| mem.read_u32(h.wrapping_add(off));
     let unwalked = |kind| HeapSummary {
@@ -198,35 +239,45 @@ fn segment(
     s: u64,
     l: &SegmentLayout,
     ptr: u8,
-) -> Result<HeapSegment, String> {
+) -> Result<HeapSegment, Stop> {
     let at = |o: u64| mem.read_u32(s.wrapping_add(o));
     match at(l.signature) {
-        None => return Err(format!("segment {} is not in the dump", crate::hex(s))),
+        None => {
+            return Err(Stop::missing(format!(
+                "segment {} is not in the dump",
+                crate::hex(s)
+            )))
+        }
         Some(SEGMENT_SIGNATURE) => {}
         // Zeros are what a dumper writes for a page it could not read as well as what a
         // wiped header holds: not evidence of corruption on their own.
         Some(0) => {
-            return Err(format!(
+            return Err(Stop::missing(format!(
                 "segment {}: no segment header there (all zero: not captured as written, or wiped)",
                 crate::hex(s)
-            ))
+            )))
         }
         Some(v) => {
-            return Err(format!(
+            return Err(Stop::corrupt(format!(
                 "segment {}: signature {v:08x}, not ffeeffee (a corrupt heap header)",
                 crate::hex(s)
-            ))
+            )))
         }
     }
-    let bad = || format!("segment {}: header cut short in the dump", crate::hex(s));
+    let bad = || {
+        Stop::missing(format!(
+            "segment {}: header cut short in the dump",
+            crate::hex(s)
+        ))
+    };
     let base = mem.read_ptr(s.wrapping_add(l.base), ptr).ok_or_else(bad)?;
     let pages = u64::from(at(l.pages).ok_or_else(bad)?);
     let uncommitted = u64::from(at(l.uncommitted).ok_or_else(bad)?);
     if uncommitted > pages {
-        return Err(format!(
+        return Err(Stop::corrupt(format!(
             "segment {}: {uncommitted} uncommitted pages of {pages} (a corrupt heap header)",
             crate::hex(s)
-        ));
+        )));
     }
     Ok(HeapSegment {
         address: s,
@@ -237,7 +288,7 @@ fn segment(
 }
 
 /// Vista–11: the ring of `SegmentListEntry` from the heap's own (first) segment.
-fn nt60(mem: &AddressSpace<'_>, h: u64, ptr: u8) -> (HeapSummary, Option<String>) {
+fn nt60(mem: &AddressSpace<'_>, h: u64, ptr: u8) -> (HeapSummary, Option<Stop>) {
     let l = if ptr == 8 { &SEGMENT_X64 } else { &SEGMENT_X86 };
     let flags_at = if ptr == 8 { 0x70 } else { 0x40 };
     let mut s = HeapSummary {
@@ -256,12 +307,11 @@ fn nt60(mem: &AddressSpace<'_>, h: u64, ptr: u8) -> (HeapSummary, Option<String>
                 return (s, None);
             }
             if s.segments.len() == MAX_SEGMENTS {
-                let msg = limit(h);
-                return (s, Some(msg));
+                return (s, Some(limit(h)));
             }
             match segment(mem, seg, l, ptr) {
                 Ok(g) => s.segments.push(g),
-                Err(e) => return (s, Some(format!("heap {}: {e}", crate::hex(h)))),
+                Err(e) => return (s, Some(e.of_heap(h))),
             }
         } else {
             // The heap's `SegmentList` head: passed once per ring.
@@ -272,7 +322,7 @@ fn nt60(mem: &AddressSpace<'_>, h: u64, ptr: u8) -> (HeapSummary, Option<String>
                     crate::hex(h),
                     crate::hex(node)
                 );
-                return (s, Some(msg));
+                return (s, Some(Stop::corrupt(msg)));
             }
         }
         node = match mem.read_ptr(node, ptr) {
@@ -283,26 +333,25 @@ fn nt60(mem: &AddressSpace<'_>, h: u64, ptr: u8) -> (HeapSummary, Option<String>
                     crate::hex(h),
                     crate::hex(node)
                 );
-                return (s, Some(msg));
+                return (s, Some(Stop::missing(msg)));
             }
         };
         if node == h + l.list {
             return (s, None);
         }
     }
-    let msg = limit(h);
-    (s, Some(msg))
+    (s, Some(limit(h)))
 }
 
-fn limit(h: u64) -> String {
-    format!(
+fn limit(h: u64) -> Stop {
+    Stop::missing(format!(
         "heap {}: walk stopped at {MAX_SEGMENTS} segments (the limit)",
         crate::hex(h)
-    )
+    ))
 }
 
 /// XP/2003 x86: the `Segments[64]` array at +0x58.
-fn nt52(mem: &AddressSpace<'_>, h: u64) -> (HeapSummary, Option<String>) {
+fn nt52(mem: &AddressSpace<'_>, h: u64) -> (HeapSummary, Option<Stop>) {
     let mut s = HeapSummary {
         address: h,
         kind: HeapKind::Nt,
@@ -316,14 +365,14 @@ fn nt52(mem: &AddressSpace<'_>, h: u64) -> (HeapSummary, Option<String>) {
                 "heap {}: its segment array is cut short in the dump",
                 crate::hex(h)
             );
-            return (s, Some(msg));
+            return (s, Some(Stop::missing(msg)));
         };
         if seg == 0 {
             continue;
         }
         match segment(mem, seg, &SEGMENT_NT52, 4) {
             Ok(g) => s.segments.push(g),
-            Err(e) => return (s, Some(format!("heap {}: {e}", crate::hex(h)))),
+            Err(e) => return (s, Some(e.of_heap(h))),
         }
     }
     (s, None)

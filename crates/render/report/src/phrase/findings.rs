@@ -32,6 +32,10 @@ pub fn finding(a: &Analysis, f: &Finding) -> Words {
         return w;
     }
     // --- end memory ---
+    // Corrupt heap headers are seen with or without an exception.
+    if let Detail::HeapHeaders { headers } = &f.detail {
+        return corrupt_headers(a, headers);
+    }
     let Some(e) = &a.exception else {
         return match f.kind {
             FindingKind::DamagedDump => damaged(a),
@@ -66,6 +70,22 @@ pub fn finding(a: &Analysis, f: &Finding) -> Words {
         (FindingKind::UnloadedModule, d) => s.unloaded_module(d),
         (FindingKind::NoException, _) => no_exception(),
         (kind, _) => s.simple(kind),
+    }
+}
+
+/// Heap corruption seen in the heaps' own headers (`!heap -s`), not in a heap call.
+fn corrupt_headers(a: &Analysis, headers: &[String]) -> Words {
+    Words {
+        title: "Heap corruption (corrupt heap headers)".into(),
+        description: format!(
+            "Walking the process heaps found {} that no intact heap holds. Overwritten heap metadata makes later heap calls fail or fault far from the code that wrote over it, so the stack of this dump rarely shows who did it.",
+            if headers.len() == 1 { "a header" } else { "headers" }
+        ),
+        recommendation: format!(
+            "Enable full page heap for the process (gflags /p /enable {} /full, or DebugDiag's PageHeap flags) and collect a new dump: it stops at the corrupting write.",
+            a.process.name.as_deref().unwrap_or("<image>.exe")
+        ),
+        evidence: headers.to_vec(),
     }
 }
 
