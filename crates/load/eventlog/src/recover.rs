@@ -223,12 +223,10 @@ fn zone(msg: &str) -> Option<String> {
         if w.parse::<i32>().is_err() {
             continue;
         }
-        let Some(name_end) = words[i + 1..].iter().position(|x| {
+        let name_end = words[i + 1..].iter().position(|x| {
             let x = x.trim_end_matches(['.', ')', '\'', '"']);
             x == "Time" || x.ends_with("표준시")
-        }) else {
-            return None;
-        };
+        })?;
         let name_words = &words[i + 1..=i + 1 + name_end];
         // The name is one phrase: no sentence end or number before its last word.
         if name_words[..name_end]
