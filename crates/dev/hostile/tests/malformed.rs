@@ -801,6 +801,7 @@ fn eventlog_cases(c: &mut Vec<Case>) {
     for cut in [1, 10, xml.len() / 3, xml.len() / 2, xml.len() - 2] {
         hand.push(("xml/real-truncated", xml[..cut].to_vec()));
     }
+    hand.extend(viewer_export_cases());
     for (i, (n, b)) in hand.into_iter().enumerate() {
         case(c, format!("{n}-{i}"), move || eventlog(b));
     }
@@ -818,6 +819,51 @@ fn eventlog_cases(c: &mut Vec<Case>) {
             }
         }
     }
+}
+
+/// Event Viewer CSV/TXT exports: a real-looking header (English, Korean in UTF-8, UTF-16LE and
+/// code page 949) over truncated rows, wrong column counts, bad dates and ids, unterminated
+/// quotes, a huge field, NULs and binary junk.
+fn viewer_export_cases() -> Vec<(&'static str, Vec<u8>)> {
+    let en = "Level,Date and Time,Source,Event ID,Task Category\r\n";
+    let ko = "수준\t날짜 및 시간\t원본\t이벤트 ID\t작업 범주\r\n";
+    let cp949_header: &[u8] = &[
+        188, 246, 193, 216, 44, 179, 175, 194, 165, 32, 185, 215, 32, 189, 195, 176, 163, 44, 191,
+        248, 186, 187, 44, 192, 204, 186, 165, 198, 174, 32, 73, 68, 44, 192, 219, 190, 247, 32,
+        185, 252, 193, 214, 13, 10,
+    ];
+    let row = "Error,5/3/2018 10:15:02 AM,WAS,5009,None,\"A process serving application pool 'P' terminated unexpectedly. The process id was '7'.\"\r\n";
+    let text = |body: &str| format!("{en}{body}").into_bytes();
+    let utf16 = |s: &str| {
+        let mut b = vec![0xff, 0xfe];
+        b.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
+        b
+    };
+    let mut v: Vec<(&'static str, Vec<u8>)> = vec![
+        ("export/header-only", en.as_bytes().to_vec()),
+        ("export/truncated-row", text(&row[..row.len() / 2])),
+        ("export/row-cut-in-quote", text(&row[..row.len() - 20])),
+        ("export/too-few-columns", text("Error,5/3/2018 10:15:02 AM\r\n")),
+        ("export/too-many-columns", text(&format!("{}{}", row.trim_end(), ",a,b,c,d,e,f\r\n"))),
+        ("export/bad-date", text("Error,99/99/99999 99:99:99 XM,WAS,5009,None,x\r\n")),
+        ("export/bad-id", text("Error,5/3/2018 10:15:02 AM,WAS,-99999999999999,None,x\r\n")),
+        ("export/only-continuations", text(&"x\r\n".repeat(10_000))),
+        ("export/huge-field", text(&format!("Error,5/3/2018 1:00:00 PM,WAS,5009,None,\"{}\"\r\n", "'a".repeat(500_000)))),
+        ("export/nuls", [en.as_bytes(), &[0u8; 50_000]].concat()),
+        ("export/binary-after-header", [en.as_bytes(), &(0..50_000u32).map(|i| (i * 37 + 11) as u8).collect::<Vec<_>>()].concat()),
+        ("export/korean-utf16-junk", [utf16(ko), vec![0xff, 0xd8, 0x41]].concat()),
+        ("export/korean-cp949-junk", [cp949_header, &(0..20_000u32).map(|i| (i * 91 + 3) as u8).collect::<Vec<_>>()].concat()),
+        ("export/6013-odd-zone", text("Information,5/3/2018 1:00:00 PM,EventLog,6013,None,The system uptime is 99999999999999999999 seconds. 99999999999 Time\r\n")),
+        ("export/app-error-labels-only", text("Error,5/3/2018 1:00:00 PM,Application Error,1000,None,\"Faulting application name: , version: , time stamp: \nException code: \nReport Id:\"\r\n")),
+        ("export/wer-labels-only", text("Information,5/3/2018 1:00:00 PM,Windows Error Reporting,1001,None,\"Fault bucket\nAttached files:\nThese files may be available here:\"\r\n")),
+    ];
+    for cut in [1, 10, 40, 60] {
+        v.push((
+            "export/korean-cp949-header-cut",
+            cp949_header[..cut.min(cp949_header.len())].to_vec(),
+        ));
+    }
+    v
 }
 
 fn weblog_cases(c: &mut Vec<Case>) {

@@ -266,6 +266,7 @@ fn parse_record(r: &[u8], notes: &mut Vec<String>) -> Result<Event, String> {
         named: Vec::new(),
         data,
         message: None,
+        local_time: false,
     })
 }
 

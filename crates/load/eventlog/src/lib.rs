@@ -6,9 +6,13 @@
 //! * legacy `.evt` (Windows NT 4 / 2000 / XP / 2003, the IIS 6 era), read by a parser of our
 //!   own ([`evt`]) that follows the circular buffer and recovers records from damaged files;
 //! * Event Viewer / `wevtutil qe /f:xml` XML exports (`<Event xmlns=…>` elements, with or
-//!   without an `<Events>` root).
+//!   without an `<Events>` root);
+//! * Event Viewer's "Save All Events As…" CSV and tab-delimited text exports, with English or
+//!   Korean column headers, in UTF-8, UTF-16LE or CP949 ([`export`]). They carry the rendered
+//!   message instead of insertion strings, which [`recover`] reads back for the events
+//!   [`interpret`] understands, and local times of an unknown zone ([`Event::local_time`]).
 //!
-//! All three become the same [`Event`]; [`interpret`] turns the events that matter for a
+//! All of them become the same [`Event`]; [`interpret`] turns the events that matter for a
 //! crash investigation (IIS worker-process crashes, rapid-fail protection, Application Error,
 //! WER, .NET unhandled exceptions, service crashes, reboots) into a typed [`Meaning`].
 //!
@@ -18,7 +22,9 @@
 
 pub mod evt;
 mod evtx_file;
+mod export;
 mod meaning;
+pub mod recover;
 mod time;
 mod xml;
 
@@ -47,7 +53,7 @@ pub struct Event {
     /// Level as EVTX defines it (1 critical, 2 error, 3 warning, 4 information, 5 verbose,
     /// 0 = log always / audit). Legacy EventType is mapped onto it.
     pub level: Option<u8>,
-    /// Time the event was generated, Unix seconds UTC.
+    /// Time the event was generated, Unix seconds UTC — unless [`Event::local_time`] is set.
     pub time: i64,
     /// Sub-second part of `time`, nanoseconds.
     pub time_nanos: u32,
@@ -63,8 +69,13 @@ pub struct Event {
     pub named: Vec<(String, String)>,
     /// The binary data field (`<Binary>` / EVT Data). W3SVC 1011 stores the error number here.
     pub data: Vec<u8>,
-    /// Rendered message text, when the source carried one (`wevtutil /f:RenderedXml`).
+    /// Rendered message text, when the source carried one (`wevtutil /f:RenderedXml`, Event
+    /// Viewer CSV/TXT exports).
     pub message: Option<String>,
+    /// `time` is the wall-clock time of the machine that wrote the file, in a zone the file
+    /// does not name (Event Viewer CSV/TXT exports): read as if it were UTC. The consumer shifts
+    /// it once it knows the zone (coroner-investigate: EventLog 6013, else taken as UTC).
+    pub local_time: bool,
 }
 
 impl Event {
@@ -93,6 +104,8 @@ pub enum Kind {
     Evt,
     /// Event Viewer / wevtutil XML export.
     Xml,
+    /// Event Viewer "Save All Events As…" CSV (comma) or text (tab) export.
+    ViewerExport,
 }
 
 impl std::fmt::Display for Kind {
@@ -101,6 +114,7 @@ impl std::fmt::Display for Kind {
             Kind::Evtx => "EVTX",
             Kind::Evt => "EVT (legacy)",
             Kind::Xml => "event XML export",
+            Kind::ViewerExport => "Event Viewer CSV/TXT export",
         })
     }
 }
@@ -193,6 +207,9 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
     if xml::looks_like_event_xml(bytes) {
         return Some(Kind::Xml);
     }
+    if export::looks_like_export(bytes) {
+        return Some(Kind::ViewerExport);
+    }
     None
 }
 
@@ -226,6 +243,7 @@ pub fn load_bytes(file: PathBuf, bytes: Vec<u8>) -> Result<EventLog, Error> {
         Kind::Evtx => evtx_file::load(file, bytes),
         Kind::Evt => Ok(evt::parse(file, &bytes)),
         Kind::Xml => xml::load(file, &bytes),
+        Kind::ViewerExport => export::load(file, &bytes),
     }
 }
 
@@ -239,5 +257,5 @@ fn describe_unknown(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
         .join(" ");
-    format!("no EVTX, EVT or event XML signature; starts with {head}")
+    format!("no EVTX, EVT, event XML or Event Viewer export signature; starts with {head}")
 }

@@ -220,7 +220,7 @@ pub enum Meaning {
     },
 }
 
-fn norm_source(s: &str) -> String {
+pub(crate) fn norm_source(s: &str) -> String {
     let mut l = s.trim().to_ascii_lowercase();
     if let Some(r) = l.strip_prefix("microsoft-windows-") {
         l = r.to_string();
@@ -415,17 +415,20 @@ fn dotnet_unhandled(e: &Event) -> Option<Meaning> {
     if message.trim().is_empty() {
         return None;
     }
-    let line = |key: &str| {
+    // Korean labels (응용 프로그램:, 예외 정보:) inferred, for messages read from a Korean
+    // Event Viewer export.
+    let line = |keys: [&str; 2]| {
         message.lines().find_map(|l| {
-            l.trim()
-                .strip_prefix(key)
+            let l = l.trim();
+            keys.iter()
+                .find_map(|k| l.strip_prefix(k))
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         })
     };
     Some(Meaning::DotNetUnhandled {
-        app: line("Application:"),
-        exception: line("Exception Info:"),
+        app: line(["Application:", "응용 프로그램:"]),
+        exception: line(["Exception Info:", "예외 정보:"]),
         message,
     })
 }

@@ -3,7 +3,8 @@
 //! [`investigate`] runs the stages in order, each a function of the evidence and of what the
 //! stages before it found:
 //!
-//! 1. [`timezone`]: the machine's time-zone offset ([`TimeZone`]);
+//! 1. [`timezone`]: the machine's time-zone offset ([`TimeZone`]), and events with local
+//!    time (Event Viewer CSV/TXT exports) placed on UTC with it;
 //! 2. [`signals`]: evidence of deaths, pool names, rapid-fail and other events
 //!    ([`signals::Signals`]);
 //! 3. [`crashes`]: deaths merged per process, dumps tied to them ([`crashes::CrashBuild`]);
@@ -49,9 +50,10 @@ pub(crate) const TZ_FROM_EVENTS: &str = "EventLog 6013";
 pub(crate) use dumps::span_text;
 
 /// Builds the investigation from loaded evidence.
-pub fn investigate(inputs: &[PathBuf], ev: Evidence) -> Investigation {
+pub fn investigate(inputs: &[PathBuf], mut ev: Evidence) -> Investigation {
     let mut warnings = ev.warnings.clone();
     let time_zone = timezone::time_zone(&ev);
+    timezone::place_local_events(&mut ev, &time_zone, &mut warnings);
     let facts = dumps::facts(&ev, &time_zone);
     let sig = signals::signals(&ev, &mut warnings);
     let crashes = crashes::crashes(sig.signals, &ev, &facts, &mut warnings);

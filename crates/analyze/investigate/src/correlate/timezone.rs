@@ -1,5 +1,6 @@
 //! Stage 1: the machine's time-zone offset, from EventLog 6013 or from dumps whose file name
-//! (local time) and header (UTC) both carry the time.
+//! (local time) and header (UTC) both carry the time; then events whose time is local (Event
+//! Viewer CSV/TXT exports) are placed on UTC with it, as dump-name times are.
 
 use super::{offset_text, TZ_FROM_EVENTS};
 use crate::evidence::Evidence;
@@ -24,6 +25,31 @@ pub(super) fn time_zone(ev: &Evidence) -> TimeZone {
         name,
         utc_offset: offset_text(bias),
         source,
+    }
+}
+
+/// Shifts the events that carry local time ([`coroner_eventlog::Event::local_time`]) to UTC
+/// by the offset found (or none: then they stay, taken as UTC, as the time zone's source
+/// says), and notes it once per file.
+pub(super) fn place_local_events(ev: &mut Evidence, tz: &TimeZone, warnings: &mut Vec<String>) {
+    for log in &mut ev.event_logs {
+        let mut n = 0usize;
+        for e in log.events.iter_mut().chain(log.recovered.iter_mut()) {
+            if e.local_time {
+                e.time += i64::from(tz.bias_minutes) * 60;
+                e.local_time = false;
+                n += 1;
+            }
+        }
+        if n > 0 {
+            warnings.push(format!(
+                "{}: {n} event(s) with the exporting machine's local time and no zone ({}); {} applied ({})",
+                log.file.display(),
+                log.kind,
+                tz.utc_offset,
+                tz.source
+            ));
+        }
     }
 }
 
