@@ -152,6 +152,12 @@ pub fn message(e: &Event, lang: Lang) -> String {
         ("application error", 1000, Lang::Korean) if !long_app_error => "오류 있는 응용 프로그램 %1, 버전 %2, 오류 있는 모듈 %3, 버전 %4, 오류 주소 0x%5.",
         ("application error", 1000, Lang::English) => "Faulting application name: %1, version: %2, time stamp: 0x%3\r\nFaulting module name: %4, version: %5, time stamp: 0x%6\r\nException code: 0x%7\r\nFault offset: 0x%8\r\nFaulting process id: 0x%9\r\nFaulting application start time: 0x%10\r\nFaulting application path: %11\r\nFaulting module path: %12\r\nReport Id: %13",
         ("application error", 1000, Lang::Korean) => "오류 있는 응용 프로그램 이름: %1, 버전: %2, 타임스탬프: 0x%3\r\n오류 있는 모듈 이름: %4, 버전: %5, 타임스탬프: 0x%6\r\n예외 코드: 0x%7\r\n오류 오프셋: 0x%8\r\n오류 있는 프로세스 ID: 0x%9\r\n오류 있는 응용 프로그램 시작 시간: 0x%10\r\n오류 있는 응용 프로그램 경로: %11\r\n오류 있는 모듈 경로: %12\r\n보고서 ID: %13",
+        // KB 919790's wording; the Korean is inferred (no Korean rendering found), in the same
+        // order of values.
+        ("w3svc", 1117, Lang::English) | ("was", 5117, Lang::English) => "A worker process with process id of '%1' serving application pool '%2' has requested a recycle because it reached its private bytes memory limit.",
+        ("w3svc", 1077, Lang::English) | ("was", 5077, Lang::English) => "A worker process with process id of '%1' serving application pool '%2' has requested a recycle because it reached its virtual memory limit.",
+        ("w3svc", 1117, Lang::Korean) | ("was", 5117, Lang::Korean) => "프로세스 ID가 '%1'인 작업자 프로세스(응용 프로그램 풀 '%2')가 개인 바이트 메모리 제한에 도달하여 재생을 요청했습니다.",
+        ("w3svc", 1077, Lang::Korean) | ("was", 5077, Lang::Korean) => "프로세스 ID가 '%1'인 작업자 프로세스(응용 프로그램 풀 '%2')가 가상 메모리 제한에 도달하여 재생을 요청했습니다.",
         ("service control manager", 7036, Lang::English) => "The %1 service entered the %2 state.",
         ("service control manager", 7036, Lang::Korean) => "%1 서비스가 %2 상태로 전환되었습니다.",
         ("eventlog", 6005, Lang::English) => "The Event log service was started.",

@@ -85,6 +85,11 @@ fn iis(id: u32, msg: &str) -> Vec<String> {
     if pid_pool && v.is_empty() {
         v.extend(numbers(msg).into_iter().take(1));
     }
+    // A translation may quote the pool before the process id: the id is the number.
+    let numeric = |s: &String| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if pid_pool && v.len() >= 2 && !numeric(&v[0]) && numeric(&v[1]) {
+        v.swap(0, 1);
+    }
     v
 }
 
