@@ -86,6 +86,9 @@ def capture_live(sc, arch, out_w, truth_w, ready_w, comment):
         # the heaps' header pages, so that `!heap -s` can read them (the heap blocks themselves are not needed)
         for h in truth.get("leak", {}).get("heaps", []):
             args += ["-a", "%x:2000" % int(h["handle"], 16)]
+            # and the first page of each region (Wine: subheap header) HeapWalk listed
+            for b in h.get("heapwalk", {}).get("region_bases", []):
+                args += ["-a", "%x:1000" % (int(b, 16) & ~0xFFF)]
         if arch == "x86":
             args[1:1] = ["-x", "stack"]
         return run(arch, args, lab.unix_path(arch, lab.DUMPER_DIR))

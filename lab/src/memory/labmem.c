@@ -121,15 +121,21 @@ static int commit(const char *truth) {
 static void heap_walk_truth(HANDLE h, const char *kind, ULONGLONG blocks, ULONGLONG bytes, int last) {
     PROCESS_HEAP_ENTRY e; e.lpData = NULL;
     ULONGLONG regions = 0, committed = 0, uncommitted = 0, busy = 0, busy_bytes = 0;
+    static ULONGLONG bases[256]; int nb = 0;
     HeapLock(h);
     while (HeapWalk(h, &e)) {
-        if (e.wFlags & PROCESS_HEAP_REGION) { regions++; committed += e.Region.dwCommittedSize; uncommitted += e.Region.dwUnCommittedSize; }
+        if (e.wFlags & PROCESS_HEAP_REGION) {
+            regions++; committed += e.Region.dwCommittedSize; uncommitted += e.Region.dwUnCommittedSize;
+            if (nb < 256) bases[nb++] = UP(e.lpData);
+        }
         else if (e.wFlags & PROCESS_HEAP_ENTRY_BUSY) { busy++; busy_bytes += e.cbData; }
     }
     HeapUnlock(h);
     fprintf(g_f, "    {\"handle\": \"0x%llx\", \"kind\": \"%s\", \"blocks\": %llu, \"bytes\": %llu, "
-            "\"heapwalk\": {\"regions\": %llu, \"committed\": %llu, \"uncommitted\": %llu, \"busy_blocks\": %llu, \"busy_bytes\": %llu}}%s\n",
-            UP(h), kind, blocks, bytes, regions, committed, uncommitted, busy, busy_bytes, last ? "" : ",");
+            "\"heapwalk\": {\"regions\": %llu, \"committed\": %llu, \"uncommitted\": %llu, \"busy_blocks\": %llu, \"busy_bytes\": %llu, "
+            "\"region_bases\": [", UP(h), kind, blocks, bytes, regions, committed, uncommitted, busy, busy_bytes);
+    for (int i = 0; i < nb; i++) fprintf(g_f, "%s\"0x%llx\"", i ? ", " : "", bases[i]);
+    fprintf(g_f, "]}}%s\n", last ? "" : ",");
 }
 
 static int heapleak(const char *truth, const char *flag) {
@@ -163,8 +169,24 @@ static void type_name(HANDLE h, char *out, size_t n) {
     if (NtQueryObject(h, ObjectTypeInformation, &q, sizeof q, &r) == 0)
         snprintf(out, n, "%.*ls", (int)(q.t.TypeName.Length / 2), q.t.TypeName.Buffer);
 }
+/* the process's own handles by type, probing handle values (GetProcessHandleCount is 0 in Wine) */
+#define MAXTYPES 32
+static char g_tn[MAXTYPES][64]; static int g_tc[MAXTYPES], g_ntypes;
+static void count_own_handles(void) {
+    g_ntypes = 0;
+    for (uintptr_t v = 4; v < 0x10000; v += 4) {
+        char tn[64]; type_name((HANDLE)v, tn, sizeof tn);
+        if (!tn[0]) continue;
+        int i = 0;
+        while (i < g_ntypes && strcmp(g_tn[i], tn)) i++;
+        if (i == g_ntypes && g_ntypes < MAXTYPES) { strcpy(g_tn[g_ntypes], tn); g_tc[g_ntypes++] = 0; }
+        if (i < MAXTYPES) g_tc[i]++;
+    }
+}
 static int handleleak(const char *truth, const char *flag) {
-    DWORD before = 0; GetProcessHandleCount(GetCurrentProcess(), &before);
+    count_own_handles();
+    int before = 0;
+    for (int i = 0; i < g_ntypes; i++) before += g_tc[i];
     HANDLE (*gate)(void) = (void *)sym("AlpOpenLiftGate");
     HANDLE (*lock)(void) = (void *)sym("AlpLockLift");
     HANDLE (*logf)(const char *) = (void *)sym("AlpOpenTicketLog");
@@ -177,7 +199,9 @@ static int handleleak(const char *truth, const char *flag) {
             if (h && h != INVALID_HANDLE_VALUE) { opened[k]++; if (!first[k]) first[k] = h; }
         }
     truth_open(truth, "handleleak");
-    fprintf(g_f, "  \"handles_before\": %lu,\n  \"leaked\": [\n", before);
+    fprintf(g_f, "  \"handles_before\": %d,\n  \"types_before\": {", before);
+    for (int i = 0; i < g_ntypes; i++) fprintf(g_f, "%s\"%s\": %d", i ? ", " : "", g_tn[i], g_tc[i]);
+    fprintf(g_f, "},\n  \"leaked\": [\n");
     for (int k = 0; k < 3; k++) {
         char tn[128]; type_name(first[k], tn, sizeof tn);
         fprintf(g_f, "    {\"what\": \"%s\", \"type_name\": \"%s\", \"opened\": %d, \"first_handle\": \"0x%llx\", \"name\": ",
