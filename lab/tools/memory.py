@@ -13,6 +13,7 @@ programs' truth merged, plus the dump's type, size and streams)."""
 import json
 import lzma
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -65,6 +66,13 @@ def capture_crash(sc, arch, out_w, truth_w, ready_w, comment):
     with open(lab.unix_path(arch, cmdfile), "w") as f:
         f.write('"%s\\labmem.exe" %s %s %s' % (APP_DIR, sc, truth_w, ready_w))
     args = [lab.DUMPER_DIR + "\\labdump.exe", "-o", out_w, "-c", comment, "-f", cmdfile]
+    if sc == "badalloc":
+        # alpsnow's .data and .bss: the thrown object and its ThrowInfo -> CatchableTypeArray ->
+        # TypeDescriptor chain (a dump with data segments, MiniDumpWithDataSegs, holds them)
+        for line in open(os.path.join(MEM_FIX, "bin", arch, "alpsnow.map")):
+            m = re.match(r"^\.(data|bss)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)", line)
+            if m:
+                args[1:1] = ["-a", "%s:%s" % (m.group(2), m.group(3))]
     if arch == "x86":
         args[1:1] = ["-x", "stack"]
     return run(arch, args, lab.unix_path(arch, APP_DIR))
