@@ -203,11 +203,6 @@ fn badalloc_is_out_of_memory_from_a_cpp_bad_alloc() {
         let thrown = e["truth"]["failed_allocation"]["thrown_type"]
             .as_str()
             .unwrap();
-        eprintln!(
-            "{file}: typed {:?}, thrown {thrown}, findings {:?}",
-            x.cpp_type,
-            kinds(&a)
-        );
         assert!(
             x.cpp_type
                 .as_deref()
