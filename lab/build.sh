@@ -2,17 +2,21 @@
 # Builds the crash-lab programs, vendor DLLs and the dumper for x86 and x64 with mingw-w64.
 #   outputs: fixtures/lab/bin/<arch>/*.exe|*.dll|*.map   (ground truth for symbol/stack tests)
 #            $BUILD/<arch>/labdump.exe                    (the dumper; not a fixture)
-# Usage: bash lab/build.sh [--dumper|--hang] [x86|x64 ...]   (--dumper: only the dumper, fixtures untouched;
-#        --hang: only the hang programs into fixtures/lab/hang/bin/<arch> and the dumper)
+# Usage: bash lab/build.sh [--dumper|--hang|--memory] [x86|x64 ...]   (--dumper: only the dumper, fixtures
+#        untouched; --hang / --memory: only the hang / memory programs into fixtures/lab/{hang,memory}/bin/<arch>
+#        and the dumper)
 set -euo pipefail
 DUMPER_ONLY=0
 HANG_ONLY=0
+MEM_ONLY=0
 if [[ ${1:-} == --dumper ]]; then DUMPER_ONLY=1; shift; fi
 if [[ ${1:-} == --hang ]]; then HANG_ONLY=1; shift; fi
+if [[ ${1:-} == --memory ]]; then MEM_ONLY=1; shift; fi
 LAB=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$LAB")
 OUT=${OUT:-$ROOT/fixtures/lab/bin}
 HANG_OUT=${HANG_OUT:-$ROOT/fixtures/lab/hang/bin}
+MEM_OUT=${MEM_OUT:-$ROOT/fixtures/lab/memory/bin}
 BUILD=${BUILD:-/tmp/coroner-lab-build}
 ARCHES=("$@"); ((${#ARCHES[@]})) || ARCHES=(x86 x64)
 
@@ -91,7 +95,7 @@ build_one() {
 build_dumper() {
   mkdir -p "$BUILD/$1"
   $TRIPLE-gcc -O1 -Wall -Wno-unused-variable -o "$BUILD/$1/labdump.exe" "$LAB/dumper/labdump.c" \
-    -ldbghelp -static-libgcc -s
+    -ldbghelp -lpsapi -static-libgcc -s
 }
 
 # the hang scenarios (lab/src/hang): host + vendor DLL, into fixtures/lab/hang/bin/<arch>
@@ -106,6 +110,18 @@ build_hang() {
     hang/labhang.c
 }
 
+# the memory scenarios (lab/src/memory): host + vendor DLL, into fixtures/lab/memory/bin/<arch>
+build_memory() {
+  local OUT=$MEM_OUT
+  rm -rf "${OUT:?}/$1"; mkdir -p "$OUT/$1"
+  build_one $1 dll alpsnow 0x62e00000 "2,4,0,17" "Alpine Ski House" "Alpine Ski House Snow Report" \
+    "Alpine Ski House snow report cache" "Copyright (C) 2016 Alpine Ski House" memory/alpsnow.c
+  build_one $1 exe labmem 0x00400000 \
+    "1,0,0,0" "Coroner Lab Software" "Coroner Lab Memory Host" "Memory lab test host" \
+    "(C) Coroner Lab Software. All rights reserved." \
+    memory/labmem.c -- -lpsapi -lntdll
+}
+
 for arch in "${ARCHES[@]}"; do
   case $arch in
     x86) TRIPLE=i686-w64-mingw32; WINDRES_TARGET=pe-i386; SEH=reference/labupload_seh_x86.S ;;
@@ -115,6 +131,7 @@ for arch in "${ARCHES[@]}"; do
   echo "[build] $arch"
   if ((DUMPER_ONLY)); then build_dumper "$arch"; continue; fi
   if ((HANG_ONLY)); then build_hang "$arch"; build_dumper "$arch"; continue; fi
+  if ((MEM_ONLY)); then build_memory "$arch"; build_dumper "$arch"; continue; fi
   rm -rf "${OUT:?}/$arch"; mkdir -p "$OUT/$arch"
   LAB_SW="Coroner Lab Software"
   # ---- reference case
@@ -160,6 +177,7 @@ for arch in "${ARCHES[@]}"; do
   build_one $arch dll fabmedia 0x62c00000 "11,0,4,7" "Fabrikam, Inc." "Fabrikam Media Decoder" \
     "Fabrikam media decoder" "Copyright (C) 2017 Fabrikam, Inc." vendors/fabrikam.c
   build_hang "$arch"
+  build_memory "$arch"
   build_dumper "$arch"
 done
 echo "[build] ok"

@@ -35,6 +35,7 @@
 #define _WIN32_WINNT 0x0601
 #include <windows.h>
 #include <dbghelp.h>
+#include <psapi.h>
 #include <winternl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,6 +176,7 @@ static int pe_dirs(uint64_t base, ddir_t dd[16], uint32_t *sizeofheaders) {
     return 1;
 }
 
+static const char *g_trigger = "hang";   /* -T: why a live process is dumped (comment text) */
 static int g_exports_all = 1;   /* -x all (default) | -x stack */
 static void want_module(uint64_t base, uint32_t imgsize, int on_stack) {
     ddir_t dd[16]; uint32_t soh = 0;
@@ -358,8 +360,9 @@ static void stream_thread_info(buf_t *f, const unsigned char *dump, uint32_t tl_
 }
 
 typedef struct { ULONG pid; BYTE type, flags; USHORT handle; PVOID obj; ACCESS_MASK access; } shte_t;
+#define MAX_HANDLES 65536   /* a handle-leak dump holds thousands */
 static void stream_handles(buf_t *f, DWORD pid) {
-    uint64_t hv[4096]; int nh = 0;
+    static uint64_t hv[MAX_HANDLES]; int nh = 0;
     ULONG sz = 1 << 16, rl = 0; NTSTATUS st; void *si = NULL;
     for (;;) {
         si = realloc(si, sz);
@@ -369,11 +372,11 @@ static void stream_handles(buf_t *f, DWORD pid) {
     }
     if (st == 0) {
         ULONG cnt = *(ULONG *)si; shte_t *te = (shte_t *)((char *)si + sizeof(ULONG_PTR));
-        for (ULONG i = 0; i < cnt && nh < 4096; i++) if (te[i].pid == pid) hv[nh++] = te[i].handle;
+        for (ULONG i = 0; i < cnt && nh < MAX_HANDLES; i++) if (te[i].pid == pid) hv[nh++] = te[i].handle;
     }
     free(si);
     if (!nh) /* fallback: probe handle values */
-        for (uintptr_t v = 4; v < 0x2000 && nh < 4096; v += 4) {
+        for (uintptr_t v = 4; v < 4 * (MAX_HANDLES + 2048) && nh < MAX_HANDLES; v += 4) {
             HANDLE d;
             if (DuplicateHandle(g_proc, (HANDLE)v, GetCurrentProcess(), &d, 0, FALSE, DUPLICATE_SAME_ACCESS)) {
                 hv[nh++] = v; CloseHandle(d);
@@ -407,6 +410,33 @@ static void stream_handles(buf_t *f, DWORD pid) {
         memcpy(f->p + desc0 + 32 * (size_t)i, d, 32);
     }
     add_stream(12 /*HandleDataStream*/, rva, (uint32_t)(16 + 32 * nh));
+}
+
+/* ProcessVmCountersStream (22), MINIDUMP_PROCESS_VM_COUNTERS_1 (Windows' dbghelp writes it into
+ * every dump; Wine's does not): GetProcessMemoryInfo of the target (Wine: from /proc/PID/status) */
+static void stream_vm_counters(buf_t *f) {
+    PROCESS_MEMORY_COUNTERS_EX c; memset(&c, 0, sizeof c);
+    if (!GetProcessMemoryInfo(g_proc, (PROCESS_MEMORY_COUNTERS *)&c, sizeof c)) return;
+    if (!c.PrivateUsage) {   /* Wine 8 leaves PrivateUsage 0: private bytes = committed MEM_PRIVATE pages */
+        MEMORY_BASIC_INFORMATION m; uint64_t addr = 0;
+        while (VirtualQueryEx(g_proc, (LPCVOID)(uintptr_t)addr, &m, sizeof m) == sizeof m && m.RegionSize) {
+            if (m.State == MEM_COMMIT && m.Type == MEM_PRIVATE) c.PrivateUsage += m.RegionSize;
+            uint64_t next = (uintptr_t)m.BaseAddress + m.RegionSize;
+            if (next <= addr) break;
+            addr = next;
+        }
+    }
+    unsigned char d[80]; memset(d, 0, sizeof d);
+    d[0] = 1;   /* Revision 1: Revision u16, pad u16, PageFaultCount u32, then 9 SIZE_T64 */
+    wr32(d + 4, c.PageFaultCount);
+    wr64(d + 8, c.PeakWorkingSetSize); wr64(d + 16, c.WorkingSetSize);
+    wr64(d + 24, c.QuotaPeakPagedPoolUsage); wr64(d + 32, c.QuotaPagedPoolUsage);
+    wr64(d + 40, c.QuotaPeakNonPagedPoolUsage); wr64(d + 48, c.QuotaNonPagedPoolUsage);
+    wr64(d + 56, c.PagefileUsage); wr64(d + 64, c.PeakPagefileUsage); wr64(d + 72, c.PrivateUsage);
+    balign(f, 8);
+    uint32_t rva = (uint32_t)f->n;
+    bput(f, d, sizeof d);
+    add_stream(22 /*ProcessVmCountersStream*/, rva, sizeof d);
 }
 
 static void stream_unloaded(buf_t *f, uint64_t target_ntdll) {
@@ -602,6 +632,7 @@ static int postprocess(const char *path, DWORD pid, const char *comment) {
     stream_thread_info(&f, f.p, tl);
     stream_handles(&f, pid);
     stream_unloaded(&f, ntdll);
+    stream_vm_counters(&f);
     /* ---- new directory */
     balign(&f, 8);
     uint32_t ndir = (uint32_t)f.n, nn = 0;
@@ -676,7 +707,7 @@ static void walk_stack(HANDLE proc, HANDLE thread, const CONTEXT *ctx0) {
 /* ------------------------------------------------------------------ main */
 static void usage(void) {
     fprintf(stderr, "usage: labdump -o OUT.dmp [-e CODE|any] [-n N] [-c COMMENT] [-t TYPE] [-m full] [-x all|stack] [-R] [-W] [-v] (-f CMDLINE_FILE | -- PROGRAM [ARGS...])\n"
-                    "       labdump -o OUT.dmp -p PID [-m full] [-a ADDR:SIZE ...] [-k] [-c COMMENT] [-x all|stack] [-R] [-W] [-v]\n");
+                    "       labdump -o OUT.dmp -p PID [-m full] [-a ADDR:SIZE ...] [-k] [-T TRIGGER] [-c COMMENT] [-x all|stack] [-R] [-W] [-v]\n");
     exit(2);
 }
 
@@ -699,7 +730,7 @@ static int dump_live(DWORD pid, const char *out, DWORD type, const char *comment
     char dcl[2048]; snprintf(dcl, sizeof dcl, "%s", GetCommandLineA());
     char *cq = strstr(dcl, " -c "); if (cq && *comment) strcpy(cq, " -c <comment> ...");
     char *cm = malloc(strlen(comment) + strlen(dcl) + 512);
-    sprintf(cm, "%s\r\ndumper: %s (dump type 0x%lx)\r\ntrigger: hang, live process %lu dumped without an exception", comment, dcl, type, pid);
+    sprintf(cm, "%s\r\ndumper: %s (dump type 0x%lx)\r\ntrigger: %s, live process %lu dumped without an exception", comment, dcl, type, g_trigger, pid);
     int rc = 0;
     if (!raw && !postprocess(out, pid, cm)) { fprintf(stderr, "labdump: post-processing failed\n"); rc = 6; }
     free(cm);
@@ -760,6 +791,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "-f") && i + 1 < argc) cmdfile = argv[++i];
         else if (!strcmp(argv[i], "-x") && i + 1 < argc) g_exports_all = strcmp(argv[++i], "stack") != 0;
         else if (!strcmp(argv[i], "-v")) g_verbose = 1;
+        else if (!strcmp(argv[i], "-T") && i + 1 < argc) g_trigger = argv[++i];
         else if (!strcmp(argv[i], "-e") && i + 1 < argc) {
             want_first = 1; i++;
             if (!strcmp(argv[i], "any")) any_code = 1; else code = strtoul(argv[i], NULL, 16);

@@ -6,6 +6,7 @@
     python3 lab/tools/lab.py expected
     python3 lab/tools/lab.py check
     python3 lab/tools/lab.py hang [--arch x86|x64] [--full [--out DIR]] [SCENARIO ...]   (lab/tools/hang.py)
+    python3 lab/tools/lab.py memory [--arch x86|x64] [SCENARIO ...]   (lab/tools/memory.py)
 
 The scenario table below is the single source of truth for how each dump is produced and for the
 parts of the ground truth that cannot be computed from the dump (which module is to blame, which
@@ -602,6 +603,9 @@ if __name__ == "__main__":
     if cmd == "hang":   # the hang fixtures (lab/tools/hang.py)
         import hang
         sys.exit(hang.main(sys.argv[2:]))
+    if cmd == "memory":   # the memory fixtures (lab/tools/memory.py)
+        import memory
+        sys.exit(memory.main(sys.argv[2:]))
     fn = {"capture": cmd_capture, "expected": cmd_expected, "check": cmd_check}.get(cmd)
     if not fn:
         print(__doc__)

@@ -7,7 +7,7 @@ STREAM_NAMES = {
     0: "Unused", 3: "ThreadList", 4: "ModuleList", 5: "MemoryList", 6: "Exception",
     7: "SystemInfo", 9: "Memory64List", 10: "CommentA", 11: "CommentW", 12: "HandleData",
     14: "UnloadedModuleList", 15: "MiscInfo", 16: "MemoryInfoList", 17: "ThreadInfoList",
-    0xFFF0: "WineUnixModules",
+    22: "ProcessVmCounters", 0xFFF0: "WineUnixModules",
 }
 
 

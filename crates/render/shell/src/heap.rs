@@ -42,6 +42,7 @@ fn row(x: &HeapSummary, ptr: u8) -> String {
         (HeapKind::Nt, _) => "NT heap (Windows Vista-11 layout)",
         (HeapKind::Segment, _) => "segment heap (not walked)",
         (HeapKind::PageHeap, _) => "page heap (not walked)",
+        (HeapKind::Wine, _) => "Wine heap",
     };
     format!(
         "{} {} {:>7} {:>6} {:>5}   {kind}",

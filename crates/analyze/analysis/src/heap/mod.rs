@@ -17,12 +17,24 @@
 //! - **Page heap** (gflags `+hpa`): the `DPH_HEAP_ROOT` one page after the handle carries
 //!   0xFFEEDDCC; recognised, not walked.
 //!
-//! Anything else (Wine's heap, memory not in the dump) is named in `problems`; a segment whose
-//! signature is wrong ends the walk and is named too, never a panic. Headers of a recognised NT
-//! heap that no intact heap holds (a wrong segment signature, more uncommitted pages than pages,
-//! a ring that does not close) are also listed in `corrupt`: the analysis makes them a
-//! `heap_corruption` finding. Memory missing from the dump, zeros and limits are not. Walks stop at
+//! - **Wine's heap** (Wine 7.x–8, `dlls/ntdll/heap.c`): the Windows 10-compatible head (0xFFEEFFEE
+//!   at +0x08/+0x10, `Flags` +0x40/+0x70) followed by Wine's own fields, recognised by the magic
+//!   `HEAP` (0x50414548) eight pointers after the end of that head; walked through its sub-heap
+//!   list (`wine.rs`).
+//!
+//! When the PEB's heap list is unknown (Wine leaves `NumberOfHeaps` 0; a dump without the PEB's
+//! page), the heaps are looked for at `PEB.ProcessHeap` and at every allocation base whose first
+//! bytes in the dump carry a heap signature.
+//!
+//! Anything else (memory not in the dump, another allocator) is named in `problems`; a segment
+//! whose signature is wrong ends the walk and is named too, never a panic. Headers of a
+//! recognised NT heap that no intact heap holds (a wrong segment signature, more uncommitted
+//! pages than pages, a ring that does not close) are also listed in `corrupt`: the analysis makes
+//! them a `heap_corruption` finding. Memory missing from the dump, zeros and limits are not.
+//! Walks stop at
 //! [`MAX_SEGMENTS`] with a warning.
+
+mod wine;
 
 use coroner_model::*;
 use serde::Serialize;
@@ -45,6 +57,8 @@ pub enum HeapKind {
     Nt,
     Segment,
     PageHeap,
+    /// Wine's own heap (`layout` `wine`): its sub-heaps are the segments.
+    Wine,
 }
 
 /// One segment of an NT heap.
@@ -67,7 +81,8 @@ pub struct HeapSummary {
     pub address: u64,
     /// Its kind.
     pub kind: HeapKind,
-    /// The layout it was read with (`nt52` XP/2003 x86, `nt60` Vista–11), `None` when not walked.
+    /// The layout it was read with (`nt52` XP/2003 x86, `nt60` Vista–11, `wine`), `None` when not
+    /// walked.
     pub layout: Option<&'static str>,
     /// `_HEAP.Flags`, when read.
     pub flags: Option<u32>,
@@ -133,11 +148,26 @@ impl Stop {
     }
 }
 
-/// The heap summary (`None` when the PEB's heap list is not in the dump).
+/// The heap summary (`None` when the PEB's heap list is not in the dump and no heap is found
+/// by its signature either).
 pub fn heap_summary(snap: &Snapshot<'_>) -> Option<Heaps> {
-    let list = snap.process.heaps.as_ref()?;
     let ptr = snap.system.arch.ptr_size();
     let mut out = Heaps::default();
+    let found;
+    let list = match snap.process.heaps.as_ref() {
+        Some(l) => l,
+        None => {
+            found = discovered(snap, ptr);
+            if found.is_empty() {
+                return None;
+            }
+            out.problems.push(format!(
+                "the PEB lists no heaps: {} found by their signatures (PEB.ProcessHeap and allocation bases)",
+                found.len()
+            ));
+            &found
+        }
+    };
     if list.len() > MAX_HEAPS {
         out.problems.push(format!(
             "the PEB lists {} heaps: only the first {MAX_HEAPS} are summarised",
@@ -159,6 +189,46 @@ pub fn heap_summary(snap: &Snapshot<'_>) -> Option<Heaps> {
         }
     }
     Some(out)
+}
+
+/// `PEB.ProcessHeap` and the allocation bases whose header in the dump carries a heap
+/// signature, in address order (the process heap first).
+fn discovered(snap: &Snapshot<'_>, ptr: u8) -> Vec<u64> {
+    let mem = &snap.memory;
+    let p = u64::from(ptr);
+    let process_heap = snap
+        .process
+        .peb
+        .and_then(|peb| mem.read_ptr(peb + 6 * p, ptr))
+        .filter(|h| *h != 0);
+    let signed = |b: u64| {
+        matches!(
+            mem.read_u32(b + 2 * p),
+            Some(SEGMENT_SIGNATURE | SEGMENT_HEAP_SIGNATURE)
+        )
+    };
+    let mut v: Vec<u64> = process_heap.into_iter().collect();
+    for r in &snap.regions {
+        let base = r.base == r.allocation_base && r.state == MEM_COMMIT && r.kind == MEM_PRIVATE;
+        if base && Some(r.base) != process_heap && v.len() < MAX_HEAPS && signed(r.base) {
+            // A Windows heap's extra segments carry the segment signature too: only heads count.
+            if !is_extra_segment(mem, r.base, ptr) {
+                v.push(r.base);
+            }
+        }
+    }
+    v
+}
+
+/// Whether a signed allocation is a later segment of an NT heap (its `Heap` field, right after
+/// the segment's list entry on Vista–11, points elsewhere) or a Wine sub-heap (no `HEAP` magic).
+fn is_extra_segment(mem: &AddressSpace<'_>, b: u64, ptr: u8) -> bool {
+    if wine::is_wine(mem, b, ptr) {
+        return false;
+    }
+    let l = if ptr == 8 { &SEGMENT_X64 } else { &SEGMENT_X86 };
+    let heap = mem.read_ptr(b + l.list + 2 * u64::from(ptr), ptr);
+    heap.is_some_and(|h| h != b && h != 0)
 }
 
 /// One heap: its summary and what cut its walk short, or why it is not recognised.
@@ -188,6 +258,9 @@ fn heap(
     }
     if at(PAGE) == Some(DPH_ROOT_SIGNATURE) {
         return Ok((unwalked(HeapKind::PageHeap), None));
+    }
+    if at(2 * p) == Some(SEGMENT_SIGNATURE) && wine::is_wine(mem, h, ptr) {
+        return Ok(wine::walk(mem, h, ptr));
     }
     if at(2 * p) == Some(SEGMENT_SIGNATURE) {
         return Ok(nt60(mem, h, ptr));
