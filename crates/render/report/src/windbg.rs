@@ -755,7 +755,9 @@ fn memory_counters(a: &Analysis, s: &mut String) {
 fn count_problems(n: usize) -> String {
     match n {
         0 => String::new(),
-        1 => " (1 could not be read: see !heap -s)".into(),
-        n => format!(" ({n} could not be read: see !heap -s)"),
+        // Problems are heaps not read, walks cut short, and notes such as heaps found by
+        // signature: "notes", not "failures".
+        1 => " (1 note: see !heap -s)".into(),
+        n => format!(" ({n} notes: see !heap -s)"),
     }
 }
