@@ -32,7 +32,13 @@ fn main() -> ExitCode {
         None => coroner_shell::ShellMode::Auto,
     };
     let out = std::io::stdout();
-    match coroner_shell::open_and_run(&dump, mode, &Default::default(), &mut out.lock()) {
+    match coroner_shell::open_and_run(
+        &dump,
+        mode,
+        &Default::default(),
+        &mut out.lock(),
+        Default::default(),
+    ) {
         Err(coroner_shell::RunError::Open(e)) => {
             eprintln!("coroner-shell: {e}");
             ExitCode::from(1)
