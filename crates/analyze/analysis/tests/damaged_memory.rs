@@ -42,7 +42,8 @@ fn a_full_dump_cut_short_keeps_the_memory_it_holds() {
         assert!(p.why.contains("memory ranges"), "{}", p.why);
         assert_eq!((d.bytes_present, d.bytes_needed), (cut, info.file_size));
         assert_eq!(a.findings[0].id(), "damaged_dump");
-        let words = coroner_report::phrase::finding(&a, &a.findings[0]);
+        let words =
+            coroner_report::phrase::finding(&a, &a.findings[0], coroner_report::phrase::Lang::En);
         assert!(words.title.contains("rest on what survived"));
         let e = a.exception.as_ref().expect("the exception survived");
         assert_eq!(e.address, info.exception_address);

@@ -137,7 +137,7 @@ fn a_corrupt_segment_is_a_problem_and_the_walk_keeps_what_it_read() {
         .iter()
         .find(|f| f.kind == coroner_analysis::FindingKind::HeapCorruption)
         .expect("heap_corruption from the heap walk");
-    let w = coroner_report::phrase::finding(&a, f);
+    let w = coroner_report::phrase::finding(&a, f, coroner_report::phrase::Lang::En);
     assert!(w.title.starts_with("Heap corruption"), "{}", w.title);
     assert_eq!(w.evidence, r.corrupt);
     assert!(w.recommendation.contains("page heap"));

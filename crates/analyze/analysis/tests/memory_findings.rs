@@ -116,7 +116,7 @@ fn oom(a: &Analysis) -> (OomSource, coroner_analysis::memory_findings::Pressure)
 }
 
 fn words(a: &Analysis) -> coroner_report::phrase::Words {
-    coroner_report::phrase::finding(a, &a.findings[0])
+    coroner_report::phrase::finding(a, &a.findings[0], coroner_report::phrase::Lang::En)
 }
 
 #[test]
@@ -283,7 +283,7 @@ fn a_handle_leak_is_the_verdict_of_a_dump_taken_on_demand() {
     assert_eq!(h.top_types[0], ("Event".to_string(), 6000));
     assert_eq!(h.top_names[0].1, 6000);
     assert_eq!(h.type_threshold, HANDLE_TYPE_THRESHOLD);
-    let rows = coroner_report::phrase::summary(&a);
+    let rows = coroner_report::phrase::summary(&a, coroner_report::phrase::Lang::En);
     let verdict = rows
         .iter()
         .find(|r| r.0 == "Verdict")

@@ -63,7 +63,7 @@ fn kinds(a: &Analysis) -> Vec<FindingKind> {
 
 fn words(a: &Analysis, kind: FindingKind) -> coroner_report::phrase::Words {
     let f = a.findings.iter().find(|f| f.kind == kind).unwrap();
-    coroner_report::phrase::finding(a, f)
+    coroner_report::phrase::finding(a, f, coroner_report::phrase::Lang::En)
 }
 
 fn u(v: &Value) -> u64 {

@@ -102,7 +102,7 @@ fn crash_row(inv: &Investigation, p: &Pool) -> VerdictRow {
         if let Some(g) = inv.groups.iter().find(|g| g.bucket == *b) {
             d.push_str(&format!(
                 " {} the bucket {}: {}.",
-                coroner_report::phrase::sharing(*k, with_dump),
+                coroner_report::phrase::sharing(*k, with_dump, coroner_report::phrase::Lang::En),
                 b,
                 g.verdict.trim_end_matches('.')
             ));

@@ -27,7 +27,10 @@ fn fuzzer_findings_no_longer_crash() {
             Ok(snap) => {
                 let a = coroner_analysis::analyze(&snap, &Default::default());
                 let outcome = [coroner_report::Outcome::Done(Box::new(a))];
-                assert!(!coroner_report::text::render(&outcome).is_empty());
+                assert!(
+                    !coroner_report::text::render(&outcome, coroner_report::phrase::Lang::En)
+                        .is_empty()
+                );
                 assert!(!coroner_report::json::render(&outcome).is_empty());
             }
             Err(e) => assert!(!e.to_string().is_empty()),

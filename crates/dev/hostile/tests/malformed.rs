@@ -60,9 +60,9 @@ fn analyze_dump(bytes: Vec<u8>) -> Result<String, String> {
     let frames = a.frames.len();
     let note = a.stack_note.clone();
     let outcomes = vec![coroner_report::Outcome::Done(Box::new(a))];
-    let text = coroner_report::text::render(&outcomes);
+    let text = coroner_report::text::render(&outcomes, coroner_report::phrase::Lang::En);
     let json = coroner_report::json::render(&outcomes);
-    let md = coroner_report::markdown::render(&outcomes);
+    let md = coroner_report::markdown::render(&outcomes, coroner_report::phrase::Lang::En);
     if text.is_empty() || json.is_empty() || md.is_empty() {
         return Err("PROBLEM: empty report".into());
     }
@@ -91,7 +91,7 @@ fn analyze_file(file: &coroner_dump::DumpFile) -> Result<String, String> {
     };
     let a = coroner_analysis::analyze(&snap, &Default::default());
     let outcomes = vec![coroner_report::Outcome::Done(Box::new(a))];
-    if coroner_report::text::render(&outcomes).is_empty() {
+    if coroner_report::text::render(&outcomes, coroner_report::phrase::Lang::En).is_empty() {
         return Err("PROBLEM: empty report".into());
     }
     Ok("analysed".into())

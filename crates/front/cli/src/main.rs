@@ -10,6 +10,7 @@ mod serve;
 mod upload;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use coroner_report::phrase::Lang;
 use coroner_report::Outcome;
 use rayon::prelude::*;
 use std::io::Write;
@@ -301,11 +302,11 @@ fn analyze_one(path: &Path, opts: &coroner::Options) -> Outcome {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Every command's words come from the phrasing tables in this language.
-    let _lang = lang::choose(cli.lang);
+    let lang = lang::choose(cli.lang);
     match cli.command {
-        Command::Analyze(a) => analyze(a, cli.quiet),
+        Command::Analyze(a) => analyze(a, cli.quiet, lang),
         Command::Investigate(a) => investigate(a, cli.quiet),
-        Command::Shell(a) => shell(a),
+        Command::Shell(a) => shell(a, lang),
         Command::Completions { shell } => manual::completions(shell),
         Command::Man { subcommand } => manual::man(subcommand.as_deref()),
         Command::Serve(a) => serve::serve(a),
@@ -338,7 +339,7 @@ fn investigate(a: InvestigateArgs, quiet: bool) -> ExitCode {
 }
 
 /// `coroner shell`: 1 when the dump cannot be opened.
-fn shell(a: ShellArgs) -> ExitCode {
+fn shell(a: ShellArgs, lang: Lang) -> ExitCode {
     let mode = match a.commands {
         Some(c) => coroner_shell::ShellMode::Script(c),
         None => coroner_shell::ShellMode::Auto,
@@ -351,7 +352,7 @@ fn shell(a: ShellArgs) -> ExitCode {
         limits: a.limits.dump(),
     };
     let out = std::io::stdout();
-    match coroner_shell::open_and_run(&a.dump, mode, &opts, &mut out.lock()) {
+    match coroner_shell::open_and_run(&a.dump, mode, &opts, &mut out.lock(), lang) {
         Err(coroner_shell::RunError::Open(e)) => {
             eprintln!("coroner: {e}");
             ExitCode::from(1)
@@ -367,8 +368,9 @@ fn shell(a: ShellArgs) -> ExitCode {
 }
 
 /// `coroner analyze`: the report on stdout (or `--output`), each failed or damaged input once
-/// on stderr; the exit code of [`ANALYZE_EXIT_CODES`].
-fn analyze(a: AnalyzeArgs, quiet: bool) -> ExitCode {
+/// on stderr; the exit code of [`ANALYZE_EXIT_CODES`]. The report's words are in `lang`; the
+/// JSON document is the same in every language.
+fn analyze(a: AnalyzeArgs, quiet: bool, lang: Lang) -> ExitCode {
     let opts = coroner::Options {
         analysis: coroner_analysis::Options {
             hang: a.hang,
@@ -382,12 +384,12 @@ fn analyze(a: AnalyzeArgs, quiet: bool) -> ExitCode {
     let format = if a.json { Format::Json } else { a.format };
     let text = match format {
         Format::Text if a.output.is_none() && paint::wanted() => {
-            paint::text(&coroner_report::text::render(&outcomes))
+            paint::text(&coroner_report::text::render(&outcomes, lang))
         }
-        Format::Text => coroner_report::text::render(&outcomes),
-        Format::Markdown => coroner_report::markdown::render(&outcomes),
+        Format::Text => coroner_report::text::render(&outcomes, lang),
+        Format::Markdown => coroner_report::markdown::render(&outcomes, lang),
         Format::Json => coroner_report::json::render(&outcomes),
-        Format::Html => coroner_report::html::render(&outcomes),
+        Format::Html => coroner_report::html::render(&outcomes, lang),
     };
     let res = match &a.output {
         Some(o) => std::fs::write(o, text.as_bytes()),
@@ -437,7 +439,8 @@ fn tell_problems(outcomes: &[Outcome]) {
             Outcome::Done(a) if !a.complete() => eprintln!(
                 "coroner: {}: damaged dump, analysed only in part ({})",
                 a.path.display(),
-                coroner_report::phrase::damage_line(a)
+                // Diagnostics on stderr stay English, like the other messages there.
+                coroner_report::phrase::damage_line(a, Lang::En)
             ),
             Outcome::Done(_) => {}
         }

@@ -36,7 +36,10 @@ fn style_of(line: &str) -> Option<(Style, usize)> {
     if line.starts_with("== ") && line.ends_with(" ==") {
         return Some((Style::new().bold(), line.len()));
     }
-    if line.starts_with("WARNING:") || line.starts_with("*** WARNING") {
+    if ["WARNING:", "*** WARNING", "경고:"]
+        .iter()
+        .any(|w| line.starts_with(w))
+    {
         return Some((color(AnsiColor::Yellow), line.len()));
     }
     let tags = [

@@ -26,6 +26,10 @@ fn run(args: &[&str]) -> String {
         .env_remove("_NT_SYMBOL_PATH")
         .env_remove("_NT_ALT_SYMBOL_PATH")
         .env("TZ", "UTC")
+        // The language comes from `--lang` only: the goldens must not depend on the locale.
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
         .args(args)
         .args(["--no-network", "--symbol-cache"])
         .arg(cache.path())
@@ -209,6 +213,30 @@ fn analyze_with_pdb_and_no_image() {
                 dump,
             ]);
             check(&format!("analyze/{}.{ext}", golden_name(dump)), &got)
+        })
+        .collect();
+    assert_none(failures);
+}
+
+/// The Korean reports (`--lang ko`) of the x86 reference lab dump and of a hang dump, in text,
+/// Markdown and HTML: the words from the Korean tables, every fact and WinDbg block as in English.
+#[test]
+fn analyze_in_korean() {
+    let dumps = [
+        "fixtures/lab/reference-x86.dmp",
+        "fixtures/lab/hang/deadlock-x64.dmp",
+        "fixtures/lab/hang/blocked-x86.dmp",
+    ];
+    let failures: Vec<String> = dumps
+        .iter()
+        .flat_map(|d| {
+            [("text", "txt"), ("markdown", "md"), ("html", "html")]
+                .into_iter()
+                .map(move |f| (d, f))
+        })
+        .filter_map(|(d, (format, ext))| {
+            let got = run(&["analyze", "--lang", "ko", "--format", format, d]);
+            check(&format!("analyze-ko/{}.{ext}", golden_name(d)), &got)
         })
         .collect();
     assert_none(failures);

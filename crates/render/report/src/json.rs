@@ -727,7 +727,8 @@ fn blame(b: &coroner_analysis::Blame) -> Blame<'_> {
 }
 
 fn finding<'a>(a: &Analysis, f: &'a coroner_analysis::Finding) -> Finding<'a> {
-    let w = crate::phrase::finding(a, f);
+    // The JSON document is English whatever the report language: facts and words never vary.
+    let w = crate::phrase::finding(a, f, crate::phrase::Lang::En);
     Finding {
         id: f.id(),
         severity: f.severity.as_str(),

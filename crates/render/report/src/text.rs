@@ -1,6 +1,7 @@
 //! Plain-text report: the verdict first (what crashed, why, who to call), then the evidence.
 
-use crate::{phrase, time, windbg, Outcome};
+use crate::phrase::{self, Lang, Row};
+use crate::{time, windbg, Outcome};
 use coroner_analysis::{fmt_addr, Analysis};
 use std::fmt::Write;
 
@@ -8,40 +9,66 @@ fn section(s: &mut String, title: &str) {
     let _ = writeln!(s, "\n{title}\n{}", "-".repeat(title.chars().count()));
 }
 
-/// Full report of one dump.
-pub fn render_one(a: &Analysis) -> String {
+/// `label:` padded to `width` terminal columns (a Hangul syllable takes two).
+pub(crate) fn pad(label: &str, width: usize) -> String {
+    let cols: usize = label
+        .chars()
+        .map(|c| {
+            if ('\u{1100}'..='\u{d7a3}').contains(&c) {
+                2
+            } else {
+                1
+            }
+        })
+        .sum();
+    format!("{label}{}", " ".repeat(width.saturating_sub(cols)))
+}
+
+/// Full report of one dump, in `lang`.
+pub fn render_one(a: &Analysis, lang: Lang) -> String {
+    let l = lang;
     let mut s = String::new();
     let _ = writeln!(s, "== {} ==", a.path.display());
     // A damaged dump says so before anything else: its warnings name what was lost.
     if !a.complete() {
-        let _ = writeln!(s, "WARNING: damaged dump, analysed only in part:");
+        let _ = writeln!(
+            s,
+            "{}",
+            l.pick(
+                "WARNING: damaged dump, analysed only in part:",
+                "경고: 손상된 덤프이므로 일부만 분석했습니다:"
+            )
+        );
         for w in &a.warnings {
             let _ = writeln!(s, "* {w}");
         }
         s.push('\n');
     }
-    for (k, v) in phrase::summary(a) {
-        let _ = writeln!(s, "{:<13} {}", format!("{k}:"), v);
+    for (k, v) in phrase::summary(a, l) {
+        let _ = writeln!(s, "{} {}", pad(&format!("{k}:"), 13), v);
     }
-    findings(&mut s, a);
+    findings(&mut s, a, l);
     if a.hang.reason.is_some() {
-        section(&mut s, "Threads and locks");
-        for line in phrase::hang::threads_and_locks(a) {
+        section(&mut s, l.pick("Threads and locks", "스레드와 잠금"));
+        for line in phrase::hang::threads_and_locks(a, l) {
             let _ = writeln!(s, "{line}");
         }
     }
-    exception_and_memory(&mut s, a);
-    stack(&mut s, a);
-    section(&mut s, "Threads (~)");
+    exception_and_memory(&mut s, a, l);
+    stack(&mut s, a, l);
+    section(&mut s, l.pick("Threads (~)", "스레드 (~)"));
     s.push_str(&windbg::threads(a));
-    modules(&mut s, a);
-    process(&mut s, a);
+    modules(&mut s, a, l);
+    process(&mut s, a, l);
     if let Some(m) = windbg::memory_summary(a) {
-        section(&mut s, "Memory (!address -summary)");
+        section(
+            &mut s,
+            l.pick("Memory (!address -summary)", "메모리 (!address -summary)"),
+        );
         s.push_str(&m);
     }
     if a.complete() && !a.warnings.is_empty() {
-        section(&mut s, "Warnings");
+        section(&mut s, l.pick("Warnings", "경고"));
         for w in &a.warnings {
             let _ = writeln!(s, "* {w}");
         }
@@ -50,29 +77,34 @@ pub fn render_one(a: &Analysis) -> String {
 }
 
 /// Findings (each phrased) and the blame.
-fn findings(s: &mut String, a: &Analysis) {
-    section(s, "Findings");
+fn findings(s: &mut String, a: &Analysis, l: Lang) {
+    section(s, l.pick("Findings", "발견 사항"));
     for f in &a.findings {
-        let w = phrase::finding(a, f);
+        let w = phrase::finding(a, f, l);
         let _ = writeln!(s, "[{}] {} — {}", f.severity.as_str(), f.id(), w.title);
         let _ = writeln!(s, "    {}", w.description);
         for e in &w.evidence {
             let _ = writeln!(s, "    * {e}");
         }
-        let _ = writeln!(s, "    Recommendation: {}", w.recommendation);
+        let _ = writeln!(
+            s,
+            "    {} {}",
+            l.pick("Recommendation:", "권장 조치:"),
+            w.recommendation
+        );
     }
     if let Some(b) = &a.blame {
-        section(s, "Blame");
+        section(s, l.pick("Blame", "책임 모듈"));
         let _ = writeln!(s, "{}", b.reason);
     }
 }
 
 /// `.exr -1`, `r`, and `!address` of the accessed address and of the instruction pointer.
-fn exception_and_memory(s: &mut String, a: &Analysis) {
+fn exception_and_memory(s: &mut String, a: &Analysis, l: Lang) {
     let p = a.ptr_size();
-    section(s, "Exception (.exr -1)");
+    section(s, l.pick("Exception (.exr -1)", "예외 (.exr -1)"));
     s.push_str(&windbg::exr(a));
-    section(s, "Registers (r)");
+    section(s, l.pick("Registers (r)", "레지스터 (r)"));
     s.push_str(&windbg::registers(a));
     if let Some(t) = &a.target_region {
         section(s, &format!("!address {}", fmt_addr(t.address, p)));
@@ -81,7 +113,11 @@ fn exception_and_memory(s: &mut String, a: &Analysis) {
     if let Some(ip) = &a.ip_region {
         section(
             s,
-            &format!("!address {} (instruction pointer)", fmt_addr(ip.address, p)),
+            &format!(
+                "!address {} ({})",
+                fmt_addr(ip.address, p),
+                l.pick("instruction pointer", "명령 포인터")
+            ),
         );
         s.push_str(&windbg::address(ip, p));
     }
@@ -89,16 +125,17 @@ fn exception_and_memory(s: &mut String, a: &Analysis) {
 
 /// The faulting thread's `kb`, with WinDbg's export-symbols warnings before it and the
 /// unreliable-name warning after it.
-fn stack(s: &mut String, a: &Analysis) {
+fn stack(s: &mut String, a: &Analysis, l: Lang) {
+    let i = a
+        .exception
+        .as_ref()
+        .and_then(|e| e.thread_index)
+        .unwrap_or(0);
     section(
         s,
-        &format!(
-            "Stack of thread {} (kb)",
-            a.exception
-                .as_ref()
-                .and_then(|e| e.thread_index)
-                .map(|i| i.to_string())
-                .unwrap_or("0".into())
+        &l.pick(
+            format!("Stack of thread {i} (kb)"),
+            format!("스레드 {i}의 호출 스택 (kb)"),
         ),
     );
     // As WinDbg says when it falls back to export tables.
@@ -124,16 +161,20 @@ fn stack(s: &mut String, a: &Analysis) {
         .map(|f| format!("{:02x}", f.index))
         .collect();
     if !far.is_empty() {
+        let far = far.join(", ");
         let _ = writeln!(
             s,
-            "WARNING: frames {} are named after the nearest export, which lies implausibly far away: the function is probably not exported and the name is unreliable",
-            far.join(", ")
+            "{}",
+            l.pick(
+                format!("WARNING: frames {far} are named after the nearest export, which lies implausibly far away: the function is probably not exported and the name is unreliable"),
+                format!("경고: 프레임 {far}의 이름은 가장 가까운 내보내기에서 왔지만 그 내보내기가 지나치게 멀리 있습니다. 함수가 내보내지 않은 함수일 가능성이 높으므로 이름을 신뢰할 수 없습니다"),
+            )
         );
     }
 }
 
 /// `lmvm` of the blamed and the faulting module (once each), then `lm`.
-fn modules(s: &mut String, a: &Analysis) {
+fn modules(s: &mut String, a: &Analysis, l: Lang) {
     let mut shown = Vec::new();
     for name in [
         a.blame.as_ref().map(|b| b.module.clone()),
@@ -151,149 +192,138 @@ fn modules(s: &mut String, a: &Analysis) {
             shown.push(name);
         }
     }
-    section(s, "Modules (lm)");
+    section(s, l.pick("Modules (lm)", "모듈 (lm)"));
     s.push_str(&windbg::lm(a));
 }
 
 /// The process: image, PID, command line, pool, times, system, heaps, comments.
-fn process(s: &mut String, a: &Analysis) {
-    section(s, "Process");
-    s.push_str(&process_lines(a));
+fn process(s: &mut String, a: &Analysis, l: Lang) {
+    section(s, l.pick("Process", "프로세스"));
+    s.push_str(&process_lines(a, l));
 }
 
 /// The lines of the Process section (shared with the HTML report).
-pub(crate) fn process_lines(a: &Analysis) -> String {
+pub(crate) fn process_lines(a: &Analysis, l: Lang) -> String {
     let p = a.ptr_size();
+    let unknown = || l.pick("unknown", "알 수 없음").to_string();
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "Image:        {}",
-        a.process
-            .image_path
+    let mut line = |label: &str, v: &str| {
+        let _ = writeln!(s, "{}{v}", pad(&format!("{label}:"), 14));
+    };
+    let pr = &a.process;
+    line(
+        l.pick("Image", "이미지"),
+        pr.image_path
             .as_deref()
-            .or(a.process.name.as_deref())
-            .unwrap_or("unknown")
+            .or(pr.name.as_deref())
+            .unwrap_or(&unknown()),
     );
-    let _ = writeln!(
-        s,
-        "PID:          {}",
-        a.process
-            .pid
-            .map(|v| v.to_string())
-            .unwrap_or("unknown".into())
+    line(
+        "PID",
+        &pr.pid.map(|v| v.to_string()).unwrap_or_else(unknown),
     );
-    let _ = writeln!(
-        s,
-        "Command line: {}",
-        a.process
-            .command_line
-            .as_deref()
-            .unwrap_or("unknown (PEB not in the dump)")
+    line(
+        l.pick("Command line", "명령줄"),
+        pr.command_line.as_deref().unwrap_or(l.pick(
+            "unknown (PEB not in the dump)",
+            "알 수 없음(덤프에 PEB 없음)",
+        )),
     );
-    if let Some(pool) = &a.process.app_pool {
-        let _ = writeln!(s, "App pool:     {pool}");
+    if let Some(pool) = &pr.app_pool {
+        line(l.pick("App pool", "응용 프로그램 풀"), pool);
     }
-    let _ = writeln!(
-        s,
-        "Started:      {}",
-        a.process
-            .create_time
-            .map(time::rfc3339)
-            .unwrap_or("unknown".into())
+    let at = |t: Option<u64>| t.map(time::rfc3339).unwrap_or_else(unknown);
+    line(l.pick("Started", "시작 시간"), &at(pr.create_time));
+    line(l.pick("Dump time", "덤프 시간"), &at(pr.dump_time));
+    line(
+        l.pick("Uptime", "실행 시간"),
+        &pr.uptime.map(time::duration).unwrap_or_else(unknown),
     );
-    let _ = writeln!(
-        s,
-        "Dump time:    {}",
-        a.process
-            .dump_time
-            .map(time::rfc3339)
-            .unwrap_or("unknown".into())
+    let sys = &a.system;
+    line(
+        l.pick("System", "시스템"),
+        &l.pick(
+            format!(
+                "{} {} {} ({} CPUs)",
+                sys.os_name,
+                sys.os_version,
+                sys.arch.name(),
+                sys.cpu_count
+            ),
+            format!(
+                "{} {} {} (CPU {}개)",
+                sys.os_name,
+                sys.os_version,
+                sys.arch.name(),
+                sys.cpu_count
+            ),
+        ),
     );
-    let _ = writeln!(
-        s,
-        "Uptime:       {}",
-        a.process
-            .uptime
-            .map(time::duration)
-            .unwrap_or("unknown".into())
-    );
-    let _ = writeln!(
-        s,
-        "System:       {} {} {} ({} CPUs)",
-        a.system.os_name,
-        a.system.os_version,
-        a.system.arch.name(),
-        a.system.cpu_count
-    );
-    if let Some(h) = &a.process.heaps {
-        let _ = writeln!(
-            s,
-            "Heaps (PEB):  {}",
-            h.iter()
-                .map(|x| fmt_addr(*x, p))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
+    if let Some(h) = &pr.heaps {
+        let heaps = h
+            .iter()
+            .map(|x| fmt_addr(*x, p))
+            .collect::<Vec<_>>()
+            .join(" ");
+        line(l.pick("Heaps (PEB)", "힙 (PEB)"), &heaps);
     }
     for c in &a.comments {
-        let _ = writeln!(s, "Comment:      {}", c.lines().next().unwrap_or(""));
+        line(l.pick("Comment", "주석"), c.lines().next().unwrap_or(""));
     }
     s
 }
 
 /// An input that could not be analysed: its error is the caller's to print, once, on stderr.
-fn failed_line(path: &std::path::Path) -> String {
-    format!(
-        "failed: {} (not analysed; the error is on stderr)\n",
-        path.display()
+fn failed_line(path: &std::path::Path, l: Lang) -> String {
+    let p = path.display();
+    l.pick(
+        format!("failed: {p} (not analysed; the error is on stderr)\n"),
+        format!("실패: {p} (분석하지 못했습니다. 오류는 stderr에 있습니다)\n"),
     )
 }
 
-/// Report for several inputs: with more than one input, a summary of the groups (each with its
-/// verdict) comes first, naming the inputs that failed or are damaged; then each analysis.
-pub fn render(outcomes: &[Outcome]) -> String {
+/// Report for several inputs, in `lang`: with more than one input, a summary of the groups (each
+/// with its verdict) comes first, naming the inputs that failed or are damaged; then each
+/// analysis.
+pub fn render(outcomes: &[Outcome], lang: Lang) -> String {
+    let l = lang;
     let mut s = String::new();
     let ok = outcomes.iter().filter(|o| o.analysis().is_some()).count();
     if outcomes.len() > 1 {
+        let n = outcomes.len();
         let _ = writeln!(
             s,
-            "== Summary: {} dumps, {} analysed ==",
-            outcomes.len(),
-            ok
+            "{}",
+            l.pick(
+                format!("== Summary: {n} dumps, {ok} analysed =="),
+                format!("== 요약: 덤프 {n}개, 분석 {ok}개 =="),
+            )
         );
         for (bucket, paths) in crate::groups(outcomes) {
-            let _ = writeln!(s, "{} bucket {bucket}", phrase::sharing(paths.len(), ok));
-            // The member whose dump tells the most (a classification finer than the bucket's).
-            let members: Vec<&Analysis> = outcomes
-                .iter()
-                .filter_map(Outcome::analysis)
-                .filter(|a| paths.contains(&a.path))
-                .collect();
-            let first = members
-                .iter()
-                .find(|a| a.finer_classification().is_some())
-                .or(members.first())
-                .copied();
-            if let Some(a) = first {
-                for (k, v) in phrase::summary(a) {
-                    if k == "Verdict" || k == "Who to call" || k == "Class" {
-                        let _ = writeln!(s, "    {:<12} {}", format!("{k}:"), v);
-                    }
-                }
-            }
+            let share = phrase::sharing(paths.len(), ok, l);
+            let _ = writeln!(
+                s,
+                "{}",
+                l.pick(
+                    format!("{share} bucket {bucket}"),
+                    format!("{share}의 버킷: {bucket}"),
+                )
+            );
+            group_verdict(&mut s, outcomes, &paths, l);
             for p in paths {
                 let _ = writeln!(s, "    {}", p.display());
             }
         }
         for o in outcomes {
             match o {
-                Outcome::Failed { path, .. } => s.push_str(&failed_line(path)),
+                Outcome::Failed { path, .. } => s.push_str(&failed_line(path, l)),
                 Outcome::Done(a) if !a.complete() => {
                     let _ = writeln!(
                         s,
-                        "damaged: {}: {}",
+                        "{}: {}: {}",
+                        l.pick("damaged", "손상됨"),
                         a.path.display(),
-                        phrase::damage_line(a)
+                        phrase::damage_line(a, l)
                     );
                 }
                 Outcome::Done(_) => {}
@@ -304,13 +334,37 @@ pub fn render(outcomes: &[Outcome]) -> String {
     for o in outcomes {
         match o {
             // Said in the summary when there is one.
-            Outcome::Failed { path, .. } if outcomes.len() == 1 => s.push_str(&failed_line(path)),
+            Outcome::Failed { path, .. } if outcomes.len() == 1 => {
+                s.push_str(&failed_line(path, l))
+            }
             Outcome::Failed { .. } => {}
             Outcome::Done(a) => {
-                s.push_str(&render_one(a));
+                s.push_str(&render_one(a, l));
                 s.push('\n');
             }
         }
     }
     s
+}
+
+/// The verdict, who to call and class of the group member whose dump tells the most (a
+/// classification finer than the bucket's).
+fn group_verdict(s: &mut String, outcomes: &[Outcome], paths: &[std::path::PathBuf], l: Lang) {
+    let members: Vec<&Analysis> = outcomes
+        .iter()
+        .filter_map(Outcome::analysis)
+        .filter(|a| paths.contains(&a.path))
+        .collect();
+    let first = members
+        .iter()
+        .find(|a| a.finer_classification().is_some())
+        .or(members.first())
+        .copied();
+    if let Some(a) = first {
+        for (row, v) in phrase::rows(a, l) {
+            if matches!(row, Row::Verdict | Row::WhoToCall | Row::Class) {
+                let _ = writeln!(s, "    {} {}", pad(&format!("{}:", row.label(l)), 12), v);
+            }
+        }
+    }
 }

@@ -82,8 +82,8 @@ fn check_damaged(case: &str, a: &Analysis, lost: &[String], failures: &mut Vec<S
         ));
     }
     let outcomes = vec![Outcome::Done(Box::new(a.clone()))];
-    let text = coroner_report::text::render(&outcomes);
-    let md = coroner_report::markdown::render(&outcomes);
+    let text = coroner_report::text::render(&outcomes, coroner_report::phrase::Lang::En);
+    let md = coroner_report::markdown::render(&outcomes, coroner_report::phrase::Lang::En);
     if lost.iter().any(|l| l == "ExceptionStream") {
         if a.has(coroner_analysis::FindingKind::NoException)
             || text.contains("no exception: the dump was taken on demand")

@@ -120,7 +120,10 @@ fn reports_and_markdown_use_the_windbg_layout() {
         "05 00bff29c 7c82a150 00bff2b4 00bff2d0 00bff2b4 ntdll!KiUserExceptionDispatcher+0xe",
         "06 00bff5b4 02bf9bf4 038c0000 00000008 00000020 ntdll!RtlAllocateHeap+0x24",
     ];
-    for out in [text::render_one(&a), markdown::render_one(&a)] {
+    for out in [
+        text::render_one(&a, coroner_report::phrase::Lang::En),
+        markdown::render_one(&a, coroner_report::phrase::Lang::En),
+    ] {
         let lines: Vec<&str> = out.lines().map(untagged).collect();
         let at = lines
             .iter()

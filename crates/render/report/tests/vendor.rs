@@ -36,7 +36,7 @@ fn a_garbled_company_name_falls_back_to_the_copyright_holder() {
     assert_eq!(b.vendor_passed_over[0].value.as_deref(), Some(MOJIBAKE));
 
     let outcomes = vec![Outcome::Done(Box::new(a))];
-    let text = coroner_report::text::render(&outcomes);
+    let text = coroner_report::text::render(&outcomes, coroner_report::phrase::Lang::En);
     let who = text
         .lines()
         .find(|l| l.starts_with("Who to call:"))
@@ -64,7 +64,7 @@ fn a_garbled_company_name_falls_back_to_the_copyright_holder() {
     ));
     assert!(text.contains("combining mark U+0304"), "{text}");
 
-    let md = coroner_report::markdown::render(&outcomes);
+    let md = coroner_report::markdown::render(&outcomes, coroner_report::phrase::Lang::En);
     assert!(md.contains(
         "| **Who to call** | ABC Components Ltd (from LegalCopyright; CompanyName unreadable)"
     ));
@@ -102,7 +102,10 @@ fn the_product_name_is_the_last_resort() {
     let b = a.blame.as_ref().unwrap();
     assert_eq!(b.vendor.as_deref(), Some("ABCUpload"));
     assert_eq!(b.vendor_source, Some(VendorSource::ProductName));
-    let text = coroner_report::text::render(&[Outcome::Done(Box::new(a))]);
+    let text = coroner_report::text::render(
+        &[Outcome::Done(Box::new(a))],
+        coroner_report::phrase::Lang::En,
+    );
     let who = text
         .lines()
         .find(|l| l.starts_with("Who to call:"))
@@ -122,7 +125,10 @@ fn a_good_company_name_is_reported_as_before() {
     let b = a.blame.as_ref().unwrap();
     assert_eq!(b.vendor.as_deref(), Some("ABC Components Ltd."));
     assert_eq!(b.vendor_source, Some(VendorSource::CompanyName));
-    let text = coroner_report::text::render(&[Outcome::Done(Box::new(a))]);
+    let text = coroner_report::text::render(
+        &[Outcome::Done(Box::new(a))],
+        coroner_report::phrase::Lang::En,
+    );
     assert!(text.contains("Who to call:  ABC Components Ltd. — vendor of ABCUpload4.dll 4.1.0.2, product \"ABCUpload\""), "{text}");
 }
 
@@ -139,7 +145,7 @@ fn with_nothing_plausible_the_vendor_is_unknown() {
     assert_eq!((b.vendor.as_deref(), b.vendor_source), (None, None));
     assert_eq!(b.company.as_deref(), Some(MOJIBAKE), "raw string kept");
     let outcomes = vec![Outcome::Done(Box::new(a))];
-    let text = coroner_report::text::render(&outcomes);
+    let text = coroner_report::text::render(&outcomes, coroner_report::phrase::Lang::En);
     let who = text
         .lines()
         .find(|l| l.starts_with("Who to call:"))

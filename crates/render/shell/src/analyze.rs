@@ -2,6 +2,7 @@
 
 use crate::{CmdResult, Session, ShellError};
 use coroner_analysis::{codes, fmt_addr, Access, Analysis, ExceptionFacts};
+use coroner_report::phrase::Lang;
 use coroner_report::windbg;
 use std::fmt::Write;
 
@@ -14,20 +15,27 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
         "-hang" => return hang(s, o),
         _ => return Err(ShellError::Syntax),
     };
-    let a = &s.analysis;
+    let (a, l) = (&s.analysis, s.lang);
     banner(o);
     let Some(e) = &a.exception else {
-        let _ = writeln!(o, "(the dump has no exception record: nothing to analyse)");
+        let _ = writeln!(
+            o,
+            "{}",
+            l.pick(
+                "(the dump has no exception record: nothing to analyse)",
+                "(덤프에 예외 레코드가 없어 분석할 것이 없습니다)"
+            )
+        );
         return Ok(());
     };
     if !verbose {
-        brief(a, o);
+        brief(a, o, l);
         return Ok(());
     }
     faulting_ip(a, o);
     exception_fields(a, e, o);
     followup_ip(s, o);
-    findings(a, o);
+    findings(a, o, l);
     stack_text(a, o);
     blame_fields(a, o);
     bucket_fields(a, e, o);
@@ -38,7 +46,7 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
 /// `!analyze -hang`: the hang verdict — the findings of the hang analysis, the root-cause
 /// thread's stack, what every thread does, the blame and the bucket.
 fn hang(s: &mut Session<'_, '_>, o: &mut String) -> CmdResult {
-    let a = &s.analysis;
+    let (a, l) = (&s.analysis, s.lang);
     banner(o);
     let hang: Vec<_> = a
         .findings
@@ -49,11 +57,15 @@ fn hang(s: &mut Session<'_, '_>, o: &mut String) -> CmdResult {
         // A crash dump: the hang findings need `--hang` (the facts are there).
         let _ = writeln!(
             o,
-            "(not a hang dump: run coroner shell --hang DUMP for the hang verdict)\n"
+            "{}\n",
+            l.pick(
+                "(not a hang dump: run coroner shell --hang DUMP for the hang verdict)",
+                "(중단 덤프가 아닙니다. 중단 판정을 보려면 coroner shell --hang DUMP를 실행하십시오)"
+            )
         );
     }
     for f in &hang {
-        let w = coroner_report::phrase::finding(a, f);
+        let w = coroner_report::phrase::finding(a, f, l);
         field(o, &format!("HANG_{}", f.id().to_uppercase()), &w.title);
         let _ = writeln!(o, "{}\n", w.description);
         for e in &w.evidence {
@@ -70,7 +82,7 @@ fn hang(s: &mut Session<'_, '_>, o: &mut String) -> CmdResult {
         let _ = writeln!(o);
     }
     let _ = writeln!(o, "THREADS_AND_LOCKS:  ");
-    for line in coroner_report::phrase::hang::threads_and_locks(a) {
+    for line in coroner_report::phrase::hang::threads_and_locks(a, l) {
         let _ = writeln!(o, "    {line}");
     }
     let _ = writeln!(o);
@@ -78,7 +90,11 @@ fn hang(s: &mut Session<'_, '_>, o: &mut String) -> CmdResult {
         if let Some(b) = &a.blame {
             field(o, "MODULE_NAME", b.module.trim_end_matches(".dll"));
             field(o, "IMAGE_NAME", &b.module);
-            field(o, "FOLLOWUP_NAME", &coroner_report::phrase::who_to_call(a));
+            field(
+                o,
+                "FOLLOWUP_NAME",
+                &coroner_report::phrase::who_to_call(a, l),
+            );
         }
         if let Some(bk) = &a.bucket {
             field(o, "FAILURE_BUCKET_ID", bk);
@@ -105,8 +121,8 @@ fn banner(o: &mut String) {
 }
 
 /// `!analyze` without `-v`: the verdict and the blamed module.
-fn brief(a: &Analysis, o: &mut String) {
-    if let Some(title) = coroner_report::phrase::verdict(a) {
+fn brief(a: &Analysis, o: &mut String, l: Lang) {
+    if let Some(title) = coroner_report::phrase::verdict(a, l) {
         let _ = writeln!(o, "{title}");
     }
     if let Some(b) = &a.blame {
@@ -212,17 +228,22 @@ fn followup_ip(s: &Session<'_, '_>, o: &mut String) {
 }
 
 /// CORONER_FINDINGS: each finding's title, evidence and recommendation.
-fn findings(a: &Analysis, o: &mut String) {
+fn findings(a: &Analysis, o: &mut String, l: Lang) {
     if !a.findings.is_empty() {
         let _ = writeln!(o, "CORONER_FINDINGS: ");
         for f in &a.findings {
-            let w = coroner_report::phrase::finding(a, f);
+            let w = coroner_report::phrase::finding(a, f, l);
             let _ = writeln!(o, "    [{}] {}: {}", f.severity.as_str(), f.id(), w.title);
             for ev in &w.evidence {
                 let _ = writeln!(o, "        - {ev}");
             }
             if !w.recommendation.is_empty() {
-                let _ = writeln!(o, "        Recommendation: {}", w.recommendation);
+                let _ = writeln!(
+                    o,
+                    "        {} {}",
+                    l.pick("Recommendation:", "권장 조치:"),
+                    w.recommendation
+                );
             }
         }
         let _ = writeln!(o);

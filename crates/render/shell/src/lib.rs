@@ -131,6 +131,9 @@ pub struct Session<'s, 'd> {
     next_u: Option<u64>,
     /// Where the next bare `d*` continues.
     next_d: Option<u64>,
+    /// The language of coroner's own words (`!analyze -v`, `!analyze -hang`); WinDbg's fields
+    /// and layouts stay as WinDbg prints them.
+    pub lang: coroner_report::phrase::Lang,
     /// The user asked to quit.
     pub quit: bool,
     /// Commands that failed with an internal error (a bug caught by the session).
@@ -176,6 +179,7 @@ impl<'s, 'd> Session<'s, 'd> {
             export_dirs: (0..snap.modules.len()).map(|_| OnceCell::new()).collect(),
             next_u: None,
             next_d: None,
+            lang: coroner_report::phrase::Lang::En,
             quit: false,
             internal_errors: 0,
         }

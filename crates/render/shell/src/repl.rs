@@ -32,16 +32,19 @@ pub enum RunError {
     Output(#[from] std::io::Error),
 }
 
-/// Opens the dump at `path` through the front door and runs a session on it (see [`run`]).
+/// Opens the dump at `path` through the front door and runs a session on it (see [`run`]),
+/// coroner's own words in `lang`.
 pub fn open_and_run(
     path: &Path,
     mode: ShellMode,
     opts: &coroner::Options,
     out: &mut dyn Write,
+    lang: coroner_report::phrase::Lang,
 ) -> Result<(), RunError> {
     let file = coroner::open(path, opts.limits)?;
     let snap = coroner::snapshot(&file)?;
     let mut session = Session::with_options(&snap, &opts.analysis);
+    session.lang = lang;
     Ok(run(&mut session, mode, path, out)?)
 }
 

@@ -4,6 +4,7 @@
 //! Golden files live in `tests/golden/`; after an intended change of layout, regenerate them with
 //! `CORONER_BLESS=1 cargo test -p coroner-shell` and review the diff.
 
+use coroner_report::phrase::Lang;
 use coroner_shell::Session;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,9 +14,15 @@ fn root() -> PathBuf {
 }
 
 fn script(dump: &Path, cmds: &str) -> String {
+    script_in(dump, cmds, Lang::En)
+}
+
+/// `script` with coroner's own words in `lang`.
+fn script_in(dump: &Path, cmds: &str, lang: Lang) -> String {
     let file = coroner_dump::DumpFile::open(dump).expect("dump opens");
     let snap = file.snapshot().expect("snapshot");
     let mut s = Session::new(&snap);
+    s.lang = lang;
     let mut out = Vec::new();
     s.run_script(cmds, &mut out).expect("write to memory");
     String::from_utf8(out).expect("utf-8 output")
@@ -84,7 +91,11 @@ fn golden_hang(name: &str, dump: &str, section: &str) {
 }
 
 fn golden_of(name: &str, dump: &str, commands: &str) {
-    let out = script(&root().join(dump), commands);
+    golden_in(name, dump, commands, Lang::En)
+}
+
+fn golden_in(name: &str, dump: &str, commands: &str, lang: Lang) {
+    let out = script_in(&root().join(dump), commands, lang);
     assert!(!out.contains("internal error"), "{out}");
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
@@ -115,6 +126,46 @@ fn golden_of(name: &str, dump: &str, commands: &str) {
             i + 1
         );
     }
+}
+
+/// `!analyze -v` in Korean: coroner's findings and recommendations in Korean, WinDbg's fields
+/// and blocks exactly as in English.
+#[test]
+fn golden_analyze_in_korean() {
+    golden_in(
+        "reference-x86-ko",
+        "fixtures/lab/reference-x86.dmp",
+        "!analyze -v; !analyze",
+        Lang::Ko,
+    );
+    golden_in(
+        "hang-deadlock-x64-ko",
+        "fixtures/lab/hang/deadlock-x64.dmp",
+        "!analyze -hang",
+        Lang::Ko,
+    );
+}
+
+/// The Korean `!analyze -v` keeps every WinDbg line of the English one that carries no words of
+/// coroner's (fields, `.exr -1`, the stack).
+#[test]
+fn korean_analyze_keeps_windbg_lines() {
+    let dump = root().join("fixtures/lab/reference-x86.dmp");
+    let en = script_in(&dump, "!analyze -v", Lang::En);
+    let ko = script_in(&dump, "!analyze -v", Lang::Ko);
+    let mut in_findings = false;
+    for line in en.lines() {
+        in_findings = match line {
+            "CORONER_FINDINGS: " => true,
+            "" => false,
+            _ => in_findings,
+        };
+        if !in_findings && !line.starts_with("BLAME_REASON") && !line.starts_with("FOLLOWUP_NAME") {
+            assert!(ko.lines().any(|k| k == line), "missing {line:?} in:\n{ko}");
+        }
+    }
+    assert!(ko.contains("권장 조치:"), "{ko}");
+    assert_ne!(en, ko);
 }
 
 #[test]

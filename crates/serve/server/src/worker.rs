@@ -200,7 +200,7 @@ fn finished(a: coroner::Analysis, row: &CrashRow) -> Finished {
         }
     }
     // The report as the crash page shows it: the HTML renderer's section for one dump.
-    let report = coroner_report::html::dump_fragment(&a);
+    let report = coroner_report::html::dump_fragment(&a, coroner_report::phrase::Lang::En);
     let analysis = coroner_report::json::dump_value(&Outcome::Done(Box::new(a))).to_string();
     let received = if row.received > 0 {
         row.received

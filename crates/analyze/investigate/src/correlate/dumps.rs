@@ -152,7 +152,8 @@ fn dump_info(
             .and_then(|a| a.exception.as_ref())
             .map(|e| format!("{} ({})", code(e.code), e.name)),
         bucket: a.and_then(|a| a.bucket.clone()),
-        verdict: a.and_then(|a| coroner_report::phrase::verdict(a)),
+        verdict: a
+            .and_then(|a| coroner_report::phrase::verdict(a, coroner_report::phrase::Lang::En)),
         crash,
         hang: None,
         capture: f.capture.kind.to_string(),
@@ -160,7 +161,7 @@ fn dump_info(
         counts_as_crash: counts,
         not_a_crash: (!counts && a.is_some()).then(|| not_a_crash_note(f.time, coverage)),
         detail: a
-            .map(|a| coroner_report::phrase::summary(a))
+            .map(|a| coroner_report::phrase::summary(a, coroner_report::phrase::Lang::En))
             .unwrap_or_default(),
         error: d.analysis.as_ref().err().map(|e| e.to_string()),
     }

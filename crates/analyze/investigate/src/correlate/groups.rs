@@ -22,10 +22,9 @@ pub(super) fn groups(
         .into_iter()
         .map(|g| {
             let first = refs[g.members[0]];
-            let finding = first
-                .findings
-                .first()
-                .map(|f| coroner_report::phrase::finding(first, f));
+            let finding = first.findings.first().map(|f| {
+                coroner_report::phrase::finding(first, f, coroner_report::phrase::Lang::En)
+            });
             let pools: BTreeSet<String> = g
                 .members
                 .iter()
@@ -57,7 +56,9 @@ pub(super) fn groups(
                 // a hang dump whose analysis blames a module.
                 who_to_call: (first.exception.is_some()
                     || (dump_hang.contains_key(&done[g.members[0]].0) && first.blame.is_some()))
-                .then(|| coroner_report::phrase::who_to_call(first)),
+                .then(|| {
+                    coroner_report::phrase::who_to_call(first, coroner_report::phrase::Lang::En)
+                }),
                 pools: pools.into_iter().collect(),
             }
         })

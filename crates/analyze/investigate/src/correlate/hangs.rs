@@ -134,9 +134,9 @@ fn hang_of(h: &HangBuild, ev: &Evidence) -> Hang {
         dumps: h.dumps.iter().map(|&d| ev.dumps[d].path.clone()).collect(),
         bucket: first.and_then(|a| a.bucket.clone()),
         cause: first.and_then(|a| {
-            a.findings
-                .first()
-                .map(|f| coroner_report::phrase::finding(a, f).title)
+            a.findings.first().map(|f| {
+                coroner_report::phrase::finding(a, f, coroner_report::phrase::Lang::En).title
+            })
         }),
         waits: RequestWaits::empty(Time(h.time), Time(h.time)),
         evidence,
@@ -160,7 +160,7 @@ fn cause(dumps: &[usize], ev: &Evidence) -> Option<HangCause> {
     let words = a
         .findings
         .first()
-        .map(|f| coroner_report::phrase::finding(a, f));
+        .map(|f| coroner_report::phrase::finding(a, f, coroner_report::phrase::Lang::En));
     Some(HangCause {
         bucket: bucket.cloned(),
         dumps_with_bucket: n,
@@ -177,6 +177,6 @@ fn cause(dumps: &[usize], ev: &Evidence) -> Option<HangCause> {
         who_to_call: a
             .blame
             .is_some()
-            .then(|| coroner_report::phrase::who_to_call(a)),
+            .then(|| coroner_report::phrase::who_to_call(a, coroner_report::phrase::Lang::En)),
     })
 }

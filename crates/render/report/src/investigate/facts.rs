@@ -382,7 +382,7 @@ pub fn hang_cause(p: &Pool) -> String {
             let mut s = match &c.bucket {
                 Some(b) => format!(
                     "{} the bucket {b}: {}",
-                    crate::phrase::sharing(c.dumps_with_bucket, c.dumps),
+                    crate::phrase::sharing(c.dumps_with_bucket, c.dumps, crate::phrase::Lang::En),
                     c.verdict.trim_end_matches('.')
                 ),
                 None => format!(

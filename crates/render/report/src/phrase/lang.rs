@@ -18,6 +18,15 @@ impl Lang {
     /// Every language, in the order `--help` lists them.
     pub const ALL: [Lang; 2] = [Lang::En, Lang::Ko];
 
+    /// One phrase in every language, side by side: `lang.pick(english, korean)`. Every caller
+    /// names both, so a missing Korean phrase is a compile error, never silent English.
+    pub fn pick<T>(self, en: T, ko: T) -> T {
+        match self {
+            Lang::En => en,
+            Lang::Ko => ko,
+        }
+    }
+
     /// The short code: `en`, `ko`.
     pub fn code(self) -> &'static str {
         match self {

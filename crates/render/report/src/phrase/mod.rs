@@ -1,7 +1,7 @@
 //! The one phrasing module: turns typed findings and the facts of an analysis into sentences.
 //! Every renderer (text, Markdown, JSON, HTML, the shell, investigate) takes its words from
-//! here, so the English lives in one place and another language is one more table of the same
-//! shape.
+//! here. Every phrase is written in English and Korean side by side (`lang.pick(en, ko)` or a
+//! `match` on [`Lang`]), so a phrase without its Korean does not compile.
 
 mod findings;
 pub mod hang;
@@ -14,4 +14,4 @@ mod summary;
 
 pub use findings::{finding, recommendation_for, verdict, Words};
 pub use lang::{Lang, UnknownLang};
-pub use summary::{count, damage_line, sharing, summary, who_to_call};
+pub use summary::{count, counted, damage_line, rows, sharing, summary, who_to_call, Noun, Row};

@@ -31,8 +31,14 @@ fn main() -> ExitCode {
         Some(c) => coroner_shell::ShellMode::Script(c),
         None => coroner_shell::ShellMode::Auto,
     };
+    // coroner's own words in the locale's language (LC_ALL, LC_MESSAGES, LANG), as `coroner shell`.
+    let lang = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find_map(|v| coroner_report::phrase::Lang::from_locale(&v))
+        .unwrap_or_default();
     let out = std::io::stdout();
-    match coroner_shell::open_and_run(&dump, mode, &Default::default(), &mut out.lock()) {
+    match coroner_shell::open_and_run(&dump, mode, &Default::default(), &mut out.lock(), lang) {
         Err(coroner_shell::RunError::Open(e)) => {
             eprintln!("coroner-shell: {e}");
             ExitCode::from(1)
