@@ -301,10 +301,10 @@ fn analyze_one(path: &Path, opts: &coroner::Options) -> Outcome {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Every command's words come from the phrasing tables in this language.
-    let _lang = lang::choose(cli.lang);
+    let lang = lang::choose(cli.lang);
     match cli.command {
         Command::Analyze(a) => analyze(a, cli.quiet),
-        Command::Investigate(a) => investigate(a, cli.quiet),
+        Command::Investigate(a) => investigate(a, cli.quiet, lang),
         Command::Shell(a) => shell(a),
         Command::Completions { shell } => manual::completions(shell),
         Command::Man { subcommand } => manual::man(subcommand.as_deref()),
@@ -315,7 +315,7 @@ fn main() -> ExitCode {
 }
 
 /// `coroner investigate`.
-fn investigate(a: InvestigateArgs, quiet: bool) -> ExitCode {
+fn investigate(a: InvestigateArgs, quiet: bool, lang: coroner_report::phrase::Lang) -> ExitCode {
     let format = if a.json { "json" } else { a.format.as_str() };
     let mut paths = a.paths.clone();
     if let Some(root) = &a.local {
@@ -334,6 +334,7 @@ fn investigate(a: InvestigateArgs, quiet: bool) -> ExitCode {
         a.output.as_deref(),
         a.sources.options(&a.limits),
         a.limits.dump(),
+        lang,
     )
 }
 
