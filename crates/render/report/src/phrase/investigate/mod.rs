@@ -215,7 +215,7 @@ pub fn duration(secs: i64, lang: Lang) -> String {
             let s = secs.unsigned_abs();
             let body = match s {
                 3600.. => format!("{}시간 {}분", s / 3600, (s % 3600) / 60),
-                60.. if s % 60 == 0 => format!("{}분", s / 60),
+                60.. if s.is_multiple_of(60) => format!("{}분", s / 60),
                 60.. => format!("{}분 {}초", s / 60, s % 60),
                 _ => format!("{s}초"),
             };
