@@ -51,7 +51,7 @@ fn corpus_logs_all_load() {
             .unwrap_or_else(|| panic!("{} not listed", p.display()));
         assert!(l.requests > 0, "{}: no entries", p.display());
     }
-    let text = coroner_report::investigate::text::render(&inv);
+    let text = coroner_report::investigate::text::render(&inv, coroner_report::phrase::Lang::En);
     for p in evt.iter().chain(&web) {
         assert!(text.contains(&p.display().to_string()));
     }
@@ -158,7 +158,10 @@ this line is broken\r\n\
         coroner_report::investigate::Format::Markdown,
         coroner_report::investigate::Format::Html,
     ] {
-        assert!(!coroner_report::investigate::render(&inv, f).is_empty());
+        assert!(
+            !coroner_report::investigate::render(&inv, f, coroner_report::phrase::Lang::En)
+                .is_empty()
+        );
     }
 }
 
@@ -172,7 +175,7 @@ fn nothing_to_read() {
     .unwrap();
     assert!(inv.pools.is_empty());
     assert_eq!(inv.skipped.len(), 1);
-    let _ = coroner_report::investigate::text::render(&inv);
+    let _ = coroner_report::investigate::text::render(&inv, coroner_report::phrase::Lang::En);
 }
 
 #[test]

@@ -66,8 +66,8 @@ fn the_example_incident_overlaps() {
     let inv = investigate(&[root().join("examples/incident")], &Options::default()).unwrap();
     assert_eq!(
         inv.dumps.len(),
-        9,
-        "six crash dumps, a manual dump and two hang dumps"
+        12,
+        "six crash dumps, a manual dump, two hang dumps and three manual dumps of the leaking pool"
     );
     assert!(!inv.web_logs.is_empty());
     assert!(apart_rows(&inv).is_empty(), "{:#?}", inv.verdict);

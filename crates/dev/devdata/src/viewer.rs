@@ -156,8 +156,8 @@ pub fn message(e: &Event, lang: Lang) -> String {
         // order of values.
         ("w3svc", 1117, Lang::English) | ("was", 5117, Lang::English) => "A worker process with process id of '%1' serving application pool '%2' has requested a recycle because it reached its private bytes memory limit.",
         ("w3svc", 1077, Lang::English) | ("was", 5077, Lang::English) => "A worker process with process id of '%1' serving application pool '%2' has requested a recycle because it reached its virtual memory limit.",
-        ("w3svc", 1117, Lang::Korean) | ("was", 5117, Lang::Korean) => "프로세스 ID가 '%1'인 작업자 프로세스(응용 프로그램 풀 '%2')가 개인 바이트 메모리 제한에 도달하여 재생을 요청했습니다.",
-        ("w3svc", 1077, Lang::Korean) | ("was", 5077, Lang::Korean) => "프로세스 ID가 '%1'인 작업자 프로세스(응용 프로그램 풀 '%2')가 가상 메모리 제한에 도달하여 재생을 요청했습니다.",
+        ("w3svc", 1117, Lang::Korean) | ("was", 5117, Lang::Korean) => "프로세스 ID가 '%1'인 작업자 프로세스(응용 프로그램 풀 '%2')가 개인 바이트 메모리 제한에 도달하여 재활용을 요청했습니다.",
+        ("w3svc", 1077, Lang::Korean) | ("was", 5077, Lang::Korean) => "프로세스 ID가 '%1'인 작업자 프로세스(응용 프로그램 풀 '%2')가 가상 메모리 제한에 도달하여 재활용을 요청했습니다.",
         ("service control manager", 7036, Lang::English) => "The %1 service entered the %2 state.",
         ("service control manager", 7036, Lang::Korean) => "%1 서비스가 %2 상태로 전환되었습니다.",
         ("eventlog", 6005, Lang::English) => "The Event log service was started.",

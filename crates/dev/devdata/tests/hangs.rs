@@ -79,7 +79,11 @@ fn was_hangs_orphan_and_a_crash_of_one_pool() {
     let kinds: Vec<&str> = inv.timeline.iter().map(|e| e.kind).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "hang").count(), 2);
     assert_eq!(kinds.iter().filter(|k| **k == "crash").count(), 1);
-    let text = coroner_report::investigate::render(&inv, coroner_report::investigate::Format::Text);
+    let text = coroner_report::investigate::render(
+        &inv,
+        coroner_report::investigate::Format::Text,
+        coroner_report::phrase::Lang::En,
+    );
     assert!(text.contains("Hangs (2)"), "{text}");
     assert!(text.contains("no request of the pool logged around it"));
 }

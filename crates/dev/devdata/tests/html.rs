@@ -10,7 +10,7 @@ fn html_loads_in_headless_chromium() {
     coroner_devdata::incident::write(&dir.path().join("incident"), &p).unwrap();
     let inv = coroner_investigate::investigate(&[dir.path().join("incident")], &Default::default())
         .unwrap();
-    let html = coroner_report::investigate::html::render(&inv);
+    let html = coroner_report::investigate::html::render(&inv, coroner_report::phrase::Lang::En);
     assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
     let page = dir.path().join("report.html");
     std::fs::write(&page, &html).unwrap();

@@ -411,10 +411,21 @@ fn generated_example_report() {
     check(&p, &t, &inv);
 
     // Renderers carry the same facts.
-    let text = coroner_report::investigate::render(&inv, coroner_report::investigate::Format::Text);
-    let md =
-        coroner_report::investigate::render(&inv, coroner_report::investigate::Format::Markdown);
-    let html = coroner_report::investigate::render(&inv, coroner_report::investigate::Format::Html);
+    let text = coroner_report::investigate::render(
+        &inv,
+        coroner_report::investigate::Format::Text,
+        coroner_report::phrase::Lang::En,
+    );
+    let md = coroner_report::investigate::render(
+        &inv,
+        coroner_report::investigate::Format::Markdown,
+        coroner_report::phrase::Lang::En,
+    );
+    let html = coroner_report::investigate::render(
+        &inv,
+        coroner_report::investigate::Format::Html,
+        coroner_report::phrase::Lang::En,
+    );
     for out in [&text, &md, &html] {
         for c in &p.crashes {
             assert!(out.contains(&c.pid.to_string()));

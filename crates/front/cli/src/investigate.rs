@@ -3,6 +3,7 @@
 
 use crate::progress::Progress;
 use coroner_report::investigate::{self as render, Format};
+use coroner_report::phrase::Lang;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -21,7 +22,7 @@ enum Error {
     },
 }
 
-/// Runs `coroner investigate`. Exit codes: 0 report written, 1 no usable evidence, 2 bad
+/// Runs `coroner investigate`, its report in `lang`. Exit codes: 0 report written, 1 no usable evidence, 2 bad
 /// arguments or the report could not be written.
 pub fn main(
     paths: &[PathBuf],
@@ -30,8 +31,9 @@ pub fn main(
     output: Option<&Path>,
     analysis: coroner_analysis::Options,
     dump_limits: coroner_dump::Limits,
+    lang: Lang,
 ) -> ExitCode {
-    match run(paths, format, quiet, output, analysis, dump_limits) {
+    match run(paths, format, quiet, output, analysis, dump_limits, lang) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("coroner investigate: {e}");
@@ -48,6 +50,7 @@ fn run(
     output: Option<&Path>,
     analysis: coroner_analysis::Options,
     dump_limits: coroner_dump::Limits,
+    lang: Lang,
 ) -> Result<u8, Error> {
     let format: Format = format.parse()?;
     if paths.is_empty() {
@@ -63,7 +66,7 @@ fn run(
     let inv = coroner_investigate::investigate(paths, &opts);
     bar.finish();
     let inv = inv?;
-    write(&inv, format, output)?;
+    write(&inv, format, output, lang)?;
     for k in &inv.skipped {
         eprintln!("coroner: skipped {}: {}", k.file.display(), k.reason);
     }
@@ -75,15 +78,16 @@ fn write(
     inv: &coroner_investigate::Investigation,
     format: Format,
     output: Option<&Path>,
+    lang: Lang,
 ) -> Result<(), Error> {
     match output {
         Some(o) => std::fs::File::create(o)
-            .and_then(|mut f| render::write(inv, format, &mut f))
+            .and_then(|mut f| render::write(inv, format, &mut f, lang))
             .map_err(|source| Error::Write {
                 path: o.display().to_string(),
                 source,
             }),
-        None => match render::write(inv, format, &mut std::io::stdout().lock()) {
+        None => match render::write(inv, format, &mut std::io::stdout().lock(), lang) {
             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write {
                 path: "standard output".into(),
                 source: e,

@@ -305,7 +305,7 @@ fn main() -> ExitCode {
     let lang = lang::choose(cli.lang);
     match cli.command {
         Command::Analyze(a) => analyze(a, cli.quiet, lang),
-        Command::Investigate(a) => investigate(a, cli.quiet),
+        Command::Investigate(a) => investigate(a, cli.quiet, lang),
         Command::Shell(a) => shell(a, lang),
         Command::Completions { shell } => manual::completions(shell),
         Command::Man { subcommand } => manual::man(subcommand.as_deref()),
@@ -316,7 +316,7 @@ fn main() -> ExitCode {
 }
 
 /// `coroner investigate`.
-fn investigate(a: InvestigateArgs, quiet: bool) -> ExitCode {
+fn investigate(a: InvestigateArgs, quiet: bool, lang: coroner_report::phrase::Lang) -> ExitCode {
     let format = if a.json { "json" } else { a.format.as_str() };
     let mut paths = a.paths.clone();
     if let Some(root) = &a.local {
@@ -335,6 +335,7 @@ fn investigate(a: InvestigateArgs, quiet: bool) -> ExitCode {
         a.output.as_deref(),
         a.sources.options(&a.limits),
         a.limits.dump(),
+        lang,
     )
 }
 

@@ -195,6 +195,27 @@ fn investigate_example_incident() {
     assert_none(failures);
 }
 
+/// The example incident in Korean (`--lang ko`): text, Markdown and HTML. The JSON document does
+/// not change with the language (`tests/lang.rs` compares it).
+#[test]
+fn investigate_example_incident_korean() {
+    let failures: Vec<String> = [("text", "txt"), ("markdown", "md"), ("html", "html")]
+        .iter()
+        .filter_map(|(format, ext)| {
+            let got = run(&[
+                "investigate",
+                "--lang",
+                "ko",
+                "--format",
+                format,
+                "examples/incident",
+            ]);
+            check(&format!("investigate/incident.ko.{ext}"), &got)
+        })
+        .collect();
+    assert_none(failures);
+}
+
 /// The MSVC-style x64 lab case with its PDB and without the image (`lab/msvc-x64/`): short
 /// WinDbg names in text and Markdown, the signatures in JSON, callers found by scanning within
 /// the PDB's function bounds.

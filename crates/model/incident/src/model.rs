@@ -75,12 +75,150 @@ impl Level {
     }
 }
 
-/// One DebugDiag-style analysis summary row.
+/// One DebugDiag-style analysis summary row: what the correlation decided ([`VerdictKind`], with
+/// the facts its sentences need) and its English words for the JSON document, both from
+/// `coroner_report::phrase::investigate::verdict`, which words a row in any language.
 #[derive(Clone, Debug, Serialize)]
 pub struct VerdictRow {
     pub level: Level,
+    /// Not in the JSON document (`description` and `recommendation` say it).
+    #[serde(skip)]
+    pub kind: VerdictKind,
     pub description: String,
     pub recommendation: String,
+}
+
+/// What a verdict row says, with the facts its sentences rest on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum VerdictKind {
+    /// The crashes of a pool (or a process), their dumps and the cause their dumps share.
+    Crashes {
+        pool: String,
+        /// An application pool (else a process).
+        app_pool: bool,
+        /// The process that crashed (`w3wp.exe`), for the capture command.
+        process: String,
+        crashes: usize,
+        first: Time,
+        last: Time,
+        pids: Vec<u32>,
+        with_dump: usize,
+        cause: Option<SharedCause>,
+    },
+    /// The times a pool stopped answering (its span, request waits and the cause its hang
+    /// dumps share are the pool's `hangs`, `hang_cause`).
+    Hangs {
+        pool: String,
+        hangs: usize,
+        with_dump: usize,
+        dumps: usize,
+        /// What IIS saw, each once.
+        hows: Vec<String>,
+        /// What the hang dumps recommend, when they recommend anything.
+        recommendation: Option<String>,
+    },
+    /// A rapid-fail episode, recorded by an event or predicted from the pool's threshold.
+    RapidFail {
+        pool: String,
+        by_event: bool,
+        disabled_at: Time,
+        failures: usize,
+        max_crashes: u32,
+        interval_seconds: i64,
+        threshold_source: String,
+        /// When the pool served again and how long it was offline.
+        restored: Option<(Time, i64)>,
+        restored_how: String,
+        http_503: u64,
+        /// The 503s by reason, connection reasons left out.
+        reasons: Vec<(String, u64)>,
+    },
+    /// The requests in flight when the pool's workers died.
+    InFlight {
+        pool: String,
+        requests: usize,
+        crashes: usize,
+        crashes_with_one: usize,
+        /// `METHOD URL` and how often, most frequent first.
+        urls: Vec<(String, usize)>,
+        /// How many crashes the most frequent one was in flight at.
+        top_at: usize,
+    },
+    /// Requests that ended with a broken connection.
+    BrokenConnections {
+        pool: String,
+        win32_64: u64,
+        win32_1236: u64,
+    },
+    /// A pool that answered 503 with no crash among the evidence.
+    Outage {
+        pool: String,
+        http_503: u64,
+        first: Option<Time>,
+        last: Option<Time>,
+        reasons: Vec<(String, u64)>,
+    },
+    /// A pool's memory: recycles on its memory limits, out-of-memory crashes, a worker's growth
+    /// over a series of dumps (the facts are the pool's `memory`).
+    Memory {
+        pool: String,
+        /// The first memory finding of the series' last dump and that dump's file name.
+        latest: Option<(String, &'static str)>,
+    },
+    /// A dump group no crash row covers.
+    Group {
+        dumps: usize,
+        bucket: String,
+        verdict: String,
+        recommendation: String,
+    },
+    /// Dumps not counted as crashes.
+    LiveDumps { dumps: Vec<LiveDump> },
+    /// Dumps with an exception that could not be placed among the events.
+    Unmatched { files: Vec<String> },
+    /// Dumps or web logs none of which lies within a day of the event logs.
+    ApartInTime {
+        logs: (Time, Time),
+        web_logs: bool,
+        count: usize,
+        span: (Time, Time),
+        /// The offset taken from the event logs (`UTC-05:00`), which may not apply to them.
+        offset_from_events: Option<String>,
+    },
+    /// The time zone used.
+    TimeZone { utc_offset: String, source: String },
+    /// The evidence read.
+    Evidence {
+        dumps: usize,
+        event_logs: usize,
+        records: usize,
+        web_logs: usize,
+        requests: usize,
+        configs: usize,
+        wer_reports: usize,
+        skipped: usize,
+    },
+}
+
+/// The cause the dumps of a pool's crashes share: their bucket, its group's verdict.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SharedCause {
+    pub bucket: String,
+    /// How many of the crashes with a dump have this bucket.
+    pub dumps: usize,
+    pub verdict: String,
+    pub who_to_call: Option<String>,
+    pub recommendation: String,
+}
+
+/// A dump not counted as a crash.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveDump {
+    pub file: String,
+    pub capture: String,
+    pub pool: Option<String>,
+    pub pid: Option<u32>,
+    pub why: String,
 }
 
 /// An application pool (or, for crashes not tied to a pool, a process).

@@ -47,8 +47,6 @@ const MAX_EXAMPLES: usize = 20;
 /// How [`TimeZone::source`] begins when the offset was read from an event log.
 pub(crate) const TZ_FROM_EVENTS: &str = "EventLog 6013";
 
-pub(crate) use dumps::span_text;
-
 /// Builds the investigation from loaded evidence.
 pub fn investigate(inputs: &[PathBuf], mut ev: Evidence) -> Investigation {
     let mut warnings = ev.warnings.clone();

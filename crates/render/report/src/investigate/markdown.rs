@@ -1,9 +1,11 @@
 //! Markdown incident report (for tickets): the same facts as the text report.
 
 use super::facts;
+use super::text::{pool_kind, threshold};
+use crate::phrase::investigate::{count, delta, level, words, Noun};
+use crate::phrase::Lang;
 use coroner_incident::file_name;
 use coroner_incident::model::*;
-use coroner_incident::time;
 use std::fmt::Write;
 
 /// Escapes table-breaking characters.
@@ -11,97 +13,150 @@ fn md(v: &str) -> String {
     v.replace('|', "\\|").replace('\n', " ").replace('\r', "")
 }
 
-/// Renders the report.
-pub fn render(inv: &Investigation) -> String {
+/// `| a | b | c |\n|---|---|---|`: a table's header row and its rule.
+fn table_head(cols: &[&str]) -> String {
+    format!("| {} |\n|{}", cols.join(" | "), "---|".repeat(cols.len()))
+}
+
+/// Renders the report in `lang`.
+pub fn render(inv: &Investigation, lang: Lang) -> String {
+    let w = words(lang);
     let mut s = String::new();
-    summary(&mut s, inv);
-    let _ = writeln!(s, "\n## Timeline\n");
-    let _ = writeln!(s, "| Time (UTC) | Kind | What |\n|---|---|---|");
+    summary(&mut s, inv, lang);
+    let _ = writeln!(s, "\n## {}\n", w.timeline);
+    let _ = writeln!(s, "{}", table_head(&[w.time_utc, w.kind, w.what]));
     for t in &inv.timeline {
         let _ = writeln!(s, "| {} | {} | {} |", t.time, t.kind, md(&t.text));
     }
     for p in &inv.pools {
-        pool(&mut s, p);
+        pool(&mut s, p, lang);
     }
-    live_dumps_and_groups(&mut s, inv);
-    dumps(&mut s, inv);
-    evidence(&mut s, inv);
+    live_dumps_and_groups(&mut s, inv, lang);
+    dumps(&mut s, inv, lang);
+    evidence(&mut s, inv, lang);
     s
 }
 
 /// The title, the counts and the verdict rows.
-fn summary(s: &mut String, inv: &Investigation) {
-    let _ = writeln!(s, "# Incident report\n");
+fn summary(s: &mut String, inv: &Investigation, lang: Lang) {
+    let w = words(lang);
+    let _ = writeln!(s, "# {}\n", w.incident_report);
     let _ = writeln!(
         s,
-        "{}. All times UTC; local times converted with {} ({}).\n",
-        super::facts::census(inv),
-        inv.time_zone.utc_offset,
-        md(&inv.time_zone.source)
+        "{}. {}\n",
+        facts::census(inv, lang),
+        md(&facts::time_zone_note(inv, lang))
     );
-    let _ = writeln!(s, "## Analysis summary\n");
-    let _ = writeln!(s, "| Type | Description | Recommendation |\n|---|---|---|");
+    let _ = writeln!(s, "## {}\n", w.analysis_summary);
+    let _ = writeln!(
+        s,
+        "{}",
+        table_head(&[w.level_type, w.description, w.recommendation])
+    );
     for r in &inv.verdict {
+        let (description, recommendation) =
+            crate::phrase::investigate::verdict::words_of(&r.kind, inv, lang);
         let _ = writeln!(
             s,
             "| **{}** | {} | {} |",
-            r.level.as_str(),
-            md(&r.description),
-            md(&r.recommendation)
+            level(r.level, lang),
+            md(&description),
+            md(&recommendation)
         );
     }
 }
 
 /// The crash table of a pool.
-fn crashes(s: &mut String, p: &Pool) {
-    if !p.crashes.is_empty() {
-        let _ = writeln!(s, "| # | Time (UTC) | PID | Exit code | Exception | Fault | Termination seen | Dump | Dump → event | Evidence | In flight |\n|---|---|---|---|---|---|---|---|---|---|---|");
-        for (i, c) in p.crashes.iter().enumerate() {
-            let inflight: Vec<String> = facts::in_flight_at(p, c)
-                .map(|f| {
-                    let (m, u, ip) = facts::request_parts(f);
-                    format!("{m} {u} ({ip})")
-                })
-                .collect();
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                i + 1,
-                c.time,
-                facts::pid(c.pid),
-                facts::exit_code(c),
-                facts::exception_code(c),
-                md(&facts::fault_at(c)),
-                md(&facts::terminated_at(c)),
-                c.dump
-                    .iter()
-                    .chain(&c.other_dumps)
-                    .map(|d| format!("`{}`", md(&file_name(d))))
-                    .reduce(|a, b| format!("{a}, earlier {b}"))
-                    .unwrap_or_else(|| "none".into()),
-                c.dump_to_event_seconds.map(time::delta).unwrap_or_default(),
-                md(&c
-                    .evidence
-                    .iter()
-                    .map(|e| e.what.clone())
-                    .collect::<Vec<_>>()
-                    .join(", ")),
-                md(&inflight.join("; "))
-            );
-        }
-        s.push('\n');
+fn crashes(s: &mut String, p: &Pool, lang: Lang) {
+    if p.crashes.is_empty() {
+        return;
     }
+    let w = words(lang);
+    let _ = writeln!(
+        s,
+        "{}",
+        table_head(&[
+            "#",
+            w.time_utc,
+            w.pid,
+            w.exit_code,
+            w.exception,
+            w.fault,
+            w.termination_seen,
+            w.dump,
+            w.dump_to_event,
+            w.evidence,
+            w.in_flight,
+        ])
+    );
+    for (i, c) in p.crashes.iter().enumerate() {
+        let inflight: Vec<String> = facts::in_flight_at(p, c)
+            .map(|f| {
+                let (m, u, ip) = facts::request_parts(f);
+                format!("{m} {u} ({ip})")
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            i + 1,
+            c.time,
+            facts::pid(c.pid),
+            facts::exit_code(c, lang),
+            facts::exception_code(c),
+            md(&facts::fault_at(c, lang)),
+            md(&facts::terminated_at(c, lang)),
+            c.dump
+                .iter()
+                .chain(&c.other_dumps)
+                .map(|d| format!("`{}`", md(&file_name(d))))
+                .reduce(|a, b| format!("{a}, {} {b}", w.earlier))
+                .unwrap_or_else(|| w.none.into()),
+            c.dump_to_event_seconds
+                .map(|d| delta(d, lang))
+                .unwrap_or_default(),
+            md(&c
+                .evidence
+                .iter()
+                .map(|e| e.what.clone())
+                .collect::<Vec<_>>()
+                .join(", ")),
+            md(&inflight.join("; "))
+        );
+    }
+    s.push('\n');
 }
 
 /// The times the pool stopped answering, as a table, then the cause the hang dumps share.
-fn hangs(s: &mut String, p: &Pool) {
+fn hangs(s: &mut String, p: &Pool, lang: Lang) {
     if p.hangs.is_empty() {
         return;
     }
+    let w = words(lang);
+    let span = md(&facts::hang_span(p, lang));
+    let _ = match lang {
+        Lang::En => writeln!(
+            s,
+            "**Hangs**: stopped answering {span} (not counted as crashes).\n"
+        ),
+        Lang::Ko => writeln!(
+            s,
+            "**응답 없음**: {span} 응답을 멈췄습니다 (충돌로 집계하지 않습니다).\n"
+        ),
+    };
     let _ = writeln!(
         s,
-        "**Hangs**: stopped answering {} (not counted as crashes).\n\n| # | Time (UTC) | PID | What IIS saw | Hang dumps | Bucket | Requests around it | Evidence |\n|---|---|---|---|---|---|---|---|",
-        md(&facts::hang_span(p))
+        "{}",
+        table_head(&[
+            "#",
+            w.time_utc,
+            w.pid,
+            w.what_iis_saw,
+            w.hang_dumps,
+            w.bucket_title,
+            w.requests_around,
+            w.evidence,
+        ])
     );
     for (i, h) in p.hangs.iter().enumerate() {
         let _ = writeln!(
@@ -115,9 +170,9 @@ fn hangs(s: &mut String, p: &Pool) {
                 .iter()
                 .map(|d| format!("`{}`", md(&file_name(d))))
                 .reduce(|a, b| format!("{a}, {b}"))
-                .unwrap_or_else(|| "none".into()),
+                .unwrap_or_else(|| w.none.into()),
             h.bucket.as_deref().map(md).unwrap_or_else(|| "-".into()),
-            md(&facts::waits(&h.waits)),
+            md(&facts::waits(&h.waits, lang)),
             md(&h
                 .evidence
                 .iter()
@@ -128,25 +183,82 @@ fn hangs(s: &mut String, p: &Pool) {
     }
     let _ = writeln!(
         s,
-        "\n- **Common cause of the hangs**: {}\n",
-        md(&facts::hang_cause(p))
+        "\n- **{}**: {}\n",
+        w.common_cause_of_hangs,
+        md(&facts::hang_cause(p, lang))
     );
 }
 
-/// One pool (or process).
+/// A rapid-fail episode as a bullet.
+fn rapid_fail(s: &mut String, r: &RapidFail, lang: Lang) {
+    let (at, restored, lasted) = (
+        r.disabled_at,
+        facts::time_or_unknown(r.restored_at, lang),
+        facts::duration_or_unknown(r.duration_seconds, lang),
+    );
+    let (n, pids, n503, how) = (
+        r.failures,
+        facts::pids(&r.failure_pids),
+        r.http_503,
+        md(&r.restored_how),
+    );
+    let _ = match lang {
+        Lang::En => writeln!(
+            s,
+            "- **Rapid-fail** ({}): disabled {at}, restored {restored}, duration {lasted}, {n} failures (pids {pids}), {n503} × 503 meanwhile. Restore: {how}",
+            r.detected
+        ),
+        Lang::Ko => writeln!(
+            s,
+            "- **빠른 장애 방지** ({}): {at} 사용 안 함 설정, 복원 {restored}, 기간 {lasted}, 실패 {n}회 (PID {pids}), 그동안 503 응답 {n503}건. 복원: {how}",
+            r.detected
+        ),
+    };
+}
+
+/// The 503 outage and the broken connections of a pool, as bullets.
+fn outage(s: &mut String, p: &Pool, lang: Lang) {
+    if p.outage.http_503 > 0 {
+        let (n, first, last, why) = (
+            p.outage.http_503,
+            p.outage.first.map(|t| t.to_string()).unwrap_or_default(),
+            p.outage.last.map(|t| t.to_string()).unwrap_or_default(),
+            facts::counts_colon(&p.outage.by_reason),
+        );
+        let _ = match lang {
+            Lang::En => writeln!(s, "- **Outage**: {n} × 503 from {first} to {last} ({why})."),
+            Lang::Ko => writeln!(
+                s,
+                "- **서비스 중단**: {first}부터 {last}까지 503 응답 {n}건 ({why})."
+            ),
+        };
+    }
+    let f = &p.failed_requests;
+    if f.win32_64 + f.win32_1236 > 0 {
+        let _ = writeln!(
+            s,
+            "- **{}**: sc-win32-status 64 × {}, 1236 × {}.",
+            words(lang).broken_connections,
+            f.win32_64,
+            f.win32_1236
+        );
+    }
+}
+
 /// The pool's memory limits, recycles and a worker's series of dumps.
-fn memory(s: &mut String, p: &Pool) {
-    let lines = super::memory::lines(p);
+fn memory(s: &mut String, p: &Pool, lang: Lang) {
+    let lines = crate::phrase::investigate::memory::lines(p, lang);
     if lines.is_empty() {
         return;
     }
-    let _ = writeln!(s, "**Memory**\n");
+    let _ = writeln!(s, "**{}**\n", words(lang).memory);
     for l in lines {
         let _ = writeln!(s, "- {}", md(&l));
     }
     let rows = super::memory::series_rows(p);
     if !rows.is_empty() {
-        let _ = writeln!(s, "\n| {} |", super::memory::SERIES_HEADER.join(" | "));
+        let h = crate::phrase::investigate::memory::series_header(lang);
+        let _ = writeln!(s, "\n| {} |", h.join(" | "));
         let _ = writeln!(s, "|---|--:|--:|--:|--:|---|");
         for r in rows {
             let cells: Vec<String> = r.iter().map(|c| md(c)).collect();
@@ -156,94 +268,53 @@ fn memory(s: &mut String, p: &Pool) {
     s.push('\n');
 }
 
-fn pool(s: &mut String, p: &Pool) {
-    let _ = writeln!(
-        s,
-        "\n## {} `{}`\n",
-        if p.kind == "application pool" {
-            "Application pool"
-        } else {
-            "Process"
-        },
-        md(&p.name)
-    );
+/// One pool (or process).
+fn pool(s: &mut String, p: &Pool, lang: Lang) {
+    let _ = writeln!(s, "\n## {} `{}`\n", pool_kind(p, lang), md(&p.name));
     if !p.sites.is_empty() {
-        let _ = writeln!(s, "Sites: {}\n", md(&p.sites.join(", ")));
+        let _ = writeln!(s, "{}: {}\n", words(lang).sites, md(&p.sites.join(", ")));
     }
     if p.kind == "application pool" {
-        let _ = writeln!(
-            s,
-            "Rapid-fail protection: {}, {} failures in {} ({}).\n",
-            if p.threshold.enabled { "on" } else { "off" },
-            p.threshold.max_crashes,
-            time::duration(p.threshold.interval_seconds),
-            md(&p.threshold.source)
-        );
+        let _ = writeln!(s, "{}.\n", md(&threshold(p, lang)));
     }
-    crashes(s, p);
-    hangs(s, p);
-    memory(s, p);
+    crashes(s, p, lang);
+    hangs(s, p, lang);
+    memory(s, p, lang);
     for r in &p.rapid_fail {
-        let _ = writeln!(
-            s,
-            "- **Rapid-fail** ({}): disabled {}, restored {}, duration {}, {} failures (pids {}), {} × 503 meanwhile. Restore: {}",
-            r.detected,
-            r.disabled_at,
-            facts::time_or_unknown(r.restored_at),
-            facts::duration_or_unknown(r.duration_seconds),
-            r.failures,
-            facts::pids(&r.failure_pids),
-            r.http_503,
-            md(&r.restored_how)
-        );
+        rapid_fail(s, r, lang);
     }
-    if p.outage.http_503 > 0 {
-        let _ = writeln!(
-            s,
-            "- **Outage**: {} × 503 from {} to {} ({}).",
-            p.outage.http_503,
-            p.outage.first.map(|t| t.to_string()).unwrap_or_default(),
-            p.outage.last.map(|t| t.to_string()).unwrap_or_default(),
-            facts::counts_colon(&p.outage.by_reason)
-        );
-    }
-    let f = &p.failed_requests;
-    if f.win32_64 + f.win32_1236 > 0 {
-        let _ = writeln!(
-            s,
-            "- **Broken connections**: sc-win32-status 64 × {}, 1236 × {}.",
-            f.win32_64, f.win32_1236
-        );
-    }
+    outage(s, p, lang);
 }
 
 /// Dumps of live processes, and dump groups by bucket.
-fn live_dumps_and_groups(s: &mut String, inv: &Investigation) {
+fn live_dumps_and_groups(s: &mut String, inv: &Investigation, lang: Lang) {
+    let w = words(lang);
     let live = facts::live_dumps(inv);
     if !live.is_empty() {
-        let _ = writeln!(s, "\n## Dumps not counted as crashes\n");
+        let _ = writeln!(s, "\n## {}\n", w.live_dumps);
         for d in live {
             let _ = writeln!(
                 s,
                 "- {}: {} — `{}`: {}",
-                md(&facts::live_dump_who(d)),
+                md(&facts::live_dump_who(d, lang)),
                 md(&facts::dump_capture(d)),
                 md(&file_name(&d.file)),
                 md(d.not_a_crash.as_deref().unwrap_or(""))
             );
         }
     }
-    let _ = writeln!(s, "\n## Dump groups\n");
+    let _ = writeln!(s, "\n## {}\n", w.dump_groups);
     for g in &inv.groups {
         let _ = writeln!(
             s,
-            "- **{}**, bucket `{}` — {}{}",
-            crate::phrase::count(g.dumps.len(), "dump", "dumps"),
+            "- **{}**, {} `{}` — {}{}",
+            count(g.dumps.len(), Noun::Dump, lang),
+            w.bucket,
             md(&g.bucket),
             md(&g.verdict),
             g.who_to_call
                 .as_ref()
-                .map(|w| format!(". Who to call: {}.", md(w)))
+                .map(|who| format!(". {}: {}.", w.who_to_call, md(who)))
                 .unwrap_or_default()
         );
         for d in &g.dumps {
@@ -253,23 +324,25 @@ fn live_dumps_and_groups(s: &mut String, inv: &Investigation) {
 }
 
 /// Each dump.
-fn dumps(s: &mut String, inv: &Investigation) {
-    let _ = writeln!(s, "\n## Dumps\n");
+fn dumps(s: &mut String, inv: &Investigation, lang: Lang) {
+    let w = words(lang);
+    let _ = writeln!(s, "\n## {}\n", w.dumps);
     for d in &inv.dumps {
         let _ = writeln!(s, "### `{}`\n", md(&d.file.display().to_string()));
         if let Some(e) = &d.error {
-            let _ = writeln!(s, "Not analysed: {}\n", md(e));
+            let _ = writeln!(s, "{}: {}\n", w.not_analysed, md(e));
             continue;
         }
         let _ = writeln!(s, "| | |\n|---|---|");
         let _ = writeln!(
             s,
-            "| Time | {} ({}) |",
-            facts::time_or_unknown(d.time),
+            "| {} | {} ({}) |",
+            w.time,
+            facts::time_or_unknown(d.time, lang),
             md(d.time_source.as_deref().unwrap_or(""))
         );
-        let _ = writeln!(s, "| Capture | {} |", md(&facts::dump_capture(d)));
-        let _ = writeln!(s, "| Crash | {} |", md(&facts::dump_crash(d)));
+        let _ = writeln!(s, "| {} | {} |", w.capture, md(&facts::dump_capture(d)));
+        let _ = writeln!(s, "| {} | {} |", w.crash, md(&facts::dump_crash(d, lang)));
         for (k, v) in &d.detail {
             let _ = writeln!(s, "| {} | {} |", md(k), md(v));
         }
@@ -278,10 +351,11 @@ fn dumps(s: &mut String, inv: &Investigation) {
 }
 
 /// The evidence read, the codes explained, the files skipped, the warnings.
-fn evidence(s: &mut String, inv: &Investigation) {
-    let _ = writeln!(s, "## Evidence\n");
-    let _ = writeln!(s, "| File | Kind | Records | Notes |\n|---|---|---|---|");
-    for r in facts::evidence_rows(inv) {
+fn evidence(s: &mut String, inv: &Investigation, lang: Lang) {
+    let w = words(lang);
+    let _ = writeln!(s, "## {}\n", w.evidence);
+    let _ = writeln!(s, "{}", table_head(&[w.file, w.kind, w.records, w.notes]));
+    for r in facts::evidence_rows(inv, lang) {
         let _ = writeln!(
             s,
             "| `{}` | {} | {} | {} |",
@@ -294,7 +368,9 @@ fn evidence(s: &mut String, inv: &Investigation) {
     if !inv.codes.is_empty() {
         let _ = writeln!(
             s,
-            "\n## Status codes explained\n\n| Kind | Code | Count | Meaning |\n|---|---|---|---|"
+            "\n## {}\n\n{}",
+            w.status_codes,
+            table_head(&[w.kind, w.code, w.count, w.meaning])
         );
         for c in &inv.codes {
             let _ = writeln!(
@@ -308,7 +384,7 @@ fn evidence(s: &mut String, inv: &Investigation) {
         }
     }
     if !inv.skipped.is_empty() {
-        let _ = writeln!(s, "\n## Skipped\n");
+        let _ = writeln!(s, "\n## {}\n", w.skipped);
         for k in &inv.skipped {
             let _ = writeln!(
                 s,
@@ -319,9 +395,9 @@ fn evidence(s: &mut String, inv: &Investigation) {
         }
     }
     if !inv.warnings.is_empty() {
-        let _ = writeln!(s, "\n## Warnings\n");
-        for w in &inv.warnings {
-            let _ = writeln!(s, "- {}", md(w));
+        let _ = writeln!(s, "\n## {}\n", w.warnings);
+        for x in &inv.warnings {
+            let _ = writeln!(s, "- {}", md(x));
         }
     }
 }

@@ -1,9 +1,11 @@
-//! A pool's memory in the incident report: its configured limits, the recycles on them, its
-//! out-of-memory crashes and a worker's series of dumps — as lines (text, Markdown), table rows
-//! and an SVG chart of private bytes and heaps over time with the limit drawn across (HTML).
+//! A pool's memory in the incident report: a worker's series of dumps as table rows and an SVG
+//! chart of private bytes and heaps over time with the limit drawn across (HTML). The words are
+//! the phrasing module's (`phrase::investigate::memory`).
 
 use crate::investigate::html::esc;
-use coroner_incident::model::{MemorySample, Pool, PoolMemory};
+use crate::phrase::investigate::memory::chart_labels;
+use crate::phrase::Lang;
+use coroner_incident::model::{MemorySample, Pool};
 use coroner_incident::time::Time;
 use std::fmt::Write;
 
@@ -32,89 +34,6 @@ pub fn thousands(n: u64) -> String {
     }
     grouped
 }
-
-/// `1,228,800 KB (1.17 GB)`.
-fn kb(k: u64) -> String {
-    format!("{} KB ({})", thousands(k), size(k.saturating_mul(1024)))
-}
-
-/// The lines of a pool's memory (empty when there is nothing to tell).
-pub fn lines(p: &Pool) -> Vec<String> {
-    let m = &p.memory;
-    if m.is_empty() {
-        return Vec::new();
-    }
-    let mut out = vec![limits(m)];
-    if !m.recycles.is_empty() {
-        let each: Vec<String> = m
-            .recycles
-            .iter()
-            .map(|r| {
-                let pid = r.pid.map(|p| format!(" pid {p}")).unwrap_or_default();
-                format!("{}{pid} ({} limit)", r.time, r.limit)
-            })
-            .collect();
-        out.push(format!(
-            "Recycled on a memory limit: {} — {}",
-            m.recycles.len(),
-            each.join("; ")
-        ));
-    }
-    if !m.out_of_memory_crashes.is_empty() {
-        let t: Vec<String> = m
-            .out_of_memory_crashes
-            .iter()
-            .map(Time::to_string)
-            .collect();
-        out.push(format!(
-            "Crashes out of memory: {} — {}",
-            t.len(),
-            t.join("; ")
-        ));
-    }
-    if let (Some(first), Some(g)) = (m.series.first(), &m.growth) {
-        out.push(format!(
-            "Worker {} over {} dumps: private bytes {} → {} in {} ({} a minute){}",
-            first.pid,
-            m.series.len(),
-            size(g.from_bytes),
-            size(g.to_bytes),
-            coroner_incident::time::duration(g.seconds),
-            size(g.bytes_per_minute),
-            g.seconds_to_limit
-                .map(|s| format!(
-                    "; the limit is reached about {} after the last dump at that rate",
-                    coroner_incident::time::duration(s)
-                ))
-                .unwrap_or_default()
-        ));
-    }
-    out
-}
-
-/// `Memory limits: private bytes 1,228,800 KB (1.17 GB), virtual memory off (MetaBase.xml)`.
-fn limits(m: &PoolMemory) -> String {
-    let one = |v: Option<u64>| v.map(kb).unwrap_or_else(|| "off".into());
-    let from = m
-        .limits_from
-        .as_deref()
-        .unwrap_or("no IIS configuration among the inputs");
-    format!(
-        "Memory limits: private bytes {}, virtual memory {} ({from})",
-        one(m.private_limit_kb),
-        one(m.virtual_limit_kb)
-    )
-}
-
-/// The header of the series table.
-pub const SERIES_HEADER: [&str; 6] = [
-    "time (UTC)",
-    "pid",
-    "private bytes",
-    "heaps",
-    "handles",
-    "finding",
-];
 
 /// One row per dump of the series.
 pub fn series_rows(p: &Pool) -> Vec<[String; 6]> {
@@ -146,7 +65,8 @@ const BOTTOM: f64 = 30.0;
 
 /// The SVG chart of a worker's private bytes and heaps over its dumps, with the private-bytes
 /// limit as a dashed line and the recycles as ticks (empty without a series).
-pub fn svg(p: &Pool) -> String {
+pub fn svg(p: &Pool, l: Lang) -> String {
+    let [private_label, heaps_label, limit_label, recycled_label, aria] = chart_labels(l);
     let m = &p.memory;
     let pts: Vec<(i64, u64, Option<u64>)> = m
         .series
@@ -175,7 +95,7 @@ pub fn svg(p: &Pool) -> String {
     let x = |t: i64| LEFT + (t - t0) as f64 / ((t1 - t0).max(1) as f64) * (W - LEFT - RIGHT);
     let y = |v: u64| TOP + (1.0 - v as f64 / top) * (H - TOP - BOTTOM);
     let mut s = format!(
-        "<svg class=\"chart\" role=\"img\" aria-label=\"Memory of worker {} of {}\" viewBox=\"0 0 {W} {H}\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\" font-family=\"sans-serif\" font-size=\"11\">\n",
+        "<svg class=\"chart\" role=\"img\" aria-label=\"{aria} {} ({})\" viewBox=\"0 0 {W} {H}\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\" font-family=\"sans-serif\" font-size=\"11\">\n",
         m.series[0].pid,
         esc(&p.name)
     );
@@ -183,7 +103,7 @@ pub fn svg(p: &Pool) -> String {
     if let Some(l) = limit {
         let _ = writeln!(
             s,
-            "<line x1=\"{LEFT}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#c0392b\" stroke-dasharray=\"6 4\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#c0392b\">limit {}</text>",
+            "<line x1=\"{LEFT}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#c0392b\" stroke-dasharray=\"6 4\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#c0392b\">{limit_label} {}</text>",
             W - RIGHT,
             y(l),
             y(l),
@@ -195,7 +115,7 @@ pub fn svg(p: &Pool) -> String {
     for &t in &recycles {
         let _ = writeln!(
             s,
-            "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{TOP}\" y2=\"{}\" stroke=\"#c0392b\" stroke-width=\"1\"><title>recycled {}</title></line>",
+            "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{TOP}\" y2=\"{}\" stroke=\"#c0392b\" stroke-width=\"1\"><title>{recycled_label} {}</title></line>",
             x(t),
             x(t),
             H - BOTTOM,
@@ -227,15 +147,15 @@ pub fn svg(p: &Pool) -> String {
     s.push_str(&line(
         pts.iter().map(|p| (p.0, p.1)).collect(),
         "#1f5fa8",
-        "private bytes",
+        private_label,
     ));
     let heaps: Vec<(i64, u64)> = pts.iter().filter_map(|p| Some((p.0, p.2?))).collect();
     if heaps.len() >= 2 {
-        s.push_str(&line(heaps, "#7f8c8d", "heaps"));
+        s.push_str(&line(heaps, "#7f8c8d", heaps_label));
     }
     let _ = writeln!(
         s,
-        "<text x=\"{LEFT}\" y=\"{}\" fill=\"#1f5fa8\">— private bytes</text><text x=\"{}\" y=\"{}\" fill=\"#7f8c8d\">— heaps</text>",
+        "<text x=\"{LEFT}\" y=\"{}\" fill=\"#1f5fa8\">— {private_label}</text><text x=\"{}\" y=\"{}\" fill=\"#7f8c8d\">— {heaps_label}</text>",
         H - 4.0,
         LEFT + 110.0,
         H - 4.0

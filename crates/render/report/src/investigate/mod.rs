@@ -7,6 +7,7 @@ pub mod markdown;
 pub mod memory;
 pub mod text;
 
+use crate::phrase::Lang;
 use std::io::Write;
 
 /// Output format.
@@ -36,26 +37,28 @@ impl std::str::FromStr for Format {
     }
 }
 
-/// The report in `format`.
-pub fn render(inv: &coroner_incident::Investigation, format: Format) -> String {
+/// The report in `format`, its words in `lang` (the JSON document is the same in every
+/// language).
+pub fn render(inv: &coroner_incident::Investigation, format: Format, lang: Lang) -> String {
     match format {
-        Format::Text => text::render(inv),
+        Format::Text => text::render(inv, lang),
         Format::Json => json(inv),
-        Format::Markdown => markdown::render(inv),
-        Format::Html => html::render(inv),
+        Format::Markdown => markdown::render(inv, lang),
+        Format::Html => html::render(inv, lang),
     }
 }
 
-/// Writes the report in `format` to `out`.
+/// Writes the report in `format` and `lang` to `out`.
 pub fn write(
     inv: &coroner_incident::Investigation,
     format: Format,
     out: &mut impl Write,
+    lang: Lang,
 ) -> std::io::Result<()> {
-    out.write_all(render(inv, format).as_bytes())
+    out.write_all(render(inv, format, lang).as_bytes())
 }
 
-/// The `coroner.investigation.v1` JSON document.
+/// The `coroner.investigation.v1` JSON document (English words, whatever the report language).
 pub fn json(inv: &coroner_incident::Investigation) -> String {
     let mut s =
         serde_json::to_string_pretty(inv).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));

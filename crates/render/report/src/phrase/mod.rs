@@ -5,6 +5,7 @@
 
 mod findings;
 pub mod hang;
+pub mod investigate;
 mod lang;
 // --- memory (issue 15) ---
 mod memory;
