@@ -783,6 +783,17 @@ pub fn dump_value(outcome: &Outcome) -> serde_json::Value {
     serde_json::to_value(d).unwrap_or(serde_json::Value::Null)
 }
 
+/// [`dump_value`] as compact JSON text, serialised straight from the view (no intermediate
+/// `Value` tree: a server storing one entry per dump saves half the work).
+pub fn dump_string(outcome: &Outcome) -> String {
+    let d = match outcome {
+        Outcome::Done(a) => dump(a),
+        Outcome::Failed { path, error } => failed(path, error),
+    };
+    // String keys only: serialising cannot fail.
+    serde_json::to_string(&d).unwrap_or_else(|_| "null".into())
+}
+
 /// Writes the whole document (pretty-printed) to `w`.
 pub fn write(outcomes: &[Outcome], w: impl std::io::Write) -> serde_json::Result<()> {
     let doc = Doc {

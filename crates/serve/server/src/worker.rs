@@ -1,18 +1,27 @@
-//! The analysis loop shared by `coroner serve` and `coroner worker`: claim a job (a lease),
-//! analyse the dump through the front door on a thread of its own (a panic is caught, a hang
-//! times out), store the result only while the lease is held, retry a bounded number of times.
+//! The analysis loop shared by `coroner serve` and `coroner worker`: claim a batch of jobs
+//! (one lease token), analyse each dump through the front door on a long-lived analysis thread
+//! (a panic is caught there; a hang times out and the thread is abandoned for a new one), store
+//! the results in one transaction, each only while its lease is held, and retry a bounded
+//! number of times.
 
-use crate::db::{CrashRow, Finished, Job};
+use crate::db::{Attempt, Finished, Job};
 use crate::{blobs, now, ServeError, Shared};
 use coroner_report::Outcome;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// Threads abandoned to a hung analysis in this process; past [`MAX_HUNG`] the process stops
 /// claiming work (its leases expire and other workers, or a restart, take over).
 static HUNG: AtomicUsize = AtomicUsize::new(0);
 const MAX_HUNG: usize = 4;
+
+/// Jobs claimed at once. A claim and the storing of results are a transaction each whatever
+/// their number, so a batch divides their cost; a small one keeps other workers' share fair.
+const BATCH: i64 = 16;
+/// Between two dumps of a batch, results that have waited this long are stored.
+const SETTLE_AFTER: Duration = Duration::from_millis(500);
 
 /// Why one attempt failed.
 struct Failure {
@@ -21,15 +30,64 @@ struct Failure {
     permanent: bool,
 }
 
+type Work = Box<dyn FnOnce() -> Result<Finished, Failure> + Send>;
+type Reply = tokio::sync::oneshot::Sender<std::thread::Result<Result<Finished, Failure>>>;
+
+/// A long-lived analysis thread: one per worker loop, not one per dump. A panic is caught on it
+/// and the thread goes on; a thread whose analysis hangs is dropped (it ends by itself if the
+/// analysis ever returns, its queue being closed).
+struct Analyser {
+    tx: std::sync::mpsc::Sender<(Work, Reply)>,
+}
+
+impl Analyser {
+    fn start() -> std::io::Result<Self> {
+        let (tx, rx) = std::sync::mpsc::channel::<(Work, Reply)>();
+        std::thread::Builder::new()
+            .name("analysis".into())
+            .spawn(move || {
+                for (work, reply) in rx {
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+                    let _ = reply.send(r);
+                }
+            })?;
+        Ok(Analyser { tx })
+    }
+
+    /// Runs `work` on the thread; `None` when the thread is gone.
+    fn submit(
+        &self,
+        work: Work,
+    ) -> Option<tokio::sync::oneshot::Receiver<std::thread::Result<Result<Finished, Failure>>>>
+    {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.tx.send((work, reply)).ok()?;
+        Some(rx)
+    }
+}
+
+/// One worker loop's state: its analysis thread and the batch it holds.
+struct Loop {
+    analyser: Option<Analyser>,
+    /// Lease token of the batch being worked on, and when it was last renewed.
+    token: String,
+    renewed: Instant,
+}
+
 /// Runs jobs until the process ends; errors are logged and retried after a pause.
 pub async fn run(shared: Shared) {
+    let mut l = Loop {
+        analyser: None,
+        token: String::new(),
+        renewed: Instant::now(),
+    };
     loop {
         if HUNG.load(Ordering::Relaxed) >= MAX_HUNG {
             log::error!("{MAX_HUNG} analyses hung in this process: it claims no more work");
             tokio::time::sleep(Duration::from_secs(60)).await;
             continue;
         }
-        match step(&shared).await {
+        match process(&shared, &mut l, BATCH).await {
             Ok(true) => {}
             Ok(false) => {
                 let wait = tokio::time::sleep(Duration::from_millis(500));
@@ -45,35 +103,72 @@ pub async fn run(shared: Shared) {
 
 /// Claims and processes one job; false when the queue was empty.
 pub async fn step(shared: &Shared) -> Result<bool, ServeError> {
+    let mut l = Loop {
+        analyser: None,
+        token: String::new(),
+        renewed: Instant::now(),
+    };
+    process(shared, &mut l, 1).await
+}
+
+/// Claims up to `n` jobs and analyses them in turn, storing the results at the end, or between
+/// two dumps once the first waiting result is [`SETTLE_AFTER`] old; false when the queue was empty. When this process has too many hung
+/// threads it stops mid-batch: the jobs left are not renewed, so others take them over.
+async fn process(shared: &Shared, l: &mut Loop, n: i64) -> Result<bool, ServeError> {
     let c = &shared.config;
-    let Some(job) = shared
-        .db
-        .claim(c.lease_secs, c.max_attempts, &c.worker_id)
-        .await?
-    else {
+    let jobs = (shared.db)
+        .claim_batch(c.lease_secs, c.max_attempts, &c.worker_id, n)
+        .await?;
+    let Some(first) = jobs.first() else {
         return Ok(false);
     };
-    let row = shared.db.crash(&job.id).await?.unwrap_or_default();
-    let result = match dump_file(shared, &job.id).await {
-        Ok((path, _tmp)) => analyse(shared, &job, path, row).await,
-        Err(e) => Err(Failure {
-            error: format!("the dump could not be read from the store: {e}"),
-            permanent: false,
-        }),
-    };
-    let stored = match result {
-        Ok(f) => shared.db.complete(&job, f).await?,
-        Err(f) => {
-            log::warn!("crash {} attempt {}: {}", job.id, job.attempts, f.error);
-            (shared.db)
-                .fail(&job, &f.error, f.permanent, c.max_attempts)
-                .await?
+    l.token = first.token.clone();
+    l.renewed = Instant::now();
+    let mut ready: Vec<(Job, Attempt)> = Vec::new();
+    let mut first_ready = Instant::now();
+    for job in jobs {
+        if HUNG.load(Ordering::Relaxed) >= MAX_HUNG {
+            break;
         }
-    };
-    if !stored {
-        log::warn!("crash {}: lease lost before the result was stored", job.id);
+        let attempt = match dump_file(shared, &job.id).await {
+            Ok((path, _tmp)) => analyse(shared, l, &job, path).await,
+            Err(e) => Err(Failure {
+                error: format!("the dump could not be read from the store: {e}"),
+                permanent: false,
+            }),
+        };
+        let attempt = attempt.unwrap_or_else(|f| {
+            log::warn!("crash {} attempt {}: {}", job.id, job.attempts, f.error);
+            Attempt::Failed {
+                error: f.error,
+                permanent: f.permanent,
+            }
+        });
+        if ready.is_empty() {
+            first_ready = Instant::now();
+        }
+        ready.push((job, attempt));
+        if first_ready.elapsed() >= SETTLE_AFTER {
+            settle(shared, std::mem::take(&mut ready)).await?;
+        }
     }
+    settle(shared, ready).await?;
     Ok(true)
+}
+
+/// Stores results in one transaction (the crashes of one group counted together).
+async fn settle(shared: &Shared, ready: Vec<(Job, Attempt)>) -> Result<(), ServeError> {
+    if ready.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = ready.iter().map(|(j, _)| j.id.clone()).collect();
+    let stored = shared.db.settle(ready, shared.config.max_attempts).await?;
+    for (id, ok) in ids.iter().zip(stored) {
+        if !ok {
+            log::warn!("crash {id}: lease lost before the result was stored");
+        }
+    }
+    Ok(())
 }
 
 /// The dump as a file: in place for a local store, else downloaded to a temporary file.
@@ -98,55 +193,129 @@ async fn dump_file(
     Ok((tmp.to_path_buf(), Some(tmp)))
 }
 
-/// Analyses on a thread of its own, renewing the lease meanwhile; a panic or a timeout is a
-/// failed attempt (a hung thread is left behind and counted).
+/// Analyses on the loop's analysis thread, renewing the batch's leases meanwhile.
 async fn analyse(
     shared: &Shared,
+    l: &mut Loop,
     job: &Job,
     path: PathBuf,
-    row: CrashRow,
-) -> Result<Finished, Failure> {
-    let (tx, mut rx) = tokio::sync::oneshot::channel();
+) -> Result<Attempt, Failure> {
     let opts = shared.config.analysis.clone();
-    let id = job.id.clone();
-    let spawned = std::thread::Builder::new()
-        .name(format!("analyse {id}"))
-        .spawn(move || {
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                analyse_blocking(&path, &opts, &id, &row)
-            }));
-            let _ = tx.send(r);
-        });
-    if let Err(e) = spawned {
-        return Err(Failure {
-            error: format!("cannot start the analysis thread: {e}"),
-            permanent: false,
-        });
-    }
-    let timeout = Duration::from_secs(shared.config.analysis_timeout);
-    let deadline = tokio::time::Instant::now() + timeout;
-    let renew_every = Duration::from_secs((shared.config.lease_secs / 3).max(1) as u64);
+    let (id, received, annotations) = (job.id.clone(), job.received, job.annotations.clone());
+    let work: Work = Box::new(move || analyse_blocking(&path, &opts, &id, received, &annotations));
+    let c = &shared.config;
+    let timeout = Duration::from_secs(c.analysis_timeout);
+    let renew_every = Duration::from_secs((c.lease_secs / 3).max(1) as u64);
+    let renew = |token: String| async move {
+        if shared
+            .db
+            .renew_token(&token, c.lease_secs)
+            .await
+            .unwrap_or(0)
+            == 0
+        {
+            log::warn!("crash {}: lease lost while analysing", job.id);
+        }
+    };
+    wait(l, work, timeout, renew_every, renew)
+        .await
+        .map(Attempt::Done)
+}
+
+/// Runs `work` on the loop's analysis thread (started when there is none) and waits for it,
+/// calling `renew` with the batch's token every `renew_every` since the last renewal. A panic
+/// or a timeout is a failed attempt; on a timeout the thread is abandoned and counted.
+async fn wait<F, Fut>(
+    l: &mut Loop,
+    work: Work,
+    timeout: Duration,
+    renew_every: Duration,
+    mut renew: F,
+) -> Result<Finished, Failure>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let retry = |error: String| Failure {
+        error,
+        permanent: false,
+    };
+    let analyser = match l.analyser.take() {
+        Some(a) => a,
+        None => Analyser::start()
+            .map_err(|e| retry(format!("cannot start the analysis thread: {e}")))?,
+    };
+    let Some(mut rx) = analyser.submit(work) else {
+        return Err(retry("the analysis thread died".into()));
+    };
+    let deadline = Instant::now() + timeout;
     loop {
         tokio::select! {
             r = &mut rx => return match r {
-                Ok(Ok(r)) => r,
-                Ok(Err(p)) => Err(Failure { error: panic_text(&p), permanent: false }),
-                Err(_) => Err(Failure { error: "the analysis thread died".into(), permanent: false }),
+                Ok(Ok(r)) => {
+                    l.analyser = Some(analyser);
+                    r
+                }
+                Ok(Err(p)) => {
+                    l.analyser = Some(analyser);
+                    Err(retry(panic_text(&p)))
+                }
+                Err(_) => Err(retry("the analysis thread died".into())),
             },
             _ = tokio::time::sleep_until(deadline) => {
                 HUNG.fetch_add(1, Ordering::Relaxed);
-                return Err(Failure {
-                    error: format!("the analysis did not finish within {} s", timeout.as_secs()),
-                    permanent: false,
-                });
+                return Err(retry(format!(
+                    "the analysis did not finish within {} s",
+                    timeout.as_secs()
+                )));
             }
-            _ = tokio::time::sleep(renew_every) => {
-                if !shared.db.renew(job, shared.config.lease_secs).await.unwrap_or(false) {
-                    log::warn!("crash {}: lease lost while analysing", job.id);
-                }
+            _ = tokio::time::sleep_until(l.renewed + renew_every) => {
+                l.renewed = Instant::now();
+                renew(l.token.clone()).await;
             }
         }
     }
+}
+
+/// A crash's HTML report (the HTML renderer's section for its dump, as `analyze --format html`
+/// shows it), rendered from the dump when its page first asks for it, then stored. The same
+/// analysis as the worker's, under the same limits: a panic is caught, a hang times out.
+pub async fn report_html(shared: &Shared, id: &str) -> Result<String, String> {
+    let (path, tmp) = dump_file(shared, id).await.map_err(|e| e.to_string())?;
+    let opts = shared.config.analysis.clone();
+    let name = format!("{id}.dmp");
+    let task = tokio::task::spawn_blocking(move || {
+        let _keep = tmp;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let file = coroner::open(&path, opts.limits).map_err(|e| e.source.to_string())?;
+            let mut a =
+                coroner::analyze_file(&file, &opts.analysis).map_err(|e| e.source.to_string())?;
+            a.path = PathBuf::from(name);
+            Ok::<_, String>(coroner_report::html::dump_fragment(
+                &a,
+                coroner_report::phrase::Lang::En,
+            ))
+        }))
+    });
+    let timeout = Duration::from_secs(shared.config.analysis_timeout);
+    let html = match tokio::time::timeout(timeout, task).await {
+        Err(_) => {
+            HUNG.fetch_add(1, Ordering::Relaxed);
+            return Err(format!(
+                "the analysis did not finish within {} s",
+                timeout.as_secs()
+            ));
+        }
+        Ok(Err(e)) => return Err(format!("the analysis task failed: {e}")),
+        Ok(Ok(Err(p))) => return Err(panic_text(&p)),
+        Ok(Ok(Ok(r))) => r?,
+    };
+    shared
+        .db
+        .set_report(id, &html)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(html)
 }
 
 fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
@@ -163,7 +332,8 @@ fn analyse_blocking(
     path: &std::path::Path,
     opts: &coroner::Options,
     id: &str,
-    row: &CrashRow,
+    received: i64,
+    annotations: &str,
 ) -> Result<Finished, Failure> {
     let file = coroner::open(path, opts.limits).map_err(|e| Failure {
         error: e.source.to_string(),
@@ -175,14 +345,14 @@ fn analyse_blocking(
     })?;
     // The stored report names the crash, never the server's file.
     a.path = PathBuf::from(format!("{id}.dmp"));
-    Ok(finished(a, row))
+    Ok(finished(a, received, annotations))
 }
 
-fn finished(a: coroner::Analysis, row: &CrashRow) -> Finished {
+fn finished(a: coroner::Analysis, received: i64, annotations: &str) -> Finished {
     let bucket = a.bucket.clone().unwrap_or_else(|| "UNBUCKETED".into());
     let blame = a.blame.as_ref().map(|b| b.module.clone());
     let signature = signature(&a, &bucket);
-    let annotations: serde_json::Value = serde_json::from_str(&row.annotations).unwrap_or_default();
+    let annotations: serde_json::Value = serde_json::from_str(annotations).unwrap_or_default();
     let version = ["ver", "Version", "version", "release"]
         .iter()
         .find_map(|k| annotations.get(*k)?.as_str().map(str::to_string));
@@ -199,20 +369,16 @@ fn finished(a: coroner::Analysis, row: &CrashRow) -> Finished {
             facets.push(("vendor", v.clone()));
         }
     }
-    // The report as the crash page shows it: the HTML renderer's section for one dump.
-    let report = coroner_report::html::dump_fragment(&a, coroner_report::phrase::Lang::En);
-    let analysis = coroner_report::json::dump_value(&Outcome::Done(Box::new(a))).to_string();
-    let received = if row.received > 0 {
-        row.received
-    } else {
-        now()
-    };
+    // The HTML report is rendered when the crash page first asks for it (`report::html`):
+    // rendering it here cost a fifth of each analysis.
+    let analysis = coroner_report::json::dump_string(&Outcome::Done(Box::new(a)));
+    let received = if received > 0 { received } else { now() };
     Finished {
         bucket,
         signature,
         blame,
         analysis,
-        report,
+        report: None,
         facets,
         day: day(received),
         received,
@@ -275,5 +441,107 @@ pub async fn retention(shared: &Shared, days: u64) -> Result<usize, ServeError> 
             }
         }
         total += ids.len();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fresh() -> Loop {
+        Loop {
+            analyser: None,
+            token: "t".into(),
+            renewed: Instant::now(),
+        }
+    }
+
+    fn finished_of(bucket: &str) -> Finished {
+        Finished {
+            bucket: bucket.into(),
+            signature: String::new(),
+            blame: None,
+            analysis: String::new(),
+            report: None,
+            facets: Vec::new(),
+            day: "2026-01-01".into(),
+            received: 0,
+            version: None,
+        }
+    }
+
+    async fn no_renew(_: String) {}
+
+    /// One thread serves every analysis, a panic included; a hang abandons it for a new one.
+    #[tokio::test]
+    async fn one_analysis_thread_survives_panics_and_is_replaced_after_a_hang() {
+        let mut l = fresh();
+        let secs = Duration::from_secs(5);
+        let thread = || std::thread::current().id();
+        let (tx, rx) = std::sync::mpsc::channel();
+        for _ in 0..3 {
+            let tx = tx.clone();
+            let work: Work = Box::new(move || {
+                tx.send(thread()).unwrap();
+                Ok(finished_of("B"))
+            });
+            let r = wait(&mut l, work, secs, secs, no_renew).await;
+            assert_eq!(r.ok().map(|f| f.bucket).as_deref(), Some("B"));
+        }
+        let panics: Work = Box::new(|| panic!("boom"));
+        let e = wait(&mut l, panics, secs, secs, no_renew).await.err();
+        assert_eq!(
+            e.map(|f| (f.error, f.permanent)),
+            Some(("the analysis panicked: boom".to_string(), false))
+        );
+        let tx2 = tx.clone();
+        let after: Work = Box::new(move || {
+            tx2.send(thread()).unwrap();
+            Ok(finished_of("C"))
+        });
+        assert!(wait(&mut l, after, secs, secs, no_renew).await.is_ok());
+        let ids: Vec<_> = rx.try_iter().collect();
+        assert_eq!(ids.len(), 4);
+        assert!(ids.iter().all(|t| *t == ids[0]), "one thread: {ids:?}");
+
+        let hung_before = HUNG.load(Ordering::Relaxed);
+        let hangs: Work = Box::new(|| {
+            std::thread::sleep(Duration::from_secs(3));
+            Ok(finished_of("late"))
+        });
+        let short = Duration::from_millis(200);
+        let e = wait(&mut l, hangs, short, secs, no_renew).await.err();
+        assert!(e.unwrap().error.contains("did not finish within"));
+        assert!(l.analyser.is_none(), "the hung thread is abandoned");
+        assert_eq!(HUNG.load(Ordering::Relaxed), hung_before + 1);
+        let tx3 = tx.clone();
+        let next: Work = Box::new(move || {
+            tx3.send(thread()).unwrap();
+            Ok(finished_of("D"))
+        });
+        assert!(wait(&mut l, next, secs, secs, no_renew).await.is_ok());
+        assert_ne!(rx.try_recv().unwrap(), ids[0], "a new thread took over");
+    }
+
+    /// The batch's leases are renewed on schedule while a long analysis runs.
+    #[tokio::test]
+    async fn leases_are_renewed_while_an_analysis_runs() {
+        let mut l = fresh();
+        let renewals = std::sync::Arc::new(AtomicUsize::new(0));
+        let n = renewals.clone();
+        let renew = move |token: String| {
+            assert_eq!(token, "t");
+            n.fetch_add(1, Ordering::Relaxed);
+            async {}
+        };
+        let slow: Work = Box::new(|| {
+            std::thread::sleep(Duration::from_millis(650));
+            Ok(finished_of("B"))
+        });
+        let every = Duration::from_millis(200);
+        let r = wait(&mut l, slow, Duration::from_secs(5), every, renew).await;
+        assert!(r.is_ok());
+        let k = renewals.load(Ordering::Relaxed);
+        assert!((2..=10).contains(&k), "{k} renewals");
     }
 }

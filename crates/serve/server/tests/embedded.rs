@@ -352,6 +352,12 @@ fn pages_show_groups_a_chart_and_the_report_with_every_text_escaped() {
     assert!(page.contains("<section class=\"dump\">"), "{page}");
     assert!(page.contains("<th>Bucket</th>") && page.contains("Stack (kb)"));
     assert!(page.contains(&format!("/crashes/{id}/dump")));
+    // Rendered on this first view, then kept: later views read it.
+    let shared = s.shared.clone().unwrap();
+    let row = s.rt.as_ref().unwrap().block_on(shared.db.crash(&id));
+    let stored = row.unwrap().unwrap().report.unwrap_or_default();
+    assert!(stored.starts_with("<section class=\"dump\">") && page.contains(&stored));
+    assert_eq!(get(&s, &format!("/crashes/{id}")).text(), page);
     in_chromium(&[
         ("top-crashers", &index),
         ("group", &group),
@@ -436,6 +442,13 @@ fn retention_deletes_dumps_and_keeps_counts() {
     assert_eq!(get(&s, "/api/groups").json()["groups"][0]["count"], 1);
     let file = s.data.join("store/dumps").join(format!("{id}.dmp"));
     assert!(!file.exists());
+    // The page was never opened, so no HTML report was rendered: the stored analysis is shown.
+    let page = get(&s, &format!("/crashes/{id}")).text();
+    assert!(
+        page.contains("No HTML report: the dump was deleted"),
+        "{page}"
+    );
+    assert!(page.contains("&quot;bucket&quot;"), "{page}");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The queue's guarantees on both backends: a claim is a lease; a worker whose lease expired
 //! and was taken over stores nothing; attempts are bounded; a job completes once.
 
-use coroner_server::db::{Db, Finished, NewCrash, PgDb, SqliteDb};
+use coroner_server::db::{Attempt, Db, Finished, NewCrash, PgDb, SqliteDb};
 
 fn crash(n: u32) -> NewCrash {
     NewCrash {
@@ -22,7 +22,7 @@ fn finished() -> Finished {
         signature: "s".into(),
         blame: None,
         analysis: "{}".into(),
-        report: "r".into(),
+        report: Some("r".into()),
         facets: vec![("version", "1.0".into())],
         day: "2023-11-14".into(),
         received: 1_700_000_000,
@@ -80,6 +80,76 @@ async fn check(db: Db) {
     let j = db.claim(30, 2, "t:1").await.unwrap().unwrap();
     assert!(db.fail(&j, "panicked", false, 2).await.unwrap());
     assert_eq!(db.crash(&j.id).await.unwrap().unwrap().status, "failed");
+
+    batches(&db).await;
+}
+
+/// A batch is claimed in one go (oldest first, one token), renewed by its token, and stored in
+/// one transaction where each job is stored only while its own lease holds.
+async fn batches(db: &Db) {
+    for n in 10..15 {
+        db.insert(crash(n)).await.unwrap();
+    }
+    let jobs = db.claim_batch(30, 5, "t:2", 3).await.unwrap();
+    let ids: Vec<_> = jobs.iter().map(|j| j.id.clone()).collect();
+    assert_eq!(ids, [crash(10).id, crash(11).id, crash(12).id]);
+    assert!(jobs
+        .iter()
+        .all(|j| j.token == jobs[0].token && j.attempts == 1));
+    assert_eq!(jobs[0].received, crash(10).received);
+    assert_eq!(jobs[0].annotations, "{}");
+    assert_eq!(db.renew_token(&jobs[0].token, 30).await.unwrap(), 3);
+    let rest = db.claim_batch(30, 5, "t:3", 10).await.unwrap();
+    assert_eq!(rest.len(), 2, "held jobs are not claimed again");
+
+    // One job's lease is lost (expired and taken over): the others are stored, it is not.
+    let mut stolen = jobs[1].clone();
+    stolen.token = "someone else's".into();
+    let results = vec![
+        (jobs[0].clone(), Attempt::Done(finished())),
+        (stolen, Attempt::Done(finished())),
+        (
+            jobs[2].clone(),
+            Attempt::Failed {
+                error: "not a minidump".into(),
+                permanent: true,
+            },
+        ),
+    ];
+    let stored = db.settle(results, 5).await.unwrap();
+    assert_eq!(stored, [true, false, true]);
+    let status = |i: usize| {
+        let id = ids[i].clone();
+        async move { db.crash(&id).await.unwrap().unwrap() }
+    };
+    assert_eq!(status(0).await.status, "done");
+    assert_eq!(status(0).await.completions, 1);
+    assert_eq!(status(1).await.status, "processing");
+    let failed = status(2).await;
+    assert_eq!(
+        (failed.status.as_str(), failed.error.as_deref()),
+        ("failed", Some("not a minidump"))
+    );
+    assert_eq!(
+        db.renew_token(&jobs[0].token, 30).await.unwrap(),
+        1,
+        "only the unsettled job"
+    );
+    assert_eq!(db.groups(10).await.unwrap()[0].count, 2);
+
+    // Two crashes of one group in one batch count twice: in the group, its day and its facets.
+    let both = rest
+        .iter()
+        .map(|j| (j.clone(), Attempt::Done(finished())))
+        .collect();
+    assert_eq!(db.settle(both, 5).await.unwrap(), [true, true]);
+    let g = db.groups(10).await.unwrap().remove(0);
+    assert_eq!((g.count, g.facets["version"]["1.0"]), (4, 4));
+    let days = db.days("2023-01-01").await.unwrap();
+    assert_eq!(days, [(g.id, "2023-11-14".to_string(), 4)]);
+    for j in &rest {
+        assert_eq!(db.crash(&j.id).await.unwrap().unwrap().completions, 1);
+    }
 }
 
 #[tokio::test]

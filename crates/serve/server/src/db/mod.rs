@@ -27,12 +27,28 @@ pub struct NewCrash {
     pub version: Option<String>,
 }
 
-/// A claimed job: the crash and the lease that proves the claim.
-#[derive(Debug, Clone)]
+/// A claimed job: the crash and the lease that proves the claim. The jobs of one claim share
+/// their lease token (each is still stored only under its own id and that token).
+#[derive(Debug, Clone, Default)]
 pub struct Job {
     pub id: String,
     pub token: String,
     pub attempts: i64,
+    /// When the crash was received (Unix seconds), for its day and first/last seen.
+    pub received: i64,
+    /// The crash's annotations (JSON object), for its version.
+    pub annotations: String,
+}
+
+/// How one attempt at a job ended, stored by [`Db::settle`].
+#[derive(Debug, Clone)]
+pub enum Attempt {
+    Done(Finished),
+    Failed {
+        error: String,
+        /// Retrying cannot help (not a dump the loader can read).
+        permanent: bool,
+    },
 }
 
 /// A finished analysis, stored with the group it joins.
@@ -42,7 +58,8 @@ pub struct Finished {
     pub signature: String,
     pub blame: Option<String>,
     pub analysis: String,
-    pub report: String,
+    /// The HTML report, when rendered (the worker leaves it to the crash page).
+    pub report: Option<String>,
     /// Facets counted per group: ("version", "1.2"), ("os", "Windows …"), ("module", "x.dll").
     pub facets: Vec<(&'static str, String)>,
     /// Day of the crash (`YYYY-MM-DD`, UTC), for the per-day counts.
@@ -148,6 +165,30 @@ impl Db {
     ) -> Result<Option<Job>, ServeError> {
         both!(self, d => d.claim(lease, max_attempts, worker.into()).await)
     }
+    /// Claims up to `n` jobs at once (one transaction, one lease token); expired leases first,
+    /// then the oldest queued crashes.
+    pub async fn claim_batch(
+        &self,
+        lease: i64,
+        max_attempts: i64,
+        worker: &str,
+        n: i64,
+    ) -> Result<Vec<Job>, ServeError> {
+        both!(self, d => d.claim_batch(lease, max_attempts, worker.into(), n).await)
+    }
+    /// Extends the lease of every job still held under `token`; returns how many.
+    pub async fn renew_token(&self, token: &str, lease: i64) -> Result<u64, ServeError> {
+        both!(self, d => d.renew_token(token.into(), lease).await)
+    }
+    /// Stores several attempts in one transaction, each only while its job holds the lease
+    /// (as [`Db::complete`] and [`Db::fail`]); returns which were stored.
+    pub async fn settle(
+        &self,
+        results: Vec<(Job, Attempt)>,
+        max_attempts: i64,
+    ) -> Result<Vec<bool>, ServeError> {
+        both!(self, d => d.settle(results, max_attempts).await)
+    }
     /// Extends a lease; false when it was lost.
     pub async fn renew(&self, job: &Job, lease: i64) -> Result<bool, ServeError> {
         both!(self, d => d.renew(job.clone(), lease).await)
@@ -192,6 +233,10 @@ impl Db {
     /// Crashes per group and day since `since_day` (inclusive).
     pub async fn days(&self, since_day: &str) -> Result<DayCounts, ServeError> {
         both!(self, d => d.days(since_day.into()).await)
+    }
+    /// Stores a crash's HTML report (rendered after its analysis, for its page).
+    pub async fn set_report(&self, id: &str, report: &str) -> Result<(), ServeError> {
+        both!(self, d => d.set_report(id.into(), report.into()).await)
     }
     /// Marks a group resolved in `version` (`None` reopens it).
     pub async fn resolve(&self, id: i64, version: Option<String>) -> Result<bool, ServeError> {

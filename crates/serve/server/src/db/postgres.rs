@@ -2,7 +2,7 @@
 //! `FOR UPDATE SKIP LOCKED` and leases; migrations under an advisory lock so that processes
 //! starting together against an empty database migrate it once.
 
-use super::{CrashRow, DayCounts, Finished, GroupRow, Job, NewCrash, Stats};
+use super::{Attempt, CrashRow, DayCounts, Finished, GroupRow, Job, NewCrash, Stats};
 use crate::{now, ServeError};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -192,9 +192,21 @@ impl PgDb {
         max_attempts: i64,
         worker: String,
     ) -> Result<Option<Job>, ServeError> {
-        let c = self.client().await;
+        let mut jobs = self.claim_batch(lease, max_attempts, worker, 1).await?;
+        Ok(jobs.pop())
+    }
+
+    pub async fn claim_batch(
+        &self,
+        lease: i64,
+        max_attempts: i64,
+        worker: String,
+        n: i64,
+    ) -> Result<Vec<Job>, ServeError> {
+        let mut c = self.client().await;
+        let tx = c.transaction().await.map_err(db_err)?;
         let t = now();
-        c.execute(
+        tx.execute(
             "UPDATE crashes SET status = 'failed', lease_token = NULL, error = COALESCE(error, \
              'the analysis never finished (worker lost)') || ' (after ' || attempts || ' attempts)' \
              WHERE status = 'processing' AND lease_until < $1 AND attempts >= $2",
@@ -205,31 +217,76 @@ impl PgDb {
         let token = super::token();
         let until = t + lease;
         // Two statements, each an index range on (status, received) that stops at the first
-        // unlocked row: an OR would sort every candidate. Expired leases first (the older).
+        // unlocked rows: an OR would sort every candidate. Expired leases first (the older).
         let claim = |cond: &str| {
             format!(
                 "UPDATE crashes SET status = 'processing', attempts = attempts + 1, \
-                 lease_until = $1, lease_token = $2, worker = $3 WHERE id = (SELECT id FROM \
-                 crashes WHERE {cond} ORDER BY received LIMIT 1 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id, attempts"
+                 lease_until = $1, lease_token = $2, worker = $3 WHERE id IN (SELECT id FROM \
+                 crashes WHERE {cond} ORDER BY received LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, attempts, received, annotations"
             )
         };
-        let expired = claim("status = 'processing' AND lease_until < $4");
-        let mut r = c
-            .query_opt(&expired, &[&until, &token, &worker, &t])
+        let expired = claim("status = 'processing' AND lease_until < $5");
+        let mut rows = tx
+            .query(&expired, &[&until, &token, &worker, &n, &t])
             .await
             .map_err(db_err)?;
-        if r.is_none() {
-            r = c
-                .query_opt(&claim("status = 'queued'"), &[&until, &token, &worker])
-                .await
-                .map_err(db_err)?;
+        let left = n - rows.len() as i64;
+        if left > 0 {
+            let queued = claim("status = 'queued'");
+            rows.extend(
+                tx.query(&queued, &[&until, &token, &worker, &left])
+                    .await
+                    .map_err(db_err)?,
+            );
         }
-        Ok(r.map(|r| Job {
-            id: r.get(0),
-            token,
-            attempts: r.get(1),
-        }))
+        tx.commit().await.map_err(db_err)?;
+        let mut jobs: Vec<Job> = rows
+            .iter()
+            .map(|r| Job {
+                id: r.get(0),
+                token: token.clone(),
+                attempts: r.get(1),
+                received: r.get(2),
+                annotations: r.get(3),
+            })
+            .collect();
+        jobs.sort_by_key(|j| j.received);
+        Ok(jobs)
+    }
+
+    pub async fn renew_token(&self, token: String, lease: i64) -> Result<u64, ServeError> {
+        let c = self.client().await;
+        let until = now() + lease;
+        c.execute(
+            "UPDATE crashes SET lease_until = $2 WHERE lease_token = $1 AND status = 'processing'",
+            &[&token, &until],
+        )
+        .await
+        .map_err(db_err)
+    }
+
+    pub async fn settle(
+        &self,
+        results: Vec<(Job, Attempt)>,
+        max_attempts: i64,
+    ) -> Result<Vec<bool>, ServeError> {
+        let mut c = self.client().await;
+        let tx = c.transaction().await.map_err(db_err)?;
+        let mut stored = Vec::with_capacity(results.len());
+        for (job, attempt) in &results {
+            stored.push(
+                match attempt {
+                    Attempt::Done(f) => complete_tx(&tx, job, f).await,
+                    Attempt::Failed { error, permanent } => {
+                        fail_tx(&tx, job, error, *permanent, max_attempts).await
+                    }
+                }
+                .map_err(db_err)?,
+            );
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(stored)
     }
 
     pub async fn renew(&self, job: Job, lease: i64) -> Result<bool, ServeError> {
@@ -263,17 +320,13 @@ impl PgDb {
         permanent: bool,
         max_attempts: i64,
     ) -> Result<bool, ServeError> {
-        let c = self.client().await;
-        let n = c
-            .execute(
-                "UPDATE crashes SET status = CASE WHEN $4 OR attempts >= $5 THEN 'failed' \
-                 ELSE 'queued' END, error = $3, lease_token = NULL, lease_until = NULL \
-                 WHERE id = $1 AND lease_token = $2 AND status = 'processing'",
-                &[&job.id, &job.token, &error, &permanent, &max_attempts],
-            )
+        let mut c = self.client().await;
+        let tx = c.transaction().await.map_err(db_err)?;
+        let ok = fail_tx(&tx, &job, &error, permanent, max_attempts)
             .await
             .map_err(db_err)?;
-        Ok(n == 1)
+        tx.commit().await.map_err(db_err)?;
+        Ok(ok)
     }
 
     pub async fn crash(&self, id: String) -> Result<Option<CrashRow>, ServeError> {
@@ -391,6 +444,17 @@ impl PgDb {
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2)))
             .collect())
+    }
+
+    pub async fn set_report(&self, id: String, report: String) -> Result<(), ServeError> {
+        let c = self.client().await;
+        c.execute(
+            "UPDATE crashes SET report = $2 WHERE id = $1",
+            &[&id, &report],
+        )
+        .await
+        .map(|_| ())
+        .map_err(db_err)
     }
 
     pub async fn resolve(&self, id: i64, version: Option<String>) -> Result<bool, ServeError> {
@@ -535,33 +599,117 @@ async fn ensure_keys(
 
 /// Joins the crash to its group and stores the analysis, if `job` still holds the lease (the
 /// crash row is locked first, so a worker whose lease expired meanwhile stores nothing).
+/// Back to the queue, or `failed` for good, if `job` still holds the lease.
+async fn fail_tx(
+    tx: &Transaction<'_>,
+    job: &Job,
+    error: &str,
+    permanent: bool,
+    max_attempts: i64,
+) -> Result<bool, tokio_postgres::Error> {
+    let n = tx
+        .execute(
+            "UPDATE crashes SET status = CASE WHEN $4 OR attempts >= $5 THEN 'failed' \
+             ELSE 'queued' END, error = $3, lease_token = NULL, lease_until = NULL \
+             WHERE id = $1 AND lease_token = $2 AND status = 'processing'",
+            &[&job.id, &job.token, &error, &permanent, &max_attempts],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
 async fn complete_tx(
     tx: &Transaction<'_>,
     job: &Job,
     f: &Finished,
 ) -> Result<bool, tokio_postgres::Error> {
-    let row = tx
-        .query_opt(
-            "SELECT project FROM crashes WHERE id = $1 AND lease_token = $2 \
-             AND status = 'processing' FOR UPDATE",
-            &[&job.id, &job.token],
-        )
-        .await?;
-    let Some(project) = row.map(|r| r.get::<_, String>(0)) else {
-        return Ok(false);
-    };
+    Ok(complete_many(tx, &[(job, f)]).await?[0])
+}
+
+/// Stores the analyses whose jobs still hold their leases (their rows locked), each joined to
+/// its group; the crashes of one group are counted together, groups in (project, bucket) order
+/// so that concurrent workers lock them in the same order. Returns which were stored.
+async fn complete_many(
+    tx: &Transaction<'_>,
+    done: &[(&Job, &Finished)],
+) -> Result<Vec<bool>, tokio_postgres::Error> {
+    let mut stored = vec![false; done.len()];
+    let mut groups: BTreeMap<(String, &str), Vec<usize>> = BTreeMap::new();
+    for (i, (job, f)) in done.iter().enumerate() {
+        let row = tx
+            .query_opt(
+                "SELECT project FROM crashes WHERE id = $1 AND lease_token = $2 \
+                 AND status = 'processing' FOR UPDATE",
+                &[&job.id, &job.token],
+            )
+            .await?;
+        if let Some(project) = row.map(|r| r.get::<_, String>(0)) {
+            groups.entry((project, &f.bucket)).or_default().push(i);
+        }
+    }
+    for ((project, bucket), idx) in &groups {
+        let fs: Vec<&Finished> = idx.iter().map(|&i| done[i].1).collect();
+        let gid = count_group(tx, project, bucket, &fs).await?;
+        for &i in idx {
+            let (job, f) = done[i];
+            tx.execute(
+                "UPDATE crashes SET status = 'done', completions = completions + 1, bucket = $2, \
+                 group_id = $3, analysis = $4, report = $5, error = NULL, lease_token = NULL, \
+                 lease_until = NULL WHERE id = $1",
+                &[&job.id, &f.bucket, &gid, &f.analysis, &f.report],
+            )
+            .await?;
+            stored[i] = true;
+        }
+    }
+    Ok(stored)
+}
+
+/// Counts `fs` (analyses of one bucket) in their group, its days and facets; reopens it when
+/// one of them is of a version after the one it was resolved in. Returns the group's id.
+async fn count_group(
+    tx: &Transaction<'_>,
+    project: &str,
+    bucket: &str,
+    fs: &[&Finished],
+) -> Result<i64, tokio_postgres::Error> {
+    let first = fs[0];
+    let lo = fs
+        .iter()
+        .map(|f| f.received)
+        .min()
+        .unwrap_or(first.received);
+    let hi = fs
+        .iter()
+        .map(|f| f.received)
+        .max()
+        .unwrap_or(first.received);
+    let n = fs.len() as i64;
     let g = tx
         .query_one(
             "INSERT INTO groups (project, bucket, count, first_seen, last_seen, blame, signature) \
-             VALUES ($1, $2, 1, $3, $3, $4, $5) ON CONFLICT (project, bucket) DO UPDATE SET \
-             count = groups.count + 1, first_seen = LEAST(groups.first_seen, $3), \
-             last_seen = GREATEST(groups.last_seen, $3) RETURNING id, resolved_in",
-            &[&project, &f.bucket, &f.received, &f.blame, &f.signature],
+             VALUES ($1, $2, $6, $3, $7, $4, $5) ON CONFLICT (project, bucket) DO UPDATE SET \
+             count = groups.count + $6, first_seen = LEAST(groups.first_seen, $3), \
+             last_seen = GREATEST(groups.last_seen, $7) RETURNING id, resolved_in",
+            &[
+                &project,
+                &bucket,
+                &lo,
+                &first.blame,
+                &first.signature,
+                &n,
+                &hi,
+            ],
         )
         .await?;
     let (gid, resolved_in): (i64, Option<String>) = (g.get(0), g.get(1));
-    if let (Some(res), Some(v)) = (resolved_in, f.version.as_deref()) {
-        if super::version_newer(v, &res) {
+    if let Some(res) = resolved_in {
+        let newer = |f: &&Finished| {
+            f.version
+                .as_deref()
+                .is_some_and(|v| super::version_newer(v, &res))
+        };
+        if fs.iter().any(newer) {
             tx.execute(
                 "UPDATE groups SET resolved_in = NULL, reopened = 1 WHERE id = $1",
                 &[&gid],
@@ -569,26 +717,29 @@ async fn complete_tx(
             .await?;
         }
     }
-    tx.execute(
-        "INSERT INTO group_days VALUES ($1, $2, 1) ON CONFLICT (group_id, day) \
-         DO UPDATE SET count = group_days.count + 1",
-        &[&gid, &f.day],
-    )
-    .await?;
-    for (facet, value) in &f.facets {
+    let mut days: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut facets: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for f in fs {
+        *days.entry(&f.day).or_default() += 1;
+        for (facet, value) in &f.facets {
+            *facets.entry((facet, value)).or_default() += 1;
+        }
+    }
+    for (day, n) in days {
         tx.execute(
-            "INSERT INTO group_facets VALUES ($1, $2, $3, 1) ON CONFLICT (group_id, facet, value) \
-             DO UPDATE SET count = group_facets.count + 1",
-            &[&gid, facet, value],
+            "INSERT INTO group_days VALUES ($1, $2, $3) ON CONFLICT (group_id, day) \
+             DO UPDATE SET count = group_days.count + $3",
+            &[&gid, &day, &n],
         )
         .await?;
     }
-    tx.execute(
-        "UPDATE crashes SET status = 'done', completions = completions + 1, bucket = $2, \
-         group_id = $3, analysis = $4, report = $5, error = NULL, lease_token = NULL, \
-         lease_until = NULL WHERE id = $1",
-        &[&job.id, &f.bucket, &gid, &f.analysis, &f.report],
-    )
-    .await?;
-    Ok(true)
+    for ((facet, value), n) in facets {
+        tx.execute(
+            "INSERT INTO group_facets VALUES ($1, $2, $3, $4) ON CONFLICT (group_id, facet, value) \
+             DO UPDATE SET count = group_facets.count + $4",
+            &[&gid, &facet, &value, &n],
+        )
+        .await?;
+    }
+    Ok(gid)
 }

@@ -1,6 +1,6 @@
 //! SQLite (WAL) for embedded mode: one connection behind a mutex, used from blocking threads.
 
-use super::{CrashRow, DayCounts, Finished, GroupRow, Job, NewCrash, Stats};
+use super::{Attempt, CrashRow, DayCounts, Finished, GroupRow, Job, NewCrash, Stats};
 use crate::{now, ServeError};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use std::collections::BTreeMap;
@@ -170,6 +170,17 @@ impl SqliteDb {
         max_attempts: i64,
         worker: String,
     ) -> Result<Option<Job>, ServeError> {
+        let mut jobs = self.claim_batch(lease, max_attempts, worker, 1).await?;
+        Ok(jobs.pop())
+    }
+
+    pub async fn claim_batch(
+        &self,
+        lease: i64,
+        max_attempts: i64,
+        worker: String,
+        n: i64,
+    ) -> Result<Vec<Job>, ServeError> {
         self.run(move |c| {
             let tx = c.transaction()?;
             let t = now();
@@ -182,35 +193,79 @@ impl SqliteDb {
             )?;
             // Two queries, each an index range on (status, received): an OR would scan every
             // crash ever stored. Jobs whose lease expired first (they are the older).
-            let expired: Option<String> = row(
+            let mut ids = ids(
                 &tx,
                 "SELECT id FROM crashes WHERE status = 'processing' AND lease_until < ?1 \
-                 ORDER BY received LIMIT 1",
-                [t],
-            )
-            .optional()?;
-            let id = match expired {
-                Some(id) => Some(id),
-                None => row(
-                    &tx,
-                    "SELECT id FROM crashes WHERE status = 'queued' ORDER BY received LIMIT 1",
-                    [],
-                )
-                .optional()?,
-            };
-            let Some(id) = id else {
-                tx.commit()?;
-                return Ok(None);
-            };
-            let token = super::token();
-            let attempts: i64 = row(
-                &tx,
-                "UPDATE crashes SET status = 'processing', attempts = attempts + 1, \
-                 lease_until = ?2, lease_token = ?3, worker = ?4 WHERE id = ?1 RETURNING attempts",
-                params![id, t + lease, token, worker],
+                 ORDER BY received LIMIT ?2",
+                params![t, n],
             )?;
+            let left = n - ids.len() as i64;
+            if left > 0 {
+                ids.extend(ids_q(&tx, left)?);
+            }
+            let token = super::token();
+            let mut jobs = Vec::with_capacity(ids.len());
+            for id in ids {
+                let mut st = tx.prepare_cached(
+                    "UPDATE crashes SET status = 'processing', attempts = attempts + 1, \
+                     lease_until = ?2, lease_token = ?3, worker = ?4 WHERE id = ?1 \
+                     RETURNING attempts, received, annotations",
+                )?;
+                let job = st.query_row(params![id, t + lease, token, worker], |r| {
+                    Ok(Job {
+                        id: id.clone(),
+                        token: token.clone(),
+                        attempts: r.get(0)?,
+                        received: r.get(1)?,
+                        annotations: r.get(2)?,
+                    })
+                })?;
+                jobs.push(job);
+            }
             tx.commit()?;
-            Ok(Some(Job { id, token, attempts }))
+            Ok(jobs)
+        })
+        .await
+    }
+
+    pub async fn renew_token(&self, token: String, lease: i64) -> Result<u64, ServeError> {
+        self.run(move |c| {
+            let n = c.execute(
+                "UPDATE crashes SET lease_until = ?2 WHERE lease_token = ?1 \
+                 AND status = 'processing'",
+                params![token, now() + lease],
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    pub async fn settle(
+        &self,
+        results: Vec<(Job, Attempt)>,
+        max_attempts: i64,
+    ) -> Result<Vec<bool>, ServeError> {
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let mut stored = vec![false; results.len()];
+            let mut done = Vec::new();
+            let mut at = Vec::new();
+            for (i, (job, attempt)) in results.iter().enumerate() {
+                match attempt {
+                    Attempt::Done(f) => {
+                        done.push((job, f));
+                        at.push(i);
+                    }
+                    Attempt::Failed { error, permanent } => {
+                        stored[i] = fail_tx(&tx, job, error, *permanent, max_attempts)?;
+                    }
+                }
+            }
+            for (i, ok) in at.into_iter().zip(complete_many(&tx, &done)?) {
+                stored[i] = ok;
+            }
+            tx.commit()?;
+            Ok(stored)
         })
         .await
     }
@@ -247,13 +302,10 @@ impl SqliteDb {
         max_attempts: i64,
     ) -> Result<bool, ServeError> {
         self.run(move |c| {
-            let n = c.execute(
-                "UPDATE crashes SET status = CASE WHEN ?4 OR attempts >= ?5 THEN 'failed' \
-                 ELSE 'queued' END, error = ?3, lease_token = NULL, lease_until = NULL \
-                 WHERE id = ?1 AND lease_token = ?2 AND status = 'processing'",
-                params![job.id, job.token, error, permanent, max_attempts],
-            )?;
-            Ok(n == 1)
+            let tx = c.transaction()?;
+            let ok = fail_tx(&tx, &job, &error, permanent, max_attempts)?;
+            tx.commit()?;
+            Ok(ok)
         })
         .await
     }
@@ -334,6 +386,17 @@ impl SqliteDb {
                 c.prepare("SELECT group_id, day, count FROM group_days WHERE day >= ?1")?;
             let rows = st.query_map([since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect()
+        })
+        .await
+    }
+
+    pub async fn set_report(&self, id: String, report: String) -> Result<(), ServeError> {
+        self.run(move |c| {
+            c.execute(
+                "UPDATE crashes SET report = ?2 WHERE id = ?1",
+                params![id, report],
+            )
+            .map(|_| ())
         })
         .await
     }
@@ -493,14 +556,38 @@ fn fill_facets(c: &Connection, g: &mut GroupRow) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Joins the crash to its group and stores the analysis, if `job` still holds the lease.
-/// The first column of the one row a statement returns, through the statement cache.
-fn row<T: rusqlite::types::FromSql>(
+/// The ids a statement returns, through the statement cache.
+fn ids(tx: &Transaction<'_>, sql: &str, p: impl rusqlite::Params) -> rusqlite::Result<Vec<String>> {
+    let mut st = tx.prepare_cached(sql)?;
+    let rows = st.query_map(p, |r| r.get(0))?;
+    rows.collect()
+}
+
+/// The oldest `n` queued crashes.
+fn ids_q(tx: &Transaction<'_>, n: i64) -> rusqlite::Result<Vec<String>> {
+    ids(
+        tx,
+        "SELECT id FROM crashes WHERE status = 'queued' ORDER BY received LIMIT ?1",
+        [n],
+    )
+}
+
+/// Back to the queue, or `failed` for good, if `job` still holds the lease.
+fn fail_tx(
     tx: &Transaction<'_>,
-    sql: &str,
-    p: impl rusqlite::Params,
-) -> rusqlite::Result<T> {
-    tx.prepare_cached(sql)?.query_row(p, |r| r.get(0))
+    job: &Job,
+    error: &str,
+    permanent: bool,
+    max_attempts: i64,
+) -> rusqlite::Result<bool> {
+    let n = exec(
+        tx,
+        "UPDATE crashes SET status = CASE WHEN ?4 OR attempts >= ?5 THEN 'failed' \
+         ELSE 'queued' END, error = ?3, lease_token = NULL, lease_until = NULL \
+         WHERE id = ?1 AND lease_token = ?2 AND status = 'processing'",
+        params![job.id, job.token, error, permanent, max_attempts],
+    )?;
+    Ok(n == 1)
 }
 
 /// Runs a statement through the connection's prepared-statement cache (the hot paths).
@@ -508,32 +595,92 @@ fn exec(tx: &Transaction<'_>, sql: &str, p: impl rusqlite::Params) -> rusqlite::
     tx.prepare_cached(sql)?.execute(p)
 }
 
+/// Joins the crash to its group and stores the analysis, if `job` still holds the lease.
 fn complete_tx(tx: &Transaction<'_>, job: &Job, f: &Finished) -> rusqlite::Result<bool> {
-    let project: Option<String> = tx
-        .prepare_cached(
-            "SELECT project FROM crashes WHERE id = ?1 AND lease_token = ?2 AND status = 'processing'",
-        )?
-        .query_row(
-            params![job.id, job.token],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let Some(project) = project else {
-        return Ok(false);
-    };
+    Ok(complete_many(tx, &[(job, f)])?[0])
+}
+
+/// Stores the analyses whose jobs still hold their leases, each joined to its group; the
+/// crashes of one group are counted together (one upsert per group, day and facet, not one
+/// per crash). Returns which were stored.
+fn complete_many(tx: &Transaction<'_>, done: &[(&Job, &Finished)]) -> rusqlite::Result<Vec<bool>> {
+    let mut stored = vec![false; done.len()];
+    let mut groups: BTreeMap<(String, &str), Vec<usize>> = BTreeMap::new();
+    for (i, (job, f)) in done.iter().enumerate() {
+        let project: Option<String> = tx
+            .prepare_cached(
+                "SELECT project FROM crashes WHERE id = ?1 AND lease_token = ?2 \
+                 AND status = 'processing'",
+            )?
+            .query_row(params![job.id, job.token], |r| r.get(0))
+            .optional()?;
+        if let Some(project) = project {
+            groups.entry((project, &f.bucket)).or_default().push(i);
+        }
+    }
+    for ((project, bucket), idx) in &groups {
+        let fs: Vec<&Finished> = idx.iter().map(|&i| done[i].1).collect();
+        let gid = count_group(tx, project, bucket, &fs)?;
+        for &i in idx {
+            let (job, f) = done[i];
+            exec(
+                tx,
+                "UPDATE crashes SET status = 'done', completions = completions + 1, bucket = ?2, \
+                 group_id = ?3, analysis = ?4, report = ?5, error = NULL, lease_token = NULL, \
+                 lease_until = NULL WHERE id = ?1",
+                params![job.id, f.bucket, gid, f.analysis, f.report],
+            )?;
+            stored[i] = true;
+        }
+    }
+    Ok(stored)
+}
+
+/// Counts `fs` (analyses of one bucket) in their group, its days and facets; reopens it when
+/// one of them is of a version after the one it was resolved in. Returns the group's id.
+fn count_group(
+    tx: &Transaction<'_>,
+    project: &str,
+    bucket: &str,
+    fs: &[&Finished],
+) -> rusqlite::Result<i64> {
+    let first = fs[0];
+    let lo = fs
+        .iter()
+        .map(|f| f.received)
+        .min()
+        .unwrap_or(first.received);
+    let hi = fs
+        .iter()
+        .map(|f| f.received)
+        .max()
+        .unwrap_or(first.received);
     let (gid, resolved_in): (i64, Option<String>) = tx
         .prepare_cached(
             "INSERT INTO groups (project, bucket, count, first_seen, last_seen, blame, signature) \
-         VALUES (?1, ?2, 1, ?3, ?3, ?4, ?5) ON CONFLICT (project, bucket) DO UPDATE SET \
-         count = count + 1, first_seen = MIN(first_seen, ?3), last_seen = MAX(last_seen, ?3) \
-         RETURNING id, resolved_in",
+             VALUES (?1, ?2, ?6, ?3, ?7, ?4, ?5) ON CONFLICT (project, bucket) DO UPDATE SET \
+             count = count + ?6, first_seen = MIN(first_seen, ?3), last_seen = MAX(last_seen, ?7) \
+             RETURNING id, resolved_in",
         )?
         .query_row(
-            params![project, f.bucket, f.received, f.blame, f.signature],
+            params![
+                project,
+                bucket,
+                lo,
+                first.blame,
+                first.signature,
+                fs.len() as i64,
+                hi
+            ],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-    if let (Some(res), Some(v)) = (resolved_in, f.version.as_deref()) {
-        if super::version_newer(v, &res) {
+    if let Some(res) = resolved_in {
+        let newer = |f: &&Finished| {
+            f.version
+                .as_deref()
+                .is_some_and(|v| super::version_newer(v, &res))
+        };
+        if fs.iter().any(newer) {
             exec(
                 tx,
                 "UPDATE groups SET resolved_in = NULL, reopened = 1 WHERE id = ?1",
@@ -541,25 +688,29 @@ fn complete_tx(tx: &Transaction<'_>, job: &Job, f: &Finished) -> rusqlite::Resul
             )?;
         }
     }
-    exec(
-        tx,
-        "INSERT INTO group_days VALUES (?1, ?2, 1) ON CONFLICT (group_id, day) DO UPDATE SET count = count + 1",
-        params![gid, f.day],
-    )?;
-    for (facet, value) in &f.facets {
+    let mut days: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut facets: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for f in fs {
+        *days.entry(&f.day).or_default() += 1;
+        for (facet, value) in &f.facets {
+            *facets.entry((facet, value)).or_default() += 1;
+        }
+    }
+    for (day, n) in days {
         exec(
             tx,
-            "INSERT INTO group_facets VALUES (?1, ?2, ?3, 1) ON CONFLICT (group_id, facet, value) \
-             DO UPDATE SET count = count + 1",
-            params![gid, facet, value],
+            "INSERT INTO group_days VALUES (?1, ?2, ?3) ON CONFLICT (group_id, day) \
+             DO UPDATE SET count = count + ?3",
+            params![gid, day, n],
         )?;
     }
-    exec(
-        tx,
-        "UPDATE crashes SET status = 'done', completions = completions + 1, bucket = ?2, \
-         group_id = ?3, analysis = ?4, report = ?5, error = NULL, lease_token = NULL, \
-         lease_until = NULL WHERE id = ?1",
-        params![job.id, f.bucket, gid, f.analysis, f.report],
-    )?;
-    Ok(true)
+    for ((facet, value), n) in facets {
+        exec(
+            tx,
+            "INSERT INTO group_facets VALUES (?1, ?2, ?3, ?4) ON CONFLICT (group_id, facet, value) \
+             DO UPDATE SET count = count + ?4",
+            params![gid, facet, value, n],
+        )?;
+    }
+    Ok(gid)
 }

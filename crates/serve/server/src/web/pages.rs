@@ -308,21 +308,45 @@ pub async fn crash(State(s): State<Shared>, Path(id): Path<String>, h: HeaderMap
         }
         body.push_str("</table>");
     }
-    match &c.report {
+    report(&s, &c, &mut body).await;
+    page(&format!("Crash {uuid}"), Some(&who), &body)
+}
+
+/// The report section of a crash page: the stored HTML report, else (an analysed crash whose
+/// page was never opened) rendered now from its dump and stored, else (the dump deleted by
+/// retention first) the stored analysis as JSON.
+async fn report(s: &Shared, c: &CrashRow, body: &mut String) {
+    let rendered = match &c.report {
+        Some(r) => Ok(r.clone()),
+        None if c.status != "done" => return,
+        None if c.dump_deleted => Err("the dump was deleted before the report was rendered".into()),
+        None => crate::worker::report_html(s, &c.id).await,
+    };
+    match rendered {
         // Written by coroner's HTML renderer, which escapes every text it takes from the dump.
-        Some(r) if r.starts_with("<section class=\"dump\">") => {
+        Ok(r) if r.starts_with("<section class=\"dump\">") => {
             let _ = write!(
                 body,
                 "<h2>Report</h2><style>{}</style>{r}",
                 coroner_report::html::FRAGMENT_STYLE
             );
         }
-        Some(r) => {
-            let _ = write!(body, "<h2>Report</h2><pre>{}</pre>", esc(r));
+        Ok(r) => {
+            let _ = write!(body, "<h2>Report</h2><pre>{}</pre>", esc(&r));
         }
-        None => {}
+        Err(why) => {
+            let analysis = c.analysis.as_deref().unwrap_or("");
+            let pretty = serde_json::from_str::<serde_json::Value>(analysis)
+                .and_then(|v| serde_json::to_string_pretty(&v))
+                .unwrap_or_else(|_| analysis.to_string());
+            let _ = write!(
+                body,
+                "<h2>Analysis</h2><p>No HTML report: {}.</p><pre>{}</pre>",
+                esc(&why),
+                esc(&pretty)
+            );
+        }
     }
-    page(&format!("Crash {uuid}"), Some(&who), &body)
 }
 
 /// `GET /login`.
