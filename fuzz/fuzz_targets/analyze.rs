@@ -6,8 +6,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if let Ok(snap) = file.snapshot() {
         let a = coroner_analysis::analyze(&snap, &Default::default());
         let outcomes = vec![coroner_report::Outcome::Done(Box::new(a))];
-        let _ = coroner_report::text::render(&outcomes);
+        let _ = coroner_report::text::render(&outcomes, coroner_report::phrase::Lang::En);
         let _ = coroner_report::json::render(&outcomes);
-        let _ = coroner_report::markdown::render(&outcomes);
+        let _ = coroner_report::markdown::render(&outcomes, coroner_report::phrase::Lang::Ko);
     }
 });

@@ -32,7 +32,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     };
     let a = coroner_analysis::analyze(&snap, &Default::default());
     let outcomes = vec![coroner_report::Outcome::Done(Box::new(a))];
-    let _ = coroner_report::text::render(&outcomes);
+    let _ = coroner_report::text::render(&outcomes, coroner_report::phrase::Lang::En);
     let _ = coroner_report::json::render(&outcomes);
     let mut s = coroner_shell::Session::new(&snap);
     let mut out = Vec::new();
