@@ -105,51 +105,33 @@ fn recycles(p: &Pool, l: Lang) -> Option<String> {
     })
 }
 
+/// What a recycle's limit is called: `private bytes`, `virtual memory` (`개인 바이트`, `가상 메모리`).
+fn limit_name(kind: &str, l: Lang) -> &'static str {
+    if kind == "private" {
+        l.pick("private bytes", "개인 바이트")
+    } else {
+        l.pick("virtual memory", "가상 메모리")
+    }
+}
+
+/// A limit in KB as configured, and the same in binary units: (`1,228,800 KB`, `1.17 GB`).
+fn kb(k: u64) -> (String, String) {
+    (format!("{} KB", thousands(k)), size(k.saturating_mul(1024)))
+}
+
 /// `the private bytes limit of 1,228,800 KB (1.17 GB, MetaBase.xml)`.
-fn limit(kind: &str, kb: Option<u64>, m: &PoolMemory, l: Lang) -> String {
-    let private = kind == "private";
+fn limit(kind: &str, limit_kb: Option<u64>, m: &PoolMemory, l: Lang) -> String {
+    let name = limit_name(kind, l);
     let from = m
         .limits_from
         .as_deref()
         .map(|f| format!(", {f}"))
         .unwrap_or_default();
-    match (kb, l) {
-        (Some(k), Lang::En) => format!(
-            "the {} limit of {} KB ({}{from})",
-            if private {
-                "private bytes"
-            } else {
-                "virtual memory"
-            },
-            thousands(k),
-            size(k.saturating_mul(1024))
-        ),
-        (None, Lang::En) => format!(
-            "its {} limit",
-            if private {
-                "private bytes"
-            } else {
-                "virtual memory"
-            }
-        ),
-        (Some(k), Lang::Ko) => format!(
-            "{} 한도 {} KB({}{from})",
-            if private {
-                "개인 바이트"
-            } else {
-                "가상 메모리"
-            },
-            thousands(k),
-            size(k.saturating_mul(1024))
-        ),
-        (None, Lang::Ko) => format!(
-            "{} 한도",
-            if private {
-                "개인 바이트"
-            } else {
-                "가상 메모리"
-            }
-        ),
+    match (limit_kb.map(kb), l) {
+        (Some((k, sz)), Lang::En) => format!("the {name} limit of {k} ({sz}{from})"),
+        (None, Lang::En) => format!("its {name} limit"),
+        (Some((k, sz)), Lang::Ko) => format!("{name} 한도 {k}({sz}{from})"),
+        (None, Lang::Ko) => format!("{name} 한도"),
     }
 }
 
@@ -230,8 +212,8 @@ pub fn lines(p: &Pool, l: Lang) -> Vec<String> {
     if m.is_empty() {
         return Vec::new();
     }
-    let kb = |v: Option<u64>| match v {
-        Some(k) => format!("{} KB ({})", thousands(k), size(k.saturating_mul(1024))),
+    let kb = |v: Option<u64>| match v.map(kb) {
+        Some((k, sz)) => format!("{k} ({sz})"),
         None => l.pick("off", "사용 안 함").to_string(),
     };
     let from = m.limits_from.clone().unwrap_or_else(|| {
@@ -259,12 +241,8 @@ pub fn lines(p: &Pool, l: Lang) -> Vec<String> {
             .iter()
             .map(|r| {
                 let pid = r.pid.map(|p| format!(" pid {p}")).unwrap_or_default();
-                let which = match (r.limit, l) {
-                    ("private", Lang::En) => "private bytes limit",
-                    (_, Lang::En) => "virtual memory limit",
-                    ("private", Lang::Ko) => "개인 바이트 한도",
-                    (_, Lang::Ko) => "가상 메모리 한도",
-                };
+                let name = limit_name(r.limit, l);
+                let which = l.pick(format!("{name} limit"), format!("{name} 한도"));
                 format!("{}{pid} ({which})", r.time)
             })
             .collect();
