@@ -36,6 +36,13 @@ pub struct Evidence {
     pub warnings: Vec<String>,
 }
 
+impl Evidence {
+    /// The analysis of dump `i`, when it could be analysed.
+    pub fn analysis(&self, i: usize) -> Option<&Analysis> {
+        self.dumps.get(i)?.analysis.as_ref().ok().map(|a| &**a)
+    }
+}
+
 enum Item {
     Dump(LoadedDump),
     EventLog(coroner_eventlog::EventLog),

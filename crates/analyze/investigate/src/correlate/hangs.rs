@@ -117,13 +117,9 @@ pub(super) fn add(pools: &mut Pools, hangs: &[HangBuild], ev: &Evidence) {
     }
 }
 
-fn analysis(ev: &Evidence, d: usize) -> Option<&Analysis> {
-    ev.dumps[d].analysis.as_ref().ok().map(|a| a.as_ref())
-}
-
 /// The model's hang, its waits still empty.
 fn hang_of(h: &HangBuild, ev: &Evidence) -> Hang {
-    let first = h.dumps.iter().find_map(|&d| analysis(ev, d));
+    let first = h.dumps.iter().find_map(|&d| ev.analysis(d));
     let mut evidence = h.evidence.clone();
     evidence.sort_by_key(|e| e.time);
     Hang {
@@ -146,7 +142,7 @@ fn hang_of(h: &HangBuild, ev: &Evidence) -> Hang {
 /// The bucket most of `dumps` (analysed ones) carry — on a tie, the earliest dump's — and the
 /// words of the first finding of a dump of that bucket; `None` without an analysed dump.
 fn cause(dumps: &[usize], ev: &Evidence) -> Option<HangCause> {
-    let done: Vec<&Analysis> = dumps.iter().filter_map(|&d| analysis(ev, d)).collect();
+    let done: Vec<&Analysis> = dumps.iter().filter_map(|&d| ev.analysis(d)).collect();
     let mut counts: Vec<(Option<&String>, usize)> = Vec::new();
     for a in &done {
         match counts.iter_mut().find(|(b, _)| *b == a.bucket.as_ref()) {

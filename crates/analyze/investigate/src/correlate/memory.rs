@@ -51,7 +51,9 @@ pub(super) fn apply(
         });
     }
     for (&i, c) in dump_crash {
-        let oom = analysis(ev, i).is_some_and(|a| a.has(FindingKind::OutOfMemory));
+        let oom = ev
+            .analysis(i)
+            .is_some_and(|a| a.has(FindingKind::OutOfMemory));
         if let (true, Some(p)) = (oom, pools.map.get_mut(&c.pool)) {
             p.memory.out_of_memory_crashes.push(c.time);
         }
@@ -68,10 +70,6 @@ pub(super) fn apply(
     }
 }
 
-fn analysis(ev: &Evidence, i: usize) -> Option<&Analysis> {
-    ev.dumps.get(i)?.analysis.as_ref().ok().map(|a| &**a)
-}
-
 /// For every pool, its longest series of two or more dumps of one worker (by time; the later
 /// worker when two series are as long).
 fn series_by_pool(ev: &Evidence, facts: &[DumpFacts]) -> BTreeMap<String, Vec<MemorySample>> {
@@ -81,7 +79,7 @@ fn series_by_pool(ev: &Evidence, facts: &[DumpFacts]) -> BTreeMap<String, Vec<Me
         let (Some(pool), Some(pid), Some(t)) = (&f.pool, f.pid, f.time) else {
             continue;
         };
-        let Some(a) = analysis(ev, i) else { continue };
+        let Some(a) = ev.analysis(i) else { continue };
         let entry = by_worker
             .entry((pool.to_lowercase(), pid))
             .or_insert_with(|| (pool.clone(), Vec::new()));
