@@ -11,6 +11,7 @@
 use crate::db::IncidentRow;
 use crate::{ServeError, Shared};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// What kind of evidence a file is, by its first bytes (`None`: none `investigate` reads).
 pub fn kind_of(head: &[u8]) -> Option<&'static str> {
@@ -65,10 +66,21 @@ pub async fn investigate(
                 dump_limits: s.config.analysis.limits,
                 progress: None,
             };
-            tokio::task::spawn_blocking(move || coroner_investigate::investigate(&paths, &opts))
-                .await
-                .map_err(|e| format!("the investigation failed: {e}"))
-                .and_then(|r| r.map_err(|e| e.to_string()))
+            // A dump that hangs its analysis leaves this thread behind, as the worker's
+            // watchdog does: the page answers, and the next view tries again.
+            let limit = Duration::from_secs(s.config.analysis_timeout.saturating_mul(4));
+            let task = tokio::task::spawn_blocking(move || {
+                coroner_investigate::investigate(&paths, &opts)
+            });
+            match tokio::time::timeout(limit, task).await {
+                Err(_) => Err(format!(
+                    "the investigation took longer than {} s",
+                    limit.as_secs()
+                )),
+                Ok(joined) => joined
+                    .map_err(|e| format!("the investigation failed: {e}"))
+                    .and_then(|r| r.map_err(|e| e.to_string())),
+            }
         }
         Err(e) => Err(e.to_string()),
     };
