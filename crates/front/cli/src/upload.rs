@@ -3,8 +3,8 @@
 //! idempotent (the server recognises a dump it has by its SHA-256).
 
 use crate::progress::Progress;
-use coroner_server::client::{find_dumps, sha256, Ledger, Sent, Uploader};
-use std::path::PathBuf;
+use coroner_server::client::{find_dumps, find_incident_files, sha256, Ledger, Sent, Uploader};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -19,6 +19,16 @@ pub(crate) struct UploadArgs {
     /// The ledger of dumps already sent (default: ~/.cache/coroner/uploads.tsv).
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
+    /// Also send the event logs, IIS and HTTPERR logs, IIS configuration and Report.wer files
+    /// found under the paths, as one incident the server investigates with these dumps.
+    #[arg(long)]
+    incident: bool,
+    /// The incident's host name (default: this machine's name).
+    #[arg(long, value_name = "NAME", requires = "incident")]
+    host: Option<String>,
+    /// The server's project the key belongs to.
+    #[arg(long, default_value = "default", value_name = "NAME")]
+    project: String,
     /// Dump files and folders (searched recursively; dumps recognised by content).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -58,11 +68,24 @@ pub(crate) fn upload(a: UploadArgs, quiet: bool) -> ExitCode {
     let up = Uploader::new(&a.server, &key);
     let progress = Progress::new(quiet);
     let mut t = Tally::default();
+    let mut crashes = Vec::new();
     for (i, path) in dumps.iter().enumerate() {
         progress.step(i, dumps.len(), path);
-        send_one(&up, &a.server, &mut ledger, path, &mut t);
+        crashes.extend(send_one(&up, &a.server, &mut ledger, path, &mut t));
     }
     progress.finish();
+    if a.incident {
+        let files = find_incident_files(&a.paths);
+        let host = a.host.clone().or_else(host_name);
+        let it = Incident {
+            up: &up,
+            project: &a.project,
+            host: host.as_deref(),
+        };
+        if !it.send(&files, &crashes, &Progress::new(quiet)) {
+            t.failed += 1;
+        }
+    }
     println!(
         "coroner upload: {} dumps found, {} sent, {} already on the server, {} failed",
         dumps.len(),
@@ -73,19 +96,26 @@ pub(crate) fn upload(a: UploadArgs, quiet: bool) -> ExitCode {
     ExitCode::from(if t.failed > 0 { 1 } else { 0 })
 }
 
-fn send_one(up: &Uploader, server: &str, ledger: &mut Ledger, path: &PathBuf, t: &mut Tally) {
+/// Sends one dump; its crash id when it is on the server.
+fn send_one(
+    up: &Uploader,
+    server: &str,
+    ledger: &mut Ledger,
+    path: &PathBuf,
+    t: &mut Tally,
+) -> Option<String> {
     let data = match std::fs::read(path) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("coroner upload: {}: {e}", path.display());
             t.failed += 1;
-            return;
+            return None;
         }
     };
     let sha = sha256(&data);
-    if ledger.get(server, &sha).is_some() {
+    if let Some(id) = ledger.get(server, &sha) {
         t.skipped += 1;
-        return;
+        return Some(id.to_string());
     }
     let name = path
         .file_name()
@@ -98,6 +128,7 @@ fn send_one(up: &Uploader, server: &str, ledger: &mut Ledger, path: &PathBuf, t:
                 eprintln!("coroner upload: {e}");
             }
             t.sent += 1;
+            Some(id)
         }
         Ok(Sent::Refused(status, body)) => {
             eprintln!(
@@ -105,10 +136,100 @@ fn send_one(up: &Uploader, server: &str, ledger: &mut Ledger, path: &PathBuf, t:
                 path.display()
             );
             t.failed += 1;
+            None
         }
         Err(e) => {
             eprintln!("coroner upload: {}: {e}", path.display());
             t.failed += 1;
+            None
+        }
+    }
+}
+
+/// This machine's name (`COMPUTERNAME` on Windows, `HOSTNAME` or /etc/hostname elsewhere).
+fn host_name() -> Option<String> {
+    let env = std::env::var("COMPUTERNAME").or_else(|_| std::env::var("HOSTNAME"));
+    env.ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+}
+
+/// An incident's logs and configuration, sent beside the dumps.
+struct Incident<'a> {
+    up: &'a Uploader,
+    project: &'a str,
+    host: Option<&'a str>,
+}
+
+impl Incident<'_> {
+    /// Sends the files the server does not have yet; false when one could not be sent.
+    fn send(&self, files: &[PathBuf], crashes: &[String], progress: &Progress) -> bool {
+        if files.is_empty() {
+            println!("coroner upload: --incident: no event log, IIS log or configuration found");
+            return true;
+        }
+        let mut shas: Vec<(String, &PathBuf)> = Vec::new();
+        for f in files {
+            match std::fs::read(f) {
+                Ok(d) => shas.push((sha256(&d), f)),
+                Err(e) => eprintln!("coroner upload: {}: {e}", f.display()),
+            }
+        }
+        let mut set: Vec<&str> = shas.iter().map(|(s, _)| s.as_str()).collect();
+        set.sort_unstable();
+        set.dedup();
+        let set_sha = sha256(set.join("\n").as_bytes());
+        let (id, have) = match self
+            .up
+            .open_incident(self.project, &set_sha, self.host, crashes)
+        {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("coroner upload: {e}");
+                return false;
+            }
+        };
+        let mut ok = shas.len() == files.len();
+        let (mut sent, mut skipped) = (0, 0);
+        for (i, (sha, f)) in shas.iter().enumerate() {
+            progress.step(i, shas.len(), f);
+            if have.contains(sha) {
+                skipped += 1;
+                continue;
+            }
+            match self.send_file(&id, f) {
+                true => sent += 1,
+                false => ok = false,
+            }
+        }
+        progress.finish();
+        println!(
+            "coroner upload: incident {id}: {} files found, {sent} sent, {skipped} already on the \
+             server, {} dumps linked",
+            files.len(),
+            crashes.len()
+        );
+        ok
+    }
+
+    fn send_file(&self, id: &str, f: &Path) -> bool {
+        let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
+        let r = std::fs::read(f).map_err(|e| e.to_string()).and_then(|d| {
+            let name = name.unwrap_or_default();
+            let sent = self.up.send_incident_file(self.project, id, &d, &name);
+            sent.map_err(|e| e.to_string())
+        });
+        match r {
+            Ok(Sent::Accepted(_)) => true,
+            Ok(Sent::Refused(status, body)) => {
+                eprintln!("coroner upload: {}: refused ({status}) {body}", f.display());
+                false
+            }
+            Err(e) => {
+                eprintln!("coroner upload: {}: {e}", f.display());
+                false
+            }
         }
     }
 }

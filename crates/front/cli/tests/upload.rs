@@ -77,3 +77,63 @@ fn uploads_a_folder_once() {
     }
     assert_eq!(get(&s, "/api/stats").json()["done"], 2);
 }
+
+#[test]
+fn uploads_an_incident_folder_with_its_logs_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = start(coroner_server::Config::embedded(tmp.path().join("data")));
+    let incident = root().join("examples/incident");
+    let state = tmp.path().join("ledger.tsv");
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_coroner"))
+            .args([
+                "upload",
+                "--quiet",
+                "--server",
+                &format!("http://{}", s.addr),
+            ])
+            .args(["--key", &s.key, "--incident"])
+            .args(extra)
+            .arg("--state")
+            .arg(&state)
+            .arg(&incident)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    let first = run(&["--host", "WEB01"]);
+    assert!(first.contains("12 dumps found, 12 sent"), "{first}");
+    assert!(
+        first.contains("files found,")
+            && first.contains("0 already on the server, 12 dumps linked"),
+        "{first}"
+    );
+    let again = run(&["--host", "WEB01"]);
+    assert!(
+        again.contains(" 0 sent, 12 already on the server"),
+        "{again}"
+    );
+    assert!(again.contains("files found, 0 sent,"), "{again}");
+
+    let list = get(&s, "/api/incidents").json();
+    let incidents = list["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 1, "one file set is one incident: {list}");
+    let id = incidents[0]["id"].as_str().unwrap();
+    let got = get(&s, &format!("/api/incidents/{id}")).json();
+    assert_eq!(got["host"], "WEB01");
+    let pools: Vec<&str> = got["investigation"]["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    for p in ["DefaultAppPool", "Payroll", "ReportsAppPool"] {
+        assert!(pools.contains(&p), "{pools:?}");
+    }
+}

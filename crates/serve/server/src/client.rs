@@ -49,8 +49,8 @@ fn looks_like_dump(path: &Path) -> bool {
         || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
 }
 
-/// The dumps among `paths` (folders searched recursively), sorted, by content.
-pub fn find_dumps(paths: &[PathBuf]) -> Vec<PathBuf> {
+/// The files among `paths` (folders searched recursively) that `keep` accepts, sorted.
+fn find_files(paths: &[PathBuf], keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack: Vec<PathBuf> = paths.to_vec();
     while let Some(p) = stack.pop() {
@@ -58,12 +58,27 @@ pub fn find_dumps(paths: &[PathBuf]) -> Vec<PathBuf> {
             if let Ok(rd) = std::fs::read_dir(&p) {
                 stack.extend(rd.flatten().map(|e| e.path()));
             }
-        } else if looks_like_dump(&p) {
+        } else if keep(&p) {
             out.push(p);
         }
     }
     out.sort();
     out
+}
+
+/// The dumps among `paths` (folders searched recursively), sorted, by content.
+pub fn find_dumps(paths: &[PathBuf]) -> Vec<PathBuf> {
+    find_files(paths, looks_like_dump)
+}
+
+/// The incident evidence among `paths`, by content: event logs, IIS and HTTPERR logs, IIS
+/// configuration and `Report.wer` files (what `coroner investigate` reads besides dumps).
+pub fn find_incident_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    find_files(paths, |p| {
+        let mut head = Vec::new();
+        let read = std::fs::File::open(p).and_then(|f| f.take(64 << 10).read_to_end(&mut head));
+        read.is_ok() && crate::incidents::kind_of(&head).is_some()
+    })
 }
 
 /// The SHA-256 of a file's bytes, hex.
@@ -133,6 +148,81 @@ impl Uploader {
         let text = resp.body_mut().read_to_string().unwrap_or_default();
         Ok(match text.strip_prefix("CrashID=bp-") {
             Some(id) if status == 200 => Sent::Accepted(id.trim().to_string()),
+            _ => Sent::Refused(status, text.trim().to_string()),
+        })
+    }
+}
+
+impl Uploader {
+    fn gzip(data: &[u8]) -> Result<Vec<u8>, ClientError> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(data)
+            .and_then(|_| gz.finish())
+            .map_err(|e| ClientError::Http(e.to_string()))
+    }
+
+    /// Opens (or finds again) the incident of a file set on the server: its id and the
+    /// SHA-256s of the files it already has.
+    pub fn open_incident(
+        &self,
+        project: &str,
+        set_sha: &str,
+        host: Option<&str>,
+        crashes: &[String],
+    ) -> Result<(String, Vec<String>), ClientError> {
+        let url = format!("{}/api/{project}/incidents?key={}", self.server, self.key);
+        let body = serde_json::json!({ "set_sha": set_sha, "host": host, "crashes": crashes });
+        let mut resp = self
+            .agent
+            .post(&url)
+            .header("Content-Type", "application/json")
+            .send(body.to_string().as_bytes())
+            .map_err(|e| ClientError::Http(format!("{}: {e}", self.server)))?;
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        match (status, v["id"].as_str()) {
+            (200, Some(id)) => {
+                let have = v["have"].as_array().into_iter().flatten();
+                let have = have
+                    .filter_map(|h| h.as_str().map(str::to_string))
+                    .collect();
+                Ok((id.to_string(), have))
+            }
+            _ => Err(ClientError::Http(format!(
+                "{}: the incident was refused ({status}) {}",
+                self.server,
+                text.trim()
+            ))),
+        }
+    }
+
+    /// Sends one file of an incident (gzip-encoded).
+    pub fn send_incident_file(
+        &self,
+        project: &str,
+        incident: &str,
+        data: &[u8],
+        name: &str,
+    ) -> Result<Sent, ClientError> {
+        let gz = Self::gzip(data)?;
+        let url = format!(
+            "{}/api/{project}/incidents/{incident}/files?key={}",
+            self.server, self.key
+        );
+        let mut resp = self
+            .agent
+            .put(&url)
+            .query("name", name)
+            .header("Content-Type", "application/octet-stream")
+            .header("Content-Encoding", "gzip")
+            .send(&gz[..])
+            .map_err(|e| ClientError::Http(format!("{}: {e}", self.server)))?;
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        Ok(match v["sha256"].as_str() {
+            Some(sha) if status == 200 => Sent::Accepted(sha.to_string()),
             _ => Sent::Refused(status, text.trim().to_string()),
         })
     }

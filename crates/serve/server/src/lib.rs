@@ -14,6 +14,7 @@
 pub mod blobs;
 pub mod client;
 pub mod db;
+pub mod incidents;
 pub mod ingest;
 mod web;
 pub mod worker;

@@ -419,13 +419,15 @@ pub async fn housekeeping(shared: Shared) {
     }
 }
 
-/// Deletes the dumps and attachments of crashes older than `days`; counts and analyses stay.
+/// Deletes the dumps and attachments of crashes, and the files of incidents, older than
+/// `days`; counts, analyses and incident reports stay. Returns how many crashes it reached.
 pub async fn retention(shared: &Shared, days: u64) -> Result<usize, ServeError> {
     let before = now() - (days as i64) * 86_400;
     let mut total = 0;
     loop {
         let ids = shared.db.expire(before, 500).await?;
         if ids.is_empty() {
+            crate::incidents::expire(shared, before).await?;
             return Ok(total);
         }
         for id in &ids {

@@ -2,6 +2,7 @@
 //! type with the same operations and the same semantics (leases, bounded attempts, a completion
 //! stored only by the holder of the current lease).
 
+mod incidents;
 mod postgres;
 mod schema;
 mod sqlite;
@@ -9,6 +10,7 @@ mod sqlite;
 use crate::ServeError;
 use std::collections::BTreeMap;
 
+pub use incidents::{IncidentFile, IncidentReport, IncidentRow};
 pub use postgres::PgDb;
 pub use sqlite::SqliteDb;
 

@@ -53,6 +53,16 @@ CREATE TABLE sessions (id TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires INTEGER 
 "#,
     // 2: which worker (host:pid) holds or last held a crash's lease.
     "ALTER TABLE crashes ADD COLUMN worker TEXT;",
+    // 3: incidents (`coroner upload --incident`): a server's logs and configuration, and the
+    // report `investigate` makes of them with the dumps sent beside them.
+    r#"
+CREATE TABLE incidents (id TEXT PRIMARY KEY, project TEXT NOT NULL, received INTEGER NOT NULL,
+    host TEXT, set_sha TEXT NOT NULL, crashes TEXT NOT NULL, report_json TEXT, report_html TEXT,
+    report_html_ko TEXT, report_files INTEGER NOT NULL DEFAULT -1, UNIQUE (project, set_sha));
+CREATE TABLE incident_files (incident TEXT NOT NULL, sha256 TEXT NOT NULL, name TEXT NOT NULL,
+    kind TEXT NOT NULL, size INTEGER NOT NULL, key TEXT NOT NULL, received INTEGER NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (incident, sha256));
+"#,
 ];
 
 /// PostgreSQL migrations (fleet mode).
@@ -106,4 +116,14 @@ CREATE TABLE sessions (id TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires BIGINT N
 "#,
     // 2: which worker (host:pid) holds or last held a crash's lease.
     "ALTER TABLE crashes ADD COLUMN worker TEXT;",
+    // 3: incidents (`coroner upload --incident`): a server's logs and configuration, and the
+    // report `investigate` makes of them with the dumps sent beside them.
+    r#"
+CREATE TABLE incidents (id TEXT PRIMARY KEY, project TEXT NOT NULL, received BIGINT NOT NULL,
+    host TEXT, set_sha TEXT NOT NULL, crashes TEXT NOT NULL, report_json TEXT, report_html TEXT,
+    report_html_ko TEXT, report_files BIGINT NOT NULL DEFAULT -1, UNIQUE (project, set_sha));
+CREATE TABLE incident_files (incident TEXT NOT NULL, sha256 TEXT NOT NULL, name TEXT NOT NULL,
+    kind TEXT NOT NULL, size BIGINT NOT NULL, key TEXT NOT NULL, received BIGINT NOT NULL,
+    deleted BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (incident, sha256));
+"#,
 ];

@@ -2,13 +2,14 @@
 
 mod api;
 mod auth;
+mod incidents;
 mod ingest;
 mod pages;
 
 use crate::Shared;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 
 /// All routes.
@@ -24,6 +25,13 @@ pub fn router(shared: Shared) -> Router {
         .route("/api/groups/{id}", get(api::group))
         .route("/api/groups/{id}/resolve", post(api::resolve))
         .route("/api/stats", get(api::stats))
+        .route("/api/{project}/incidents", post(incidents::open))
+        .route("/api/{project}/incidents/{id}/files", put(incidents::file))
+        .route("/api/incidents", get(incidents::list_json))
+        .route("/api/incidents/{id}", get(incidents::one_json))
+        .route("/incidents", get(incidents::list_page))
+        .route("/incidents/{id}", get(incidents::one_page))
+        .route("/incidents/{id}/report", get(incidents::report_page))
         .route("/", get(pages::index))
         .route("/groups/{id}", get(pages::group))
         .route("/groups/{id}/resolve", post(pages::resolve))

@@ -30,7 +30,7 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-fn page(title: &str, who: Option<&Who>, body: &str) -> Response {
+pub(super) fn page(title: &str, who: Option<&Who>, body: &str) -> Response {
     let logout = match who {
         Some(w @ Who::Session { .. }) => format!(
             "<form method=post action=/logout class=inline><input type=hidden name=csrf value=\"{}\">\
@@ -44,7 +44,7 @@ fn page(title: &str, who: Option<&Who>, body: &str) -> Response {
          <style>body{{font:14px system-ui,sans-serif;margin:1.5em;color:#222}}\
          table{{border-collapse:collapse}}td,th{{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}}\
          pre{{background:#f6f6f6;padding:1em;overflow:auto}}.inline{{display:inline}}.up{{color:#b00}}.down{{color:#070}}\
-         nav{{margin-bottom:1em}}</style></head><body><nav><a href=\"/\">Top crashers</a> {logout}</nav>\
+         nav{{margin-bottom:1em}}</style></head><body><nav><a href=\"/\">Top crashers</a> · <a href=\"/incidents\">Incidents</a> {logout}</nav>\
          <h1>{}</h1>{body}</body></html>",
         esc(title),
         esc(title)
@@ -52,7 +52,7 @@ fn page(title: &str, who: Option<&Who>, body: &str) -> Response {
     Html(html).into_response()
 }
 
-async fn who_or_login(s: &Shared, h: &HeaderMap) -> Result<Who, Response> {
+pub(super) async fn who_or_login(s: &Shared, h: &HeaderMap) -> Result<Who, Response> {
     auth::who(s, h)
         .await
         .ok_or_else(|| Redirect::to("/login").into_response())
