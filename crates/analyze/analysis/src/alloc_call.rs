@@ -1,7 +1,9 @@
 //! The allocator call just before a NULL-pointer fault (issue 15): when the faulting
 //! instruction dereferences a register that is 0, the return register is 0, and the code right
 //! before it calls an allocator (malloc, operator new, HeapAlloc, RtlAllocateHeap,
-//! VirtualAlloc…), the allocation failed and its NULL result was used unchecked.
+//! VirtualAlloc…), the allocation failed and its NULL result was used unchecked. A vendor's
+//! own small allocation wrapper (a function of at most [`WRAPPER_BYTES`] bytes up to its
+//! `ret` that calls or tail-jumps to an allocator) is followed one level, and named as `via`.
 
 use crate::symbols::Symbolizer;
 use crate::Analysis;
@@ -34,6 +36,10 @@ const ALLOCATORS: &[&str] = &[
 /// between the call and the fault.
 const LOOK_BACK: u64 = 24;
 const BETWEEN: usize = 3;
+/// How much of a called function is read to find the allocator it wraps: its code up to the
+/// first `ret`, within this many bytes and [`WRAPPER_INSTRUCTIONS`] instructions.
+const WRAPPER_BYTES: usize = 128;
+const WRAPPER_INSTRUCTIONS: usize = 48;
 
 /// An allocator call whose result the faulting instruction dereferenced.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -45,6 +51,10 @@ pub struct AllocCall {
     pub function: String,
     /// The register the faulting instruction dereferenced (0 when it faulted).
     pub register: String,
+    /// The function called, when it is a wrapper around `function` (`module!name` or
+    /// `module+offset`); absent when the allocator was called directly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 /// The allocator call right before the faulting instruction, if the dump shows one.
@@ -74,13 +84,62 @@ pub(crate) fn find(
         .read(ip.checked_sub(LOOK_BACK)?, LOOK_BACK as usize)?;
     (1..=LOOK_BACK).rev().find_map(|back| {
         let call = call_before(&bytes[(LOOK_BACK - back) as usize..], ip - back, ip, bits)?;
-        let function = allocator(snap, syms, &call, bits)?;
+        let (function, via) = match branch_target(snap, &call, bits) {
+            Some(target) => match allocator(snap, syms, target, bits) {
+                Some(f) => (f, None),
+                None => (wrapped(snap, syms, target, bits)?, Some(name(syms, target))),
+            },
+            None => (imported_allocator(syms, &call)?, None),
+        };
         Some(AllocCall {
             call: call.ip(),
             function,
             register: d.base_register.clone().unwrap_or_default(),
+            via,
         })
     })
+}
+
+/// `module!function`, or `module+0xoffset` for code no symbol names.
+fn name(syms: &Symbolizer<'_, '_>, at: u64) -> String {
+    let s = syms.symbolize(at);
+    let module = crate::symbols::short(s.module.as_deref().unwrap_or("?"));
+    match s.function.as_deref() {
+        Some(f) if s.function_offset == 0 && !s.unreliable => format!("{module}!{f}"),
+        _ => format!("{module}+{:#x}", s.module_offset),
+    }
+}
+
+/// The allocator a small wrapper function at `at` calls or tail-jumps to.
+fn wrapped(snap: &Snapshot<'_>, syms: &Symbolizer<'_, '_>, at: u64, bits: u32) -> Option<String> {
+    let code = snap.memory.read_partial(at, WRAPPER_BYTES);
+    let mut dec = Decoder::with_ip(bits, &code, at, DecoderOptions::NONE);
+    for _ in 0..WRAPPER_INSTRUCTIONS {
+        if !dec.can_decode() {
+            return None;
+        }
+        let ins = dec.decode();
+        match ins.flow_control() {
+            FlowControl::Return => return None,
+            FlowControl::Call
+            | FlowControl::IndirectCall
+            | FlowControl::UnconditionalBranch
+            | FlowControl::IndirectBranch => {
+                let inside = |t: u64| t >= at && t < at + WRAPPER_BYTES as u64;
+                let found = match branch_target(snap, &ins, bits) {
+                    Some(t) if !inside(t) => allocator(snap, syms, t, bits),
+                    Some(_) => None,
+                    None => imported_allocator(syms, &ins),
+                };
+                if found.is_some() {
+                    return found;
+                }
+            }
+            _ if ins.is_invalid() => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Decodes from `from` to `ip`: the last call, when the decoding lands exactly on `ip` and no
@@ -108,15 +167,13 @@ fn call_before(bytes: &[u8], from: u64, ip: u64, bits: u32) -> Option<Instructio
         .flatten()
 }
 
-/// The allocator a call reaches (directly, through the import table, or through a `jmp [iat]`
-/// thunk), as `module!function`.
+/// The allocator at `target` (directly, or through a `jmp [iat]` thunk), as `module!function`.
 fn allocator(
     snap: &Snapshot<'_>,
     syms: &Symbolizer<'_, '_>,
-    call: &Instruction,
+    mut target: u64,
     bits: u32,
 ) -> Option<String> {
-    let mut target = branch_target(snap, call, bits)?;
     for _ in 0..2 {
         let s = syms.symbolize(target);
         if let Some(f) = s.function.as_deref().filter(|f| ALLOCATORS.contains(f)) {
@@ -136,6 +193,28 @@ fn allocator(
         target = branch_target(snap, &ins, bits)?;
     }
     None
+}
+
+/// The allocator a `call [slot]` reaches when the slot's value is not in the dump: named by
+/// the import directory of the module holding the slot (`kernel32!HeapAlloc`).
+fn imported_allocator(syms: &Symbolizer<'_, '_>, ins: &Instruction) -> Option<String> {
+    if ins.op0_kind() != OpKind::Memory || ins.memory_index() != Register::None {
+        return None;
+    }
+    let slot = if ins.is_ip_rel_memory_operand() {
+        ins.ip_rel_memory_address()
+    } else if ins.memory_base() == Register::None {
+        ins.memory_displacement64()
+    } else {
+        return None;
+    };
+    let import = syms.import_at(slot)?;
+    let name = import.name.filter(|n| ALLOCATORS.contains(&n.as_str()))?;
+    let dll = import.dll.to_ascii_lowercase();
+    Some(format!(
+        "{}!{name}",
+        dll.strip_suffix(".dll").unwrap_or(&dll)
+    ))
 }
 
 /// Where a direct or memory-indirect branch goes.

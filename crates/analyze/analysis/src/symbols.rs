@@ -203,6 +203,20 @@ impl<'s, 'd> Symbolizer<'s, 'd> {
         Some(f(&file.image, &&file.map[..]))
     }
 
+    /// The import whose IAT slot is at `slot`, from the import directory of the module holding
+    /// it: in dump memory, else in its `--images` file (a minidump rarely has `.idata`).
+    pub fn import_at(&self, slot: u64) -> Option<coroner_pe::Import> {
+        let index = self.snap.module_index_at(slot)?;
+        let rva = u32::try_from(slot.checked_sub(self.snap.modules[index].base)?).ok()?;
+        let info = self.info(index)?;
+        let mem = DumpMemory(&self.snap.memory);
+        if let Some(found) = info.image.as_ref().and_then(|i| i.import_at(&mem, rva)) {
+            return Some(found);
+        }
+        self.with_image_file(index, |img, m| img.import_at(m, rva))
+            .flatten()
+    }
+
     /// Where module `index`'s image facts come from: `dump`, the path of an image file, or `None`.
     pub fn image_source(&self, index: usize) -> Option<String> {
         let info = self.info(index)?;

@@ -37,6 +37,32 @@ fn analyse(df: &DumpFile) -> Analysis {
     analyze(&snap, &Options::default())
 }
 
+/// Analysed with the lab's own builds as `--images`.
+fn analyse_with_images(df: &DumpFile, arch: &str) -> Analysis {
+    let snap = df.snapshot().unwrap();
+    let store =
+        coroner_analysis::images::ImageStore::new(vec![memory_dir().join("bin").join(arch)]);
+    let opts = Options {
+        images: Some(std::sync::Arc::new(store)),
+        ..Options::default()
+    };
+    analyze(&snap, &opts)
+}
+
+/// A symbol's address in the linker's map of alpsnow.dll.
+fn map_address(arch: &str, symbol: &str) -> u64 {
+    let map =
+        std::fs::read_to_string(memory_dir().join("bin").join(arch).join("alpsnow.map")).unwrap();
+    map.lines()
+        .find_map(|l| {
+            let mut w = l.split_whitespace();
+            let addr = w.next()?.strip_prefix("0x")?;
+            (w.next()? == symbol && w.next().is_none())
+                .then(|| u64::from_str_radix(addr, 16).ok())?
+        })
+        .unwrap_or_else(|| panic!("{symbol} not in the map"))
+}
+
 fn of(e: &Value, scenario: &str) -> bool {
     e["scenario"] == scenario
 }
@@ -141,14 +167,34 @@ fn fragment_is_a_fragmented_address_space_and_an_unchecked_allocation() {
         )
         .unwrap();
         assert_eq!(fault, Some(want_fault), "{file}: fault address");
-        // The vendor calls HeapAlloc through its own wrapper (alpsnow!AlpAllocGrid, not exported),
-        // so the call before the fault is not an allocator's: the verdict rests on the exhausted
-        // address space (following allocator wrappers is not done yet).
-        let call = a.memory.allocation_call.as_ref();
+        // The vendor calls HeapAlloc through its own wrapper (alpsnow!AlpAllocGrid, not
+        // exported), and the wrapper calls it through its import table, whose pages the dump
+        // lacks: from the dump alone the verdict rests on the exhausted address space.
+        assert_eq!(source, OomSource::NullInExhaustedProcess, "{file}");
+        assert!(a.memory.allocation_call.is_none(), "{file}");
+        // With the DLL's file (--images), its import directory names the slot: the wrapper is
+        // followed to HeapAlloc, and named by its offset in alpsnow (the map file's address).
+        let with = analyse_with_images(&df, "x86");
+        let call = with.memory.allocation_call.as_ref();
+        assert_eq!(
+            oom(&with, &file).0,
+            OomSource::NullFromAllocator,
+            "{file}: {call:?}"
+        );
+        let call = call.unwrap();
+        assert_eq!(call.function, "kernel32!HeapAlloc", "{file}");
+        let grid = map_address("x86", "AlpAllocGrid") - 0x62e0_0000;
+        assert_eq!(
+            call.via.as_deref(),
+            Some(&*format!("alpsnow+{grid:#x}")),
+            "{file}"
+        );
+        let w = words(&with, FindingKind::OutOfMemory);
         assert!(
-            source == OomSource::NullInExhaustedProcess
-                || (source == OomSource::NullFromAllocator && call.is_some()),
-            "{file}: {source:?} {call:?}"
+            w.description
+                .contains("(a wrapper of kernel32!HeapAlloc) returned NULL"),
+            "{}",
+            w.description
         );
         let w = words(&a, FindingKind::OutOfMemory);
         assert!(w.title.contains("fragmented"), "{file}: {}", w.title);

@@ -71,6 +71,13 @@ fn run_image(mem: &dyn Memory, base: u64, layout: Layout) {
         let _ = dir.by_name(&img, mem, "");
     }
     let _ = img.version_info(mem);
+    if let Some(d) = img.data_dir(12) {
+        // IMAGE_DIRECTORY_ENTRY_IAT: its first slots, and a few beside it.
+        for slot in [0, 4, 8, d.size / 2, d.size.wrapping_sub(4)] {
+            let _ = img.import_at(mem, d.virtual_address.wrapping_add(slot));
+        }
+    }
+    let _ = img.import_at(mem, img.entry_point);
     if let Some(cv) = img.codeview(mem) {
         let _ = cv.debug_identifier();
         let _ = cv.pdb_file_name();

@@ -23,6 +23,7 @@ mod debug;
 mod export_dir;
 mod exports;
 mod fuzz;
+mod imports;
 mod resource;
 mod unwind;
 mod version;
@@ -35,6 +36,7 @@ pub use debug::{parse_codeview, CodeView, CodeViewKind};
 pub use export_dir::{export_reader_differences, ExportDirectory, ExportMatch};
 pub use exports::{Export, ExportLookup, Exports};
 pub use fuzz::fuzz_parse;
+pub use imports::Import;
 pub use unwind::{
     lookup_runtime_function, RuntimeFunction, UnwindCode, UnwindInfo, UnwindOp, UNW_FLAG_CHAININFO,
     UNW_FLAG_EHANDLER, UNW_FLAG_UHANDLER,

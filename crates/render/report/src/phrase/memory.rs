@@ -144,10 +144,20 @@ fn out_of_memory(a: &Analysis, source: OomSource, p: &Pressure, l: Lang) -> Word
     }
 }
 
-/// `kernel32!HeapAlloc returned NULL (call at 00401000, register eax = 0) and …`.
+/// `kernel32!HeapAlloc returned NULL (call at 00401000, register eax = 0) and …`; through a
+/// wrapper, `alpsnow+0x1010 (a wrapper of kernel32!HeapAlloc) returned NULL …`.
 fn allocator_words(a: &Analysis, l: Lang) -> String {
     let call = a.memory.allocation_call.as_ref();
-    let function = call.map_or(l.pick("an allocator", "할당자"), |c| c.function.as_str());
+    let function = match call {
+        None => l.pick("an allocator", "할당자").to_string(),
+        Some(c) => match &c.via {
+            None => c.function.clone(),
+            Some(via) => l.pick(
+                format!("{via} (a wrapper of {})", c.function),
+                format!("{via}({}의 래퍼)", c.function),
+            ),
+        },
+    };
     let at = call
         .map(|c| {
             let addr = fmt_addr(c.call, a.ptr_size());
