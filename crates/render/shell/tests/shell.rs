@@ -543,3 +543,25 @@ fn pdb_names_are_windbg_short_names() {
     );
     assert!(!out.contains("__cdecl"), "{out}");
 }
+
+/// The heap commands on the synthetic heap dumps (`coroner-synth heaps`): the heaps the PEB
+/// lists, walked with the known builds' offsets (the shell has no symbol path).
+const HEAP_COMMANDS: &str = "!heap -s; !peb; !address -summary";
+
+#[test]
+fn golden_heap_commands_srv2003_x86() {
+    golden_of(
+        "heap-srv2003-x86",
+        "fixtures/synth/heaps/w3wp-heap-srv2003-x86.dmp",
+        HEAP_COMMANDS,
+    );
+}
+
+#[test]
+fn golden_heap_commands_win10_x64() {
+    golden_of(
+        "heap-win10-x64",
+        "fixtures/synth/heaps/w3wp-heap-win10-x64.dmp",
+        HEAP_COMMANDS,
+    );
+}
