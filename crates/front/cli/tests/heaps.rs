@@ -96,6 +96,27 @@ fn the_dumps_ntdll_pdb_on_the_symbol_path_gives_the_offsets() {
         assert_eq!(h["layout_pdb"]["name"], "ntdll.pdb");
         assert_eq!(h["layout_pdb"]["id"], t["ntdll_debug_id"]);
     }
+    // The report's heap line says it once.
+    let cache = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_coroner"))
+        .env_remove("_NT_SYMBOL_PATH")
+        .args(["analyze", "--no-network", "--symbol-cache"])
+        .arg(cache.path())
+        .arg("--symbols")
+        .arg(root().join("fixtures/pdb/heap"))
+        .arg(&dump)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Process heaps:"))
+        .unwrap_or_else(|| panic!("no heap line in:\n{text}"));
+    let id = t["ntdll_debug_id"].as_str().unwrap();
+    assert!(
+        line.ends_with(&format!("; offsets from ntdll.pdb ({id})")),
+        "{line}"
+    );
     // The Server 2003 dump's ntdll has another identity: no PDB there, the known builds read it.
     let dump = root().join("fixtures/synth/heaps/w3wp-heap-srv2003-x86.dmp");
     let got = analyze(&dump, Some(&root().join("fixtures/pdb/heap")));
