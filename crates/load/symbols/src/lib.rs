@@ -517,6 +517,12 @@ pub fn read_struct_layouts(
     };
     if head[..n].starts_with(b"MSCF") {
         let data = unpack_cab(f, opts.max_file_size).map_err(named)?;
+        if data.starts_with(b"MODULE ") {
+            return Err(SymError::Corrupt(format!(
+                "{}: Breakpad text symbols in a CAB, no PDB type stream",
+                path.display()
+            )));
+        }
         return types::read(std::io::Cursor::new(data), &name, names, expected).map_err(named);
     }
     types::read(f, &name, names, expected).map_err(named)
