@@ -330,3 +330,69 @@ fn the_windows_10_pdb_reads_what_the_known_build_reads_and_says_so() {
     assert_eq!(bad.heaps[0].segments, known.heaps[0].segments);
     assert!(bad.problems[0].contains("no _HEAP.Flags: offsets from the known builds"));
 }
+
+/// A PDB in the XP/2003 style (`_HEAP.Segments[]`, the segment's `Signature`) gives the array
+/// walk its offsets; one missing a field the walk reads is refused, naming the field.
+#[test]
+fn an_xp_style_pdb_layout_walks_the_segment_array() {
+    use coroner_analysis::heap::{heap_summary_with, HeapLayout, LayoutSource};
+    use coroner_symbols::{Field, StructLayout, TypeLayouts};
+    let st = |name: &str, fields: &[(&str, u64)]| StructLayout {
+        name: name.into(),
+        size: 0x640,
+        fields: fields
+            .iter()
+            .map(|(p, o)| Field {
+                path: p.to_string(),
+                offset: *o,
+            })
+            .collect(),
+    };
+    let heap = st(
+        "_HEAP",
+        &[("Signature", 0x08), ("Flags", 0x0c), ("Segments", 0x58)],
+    );
+    let seg = st(
+        "_HEAP_SEGMENT",
+        &[
+            ("Signature", 0x08),
+            ("BaseAddress", 0x18),
+            ("NumberOfPages", 0x1c),
+            ("NumberOfUnCommittedPages", 0x28),
+        ],
+    );
+    let t = TypeLayouts {
+        pdb_name: "ntdll.pdb".into(),
+        debug_id: "ABC1".into(),
+        structs: vec![heap.clone(), seg],
+    };
+    let l = HeapLayout::from_pdb(&t).unwrap();
+    let h = 0x0015_0000u64;
+    let mut b = vec![0u8; 0x600];
+    put32(&mut b, 0x08, 0xEEFF_EEFF);
+    put32(&mut b, 0x0c, 2);
+    seg52(&mut b[0x580..], h, 0x100, 0xe0);
+    put32(&mut b, 0x58, (h + 0x580) as u32);
+    let s = snap(Arch::X86, vec![h], vec![(h, b)]);
+    let r = heap_summary_with(&s, Some(&Ok(l))).unwrap();
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!(r.heaps[0].layout, Some("nt52"));
+    assert!(matches!(
+        r.heaps[0].layout_source,
+        Some(LayoutSource::Pdb { .. })
+    ));
+    assert_eq!(r.heaps[0].committed(), Some(0x20 * 0x1000));
+    // No _HEAP_SEGMENT.BaseAddress: refused, the field named.
+    let t = TypeLayouts {
+        structs: vec![
+            heap,
+            st(
+                "_HEAP_SEGMENT",
+                &[("Signature", 0x08), ("NumberOfPages", 0x1c)],
+            ),
+        ],
+        ..t
+    };
+    let e = HeapLayout::from_pdb(&t).unwrap_err();
+    assert!(e.contains("_HEAP_SEGMENT.BaseAddress"), "{e}");
+}
