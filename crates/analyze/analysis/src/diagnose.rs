@@ -166,6 +166,14 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
     };
     let mut a = a;
     a.memory.allocation_call = crate::alloc_call::find(snap, &syms, &a);
+    if a.memory.heaps.is_some() {
+        // The dump's own ntdll PDB, when the symbol path has it, gives the heap offsets of the
+        // build the process ran: the heaps are read again with them.
+        let pdb = crate::heap::from_symbols(snap, opts.symbols.as_deref(), |i| syms.module_id(i));
+        if pdb.is_some() {
+            a.memory.heaps = crate::heap::heap_summary_with(snap, pdb.as_ref());
+        }
+    }
     judge(snap, a, hang_findings)
 }
 

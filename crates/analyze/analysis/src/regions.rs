@@ -207,8 +207,9 @@ pub struct UsageIndex<'s, 'd> {
     stacks: Vec<(u64, u64, usize)>,
     /// (allocation base of the stack's region, thread position), sorted.
     stack_allocs: Vec<(u64, usize)>,
-    /// Process heap handles, sorted.
-    heaps: Vec<u64>,
+    /// (allocation base, heap handle), sorted: the process heaps and the later segments of
+    /// the NT heaps the PEB lists.
+    heaps: Vec<(u64, u64)>,
 }
 
 /// The entry of sorted `(start, end, pos)` ranges containing `addr` (looking back a few
@@ -248,7 +249,28 @@ impl<'s, 'd> UsageIndex<'s, 'd> {
         tebs.sort_unstable();
         stacks.sort_unstable();
         stack_allocs.sort_unstable();
-        let mut heaps = snap.process.heaps.clone().unwrap_or_default();
+        let mut heaps: Vec<(u64, u64)> = snap
+            .process
+            .heaps
+            .iter()
+            .flatten()
+            .map(|h| (*h, *h))
+            .collect();
+        // A heap's later segments are allocations of their own: WinDbg counts them as Heap too.
+        // Only for a PEB heap list (no search of every allocation for signatures here).
+        if snap.process.heaps.is_some() {
+            for h in crate::heap::heap_summary(snap)
+                .iter()
+                .flat_map(|x| &x.heaps)
+            {
+                heaps.extend(
+                    h.segments
+                        .iter()
+                        .filter(|g| g.base != h.address)
+                        .map(|g| (g.base, h.address)),
+                );
+            }
+        }
         heaps.sort_unstable();
         UsageIndex {
             snap,
@@ -298,8 +320,9 @@ impl<'s, 'd> UsageIndex<'s, 'd> {
             }
         }
         if let Some(a) = alloc {
-            if self.heaps.binary_search(&a).is_ok() {
-                return Hit::Heap(a);
+            let p = self.heaps.partition_point(|(b, _)| *b < a);
+            if let Some((_, h)) = self.heaps.get(p).filter(|(b, _)| *b == a) {
+                return Hit::Heap(*h);
             }
         }
         Hit::Unknown

@@ -211,3 +211,188 @@ fn segment_heaps_and_page_heaps_are_recognised_and_wine_heaps_are_not() {
     assert!(r.problems[0].contains("no Windows heap signature"));
     assert!(r.problems[1].contains("not in the dump"));
 }
+
+/// The fixture symbol store of `lab/pdb/build-heap.sh` and its truth.
+fn heap_pdbs() -> (std::path::PathBuf, serde_json::Value) {
+    let dir =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../fixtures/pdb/heap");
+    let exp = std::fs::read_to_string(dir.join("ntdll-expected.json")).unwrap();
+    (dir, serde_json::from_str(&exp).unwrap())
+}
+
+/// The layout of one build of the fixture's ntdll.pdb.
+fn pdb_layout(build: &str) -> coroner_analysis::heap::HeapLayout {
+    let (dir, exp) = heap_pdbs();
+    let id = exp[build]["debug_id"].as_str().unwrap();
+    let t = coroner_symbols::read_struct_layouts(
+        &dir.join("ntdll.pdb").join(id).join("ntdll.pdb"),
+        &coroner_analysis::heap::layout::STRUCTS,
+        Some(id),
+        &coroner_symbols::Options::default(),
+    )
+    .unwrap();
+    coroner_analysis::heap::HeapLayout::from_pdb(&t).unwrap()
+}
+
+/// A three-segment heap written with the offsets of `build` in the fixture's truth: the
+/// segment ring and the heap's `Flags`.
+fn heap_of_build(build: &str, h: u64, s2: u64, s3: u64) -> Vec<(u64, Vec<u8>)> {
+    let (_, exp) = heap_pdbs();
+    let st = &exp[build]["structs"];
+    let f = |s: &str, n: &str| st[s]["fields"][n].as_u64().unwrap() as usize;
+    let (sig, list, base, pages, unc) = (
+        f("_HEAP_SEGMENT", "SegmentSignature"),
+        f("_HEAP_SEGMENT", "SegmentListEntry"),
+        f("_HEAP_SEGMENT", "BaseAddress"),
+        f("_HEAP_SEGMENT", "NumberOfPages"),
+        f("_HEAP_SEGMENT", "NumberOfUnCommittedPages"),
+    );
+    let head = h + f("_HEAP", "SegmentList") as u64;
+    let seg = |b: &mut [u8], next: u64, prev: u64, at: u64, n: u32, u: u32| {
+        put32(b, sig, 0xFFEE_FFEE);
+        put64(b, list, next);
+        put64(b, list + 8, prev);
+        put64(b, base, at);
+        put32(b, pages, n);
+        put32(b, unc, u);
+    };
+    let l = list as u64;
+    let mut heap = vec![0u8; 0x200];
+    seg(&mut heap, s2 + l, head, h, 0x10, 0x4);
+    put32(&mut heap, f("_HEAP", "Flags"), 0x1002);
+    put64(&mut heap, f("_HEAP", "SegmentList"), h + l);
+    put64(&mut heap, f("_HEAP", "SegmentList") + 8, s3 + l);
+    let mut a = vec![0u8; 0x80];
+    seg(&mut a, s3 + l, h + l, s2, 0x100, 0x80);
+    let mut b = vec![0u8; 0x80];
+    seg(&mut b, head, s2 + l, s3, 0x200, 0);
+    vec![(h, heap), (s2, a), (s3, b)]
+}
+
+#[test]
+fn a_build_the_known_offsets_do_not_fit_is_walked_with_its_pdb() {
+    use coroner_analysis::heap::{heap_summary_with, LayoutSource};
+    let (h, s2, s3) = (
+        0x0000_01a0_0000_0000u64,
+        0x0000_01a0_1000_0000,
+        0x0000_01a0_2000_0000,
+    );
+    let s = snap(Arch::Amd64, vec![h], heap_of_build("other", h, s2, s3));
+    // The known builds look for the signature where this build does not keep it.
+    let known = heap_summary(&s).unwrap();
+    assert!(known.heaps.is_empty(), "{:?}", known.heaps);
+    assert!(known.problems[0].contains("no Windows heap signature"));
+    // Its own PDB gives the offsets that read it right.
+    let l = pdb_layout("other");
+    let (_, exp) = heap_pdbs();
+    assert_eq!(
+        l.source,
+        LayoutSource::Pdb {
+            name: "ntdll.pdb".into(),
+            id: exp["other"]["debug_id"].as_str().unwrap().into()
+        }
+    );
+    let r = heap_summary_with(&s, Some(&Ok(l))).unwrap();
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    let x = &r.heaps[0];
+    assert_eq!(x.flags, Some(0x1002));
+    assert_eq!(
+        x.segments.iter().map(|g| g.base).collect::<Vec<_>>(),
+        vec![h, s2, s3]
+    );
+    assert_eq!(x.reserved(), Some((0x10 + 0x100 + 0x200) * 0x1000));
+    assert_eq!(x.committed(), Some((0xc + 0x80 + 0x200) * 0x1000));
+    assert_eq!(r.layout_sources(), vec![&x.layout_source.clone().unwrap()]);
+}
+
+#[test]
+fn the_windows_10_pdb_reads_what_the_known_build_reads_and_says_so() {
+    use coroner_analysis::heap::{heap_summary_with, LayoutSource};
+    let (h, s2, s3) = (
+        0x0000_01a0_0000_0000u64,
+        0x0000_01a0_1000_0000,
+        0x0000_01a0_2000_0000,
+    );
+    let s = snap(Arch::Amd64, vec![h], heap_of_build("win10", h, s2, s3));
+    let known = heap_summary(&s).unwrap();
+    let pdb = heap_summary_with(&s, Some(&Ok(pdb_layout("win10")))).unwrap();
+    assert_eq!(known.heaps[0].segments, pdb.heaps[0].segments);
+    assert_eq!(known.heaps[0].layout_source, Some(LayoutSource::KnownBuild));
+    assert!(matches!(
+        pdb.heaps[0].layout_source,
+        Some(LayoutSource::Pdb { .. })
+    ));
+    // The other build's PDB does not fit this heap: the known builds read it, and say so.
+    let wrong = heap_summary_with(&s, Some(&Ok(pdb_layout("other")))).unwrap();
+    assert_eq!(wrong.heaps[0].layout_source, Some(LayoutSource::KnownBuild));
+    // A PDB that gave no layout is named, and the known builds read the heap.
+    let bad = heap_summary_with(&s, Some(&Err("ntdll.pdb has no _HEAP.Flags".into()))).unwrap();
+    assert_eq!(bad.heaps[0].segments, known.heaps[0].segments);
+    assert!(bad.problems[0].contains("no _HEAP.Flags: offsets from the known builds"));
+}
+
+/// A PDB in the XP/2003 style (`_HEAP.Segments[]`, the segment's `Signature`) gives the array
+/// walk its offsets; one missing a field the walk reads is refused, naming the field.
+#[test]
+fn an_xp_style_pdb_layout_walks_the_segment_array() {
+    use coroner_analysis::heap::{heap_summary_with, HeapLayout, LayoutSource};
+    use coroner_symbols::{Field, StructLayout, TypeLayouts};
+    let st = |name: &str, fields: &[(&str, u64)]| StructLayout {
+        name: name.into(),
+        size: 0x640,
+        fields: fields
+            .iter()
+            .map(|(p, o)| Field {
+                path: p.to_string(),
+                offset: *o,
+            })
+            .collect(),
+    };
+    let heap = st(
+        "_HEAP",
+        &[("Signature", 0x08), ("Flags", 0x0c), ("Segments", 0x58)],
+    );
+    let seg = st(
+        "_HEAP_SEGMENT",
+        &[
+            ("Signature", 0x08),
+            ("BaseAddress", 0x18),
+            ("NumberOfPages", 0x1c),
+            ("NumberOfUnCommittedPages", 0x28),
+        ],
+    );
+    let t = TypeLayouts {
+        pdb_name: "ntdll.pdb".into(),
+        debug_id: "ABC1".into(),
+        structs: vec![heap.clone(), seg],
+    };
+    let l = HeapLayout::from_pdb(&t).unwrap();
+    let h = 0x0015_0000u64;
+    let mut b = vec![0u8; 0x600];
+    put32(&mut b, 0x08, 0xEEFF_EEFF);
+    put32(&mut b, 0x0c, 2);
+    seg52(&mut b[0x580..], h, 0x100, 0xe0);
+    put32(&mut b, 0x58, (h + 0x580) as u32);
+    let s = snap(Arch::X86, vec![h], vec![(h, b)]);
+    let r = heap_summary_with(&s, Some(&Ok(l))).unwrap();
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!(r.heaps[0].layout, Some("nt52"));
+    assert!(matches!(
+        r.heaps[0].layout_source,
+        Some(LayoutSource::Pdb { .. })
+    ));
+    assert_eq!(r.heaps[0].committed(), Some(0x20 * 0x1000));
+    // No _HEAP_SEGMENT.BaseAddress: refused, the field named.
+    let t = TypeLayouts {
+        structs: vec![
+            heap,
+            st(
+                "_HEAP_SEGMENT",
+                &[("Signature", 0x08), ("NumberOfPages", 0x1c)],
+            ),
+        ],
+        ..t
+    };
+    let e = HeapLayout::from_pdb(&t).unwrap_err();
+    assert!(e.contains("_HEAP_SEGMENT.BaseAddress"), "{e}");
+}

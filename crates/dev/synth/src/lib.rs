@@ -14,6 +14,8 @@
 //! * [`hang::HangCase`]: a hung `w3wp.exe` whose request threads wait on one critical
 //!   section owned by a thread in a vendor DLL waiting on a socket, in the Windows XP/2003
 //!   pre-SP1, Server 2003 SP1 and Windows 10 x64 encodings, with its ground truth.
+//! * [`heaps::HeapScenario`]: full-memory dumps of Windows heap layouts Wine lacks (Server 2003
+//!   x86 and Windows 10 x64 NT heaps, a segment heap, a page heap), with their ground truth.
 //! * [`normal_minidump_of`]: the MiniDumpNormal sibling of any richer dump of the
 //!   same crash (threads, stacks, modules, exception; no memory-info list, no
 //!   image or heap memory).
@@ -24,6 +26,7 @@ mod bytes;
 mod dump;
 pub mod error;
 pub mod hang;
+pub mod heaps;
 mod mem;
 mod modules;
 mod normal;

@@ -19,6 +19,10 @@ usage:
       SlowDB.dll (Northwind Data Ltd.) waiting on a socket; the section in the given
       encoding (default srv2003-sp1, x86; win10 is x64 with DebugInfo -1). Writes OUT.dmp
       and OUT.truth.json.
+  coroner-synth heaps DIR
+      Full-memory dumps of Windows heap layouts (Server 2003 x86 and Windows 10 x64 NT
+      heaps, a segment heap, a page heap), each with its -expected.json ground truth.
+      The committed ones: coroner-synth heaps fixtures/synth/heaps
   coroner-synth big --size BYTES OUT.dmp
       x64 full-memory style dump of at least BYTES (suffixes K, M, G, T allowed).
   coroner-synth normal-of IN.dmp OUT.dmp
@@ -83,6 +87,30 @@ fn sibling(out: &Path, ext: &str) -> PathBuf {
 }
 
 /// `coroner-synth hang …`: writes the dump and its truth.
+/// `heaps DIR`: every heap scenario into DIR (the committed set: `fixtures/synth/heaps`).
+fn heaps(rest: &[String]) -> Result<(), SynthError> {
+    use coroner_synth::heaps::{HeapScenario, HEAP_PID, HEAP_TIME};
+    let [dir] = rest else {
+        return Err(bad("heaps needs the output folder"));
+    };
+    let dir = Path::new(dir);
+    std::fs::create_dir_all(dir).map_err(|e| SynthError::Io {
+        path: dir.display().to_string(),
+        source: e,
+    })?;
+    for s in HeapScenario::ALL {
+        let g = s.generate(HEAP_PID, HEAP_TIME)?;
+        let p = dir.join(format!("{}.dmp", s.id()));
+        write(&p, &g.dump)?;
+        write(
+            &dir.join(format!("{}-expected.json", s.id())),
+            g.truth.to_json().as_bytes(),
+        )?;
+        println!("wrote {} ({} bytes)", p.display(), g.dump.len());
+    }
+    Ok(())
+}
+
 fn hang(rest: &[String]) -> Result<(), SynthError> {
     use coroner_synth::hang::{CsEncoding, HangCase};
     let mut case = HangCase::default();
@@ -245,6 +273,7 @@ fn run(args: &[String]) -> Result<(), SynthError> {
             Ok(())
         }
         "hang" => hang(rest),
+        "heaps" => heaps(rest),
         "normal-of" => {
             let [input, out] = rest else {
                 return Err(bad("normal-of needs IN.dmp and OUT.dmp"));

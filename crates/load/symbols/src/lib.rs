@@ -5,6 +5,8 @@
 //!   (`name.pdb/GUIDAGE/name.pdb`, CAB-compressed `name.pd_`, two-tier `index2.txt`), Breakpad
 //!   stores (`name.pdb/ID/name.sym`, `name/ID/name.sym`) and HTTP symbol servers, and records
 //!   where it looked so a report can say "no symbols for X, looked in …".
+//! * [`Symbols::struct_layouts`] / [`read_struct_layouts`] read struct sizes and field offsets
+//!   from a PDB's type stream (`dt ntdll!_HEAP`).
 //! * [`ModuleSymbols`] answers by RVA: function, offset, file and line, inline frames
 //!   ([`ModuleSymbols::lookup`]), x86 STACK WIN / FPO records and STACK CFI rules for unwinders.
 //!
@@ -22,10 +24,12 @@ mod names;
 pub mod path;
 mod pdb;
 mod table;
+mod types;
 
 pub use names::{parameter_list, short_name};
 pub use path::{Entry, SymbolPath, MICROSOFT_SYMBOL_SERVER};
 pub use table::{CfiRules, InlineFrame, StackWin, SymbolInfo};
+pub use types::{Field, StructLayout, TypeLayouts};
 
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek};
@@ -481,6 +485,47 @@ fn open_file(
         "{}: neither a PDB, a CAB nor a Breakpad symbol file",
         path.display()
     )))
+}
+
+/// The layouts of the structs `names` from the PDB (or CAB-compressed `.pd_`) at `path`;
+/// `expected`: the module's debug id (a PDB of another build is [`SymError::Mismatch`]).
+pub fn read_struct_layouts(
+    path: &Path,
+    names: &[&str],
+    expected: Option<&str>,
+    opts: &Options,
+) -> Result<TypeLayouts, SymError> {
+    let f = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
+    let size = f.metadata().map_err(|e| io_err(path, e))?.len();
+    if size > opts.max_file_size {
+        return Err(SymError::TooLarge {
+            size,
+            limit: opts.max_file_size,
+        });
+    }
+    let mut head = [0u8; 4];
+    let n = (&f).read(&mut head).map_err(|e| io_err(path, e))?;
+    (&f).seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| io_err(path, e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().replace(".pd_", ".pdb"))
+        .unwrap_or_default();
+    let named = |e: SymError| match e {
+        SymError::Corrupt(m) => SymError::Corrupt(format!("{}: {m}", path.display())),
+        e => e,
+    };
+    if head[..n].starts_with(b"MSCF") {
+        let data = unpack_cab(f, opts.max_file_size).map_err(named)?;
+        if data.starts_with(b"MODULE ") {
+            return Err(SymError::Corrupt(format!(
+                "{}: Breakpad text symbols in a CAB, no PDB type stream",
+                path.display()
+            )));
+        }
+        return types::read(std::io::Cursor::new(data), &name, names, expected).map_err(named);
+    }
+    types::read(f, &name, names, expected).map_err(named)
 }
 
 /// Unpacks the single file of a SymStore `.pd_` cabinet into memory (bounded; the shared reader
@@ -1036,6 +1081,24 @@ impl Symbols {
             }
         }
         None
+    }
+
+    /// The layouts of the structs `names` from the PDB of module `m`, found as [`Self::load`]
+    /// finds it (`Ok(None)`: no PDB for the module, or its symbols are Breakpad text). The PDB
+    /// is opened again for its type stream, which the symbol table does not keep.
+    pub fn struct_layouts(
+        &self,
+        m: &ModuleId,
+        names: &[&str],
+    ) -> Result<Option<TypeLayouts>, SymError> {
+        let Some(ms) = self.load(m)? else {
+            return Ok(None);
+        };
+        if !matches!(ms.source, Source::Pdb { .. }) {
+            return Ok(None);
+        }
+        let want = m.normalized_debug_id();
+        read_struct_layouts(&ms.file, names, want.as_deref(), &self.opts).map(Some)
     }
 
     /// Finds the image file itself (`name.dll/TIMESTAMPSIZE/name.dll` in stores and servers,

@@ -82,7 +82,7 @@ where
 ///
 /// The DBI age (what the image's CodeView record carries) and the info stream's age usually
 /// agree; either matching is accepted, and the DBI one names the file.
-fn identity<'s, S: pdb2::Source<'s> + 's>(
+pub(crate) fn identity<'s, S: pdb2::Source<'s> + 's>(
     pdb: &mut pdb2::PDB<'s, S>,
     expected: Option<&str>,
 ) -> Result<(String, bool), SymError> {

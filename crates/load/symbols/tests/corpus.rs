@@ -302,3 +302,45 @@ fn crash_sym_and_pdb_agree() {
         );
     }
 }
+
+/// Struct layouts from a real MSVC PDB (x86 `crash.pdb`): the documented `CONTEXT` (x86,
+/// winnt.h) and `EXCEPTION_RECORD` offsets, the full definition found past the forward
+/// references that come first in its type stream. The store's CAB of the same name wraps
+/// Breakpad text: a typed error, not types.
+#[test]
+fn struct_layouts_from_a_real_msvc_pdb() {
+    let Some(plain) = corpus("symbolic/crash.pdb") else {
+        return;
+    };
+    let Some(cab) =
+        corpus("symbolicator/symbols/crash.pdb/3249D99D0C4049318610F4E4FB0B69361/crash.pdb")
+    else {
+        return;
+    };
+    let r = read_struct_layouts(&cab, &["_CONTEXT"], None, &Options::default());
+    match r {
+        Err(SymError::Corrupt(m)) => assert!(m.contains("no PDB type stream"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    let t0 = std::time::Instant::now();
+    let t = read_struct_layouts(
+        &plain,
+        &["_CONTEXT", "_EXCEPTION_RECORD"],
+        Some("3249D99D0C4049318610F4E4FB0B69361"),
+        &Options::default(),
+    )
+    .unwrap();
+    eprintln!("{}: types read in {:?}", plain.display(), t0.elapsed());
+    let c = t.get("_CONTEXT").unwrap();
+    assert_eq!(c.size, 0x2cc);
+    assert_eq!(c.offset("ContextFlags"), Some(0));
+    assert_eq!(c.offset("FloatSave"), Some(0x1c));
+    assert_eq!(c.offset("FloatSave.StatusWord"), Some(0x20));
+    assert_eq!(c.offset("Eip"), Some(0xb8));
+    assert_eq!(c.offset("Esp"), Some(0xc4));
+    assert_eq!(c.offset("ExtendedRegisters"), Some(0xcc));
+    let e = t.get("_EXCEPTION_RECORD").unwrap();
+    assert_eq!(e.size, 0x50);
+    assert_eq!(e.offset("ExceptionAddress"), Some(0x0c));
+    assert_eq!(e.offset("ExceptionInformation"), Some(0x14));
+}

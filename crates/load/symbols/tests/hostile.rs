@@ -111,3 +111,39 @@ fn cab_truncated() {
     std::fs::write(&p, b"").unwrap();
     assert!(ModuleSymbols::open(&p, None).is_err());
 }
+
+/// The type reader on damaged copies of the heap fixture PDB: cut short or with bytes
+/// overwritten, it answers layouts or a typed error, never a panic.
+#[test]
+fn struct_layouts_of_damaged_pdbs() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../fixtures/pdb/heap/ntdll.pdb");
+    let Some(id) = std::fs::read_dir(&dir).unwrap().flatten().next() else {
+        return;
+    };
+    let data = std::fs::read(id.path().join("ntdll.pdb")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("ntdll.pdb");
+    let (mut ok, mut refused) = (0, 0);
+    let mut variants: Vec<Vec<u8>> = (1..24)
+        .map(|i| data[..data.len() * i / 24].to_vec())
+        .collect();
+    for i in 0..64usize {
+        let mut d = data.clone();
+        let at = (i * 7919 * 13) % d.len();
+        for b in &mut d[at..(at + 64).min(data.len())] {
+            *b ^= 0x5a;
+        }
+        variants.push(d);
+    }
+    for v in variants {
+        std::fs::write(&p, &v).unwrap();
+        match read_struct_layouts(&p, &["_HEAP", "_HEAP_SEGMENT"], None, &Options::default()) {
+            Ok(_) => ok += 1,
+            Err(SymError::Corrupt(_)) | Err(SymError::Mismatch { .. }) => refused += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    eprintln!("damaged heap PDBs: {ok} read, {refused} refused");
+    assert!(refused > 0);
+}

@@ -307,17 +307,41 @@ struct HeapJson {
     address: String,
     kind: coroner_analysis::heap::HeapKind,
     layout: Option<&'static str>,
+    /// `pdb` (offsets from the dump's ntdll PDB, named in `layout_pdb`) or `known build`;
+    /// absent when not walked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layout_source: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layout_pdb: Option<LayoutPdbJson>,
     flags: Option<String>,
     committed: Option<u64>,
     reserved: Option<u64>,
     segments: Option<usize>,
 }
 
+#[derive(Serialize)]
+struct LayoutPdbJson {
+    name: String,
+    id: String,
+}
+
 fn heap_json(h: &coroner_analysis::heap::HeapSummary) -> HeapJson {
+    use coroner_analysis::heap::LayoutSource;
     HeapJson {
         address: hex(h.address),
         kind: h.kind,
         layout: h.layout,
+        layout_source: h.layout_source.as_ref().map(|l| match l {
+            LayoutSource::KnownBuild => "known build",
+            LayoutSource::Pdb { .. } => "pdb",
+        }),
+        layout_pdb: match &h.layout_source {
+            Some(LayoutSource::Pdb { name, id }) => Some(LayoutPdbJson {
+                name: name.clone(),
+                id: id.clone(),
+            }),
+            _ => None,
+        },
         flags: h.flags.map(|f| format!("{f:08x}")),
         committed: h.committed(),
         reserved: h.reserved(),

@@ -749,7 +749,31 @@ fn memory_counters(a: &Analysis, s: &mut String) {
             size_text(sum(|x| x.reserved()))
         );
     }
+    let _ = write!(s, "{}", layout_note(h));
     let _ = writeln!(s, "{}", count_problems(h.problems.len()));
+}
+
+/// Where the walked heaps' offsets came from, said once: `; offsets from ntdll.pdb (id)` or
+/// `; offsets of known builds`.
+fn layout_note(h: &coroner_analysis::heap::Heaps) -> String {
+    use coroner_analysis::heap::LayoutSource;
+    let v: Vec<String> = h
+        .layout_sources()
+        .into_iter()
+        .map(|l| match l {
+            LayoutSource::KnownBuild => "known builds".to_string(),
+            LayoutSource::Pdb { name, id } => format!("{name} ({id})"),
+        })
+        .collect();
+    if v.is_empty() {
+        return String::new();
+    }
+    let from = if matches!(h.layout_sources()[..], [LayoutSource::KnownBuild]) {
+        "of"
+    } else {
+        "from"
+    };
+    format!("; offsets {from} {}", v.join(" and "))
 }
 
 fn count_problems(n: usize) -> String {

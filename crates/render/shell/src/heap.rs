@@ -6,7 +6,7 @@
 
 use crate::{CmdResult, Session, ShellError};
 use coroner_analysis::fmt_addr;
-use coroner_analysis::heap::{HeapKind, HeapSummary};
+use coroner_analysis::heap::{HeapKind, HeapSummary, LayoutSource};
 use std::fmt::Write;
 
 /// `!heap -s` (the only form supported).
@@ -29,10 +29,23 @@ pub fn heap(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult {
         let _ = writeln!(o, "{}", row(x, ptr));
     }
     let _ = writeln!(o, "{}", "-".repeat(77));
+    for l in h.layout_sources() {
+        let _ = writeln!(o, "{}", layout_line(l));
+    }
     for p in &h.problems {
         let _ = writeln!(o, "{p}");
     }
     Ok(())
+}
+
+/// Where the offsets of the walk came from, said once per source.
+fn layout_line(l: &LayoutSource) -> String {
+    match l {
+        LayoutSource::KnownBuild => "Heap offsets: known builds".into(),
+        LayoutSource::Pdb { name, id } => {
+            format!("Heap offsets: {name} {id} (the dump's ntdll PDB)")
+        }
+    }
 }
 
 fn row(x: &HeapSummary, ptr: u8) -> String {

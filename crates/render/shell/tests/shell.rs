@@ -543,3 +543,64 @@ fn pdb_names_are_windbg_short_names() {
     );
     assert!(!out.contains("__cdecl"), "{out}");
 }
+
+/// The heap commands on the synthetic heap dumps (`coroner-synth heaps`): the heaps the PEB
+/// lists, walked with the known builds' offsets (the shell has no symbol path).
+const HEAP_COMMANDS: &str = "!heap -s; !peb; !address -summary";
+
+#[test]
+fn golden_heap_commands_srv2003_x86() {
+    golden_of(
+        "heap-srv2003-x86",
+        "fixtures/synth/heaps/w3wp-heap-srv2003-x86.dmp",
+        HEAP_COMMANDS,
+    );
+}
+
+#[test]
+fn golden_heap_commands_win10_x64() {
+    golden_of(
+        "heap-win10-x64",
+        "fixtures/synth/heaps/w3wp-heap-win10-x64.dmp",
+        HEAP_COMMANDS,
+    );
+}
+
+/// With the dump's ntdll PDB on the symbol path (`fixtures/pdb/heap`), `!heap -s` walks the
+/// Windows 10 heaps with the PDB's offsets and names it once under the table.
+#[test]
+fn heap_summary_names_the_ntdll_pdb_its_offsets_came_from() {
+    let dump = root().join("fixtures/synth/heaps/w3wp-heap-win10-x64.dmp");
+    let file = coroner_dump::DumpFile::open(&dump).expect("dump opens");
+    let snap = file.snapshot().expect("snapshot");
+    let path =
+        coroner_symbols::SymbolPath::parse(&root().join("fixtures/pdb/heap").display().to_string());
+    let opts = coroner_analysis::Options {
+        symbols: Some(std::sync::Arc::new(coroner_symbols::Symbols::new(
+            path,
+            coroner_symbols::Options {
+                cache_dir: None,
+                allow_network: false,
+                ..Default::default()
+            },
+        ))),
+        ..Default::default()
+    };
+    let mut s = Session::with_options(&snap, &opts);
+    let mut out = Vec::new();
+    s.run_script("!heap -s", &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let named: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("Heap offsets:"))
+        .collect();
+    assert_eq!(
+        named,
+        vec!["Heap offsets: ntdll.pdb F2D273E2F1CF0FF94C4C44205044422E1 (the dump's ntdll PDB)"],
+        "{out}"
+    );
+    assert!(
+        out.contains("00000204`6f9b0000 00000002    7168     28     3"),
+        "{out}"
+    );
+}

@@ -22,6 +22,12 @@
 //!   `HEAP` (0x50414548) eight pointers after the end of that head; walked through its sub-heap
 //!   list (`wine.rs`).
 //!
+//! - **From the PDB** (`layout.rs`): when the symbol path has the public PDB of the dump's own
+//!   `ntdll.dll`, `_HEAP` and `_HEAP_SEGMENT` are read from its type stream and an NT heap whose
+//!   signature sits where that PDB puts it is walked with its offsets; any other heap, or a PDB
+//!   without the fields, falls back to the known builds above. Each heap says which
+//!   (`layout_source`).
+//!
 //! When the PEB's heap list is unknown (Wine leaves `NumberOfHeaps` 0; a dump without the PEB's
 //! page), the heaps are looked for at `PEB.ProcessHeap` and at every allocation base whose first
 //! bytes in the dump carry a heap signature.
@@ -34,7 +40,11 @@
 //! Walks stop at
 //! [`MAX_SEGMENTS`] with a warning.
 
+pub mod layout;
 mod wine;
+
+use layout::SegmentLayout;
+pub use layout::{from_symbols, HeapLayout, LayoutSource};
 
 use coroner_model::*;
 use serde::Serialize;
@@ -84,6 +94,8 @@ pub struct HeapSummary {
     /// The layout it was read with (`nt52` XP/2003 x86, `nt60` Vista–11, `wine`), `None` when not
     /// walked.
     pub layout: Option<&'static str>,
+    /// Where the layout's offsets came from (`None` when not walked).
+    pub layout_source: Option<LayoutSource>,
     /// `_HEAP.Flags`, when read.
     pub flags: Option<u32>,
     /// The segments walked (empty when not walked).
@@ -119,6 +131,21 @@ pub struct Heaps {
     pub corrupt: Vec<String>,
 }
 
+impl Heaps {
+    /// The distinct sources of the walked heaps' offsets, in first-seen order.
+    pub fn layout_sources(&self) -> Vec<&LayoutSource> {
+        let mut v: Vec<&LayoutSource> = Vec::new();
+        for h in &self.heaps {
+            if let Some(src) = h.layout_source.as_ref().filter(|_| h.walked()) {
+                if !v.contains(&src) {
+                    v.push(src);
+                }
+            }
+        }
+        v
+    }
+}
+
 /// What ended the walk of a heap early.
 struct Stop {
     text: String,
@@ -148,9 +175,19 @@ impl Stop {
     }
 }
 
-/// The heap summary (`None` when the PEB's heap list is not in the dump and no heap is found
-/// by its signature either).
+/// The heap summary with the known builds' offsets (`None` when the PEB's heap list is not in
+/// the dump and no heap is found by its signature either).
 pub fn heap_summary(snap: &Snapshot<'_>) -> Option<Heaps> {
+    heap_summary_with(snap, None)
+}
+
+/// The heap summary, NT heaps read with `pdb`'s offsets when given and the heap fits them
+/// (its signature where the PDB puts it), else with the known builds'. A PDB that could not
+/// give a layout (`Some(Err)`) is named in `problems`.
+pub fn heap_summary_with(
+    snap: &Snapshot<'_>,
+    pdb: Option<&Result<HeapLayout, String>>,
+) -> Option<Heaps> {
     let ptr = snap.system.arch.ptr_size();
     let mut out = Heaps::default();
     let found;
@@ -168,6 +205,15 @@ pub fn heap_summary(snap: &Snapshot<'_>) -> Option<Heaps> {
             &found
         }
     };
+    let layout = match pdb {
+        Some(Ok(l)) => Some(l),
+        Some(Err(e)) => {
+            out.problems
+                .push(format!("{e}: offsets from the known builds"));
+            None
+        }
+        None => None,
+    };
     if list.len() > MAX_HEAPS {
         out.problems.push(format!(
             "the PEB lists {} heaps: only the first {MAX_HEAPS} are summarised",
@@ -175,7 +221,7 @@ pub fn heap_summary(snap: &Snapshot<'_>) -> Option<Heaps> {
         ));
     }
     for &h in list.iter().take(MAX_HEAPS) {
-        match heap(&snap.memory, h, ptr, snap.system.arch == Arch::X86) {
+        match heap(&snap.memory, h, ptr, snap.system.arch == Arch::X86, layout) {
             Ok((summary, stop)) => {
                 out.heaps.push(summary);
                 if let Some(stop) = stop {
@@ -226,8 +272,9 @@ fn is_extra_segment(mem: &AddressSpace<'_>, b: u64, ptr: u8) -> bool {
     if wine::is_wine(mem, b, ptr) {
         return false;
     }
-    let l = if ptr == 8 { &SEGMENT_X64 } else { &SEGMENT_X86 };
-    let heap = mem.read_ptr(b + l.list + 2 * u64::from(ptr), ptr);
+    let l = HeapLayout::nt60(ptr).segment;
+    let Some(at) = l.heap else { return false };
+    let heap = mem.read_ptr(b + at, ptr);
     heap.is_some_and(|h| h != b && h != 0)
 }
 
@@ -237,6 +284,7 @@ fn heap(
     h: u64,
     ptr: u8,
     x86: bool,
+    pdb: Option<&HeapLayout>,
 ) -> Result<(HeapSummary, Option<Stop>), String> {
     let p = u64::from(ptr);
     let at = |off: u64| mem.read_u32(h.wrapping_add(off));
@@ -244,6 +292,7 @@ fn heap(
         address: h,
         kind,
         layout: None,
+        layout_source: None,
         flags: None,
         segments: vec![],
     };
@@ -262,49 +311,26 @@ fn heap(
     if at(2 * p) == Some(SEGMENT_SIGNATURE) && wine::is_wine(mem, h, ptr) {
         return Ok(wine::walk(mem, h, ptr));
     }
+    if let Some(l) = pdb {
+        match l.array {
+            Some((sig, _)) if at(sig) == Some(HEAP_SIGNATURE) => return Ok(nt52(mem, h, ptr, l)),
+            None if at(l.segment.signature) == Some(SEGMENT_SIGNATURE) => {
+                return Ok(nt60(mem, h, ptr, l))
+            }
+            _ => {}
+        }
+    }
     if at(2 * p) == Some(SEGMENT_SIGNATURE) {
-        return Ok(nt60(mem, h, ptr));
+        return Ok(nt60(mem, h, ptr, &HeapLayout::nt60(ptr)));
     }
     if x86 && at(8) == Some(HEAP_SIGNATURE) {
-        return Ok(nt52(mem, h));
+        return Ok(nt52(mem, h, 4, &HeapLayout::nt52()));
     }
     Err(format!(
         "heap {}: no Windows heap signature (not an NT heap, segment heap or page heap: Wine's own heap, or another allocator)",
         crate::hex(h)
     ))
 }
-
-/// `_HEAP_SEGMENT` field offsets: signature, list entry, base, pages, uncommitted pages.
-struct SegmentLayout {
-    signature: u64,
-    list: u64,
-    base: u64,
-    pages: u64,
-    uncommitted: u64,
-}
-
-const SEGMENT_X86: SegmentLayout = SegmentLayout {
-    signature: 0x08,
-    list: 0x10,
-    base: 0x1c,
-    pages: 0x20,
-    uncommitted: 0x2c,
-};
-const SEGMENT_X64: SegmentLayout = SegmentLayout {
-    signature: 0x10,
-    list: 0x18,
-    base: 0x30,
-    pages: 0x38,
-    uncommitted: 0x50,
-};
-/// XP/2003 x86 `_HEAP_SEGMENT` (no list entry: the heap's `Segments[]` array lists them).
-const SEGMENT_NT52: SegmentLayout = SegmentLayout {
-    signature: 0x08,
-    list: 0,
-    base: 0x18,
-    pages: 0x1c,
-    uncommitted: 0x28,
-};
 
 /// Reads one segment header at `s`, checking its signature.
 fn segment(
@@ -361,14 +387,14 @@ fn segment(
 }
 
 /// Vista–11: the ring of `SegmentListEntry` from the heap's own (first) segment.
-fn nt60(mem: &AddressSpace<'_>, h: u64, ptr: u8) -> (HeapSummary, Option<Stop>) {
-    let l = if ptr == 8 { &SEGMENT_X64 } else { &SEGMENT_X86 };
-    let flags_at = if ptr == 8 { 0x70 } else { 0x40 };
+fn nt60(mem: &AddressSpace<'_>, h: u64, ptr: u8, hl: &HeapLayout) -> (HeapSummary, Option<Stop>) {
+    let l = &hl.segment;
     let mut s = HeapSummary {
         address: h,
         kind: HeapKind::Nt,
         layout: Some("nt60"),
-        flags: mem.read_u32(h + flags_at),
+        layout_source: Some(hl.source.clone()),
+        flags: mem.read_u32(h + hl.flags),
         segments: vec![],
     };
     let mut node = h + l.list;
@@ -423,17 +449,20 @@ fn limit(h: u64) -> Stop {
     ))
 }
 
-/// XP/2003 x86: the `Segments[64]` array at +0x58.
-fn nt52(mem: &AddressSpace<'_>, h: u64) -> (HeapSummary, Option<Stop>) {
+/// XP/2003: the `Segments[64]` array (x86 +0x58).
+fn nt52(mem: &AddressSpace<'_>, h: u64, ptr: u8, hl: &HeapLayout) -> (HeapSummary, Option<Stop>) {
     let mut s = HeapSummary {
         address: h,
         kind: HeapKind::Nt,
         layout: Some("nt52"),
-        flags: mem.read_u32(h + 0x0c),
+        layout_source: Some(hl.source.clone()),
+        flags: mem.read_u32(h + hl.flags),
         segments: vec![],
     };
+    let (_, array) = hl.array.unwrap_or((0, 0));
+    let p = u64::from(ptr);
     for i in 0..MAX_SEGMENTS as u64 {
-        let Some(seg) = mem.read_ptr(h + 0x58 + 4 * i, 4) else {
+        let Some(seg) = mem.read_ptr(h + array + p * i, ptr) else {
             let msg = format!(
                 "heap {}: its segment array is cut short in the dump",
                 crate::hex(h)
@@ -443,7 +472,7 @@ fn nt52(mem: &AddressSpace<'_>, h: u64) -> (HeapSummary, Option<Stop>) {
         if seg == 0 {
             continue;
         }
-        match segment(mem, seg, &SEGMENT_NT52, 4) {
+        match segment(mem, seg, &hl.segment, ptr) {
             Ok(g) => s.segments.push(g),
             Err(e) => return (s, Some(e.of_heap(h))),
         }

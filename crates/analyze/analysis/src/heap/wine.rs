@@ -37,6 +37,7 @@ pub(super) fn walk(mem: &AddressSpace<'_>, h: u64, ptr: u8) -> (HeapSummary, Opt
         address: h,
         kind: HeapKind::Wine,
         layout: Some("wine"),
+        layout_source: Some(super::LayoutSource::KnownBuild),
         flags: mem.read_u32(h + flags_at),
         segments: vec![],
     };
