@@ -15,6 +15,7 @@ pub mod blobs;
 pub mod client;
 pub mod db;
 pub mod ingest;
+pub mod users;
 mod web;
 pub mod worker;
 
@@ -44,6 +45,10 @@ pub enum ServeError {
     #[error("{0}")]
     Config(String),
 }
+
+/// The folder under `--data DIR` where uploads are written while they stream in (random
+/// names; each file is moved to the store or removed when its request ends).
+pub const INCOMING: &str = "incoming";
 
 /// Where metadata lives.
 #[derive(Clone, Debug)]
@@ -155,7 +160,8 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ServeError + '_ {
 
 /// Opens the database and the dump store; the first process migrates and writes the keys.
 pub async fn open(config: Config) -> Result<(Shared, Started), ServeError> {
-    std::fs::create_dir_all(&config.data).map_err(io_err(&config.data))?;
+    let incoming = config.data.join(INCOMING);
+    std::fs::create_dir_all(&incoming).map_err(io_err(&incoming))?;
     let db = match &config.database {
         Database::Sqlite => {
             db::Db::Sqlite(db::SqliteDb::open(&config.data.join("coroner.sqlite3"))?)

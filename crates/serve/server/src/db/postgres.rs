@@ -19,7 +19,7 @@ pub struct PgDb {
     next: Arc<AtomicUsize>,
 }
 
-fn db_err(e: tokio_postgres::Error) -> ServeError {
+pub(super) fn db_err(e: tokio_postgres::Error) -> ServeError {
     ServeError::Database(match e.as_db_error() {
         Some(d) => format!("{}: {}", d.code().code(), d.message()),
         None => e.to_string(),
@@ -93,7 +93,7 @@ impl PgDb {
         self.client().await.batch_execute(sql).await.map_err(db_err)
     }
 
-    async fn client(&self) -> tokio::sync::MutexGuard<'_, Client> {
+    pub(super) async fn client(&self) -> tokio::sync::MutexGuard<'_, Client> {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.pool.len();
         self.pool[i].lock().await
     }

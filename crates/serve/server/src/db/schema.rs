@@ -53,6 +53,8 @@ CREATE TABLE sessions (id TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires INTEGER 
 "#,
     // 2: which worker (host:pid) holds or last held a crash's lease.
     "ALTER TABLE crashes ADD COLUMN worker TEXT;",
+    // 3: admin users who log in with a password (argon2id PHC string).
+    "CREATE TABLE users (name TEXT PRIMARY KEY, hash TEXT NOT NULL, created INTEGER NOT NULL);",
 ];
 
 /// PostgreSQL migrations (fleet mode).
@@ -106,4 +108,6 @@ CREATE TABLE sessions (id TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires BIGINT N
 "#,
     // 2: which worker (host:pid) holds or last held a crash's lease.
     "ALTER TABLE crashes ADD COLUMN worker TEXT;",
+    // 3: admin users who log in with a password (argon2id PHC string).
+    "CREATE TABLE users (name TEXT PRIMARY KEY, hash TEXT NOT NULL, created BIGINT NOT NULL);",
 ];
