@@ -140,17 +140,57 @@ where
         fault.clone(),
         "the body could not be read",
     );
-    match encoding.map(|e| e.trim().to_ascii_lowercase()).as_deref() {
-        None | Some("") | Some("identity") => Ok(raw),
+    let decoded = match encoding.map(|e| e.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("identity") => raw,
         Some("gzip") | Some("x-gzip") => {
             let mut dec = async_compression::tokio::bufread::GzipDecoder::new(
                 tokio_util::io::StreamReader::new(raw),
             );
             dec.multiple_members(true);
             let out = tokio_util::io::ReaderStream::with_capacity(dec, BUF);
-            Ok(bounded(out, max, fault.clone(), "bad gzip data"))
+            bounded(out, max, fault.clone(), "bad gzip data")
         }
-        Some(other) => Err(Reject::Bad(format!("unsupported Content-Encoding {other}"))),
+        Some(other) => return Err(Reject::Bad(format!("unsupported Content-Encoding {other}"))),
+    };
+    Ok(Paced {
+        inner: decoded,
+        run: 0,
+    }
+    .boxed())
+}
+
+/// Bytes handed out by [`Paced`] before it pauses.
+const BURST: usize = 256 << 10;
+
+/// A stream that pauses (`Pending`, waking itself at once) after every [`BURST`] bytes it
+/// handed out in a row. Written by hand because multer polls its stream until `Pending` and
+/// buffers all it gets: a stream that is always ready (a gzip bomb decoding from what is
+/// already received) would be buffered whole, however large.
+struct Paced {
+    inner: Body,
+    run: usize,
+}
+
+impl Stream for Paced {
+    type Item = std::io::Result<Bytes>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if self.run >= BURST {
+            self.run = 0;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let next = self.inner.poll_next_unpin(cx);
+        match &next {
+            Poll::Ready(Some(Ok(b))) => self.run += b.len(),
+            Poll::Pending => self.run = 0,
+            _ => {}
+        }
+        next
     }
 }
 
