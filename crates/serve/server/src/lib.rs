@@ -162,6 +162,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ServeError + '_ {
 pub async fn open(config: Config) -> Result<(Shared, Started), ServeError> {
     let incoming = config.data.join(INCOMING);
     std::fs::create_dir_all(&incoming).map_err(io_err(&incoming))?;
+    remove_stale(&incoming);
     let db = match &config.database {
         Database::Sqlite => {
             db::Db::Sqlite(db::SqliteDb::open(&config.data.join("coroner.sqlite3"))?)
@@ -182,6 +183,26 @@ pub async fn open(config: Config) -> Result<(Shared, Started), ServeError> {
         depth: Arc::new(std::sync::atomic::AtomicI64::new(0)),
     };
     Ok((shared, started))
+}
+
+/// Removes upload files left in `DIR/incoming` by a process that was killed mid-upload: those
+/// older than a day (a live upload's file is younger; the folder may be shared by processes).
+fn remove_stale(incoming: &Path) {
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for e in std::fs::read_dir(incoming).into_iter().flatten().flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if old && e.file_type().is_ok_and(|t| t.is_file()) {
+            match std::fs::remove_file(e.path()) {
+                Ok(()) => log::info!("removed a stale upload file {}", e.path().display()),
+                Err(err) => log::warn!("{}: {err}", e.path().display()),
+            }
+        }
+    }
 }
 
 /// Writes `DIR/ingest-key` and `DIR/admin-token` (mode 0600) when this process created them,
@@ -259,5 +280,23 @@ pub async fn work(shared: Shared, n: usize) {
     tokio::spawn(worker::housekeeping(shared));
     for t in tasks {
         let _ = t.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stale_upload_files_are_removed_and_fresh_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let (old, fresh) = (dir.path().join("upload-old"), dir.path().join("upload-new"));
+        std::fs::write(&old, b"x").unwrap();
+        std::fs::write(&fresh, b"y").unwrap();
+        let two_days = std::time::Duration::from_secs(2 * 24 * 3600);
+        let f = std::fs::File::options().write(true).open(&old).unwrap();
+        f.set_modified(std::time::SystemTime::now() - two_days)
+            .unwrap();
+        super::remove_stale(dir.path());
+        assert!(!old.exists());
+        assert!(fresh.exists());
     }
 }
