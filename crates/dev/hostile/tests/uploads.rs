@@ -250,6 +250,8 @@ struct Case {
     body: Box<dyn Fn() -> (Box<dyn Read + Send>, u64)>,
     want: (u16, &'static str),
     check: Option<Check>,
+    /// To the Sentry endpoint (`/api/default/minidump/`) instead of `/submit`.
+    sentry: bool,
 }
 
 fn case(name: &'static str, body: Vec<u8>, want: (u16, &'static str)) -> Case {
@@ -263,6 +265,7 @@ fn case(name: &'static str, body: Vec<u8>, want: (u16, &'static str)) -> Case {
         }),
         want,
         check: None,
+        sentry: false,
     }
 }
 
@@ -333,6 +336,7 @@ fn cases() -> Vec<Case> {
             body: Box::new(two_gb_form),
             want: (413, "Discarded=too large"),
             check: Some(Box::new(read_little)),
+            sentry: false,
         });
     }
     // 100,000 form fields.
@@ -347,6 +351,7 @@ fn cases() -> Vec<Case> {
         many,
         (400, "Discarded=too many form fields"),
     ));
+    c.extend(sentry_cases());
     c.extend(naming_cases(&dump));
     c.extend(shape_cases(&dump));
     c
@@ -361,6 +366,36 @@ fn read_little(_: &Server, r: &Reply) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The Sentry endpoint's raw body: a dump bomb, a 2 GB body, nothing.
+fn sentry_cases() -> Vec<Case> {
+    let raw = |c: &mut Case| {
+        c.sentry = true;
+        c.headers = vec![("Content-Type", "application/octet-stream".into())];
+    };
+    let mut bomb = case(
+        "Sentry raw zstd bomb",
+        bomb(zstd),
+        (413, "Discarded=too large"),
+    );
+    raw(&mut bomb);
+    let mut big = case(
+        "Sentry raw 2 GB body, chunked",
+        Vec::new(),
+        (413, "Discarded=too large"),
+    );
+    raw(&mut big);
+    big.framing = |_| Framing::Chunked;
+    big.body = Box::new(|| (zeros(2 << 30), 2 << 30));
+    big.check = Some(Box::new(read_little));
+    let mut empty = case(
+        "Sentry empty body",
+        Vec::new(),
+        (400, "Discarded=empty body"),
+    );
+    raw(&mut empty);
+    vec![bomb, big, empty]
 }
 
 /// Path-traversal file names: accepted, kept as data, never a path.
@@ -512,7 +547,11 @@ fn peak_bytes() -> Option<u64> {
 fn run(s: &Server, c: &Case, dump: &[u8]) -> Result<String, String> {
     let (body, len) = (c.body)();
     let measured = reset_peak();
-    let target = format!("/submit?key={}", s.key);
+    let target = if c.sentry {
+        format!("/api/default/minidump/?sentry_key={}", s.key)
+    } else {
+        format!("/submit?key={}", s.key)
+    };
     let r = post(s.addr, &target, &c.headers, (c.framing)(len), body);
     let peak = peak_bytes().filter(|_| measured);
     let seen = format!(
