@@ -469,6 +469,11 @@ fn shape_cases(dump: &[u8]) -> Vec<Case> {
     no_dump.extend(tail());
     let not_dump = read_all(crashpad_form(bytes(b"PK\x03\x04 a zip".to_vec()), "a.dmp"));
     vec![
+        endless("a preamble without a boundary", Vec::new()),
+        endless(
+            "a part header that never ends",
+            part_head("upload_file_minidump", Some("a.dmp"))[..60].to_vec(),
+        ),
         no_boundary,
         other,
         case(
@@ -483,6 +488,34 @@ fn shape_cases(dump: &[u8]) -> Vec<Case> {
         ),
         case("not a dump", not_dump, (400, "Discarded=not a minidump")),
     ]
+}
+
+/// `start` then 200 MB of `a` without the boundary or the end of headers multer looks for,
+/// which it would buffer: refused after a little.
+fn endless(name: &'static str, start: Vec<u8>) -> Case {
+    let mut c = case(
+        name,
+        Vec::new(),
+        (
+            400,
+            "Discarded=multipart preamble or part headers too large",
+        ),
+    );
+    c.body = Box::new(move || {
+        let n = start.len() as u64 + (200 << 20);
+        let body = std::io::Cursor::new(start.clone()).chain(std::io::repeat(b'a').take(200 << 20));
+        (Box::new(body) as Box<dyn Read + Send>, n)
+    });
+    c.check = Some(Box::new(|_, r| {
+        if r.sent > 64 << 20 {
+            return Err(format!(
+                "the server read {} MB looking for a boundary",
+                r.sent >> 20
+            ));
+        }
+        Ok(())
+    }));
+    c
 }
 
 fn get(addr: SocketAddr, target: &str, headers: &[(&str, String)]) -> String {

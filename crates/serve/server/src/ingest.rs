@@ -12,6 +12,7 @@ use futures_util::{Stream, StreamExt, TryStreamExt};
 use serde_json::{Map, Value};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use tempfile::TempPath;
 use tokio::io::AsyncWriteExt;
@@ -26,6 +27,8 @@ pub const MAX_VALUE: usize = 64 << 10;
 pub const MAX_ANNOTATIONS: usize = 1 << 20;
 /// The largest `extra` JSON part.
 pub const MAX_EXTRA: usize = 1 << 20;
+/// The most bytes read outside of the parts' data (preamble, boundaries, part headers).
+pub const MAX_OUTSIDE: u64 = 1 << 20;
 /// Read and write buffer of the streaming steps.
 const BUF: usize = 64 << 10;
 
@@ -236,21 +239,53 @@ where
     Ok((temp, size))
 }
 
-/// Reads a field into memory, at most `max` bytes: `None` past it.
+/// Reads a field into memory, at most `max` bytes, and whether there was more.
 async fn collect(
     field: &mut multer::Field<'_>,
     max: usize,
     fault: &Fault,
 ) -> Result<(Vec<u8>, bool), Reject> {
-    let mut out = Vec::new();
+    let (mut out, mut over) = (Vec::new(), false);
+    // Read to the end even past `max` (dropping the rest), so that the field is consumed
+    // while the gate counts it as data.
     while let Some(chunk) = field.chunk().await.map_err(|e| malformed(e, fault))? {
         let room = max.saturating_sub(out.len());
         out.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if chunk.len() > room {
-            return Ok((out, true));
-        }
+        over |= chunk.len() > room;
     }
-    Ok((out, false))
+    Ok((out, over))
+}
+
+/// Counts the bytes multer reads outside of the parts' data, where it buffers everything until
+/// it finds a boundary or the end of a part's headers: past [`MAX_OUTSIDE`] the body is refused,
+/// so a preamble or a header that never ends cannot fill memory. (multer has no such limit.)
+#[derive(Clone, Default)]
+struct Gate {
+    in_field: Arc<AtomicBool>,
+    outside: Arc<AtomicU64>,
+}
+
+impl Gate {
+    fn wrap(&self, body: Body, fault: Fault) -> Body {
+        let g = self.clone();
+        body.map(move |item| {
+            let b = item?;
+            let n = b.len() as u64;
+            if !g.in_field.load(Relaxed) && g.outside.fetch_add(n, Relaxed) + n > MAX_OUTSIDE {
+                fault.set(bad("multipart preamble or part headers too large"));
+                return Err(std::io::Error::other("multipart headers too large"));
+            }
+            Ok(b)
+        })
+        .boxed()
+    }
+    fn enter(&self) {
+        self.outside.store(0, Relaxed);
+        self.in_field.store(true, Relaxed);
+    }
+    fn leave(&self) {
+        self.in_field.store(false, Relaxed);
+    }
 }
 
 fn malformed(e: multer::Error, fault: &Fault) -> Reject {
@@ -266,7 +301,8 @@ pub async fn parse_multipart(
 ) -> Result<Upload, Reject> {
     let boundary = multer::parse_boundary(content_type)
         .map_err(|_| bad("not multipart/form-data (no boundary)"))?;
-    let mut form = multer::Multipart::new(body, boundary);
+    let gate = Gate::default();
+    let mut form = multer::Multipart::new(gate.wrap(body, fault.clone()), boundary);
     let mut up = Upload::default();
     let mut fields = 0usize;
     while let Some(field) = form.next_field().await.map_err(|e| malformed(e, fault))? {
@@ -274,7 +310,9 @@ pub async fn parse_multipart(
         if fields > MAX_FIELDS {
             return Err(bad("too many form fields"));
         }
+        gate.enter();
         add_field(&mut up, field, inc, fault).await?;
+        gate.leave();
     }
     if up.dump.is_none() {
         return Err(bad("no upload_file_minidump part"));

@@ -172,3 +172,36 @@ async fn a_dump_part_over_the_limit_is_too_big_and_removed() {
     assert_eq!(e, Reject::TooBig);
     assert_eq!(files_in(&dir), 0);
 }
+
+#[tokio::test]
+async fn a_long_value_is_cut_and_a_header_that_never_ends_is_refused() {
+    let b = "XyZ";
+    let mut form =
+        format!("--{b}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n").into_bytes();
+    form.resize(form.len() + (2 << 20), b'n');
+    form.extend_from_slice(
+        format!(
+            "\r\n--{b}\r\nContent-Disposition: form-data; name=\"upload_file_minidump\"; filename=\"a\"\r\n\r\nMDMP\r\n--{b}--\r\n"
+        )
+        .as_bytes(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (ct, fault) = (
+        format!("multipart/form-data; boundary={b}"),
+        Fault::default(),
+    );
+    let raw = decode_body(None, body(form), 8 << 20, &fault).unwrap();
+    let up = parse_multipart(raw, &ct, &inc(&dir, 8 << 20), &fault)
+        .await
+        .unwrap();
+    assert_eq!(up.annotations["note"].as_str().unwrap().len(), MAX_VALUE);
+
+    let mut endless = format!("--{b}\r\nContent-Disposition: form-data; name=\"x\"").into_bytes();
+    endless.resize(endless.len() + (2 << 20), b'h');
+    let raw = decode_body(None, body(endless), 8 << 20, &fault).unwrap();
+    let e = parse_multipart(raw, &ct, &inc(&dir, 8 << 20), &fault)
+        .await
+        .unwrap_err();
+    let want = "multipart preamble or part headers too large";
+    assert_eq!(e, Reject::Bad(want.into()));
+}
