@@ -39,6 +39,8 @@ pub enum Reject {
     TooBig,
     /// `400 Discarded=<reason>`.
     Bad(String),
+    /// `500`: the server could not keep the upload (a full disk…); the client should retry.
+    Server(String),
 }
 
 fn bad(reason: &str) -> Reject {
@@ -198,10 +200,7 @@ impl Stream for Paced {
 }
 
 fn io_bad(what: &str) -> impl FnOnce(std::io::Error) -> Reject + '_ {
-    move |e| {
-        log::error!("{what}: {e}");
-        Reject::Bad(format!("{what} failed on the server"))
-    }
+    move |e| Reject::Server(format!("{what}: {e}"))
 }
 
 /// Writes a stream to a new temporary file in `inc.dir`, at most `inc.max` bytes; the file is

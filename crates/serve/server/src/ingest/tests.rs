@@ -205,3 +205,16 @@ async fn a_long_value_is_cut_and_a_header_that_never_ends_is_refused() {
     let want = "multipart preamble or part headers too large";
     assert_eq!(e, Reject::Bad(want.into()));
 }
+
+#[tokio::test]
+async fn a_server_side_failure_is_not_blamed_on_the_upload() {
+    let inc = Incoming {
+        dir: "/nonexistent/coroner-incoming".into(),
+        max: 10,
+    };
+    let bad_upload = |e: std::io::Error| Reject::Bad(e.to_string());
+    let e = save(body(b"MDMP".to_vec()), &inc, &Fault::default(), bad_upload)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Reject::Server(_)), "{e:?}");
+}

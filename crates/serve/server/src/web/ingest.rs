@@ -149,6 +149,12 @@ fn refuse(route: &str, r: Reject) -> Response {
             )
                 .into_response()
         }
+        Reject::Server(e) => {
+            let mut reply = internal(route, e);
+            let close = header::HeaderValue::from_static("close");
+            reply.headers_mut().insert(header::CONNECTION, close);
+            reply
+        }
     }
 }
 
