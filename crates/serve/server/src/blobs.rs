@@ -106,11 +106,18 @@ impl Blobs {
             move |source| ServeError::Io { path, source }
         };
         if let Some(dest) = self.local_path(name) {
-            if let Some(dir) = dest.parent() {
-                tokio::fs::create_dir_all(dir).await.map_err(io(dir))?;
-            }
+            // The folder usually exists (dumps/): made only when the move finds it missing.
             let file = match file.persist(&dest) {
                 Ok(()) => return Ok(()),
+                Err(e) if e.error.kind() == std::io::ErrorKind::NotFound => {
+                    if let Some(dir) = dest.parent() {
+                        tokio::fs::create_dir_all(dir).await.map_err(io(dir))?;
+                    }
+                    match e.path.persist(&dest) {
+                        Ok(()) => return Ok(()),
+                        Err(e) => e.path,
+                    }
+                }
                 Err(e) => e.path,
             };
             tokio::fs::copy(&file, &dest).await.map_err(io(&dest))?;

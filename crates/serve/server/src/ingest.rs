@@ -214,14 +214,12 @@ pub async fn save<S, E>(
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
 {
-    let temp = tempfile::Builder::new()
+    let (file, temp) = tempfile::Builder::new()
         .prefix("upload-")
         .tempfile_in(&inc.dir)
         .map_err(io_bad("storing the upload"))?
-        .into_temp_path();
-    let file = tokio::fs::File::create(&temp)
-        .await
-        .map_err(io_bad("storing the upload"))?;
+        .into_parts();
+    let file = tokio::fs::File::from_std(file);
     let mut out = tokio::io::BufWriter::with_capacity(BUF, file);
     let mut size = 0u64;
     while let Some(chunk) = data.next().await {
