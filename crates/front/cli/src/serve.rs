@@ -54,6 +54,10 @@ pub(crate) struct ServeArgs {
     /// never answered 429.
     #[arg(long, default_value_t = 1_000_000)]
     max_queued: i64,
+    /// Add an admin user who logs in with a password (or set the password of an existing one),
+    /// then exit: the password is read from standard input (asked without echo on a terminal).
+    #[arg(long, value_name = "NAME")]
+    add_user: Option<String>,
     #[command(flatten)]
     store: StoreArgs,
     #[command(flatten)]
@@ -105,6 +109,9 @@ pub(crate) fn serve(a: ServeArgs) -> ExitCode {
     c.max_body = usize::try_from(a.max_upload).unwrap_or(usize::MAX);
     c.max_queued = a.max_queued;
     c.workers = if a.ingest_only { 0 } else { a.workers };
+    if let Some(name) = a.add_user {
+        return add_user(c, &name);
+    }
     let listen = a.listen;
     let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
         rt.block_on(async move {
@@ -126,6 +133,49 @@ pub(crate) fn serve(a: ServeArgs) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `coroner serve --add-user NAME`: exit 2 when the password cannot be read or stored.
+fn add_user(c: Config, name: &str) -> ExitCode {
+    let result = read_password(name).and_then(|password| {
+        let rt = runtime().map_err(|e| e.to_string())?;
+        rt.block_on(async {
+            let (shared, _) = coroner_server::open(c).await.map_err(|e| e.to_string())?;
+            coroner_server::users::add(&shared, name, &password)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    });
+    match result {
+        Ok(()) => {
+            let _ = writeln!(std::io::stdout(), "coroner: user {name} can log in");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("coroner serve: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The password: asked twice without echo on a terminal, else the first line of stdin.
+fn read_password(name: &str) -> Result<String, String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("Password for {name}: "))
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        let again = rpassword::prompt_password("Again: ")
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        if first != again {
+            return Err("the passwords differ".into());
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 /// `coroner worker`: exit 2 when it cannot start.

@@ -98,6 +98,41 @@ impl Blobs {
         r.bytes().await.map_err(store_err)
     }
 
+    /// Stores a file as an object without reading it into memory: moved into a local store
+    /// (copied when on another filesystem), streamed in parts to an object store.
+    pub async fn put_file(&self, name: &str, file: tempfile::TempPath) -> Result<(), ServeError> {
+        let io = |path: &std::path::Path| {
+            let path = path.to_path_buf();
+            move |source| ServeError::Io { path, source }
+        };
+        if let Some(dest) = self.local_path(name) {
+            // The folder usually exists (dumps/): made only when the move finds it missing.
+            let file = match file.persist(&dest) {
+                Ok(()) => return Ok(()),
+                Err(e) if e.error.kind() == std::io::ErrorKind::NotFound => {
+                    if let Some(dir) = dest.parent() {
+                        tokio::fs::create_dir_all(dir).await.map_err(io(dir))?;
+                    }
+                    match e.path.persist(&dest) {
+                        Ok(()) => return Ok(()),
+                        Err(e) => e.path,
+                    }
+                }
+                Err(e) => e.path,
+            };
+            tokio::fs::copy(&file, &dest).await.map_err(io(&dest))?;
+            return Ok(());
+        }
+        let mut src = tokio::fs::File::open(&file).await.map_err(io(&file))?;
+        let mut w = object_store::buffered::BufWriter::new(self.store.clone(), ObjPath::from(name));
+        let copied = tokio::io::copy(&mut src, &mut w).await;
+        let done = match copied {
+            Ok(_) => tokio::io::AsyncWriteExt::shutdown(&mut w).await,
+            Err(e) => Err(e),
+        };
+        done.map_err(|e| ServeError::Store(format!("{name}: {e}")))
+    }
+
     /// Deletes an object; one already gone is no error.
     pub async fn delete(&self, name: &str) -> Result<(), ServeError> {
         match self.store.delete(&ObjPath::from(name)).await {

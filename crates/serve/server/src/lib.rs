@@ -16,6 +16,7 @@ pub mod client;
 pub mod db;
 pub mod incidents;
 pub mod ingest;
+pub mod users;
 mod web;
 pub mod worker;
 
@@ -45,6 +46,10 @@ pub enum ServeError {
     #[error("{0}")]
     Config(String),
 }
+
+/// The folder under `--data DIR` where uploads are written while they stream in (random
+/// names; each file is moved to the store or removed when its request ends).
+pub const INCOMING: &str = "incoming";
 
 /// Where metadata lives.
 #[derive(Clone, Debug)]
@@ -156,7 +161,9 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ServeError + '_ {
 
 /// Opens the database and the dump store; the first process migrates and writes the keys.
 pub async fn open(config: Config) -> Result<(Shared, Started), ServeError> {
-    std::fs::create_dir_all(&config.data).map_err(io_err(&config.data))?;
+    let incoming = config.data.join(INCOMING);
+    std::fs::create_dir_all(&incoming).map_err(io_err(&incoming))?;
+    remove_stale(&incoming);
     let db = match &config.database {
         Database::Sqlite => {
             db::Db::Sqlite(db::SqliteDb::open(&config.data.join("coroner.sqlite3"))?)
@@ -177,6 +184,26 @@ pub async fn open(config: Config) -> Result<(Shared, Started), ServeError> {
         depth: Arc::new(std::sync::atomic::AtomicI64::new(0)),
     };
     Ok((shared, started))
+}
+
+/// Removes upload files left in `DIR/incoming` by a process that was killed mid-upload: those
+/// older than a day (a live upload's file is younger; the folder may be shared by processes).
+fn remove_stale(incoming: &Path) {
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for e in std::fs::read_dir(incoming).into_iter().flatten().flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if old && e.file_type().is_ok_and(|t| t.is_file()) {
+            match std::fs::remove_file(e.path()) {
+                Ok(()) => log::info!("removed a stale upload file {}", e.path().display()),
+                Err(err) => log::warn!("{}: {err}", e.path().display()),
+            }
+        }
+    }
 }
 
 /// Writes `DIR/ingest-key` and `DIR/admin-token` (mode 0600) when this process created them,
@@ -254,5 +281,23 @@ pub async fn work(shared: Shared, n: usize) {
     tokio::spawn(worker::housekeeping(shared));
     for t in tasks {
         let _ = t.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stale_upload_files_are_removed_and_fresh_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let (old, fresh) = (dir.path().join("upload-old"), dir.path().join("upload-new"));
+        std::fs::write(&old, b"x").unwrap();
+        std::fs::write(&fresh, b"y").unwrap();
+        let two_days = std::time::Duration::from_secs(2 * 24 * 3600);
+        let f = std::fs::File::options().write(true).open(&old).unwrap();
+        f.set_modified(std::time::SystemTime::now() - two_days)
+            .unwrap();
+        super::remove_stale(dir.path());
+        assert!(!old.exists());
+        assert!(fresh.exists());
     }
 }

@@ -6,6 +6,7 @@ mod incidents;
 mod postgres;
 mod schema;
 mod sqlite;
+mod users;
 
 use crate::ServeError;
 use std::collections::BTreeMap;
@@ -259,6 +260,14 @@ impl Db {
     }
     pub async fn end_session(&self, id: &str) -> Result<(), ServeError> {
         both!(self, d => d.end_session(id.into()).await)
+    }
+    /// Adds an admin user, or sets a user's password hash (a PHC string).
+    pub async fn set_user(&self, name: &str, hash: &str) -> Result<(), ServeError> {
+        both!(self, d => d.set_user(name.into(), hash.into()).await)
+    }
+    /// The password hash of a user.
+    pub async fn user_hash(&self, name: &str) -> Result<Option<String>, ServeError> {
+        both!(self, d => d.user_hash(name.into()).await)
     }
     /// Crashes received before `before` whose dumps are still kept: marks them deleted and
     /// returns their ids (the caller deletes the files; counts stay).

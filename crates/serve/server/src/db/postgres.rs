@@ -19,7 +19,7 @@ pub struct PgDb {
     next: Arc<AtomicUsize>,
 }
 
-fn db_err(e: tokio_postgres::Error) -> ServeError {
+pub(super) fn db_err(e: tokio_postgres::Error) -> ServeError {
     ServeError::Database(match e.as_db_error() {
         Some(d) => format!("{}: {}", d.code().code(), d.message()),
         None => e.to_string(),

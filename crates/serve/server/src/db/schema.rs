@@ -53,7 +53,9 @@ CREATE TABLE sessions (id TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires INTEGER 
 "#,
     // 2: which worker (host:pid) holds or last held a crash's lease.
     "ALTER TABLE crashes ADD COLUMN worker TEXT;",
-    // 3: incidents (`coroner upload --incident`): a server's logs and configuration, and the
+    // 3: admin users who log in with a password (argon2id PHC string).
+    "CREATE TABLE users (name TEXT PRIMARY KEY, hash TEXT NOT NULL, created INTEGER NOT NULL);",
+    // 4: incidents (`coroner upload --incident`): a server's logs and configuration, and the
     // report `investigate` makes of them with the dumps sent beside them.
     r#"
 CREATE TABLE incidents (id TEXT PRIMARY KEY, project TEXT NOT NULL, received INTEGER NOT NULL,
@@ -116,7 +118,9 @@ CREATE TABLE sessions (id TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires BIGINT N
 "#,
     // 2: which worker (host:pid) holds or last held a crash's lease.
     "ALTER TABLE crashes ADD COLUMN worker TEXT;",
-    // 3: incidents (`coroner upload --incident`): a server's logs and configuration, and the
+    // 3: admin users who log in with a password (argon2id PHC string).
+    "CREATE TABLE users (name TEXT PRIMARY KEY, hash TEXT NOT NULL, created BIGINT NOT NULL);",
+    // 4: incidents (`coroner upload --incident`): a server's logs and configuration, and the
     // report `investigate` makes of them with the dumps sent beside them.
     r#"
 CREATE TABLE incidents (id TEXT PRIMARY KEY, project TEXT NOT NULL, received BIGINT NOT NULL,

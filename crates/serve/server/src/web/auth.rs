@@ -64,6 +64,29 @@ pub async fn who(s: &Shared, headers: &HeaderMap) -> Option<Who> {
     Some(Who::Session { id, csrf })
 }
 
+/// Whether a login form (`user` and `password`, or `token`) is right; a refusal is logged
+/// (the user name, never the password).
+pub async fn login_ok(
+    s: &Shared,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<bool, crate::ServeError> {
+    let field = |k: &str| form.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    if let Some(user) = field("user") {
+        let password = form.get("password").map(String::as_str).unwrap_or("");
+        let ok = crate::users::check(s, user, password).await?;
+        if !ok {
+            let shown: String = user.chars().take(crate::users::MAX_NAME).collect();
+            log::warn!("/login: failed login for user {shown:?}");
+        }
+        return Ok(ok);
+    }
+    let ok = field("token").is_some_and(|t| same(t, &s.admin_token));
+    if !ok {
+        log::warn!("/login: wrong admin token");
+    }
+    Ok(ok)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

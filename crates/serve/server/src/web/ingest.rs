@@ -2,13 +2,11 @@
 
 use super::internal;
 use crate::db::NewCrash;
-use crate::ingest::{self, Reject, Upload};
-use crate::{blobs, now, Shared};
+use crate::ingest::{self, Fault, Incoming, Reject, Upload};
+use crate::{blobs, now, Shared, INCOMING};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
-use sha2::Digest;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
@@ -20,8 +18,9 @@ pub async fn submit(State(s): State<Shared>, Query(q): Params, req: Request) -> 
         return unauthorized("/submit");
     };
     let ct = header_str(req.headers(), header::CONTENT_TYPE).unwrap_or_default();
-    let up = match read(&s, req).await {
-        Ok(body) => ingest::parse_multipart(body, &ct).await,
+    let (inc, fault) = (incoming(&s), Fault::default());
+    let up = match read(&s, req, &fault) {
+        Ok(body) => ingest::parse_multipart(body, &ct, &inc, &fault).await,
         Err(r) => Err(r),
     };
     match accept(&s, &project, up, "/submit", q.contains_key("idempotent")).await {
@@ -46,8 +45,9 @@ pub async fn sentry(
         return unauthorized("/api/<project>/minidump/");
     }
     let ct = header_str(req.headers(), header::CONTENT_TYPE);
-    let up = match read(&s, req).await {
-        Ok(body) => ingest::parse_sentry(body, ct.as_deref()).await,
+    let (inc, fault) = (incoming(&s), Fault::default());
+    let up = match read(&s, req, &fault) {
+        Ok(body) => ingest::parse_sentry(body, ct.as_deref(), &inc, &fault).await,
         Err(r) => Err(r),
     };
     match accept(&s, &project, up, "/api/<project>/minidump/", false).await {
@@ -65,35 +65,25 @@ fn unauthorized(route: &str) -> Response {
     (StatusCode::UNAUTHORIZED, "wrong or missing ingest key\n").into_response()
 }
 
-/// The body, bounded and with its `Content-Encoding` undone.
-async fn read(s: &Shared, req: Request) -> Result<Bytes, Reject> {
-    let max = s.config.max_body;
+/// Where this server's uploads are written while they stream in.
+fn incoming(s: &Shared) -> Incoming {
+    Incoming {
+        dir: s.config.data.join(INCOMING),
+        max: s.config.max_body as u64,
+    }
+}
+
+/// The body as a bounded stream with its `Content-Encoding` undone; a declared length over
+/// the limit is refused before anything is read.
+fn read(s: &Shared, req: Request, fault: &Fault) -> Result<ingest::Body, Reject> {
+    let max = s.config.max_body as u64;
     let declared = header_str(req.headers(), header::CONTENT_LENGTH).and_then(|v| v.parse().ok());
-    if declared.is_some_and(|n: u64| n > max as u64) {
+    if declared.is_some_and(|n: u64| n > max) {
         return Err(Reject::TooBig);
     }
     let encoding = header_str(req.headers(), header::CONTENT_ENCODING);
-    let body = axum::body::to_bytes(req.into_body(), max)
-        .await
-        .map_err(|e| {
-            if is_length_limit(&e) {
-                Reject::TooBig
-            } else {
-                Reject::Bad("the body could not be read".into())
-            }
-        })?;
-    ingest::decode_body(encoding.as_deref(), body, max)
-}
-
-fn is_length_limit(e: &axum::Error) -> bool {
-    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(x) = src {
-        if x.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        src = x.source();
-    }
-    false
+    let body = req.into_body().into_data_stream();
+    ingest::decode_body(encoding.as_deref(), body, max, fault)
 }
 
 /// Stores an upload and queues it; the reply for a refused one.
@@ -105,11 +95,17 @@ async fn accept(
     idempotent: bool,
 ) -> Result<uuid::Uuid, Response> {
     let mut up = up.map_err(|r| refuse(route, r))?;
-    up.dump = ingest::unpack_dump(std::mem::take(&mut up.dump), s.config.max_body)
+    let dump = up
+        .dump
+        .take()
+        .ok_or_else(|| refuse(route, Reject::Bad("no dump".into())))?;
+    let inc = incoming(s);
+    let dump = tokio::task::spawn_blocking(move || ingest::unpack_dump(dump, &inc))
+        .await
+        .map_err(|e| internal(route, e))?
         .map_err(|r| refuse(route, r))?;
-    let sha = hex(&sha2::Sha256::digest(&up.dump));
     if idempotent {
-        match s.db.find_sha(project, &sha).await {
+        match s.db.find_sha(project, &dump.sha256).await {
             Ok(Some(id)) => return uuid::Uuid::parse_str(&id).map_err(|e| internal(route, e)),
             Ok(None) => {}
             Err(e) => return Err(internal(route, e)),
@@ -122,7 +118,7 @@ async fn accept(
         let _ = s.db.add_counter("dropped", 1).await;
         return Ok(id);
     }
-    store(s, project, up, id, sha)
+    store(s, project, up, dump, id)
         .await
         .map_err(|e| internal(route, e))?;
     s.depth.fetch_add(1, Ordering::Relaxed);
@@ -130,39 +126,55 @@ async fn accept(
     Ok(id)
 }
 
+/// The reply to a refused upload; the connection is closed after it, so that the rest of a
+/// body the server stopped reading is never read.
 fn refuse(route: &str, r: Reject) -> Response {
+    let close = [(header::CONNECTION, "close")];
     match r {
         Reject::TooBig => {
             log::warn!("{route}: upload over the size limit");
-            (StatusCode::PAYLOAD_TOO_LARGE, "Discarded=too large\n").into_response()
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                close,
+                "Discarded=too large\n",
+            )
+                .into_response()
         }
         Reject::Bad(reason) => {
             log::warn!("{route}: discarded: {reason}");
-            (StatusCode::BAD_REQUEST, format!("Discarded={reason}")).into_response()
+            (
+                StatusCode::BAD_REQUEST,
+                close,
+                format!("Discarded={reason}"),
+            )
+                .into_response()
+        }
+        Reject::Server(e) => {
+            let mut reply = internal(route, e);
+            let close = header::HeaderValue::from_static("close");
+            reply.headers_mut().insert(header::CONNECTION, close);
+            reply
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn store(
     s: &Shared,
     project: &str,
     up: Upload,
+    dump: ingest::Dump,
     id: uuid::Uuid,
-    sha: String,
 ) -> Result<(), crate::ServeError> {
     let version = up.version();
-    let size = up.dump.len() as i64;
-    s.blobs.put(&blobs::dump_name(&id), up.dump).await?;
+    s.blobs.put_file(&blobs::dump_name(&id), dump.file).await?;
     let mut attachments = Vec::new();
-    for (n, (field, file_name, data)) in up.attachments.into_iter().enumerate() {
+    for (n, (field, file_name, file, size)) in up.attachments.into_iter().enumerate() {
         attachments.push(serde_json::json!({
-            "field": field, "filename": file_name, "size": data.len(), "index": n,
+            "field": field, "filename": file_name, "size": size, "index": n,
         }));
-        s.blobs.put(&blobs::attachment_name(&id, n), data).await?;
+        s.blobs
+            .put_file(&blobs::attachment_name(&id, n), file)
+            .await?;
     }
     let crash = NewCrash {
         id: id.to_string(),
@@ -170,8 +182,8 @@ async fn store(
         received: now(),
         annotations: serde_json::Value::Object(up.annotations).to_string(),
         attachments: serde_json::Value::Array(attachments).to_string(),
-        size,
-        sha256: sha,
+        size: dump.size as i64,
+        sha256: dump.sha256,
         version,
     };
     s.db.insert(crash).await

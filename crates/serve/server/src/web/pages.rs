@@ -354,24 +354,27 @@ pub async fn login_form() -> Response {
     page(
         "Log in",
         None,
-        "<form method=post action=/login><label>Admin token (in <code>DIR/admin-token</code>) \
-         <input type=password name=token autocomplete=current-password></label> \
+        "<form method=post action=/login><p><label>User <input name=user autocomplete=username>\
+         </label> <label>Password <input type=password name=password \
+         autocomplete=current-password></label></p><p>or <label>Admin token (in \
+         <code>DIR/admin-token</code>) <input type=password name=token></label></p> \
          <button>Log in</button></form>",
     )
 }
 
-/// `POST /login` (form: `token`): a session cookie (HttpOnly, SameSite=Strict).
+/// `POST /login` (form: `user` and `password`, or `token`): a session cookie (HttpOnly,
+/// SameSite=Strict).
 pub async fn login(State(s): State<Shared>, Form(form): Form<HashMap<String, String>>) -> Response {
-    let ok = form
-        .get("token")
-        .is_some_and(|t| auth::same(t.trim(), &s.admin_token));
-    if !ok {
-        log::warn!("/login: wrong admin token");
-        return (
-            StatusCode::UNAUTHORIZED,
-            Html("<p>Wrong token. <a href=/login>Try again</a></p>"),
-        )
-            .into_response();
+    match auth::login_ok(&s, &form).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                Html("<p>Wrong user, password or token. <a href=/login>Try again</a></p>"),
+            )
+                .into_response()
+        }
+        Err(e) => return internal("/login", e),
     }
     let (id, csrf) = (crate::db::token(), crate::db::token());
     if let Err(e) = s.db.new_session(&id, &csrf, now() + SESSION_SECS).await {
