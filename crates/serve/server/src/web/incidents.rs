@@ -16,7 +16,7 @@ use crate::db::{IncidentFile, IncidentReport, IncidentRow};
 use crate::ingest::{self, Reject};
 use crate::{incidents, now, Shared};
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use coroner_report::investigate::{self as inv, Format};
@@ -123,21 +123,25 @@ pub async fn file(
         Ok(_) => return not_found("incident"),
         Err(e) => return internal(ROUTE, e),
     }
-    let bytes = match body(&s, req).await {
+    let (temp, size) = match body(&s, req).await {
         Ok(b) => b,
         Err(Reject::TooBig) => {
             log::warn!("{ROUTE}: file over the size limit");
             return (StatusCode::PAYLOAD_TOO_LARGE, "Discarded=too large\n").into_response();
         }
         Err(Reject::Bad(why)) => return discarded(ROUTE, &why),
+        Err(Reject::Server(e)) => return internal(ROUTE, e),
     };
-    let Some(kind) = incidents::kind_of(&bytes[..bytes.len().min(64 << 10)]) else {
-        return discarded(
-            ROUTE,
-            "not an event log, IIS or HTTPERR log, IIS configuration or Report.wer",
-        );
+    let (kind, sha) = match identify(temp.to_path_buf()).await {
+        Ok((Some(kind), sha)) => (kind, sha),
+        Ok((None, _)) => {
+            return discarded(
+                ROUTE,
+                "not an event log, IIS or HTTPERR log, IIS configuration or Report.wer",
+            )
+        }
+        Err(e) => return internal(ROUTE, e),
     };
-    let sha = crate::client::sha256(&bytes);
     let f = IncidentFile {
         key: incidents::file_name(&id, &sha, kind),
         name: q
@@ -145,11 +149,11 @@ pub async fn file(
             .map(|n| n.chars().take(260).collect())
             .unwrap_or_default(),
         kind: kind.to_string(),
-        size: bytes.len() as i64,
+        size: size as i64,
         received: now(),
         sha256: sha.clone(),
     };
-    if let Err(e) = s.blobs.put(&f.key, bytes).await {
+    if let Err(e) = s.blobs.put_file(&f.key, temp).await {
         return internal(ROUTE, e);
     }
     match s.db.add_incident_file(&id, f).await {
@@ -158,15 +162,34 @@ pub async fn file(
     }
 }
 
-/// A request body, bounded, with its gzip `Content-Encoding` undone.
-async fn body(s: &Shared, req: Request) -> Result<axum::body::Bytes, Reject> {
-    let max = s.config.max_body;
-    let enc = req.headers().get(header::CONTENT_ENCODING);
-    let enc = enc.and_then(|v| v.to_str().ok()).map(str::to_string);
-    let raw = axum::body::to_bytes(req.into_body(), max)
-        .await
-        .map_err(|_| Reject::TooBig)?;
-    ingest::decode_body(enc.as_deref(), raw, max)
+/// What a stored file is (by its first 64 KiB) and its SHA-256, read on a blocking thread.
+async fn identify(path: std::path::PathBuf) -> std::io::Result<(Option<&'static str>, String)> {
+    tokio::task::spawn_blocking(move || {
+        use sha2::Digest;
+        use std::io::Read;
+        let mut f = std::fs::File::open(&path)?;
+        let mut head = Vec::new();
+        (&mut f).take(64 << 10).read_to_end(&mut head)?;
+        let mut hash = sha2::Sha256::new();
+        hash.update(&head);
+        std::io::copy(&mut f, &mut hash)?;
+        let hex = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Ok((incidents::kind_of(&head), hex))
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
+/// A request body streamed to a temporary file under `DIR/incoming`, bounded, with its gzip
+/// `Content-Encoding` undone; its size.
+async fn body(s: &Shared, req: Request) -> Result<(tempfile::TempPath, u64), Reject> {
+    let fault = ingest::Fault::default();
+    let stream = super::ingest::read(s, req, &fault)?;
+    let inc = super::ingest::incoming(s);
+    ingest::save(stream, &inc, &fault, |_| {
+        Reject::Bad("the body could not be read".into())
+    })
+    .await
 }
 
 fn time(t: i64) -> String {

@@ -66,7 +66,7 @@ fn unauthorized(route: &str) -> Response {
 }
 
 /// Where this server's uploads are written while they stream in.
-fn incoming(s: &Shared) -> Incoming {
+pub(super) fn incoming(s: &Shared) -> Incoming {
     Incoming {
         dir: s.config.data.join(INCOMING),
         max: s.config.max_body as u64,
@@ -75,7 +75,7 @@ fn incoming(s: &Shared) -> Incoming {
 
 /// The body as a bounded stream with its `Content-Encoding` undone; a declared length over
 /// the limit is refused before anything is read.
-fn read(s: &Shared, req: Request, fault: &Fault) -> Result<ingest::Body, Reject> {
+pub(super) fn read(s: &Shared, req: Request, fault: &Fault) -> Result<ingest::Body, Reject> {
     let max = s.config.max_body as u64;
     let declared = header_str(req.headers(), header::CONTENT_LENGTH).and_then(|v| v.parse().ok());
     if declared.is_some_and(|n: u64| n > max) {
