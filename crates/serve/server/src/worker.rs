@@ -200,7 +200,7 @@ async fn analyse(
     job: &Job,
     path: PathBuf,
 ) -> Result<Attempt, Failure> {
-    let opts = shared.config.analysis.clone();
+    let opts = crate::symbols::analysis_options(shared).await;
     let (id, received, annotations) = (job.id.clone(), job.received, job.annotations.clone());
     let work: Work = Box::new(move || analyse_blocking(&path, &opts, &id, received, &annotations));
     let c = &shared.config;
@@ -282,7 +282,7 @@ where
 /// analysis as the worker's, under the same limits: a panic is caught, a hang times out.
 pub async fn report_html(shared: &Shared, id: &str) -> Result<String, String> {
     let (path, tmp) = dump_file(shared, id).await.map_err(|e| e.to_string())?;
-    let opts = shared.config.analysis.clone();
+    let opts = crate::symbols::analysis_options(shared).await;
     let name = format!("{id}.dmp");
     let task = tokio::task::spawn_blocking(move || {
         let _keep = tmp;
@@ -352,6 +352,7 @@ fn finished(a: coroner::Analysis, received: i64, annotations: &str) -> Finished 
     let bucket = a.bucket.clone().unwrap_or_else(|| "UNBUCKETED".into());
     let blame = a.blame.as_ref().map(|b| b.module.clone());
     let signature = signature(&a, &bucket);
+    let missing = crate::symbols::missing(&a);
     let annotations: serde_json::Value = serde_json::from_str(annotations).unwrap_or_default();
     let version = ["ver", "Version", "version", "release"]
         .iter()
@@ -383,6 +384,7 @@ fn finished(a: coroner::Analysis, received: i64, annotations: &str) -> Finished 
         day: day(received),
         received,
         version,
+        missing,
     }
 }
 
@@ -467,6 +469,7 @@ mod tests {
             day: "2026-01-01".into(),
             received: 0,
             version: None,
+            missing: Vec::new(),
         }
     }
 

@@ -53,6 +53,18 @@ CREATE TABLE sessions (id TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires INTEGER 
 "#,
     // 2: which worker (host:pid) holds or last held a crash's lease.
     "ALTER TABLE crashes ADD COLUMN worker TEXT;",
+    // 3: symbol uploads and reprocessing. `counted`: the day and facets a crash was counted
+    // under (to take it out of its group when it is reprocessed); `requeued`: queued again by a
+    // symbol upload; `reprocessed`: analyses stored after the first. `missing_symbols`: per
+    // crash, the stack modules that had no symbol file (debug name, debug id).
+    r#"
+ALTER TABLE crashes ADD COLUMN counted TEXT;
+ALTER TABLE crashes ADD COLUMN requeued INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE crashes ADD COLUMN reprocessed INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE missing_symbols (crash_id TEXT NOT NULL, name TEXT NOT NULL, debug_id TEXT NOT NULL,
+    PRIMARY KEY (crash_id, name, debug_id));
+CREATE INDEX missing_symbols_id ON missing_symbols (debug_id);
+"#,
 ];
 
 /// PostgreSQL migrations (fleet mode).
@@ -106,4 +118,16 @@ CREATE TABLE sessions (id TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires BIGINT N
 "#,
     // 2: which worker (host:pid) holds or last held a crash's lease.
     "ALTER TABLE crashes ADD COLUMN worker TEXT;",
+    // 3: symbol uploads and reprocessing. `counted`: the day and facets a crash was counted
+    // under (to take it out of its group when it is reprocessed); `requeued`: queued again by a
+    // symbol upload; `reprocessed`: analyses stored after the first. `missing_symbols`: per
+    // crash, the stack modules that had no symbol file (debug name, debug id).
+    r#"
+ALTER TABLE crashes ADD COLUMN counted TEXT;
+ALTER TABLE crashes ADD COLUMN requeued BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE crashes ADD COLUMN reprocessed BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE missing_symbols (crash_id TEXT NOT NULL, name TEXT NOT NULL, debug_id TEXT NOT NULL,
+    PRIMARY KEY (crash_id, name, debug_id));
+CREATE INDEX missing_symbols_id ON missing_symbols (debug_id);
+"#,
 ];

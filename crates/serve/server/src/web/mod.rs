@@ -4,6 +4,7 @@ mod api;
 mod auth;
 mod ingest;
 mod pages;
+mod symbols;
 
 use crate::Shared;
 use axum::http::StatusCode;
@@ -24,6 +25,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/api/groups/{id}", get(api::group))
         .route("/api/groups/{id}/resolve", post(api::resolve))
         .route("/api/stats", get(api::stats))
+        .route("/api/symbols", post(symbols::upload))
         .route("/", get(pages::index))
         .route("/groups/{id}", get(pages::group))
         .route("/groups/{id}/resolve", post(pages::resolve))
