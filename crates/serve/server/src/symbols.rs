@@ -190,6 +190,16 @@ fn store(dir: &Path, file: &Path, name: &str, id: &Identified) -> Result<(), Ser
     Ok(())
 }
 
+/// The name a symbol file with `debug_id` is already stored under (a PDB uploaded again after
+/// the crashes that needed it were reprocessed).
+fn stored_name(dir: &Path, debug_id: &str) -> Option<String> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .find(|e| e.path().join(debug_id).is_dir())
+        .and_then(|e| e.file_name().into_string().ok())
+}
+
 /// A symbol file waiting to be stored: where it is, its identity and the name to store under
 /// (`None`: ask the database which module has this id).
 struct Candidate {
@@ -300,7 +310,10 @@ pub async fn upload(shared: &Shared, file: tempfile::TempPath) -> Result<Upload,
     for c in found {
         // The name as the crashes' dumps spell it (the lookup goes by it, and file systems
         // may tell case apart), else the file's own (a `.sym` MODULE line, a tree's folder).
-        let known = shared.db.missing_name(&c.id.debug_id).await?;
+        let mut known = shared.db.missing_name(&c.id.debug_id).await?;
+        if known.is_none() && c.name.is_none() {
+            known = stored_name(&shared.symbols.dir, &c.id.debug_id);
+        }
         let name = match known.filter(|k| c.name.as_ref().is_none_or(|n| n.eq_ignore_ascii_case(k)))
         {
             Some(n) => n,
