@@ -169,7 +169,11 @@ pub async fn open(config: Config) -> Result<(Shared, Started), ServeError> {
     let started = write_keys(&config.data, &key, &admin, created)?;
     let blobs = blobs::Blobs::open(&config)?;
     let keys = db.keys().await?;
-    let sym_dir = config.data.join("symbols");
+    // With a local store (shared by every process of a fleet, as the dumps are) the symbols
+    // live in it; with an object store, in this process's data folder, synced from the store.
+    let sym_dir = blobs
+        .local_path("symbols")
+        .unwrap_or_else(|| config.data.join("symbols"));
     std::fs::create_dir_all(&sym_dir).map_err(io_err(&sym_dir))?;
     let lookup = symbols::Lookup::new(
         sym_dir,

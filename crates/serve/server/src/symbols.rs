@@ -81,6 +81,11 @@ impl Lookup {
         }
     }
 
+    /// The symbol generation of the lookup in use.
+    pub fn generation(&self) -> i64 {
+        self.current.lock().unwrap_or_else(|p| p.into_inner()).0
+    }
+
     /// The analysis options for symbol generation `generation`: the same lookup while it is
     /// the one last seen, else a fresh one with the same path and settings.
     pub fn options(&self, generation: i64) -> coroner::Options {
@@ -106,7 +111,49 @@ pub async fn analysis_options(shared: &Shared) -> coroner::Options {
             -1
         }
     };
+    if generation != shared.symbols.generation() && shared.blobs.local_path("").is_none() {
+        if let Err(e) = sync(shared).await {
+            log::warn!("symbols from the store: {e}");
+        }
+    }
     shared.symbols.options(generation)
+}
+
+/// Most symbol files kept in an object store.
+const MAX_STORED_SYMBOLS: usize = 100_000;
+
+/// Copies the symbol files of an object store (`symbols/name/ID/file`, put there by the
+/// process that took the upload) that this process's symbol folder lacks. Returns how many.
+pub async fn sync(shared: &Shared) -> Result<usize, ServeError> {
+    let names = shared.blobs.list("symbols", MAX_STORED_SYMBOLS).await?;
+    let mut copied = 0;
+    for name in names {
+        let parts: Vec<&str> = name.split('/').collect();
+        let ["symbols", module, id, leaf] = parts[..] else {
+            continue;
+        };
+        if !(safe_name(module) && safe_name(leaf) && hex_id(id).is_some()) {
+            continue;
+        }
+        let local = shared.symbols.dir.join(module).join(id).join(leaf);
+        if local.exists() {
+            continue;
+        }
+        let bytes = shared.blobs.get(&name).await?;
+        let folder = local.parent().map(Path::to_path_buf).unwrap_or_default();
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            std::fs::create_dir_all(&folder)?;
+            let mut tmp = tempfile::NamedTempFile::new_in(&folder)?;
+            std::io::Write::write_all(&mut tmp, &bytes)?;
+            tmp.persist(&local).map_err(|e| e.error)?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| ServeError::Store(e.to_string()))?
+        .map_err(|e| ServeError::Store(format!("symbol folder: {e}")))?;
+        copied += 1;
+    }
+    Ok(copied)
 }
 
 /// A file name safe to use as a folder and file name: letters, digits, `.`, `_`, `-`, `+`;
@@ -159,8 +206,9 @@ fn identify(file: &Path, head: &[u8]) -> Result<Identified, SymbolUploadError> {
     })
 }
 
-/// Copies `file` into `dir/name/ID/<file name>` (a `.sym` as `stem.sym`, a PDB as `name`).
-fn store(dir: &Path, file: &Path, name: &str, id: &Identified) -> Result<(), ServeError> {
+/// Copies `file` into `dir/name/ID/<file name>` (a `.sym` as `stem.sym`, a PDB as `name`);
+/// returns its path under `dir` (`/`-separated).
+fn store(dir: &Path, file: &Path, name: &str, id: &Identified) -> Result<String, ServeError> {
     if !safe_name(name) {
         return Err(ServeError::Config(
             SymbolUploadError::BadName(name.into()).to_string(),
@@ -186,8 +234,8 @@ fn store(dir: &Path, file: &Path, name: &str, id: &Identified) -> Result<(), Ser
     std::fs::create_dir_all(&folder).map_err(io)?;
     let tmp = tempfile::NamedTempFile::new_in(&folder).map_err(io)?;
     std::fs::copy(file, tmp.path()).map_err(io)?;
-    tmp.persist(folder.join(leaf)).map_err(|e| io(e.error))?;
-    Ok(())
+    tmp.persist(folder.join(&leaf)).map_err(|e| io(e.error))?;
+    Ok(format!("{name}/{}/{leaf}", id.debug_id))
 }
 
 /// The name a symbol file with `debug_id` is already stored under (a PDB uploaded again after
@@ -326,9 +374,24 @@ pub async fn upload(shared: &Shared, file: tempfile::TempPath) -> Result<Upload,
             return Ok(Upload::Refused(SymbolUploadError::BadName(name)));
         }
         let (dir, n) = (shared.symbols.dir.clone(), name.clone());
-        let c = tokio::task::spawn_blocking(move || store(&dir, &c.file, &n, &c.id).map(|_| c))
-            .await
-            .map_err(|e| ServeError::Config(format!("symbol store task failed: {e}")))??;
+        let (c, rel) =
+            tokio::task::spawn_blocking(move || store(&dir, &c.file, &n, &c.id).map(|r| (c, r)))
+                .await
+                .map_err(|e| ServeError::Config(format!("symbol store task failed: {e}")))??;
+        // An object store is shared by the fleet: the other processes copy it from there.
+        if shared.blobs.local_path("").is_none() {
+            let path = shared.symbols.dir.join(&rel);
+            let bytes = tokio::fs::read(&path)
+                .await
+                .map_err(|source| ServeError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+            shared
+                .blobs
+                .put(&format!("symbols/{rel}"), bytes.into())
+                .await?;
+        }
         let requeued = shared
             .db
             .requeue_for_symbols(Some(name.clone()), &c.id.debug_id)

@@ -199,6 +199,8 @@ fn dumps_go_to_an_s3_bucket_are_analysed_from_it_downloaded_and_deleted() {
     assert_eq!(get(&s, &format!("/api/crashes/{id}/dump")).status, 410);
     assert_eq!(get(&s, "/api/groups").json()["groups"][0]["count"], 1);
 
+    symbols_reach_the_fleet_through_the_bucket(&s, &bucket, &dir);
+
     let log = bucket.log.lock().unwrap().clone();
     for op in ["PUT", "GET", "DELETE"] {
         let want = format!("{op} /{BUCKET}/{key}");
@@ -241,4 +243,51 @@ fn the_test_bucket_speaks_s3_to_object_store(
             Err(object_store::Error::NotFound { .. })
         ));
     });
+}
+
+/// An uploaded symbol file is put in the bucket too; another process of the fleet (its own
+/// data folder) copies it from there into its symbol folder.
+fn symbols_reach_the_fleet_through_the_bucket(
+    s: &Server,
+    bucket: &Bucket,
+    dir: &tempfile::TempDir,
+) {
+    let pdb_path = root().join("fixtures/lab/msvc-x64/msvcx64.pdb");
+    let pdb = std::fs::read(&pdb_path).unwrap();
+    let id = coroner_symbols::ModuleSymbols::open(&pdb_path, None)
+        .unwrap()
+        .debug_id()
+        .to_string();
+    let tree = {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let name = format!("msvcx64.pdb/{id}/msvcx64.pdb");
+        z.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(&pdb).unwrap();
+        z.finish().unwrap().into_inner()
+    };
+    let headers = [("Authorization", format!("Bearer {}", s.token))];
+    let r = request(s.addr, "POST", "/api/symbols", &headers, &tree, false);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let key = format!("fleet/a/symbols/msvcx64.pdb/{id}/msvcx64.pdb");
+    assert_eq!(
+        bucket.objects.lock().unwrap().get(&key).map(|b| b.len()),
+        Some(pdb.len())
+    );
+
+    let mut other = coroner_server::Config::embedded(dir.path().join("other"));
+    other.store = s.shared.as_ref().unwrap().config.store.clone();
+    let rt = s.rt.as_ref().unwrap();
+    let (shared, _) = rt.block_on(coroner_server::open(other)).unwrap();
+    let copied = rt.block_on(coroner_server::symbols::sync(&shared)).unwrap();
+    assert_eq!(copied, 1);
+    let local = dir
+        .path()
+        .join(format!("other/symbols/msvcx64.pdb/{id}/msvcx64.pdb"));
+    assert_eq!(std::fs::read(local).unwrap(), pdb);
+    assert_eq!(
+        rt.block_on(coroner_server::symbols::sync(&shared)).unwrap(),
+        0
+    );
 }

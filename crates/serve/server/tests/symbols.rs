@@ -129,9 +129,10 @@ fn an_uploaded_pdb_reprocesses_the_crash_that_lacked_it() {
     let stored = r.json();
     assert_eq!(stored["stored"][0]["kind"], "pdb");
     // Stored in the server's SymStore layout, named from the dump's record of the module.
-    let file = s
-        .data
-        .join(format!("symbols/msvcx64.pdb/{}/msvcx64.pdb", pdb_id()));
+    let file = s.data.join(format!(
+        "store/symbols/msvcx64.pdb/{}/msvcx64.pdb",
+        pdb_id()
+    ));
     assert_eq!(std::fs::read(file).unwrap(), pdb());
     check_reprocessed(&s, &before, &stored);
 
@@ -167,11 +168,12 @@ fn an_uploaded_sym_in_a_form_reprocesses_the_crash_and_names_no_file_after_the_c
     assert_eq!(r.status, 200, "{}", r.text());
     let stored = r.json();
     assert_eq!(stored["stored"][0]["kind"], "sym");
-    let file = s
-        .data
-        .join(format!("symbols/msvcx64.pdb/{}/msvcx64.sym", pdb_id()));
+    let file = s.data.join(format!(
+        "store/symbols/msvcx64.pdb/{}/msvcx64.sym",
+        pdb_id()
+    ));
     assert_eq!(std::fs::read_to_string(file).unwrap(), sym);
-    assert!(!s.data.join("symbols/evil name.sym").exists());
+    assert!(!s.data.join("store/symbols/evil name.sym").exists());
     check_reprocessed(&s, &before, &stored);
 }
 
@@ -241,7 +243,9 @@ fn bad_symbol_uploads_are_refused_with_a_reason() {
     let anon = request(s.addr, "POST", "/api/symbols", &[], &pdb(), false);
     assert_eq!(anon.status, 401);
     // Nothing was stored, and the server goes on.
-    let stored: Vec<_> = std::fs::read_dir(s.data.join("symbols")).unwrap().collect();
+    let stored: Vec<_> = std::fs::read_dir(s.data.join("store/symbols"))
+        .unwrap()
+        .collect();
     assert!(stored.is_empty(), "{stored:?}");
     assert_eq!(get(&s, "/api/stats").status, 200);
 }
