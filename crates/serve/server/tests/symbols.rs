@@ -249,3 +249,35 @@ fn bad_symbol_uploads_are_refused_with_a_reason() {
     assert!(stored.is_empty(), "{stored:?}");
     assert_eq!(get(&s, "/api/stats").status, 200);
 }
+
+/// `coroner upload --symbols`'s client: a PDB in a SymStore folder goes with its place in the
+/// tree, so the server names it even though no crash asked for it yet.
+#[test]
+fn the_upload_client_sends_a_symstore_folder() {
+    use coroner_server::client::{find_symbol_files, symbol_body, Uploader};
+    let (d, s) = server();
+    let id = pdb_id();
+    let tree = d.path().join("symstore");
+    let folder = tree.join(format!("msvcx64.pdb/{id}"));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("msvcx64.pdb"), pdb()).unwrap();
+    std::fs::write(tree.join("notes.txt"), "not symbols").unwrap();
+    let files = find_symbol_files(std::slice::from_ref(&tree));
+    assert_eq!(files, [folder.join("msvcx64.pdb")]);
+
+    let up = Uploader::new(&format!("http://{}", s.addr), "");
+    let (status, answer) = up
+        .upload_symbols(&s.token, &symbol_body(&files[0], pdb()))
+        .unwrap();
+    assert_eq!(status, 200, "{answer}");
+    let stored = s
+        .data
+        .join(format!("store/symbols/msvcx64.pdb/{id}/msvcx64.pdb"));
+    assert_eq!(std::fs::read(stored).unwrap(), pdb());
+
+    // The same PDB bare (no tree to name it): the server knows its name from its store now.
+    let (status, answer) = up.upload_symbols(&s.token, &pdb()).unwrap();
+    assert_eq!(status, 200, "known by now from the store: {answer}");
+    let (status, answer) = up.upload_symbols("wrong", &pdb()).unwrap();
+    assert_eq!(status, 401, "{answer}");
+}
