@@ -118,6 +118,15 @@ fn check_reprocessed(s: &Server, before: &Value, stored: &Value) {
         assert!(page.contains(part), "{part}: {page}");
     }
     assert!(page.contains(&format!("/api/crashes/{id}/dump")));
+    let crash_page = get(s, &format!("/crashes/{id}")).text();
+    assert!(
+        crash_page.contains("<b>Reprocessed</b> 1 time(s)"),
+        "{crash_page}"
+    );
+    assert!(
+        crash_page.contains("app::Widget::draw"),
+        "the report is rendered anew"
+    );
 }
 
 #[test]

@@ -347,6 +347,13 @@ pub async fn crash(State(s): State<Shared>, Path(id): Path<String>, h: HeaderMap
         c.attempts,
         time(c.received)
     );
+    if c.reprocessed > 0 {
+        let _ = write!(
+            body,
+            "<p><b>Reprocessed</b> {} time(s), after symbol uploads</p>",
+            c.reprocessed
+        );
+    }
     if let Some(e) = &c.error {
         let _ = write!(body, "<p><b>Error</b> {}</p>", esc(e));
     }
