@@ -124,6 +124,8 @@ async fn process(shared: &Shared, l: &mut Loop, n: i64) -> Result<bool, ServeErr
     };
     l.token = first.token.clone();
     l.renewed = Instant::now();
+    // One look at the symbol generation per batch (a symbol upload renews the lookup).
+    let opts = crate::symbols::analysis_options(shared).await;
     let mut ready: Vec<(Job, Attempt)> = Vec::new();
     let mut first_ready = Instant::now();
     for job in jobs {
@@ -131,7 +133,7 @@ async fn process(shared: &Shared, l: &mut Loop, n: i64) -> Result<bool, ServeErr
             break;
         }
         let attempt = match dump_file(shared, &job.id).await {
-            Ok((path, _tmp)) => analyse(shared, l, &job, path).await,
+            Ok((path, _tmp)) => analyse(shared, l, &job, path, opts.clone()).await,
             Err(e) => Err(Failure {
                 error: format!("the dump could not be read from the store: {e}"),
                 permanent: false,
@@ -199,8 +201,8 @@ async fn analyse(
     l: &mut Loop,
     job: &Job,
     path: PathBuf,
+    opts: coroner::Options,
 ) -> Result<Attempt, Failure> {
-    let opts = crate::symbols::analysis_options(shared).await;
     let (id, received, annotations) = (job.id.clone(), job.received, job.annotations.clone());
     let work: Work = Box::new(move || analyse_blocking(&path, &opts, &id, received, &annotations));
     let c = &shared.config;
