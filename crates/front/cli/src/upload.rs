@@ -3,7 +3,9 @@
 //! idempotent (the server recognises a dump it has by its SHA-256).
 
 use crate::progress::Progress;
-use coroner_server::client::{find_dumps, find_incident_files, sha256, Ledger, Sent, Uploader};
+use coroner_server::client::{
+    find_dumps, find_incident_files, find_symbol_files, sha256, symbol_body, Ledger, Sent, Uploader,
+};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -29,6 +31,15 @@ pub(crate) struct UploadArgs {
     /// The server's project the key belongs to.
     #[arg(long, default_value = "default", value_name = "NAME")]
     project: String,
+    /// Send symbol files instead of dumps: Breakpad `.sym`, PDB, or a zip of a SymStore tree
+    /// (folders are searched for them; a file at `name.pdb/ID/name.pdb` goes with its place
+    /// in the tree). The server reprocesses the crashes that lacked them. Needs --token.
+    #[arg(long)]
+    symbols: bool,
+    /// The admin token (the contents of the server's DIR/admin-token), for --symbols;
+    /// default: the CORONER_ADMIN_TOKEN environment variable.
+    #[arg(long, value_name = "TOKEN")]
+    token: Option<String>,
     /// Dump files and folders (searched recursively; dumps recognised by content).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -52,6 +63,9 @@ struct Tally {
 /// `coroner upload`: 0 when every dump is on the server, 1 when one was refused or could not
 /// be sent, 2 on a usage error.
 pub(crate) fn upload(a: UploadArgs, quiet: bool) -> ExitCode {
+    if a.symbols {
+        return upload_symbols(a, quiet);
+    }
     let Some(key) = a.key.or_else(|| std::env::var("CORONER_INGEST_KEY").ok()) else {
         eprintln!("coroner upload: --key KEY (or CORONER_INGEST_KEY) is required");
         return ExitCode::from(2);
@@ -232,4 +246,54 @@ impl Incident<'_> {
             }
         }
     }
+}
+
+/// `coroner upload --symbols`: 0 when every symbol file was stored, 1 when one was refused or
+/// could not be sent, 2 on a usage error.
+fn upload_symbols(a: UploadArgs, quiet: bool) -> ExitCode {
+    let Some(token) = a
+        .token
+        .or_else(|| std::env::var("CORONER_ADMIN_TOKEN").ok())
+    else {
+        eprintln!("coroner upload --symbols: --token TOKEN (or CORONER_ADMIN_TOKEN) is required");
+        return ExitCode::from(2);
+    };
+    let files = find_symbol_files(&a.paths);
+    let up = Uploader::new(&a.server, "");
+    let progress = Progress::new(quiet);
+    let mut t = Tally::default();
+    for (i, path) in files.iter().enumerate() {
+        progress.step(i, files.len(), path);
+        let sent = std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|data| {
+                up.upload_symbols(&token, &symbol_body(path, data))
+                    .map_err(|e| e.to_string())
+            });
+        match sent {
+            Ok((200, answer)) => {
+                println!("{}: {answer}", path.display());
+                t.sent += 1;
+            }
+            Ok((status, answer)) => {
+                eprintln!(
+                    "coroner upload: {}: refused ({status}) {answer}",
+                    path.display()
+                );
+                t.failed += 1;
+            }
+            Err(e) => {
+                eprintln!("coroner upload: {}: {e}", path.display());
+                t.failed += 1;
+            }
+        }
+    }
+    progress.finish();
+    println!(
+        "coroner upload: {} symbol files found, {} stored, {} failed",
+        files.len(),
+        t.sent,
+        t.failed
+    );
+    ExitCode::from(if t.failed > 0 { 1 } else { 0 })
 }

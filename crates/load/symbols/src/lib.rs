@@ -759,6 +759,13 @@ impl Symbols {
         &self.path
     }
 
+    /// The lookup settings in use (to start a fresh lookup with the same ones: a `Symbols`
+    /// remembers the modules it found no symbols for, and a long-running server that gains
+    /// symbol files must look again).
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
     /// HTTP requests made so far.
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::Relaxed)

@@ -141,6 +141,18 @@ impl Blobs {
         }
     }
 
+    /// The names of the objects under `prefix` (`symbols/`), at most `limit`.
+    pub async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, ServeError> {
+        use futures_util::StreamExt;
+        let prefix = ObjPath::from(prefix);
+        let mut stream = self.store.list(Some(&prefix)).take(limit);
+        let mut out = Vec::new();
+        while let Some(meta) = stream.next().await {
+            out.push(meta.map_err(store_err)?.location.to_string());
+        }
+        Ok(out)
+    }
+
     /// The file behind an object of a local store.
     pub fn local_path(&self, name: &str) -> Option<PathBuf> {
         self.local.as_ref().map(|d| d.join(name))

@@ -81,6 +81,66 @@ pub fn find_incident_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     })
 }
 
+/// Whether a file's first bytes are a Breakpad `.sym`, a PDB or a zip.
+fn looks_like_symbols(path: &Path) -> bool {
+    let mut head = [0u8; 24];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let head = &head[..n];
+    head.starts_with(b"MODULE ")
+        || head.starts_with(b"Microsoft C/C++ MSF 7.00")
+        || head.starts_with(b"PK\x03\x04")
+}
+
+/// The symbol files among `paths`: files named are taken as they are, folders are searched
+/// recursively for `.sym`, PDB and zip files (by content); sorted.
+pub fn find_symbol_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = paths.iter().filter(|p| p.is_file()).cloned().collect();
+    let mut stack: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            if let Ok(rd) = std::fs::read_dir(&p) {
+                stack.extend(rd.flatten().map(|e| e.path()));
+            }
+        } else if looks_like_symbols(&p) {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The body that sends one symbol file: a file at `name/ID/file` in a SymStore tree goes as a
+/// zip of that one entry (the tree names a PDB that no crash on the server has asked for yet;
+/// the server checks the ID against the file), any other file as it is.
+pub fn symbol_body(path: &Path, data: Vec<u8>) -> Vec<u8> {
+    let parts: Vec<String> = path
+        .components()
+        .rev()
+        .take(3)
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let in_tree = parts.len() == 3
+        && parts[1].len() >= 9
+        && parts[1].bytes().all(|b| b.is_ascii_hexdigit())
+        && !data.starts_with(b"PK\x03\x04");
+    if !in_tree {
+        return data;
+    }
+    let name = format!("{}/{}/{}", parts[2], parts[1], parts[0]);
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    let zipped = z
+        .start_file(name, opts)
+        .and_then(|_| z.write_all(&data).map_err(Into::into))
+        .and_then(|_| z.finish());
+    match zipped {
+        Ok(c) => c.into_inner(),
+        Err(_) => data,
+    }
+}
+
 /// The SHA-256 of a file's bytes, hex.
 pub fn sha256(data: &[u8]) -> String {
     sha2::Sha256::digest(data)
@@ -225,6 +285,22 @@ impl Uploader {
             Some(sha) if status == 200 => Sent::Accepted(sha.to_string()),
             _ => Sent::Refused(status, text.trim().to_string()),
         })
+    }
+
+    /// Sends one symbol body ([`symbol_body`]) to `POST /api/symbols` with the admin token;
+    /// the server's status and answer (JSON: what was stored, or the error).
+    pub fn upload_symbols(&self, token: &str, body: &[u8]) -> Result<(u16, String), ClientError> {
+        let url = format!("{}/api/symbols", self.server);
+        let mut resp = self
+            .agent
+            .post(&url)
+            .header("Authorization", &format!("Bearer {}", token.trim()))
+            .header("Content-Type", "application/octet-stream")
+            .send(body)
+            .map_err(|e| ClientError::Http(format!("{}: {e}", self.server)))?;
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        Ok((status, text.trim().to_string()))
     }
 }
 

@@ -16,6 +16,7 @@ pub mod client;
 pub mod db;
 pub mod incidents;
 pub mod ingest;
+pub mod symbols;
 pub mod users;
 mod web;
 pub mod worker;
@@ -122,6 +123,8 @@ pub struct Shared {
     pub queued: Arc<tokio::sync::Notify>,
     /// Queue depth as last counted (for accept-and-drop throttling).
     pub depth: Arc<std::sync::atomic::AtomicI64>,
+    /// The server's symbol folder and the workers' symbol lookup.
+    pub symbols: Arc<symbols::Lookup>,
 }
 
 /// What starting found or created, for the binary to tell.
@@ -174,6 +177,17 @@ pub async fn open(config: Config) -> Result<(Shared, Started), ServeError> {
     let started = write_keys(&config.data, &key, &admin, created)?;
     let blobs = blobs::Blobs::open(&config)?;
     let keys = db.keys().await?;
+    // With a local store (shared by every process of a fleet, as the dumps are) the symbols
+    // live in it; with an object store, in this process's data folder, synced from the store.
+    let sym_dir = blobs
+        .local_path("symbols")
+        .unwrap_or_else(|| config.data.join("symbols"));
+    std::fs::create_dir_all(&sym_dir).map_err(io_err(&sym_dir))?;
+    let lookup = symbols::Lookup::new(
+        sym_dir,
+        config.data.join("symbol-cache"),
+        config.analysis.clone(),
+    );
     let shared = Shared {
         config: Arc::new(config),
         db,
@@ -182,6 +196,7 @@ pub async fn open(config: Config) -> Result<(Shared, Started), ServeError> {
         admin_token: Arc::new(admin),
         queued: Arc::new(tokio::sync::Notify::new()),
         depth: Arc::new(std::sync::atomic::AtomicI64::new(0)),
+        symbols: Arc::new(lookup),
     };
     Ok((shared, started))
 }

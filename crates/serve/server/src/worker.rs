@@ -124,6 +124,8 @@ async fn process(shared: &Shared, l: &mut Loop, n: i64) -> Result<bool, ServeErr
     };
     l.token = first.token.clone();
     l.renewed = Instant::now();
+    // One look at the symbol generation per batch (a symbol upload renews the lookup).
+    let opts = crate::symbols::analysis_options(shared).await;
     let mut ready: Vec<(Job, Attempt)> = Vec::new();
     let mut first_ready = Instant::now();
     for job in jobs {
@@ -131,7 +133,7 @@ async fn process(shared: &Shared, l: &mut Loop, n: i64) -> Result<bool, ServeErr
             break;
         }
         let attempt = match dump_file(shared, &job.id).await {
-            Ok((path, _tmp)) => analyse(shared, l, &job, path).await,
+            Ok((path, _tmp)) => analyse(shared, l, &job, path, opts.clone()).await,
             Err(e) => Err(Failure {
                 error: format!("the dump could not be read from the store: {e}"),
                 permanent: false,
@@ -199,8 +201,8 @@ async fn analyse(
     l: &mut Loop,
     job: &Job,
     path: PathBuf,
+    opts: coroner::Options,
 ) -> Result<Attempt, Failure> {
-    let opts = shared.config.analysis.clone();
     let (id, received, annotations) = (job.id.clone(), job.received, job.annotations.clone());
     let work: Work = Box::new(move || analyse_blocking(&path, &opts, &id, received, &annotations));
     let c = &shared.config;
@@ -282,7 +284,7 @@ where
 /// analysis as the worker's, under the same limits: a panic is caught, a hang times out.
 pub async fn report_html(shared: &Shared, id: &str) -> Result<String, String> {
     let (path, tmp) = dump_file(shared, id).await.map_err(|e| e.to_string())?;
-    let opts = shared.config.analysis.clone();
+    let opts = crate::symbols::analysis_options(shared).await;
     let name = format!("{id}.dmp");
     let task = tokio::task::spawn_blocking(move || {
         let _keep = tmp;
@@ -352,6 +354,7 @@ fn finished(a: coroner::Analysis, received: i64, annotations: &str) -> Finished 
     let bucket = a.bucket.clone().unwrap_or_else(|| "UNBUCKETED".into());
     let blame = a.blame.as_ref().map(|b| b.module.clone());
     let signature = signature(&a, &bucket);
+    let missing = crate::symbols::missing(&a);
     let annotations: serde_json::Value = serde_json::from_str(annotations).unwrap_or_default();
     let version = ["ver", "Version", "version", "release"]
         .iter()
@@ -383,6 +386,7 @@ fn finished(a: coroner::Analysis, received: i64, annotations: &str) -> Finished 
         day: day(received),
         received,
         version,
+        missing,
     }
 }
 
@@ -469,6 +473,7 @@ mod tests {
             day: "2026-01-01".into(),
             received: 0,
             version: None,
+            missing: Vec::new(),
         }
     }
 

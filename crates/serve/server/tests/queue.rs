@@ -27,6 +27,7 @@ fn finished() -> Finished {
         day: "2023-11-14".into(),
         received: 1_700_000_000,
         version: Some("1.0".into()),
+        missing: Vec::new(),
     }
 }
 
@@ -82,6 +83,76 @@ async fn check(db: Db) {
     assert_eq!(db.crash(&j.id).await.unwrap().unwrap().status, "failed");
 
     batches(&db).await;
+    requeue(&db).await;
+}
+
+/// A symbol upload queues again the analysed crashes that lacked the module's symbols, takes
+/// them out of their group (count, day, facets), and their next analysis counts as a
+/// reprocessing in the group its bucket names now; the symbol generation moves on.
+async fn requeue(db: &Db) {
+    let generation = db.symbols_generation().await.unwrap();
+    db.insert(crash(20)).await.unwrap();
+    db.insert(crash(21)).await.unwrap();
+    let jobs = db.claim_batch(30, 5, "t:4", 2).await.unwrap();
+    let mut lacking = finished();
+    lacking.bucket = "UNSYMBOLISED".into();
+    lacking.missing = vec![("App.pdb".into(), "ABC1".into())];
+    let results = vec![
+        (jobs[0].clone(), Attempt::Done(lacking.clone())),
+        (jobs[1].clone(), Attempt::Done(lacking)),
+    ];
+    db.settle(results, 5).await.unwrap();
+    let group = |b: &'static str| async move {
+        db.groups(100)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|g| g.bucket == b)
+    };
+    assert_eq!(group("UNSYMBOLISED").await.unwrap().count, 2);
+    assert_eq!(
+        db.missing_name("abc1").await.unwrap().as_deref(),
+        Some("App.pdb")
+    );
+
+    assert!(db
+        .requeue_for_symbols(Some("app.pdb".into()), "DEF2")
+        .await
+        .unwrap()
+        .is_empty());
+    let ids = db
+        .requeue_for_symbols(Some("app.pdb".into()), "abc1")
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(db.symbols_generation().await.unwrap(), generation + 2);
+    assert!(group("UNSYMBOLISED").await.is_none(), "its crashes left it");
+    let c = db.crash(&ids[0]).await.unwrap().unwrap();
+    assert_eq!((c.status.as_str(), c.group_id), ("queued", None));
+
+    let jobs = db.claim_batch(30, 5, "t:4", 2).await.unwrap();
+    assert_eq!(jobs.len(), 2);
+    let mut symbolised = finished();
+    symbolised.bucket = "SYMBOLISED".into();
+    let results = jobs
+        .iter()
+        .map(|j| (j.clone(), Attempt::Done(symbolised.clone())))
+        .collect();
+    db.settle(results, 5).await.unwrap();
+    let g = group("SYMBOLISED").await.unwrap();
+    assert_eq!((g.count, g.facets["version"]["1.0"]), (2, 2));
+    let c = db.crash(&ids[0]).await.unwrap().unwrap();
+    assert_eq!(
+        (c.status.as_str(), c.completions, c.reprocessed, c.attempts),
+        ("done", 1, 1, 2)
+    );
+    assert!(
+        db.requeue_for_symbols(None, "ABC1")
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing lacks them any more"
+    );
 }
 
 /// A batch is claimed in one go (oldest first, one token), renewed by its token, and stored in

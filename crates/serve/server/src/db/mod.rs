@@ -69,6 +69,38 @@ pub struct Finished {
     pub day: String,
     pub received: i64,
     pub version: Option<String>,
+    /// Stack modules that had no symbol file: (debug name, debug id), so that an
+    /// uploaded symbol file can find the crashes it would change.
+    pub missing: Vec<(String, String)>,
+}
+
+impl Finished {
+    /// What the crash is counted under in its group (stored with it, to take it out again
+    /// when it is reprocessed): `{"day": …, "facets": [[facet, value], …]}`.
+    pub fn counted(&self) -> String {
+        serde_json::json!({ "day": self.day, "facets": self.facets }).to_string()
+    }
+}
+
+/// The day and facets a crash was counted under ([`Finished::counted`]); a crash stored before
+/// they were recorded has only its day (from when it was received).
+pub(crate) fn uncounted(counted: Option<&str>, received: i64) -> (String, Vec<(String, String)>) {
+    let v: serde_json::Value = counted
+        .and_then(|c| serde_json::from_str(c).ok())
+        .unwrap_or_default();
+    let day = v["day"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| crate::worker::day(received));
+    let facets = v["facets"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| Some((p[0].as_str()?.to_string(), p[1].as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    (day, facets)
 }
 
 /// A stored crash.
@@ -87,6 +119,8 @@ pub struct CrashRow {
     pub report: Option<String>,
     pub attempts: i64,
     pub completions: i64,
+    /// Analyses stored after the first (symbol uploads that reprocessed the crash).
+    pub reprocessed: i64,
     pub dump_deleted: bool,
     /// The worker (host:pid) holding or last holding the lease.
     pub worker: Option<String>,
@@ -268,6 +302,27 @@ impl Db {
     /// The password hash of a user.
     pub async fn user_hash(&self, name: &str) -> Result<Option<String>, ServeError> {
         both!(self, d => d.user_hash(name.into()).await)
+    }
+    /// Queues again the analysed crashes that lacked symbols for the module with `debug_id`
+    /// (and, when given, debug name `name`, in any case), takes them out of their groups' counts,
+    /// and moves the symbol generation on (so every worker looks for symbols afresh, whether
+    /// crashes matched or not). Returns their ids.
+    pub async fn requeue_for_symbols(
+        &self,
+        name: Option<String>,
+        debug_id: &str,
+    ) -> Result<Vec<String>, ServeError> {
+        let name = name.map(|n| n.to_ascii_lowercase());
+        both!(self, d => d.requeue_for_symbols(name, debug_id.to_ascii_uppercase()).await)
+    }
+    /// The debug name a crash recorded for a module without symbols with `debug_id`.
+    pub async fn missing_name(&self, debug_id: &str) -> Result<Option<String>, ServeError> {
+        both!(self, d => d.missing_name(debug_id.to_ascii_uppercase()).await)
+    }
+    /// The symbol generation: moved on by every symbol upload that matched crashes.
+    pub async fn symbols_generation(&self) -> Result<i64, ServeError> {
+        let v = both!(self, d => d.setting("symbols_generation").await)?;
+        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
     /// Crashes received before `before` whose dumps are still kept: marks them deleted and
     /// returns their ids (the caller deletes the files; counts stay).

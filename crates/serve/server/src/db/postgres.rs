@@ -27,7 +27,7 @@ pub(super) fn db_err(e: tokio_postgres::Error) -> ServeError {
 }
 
 const CRASH_COLS: &str = "id, project, status, error, bucket, group_id, received, annotations, \
-     attachments, analysis, report, attempts, completions, dump_deleted, worker";
+     attachments, analysis, report, attempts, completions, dump_deleted, worker, reprocessed";
 
 fn crash_row(r: &Row) -> CrashRow {
     CrashRow {
@@ -46,6 +46,7 @@ fn crash_row(r: &Row) -> CrashRow {
         completions: r.get(12),
         dump_deleted: r.get::<_, i64>(13) != 0,
         worker: r.get(14),
+        reprocessed: r.get(15),
     }
 }
 
@@ -345,7 +346,7 @@ impl PgDb {
         let c = self.client().await;
         let rows = c
             .query(
-                &format!("SELECT {GROUP_COLS} FROM groups ORDER BY count DESC, id LIMIT $1"),
+                &format!("SELECT {GROUP_COLS} FROM groups WHERE count > 0 ORDER BY count DESC, id LIMIT $1"),
                 &[&limit],
             )
             .await
@@ -550,6 +551,32 @@ impl PgDb {
         Ok(())
     }
 
+    pub async fn requeue_for_symbols(
+        &self,
+        name: Option<String>,
+        debug_id: String,
+    ) -> Result<Vec<String>, ServeError> {
+        let mut c = self.client().await;
+        let tx = c.transaction().await.map_err(db_err)?;
+        let ids = requeue_tx(&tx, name.as_deref(), &debug_id)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(ids)
+    }
+
+    pub async fn missing_name(&self, debug_id: String) -> Result<Option<String>, ServeError> {
+        let c = self.client().await;
+        let r = c
+            .query_opt(
+                "SELECT name FROM missing_symbols WHERE debug_id = $1 LIMIT 1",
+                &[&debug_id],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(r.map(|r| r.get(0)))
+    }
+
     pub async fn expire(&self, before: i64, limit: i64) -> Result<Vec<String>, ServeError> {
         let c = self.client().await;
         let rows = c
@@ -652,13 +679,24 @@ async fn complete_many(
         let gid = count_group(tx, project, bucket, &fs).await?;
         for &i in idx {
             let (job, f) = done[i];
+            // A crash queued again by a symbol upload was taken out of its group then: it is
+            // counted again here, as a reprocessing, not as a second completion.
             tx.execute(
-                "UPDATE crashes SET status = 'done', completions = completions + 1, bucket = $2, \
-                 group_id = $3, analysis = $4, report = $5, error = NULL, lease_token = NULL, \
-                 lease_until = NULL WHERE id = $1",
-                &[&job.id, &f.bucket, &gid, &f.analysis, &f.report],
+                "UPDATE crashes SET status = 'done', completions = completions + 1 - requeued, \
+                 reprocessed = reprocessed + requeued, requeued = 0, bucket = $2, \
+                 group_id = $3, analysis = $4, report = $5, counted = $6, error = NULL, \
+                 lease_token = NULL, lease_until = NULL WHERE id = $1",
+                &[
+                    &job.id,
+                    &f.bucket,
+                    &gid,
+                    &f.analysis,
+                    &f.report,
+                    &f.counted(),
+                ],
             )
             .await?;
+            record_missing(tx, &job.id, &f.missing).await?;
             stored[i] = true;
         }
     }
@@ -742,4 +780,98 @@ async fn count_group(
         .await?;
     }
     Ok(gid)
+}
+
+/// Replaces the crash's list of stack modules without symbols.
+async fn record_missing(
+    tx: &Transaction<'_>,
+    id: &str,
+    missing: &[(String, String)],
+) -> Result<(), tokio_postgres::Error> {
+    tx.execute("DELETE FROM missing_symbols WHERE crash_id = $1", &[&id])
+        .await?;
+    for (name, debug_id) in missing {
+        tx.execute(
+            "INSERT INTO missing_symbols VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&id, name, debug_id],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Takes one crash out of its group's count, day and facets (before it is reprocessed).
+async fn uncount(
+    tx: &Transaction<'_>,
+    gid: i64,
+    day: &str,
+    facets: &[(String, String)],
+) -> Result<(), tokio_postgres::Error> {
+    tx.execute("UPDATE groups SET count = count - 1 WHERE id = $1", &[&gid])
+        .await?;
+    tx.execute(
+        "UPDATE group_days SET count = count - 1 WHERE group_id = $1 AND day = $2",
+        &[&gid, &day],
+    )
+    .await?;
+    for (facet, value) in facets {
+        tx.execute(
+            "UPDATE group_facets SET count = count - 1 WHERE group_id = $1 AND facet = $2 \
+             AND value = $3",
+            &[&gid, facet, value],
+        )
+        .await?;
+    }
+    tx.execute(
+        "DELETE FROM group_days WHERE group_id = $1 AND count <= 0",
+        &[&gid],
+    )
+    .await?;
+    tx.execute(
+        "DELETE FROM group_facets WHERE group_id = $1 AND count <= 0",
+        &[&gid],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Queues again the analysed crashes (dump still kept) that lacked symbols for `debug_id`
+/// (and `name`), each taken out of its group; moves the symbol generation on.
+async fn requeue_tx(
+    tx: &Transaction<'_>,
+    name: Option<&str>,
+    debug_id: &str,
+) -> Result<Vec<String>, tokio_postgres::Error> {
+    let rows = tx
+        .query(
+            "SELECT c.id, c.group_id, c.received, c.counted FROM crashes c WHERE c.id IN \
+             (SELECT crash_id FROM missing_symbols WHERE debug_id = $1 \
+             AND ($2::TEXT IS NULL OR lower(name) = $2)) AND c.status = 'done' AND c.dump_deleted = 0 \
+             FOR UPDATE",
+            &[&debug_id, &name],
+        )
+        .await?;
+    let mut ids = Vec::with_capacity(rows.len());
+    for r in rows {
+        let (id, gid, received, counted): (String, Option<i64>, i64, Option<String>) =
+            (r.get(0), r.get(1), r.get(2), r.get(3));
+        if let Some(gid) = gid {
+            let (day, facets) = super::uncounted(counted.as_deref(), received);
+            uncount(tx, gid, &day, &facets).await?;
+        }
+        tx.execute(
+            "UPDATE crashes SET status = 'queued', requeued = 1, group_id = NULL, \
+             lease_token = NULL, lease_until = NULL WHERE id = $1",
+            &[&id],
+        )
+        .await?;
+        ids.push(id);
+    }
+    tx.execute(
+        "INSERT INTO settings VALUES ('symbols_generation', '1') ON CONFLICT (name) \
+         DO UPDATE SET value = (settings.value::BIGINT + 1)::TEXT",
+        &[],
+    )
+    .await?;
+    Ok(ids)
 }

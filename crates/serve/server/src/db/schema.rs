@@ -65,6 +65,18 @@ CREATE TABLE incident_files (incident TEXT NOT NULL, sha256 TEXT NOT NULL, name 
     kind TEXT NOT NULL, size INTEGER NOT NULL, key TEXT NOT NULL, received INTEGER NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (incident, sha256));
 "#,
+    // 5: symbol uploads and reprocessing. `counted`: the day and facets a crash was counted
+    // under (to take it out of its group when it is reprocessed); `requeued`: queued again by a
+    // symbol upload; `reprocessed`: analyses stored after the first. `missing_symbols`: per
+    // crash, the stack modules that had no symbol file (debug name, debug id).
+    r#"
+ALTER TABLE crashes ADD COLUMN counted TEXT;
+ALTER TABLE crashes ADD COLUMN requeued INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE crashes ADD COLUMN reprocessed INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE missing_symbols (crash_id TEXT NOT NULL, name TEXT NOT NULL, debug_id TEXT NOT NULL,
+    PRIMARY KEY (crash_id, name, debug_id));
+CREATE INDEX missing_symbols_id ON missing_symbols (debug_id);
+"#,
 ];
 
 /// PostgreSQL migrations (fleet mode).
@@ -129,5 +141,17 @@ CREATE TABLE incidents (id TEXT PRIMARY KEY, project TEXT NOT NULL, received BIG
 CREATE TABLE incident_files (incident TEXT NOT NULL, sha256 TEXT NOT NULL, name TEXT NOT NULL,
     kind TEXT NOT NULL, size BIGINT NOT NULL, key TEXT NOT NULL, received BIGINT NOT NULL,
     deleted BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (incident, sha256));
+"#,
+    // 5: symbol uploads and reprocessing. `counted`: the day and facets a crash was counted
+    // under (to take it out of its group when it is reprocessed); `requeued`: queued again by a
+    // symbol upload; `reprocessed`: analyses stored after the first. `missing_symbols`: per
+    // crash, the stack modules that had no symbol file (debug name, debug id).
+    r#"
+ALTER TABLE crashes ADD COLUMN counted TEXT;
+ALTER TABLE crashes ADD COLUMN requeued BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE crashes ADD COLUMN reprocessed BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE missing_symbols (crash_id TEXT NOT NULL, name TEXT NOT NULL, debug_id TEXT NOT NULL,
+    PRIMARY KEY (crash_id, name, debug_id));
+CREATE INDEX missing_symbols_id ON missing_symbols (debug_id);
 "#,
 ];

@@ -17,7 +17,7 @@ fn db_err(e: rusqlite::Error) -> ServeError {
 }
 
 const CRASH_COLS: &str = "id, project, status, error, bucket, group_id, received, annotations, \
-     attachments, analysis, report, attempts, completions, dump_deleted, worker";
+     attachments, analysis, report, attempts, completions, dump_deleted, worker, reprocessed";
 
 fn crash_row(r: &Row<'_>) -> rusqlite::Result<CrashRow> {
     Ok(CrashRow {
@@ -36,6 +36,7 @@ fn crash_row(r: &Row<'_>) -> rusqlite::Result<CrashRow> {
         completions: r.get(12)?,
         dump_deleted: r.get::<_, i64>(13)? != 0,
         worker: r.get(14)?,
+        reprocessed: r.get(15)?,
     })
 }
 
@@ -325,7 +326,7 @@ impl SqliteDb {
     pub async fn groups(&self, limit: i64) -> Result<Vec<GroupRow>, ServeError> {
         self.run(move |c| {
             let mut st = c.prepare(&format!(
-                "SELECT {GROUP_COLS} FROM groups ORDER BY count DESC, id LIMIT ?1"
+                "SELECT {GROUP_COLS} FROM groups WHERE count > 0 ORDER BY count DESC, id LIMIT ?1"
             ))?;
             let mut groups: Vec<GroupRow> = st
                 .query_map([limit], group_row)?
@@ -493,6 +494,32 @@ impl SqliteDb {
         .await
     }
 
+    pub async fn requeue_for_symbols(
+        &self,
+        name: Option<String>,
+        debug_id: String,
+    ) -> Result<Vec<String>, ServeError> {
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let ids = requeue_tx(&tx, name.as_deref(), &debug_id)?;
+            tx.commit()?;
+            Ok(ids)
+        })
+        .await
+    }
+
+    pub async fn missing_name(&self, debug_id: String) -> Result<Option<String>, ServeError> {
+        self.run(move |c| {
+            c.query_row(
+                "SELECT name FROM missing_symbols WHERE debug_id = ?1 LIMIT 1",
+                [debug_id],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+        .await
+    }
+
     pub async fn expire(&self, before: i64, limit: i64) -> Result<Vec<String>, ServeError> {
         self.run(move |c| {
             let tx = c.transaction()?;
@@ -623,13 +650,17 @@ fn complete_many(tx: &Transaction<'_>, done: &[(&Job, &Finished)]) -> rusqlite::
         let gid = count_group(tx, project, bucket, &fs)?;
         for &i in idx {
             let (job, f) = done[i];
+            // A crash queued again by a symbol upload was taken out of its group then: it is
+            // counted again here, as a reprocessing, not as a second completion.
             exec(
                 tx,
-                "UPDATE crashes SET status = 'done', completions = completions + 1, bucket = ?2, \
-                 group_id = ?3, analysis = ?4, report = ?5, error = NULL, lease_token = NULL, \
-                 lease_until = NULL WHERE id = ?1",
-                params![job.id, f.bucket, gid, f.analysis, f.report],
+                "UPDATE crashes SET status = 'done', completions = completions + 1 - requeued, \
+                 reprocessed = reprocessed + requeued, requeued = 0, bucket = ?2, \
+                 group_id = ?3, analysis = ?4, report = ?5, counted = ?6, error = NULL, \
+                 lease_token = NULL, lease_until = NULL WHERE id = ?1",
+                params![job.id, f.bucket, gid, f.analysis, f.report, f.counted()],
             )?;
+            record_missing(tx, &job.id, &f.missing)?;
             stored[i] = true;
         }
     }
@@ -713,4 +744,101 @@ fn count_group(
         )?;
     }
     Ok(gid)
+}
+
+/// Replaces the crash's list of stack modules without symbols.
+fn record_missing(
+    tx: &Transaction<'_>,
+    id: &str,
+    missing: &[(String, String)],
+) -> rusqlite::Result<()> {
+    exec(tx, "DELETE FROM missing_symbols WHERE crash_id = ?1", [id])?;
+    for (name, debug_id) in missing {
+        exec(
+            tx,
+            "INSERT OR IGNORE INTO missing_symbols VALUES (?1, ?2, ?3)",
+            params![id, name, debug_id],
+        )?;
+    }
+    Ok(())
+}
+
+/// Takes one crash out of its group's count, day and facets (before it is reprocessed).
+fn uncount(
+    tx: &Transaction<'_>,
+    gid: i64,
+    day: &str,
+    facets: &[(String, String)],
+) -> rusqlite::Result<()> {
+    exec(
+        tx,
+        "UPDATE groups SET count = count - 1 WHERE id = ?1",
+        [gid],
+    )?;
+    exec(
+        tx,
+        "UPDATE group_days SET count = count - 1 WHERE group_id = ?1 AND day = ?2",
+        params![gid, day],
+    )?;
+    for (facet, value) in facets {
+        exec(
+            tx,
+            "UPDATE group_facets SET count = count - 1 WHERE group_id = ?1 AND facet = ?2 \
+             AND value = ?3",
+            params![gid, facet, value],
+        )?;
+    }
+    exec(
+        tx,
+        "DELETE FROM group_days WHERE group_id = ?1 AND count <= 0",
+        [gid],
+    )?;
+    exec(
+        tx,
+        "DELETE FROM group_facets WHERE group_id = ?1 AND count <= 0",
+        [gid],
+    )?;
+    Ok(())
+}
+
+/// The analysed crashes (dump still kept) that lacked symbols for `debug_id` (and `name`).
+type Requeue = (String, Option<i64>, i64, Option<String>);
+
+fn requeue_tx(
+    tx: &Transaction<'_>,
+    name: Option<&str>,
+    debug_id: &str,
+) -> rusqlite::Result<Vec<String>> {
+    let rows: Vec<Requeue> = {
+        let mut st = tx.prepare_cached(
+            "SELECT DISTINCT c.id, c.group_id, c.received, c.counted FROM missing_symbols m \
+             JOIN crashes c ON c.id = m.crash_id WHERE m.debug_id = ?1 \
+             AND (?2 IS NULL OR lower(m.name) = ?2) AND c.status = 'done' AND c.dump_deleted = 0",
+        )?;
+        let rows = st.query_map(params![debug_id, name], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut ids = Vec::with_capacity(rows.len());
+    for (id, gid, received, counted) in rows {
+        if let Some(gid) = gid {
+            let (day, facets) = super::uncounted(counted.as_deref(), received);
+            uncount(tx, gid, &day, &facets)?;
+        }
+        exec(
+            tx,
+            "UPDATE crashes SET status = 'queued', requeued = 1, group_id = NULL, \
+             lease_token = NULL, lease_until = NULL WHERE id = ?1",
+            [&id],
+        )?;
+        ids.push(id);
+    }
+    exec(
+        tx,
+        "INSERT INTO settings VALUES ('symbols_generation', '1') ON CONFLICT (name) \
+         DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+        [],
+    )?;
+    Ok(ids)
 }

@@ -44,6 +44,7 @@ pub fn crash_json(c: &CrashRow) -> Value {
         "analysis": c.analysis.as_deref().map(parse_json),
         "attempts": c.attempts,
         "completions": c.completions,
+        "reprocessed": c.reprocessed,
         "dump_available": !c.dump_deleted,
         "worker": c.worker,
     })
@@ -191,7 +192,52 @@ pub async fn group(State(s): State<Shared>, Path(id): Path<i64>, h: HeaderMap) -
         .iter()
         .map(|c| json!({"id": c.id, "status": c.status, "received": time(c.received)}))
         .collect::<Vec<_>>());
+    let (from, frames) = top_frames(&crashes);
+    v["top_frames"] = json!(frames);
+    v["top_frames_crash"] = json!(from);
+    v["sample"] = json!(sample(&crashes));
     Json(v).into_response()
+}
+
+/// Frames shown for a group.
+pub const TOP_FRAMES: usize = 10;
+/// Crashes in a group's sample.
+pub const SAMPLE: usize = 10;
+
+/// The crashing thread's top frames of the group's latest analysed crash (its id, and the
+/// frames as analyze's JSON has them: `display`, `module`, `function`, `offset`, …).
+pub fn top_frames(crashes: &[CrashRow]) -> (Option<String>, Vec<Value>) {
+    for c in crashes.iter().filter(|c| c.status == "done") {
+        let a = c.analysis.as_deref().map(parse_json).unwrap_or(Value::Null);
+        if let Some(frames) = a["frames"].as_array() {
+            let top = frames.iter().take(TOP_FRAMES).cloned().collect();
+            return (Some(c.id.clone()), top);
+        }
+    }
+    (None, Vec::new())
+}
+
+/// The group's latest crashes with their version and where to see and download them.
+pub fn sample(crashes: &[CrashRow]) -> Vec<Value> {
+    crashes
+        .iter()
+        .take(SAMPLE)
+        .map(|c| {
+            let a = parse_json(&c.annotations);
+            let version = ["ver", "Version", "version", "release"]
+                .iter()
+                .find_map(|k| a.get(*k)?.as_str().map(str::to_string));
+            json!({
+                "id": c.id,
+                "status": c.status,
+                "received": time(c.received),
+                "version": version,
+                "page": format!("/crashes/{}", c.id),
+                "dump": (!c.dump_deleted).then(|| format!("/api/crashes/{}/dump", c.id)),
+                "reprocessed": c.reprocessed,
+            })
+        })
+        .collect()
 }
 
 /// `POST /api/groups/<id>/resolve` with `{"version": "1.2"}` (resolved in 1.2) or

@@ -5,6 +5,7 @@ mod auth;
 mod incidents;
 mod ingest;
 mod pages;
+mod symbols;
 
 use crate::Shared;
 use axum::http::StatusCode;
@@ -32,6 +33,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/incidents", get(incidents::list_page))
         .route("/incidents/{id}", get(incidents::one_page))
         .route("/incidents/{id}/report", get(incidents::report_page))
+        .route("/api/symbols", post(symbols::upload))
         .route("/", get(pages::index))
         .route("/groups/{id}", get(pages::group))
         .route("/groups/{id}/resolve", post(pages::resolve))

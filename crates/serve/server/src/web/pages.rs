@@ -164,17 +164,81 @@ fn chart(per_day: &BTreeMap<String, i64>, t: i64) -> String {
     svg
 }
 
+/// One table per facet (version, OS, blamed module, vendor), most crashes first, with shares.
 fn facet_table(g: &GroupRow) -> String {
-    let mut out = String::from("<table><tr><th>Breakdown</th><th>Value</th><th>Crashes</th></tr>");
-    for (facet, values) in &g.facets {
-        for (v, n) in values {
+    let mut out = String::new();
+    for (facet, title) in [
+        ("version", "Versions"),
+        ("os", "Operating systems"),
+        ("module", "Blamed modules"),
+        ("vendor", "Vendors"),
+    ] {
+        let Some(values) = g.facets.get(facet).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let total: i64 = values.values().sum::<i64>().max(1);
+        let mut rows: Vec<(&String, &i64)> = values.iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let _ = write!(
+            out,
+            "<h3>{title}</h3><table><tr><th>Value</th><th>Crashes</th><th>Share</th></tr>"
+        );
+        for (v, n) in rows {
             let _ = write!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{n}</td></tr>",
-                esc(facet),
-                esc(v)
+                "<tr><td>{}</td><td>{n}</td><td>{}%</td></tr>",
+                esc(v),
+                n * 100 / total
             );
         }
+        out.push_str("</table>");
+    }
+    if out.is_empty() {
+        out.push_str("<p>No breakdowns yet.</p>");
+    }
+    out
+}
+
+/// The crashing thread's top frames of the group's latest analysed crash.
+fn frames_table(crashes: &[CrashRow]) -> String {
+    let (from, frames) = super::api::top_frames(crashes);
+    let Some(from) = from else {
+        return "<p>No analysed crash yet.</p>".into();
+    };
+    let mut out = format!(
+        "<p>From crash <a href=\"/crashes/{0}\">{0}</a>.</p><table><tr><th>#</th><th>Frame</th></tr>",
+        esc(&from)
+    );
+    for (i, f) in frames.iter().enumerate() {
+        let display = f["display"].as_str().unwrap_or("?");
+        let _ = write!(
+            out,
+            "<tr><td>{i}</td><td><code>{}</code></td></tr>",
+            esc(display)
+        );
+    }
+    out + "</table>"
+}
+
+/// The group's latest crashes, each with its page and its dump.
+fn sample_table(crashes: &[CrashRow]) -> String {
+    let mut out = String::from(
+        "<table><tr><th>Crash</th><th>Received</th><th>Version</th><th>Status</th><th>Dump</th></tr>",
+    );
+    for c in super::api::sample(crashes) {
+        let id = c["id"].as_str().unwrap_or("");
+        let dump = match c["dump"].as_str() {
+            Some(u) => format!("<a href=\"{}\" download>download</a>", esc(u)),
+            None => "deleted".into(),
+        };
+        let _ = write!(
+            out,
+            "<tr><td><a href=\"/crashes/{0}\">{0}</a></td><td>{1}</td><td>{2}</td><td>{3}</td><td>{dump}</td></tr>",
+            esc(id),
+            esc(c["received"].as_str().unwrap_or("")),
+            esc(c["version"].as_str().unwrap_or("")),
+            esc(c["status"].as_str().unwrap_or("")),
+        );
     }
     out + "</table>"
 }
@@ -227,12 +291,14 @@ pub async fn group(State(s): State<Shared>, Path(id): Path<i64>, h: HeaderMap) -
          (first {}, last {})</p><p>{state}</p>\
          <form method=post action=\"/groups/{id}/resolve\"><input type=hidden name=csrf value=\"{}\">\
          <label>Resolved in version <input name=version></label> <button>Save</button> \
-         (empty: reopen)</form><h2>Crashes per day</h2>{}<h2>Breakdowns</h2>{}<h2>Latest crashes</h2>{}",
+         (empty: reopen)</form><h2>Crashes per day</h2>{}<h2>Top frames</h2>{}<h2>Breakdowns</h2>{}\
+         <h2>Sample of dumps</h2>{}<h2>Latest crashes</h2>{}",
         esc(&g.bucket),
         esc(g.blame.as_deref().unwrap_or("none")),
         g.count, time(g.first_seen), time(g.last_seen),
         esc(who.csrf()),
-        chart(&per_day, t), facet_table(&g), crash_rows(&crashes)
+        chart(&per_day, t), frames_table(&crashes), facet_table(&g), sample_table(&crashes),
+        crash_rows(&crashes)
     );
     page(&g.signature, Some(&who), &body)
 }
@@ -281,6 +347,13 @@ pub async fn crash(State(s): State<Shared>, Path(id): Path<String>, h: HeaderMap
         c.attempts,
         time(c.received)
     );
+    if c.reprocessed > 0 {
+        let _ = write!(
+            body,
+            "<p><b>Reprocessed</b> {} time(s), after symbol uploads</p>",
+            c.reprocessed
+        );
+    }
     if let Some(e) = &c.error {
         let _ = write!(body, "<p><b>Error</b> {}</p>", esc(e));
     }
