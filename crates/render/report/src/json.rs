@@ -164,7 +164,7 @@ struct Hang<'a> {
     reason: Option<coroner_analysis::hang::HangReason>,
     root_tid: Option<u32>,
     lock_encoding: Option<&'static str>,
-    lock_encoding_basis: Option<&'a str>,
+    lock_encoding_basis: Option<String>,
     wine: bool,
     thread_times: bool,
     identical_stacks: Vec<&'a [u32]>,
@@ -210,7 +210,7 @@ struct Blame<'a> {
     vendor_passed_over: &'a [coroner_analysis::vendor::PassedOver],
     timestamp: Option<String>,
     timestamp_raw: Option<String>,
-    reason: &'a str,
+    reason: String,
     frame: Option<usize>,
     symbol: Option<&'a str>,
     unloaded: bool,
@@ -274,7 +274,7 @@ struct Dump<'a> {
     findings: Vec<Finding<'a>>,
     bucket: Option<&'a str>,
     classification: Option<&'a str>,
-    warnings: &'a [String],
+    warnings: Vec<String>,
     memory: Option<Memory<'a>>,
     locks: Vec<Lock<'a>>,
     deadlocks: Vec<Vec<DeadlockLink>>,
@@ -524,11 +524,15 @@ fn dump(a: &Analysis) -> Dump<'_> {
             })
             .collect(),
         faulting_module: a.faulting_module.as_deref(),
-        blame: a.blame.as_ref().map(blame),
+        blame: a.blame.as_ref().map(|b| blame(a, b)),
         findings: a.findings.iter().map(|f| finding(a, f)).collect(),
         bucket: a.bucket.as_deref(),
         classification: a.classification.as_deref(),
-        warnings: &a.warnings,
+        warnings: a
+            .warnings
+            .iter()
+            .map(|w| crate::phrase::warning(w, crate::phrase::Lang::En))
+            .collect(),
         memory: Some(memory_json(&a.memory)),
         locks: a.hang.locks.iter().map(|l| lock(a, l)).collect(),
         deadlocks: a
@@ -571,7 +575,10 @@ fn hang(a: &Analysis) -> Hang<'_> {
         reason: h.reason,
         root_tid: h.root_tid,
         lock_encoding: h.encoding.map(|e| e.as_str()),
-        lock_encoding_basis: h.encoding_basis.as_deref(),
+        lock_encoding_basis: h
+            .encoding_basis
+            .as_ref()
+            .map(|b| crate::phrase::hang::encoding_basis(b, crate::phrase::Lang::En)),
         wine: h.wine,
         thread_times: h.times_known,
         identical_stacks: h.groups.iter().map(|g| g.tids.as_slice()).collect(),
@@ -706,7 +713,7 @@ fn module(m: &coroner_analysis::ModuleFacts) -> Module<'_> {
     }
 }
 
-fn blame(b: &coroner_analysis::Blame) -> Blame<'_> {
+fn blame<'a>(a: &Analysis, b: &'a coroner_analysis::Blame) -> Blame<'a> {
     Blame {
         module: &b.module,
         version: b.version.as_deref(),
@@ -719,7 +726,8 @@ fn blame(b: &coroner_analysis::Blame) -> Blame<'_> {
         vendor_passed_over: &b.vendor_passed_over,
         timestamp: b.timestamp.map(|t| time::rfc3339(u64::from(t))),
         timestamp_raw: b.timestamp.map(|t| hex(u64::from(t))),
-        reason: &b.reason,
+        // English whatever the report language, as the findings' words.
+        reason: crate::phrase::blame_reason(a, b, crate::phrase::Lang::En),
         frame: b.frame,
         symbol: b.symbol.as_deref(),
         unloaded: b.unloaded,
@@ -764,7 +772,7 @@ fn failed<'a>(path: &std::path::Path, error: &'a str) -> Dump<'a> {
         findings: Vec::new(),
         bucket: None,
         classification: None,
-        warnings: &[],
+        warnings: Vec::new(),
         memory: None,
         locks: Vec::new(),
         deadlocks: Vec::new(),

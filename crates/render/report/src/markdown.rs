@@ -1,6 +1,6 @@
 //! Markdown report for tickets: the verdict table, findings, and the WinDbg blocks in code fences.
 
-use crate::phrase::Lang;
+use crate::phrase::{self, Lang};
 use crate::{windbg, Outcome};
 use coroner_analysis::{fmt_addr, Analysis};
 use std::fmt::Write;
@@ -30,7 +30,7 @@ pub fn render_one(a: &Analysis, lang: Lang) -> String {
             )
         );
         for w in &a.warnings {
-            let _ = writeln!(s, "> - {}", esc(w));
+            let _ = writeln!(s, "> - {}", esc(&phrase::warning(w, l)));
         }
         s.push('\n');
     }
@@ -117,7 +117,7 @@ pub fn render_one(a: &Analysis, lang: Lang) -> String {
     if a.complete() && !a.warnings.is_empty() {
         let _ = writeln!(s, "\n### {}\n", l.pick("Warnings", "경고"));
         for w in &a.warnings {
-            let _ = writeln!(s, "- {}", esc(w));
+            let _ = writeln!(s, "- {}", esc(&phrase::warning(w, l)));
         }
     }
     s

@@ -40,7 +40,7 @@ pub fn render_one(a: &Analysis, lang: Lang) -> String {
             )
         );
         for w in &a.warnings {
-            let _ = writeln!(s, "* {w}");
+            let _ = writeln!(s, "* {}", phrase::warning(w, l));
         }
         s.push('\n');
     }
@@ -70,7 +70,7 @@ pub fn render_one(a: &Analysis, lang: Lang) -> String {
     if a.complete() && !a.warnings.is_empty() {
         section(&mut s, l.pick("Warnings", "경고"));
         for w in &a.warnings {
-            let _ = writeln!(s, "* {w}");
+            let _ = writeln!(s, "* {}", phrase::warning(w, l));
         }
     }
     s
@@ -95,7 +95,7 @@ fn findings(s: &mut String, a: &Analysis, l: Lang) {
     }
     if let Some(b) = &a.blame {
         section(s, l.pick("Blame", "책임 모듈"));
-        let _ = writeln!(s, "{}", b.reason);
+        let _ = writeln!(s, "{}", phrase::blame_reason(a, b, l));
     }
 }
 

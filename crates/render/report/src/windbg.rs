@@ -623,7 +623,11 @@ pub fn lmv_details(m: &ModuleFacts) -> String {
             let _ = writeln!(s, "    (version resource strings: image not in the dump)");
         }
     }
-    let _ = writeln!(s, "    Judged:           {}", m.judgement.why);
+    let _ = writeln!(
+        s,
+        "    Judged:           {}",
+        crate::phrase::judgement(&m.judgement.why, crate::phrase::Lang::En)
+    );
     // Said only when it adds to the strings above: the CompanyName was passed over.
     let v = &m.vendor;
     if m.version_strings.is_some() && !v.passed_over.is_empty() {

@@ -3,6 +3,7 @@
 //! here. Every phrase is written in English and Korean side by side (`lang.pick(en, ko)` or a
 //! `match` on [`Lang`]), so a phrase without its Korean does not compile.
 
+mod blame;
 mod findings;
 pub mod hang;
 pub mod investigate;
@@ -12,7 +13,10 @@ mod memory;
 pub use memory::bytes;
 // --- end memory ---
 mod summary;
+mod warning;
 
+pub use blame::{blame_reason, judgement};
 pub use findings::{finding, recommendation_for, verdict, Words};
 pub use lang::{Lang, UnknownLang};
 pub use summary::{count, counted, damage_line, rows, sharing, summary, who_to_call, Noun, Row};
+pub use warning::warning;
