@@ -603,9 +603,7 @@ fn blame(snap: &Snapshot<'_>, a: &Analysis) -> Option<Blame> {
                     copyright: None,
                     vendor: None,
                     vendor_source: None,
-                    vendor_provenance:
-                        "the module had been unloaded: its version resource is not in the dump"
-                            .into(),
+                    vendor_provenance: vendor::Provenance::Unloaded,
                     vendor_passed_over: Vec::new(),
                     timestamp: (u.timestamp != 0).then_some(u.timestamp),
                     reason: BlameReason::Unloaded {
@@ -655,9 +653,9 @@ fn module_blame(m: &ModuleFacts, frame: &FrameFacts, reason: BlameReason) -> Bla
         vendor: m.vendor.name.clone(),
         vendor_source: m.vendor.source,
         vendor_provenance: if m.version_strings.is_none() {
-            "no version resource strings (image not in the dump)".into()
+            vendor::Provenance::NoVersionResource
         } else {
-            m.vendor.provenance()
+            vendor::Provenance::Fields
         },
         vendor_passed_over: m.vendor.passed_over.clone(),
         timestamp: (m.module.timestamp != 0).then_some(m.module.timestamp),

@@ -234,8 +234,9 @@ pub struct Blame {
     pub vendor: Option<String>,
     /// The field `vendor` came from.
     pub vendor_source: Option<vendor::VendorSource>,
-    /// `from LegalCopyright; CompanyName unreadable (…)`, or why the vendor is unknown.
-    pub vendor_provenance: String,
+    /// Where the vendor came from (`from LegalCopyright; CompanyName unreadable`), or why it is
+    /// unknown: worded by the phrasing module.
+    pub vendor_provenance: vendor::Provenance,
     /// The fields passed over, with their raw values and why.
     pub vendor_passed_over: Vec<vendor::PassedOver>,
     /// PE TimeDateStamp.

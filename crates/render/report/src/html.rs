@@ -225,7 +225,7 @@ fn blocks(s: &mut String, a: &Analysis, l: Lang) {
     block(s, l.pick("Threads (~)", "스레드 (~)"), &windbg::threads(a));
     block(s, l.pick("Modules (lm)", "모듈 (lm)"), &windbg::lm(a));
     block(s, l.pick("Process", "프로세스"), &text::process_lines(a, l));
-    if let Some(m) = windbg::memory_summary(a) {
+    if let Some(m) = phrase::memory_summary(a, l) {
         block(
             s,
             l.pick("Memory (!address -summary)", "메모리 (!address -summary)"),

@@ -86,7 +86,7 @@ struct Region<'a> {
     #[serde(rename = "type")]
     kind: Option<&'a str>,
     usage: &'a str,
-    usage_detail: Option<&'a str>,
+    usage_detail: Option<String>,
     allocation_base: Option<String>,
     captured: bool,
 }
@@ -206,7 +206,7 @@ struct Blame<'a> {
     copyright: Option<&'a str>,
     vendor: Option<&'a str>,
     vendor_source: Option<&'static str>,
-    vendor_provenance: &'a str,
+    vendor_provenance: String,
     vendor_passed_over: &'a [coroner_analysis::vendor::PassedOver],
     timestamp: Option<String>,
     timestamp_raw: Option<String>,
@@ -476,7 +476,7 @@ fn memory_json(m: &memory::MemoryFacts) -> Memory<'_> {
     }
 }
 
-fn region(r: &AddressFacts) -> Region<'_> {
+fn region(r: &AddressFacts, p: u8) -> Region<'_> {
     Region {
         address: hex(r.address),
         base: opt_hex(r.base),
@@ -485,7 +485,10 @@ fn region(r: &AddressFacts) -> Region<'_> {
         protect: r.protect.as_deref(),
         kind: r.kind.as_deref(),
         usage: &r.usage,
-        usage_detail: r.usage_detail.as_deref(),
+        usage_detail: r
+            .usage_detail
+            .as_ref()
+            .map(|d| crate::phrase::usage_detail(d, p, crate::phrase::Lang::En)),
         allocation_base: opt_hex(r.allocation_base),
         captured: r.captured,
     }
@@ -507,8 +510,8 @@ fn dump(a: &Analysis) -> Dump<'_> {
         process: Some(process(a)),
         exception: a.exception.as_ref().map(exception),
         instruction: a.instruction.as_ref().map(|d| instruction(a, d)),
-        target_region: a.target_region.as_ref().map(region),
-        ip_region: a.ip_region.as_ref().map(region),
+        target_region: a.target_region.as_ref().map(|r| region(r, a.ptr_size())),
+        ip_region: a.ip_region.as_ref().map(|r| region(r, a.ptr_size())),
         frames: a.frames.iter().map(|f| frame(a, f)).collect(),
         stack_truncated: a.stack_note.as_deref(),
         nested_exception_levels: a.nesting_levels,
@@ -722,7 +725,7 @@ fn blame<'a>(a: &Analysis, b: &'a coroner_analysis::Blame) -> Blame<'a> {
         copyright: b.copyright.as_deref(),
         vendor: b.vendor.as_deref(),
         vendor_source: b.vendor_source.map(|s| s.as_str()),
-        vendor_provenance: &b.vendor_provenance,
+        vendor_provenance: crate::phrase::provenance(b, crate::phrase::Lang::En),
         vendor_passed_over: &b.vendor_passed_over,
         timestamp: b.timestamp.map(|t| time::rfc3339(u64::from(t))),
         timestamp_raw: b.timestamp.map(|t| hex(u64::from(t))),

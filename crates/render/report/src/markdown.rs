@@ -104,7 +104,7 @@ pub fn render_one(a: &Analysis, lang: Lang) -> String {
         l.pick("Threads (`~`)", "스레드 (`~`)"),
         &windbg::threads(a),
     );
-    if let Some(m) = windbg::memory_summary(a) {
+    if let Some(m) = phrase::memory_summary(a, l) {
         fence(
             &mut s,
             l.pick(

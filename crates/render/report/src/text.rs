@@ -6,21 +6,14 @@ use coroner_analysis::{fmt_addr, Analysis};
 use std::fmt::Write;
 
 fn section(s: &mut String, title: &str) {
-    let _ = writeln!(s, "\n{title}\n{}", "-".repeat(title.chars().count()));
+    let cols = unicode_width::UnicodeWidthStr::width(title);
+    let _ = writeln!(s, "\n{title}\n{}", "-".repeat(cols));
 }
 
-/// `label:` padded to `width` terminal columns (a Hangul syllable takes two).
-pub(crate) fn pad(label: &str, width: usize) -> String {
-    let cols: usize = label
-        .chars()
-        .map(|c| {
-            if ('\u{1100}'..='\u{d7a3}').contains(&c) {
-                2
-            } else {
-                1
-            }
-        })
-        .sum();
+/// `label` padded to `width` terminal columns: a Hangul syllable (and any other wide
+/// character) takes two, a combining mark none (`unicode-width`), so Korean labels line up.
+pub fn pad(label: &str, width: usize) -> String {
+    let cols = unicode_width::UnicodeWidthStr::width(label);
     format!("{label}{}", " ".repeat(width.saturating_sub(cols)))
 }
 
@@ -60,7 +53,7 @@ pub fn render_one(a: &Analysis, lang: Lang) -> String {
     s.push_str(&windbg::threads(a));
     modules(&mut s, a, l);
     process(&mut s, a, l);
-    if let Some(m) = windbg::memory_summary(a) {
+    if let Some(m) = phrase::memory_summary(a, l) {
         section(
             &mut s,
             l.pick("Memory (!address -summary)", "메모리 (!address -summary)"),

@@ -195,7 +195,11 @@ fn exception_fields(a: &Analysis, e: &ExceptionFacts, o: &mut String) {
             .as_ref()
             .map(|r| {
                 let u = match &r.usage_detail {
-                    Some(d) => format!("{} ({d})", r.usage),
+                    Some(d) => format!(
+                        "{} ({})",
+                        r.usage,
+                        coroner_report::phrase::usage_detail(d, p, Lang::En)
+                    ),
                     None => r.usage.clone(),
                 };
                 format!(" ({u})")

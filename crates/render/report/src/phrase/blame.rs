@@ -4,6 +4,7 @@
 
 use super::Lang;
 use coroner_analysis::blame::Why;
+use coroner_analysis::vendor::{PassedOver, Provenance, VendorSource};
 use coroner_analysis::{fmt_addr, Analysis, Blame, BlameReason};
 
 /// Why a module was judged part of the OS or a runtime, or not.
@@ -88,5 +89,97 @@ pub fn blame_reason(a: &Analysis, b: &Blame, l: Lang) -> String {
                 format!("스레드 {thread}(ID 0x{tid:x})이(가) 중단의 근본 원인입니다. 프레임 {index}({display})은(는) 이 스레드에서 모듈이 운영 체제나 런타임에 속하지 않는 첫 프레임입니다({why})"),
             )
         }
+    }
+}
+
+/// Where blamed module `b`'s vendor came from, or why it is unknown.
+pub fn provenance(b: &Blame, l: Lang) -> String {
+    match b.vendor_provenance {
+        Provenance::Unloaded => l
+            .pick(
+                "the module had been unloaded: its version resource is not in the dump",
+                "모듈이 언로드되어 버전 리소스가 덤프에 없음",
+            )
+            .into(),
+        Provenance::NoVersionResource => l
+            .pick(
+                "no version resource strings (image not in the dump)",
+                "버전 리소스 문자열 없음(이미지가 덤프에 없음)",
+            )
+            .into(),
+        Provenance::Fields => vendor_fields(b.vendor_source, &b.vendor_passed_over, l),
+    }
+}
+
+/// `from LegalCopyright; CompanyName unreadable`: the field a vendor's name came from and the
+/// fields passed over; for an unknown vendor, what each field gave.
+pub fn vendor_fields(source: Option<VendorSource>, passed: &[PassedOver], l: Lang) -> String {
+    let skipped = passed.iter().map(|p| {
+        let f = p.field;
+        match &p.value {
+            None => l.pick(format!("no {f}"), format!("{f} 없음")),
+            Some(_) if p.names_no_holder() => l.pick(
+                format!("{f} names no holder"),
+                format!("{f}에 보유자 이름 없음"),
+            ),
+            Some(_) => l.pick(format!("{f} unreadable"), format!("{f}을(를) 읽을 수 없음")),
+        }
+    });
+    let parts: Vec<String> = match source {
+        Some(src) => {
+            let src = src.as_str();
+            std::iter::once(l.pick(format!("from {src}"), format!("{src}에서 가져옴")))
+                .chain(skipped)
+                .collect()
+        }
+        None => skipped
+            .chain(std::iter::once(
+                l.pick(
+                    "signer unknown (Authenticode signatures are not in a dump)",
+                    "서명자 알 수 없음(덤프에는 Authenticode 서명이 없음)",
+                )
+                .to_string(),
+            ))
+            .collect(),
+    };
+    parts.join(l.pick("; ", ", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passed(field: &'static str, value: Option<&str>, why: &str) -> PassedOver {
+        PassedOver {
+            field,
+            value: value.map(str::to_string),
+            why: why.into(),
+        }
+    }
+
+    #[test]
+    fn where_the_vendor_came_from_in_both_languages() {
+        let p = [
+            passed("CompanyName", None, "absent"),
+            passed("LegalCopyright", Some("Freeware"), "names no holder"),
+        ];
+        let src = Some(VendorSource::ProductName);
+        assert_eq!(
+            vendor_fields(src, &p, Lang::En),
+            "from ProductName; no CompanyName; LegalCopyright names no holder"
+        );
+        assert_eq!(
+            vendor_fields(src, &p, Lang::Ko),
+            "ProductName에서 가져옴, CompanyName 없음, LegalCopyright에 보유자 이름 없음"
+        );
+        let p = [passed(
+            "CompanyName",
+            Some("\u{1}"),
+            "control character U+0001",
+        )];
+        assert_eq!(
+            vendor_fields(None, &p, Lang::En),
+            "CompanyName unreadable; signer unknown (Authenticode signatures are not in a dump)"
+        );
     }
 }

@@ -938,7 +938,7 @@ pub fn recommendation_for(b: Option<&Blame>, l: Lang) -> String {
                     let why = if b.vendor_passed_over.iter().all(|p| p.value.is_none()) {
                         l.pick("its version resource names none", "버전 리소스에 공급업체 이름이 없음").to_string()
                     } else {
-                        format!("{}: {}", l.pick("unknown", "알 수 없음"), b.vendor_provenance)
+                        format!("{}: {}", l.pick("unknown", "알 수 없음"), super::provenance(b, l))
                     };
                     l.pick(
                         format!("Contact the vendor of {m} ({why}) or update the component; give them this report and the dump."),
@@ -961,7 +961,7 @@ fn region_evidence(r: &AddressFacts, ptr: u8, l: Lang) -> String {
             let detail = r
                 .usage_detail
                 .as_ref()
-                .map(|d| format!(" ({d})"))
+                .map(|d| format!(" ({})", super::usage_detail(d, ptr, l)))
                 .unwrap_or_default();
             format!(
                 "!address {at}: {} {} {} {s:x}, {} {} {}, {} {}{detail}",
@@ -972,7 +972,7 @@ fn region_evidence(r: &AddressFacts, ptr: u8, l: Lang) -> String {
                 r.protect.as_deref().unwrap_or("?"),
                 r.kind.as_deref().unwrap_or(""),
                 l.pick("usage", "용도"),
-                r.usage,
+                super::usage(&r.usage, l),
             )
         }
         _ => l.pick(
