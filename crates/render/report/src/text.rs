@@ -37,9 +37,11 @@ pub fn render_one(a: &Analysis, lang: Lang) -> String {
         }
         s.push('\n');
     }
-    for (k, v) in phrase::summary(a, l) {
-        let _ = writeln!(s, "{} {}", pad(&format!("{k}:"), 13), v);
-    }
+    let rows: Vec<(String, String)> = phrase::summary(a, l)
+        .into_iter()
+        .map(|(k, v)| (format!("{k}:"), v))
+        .collect();
+    s.push_str(&aligned(&rows, 14));
     findings(&mut s, a, l);
     if a.hang.reason.is_some() {
         section(&mut s, l.pick("Threads and locks", "스레드와 잠금"));
@@ -199,10 +201,8 @@ fn process(s: &mut String, a: &Analysis, l: Lang) {
 pub(crate) fn process_lines(a: &Analysis, l: Lang) -> String {
     let p = a.ptr_size();
     let unknown = || l.pick("unknown", "알 수 없음").to_string();
-    let mut s = String::new();
-    let mut line = |label: &str, v: &str| {
-        let _ = writeln!(s, "{}{v}", pad(&format!("{label}:"), 14));
-    };
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut line = |label: &str, v: &str| rows.push((format!("{label}:"), v.to_string()));
     let pr = &a.process;
     line(
         l.pick("Image", "이미지"),
@@ -262,6 +262,21 @@ pub(crate) fn process_lines(a: &Analysis, l: Lang) -> String {
     }
     for c in &a.comments {
         line(l.pick("Comment", "주석"), c.lines().next().unwrap_or(""));
+    }
+    aligned(&rows, 14)
+}
+
+/// `label value` rows with the values in one column: at `min` terminal columns, or one past the
+/// widest label when a label is wider (`응용 프로그램 풀:` is 17 columns).
+pub(crate) fn aligned(rows: &[(String, String)], min: usize) -> String {
+    let widest = rows
+        .iter()
+        .map(|(k, _)| unicode_width::UnicodeWidthStr::width(k.as_str()) + 1)
+        .max()
+        .unwrap_or(0);
+    let mut s = String::new();
+    for (k, v) in rows {
+        let _ = writeln!(s, "{}{v}", pad(k, widest.max(min)));
     }
     s
 }

@@ -28,7 +28,7 @@ pub fn memory_summary(a: &Analysis, l: Lang) -> Option<String> {
     for (label, state) in [
         (l.pick("Committed:", "커밋:"), MEM_COMMIT),
         (l.pick("Reserved:", "예약:"), MEM_RESERVE),
-        (l.pick("Free:", "사용 가능:"), MEM_FREE),
+        (l.pick("Free:", "빈 영역:"), MEM_FREE),
     ] {
         line(&mut s, label, &size_text(m.state_bytes(state)));
     }

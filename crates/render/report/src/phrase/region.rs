@@ -19,7 +19,7 @@ pub fn usage(name: &str, l: Lang) -> String {
         Usage::Peb => "PEB",
         Usage::Heap => "힙",
         Usage::MappedFile => "매핑된 파일",
-        Usage::Free => "사용 가능",
+        Usage::Free => "빈 영역",
         Usage::Unknown => "알 수 없음",
     };
     l.pick(u.name(), ko).to_string()
