@@ -115,13 +115,28 @@ fn english_word(t: &str) -> bool {
         && !rest.chars().any(|c| c.is_ascii_uppercase())
 }
 
+/// `line` without the occurrences of `fact` that stand alone (not inside a longer word: the
+/// instruction `ret` is not taken out of "returning").
+fn without(line: &str, fact: &str) -> String {
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(i) = rest.find(fact) {
+        let (before, after) = (&rest[..i], &rest[i + fact.len()..]);
+        let alone = !alnum(before.chars().next_back()) && !alnum(after.chars().next());
+        out.push_str(before);
+        out.push_str(if alone { " " } else { fact });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Runs of three English words or more in `line`, with the facts taken out.
 fn english_runs(line: &str, facts: &[String]) -> Vec<String> {
     let mut line = line.to_string();
     for f in facts {
-        if line.contains(f.as_str()) {
-            line = line.replace(f.as_str(), " ");
-        }
+        line = without(&line, f);
     }
     let mut runs = Vec::new();
     let mut run: Vec<&str> = Vec::new();
@@ -193,6 +208,11 @@ fn the_detector_sees_english_and_lets_ids_and_korean_through() {
         &none
     )
     .is_empty());
+    let ret = vec!["ret".to_string()];
+    assert_eq!(
+        english_runs("without returning to its start", &ret),
+        ["without returning to its start"]
+    );
     let vendor = vec!["Fabrikam Upload Components Ltd.".to_string()];
     assert!(english_runs(
         "문의처: Fabrikam Upload Components Ltd. — 공급업체",
