@@ -89,10 +89,9 @@ fn an_endless_locks_list_stops_at_the_limit() {
     walk_locks_list(&snap, l, &[cs], &mut w);
     assert!(t.elapsed().as_secs() < 5);
     assert!(
-        w.iter().any(|x| *x
-            == Warning::LocksListLong {
-                max: MAX_LIST_ENTRIES
-            }),
+        w.contains(&Warning::LocksListLong {
+            max: MAX_LIST_ENTRIES
+        }),
         "{w:?}"
     );
 }
@@ -121,11 +120,10 @@ fn a_hundred_thousand_threads_are_bounded_and_said_so() {
     assert!(t.elapsed().as_secs() < 30);
     assert_eq!(a.hang.threads.len(), 100_000);
     assert!(
-        a.warnings.iter().any(|w| *w
-            == Warning::HangThreads {
-                threads: 100_000,
-                max: MAX_THREADS
-            }),
+        a.warnings.contains(&Warning::HangThreads {
+            threads: 100_000,
+            max: MAX_THREADS
+        }),
         "{:?}",
         a.warnings
     );
