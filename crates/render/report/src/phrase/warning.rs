@@ -69,10 +69,8 @@ fn load(w: &Load, l: Lang) -> String {
                 format!("덤프가 잘렸습니다. 파일은 {present}바이트인데 스트림 디렉터리에는 {least}{needed}바이트가 필요합니다"),
             )
         }
-        Load::StreamLost(s) => format!("{} {}: {}", s.stream, l.pick("lost", "손실"), s.why),
-        Load::StreamIncomplete(s) => {
-            format!("{} {}: {}", s.stream, l.pick("incomplete", "불완전"), s.why)
-        }
+        Load::StreamLost(s) => stream_loss(s, true, l),
+        Load::StreamIncomplete(s) => stream_loss(s, false, l),
         &Load::ListCut { list, count, max } => {
             let what = list_name(list, l);
             l.pick(
@@ -109,6 +107,16 @@ fn load(w: &Load, l: Lang) -> String {
             format!("PEB의 NumberOfHeaps 값({n})이 비정상이므로 힙 목록을 무시했습니다"),
         ),
     }
+}
+
+/// `ExceptionStream lost: why` (`lost`: not read at all; else read in part). The why, with
+/// its byte offsets, is the loader's own English.
+pub(super) fn stream_loss(s: &coroner_model::StreamLoss, lost: bool, l: Lang) -> String {
+    let what = match lost {
+        true => l.pick("lost", "손실"),
+        false => l.pick("incomplete", "불완전"),
+    };
+    format!("{} {what}: {}", s.stream, s.why)
 }
 
 fn list_name(k: ListKind, l: Lang) -> &'static str {
