@@ -164,8 +164,48 @@ const SYSTEM_PREFIXES: &[&str] = &[
 pub struct Judgement {
     /// Part of the OS or a language runtime.
     pub system: bool,
-    /// Why.
-    pub why: String,
+    /// Why: the facts it rests on (worded by the phrasing module).
+    pub why: Why,
+}
+
+/// The facts a module's judgement rests on (the phrasing module words them).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "basis", rename_all = "snake_case")]
+pub enum Why {
+    /// A well-known system or runtime module without a company in its version resource.
+    KnownName {
+        /// The module's file name.
+        name: String,
+    },
+    /// A well-known system module whose version resource names Microsoft or a platform vendor.
+    KnownNameAndVendor {
+        /// The module's file name.
+        name: String,
+        /// The company its version resource names.
+        company: String,
+    },
+    /// A system module's name, but another vendor's version resource.
+    ImpostorName {
+        /// The module's file name.
+        name: String,
+        /// The company its version resource names.
+        company: String,
+    },
+    /// Not a listed name, but a Microsoft product of the OS or a runtime.
+    SystemProduct {
+        /// The company its version resource names.
+        company: String,
+    },
+    /// A third-party module (its version resource names another company).
+    ThirdParty {
+        /// The company its version resource names.
+        company: String,
+    },
+    /// Not a known system module, and no company.
+    UnknownName {
+        /// The module's file name.
+        name: String,
+    },
 }
 
 fn is_microsoft(company: &str) -> bool {
@@ -181,43 +221,27 @@ pub fn judge(name: &str, company: Option<&str>, product: Option<&str>) -> Judgem
         || lname.starts_with("libc-2.");
     let company = company.map(str::trim).filter(|c| !c.is_empty());
     let product = product.unwrap_or_default().to_ascii_lowercase();
-    match (known, company) {
-        (true, None) => Judgement {
-            system: true,
-            why: format!("{name} is a well-known operating-system or runtime module"),
-        },
-        (true, Some(c)) if is_microsoft(c) || is_platform_vendor(c) => Judgement {
-            system: true,
-            why: format!("{name} is a well-known system module and its version resource names {c}"),
-        },
-        (true, Some(c)) => Judgement {
-            system: false,
-            why: format!(
-                "{name} carries a system module's name but its version resource names {c}, not Microsoft"
-            ),
-        },
-        (false, Some(c))
-            if is_microsoft(c)
+    let (name, c) = (name.to_string(), company.unwrap_or_default().to_string());
+    let (system, why) = match (known, company) {
+        (true, None) => (true, Why::KnownName { name }),
+        (true, Some(co)) if is_microsoft(co) || is_platform_vendor(co) => {
+            (true, Why::KnownNameAndVendor { name, company: c })
+        }
+        (true, Some(_)) => (false, Why::ImpostorName { name, company: c }),
+        (false, Some(co))
+            if is_microsoft(co)
                 && (product.contains("windows")
                     || product.contains("internet information services")
                     || product.contains(".net")
                     || product.contains("visual studio")
                     || product.contains("visual c++")) =>
         {
-            Judgement {
-                system: true,
-                why: format!("version resource: {c}, part of the operating system or runtime"),
-            }
+            (true, Why::SystemProduct { company: c })
         }
-        (false, Some(c)) => Judgement {
-            system: false,
-            why: format!("third-party module (version resource: {c})"),
-        },
-        (false, None) => Judgement {
-            system: false,
-            why: format!("{name} is not a known operating-system or runtime module"),
-        },
-    }
+        (false, Some(_)) => (false, Why::ThirdParty { company: c }),
+        (false, None) => (false, Why::UnknownName { name }),
+    };
+    Judgement { system, why }
 }
 
 fn is_platform_vendor(company: &str) -> bool {

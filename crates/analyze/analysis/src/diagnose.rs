@@ -45,7 +45,7 @@ pub fn frame_facts(
 /// The hang facts of a snapshot alone (threads, locks, deadlocks; no findings): what
 /// [`analyze`] computes for `Analysis::hang`, for benchmarks and tools that need only these.
 /// Returns the warnings the limits produced beside the facts.
-pub fn hang_facts(snap: &Snapshot<'_>, opts: &Options) -> (crate::hang::HangFacts, Vec<String>) {
+pub fn hang_facts(snap: &Snapshot<'_>, opts: &Options) -> (crate::hang::HangFacts, Vec<Warning>) {
     let syms = Symbolizer::for_options(snap, opts);
     let judged: Vec<std::cell::OnceCell<bool>> =
         snap.modules.iter().map(|_| Default::default()).collect();
@@ -78,7 +78,7 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
             .get_or_init(|| module_judgement(snap, &syms, i))
             .clone()
     };
-    let mut warnings = snap.warnings.clone();
+    let mut warnings: Vec<Warning> = snap.warnings.iter().cloned().map(Warning::Load).collect();
 
     // The thread and context to explain: the exception's, else the first thread's.
     let fault_thread = snap.faulting_thread();
@@ -97,8 +97,7 @@ pub(crate) fn analyze(snap: &Snapshot<'_>, opts: &Options) -> Analysis {
         }
         None => {
             if snap.exception.is_some() {
-                warnings
-                    .push("no register context for the faulting thread: stack not walked".into());
+                warnings.push(Warning::NoContext);
             }
             (Vec::new(), None)
         }
@@ -253,10 +252,13 @@ fn hang_blame(a: &Analysis) -> Option<Blame> {
     let frame = hang_frame(a)?;
     let m = &a.modules[frame.symbol.module_index?];
     let index = a.hang.thread(tid).map(|t| t.index).unwrap_or(0);
-    let reason = format!(
-        "thread {index} (id 0x{tid:x}) is the root cause of the hang; frame {} ({}) is its first frame whose module is not part of the operating system or a runtime ({})",
-        frame.index, frame.display, m.judgement.why
-    );
+    let reason = BlameReason::HangRoot {
+        thread: index,
+        tid,
+        index: frame.index,
+        display: frame.display.clone(),
+        why: m.judgement.why.clone(),
+    };
     let mut b = module_blame(m, frame, reason);
     // The frame is on the root-cause thread's stack, not on `frames`.
     b.frame = None;
@@ -429,7 +431,7 @@ fn symbol_search_warnings(
     syms: &Symbolizer<'_, '_>,
     symbols: &coroner_symbols::Symbols,
     frames: &[FrameFacts],
-) -> Vec<String> {
+) -> Vec<Warning> {
     let searched = symbols.searched();
     let mut warnings = Vec::new();
     let mut done: Vec<usize> = Vec::new();
@@ -447,14 +449,10 @@ fn symbol_search_warnings(
             })
             .flat_map(|(_, p)| p.iter().cloned())
             .collect::<Vec<_>>();
-        warnings.push(format!(
-            "no symbol file for {name}{}",
-            if places.is_empty() {
-                String::new()
-            } else {
-                format!("; looked in: {}", places.join("; "))
-            }
-        ));
+        warnings.push(Warning::NoSymbolFile {
+            module: name.clone(),
+            looked_in: places,
+        });
     }
     warnings
 }
@@ -613,17 +611,14 @@ fn blame(snap: &Snapshot<'_>, a: &Analysis) -> Option<Blame> {
                     copyright: None,
                     vendor: None,
                     vendor_source: None,
-                    vendor_provenance: "the module had been unloaded: its version resource is not in the dump".into(),
+                    vendor_provenance: vendor::Provenance::Unloaded,
                     vendor_passed_over: Vec::new(),
                     timestamp: (u.timestamp != 0).then_some(u.timestamp),
-                    reason: format!(
-                        "the instruction pointer {} lies in the former range of {}, which had been unloaded{}",
-                        fmt_addr(f.address, a.ptr_size()),
-                        u.name,
-                        caller
-                            .map(|c| format!("; the call came from {}", c.display))
-                            .unwrap_or_default()
-                    ),
+                    reason: BlameReason::Unloaded {
+                        ip: f.address,
+                        module: u.name.clone(),
+                        caller: caller.map(|c| c.display.clone()),
+                    },
                     frame: Some(0),
                     symbol: Some(f.display.clone()),
                     unloaded: true,
@@ -639,23 +634,24 @@ fn blame(snap: &Snapshot<'_>, a: &Analysis) -> Option<Blame> {
     let m = &a.modules[mi];
     let top = frame.index == 0;
     let reason = if top {
-        format!(
-            "the faulting instruction is in {} ({}), the first frame from the top that is not part of the operating system or a runtime",
-            m.module.name, m.judgement.why
-        )
+        BlameReason::TopFrame {
+            module: m.module.name.clone(),
+            why: m.judgement.why.clone(),
+        }
     } else {
-        let below = &a.frames[frame.index - 1];
-        format!(
-            "frame {} ({}) is the first frame from the top whose module is not part of the operating system or a runtime ({}); the frames above it ({}…) are system code it called",
-            frame.index, frame.display, m.judgement.why, a.frames[0].display
-        )
-        .replace("…)", &format!(" … {})", below.display))
+        BlameReason::Frame {
+            index: frame.index,
+            display: frame.display.clone(),
+            why: m.judgement.why.clone(),
+            top: a.frames[0].display.clone(),
+            above: a.frames[frame.index - 1].display.clone(),
+        }
     };
     Some(module_blame(m, frame, reason))
 }
 
 /// The blame of module `m` for `frame`, with its version, vendor and the reason.
-fn module_blame(m: &ModuleFacts, frame: &FrameFacts, reason: String) -> Blame {
+fn module_blame(m: &ModuleFacts, frame: &FrameFacts, reason: BlameReason) -> Blame {
     Blame {
         module: m.module.name.clone(),
         version: version_string(m),
@@ -665,9 +661,9 @@ fn module_blame(m: &ModuleFacts, frame: &FrameFacts, reason: String) -> Blame {
         vendor: m.vendor.name.clone(),
         vendor_source: m.vendor.source,
         vendor_provenance: if m.version_strings.is_none() {
-            "no version resource strings (image not in the dump)".into()
+            vendor::Provenance::NoVersionResource
         } else {
-            m.vendor.provenance()
+            vendor::Provenance::Fields
         },
         vendor_passed_over: m.vendor.passed_over.clone(),
         timestamp: (m.module.timestamp != 0).then_some(m.module.timestamp),

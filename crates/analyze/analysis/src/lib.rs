@@ -25,6 +25,7 @@ pub mod symbols;
 mod unwind_arm64;
 mod unwind_x64;
 pub mod vendor;
+mod warning;
 
 use coroner_model::*;
 use serde::Serialize;
@@ -34,6 +35,7 @@ pub use diagnose::{frame_facts, hang_facts};
 pub use finding::{Cycle, Detail, Finding, FindingKind, RegionSpan, Severity};
 pub use regions::AddressFacts;
 pub use symbols::{Symbol, SymbolSource, Symbolizer};
+pub use warning::Warning;
 
 /// Formats an address as WinDbg does: `03900010` (32-bit) or `00007ffa`06cde553` (64-bit).
 pub fn fmt_addr(addr: u64, ptr_size: u8) -> String {
@@ -232,20 +234,70 @@ pub struct Blame {
     pub vendor: Option<String>,
     /// The field `vendor` came from.
     pub vendor_source: Option<vendor::VendorSource>,
-    /// `from LegalCopyright; CompanyName unreadable (…)`, or why the vendor is unknown.
-    pub vendor_provenance: String,
+    /// Where the vendor came from (`from LegalCopyright; CompanyName unreadable`), or why it is
+    /// unknown: worded by the phrasing module.
+    pub vendor_provenance: vendor::Provenance,
     /// The fields passed over, with their raw values and why.
     pub vendor_passed_over: Vec<vendor::PassedOver>,
     /// PE TimeDateStamp.
     pub timestamp: Option<u32>,
-    /// Why this module.
-    pub reason: String,
+    /// Why this module (worded by the phrasing module).
+    pub reason: BlameReason,
     /// The frame that decided it.
     pub frame: Option<usize>,
     /// The frame's symbol.
     pub symbol: Option<String>,
     /// The module had been unloaded (the call went into freed code).
     pub unloaded: bool,
+}
+
+/// Why a module is blamed: the facts, worded by the phrasing module (the JSON carries the
+/// English words).
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BlameReason {
+    /// The instruction pointer lies where an unloaded module was.
+    Unloaded {
+        /// The instruction pointer.
+        ip: u64,
+        /// The unloaded module.
+        module: String,
+        /// The first frame below with a module: where the call came from.
+        caller: Option<String>,
+    },
+    /// The faulting instruction is in the module (the top frame).
+    TopFrame {
+        /// The module.
+        module: String,
+        /// How the module was judged.
+        why: blame::Why,
+    },
+    /// A frame below system frames is the first of a module not part of the OS or a runtime.
+    Frame {
+        /// Its frame number.
+        index: usize,
+        /// `module!function+0x…`.
+        display: String,
+        /// How the module was judged.
+        why: blame::Why,
+        /// The top frame (system code).
+        top: String,
+        /// The frame just above it (system code).
+        above: String,
+    },
+    /// The first non-system frame of a hang's root-cause thread.
+    HangRoot {
+        /// The thread's number.
+        thread: usize,
+        /// The thread's id.
+        tid: u32,
+        /// Its frame number on that thread.
+        index: usize,
+        /// `module!function+0x…`.
+        display: String,
+        /// How the module was judged.
+        why: blame::Why,
+    },
 }
 
 /// Everything coroner concluded about one dump.
@@ -300,7 +352,7 @@ pub struct Analysis {
     /// Streams in the dump.
     pub streams: Vec<String>,
     /// Loader and analysis warnings.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// What the dump file lost (`None`: every stream its directory names was read).
     pub damage: Option<Damage>,
     /// `!address -summary` and the handle counts (each `None` without its stream).

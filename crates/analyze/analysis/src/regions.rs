@@ -32,8 +32,8 @@ pub struct AddressFacts {
     pub kind_value: Option<u32>,
     /// Inferred usage: `Image`, `Stack`, `TEB`, `PEB`, `Heap`, `MappedFile`, `Free`, `Unknown`.
     pub usage: String,
-    /// Detail for the usage: module name, thread, heap handle.
-    pub usage_detail: Option<String>,
+    /// Detail for the usage: module name, thread, heap handle (worded by the phrasing module).
+    pub usage_detail: Option<UsageDetail>,
     /// Whether the bytes at the address are in the dump.
     pub captured: bool,
 }
@@ -161,6 +161,31 @@ impl Usage {
             Usage::Unknown => "other",
         }
     }
+}
+
+/// What more is known about a usage: the module, the thread or the heap.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum UsageDetail {
+    /// The module whose image it is.
+    Module {
+        /// The module's file name.
+        name: String,
+    },
+    /// The thread whose stack or TEB it is.
+    Thread {
+        /// The thread's number (`~N`).
+        index: usize,
+        /// The thread's id.
+        id: u32,
+    },
+    /// The heap it belongs to.
+    Heap {
+        /// The heap's handle (its address).
+        handle: u64,
+    },
+    /// Nothing known: the dump has no memory region list.
+    NoRegionList,
 }
 
 /// What an address was found to be, with the thread, module or heap that says so.
@@ -371,7 +396,10 @@ pub fn address_facts(snap: &Snapshot<'_>, addr: u64) -> AddressFacts {
     f.usage = by_type(hit.usage(), region).name().into();
     let thread = |i: usize| {
         let t = &snap.threads[i];
-        format!("thread {} (id 0x{:x})", t.index, t.id)
+        UsageDetail::Thread {
+            index: t.index,
+            id: t.id,
+        }
     };
     f.usage_detail = match hit {
         Hit::Image(m) => {
@@ -380,12 +408,14 @@ pub fn address_facts(snap: &Snapshot<'_>, addr: u64) -> AddressFacts {
                 f.base = Some(m.base);
                 f.size = Some(m.size);
             }
-            Some(m.name.clone())
+            Some(UsageDetail::Module {
+                name: m.name.clone(),
+            })
         }
         Hit::Teb(t) | Hit::Stack(t) => Some(thread(t)),
-        Hit::Heap(h) => Some(format!("heap {}", crate::fmt_addr(h, snap.ptr_size()))),
+        Hit::Heap(h) => Some(UsageDetail::Heap { handle: h }),
         Hit::Unknown if region.is_none() && snap.regions.is_empty() => {
-            Some("the dump has no memory region list".into())
+            Some(UsageDetail::NoRegionList)
         }
         Hit::Free | Hit::Peb | Hit::Unknown => None,
     };

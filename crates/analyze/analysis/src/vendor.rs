@@ -64,32 +64,24 @@ pub struct Vendor {
     pub passed_over: Vec<PassedOver>,
 }
 
-impl Vendor {
-    /// `from LegalCopyright; CompanyName unreadable` — where the name came from and what was
-    /// passed over; for an unknown vendor, what each field gave. The reasons are in
-    /// [`Vendor::reasons`].
-    pub fn provenance(&self) -> String {
-        let skipped: Vec<String> = self
-            .passed_over
-            .iter()
-            .map(|p| match &p.value {
-                None => format!("no {}", p.field),
-                Some(_) if p.why == NO_HOLDER => format!("{} names no holder", p.field),
-                Some(_) => format!("{} unreadable", p.field),
-            })
-            .collect();
-        match self.source {
-            Some(src) => std::iter::once(format!("from {}", src.as_str()))
-                .chain(skipped)
-                .collect::<Vec<_>>()
-                .join("; "),
-            None => skipped
-                .into_iter()
-                .chain(std::iter::once(SIGNER_UNKNOWN.to_string()))
-                .collect::<Vec<_>>()
-                .join("; "),
-        }
+impl PassedOver {
+    /// Whether the field is a `LegalCopyright` that names no holder (rather than unreadable).
+    pub fn names_no_holder(&self) -> bool {
+        self.value.is_some() && self.why == NO_HOLDER
     }
+}
+
+/// Where a blamed module's vendor came from, or why it is unknown (worded by the phrasing
+/// module from the vendor's source and the fields passed over).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provenance {
+    /// The module had been unloaded: its version resource is not in the dump.
+    Unloaded,
+    /// The image is not in the dump: no version resource strings.
+    NoVersionResource,
+    /// From the version resource's fields (`source`, `passed_over`).
+    Fields,
 }
 
 impl Vendor {
@@ -107,7 +99,6 @@ impl Vendor {
 }
 
 const NO_HOLDER: &str = "names no holder";
-const SIGNER_UNKNOWN: &str = "signer unknown (Authenticode signatures are not in a dump)";
 
 /// Chooses the vendor: CompanyName, then the LegalCopyright holder, then ProductName.
 pub fn choose(company: Option<&str>, copyright: Option<&str>, product: Option<&str>) -> Vendor {
@@ -472,39 +463,50 @@ mod tests {
         assert_eq!(v.source, Some(VendorSource::LegalCopyright));
         assert_eq!(v.passed_over.len(), 1);
         assert_eq!(v.passed_over[0].value.as_deref(), Some("ƆƆ瘏Ȥÿ䯷̄"));
-        assert!(v
-            .provenance()
-            .starts_with("from LegalCopyright; CompanyName unreadable"));
+        assert_eq!(v.passed_over[0].field, "CompanyName");
+        assert!(!v.passed_over[0].names_no_holder());
 
         let v = choose(Some("Example Corp"), Some("© Other Inc"), None);
         assert_eq!(
             (v.name.as_deref(), v.source),
             (Some("Example Corp"), Some(VendorSource::CompanyName))
         );
-        assert_eq!(v.provenance(), "from CompanyName");
+        assert!(v.passed_over.is_empty());
 
         let v = choose(None, Some("Freeware"), Some("Example Upload"));
         assert_eq!(v.source, Some(VendorSource::ProductName));
+        let passed: Vec<_> = v
+            .passed_over
+            .iter()
+            .map(|p| (p.field, p.value.is_some(), p.names_no_holder()))
+            .collect();
         assert_eq!(
-            v.provenance(),
-            "from ProductName; no CompanyName; LegalCopyright names no holder"
+            passed,
+            [
+                ("CompanyName", false, false),
+                ("LegalCopyright", true, true)
+            ]
         );
 
         let v = choose(Some("\u{1}\u{2}\u{3}"), Some("\u{E000}\u{E001}"), None);
         assert_eq!((v.name.as_deref(), v.source), (None, None));
         assert_eq!(v.passed_over.len(), 3);
-        let p = v.provenance();
-        assert!(
-            p.starts_with("CompanyName unreadable; LegalCopyright unreadable"),
-            "{p}"
+        let passed: Vec<_> = v
+            .passed_over
+            .iter()
+            .map(|p| (p.field, p.value.is_some(), p.names_no_holder()))
+            .collect();
+        assert_eq!(
+            passed,
+            [
+                ("CompanyName", true, false),
+                ("LegalCopyright", true, false),
+                ("ProductName", false, false)
+            ]
         );
         assert_eq!(
             v.reasons()[0],
             "CompanyName \"\\u{1}\\u{2}\\u{3}\": control character U+0001"
-        );
-        assert!(
-            p.contains("no ProductName") && p.contains("signer unknown"),
-            "{p}"
         );
     }
 }

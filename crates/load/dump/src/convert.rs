@@ -17,11 +17,9 @@ use std::ops::Deref;
 pub const MAX_LIST: usize = 1 << 22;
 
 /// Notes a list cut at `max` entries, so the limit is reported, not silent.
-fn note_cut(warnings: &mut Vec<String>, what: &str, count: usize, max: usize) {
+fn note_cut(warnings: &mut Vec<Warning>, list: ListKind, count: usize, max: usize) {
     if count > max {
-        warnings.push(format!(
-            "{what}: {count} entries, only the first {max} were read (limit; raise with --max-list)"
-        ));
+        warnings.push(Warning::ListCut { list, count, max });
     }
 }
 
@@ -153,7 +151,7 @@ struct Conversion<'d, 'a> {
     /// Which streams are lost, partial or unreadable.
     survey: Survey,
     /// Warnings so far, in the order they were found.
-    warnings: Vec<String>,
+    warnings: Vec<Warning>,
     /// Largest number of entries taken from one list ([`MAX_LIST`] unless raised).
     max_list: usize,
 }
@@ -191,7 +189,7 @@ impl<'d, 'a: 'd> Conversion<'d, 'a> {
         if let Some(mem) = mem {
             note_cut(
                 &mut self.warnings,
-                "memory list",
+                ListKind::Memory,
                 mem.iter().count(),
                 max_list,
             );
@@ -247,7 +245,7 @@ impl<'d, 'a: 'd> Conversion<'d, 'a> {
                 let infos = read::<MinidumpThreadInfoList, _>(self.dump, &mut self.survey);
                 note_cut(
                     &mut self.warnings,
-                    "thread list",
+                    ListKind::Thread,
                     list.threads.len(),
                     self.max_list,
                 );
@@ -284,7 +282,7 @@ impl<'d, 'a: 'd> Conversion<'d, 'a> {
                 .survey
                 .named(md::MINIDUMP_STREAM_TYPE::ThreadListStream as u32) =>
             {
-                self.warnings.push("no ThreadList stream".into())
+                self.warnings.push(Warning::NoThreadList)
             }
             None => {}
         }
@@ -360,7 +358,7 @@ impl<'d, 'a: 'd> Conversion<'d, 'a> {
             Some(list) => {
                 note_cut(
                     &mut self.warnings,
-                    "module list",
+                    ListKind::Module,
                     list.iter().count(),
                     self.max_list,
                 );
@@ -371,7 +369,7 @@ impl<'d, 'a: 'd> Conversion<'d, 'a> {
                     .collect()
             }
             None if !self.survey.named(ml) => {
-                self.warnings.push("no ModuleList stream".into());
+                self.warnings.push(Warning::NoModuleList);
                 Vec::new()
             }
             None => self
@@ -390,7 +388,7 @@ impl<'d, 'a: 'd> Conversion<'d, 'a> {
         };
         note_cut(
             &mut self.warnings,
-            "unloaded module list",
+            ListKind::UnloadedModule,
             list.iter().count(),
             self.max_list,
         );
@@ -429,7 +427,7 @@ impl<'d, 'a: 'd> Conversion<'d, 'a> {
     fn memory_info_regions(&mut self, list: &MinidumpMemoryInfoList) -> Vec<Region> {
         note_cut(
             &mut self.warnings,
-            "memory info list",
+            ListKind::MemoryInfo,
             list.iter().count(),
             self.max_list,
         );
@@ -457,7 +455,7 @@ impl<'d, 'a: 'd> Conversion<'d, 'a> {
     fn linux_map_regions(&mut self, maps: &MinidumpLinuxMaps) -> Vec<Region> {
         note_cut(
             &mut self.warnings,
-            "Linux maps",
+            ListKind::LinuxMaps,
             maps.iter().count(),
             self.max_list,
         );
@@ -851,13 +849,13 @@ pub fn filetime_to_unix(ft: u64) -> Option<u64> {
 fn system_info(
     si: Option<&MinidumpSystemInfo>,
     named: bool,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> SystemInfo {
     let Some(si) = si else {
         warnings.push(if named {
-            "OS and CPU unknown: the SystemInfo stream was lost".into()
+            Warning::SystemInfoLost
         } else {
-            "no SystemInfo stream: OS and CPU unknown".into()
+            Warning::NoSystemInfo
         });
         return SystemInfo {
             os: OsFamily::Other,

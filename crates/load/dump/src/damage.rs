@@ -8,7 +8,7 @@
 //! directory needs. The memory-list walks below are hand-written because the crate exposes
 //! neither the ranges it skipped nor the ranges of a list it refused.
 
-use coroner_model::{Damage, MemoryRange, Module, StreamLoss};
+use coroner_model::{Damage, MemoryRange, Module, StreamLoss, Warning};
 use minidump::format::MINIDUMP_STREAM_TYPE as T;
 use minidump::Minidump;
 use std::ops::Deref;
@@ -237,25 +237,24 @@ impl Survey {
         end <= self.len
     }
 
-    /// Warnings, one per stream lost or read in part.
-    pub(crate) fn warnings(&self) -> Vec<String> {
+    /// Warnings: the file cut short, then one per stream lost or read in part.
+    pub(crate) fn warnings(&self) -> Vec<Warning> {
         let d = &self.damage;
-        let mut w = d.lines();
+        let mut w = Vec::new();
         if d.bytes_needed > d.bytes_present {
-            w.insert(
-                0,
-                format!(
-                    "the dump is cut short: the file has {} bytes, its stream directory needs {}{}",
-                    d.bytes_present,
-                    if d.streams_lost.is_empty() {
-                        ""
-                    } else {
-                        "at least "
-                    },
-                    d.bytes_needed
-                ),
-            );
+            w.push(Warning::CutShort {
+                present: d.bytes_present,
+                needed: d.bytes_needed,
+                at_least: !d.streams_lost.is_empty(),
+            });
         }
+        w.extend(d.streams_lost.iter().cloned().map(Warning::StreamLost));
+        w.extend(
+            d.streams_partial
+                .iter()
+                .cloned()
+                .map(Warning::StreamIncomplete),
+        );
         w
     }
 

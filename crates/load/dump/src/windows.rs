@@ -44,17 +44,15 @@ pub(crate) fn read_process_blocks(snap: &mut Snapshot<'_>) {
         if n == 0 {
             // Every live process has at least its default heap: an empty list means the PEB
             // copy in the dump is not filled in (Wine leaves it empty), so the list is unknown.
-            snap.warnings
-                .push("PEB lists no process heaps; heap list treated as unknown".into());
+            snap.warnings.push(coroner_model::Warning::NoProcessHeaps);
         } else if n <= MAX_HEAPS {
             let heaps: Option<Vec<u64>> = (0..u64::from(n))
                 .map(|i| mem.read_ptr(arr.wrapping_add(i * u64::from(l.ptr)), l.ptr))
                 .collect();
             snap.process.heaps = heaps;
         } else {
-            snap.warnings.push(format!(
-                "PEB NumberOfHeaps is implausible ({n}); heap list ignored"
-            ));
+            snap.warnings
+                .push(coroner_model::Warning::ImplausibleHeapCount(n));
         }
     }
     let Some(params) = mem

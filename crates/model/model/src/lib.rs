@@ -12,6 +12,8 @@ pub mod layout;
 mod memory;
 mod snapshot;
 pub mod time;
+mod warning;
 
 pub use memory::{AddressSpace, MemoryRange};
 pub use snapshot::*;
+pub use warning::{ListKind, Warning};

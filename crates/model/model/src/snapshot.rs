@@ -619,7 +619,7 @@ pub struct Snapshot<'d> {
     /// Comment streams (CommentStreamA/W).
     pub comments: Vec<String>,
     /// Things the loader noticed but could live with (bad streams, truncated lists).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::Warning>,
     /// Names of the streams present, in directory order.
     pub streams: Vec<String>,
     /// What the file lost, when it is damaged (`None`: every stream the directory names was read).

@@ -137,7 +137,7 @@ fn dump(s: &mut String, a: &Analysis, l: Lang) {
             )
         );
         for w in &a.warnings {
-            let _ = write!(s, "<li>{}</li>", esc(w));
+            let _ = write!(s, "<li>{}</li>", esc(&crate::phrase::warning(w, l)));
         }
         s.push_str("</ul></div>\n");
     }
@@ -185,7 +185,7 @@ fn findings(s: &mut String, a: &Analysis, l: Lang) {
             s,
             "<h3>{}</h3><p>{}</p>",
             l.pick("Blame", "책임 모듈"),
-            esc(&b.reason)
+            esc(&crate::phrase::blame_reason(a, b, l))
         );
     }
 }
@@ -225,7 +225,7 @@ fn blocks(s: &mut String, a: &Analysis, l: Lang) {
     block(s, l.pick("Threads (~)", "스레드 (~)"), &windbg::threads(a));
     block(s, l.pick("Modules (lm)", "모듈 (lm)"), &windbg::lm(a));
     block(s, l.pick("Process", "프로세스"), &text::process_lines(a, l));
-    if let Some(m) = windbg::memory_summary(a) {
+    if let Some(m) = phrase::memory_summary(a, l) {
         block(
             s,
             l.pick("Memory (!address -summary)", "메모리 (!address -summary)"),
@@ -235,7 +235,7 @@ fn blocks(s: &mut String, a: &Analysis, l: Lang) {
     if a.complete() && !a.warnings.is_empty() {
         let _ = write!(s, "<h3>{}</h3><ul>", l.pick("Warnings", "경고"));
         for w in &a.warnings {
-            let _ = write!(s, "<li>{}</li>", esc(w));
+            let _ = write!(s, "<li>{}</li>", esc(&crate::phrase::warning(w, l)));
         }
         s.push_str("</ul>\n");
     }

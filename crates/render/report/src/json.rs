@@ -86,7 +86,7 @@ struct Region<'a> {
     #[serde(rename = "type")]
     kind: Option<&'a str>,
     usage: &'a str,
-    usage_detail: Option<&'a str>,
+    usage_detail: Option<String>,
     allocation_base: Option<String>,
     captured: bool,
 }
@@ -164,7 +164,7 @@ struct Hang<'a> {
     reason: Option<coroner_analysis::hang::HangReason>,
     root_tid: Option<u32>,
     lock_encoding: Option<&'static str>,
-    lock_encoding_basis: Option<&'a str>,
+    lock_encoding_basis: Option<String>,
     wine: bool,
     thread_times: bool,
     identical_stacks: Vec<&'a [u32]>,
@@ -206,11 +206,11 @@ struct Blame<'a> {
     copyright: Option<&'a str>,
     vendor: Option<&'a str>,
     vendor_source: Option<&'static str>,
-    vendor_provenance: &'a str,
+    vendor_provenance: String,
     vendor_passed_over: &'a [coroner_analysis::vendor::PassedOver],
     timestamp: Option<String>,
     timestamp_raw: Option<String>,
-    reason: &'a str,
+    reason: String,
     frame: Option<usize>,
     symbol: Option<&'a str>,
     unloaded: bool,
@@ -274,7 +274,7 @@ struct Dump<'a> {
     findings: Vec<Finding<'a>>,
     bucket: Option<&'a str>,
     classification: Option<&'a str>,
-    warnings: &'a [String],
+    warnings: Vec<String>,
     memory: Option<Memory<'a>>,
     locks: Vec<Lock<'a>>,
     deadlocks: Vec<Vec<DeadlockLink>>,
@@ -500,7 +500,7 @@ fn memory_json(m: &memory::MemoryFacts) -> Memory<'_> {
     }
 }
 
-fn region(r: &AddressFacts) -> Region<'_> {
+fn region(r: &AddressFacts, p: u8) -> Region<'_> {
     Region {
         address: hex(r.address),
         base: opt_hex(r.base),
@@ -509,7 +509,10 @@ fn region(r: &AddressFacts) -> Region<'_> {
         protect: r.protect.as_deref(),
         kind: r.kind.as_deref(),
         usage: &r.usage,
-        usage_detail: r.usage_detail.as_deref(),
+        usage_detail: r
+            .usage_detail
+            .as_ref()
+            .map(|d| crate::phrase::usage_detail(d, p, crate::phrase::Lang::En)),
         allocation_base: opt_hex(r.allocation_base),
         captured: r.captured,
     }
@@ -531,8 +534,8 @@ fn dump(a: &Analysis) -> Dump<'_> {
         process: Some(process(a)),
         exception: a.exception.as_ref().map(exception),
         instruction: a.instruction.as_ref().map(|d| instruction(a, d)),
-        target_region: a.target_region.as_ref().map(region),
-        ip_region: a.ip_region.as_ref().map(region),
+        target_region: a.target_region.as_ref().map(|r| region(r, a.ptr_size())),
+        ip_region: a.ip_region.as_ref().map(|r| region(r, a.ptr_size())),
         frames: a.frames.iter().map(|f| frame(a, f)).collect(),
         stack_truncated: a.stack_note.as_deref(),
         nested_exception_levels: a.nesting_levels,
@@ -548,11 +551,15 @@ fn dump(a: &Analysis) -> Dump<'_> {
             })
             .collect(),
         faulting_module: a.faulting_module.as_deref(),
-        blame: a.blame.as_ref().map(blame),
+        blame: a.blame.as_ref().map(|b| blame(a, b)),
         findings: a.findings.iter().map(|f| finding(a, f)).collect(),
         bucket: a.bucket.as_deref(),
         classification: a.classification.as_deref(),
-        warnings: &a.warnings,
+        warnings: a
+            .warnings
+            .iter()
+            .map(|w| crate::phrase::warning(w, crate::phrase::Lang::En))
+            .collect(),
         memory: Some(memory_json(&a.memory)),
         locks: a.hang.locks.iter().map(|l| lock(a, l)).collect(),
         deadlocks: a
@@ -595,7 +602,10 @@ fn hang(a: &Analysis) -> Hang<'_> {
         reason: h.reason,
         root_tid: h.root_tid,
         lock_encoding: h.encoding.map(|e| e.as_str()),
-        lock_encoding_basis: h.encoding_basis.as_deref(),
+        lock_encoding_basis: h
+            .encoding_basis
+            .as_ref()
+            .map(|b| crate::phrase::hang::encoding_basis(b, crate::phrase::Lang::En)),
         wine: h.wine,
         thread_times: h.times_known,
         identical_stacks: h.groups.iter().map(|g| g.tids.as_slice()).collect(),
@@ -730,7 +740,7 @@ fn module(m: &coroner_analysis::ModuleFacts) -> Module<'_> {
     }
 }
 
-fn blame(b: &coroner_analysis::Blame) -> Blame<'_> {
+fn blame<'a>(a: &Analysis, b: &'a coroner_analysis::Blame) -> Blame<'a> {
     Blame {
         module: &b.module,
         version: b.version.as_deref(),
@@ -739,11 +749,12 @@ fn blame(b: &coroner_analysis::Blame) -> Blame<'_> {
         copyright: b.copyright.as_deref(),
         vendor: b.vendor.as_deref(),
         vendor_source: b.vendor_source.map(|s| s.as_str()),
-        vendor_provenance: &b.vendor_provenance,
+        vendor_provenance: crate::phrase::provenance(b, crate::phrase::Lang::En),
         vendor_passed_over: &b.vendor_passed_over,
         timestamp: b.timestamp.map(|t| time::rfc3339(u64::from(t))),
         timestamp_raw: b.timestamp.map(|t| hex(u64::from(t))),
-        reason: &b.reason,
+        // English whatever the report language, as the findings' words.
+        reason: crate::phrase::blame_reason(a, b, crate::phrase::Lang::En),
         frame: b.frame,
         symbol: b.symbol.as_deref(),
         unloaded: b.unloaded,
@@ -788,7 +799,7 @@ fn failed<'a>(path: &std::path::Path, error: &'a str) -> Dump<'a> {
         findings: Vec::new(),
         bucket: None,
         classification: None,
-        warnings: &[],
+        warnings: Vec::new(),
         memory: None,
         locks: Vec::new(),
         deadlocks: Vec::new(),

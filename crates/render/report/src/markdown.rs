@@ -1,6 +1,6 @@
 //! Markdown report for tickets: the verdict table, findings, and the WinDbg blocks in code fences.
 
-use crate::phrase::Lang;
+use crate::phrase::{self, Lang};
 use crate::{windbg, Outcome};
 use coroner_analysis::{fmt_addr, Analysis};
 use std::fmt::Write;
@@ -30,7 +30,7 @@ pub fn render_one(a: &Analysis, lang: Lang) -> String {
             )
         );
         for w in &a.warnings {
-            let _ = writeln!(s, "> - {}", esc(w));
+            let _ = writeln!(s, "> - {}", esc(&phrase::warning(w, l)));
         }
         s.push('\n');
     }
@@ -104,7 +104,7 @@ pub fn render_one(a: &Analysis, lang: Lang) -> String {
         l.pick("Threads (`~`)", "스레드 (`~`)"),
         &windbg::threads(a),
     );
-    if let Some(m) = windbg::memory_summary(a) {
+    if let Some(m) = phrase::memory_summary(a, l) {
         fence(
             &mut s,
             l.pick(
@@ -117,7 +117,7 @@ pub fn render_one(a: &Analysis, lang: Lang) -> String {
     if a.complete() && !a.warnings.is_empty() {
         let _ = writeln!(s, "\n### {}\n", l.pick("Warnings", "경고"));
         for w in &a.warnings {
-            let _ = writeln!(s, "- {}", esc(w));
+            let _ = writeln!(s, "- {}", esc(&phrase::warning(w, l)));
         }
     }
     s

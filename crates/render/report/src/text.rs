@@ -6,21 +6,14 @@ use coroner_analysis::{fmt_addr, Analysis};
 use std::fmt::Write;
 
 fn section(s: &mut String, title: &str) {
-    let _ = writeln!(s, "\n{title}\n{}", "-".repeat(title.chars().count()));
+    let cols = unicode_width::UnicodeWidthStr::width(title);
+    let _ = writeln!(s, "\n{title}\n{}", "-".repeat(cols));
 }
 
-/// `label:` padded to `width` terminal columns (a Hangul syllable takes two).
-pub(crate) fn pad(label: &str, width: usize) -> String {
-    let cols: usize = label
-        .chars()
-        .map(|c| {
-            if ('\u{1100}'..='\u{d7a3}').contains(&c) {
-                2
-            } else {
-                1
-            }
-        })
-        .sum();
+/// `label` padded to `width` terminal columns: a Hangul syllable (and any other wide
+/// character) takes two, a combining mark none (`unicode-width`), so Korean labels line up.
+pub fn pad(label: &str, width: usize) -> String {
+    let cols = unicode_width::UnicodeWidthStr::width(label);
     format!("{label}{}", " ".repeat(width.saturating_sub(cols)))
 }
 
@@ -40,13 +33,15 @@ pub fn render_one(a: &Analysis, lang: Lang) -> String {
             )
         );
         for w in &a.warnings {
-            let _ = writeln!(s, "* {w}");
+            let _ = writeln!(s, "* {}", phrase::warning(w, l));
         }
         s.push('\n');
     }
-    for (k, v) in phrase::summary(a, l) {
-        let _ = writeln!(s, "{} {}", pad(&format!("{k}:"), 13), v);
-    }
+    let rows: Vec<(String, String)> = phrase::summary(a, l)
+        .into_iter()
+        .map(|(k, v)| (format!("{k}:"), v))
+        .collect();
+    s.push_str(&aligned(&rows, 14));
     findings(&mut s, a, l);
     if a.hang.reason.is_some() {
         section(&mut s, l.pick("Threads and locks", "스레드와 잠금"));
@@ -60,7 +55,7 @@ pub fn render_one(a: &Analysis, lang: Lang) -> String {
     s.push_str(&windbg::threads(a));
     modules(&mut s, a, l);
     process(&mut s, a, l);
-    if let Some(m) = windbg::memory_summary(a) {
+    if let Some(m) = phrase::memory_summary(a, l) {
         section(
             &mut s,
             l.pick("Memory (!address -summary)", "메모리 (!address -summary)"),
@@ -70,7 +65,7 @@ pub fn render_one(a: &Analysis, lang: Lang) -> String {
     if a.complete() && !a.warnings.is_empty() {
         section(&mut s, l.pick("Warnings", "경고"));
         for w in &a.warnings {
-            let _ = writeln!(s, "* {w}");
+            let _ = writeln!(s, "* {}", phrase::warning(w, l));
         }
     }
     s
@@ -95,7 +90,7 @@ fn findings(s: &mut String, a: &Analysis, l: Lang) {
     }
     if let Some(b) = &a.blame {
         section(s, l.pick("Blame", "책임 모듈"));
-        let _ = writeln!(s, "{}", b.reason);
+        let _ = writeln!(s, "{}", phrase::blame_reason(a, b, l));
     }
 }
 
@@ -206,10 +201,8 @@ fn process(s: &mut String, a: &Analysis, l: Lang) {
 pub(crate) fn process_lines(a: &Analysis, l: Lang) -> String {
     let p = a.ptr_size();
     let unknown = || l.pick("unknown", "알 수 없음").to_string();
-    let mut s = String::new();
-    let mut line = |label: &str, v: &str| {
-        let _ = writeln!(s, "{}{v}", pad(&format!("{label}:"), 14));
-    };
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut line = |label: &str, v: &str| rows.push((format!("{label}:"), v.to_string()));
     let pr = &a.process;
     line(
         l.pick("Image", "이미지"),
@@ -269,6 +262,21 @@ pub(crate) fn process_lines(a: &Analysis, l: Lang) -> String {
     }
     for c in &a.comments {
         line(l.pick("Comment", "주석"), c.lines().next().unwrap_or(""));
+    }
+    aligned(&rows, 14)
+}
+
+/// `label value` rows with the values in one column: at `min` terminal columns, or one past the
+/// widest label when a label is wider (`응용 프로그램 풀:` is 17 columns).
+pub(crate) fn aligned(rows: &[(String, String)], min: usize) -> String {
+    let widest = rows
+        .iter()
+        .map(|(k, _)| unicode_width::UnicodeWidthStr::width(k.as_str()) + 1)
+        .max()
+        .unwrap_or(0);
+    let mut s = String::new();
+    for (k, v) in rows {
+        let _ = writeln!(s, "{}{v}", pad(k, widest.max(min)));
     }
     s
 }

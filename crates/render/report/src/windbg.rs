@@ -235,7 +235,11 @@ pub fn instruction_line_of(
 pub fn address(f: &AddressFacts, p: u8) -> String {
     let mut s = String::new();
     let usage = match &f.usage_detail {
-        Some(d) => format!("{} ({d})", f.usage),
+        Some(d) => format!(
+            "{} ({})",
+            f.usage,
+            crate::phrase::usage_detail(d, p, crate::phrase::Lang::En)
+        ),
         None => f.usage.clone(),
     };
     let _ = writeln!(s, "Usage:                  {usage}");
@@ -489,11 +493,12 @@ pub fn lm_line(m: &ModuleFacts, p: u8) -> String {
     } else {
         format!("({})", m.symbol_status)
     };
+    // Padded by display width: a module's file name may be Korean.
     format!(
-        "{} {}   {:<16} {:<22} {}",
+        "{} {}   {} {:<22} {}",
         fmt_addr(m.module.base, p),
         fmt_addr(m.module.end(), p),
-        m.module.short_name(),
+        crate::text::pad(m.module.short_name(), 16),
         sym,
         m.module.name
     )
@@ -623,7 +628,11 @@ pub fn lmv_details(m: &ModuleFacts) -> String {
             let _ = writeln!(s, "    (version resource strings: image not in the dump)");
         }
     }
-    let _ = writeln!(s, "    Judged:           {}", m.judgement.why);
+    let _ = writeln!(
+        s,
+        "    Judged:           {}",
+        crate::phrase::judgement(&m.judgement.why, crate::phrase::Lang::En)
+    );
     // Said only when it adds to the strings above: the CompanyName was passed over.
     let v = &m.vendor;
     if m.version_strings.is_some() && !v.passed_over.is_empty() {
@@ -631,7 +640,7 @@ pub fn lmv_details(m: &ModuleFacts) -> String {
             s,
             "    Vendor:           {} ({})",
             v.name.as_deref().unwrap_or("unknown"),
-            v.provenance()
+            crate::phrase::vendor_fields(v.source, &v.passed_over, crate::phrase::Lang::En)
         );
         for r in v.reasons() {
             let _ = writeln!(s, "                      {r}");
@@ -666,122 +675,4 @@ pub fn size_text(v: u64) -> String {
         (v as f64 / 1024.0, "kB")
     };
     format!("0x{v:x} ({n:.3} {unit})")
-}
-
-/// The short `!address -summary` of a report: committed, reserved and free totals, the largest
-/// free region, the free fragments below 1 MB and the largest module images (`None` without a
-/// region list).
-pub fn memory_summary(a: &Analysis) -> Option<String> {
-    use coroner_model::{MEM_COMMIT, MEM_FREE, MEM_RESERVE};
-    let m = a.memory.address_summary.as_ref()?;
-    let p = a.ptr_size();
-    let mut s = String::new();
-    let _ = writeln!(s, "Regions:                 {} ({})", m.regions, m.source);
-    for (label, state) in [
-        ("Committed:", MEM_COMMIT),
-        ("Reserved:", MEM_RESERVE),
-        ("Free:", MEM_FREE),
-    ] {
-        let _ = writeln!(s, "{label:<24} {}", size_text(m.state_bytes(state)));
-    }
-    match &m.largest_free {
-        Some(l) => {
-            let _ = writeln!(
-                s,
-                "Largest free region:     {} {}",
-                fmt_addr(l.base, p),
-                size_text(l.size)
-            );
-        }
-        None => {
-            let _ = writeln!(s, "Largest free region:     none");
-        }
-    }
-    let f = &m.free_below_1mb;
-    let _ = writeln!(
-        s,
-        "Free regions below 1 MB: {} regions, {}",
-        f.regions,
-        size_text(f.bytes)
-    );
-    if !m.top_modules.is_empty() {
-        let _ = writeln!(s, "Largest modules:");
-        for t in &m.top_modules {
-            let _ = writeln!(
-                s,
-                "  {:<22} {} {}",
-                t.name,
-                fmt_addr(t.base, p),
-                size_text(t.size)
-            );
-        }
-    }
-    memory_counters(a, &mut s);
-    Some(s)
-}
-
-/// The VM counters' private bytes and the `!heap -s` totals (issue 15), when the dump has them.
-fn memory_counters(a: &Analysis, s: &mut String) {
-    if let Some(v) = &a.memory.vm_counters {
-        let _ = writeln!(
-            s,
-            "Private bytes:           {} (peak pagefile usage {})",
-            size_text(v.private_usage),
-            size_text(v.peak_pagefile_usage)
-        );
-    }
-    let Some(h) = &a.memory.heaps else { return };
-    let walked: Vec<_> = h.heaps.iter().filter(|x| x.committed().is_some()).collect();
-    let sum = |f: fn(&coroner_analysis::heap::HeapSummary) -> Option<u64>| {
-        walked.iter().filter_map(|x| f(x)).sum::<u64>()
-    };
-    let _ = write!(
-        s,
-        "Process heaps:           {} recognised, {} walked",
-        h.heaps.len(),
-        walked.len()
-    );
-    if !walked.is_empty() {
-        let _ = write!(
-            s,
-            ": {} committed, {} reserved",
-            size_text(sum(|x| x.committed())),
-            size_text(sum(|x| x.reserved()))
-        );
-    }
-    let _ = write!(s, "{}", layout_note(h));
-    let _ = writeln!(s, "{}", count_problems(h.problems.len()));
-}
-
-/// Where the walked heaps' offsets came from, said once: `; offsets from ntdll.pdb (id)` or
-/// `; offsets of known builds`.
-fn layout_note(h: &coroner_analysis::heap::Heaps) -> String {
-    use coroner_analysis::heap::LayoutSource;
-    let v: Vec<String> = h
-        .layout_sources()
-        .into_iter()
-        .map(|l| match l {
-            LayoutSource::KnownBuild => "known builds".to_string(),
-            LayoutSource::Pdb { name, id } => format!("{name} ({id})"),
-        })
-        .collect();
-    if v.is_empty() {
-        return String::new();
-    }
-    let from = if matches!(h.layout_sources()[..], [LayoutSource::KnownBuild]) {
-        "of"
-    } else {
-        "from"
-    };
-    format!("; offsets {from} {}", v.join(" and "))
-}
-
-fn count_problems(n: usize) -> String {
-    match n {
-        0 => String::new(),
-        // Problems are heaps not read, walks cut short, and notes such as heaps found by
-        // signature: "notes", not "failures".
-        1 => " (1 note: see !heap -s)".into(),
-        n => format!(" ({n} notes: see !heap -s)"),
-    }
 }

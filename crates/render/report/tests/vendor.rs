@@ -30,7 +30,7 @@ fn a_garbled_company_name_falls_back_to_the_copyright_holder() {
     assert_eq!(b.vendor.as_deref(), Some("ABC Components Ltd"));
     assert_eq!(b.vendor_source, Some(VendorSource::LegalCopyright));
     assert_eq!(
-        b.vendor_provenance,
+        coroner_report::phrase::provenance(b, coroner_report::phrase::Lang::En),
         "from LegalCopyright; CompanyName unreadable"
     );
     assert_eq!(b.vendor_passed_over[0].value.as_deref(), Some(MOJIBAKE));

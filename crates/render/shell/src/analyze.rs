@@ -37,7 +37,7 @@ pub fn analyze(s: &mut Session<'_, '_>, args: &str, o: &mut String) -> CmdResult
     followup_ip(s, o);
     findings(a, o, l);
     stack_text(a, o);
-    blame_fields(a, o);
+    blame_fields(a, o, l);
     bucket_fields(a, e, o);
     let _ = writeln!(o, "Followup: MachineOwner\n---------");
     Ok(())
@@ -195,7 +195,11 @@ fn exception_fields(a: &Analysis, e: &ExceptionFacts, o: &mut String) {
             .as_ref()
             .map(|r| {
                 let u = match &r.usage_detail {
-                    Some(d) => format!("{} ({d})", r.usage),
+                    Some(d) => format!(
+                        "{} ({})",
+                        r.usage,
+                        coroner_report::phrase::usage_detail(d, p, Lang::En)
+                    ),
                     None => r.usage.clone(),
                 };
                 format!(" ({u})")
@@ -287,7 +291,7 @@ fn stack_text(a: &Analysis, o: &mut String) {
 }
 
 /// SYMBOL_NAME to BLAME_REASON: the blamed module.
-fn blame_fields(a: &Analysis, o: &mut String) {
+fn blame_fields(a: &Analysis, o: &mut String, l: Lang) {
     if let Some(b) = &a.blame {
         let short = coroner_analysis::symbols::short(&b.module).to_string();
         if let Some(sym) = &b.symbol {
@@ -305,7 +309,11 @@ fn blame_fields(a: &Analysis, o: &mut String) {
         if let Some(c) = &b.vendor {
             field(o, "IMAGE_COMPANY", c);
         }
-        field(o, "BLAME_REASON", &b.reason);
+        field(
+            o,
+            "BLAME_REASON",
+            &coroner_report::phrase::blame_reason(a, b, l),
+        );
     }
 }
 

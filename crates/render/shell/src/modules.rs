@@ -86,10 +86,10 @@ pub fn lm(s: &mut Session<'_, '_>, opts: &str, args: &str, o: &mut String) -> Cm
         if paths {
             let _ = writeln!(
                 o,
-                "{} {}   {:<16} {}",
+                "{} {}   {} {}",
                 fmt_addr(m.module.base, p),
                 fmt_addr(m.module.end(), p),
-                m.module.short_name(),
+                coroner_report::text::pad(m.module.short_name(), 16),
                 m.module.path
             );
         } else {

@@ -22,7 +22,7 @@ pub const MAX_SCAN_BYTES: usize = 4 << 20;
 pub const MAX_LOCKS: usize = 4096;
 
 /// Finds the locks and what each thread waits for; fills `facts`.
-pub(crate) fn find(snap: &Snapshot<'_>, facts: &mut HangFacts, warnings: &mut Vec<String>) {
+pub(crate) fn find(snap: &Snapshot<'_>, facts: &mut HangFacts, warnings: &mut Vec<crate::Warning>) {
     facts.wine = is_wine(snap);
     let Some(l) = layout::for_arch(snap.system.arch).filter(|_| snap.system.os.is_windows()) else {
         return;
@@ -87,36 +87,44 @@ pub fn is_wine(snap: &Snapshot<'_>) -> bool {
         .any(|s| s == WINE_UNIX_MODULES || s == "WineUnixModules")
 }
 
+/// Why a `LockCount` encoding was chosen: the dump's OS (as it reports its version), worded by
+/// the phrasing module.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "os", content = "version", rename_all = "snake_case")]
+pub enum EncodingBasis {
+    /// Wine (its `WineUnixModules` stream), which reports this Windows version.
+    Wine(String),
+    /// Windows before Server 2003 (5.2).
+    BeforeServer2003(String),
+    /// Server 2003 without a service pack.
+    Server2003(String),
+    /// Server 2003 with a service pack.
+    Server2003ServicePack(String),
+    /// A later Windows.
+    Windows(String),
+}
+
 /// The `LockCount` encoding: Wine, Windows before Server 2003 (5.2) and Server 2003 without a
 /// service pack count up; 5.2 with a service pack (SP1 brought the inverted bit) and later use
 /// the inverted bit.
-pub fn encoding(snap: &Snapshot<'_>, wine: bool) -> (Encoding, String) {
-    let v = &snap.system.os_version;
+pub fn encoding(snap: &Snapshot<'_>, wine: bool) -> (Encoding, EncodingBasis) {
+    let v = snap.system.os_version.clone();
     if wine {
-        return (
-            Encoding::CountingUp,
-            format!("Wine (WineUnixModules stream; it reports Windows {v})"),
-        );
+        return (Encoding::CountingUp, EncodingBasis::Wine(v));
     }
     let mut parts = v.split('.').map(|p| p.trim().parse::<u32>().unwrap_or(0));
     let ver = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
     if ver < (5, 2) {
-        (
-            Encoding::CountingUp,
-            format!("Windows {v}, before Server 2003"),
-        )
+        (Encoding::CountingUp, EncodingBasis::BeforeServer2003(v))
     } else if ver == (5, 2) && !v.contains("Service Pack") {
-        (
-            Encoding::CountingUp,
-            format!("Windows {v}, Server 2003 before Service Pack 1"),
-        )
+        (Encoding::CountingUp, EncodingBasis::Server2003(v))
     } else if ver == (5, 2) {
         (
             Encoding::InvertedBit,
-            format!("Windows {v}, Server 2003 with a service pack"),
+            EncodingBasis::Server2003ServicePack(v),
         )
     } else {
-        (Encoding::InvertedBit, format!("Windows {v}"))
+        (Encoding::InvertedBit, EncodingBasis::Windows(v))
     }
 }
 
@@ -302,7 +310,7 @@ fn sections(
     snap: &Snapshot<'_>,
     l: &Layout,
     facts: &HangFacts,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<crate::Warning>,
 ) -> BTreeMap<u64, (FoundBy, bool)> {
     let mut found: BTreeMap<u64, (FoundBy, bool)> = BTreeMap::new();
     let loader = snap
@@ -329,10 +337,10 @@ fn sections(
         found.entry(a).or_insert((FoundBy::Scan, false));
     }
     if found.len() > MAX_LOCKS {
-        warnings.push(format!(
-            "hang analysis: {} critical sections found; only the first {MAX_LOCKS} are examined",
-            found.len()
-        ));
+        warnings.push(crate::Warning::HangLocks {
+            found: found.len(),
+            max: MAX_LOCKS,
+        });
         while found.len() > MAX_LOCKS {
             found.pop_last();
         }
@@ -347,7 +355,7 @@ pub fn walk_locks_list(
     snap: &Snapshot<'_>,
     l: &Layout,
     starts: &[u64],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<crate::Warning>,
 ) -> Vec<u64> {
     let mem = &snap.memory;
     let pll = l.cs_debug.process_locks_list;
@@ -364,9 +372,9 @@ pub fn walk_locks_list(
         let mut entry = head;
         loop {
             if seen.len() >= MAX_LIST_ENTRIES {
-                warnings.push(format!(
-                    "hang analysis: ProcessLocksList longer than {MAX_LIST_ENTRIES} entries: the walk stopped there"
-                ));
+                warnings.push(crate::Warning::LocksListLong {
+                    max: MAX_LIST_ENTRIES,
+                });
                 return out;
             }
             let Some(next) = mem.read_ptr(entry, l.ptr) else {
@@ -376,9 +384,10 @@ pub fn walk_locks_list(
                 break;
             }
             if !seen.insert(next) {
-                warnings.push(format!(
-                    "hang analysis: ProcessLocksList loops at 0x{next:x} without returning to its start: the walk stopped there (limit {MAX_LIST_ENTRIES} entries)"
-                ));
+                warnings.push(crate::Warning::LocksListLoop {
+                    at: next,
+                    max: MAX_LIST_ENTRIES,
+                });
                 break;
             }
             let rec = next.wrapping_sub(pll);
@@ -395,7 +404,11 @@ pub fn walk_locks_list(
 
 /// Sections in the modules' data in the dump whose debug record points back at them, scanning
 /// at most [`MAX_SCAN_BYTES`].
-fn scan_module_data(snap: &Snapshot<'_>, l: &Layout, warnings: &mut Vec<String>) -> Vec<u64> {
+fn scan_module_data(
+    snap: &Snapshot<'_>,
+    l: &Layout,
+    warnings: &mut Vec<crate::Warning>,
+) -> Vec<u64> {
     let mem = &snap.memory;
     let ptr = u64::from(l.ptr);
     let mut budget = MAX_SCAN_BYTES;
@@ -405,9 +418,9 @@ fn scan_module_data(snap: &Snapshot<'_>, l: &Layout, warnings: &mut Vec<String>)
             continue;
         }
         if budget == 0 {
-            warnings.push(format!(
-                "hang analysis: module data scanned for critical sections up to {MAX_SCAN_BYTES} bytes; the rest was not"
-            ));
+            warnings.push(crate::Warning::ScanBudget {
+                bytes: MAX_SCAN_BYTES,
+            });
             break;
         }
         let n = r.bytes.len().min(budget);

@@ -237,7 +237,7 @@ pub struct HangFacts {
     /// How `LockCount` was decoded (`None`: not an x86/x64 Windows dump).
     pub encoding: Option<critsec::Encoding>,
     /// Why that encoding (`Wine`, or the OS version).
-    pub encoding_basis: Option<String>,
+    pub encoding_basis: Option<locks::EncodingBasis>,
     /// The dump comes from Wine (its `WineUnixModules` stream or modules).
     pub wine: bool,
     /// Whether ThreadInfoList gave CPU times.
@@ -310,7 +310,7 @@ pub(crate) fn analyze(
     syms: &Symbolizer<'_, '_>,
     system: &dyn Fn(usize) -> bool,
     opts: &Options,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<crate::Warning>,
 ) -> HangFacts {
     let mut threads = walk_threads(snap, syms, system, opts, warnings);
     let groups = stack_groups(&mut threads);
@@ -337,13 +337,13 @@ fn walk_threads(
     syms: &Symbolizer<'_, '_>,
     system: &dyn Fn(usize) -> bool,
     opts: &Options,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<crate::Warning>,
 ) -> Vec<ThreadHang> {
     if snap.threads.len() > MAX_THREADS {
-        warnings.push(format!(
-            "hang analysis: {} threads; the stacks of the first {MAX_THREADS} were walked, the others' state is unknown",
-            snap.threads.len()
-        ));
+        warnings.push(crate::Warning::HangThreads {
+            threads: snap.threads.len(),
+            max: MAX_THREADS,
+        });
     }
     let limits = coroner_unwind::Limits {
         max_frames: MAX_FRAMES.min(opts.limits.max_frames),

@@ -893,8 +893,14 @@ fn damaged(a: &Analysis, l: Lang) -> Words {
             "덤프가 작성된 위치에서 다시 가져와 원본과 크기를 비교한 뒤(파일 전체를 복사하고, 덤프가 작성되는 위치의 디스크 여유 공간을 확인하십시오) 완전한 파일을 분석하십시오.",
         ).into(),
         evidence: d
-            .lines()
-            .into_iter()
+            .streams_lost
+            .iter()
+            .map(|s| super::warning::stream_loss(s, true, l))
+            .chain(
+                d.streams_partial
+                    .iter()
+                    .map(|s| super::warning::stream_loss(s, false, l)),
+            )
             .chain(std::iter::once(l.pick(
                 format!("file size {present} bytes; the directory needs {needed}"),
                 format!("파일 크기 {present}바이트, 디렉터리에 필요한 크기 {needed}바이트"),
@@ -938,7 +944,7 @@ pub fn recommendation_for(b: Option<&Blame>, l: Lang) -> String {
                     let why = if b.vendor_passed_over.iter().all(|p| p.value.is_none()) {
                         l.pick("its version resource names none", "버전 리소스에 공급업체 이름이 없음").to_string()
                     } else {
-                        format!("{}: {}", l.pick("unknown", "알 수 없음"), b.vendor_provenance)
+                        format!("{}: {}", l.pick("unknown", "알 수 없음"), super::provenance(b, l))
                     };
                     l.pick(
                         format!("Contact the vendor of {m} ({why}) or update the component; give them this report and the dump."),
@@ -961,7 +967,7 @@ fn region_evidence(r: &AddressFacts, ptr: u8, l: Lang) -> String {
             let detail = r
                 .usage_detail
                 .as_ref()
-                .map(|d| format!(" ({d})"))
+                .map(|d| format!(" ({})", super::usage_detail(d, ptr, l)))
                 .unwrap_or_default();
             format!(
                 "!address {at}: {} {} {} {s:x}, {} {} {}, {} {}{detail}",
@@ -972,7 +978,7 @@ fn region_evidence(r: &AddressFacts, ptr: u8, l: Lang) -> String {
                 r.protect.as_deref().unwrap_or("?"),
                 r.kind.as_deref().unwrap_or(""),
                 l.pick("usage", "용도"),
-                r.usage,
+                super::usage(&r.usage, l),
             )
         }
         _ => l.pick(

@@ -3,6 +3,7 @@
 
 use super::findings::{recommendation_for, Words};
 use super::{counted, Lang, Noun};
+use coroner_analysis::hang::locks::EncodingBasis;
 use coroner_analysis::hang::verdict::HangDetail;
 use coroner_analysis::hang::{HangFacts, HangReason, LockFacts, LockKind, ThreadHang, ThreadState};
 use coroner_analysis::{fmt_addr, Analysis, FindingKind};
@@ -553,8 +554,11 @@ pub fn threads_and_locks(a: &Analysis, l: Lang) -> Vec<String> {
             format!("… 그 밖에 잠금 {n}개."),
         ));
     }
-    if let Some(b) = h.encoding_basis.as_deref() {
-        let enc = h.encoding.map(|e| e.as_str()).unwrap_or("");
+    if let Some(b) = &h.encoding_basis {
+        let (enc, b) = (
+            h.encoding.map(|e| e.as_str()).unwrap_or(""),
+            encoding_basis(b, l),
+        );
         out.push(l.pick(
             format!("LockCount decoded in the {enc} encoding ({b})."),
             format!("LockCount를 {enc} 인코딩으로 해석했습니다({b})."),
@@ -570,6 +574,29 @@ pub fn threads_and_locks(a: &Analysis, l: Lang) -> Vec<String> {
         );
     }
     out
+}
+
+/// Why `LockCount` was decoded as it was: the dump's OS.
+pub fn encoding_basis(b: &EncodingBasis, l: Lang) -> String {
+    match b {
+        EncodingBasis::Wine(v) => l.pick(
+            format!("Wine (WineUnixModules stream; it reports Windows {v})"),
+            format!("Wine(WineUnixModules 스트림, 보고된 버전 Windows {v})"),
+        ),
+        EncodingBasis::BeforeServer2003(v) => l.pick(
+            format!("Windows {v}, before Server 2003"),
+            format!("Windows {v}, Server 2003 이전"),
+        ),
+        EncodingBasis::Server2003(v) => l.pick(
+            format!("Windows {v}, Server 2003 before Service Pack 1"),
+            format!("Windows {v}, 서비스 팩 1 이전의 Server 2003"),
+        ),
+        EncodingBasis::Server2003ServicePack(v) => l.pick(
+            format!("Windows {v}, Server 2003 with a service pack"),
+            format!("Windows {v}, 서비스 팩이 설치된 Server 2003"),
+        ),
+        EncodingBasis::Windows(v) => format!("Windows {v}"),
+    }
 }
 
 fn lock_line(a: &Analysis, x: &LockFacts, l: Lang) -> String {

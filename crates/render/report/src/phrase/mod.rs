@@ -3,16 +3,24 @@
 //! here. Every phrase is written in English and Korean side by side (`lang.pick(en, ko)` or a
 //! `match` on [`Lang`]), so a phrase without its Korean does not compile.
 
+mod blame;
 mod findings;
 pub mod hang;
 pub mod investigate;
 mod lang;
 // --- memory (issue 15) ---
 mod memory;
+mod memory_summary;
 pub use memory::bytes;
+pub use memory_summary::memory_summary;
 // --- end memory ---
+mod region;
 mod summary;
+mod warning;
 
+pub use blame::{blame_reason, judgement, provenance, vendor_fields};
 pub use findings::{finding, recommendation_for, verdict, Words};
 pub use lang::{Lang, UnknownLang};
+pub use region::{usage, usage_detail};
 pub use summary::{count, counted, damage_line, rows, sharing, summary, who_to_call, Noun, Row};
+pub use warning::warning;

@@ -327,7 +327,7 @@ fn who(b: &coroner_analysis::Blame, l: Lang) -> String {
         Some(v) => format!("{} {v}", b.module),
         None => b.module.clone(),
     };
-    let prov = &b.vendor_provenance;
+    let prov = super::provenance(b, l);
     let mut s = match (&b.vendor, b.vendor_source) {
         (Some(c), Some(VendorSource::CompanyName)) => l.pick(
             format!("{c} — vendor of {module}"),

@@ -1,0 +1,288 @@
+//! Korean reports are Korean: for every lab and synth dump (as a crash and with `--hang`), the
+//! Korean text report, once the WinDbg blocks and the facts quoted from the dump (names,
+//! version strings, comments, instructions, OS version) are taken out, holds no run of three
+//! English words — an English sentence that escaped the phrasing module. And its label columns
+//! line up in terminal columns (a Hangul syllable is two), not in bytes or characters.
+
+use coroner_analysis::{analyze, Analysis, Options};
+use coroner_dump::DumpFile;
+use coroner_report::phrase::Lang;
+use coroner_report::{text, Outcome};
+use std::path::{Path, PathBuf};
+use unicode_width::UnicodeWidthStr;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
+}
+
+/// Every `.dmp` under `fixtures/lab` and `fixtures/synth`.
+fn dumps() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "dmp") {
+                out.push(p);
+            }
+        }
+    }
+    let mut v = Vec::new();
+    walk(&root().join("fixtures/lab"), &mut v);
+    walk(&root().join("fixtures/synth"), &mut v);
+    v.sort();
+    v
+}
+
+fn analyse(path: &Path, hang: bool) -> Analysis {
+    let f = DumpFile::open(path).unwrap();
+    let snap = f.snapshot().unwrap();
+    let opts = Options {
+        hang,
+        ..Options::default()
+    };
+    analyze(&snap, &opts)
+}
+
+/// Sections whose body is WinDbg's own layout, English in every language.
+fn windbg_section(title: &str) -> bool {
+    ["(.exr -1)", "(r)", "(kb)", "(~)", "(lm)"]
+        .iter()
+        .any(|t| title.ends_with(t))
+        || title.starts_with("lmvm ")
+        || title.starts_with("!address ")
+}
+
+/// The report's lines outside the WinDbg blocks.
+fn prose(report: &str) -> Vec<&str> {
+    let lines: Vec<&str> = report.lines().collect();
+    let mut out = Vec::new();
+    let mut skip = false;
+    for (i, l) in lines.iter().enumerate() {
+        let underlined = lines
+            .get(i + 1)
+            .is_some_and(|n| n.len() >= 3 && n.chars().all(|c| c == '-'));
+        if underlined {
+            skip = windbg_section(l);
+        }
+        if !skip {
+            out.push(*l);
+        }
+    }
+    out
+}
+
+/// Strings the report quotes from the dump: they are what they are in any language.
+fn facts(a: &Analysis) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for m in &a.modules {
+        v.extend(m.version_strings.iter().flatten().map(|(_, s)| s.clone()));
+        v.extend(m.vendor.name.clone());
+    }
+    v.extend(
+        a.comments
+            .iter()
+            .flat_map(|c| c.lines().map(str::to_string)),
+    );
+    v.push(a.system.os_version.clone());
+    v.push(a.system.os_name.clone());
+    v.extend(a.instruction.as_ref().map(|d| d.text.clone()));
+    v.extend(a.exception.as_ref().and_then(|e| e.cpp_type.clone()));
+    if let Some(h) = &a.memory.handles {
+        v.extend(h.by_type.keys().cloned());
+    }
+    v.retain(|s| !s.trim().is_empty());
+    // Longest first, so that a string is not cut by a shorter one inside it.
+    v.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    v
+}
+
+/// A plain English word: ASCII letters (an apostrophe or hyphen inside), not an identifier
+/// (`LockCount`, `PEB`, `MEM_FREE`, `0x1c`, `file.dll` are ids, not words).
+fn english_word(t: &str) -> bool {
+    let t = t.trim_matches(|c: char| ".,;:!?\"'“”".contains(c));
+    let mut chars = t.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let rest = chars.as_str();
+    first.is_ascii_alphabetic()
+        && t.chars()
+            .all(|c| c.is_ascii_alphabetic() || c == '\'' || c == '-')
+        && !rest.chars().any(|c| c.is_ascii_uppercase())
+}
+
+/// `line` without the occurrences of `fact` that stand alone (not inside a longer word: the
+/// instruction `ret` is not taken out of "returning").
+fn without(line: &str, fact: &str) -> String {
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(i) = rest.find(fact) {
+        let (before, after) = (&rest[..i], &rest[i + fact.len()..]);
+        let alone = !alnum(before.chars().next_back()) && !alnum(after.chars().next());
+        out.push_str(before);
+        out.push_str(if alone { " " } else { fact });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Runs of three English words or more in `line`, with the facts taken out.
+fn english_runs(line: &str, facts: &[String]) -> Vec<String> {
+    let mut line = line.to_string();
+    for f in facts {
+        line = without(&line, f);
+    }
+    let mut runs = Vec::new();
+    let mut run: Vec<&str> = Vec::new();
+    let tokens = line.split(|c: char| c.is_whitespace() || "()[]{}—,;".contains(c));
+    for t in tokens.chain(std::iter::once("\u{0}")) {
+        if t.is_empty() {
+            continue;
+        }
+        if english_word(t) {
+            run.push(t);
+            continue;
+        }
+        if run.len() >= 3 {
+            runs.push(run.join(" "));
+        }
+        run.clear();
+    }
+    runs
+}
+
+/// Every English run in the Korean text reports of the dumps.
+fn english_in_korean(dumps: &[PathBuf]) -> Vec<String> {
+    let mut found = Vec::new();
+    for p in dumps {
+        for hang in [false, true] {
+            let a = analyse(p, hang);
+            let facts = facts(&a);
+            let report = text::render(&[Outcome::Done(Box::new(a))], Lang::Ko);
+            for line in prose(&report) {
+                for r in english_runs(line, &facts) {
+                    let name = p.file_name().unwrap_or_default().to_string_lossy();
+                    found.push(format!("{name} (hang {hang}): \"{r}\" in: {line}"));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn korean_reports_have_no_english_sentences() {
+    let dumps = dumps();
+    if dumps.is_empty() {
+        eprintln!("skipped: no dumps under fixtures/lab or fixtures/synth");
+        return;
+    }
+    assert!(dumps.len() >= 50, "{} dumps", dumps.len());
+    let found = english_in_korean(&dumps);
+    assert!(
+        found.is_empty(),
+        "{} English runs in Korean reports:\n{}",
+        found.len(),
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_detector_sees_english_and_lets_ids_and_korean_through() {
+    let none: Vec<String> = Vec::new();
+    assert_eq!(
+        english_runs(
+            "* PEB lists no process heaps; heap list treated as unknown",
+            &none
+        ),
+        ["lists no process heaps heap list treated as unknown"]
+    );
+    assert!(english_runs(
+        "LockCount를 counting_up 인코딩으로 해석했습니다(Windows 6.1). PEB TEB MEM_FREE 0x1c labupload.dll",
+        &none
+    )
+    .is_empty());
+    let ret = vec!["ret".to_string()];
+    assert_eq!(
+        english_runs("without returning to its start", &ret),
+        ["without returning to its start"]
+    );
+    let vendor = vec!["Fabrikam Upload Components Ltd.".to_string()];
+    assert!(english_runs(
+        "문의처: Fabrikam Upload Components Ltd. — 공급업체",
+        &vendor
+    )
+    .is_empty());
+    assert_eq!(
+        english_runs("문의처: Fabrikam Upload Components Ltd. — 공급업체", &none).len(),
+        1
+    );
+}
+
+/// The display column where the value of a `label:   value` line starts.
+fn value_column(line: &str) -> Option<usize> {
+    let colon = line.find(':')?;
+    let after = &line[colon + 1..];
+    let value = after.len() - after.trim_start().len();
+    (value > 0).then(|| UnicodeWidthStr::width(&line[..colon + 1 + value]))
+}
+
+/// The lines of the section titled `title` (up to the next blank line).
+fn section<'a>(report: &'a str, title: &str) -> Vec<&'a str> {
+    report
+        .lines()
+        .skip_while(|l| *l != title)
+        .skip(2)
+        .take_while(|l| !l.is_empty())
+        .collect()
+}
+
+#[test]
+fn korean_label_columns_line_up_in_terminal_columns() {
+    let p = root().join("fixtures/lab/reference-x86.dmp");
+    if !p.exists() {
+        eprintln!("skipped: {} absent", p.display());
+        return;
+    }
+    let report = text::render(&[Outcome::Done(Box::new(analyse(&p, false)))], Lang::Ko);
+    let head: Vec<&str> = report
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let blocks = [
+        ("summary", head),
+        ("프로세스", section(&report, "프로세스")),
+        ("메모리", section(&report, "메모리 (!address -summary)")),
+    ];
+    for (name, lines) in blocks {
+        let labelled: Vec<&str> = lines
+            .into_iter()
+            .filter(|l| !l.starts_with(' ') && l.contains(':') && !l.ends_with(':'))
+            .collect();
+        assert!(labelled.len() >= 5, "{name}: {labelled:?}");
+        // Hangul labels: the byte and character columns differ from the display column.
+        assert!(labelled
+            .iter()
+            .any(|l| l.chars().any(|c| ('가'..='힣').contains(&c))));
+        let cols: Vec<Option<usize>> = labelled.iter().map(|l| value_column(l)).collect();
+        assert!(
+            cols.iter().all(|c| c.is_some() && *c == cols[0]),
+            "{name}: value columns {cols:?} in\n{}",
+            labelled.join("\n")
+        );
+    }
+    // Section underlines are as wide as their titles.
+    let lines: Vec<&str> = report.lines().collect();
+    for w in lines.windows(2) {
+        if w[1].len() >= 3 && w[1].chars().all(|c| c == '-') {
+            assert_eq!(UnicodeWidthStr::width(w[0]), w[1].len(), "{}", w[0]);
+        }
+    }
+}
