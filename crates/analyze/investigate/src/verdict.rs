@@ -90,7 +90,7 @@ fn crash_row(inv: &Investigation, p: &Pool) -> VerdictRow {
 /// The times a pool stopped answering, how long requests waited, and the cause its hang dumps
 /// share.
 fn hang_row(inv: &Investigation, p: &Pool) -> VerdictRow {
-    let mut hows: Vec<String> = Vec::new();
+    let mut hows: Vec<Said> = Vec::new();
     for h in p.hangs.iter().flat_map(|h| h.how.iter()) {
         if !hows.contains(h) {
             hows.push(h.clone());
@@ -372,9 +372,7 @@ fn apart_row(
         web_logs,
         count,
         span: (time::Time(span.0), time::Time(span.1)),
-        offset_from_events: tz
-            .source
-            .starts_with(crate::correlate::TZ_FROM_EVENTS)
+        offset_from_events: matches!(tz.source.fact, Fact::ZoneFromEvent { .. })
             .then(|| tz.utc_offset.clone()),
     };
     row(Level::Warning, kind, inv)

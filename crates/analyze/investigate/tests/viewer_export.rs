@@ -74,14 +74,14 @@ fn korean_csv_export_finds_the_same_crashes_as_xml() {
     assert!(inv.skipped.is_empty(), "{:?}", inv.skipped);
     assert_eq!(inv.time_zone.bias_minutes, 0);
     assert!(
-        inv.time_zone.source.contains("taken as UTC"),
+        inv.time_zone.source.en.contains("taken as UTC"),
         "{}",
         inv.time_zone.source
     );
     assert!(
         inv.warnings
             .iter()
-            .any(|w| w.contains("local time and no zone")),
+            .any(|w| w.en.contains("local time and no zone")),
         "{:?}",
         inv.warnings
     );

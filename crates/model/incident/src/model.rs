@@ -2,6 +2,7 @@
 //! `coroner.investigation.v1` JSON document (docs/json-schema.md); times are RFC 3339 UTC,
 //! codes `0x…`.
 
+pub use crate::said::{CaptureKind, Fact, Said};
 use crate::time::Time;
 use coroner_iis::config::PoolSettings;
 use serde::Serialize;
@@ -30,7 +31,7 @@ pub struct Investigation {
     /// Every HTTP status.substatus, Win32 status and HTTPERR reason that occurs, explained.
     pub codes: Vec<CodeInfo>,
     pub skipped: Vec<Skipped>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Said>,
 }
 
 impl Investigation {
@@ -54,7 +55,7 @@ pub struct TimeZone {
     /// `UTC-05:00`.
     pub utc_offset: String,
     /// Where the offset came from.
-    pub source: String,
+    pub source: Said,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -113,7 +114,7 @@ pub enum VerdictKind {
         with_dump: usize,
         dumps: usize,
         /// What IIS saw, each once.
-        hows: Vec<String>,
+        hows: Vec<Said>,
         /// What the hang dumps recommend, when they recommend anything.
         recommendation: Option<String>,
     },
@@ -125,10 +126,10 @@ pub enum VerdictKind {
         failures: usize,
         max_crashes: u32,
         interval_seconds: i64,
-        threshold_source: String,
+        threshold_source: Said,
         /// When the pool served again and how long it was offline.
         restored: Option<(Time, i64)>,
-        restored_how: String,
+        restored_how: Said,
         http_503: u64,
         /// The 503s by reason, connection reasons left out.
         reasons: Vec<(String, u64)>,
@@ -186,7 +187,7 @@ pub enum VerdictKind {
         offset_from_events: Option<String>,
     },
     /// The time zone used.
-    TimeZone { utc_offset: String, source: String },
+    TimeZone { utc_offset: String, source: Said },
     /// The evidence read.
     Evidence {
         dumps: usize,
@@ -215,10 +216,10 @@ pub struct SharedCause {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LiveDump {
     pub file: String,
-    pub capture: String,
+    pub capture: Said,
     pub pool: Option<String>,
     pub pid: Option<u32>,
-    pub why: String,
+    pub why: Said,
 }
 
 /// An application pool (or, for crashes not tied to a pool, a process).
@@ -323,23 +324,27 @@ pub struct Threshold {
     pub max_crashes: u32,
     pub interval_seconds: i64,
     /// The configuration file, or `IIS default (5 failures in 5 minutes)`.
-    pub source: String,
+    pub source: Said,
 }
 
 impl Threshold {
-    pub fn from_settings(s: Option<(&PoolSettings, &std::path::Path)>) -> Threshold {
+    /// The pool's settings read from `file`, else IIS's defaults (`default_source` says so).
+    pub fn from_settings(
+        s: Option<(&PoolSettings, &std::path::Path)>,
+        default_source: Said,
+    ) -> Threshold {
         match s {
             Some((s, file)) => Threshold {
                 enabled: s.rapid_fail_protection,
                 max_crashes: s.max_crashes,
                 interval_seconds: s.interval_seconds,
-                source: file.display().to_string(),
+                source: Said::verbatim(file.display().to_string()),
             },
             None => Threshold {
                 enabled: true,
                 max_crashes: coroner_iis::config::DEFAULT_MAX_CRASHES,
                 interval_seconds: coroner_iis::config::DEFAULT_INTERVAL_SECONDS,
-                source: "IIS default (no configuration for this pool among the inputs)".into(),
+                source: default_source,
             },
         }
     }
@@ -374,7 +379,7 @@ pub struct Crash {
     /// The termination event (`W3SVC 1011`).
     pub terminated_source: Option<String>,
     /// What the evidence says happened (`terminated unexpectedly`, `failed to respond to a ping`, …).
-    pub how: String,
+    pub how: Said,
     /// The dump of this crash, if one matched.
     pub dump: Option<PathBuf>,
     /// What kind of dump that is (`second-chance exception`, `hang dump`, …; see `dumps[].capture`).
@@ -398,7 +403,7 @@ pub struct Hang {
     pub pid: Option<u32>,
     /// What the events say (`failed to respond to a ping`, `exceeded its shutdown time limit`,
     /// `orphaned (left running for debugging)`), in order.
-    pub how: Vec<String>,
+    pub how: Vec<Said>,
     /// Whether IIS left the worker running (orphaned) rather than ending it.
     pub orphaned: bool,
     /// Hang dumps of the process (no exception, a hang/manual dump name, a debugger break-in)
@@ -493,7 +498,7 @@ pub struct EvidenceRef {
     pub record: u64,
     /// `W3SVC 1009`, `Application Error 1000`, `dump`, `Report.wer`.
     pub what: String,
-    pub text: String,
+    pub text: Said,
 }
 
 /// A rapid-fail episode: the pool disabled by IIS after repeated failures.
@@ -509,7 +514,7 @@ pub struct RapidFail {
     pub detected: &'static str,
     pub event: Option<EvidenceRef>,
     /// How the restore time was worked out.
-    pub restored_how: String,
+    pub restored_how: Said,
     /// 503 responses for the pool between disable and restore.
     pub http_503: u64,
 }
@@ -573,7 +578,7 @@ pub struct TimelineEntry {
     /// `crash`, `hang`, `rapid_fail`, `restored`, `outage_start`, `outage_end`, `boot`,
     /// `shutdown`, `dump`, `other`.
     pub kind: &'static str,
-    pub text: String,
+    pub text: Said,
 }
 
 /// Dumps of the same bug.
@@ -597,7 +602,7 @@ pub struct DumpInfo {
     pub app_pool: Option<String>,
     pub time: Option<Time>,
     /// `dump header (UTC)` or `file name (local time, UTC−05:00 applied)`.
-    pub time_source: Option<String>,
+    pub time_source: Option<Said>,
     pub exception: Option<String>,
     pub bucket: Option<String>,
     pub verdict: Option<String>,
@@ -609,15 +614,15 @@ pub struct DumpInfo {
     /// What kind of dump it is: `second-chance exception`, `first-chance exception`,
     /// `manual dump`, `hang dump`, `debugger break-in`, `dump on request`,
     /// `snapshot (no exception)`, `exception`, `unreadable`.
-    pub capture: String,
+    pub capture: Said,
     /// What says so (`DebugDiag file name "Manual Dump"`, `exception stream, code 0xc0000005`, …).
-    pub capture_from: String,
+    pub capture_from: Said,
     /// Whether it counts as a crash: a second-chance (unhandled-exception) dump by its name or
     /// content, or a dump followed by a termination event of its PID.
     pub counts_as_crash: bool,
     /// For a dump that does not count: why (`dump of a process with no termination in the
     /// logs, which cover 08:13–11:02 UTC on 2006-03-14`).
-    pub not_a_crash: Option<String>,
+    pub not_a_crash: Option<Said>,
     /// Verdict lines of the dump analysis (What crashed, Why, Verdict, …).
     pub detail: Vec<(String, String)>,
     pub error: Option<String>,
@@ -693,5 +698,5 @@ pub struct CodeInfo {
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Skipped {
     pub file: PathBuf,
-    pub reason: String,
+    pub reason: Said,
 }

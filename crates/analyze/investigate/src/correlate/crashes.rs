@@ -5,9 +5,10 @@ use super::dumps::DumpFacts;
 use super::signals::Signal;
 use super::{NEAR_WINDOW, PID_WINDOW};
 use crate::evidence::Evidence;
-use crate::model::{Crash, EvidenceRef};
+use crate::model::{Crash, EvidenceRef, Fact, Said};
 use crate::time::{code, Time};
 use coroner_iis::poolname;
+use coroner_report::phrase::investigate::said::said;
 
 /// Merges the signals (sorted by time) into crashes, ties the dumps to them, and sorts them by
 /// time. A crash dump without a time adds a warning.
@@ -15,7 +16,7 @@ pub(super) fn crashes(
     signals: Vec<Signal>,
     ev: &Evidence,
     facts: &[DumpFacts],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Said>,
 ) -> Vec<CrashBuild> {
     let mut crashes: Vec<CrashBuild> = Vec::new();
     for s in signals {
@@ -44,7 +45,7 @@ pub(super) struct CrashBuild {
     pub fault: Option<(i64, String)>,
     /// Earliest termination event and what it is.
     pub terminated: Option<(i64, String)>,
-    pub how: Vec<String>,
+    pub how: Vec<Said>,
     pub evidence: Vec<EvidenceRef>,
     pub dump: Option<usize>,
     /// Snapshots (hang, manual, first-chance dumps) of the process taken before it died, when
@@ -160,7 +161,7 @@ fn attach_dumps(
     crashes: &mut Vec<CrashBuild>,
     ev: &Evidence,
     facts: &[DumpFacts],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Said>,
 ) {
     let mut order: Vec<usize> = (0..ev.dumps.len()).collect();
     order.sort_by_key(|&i| (!facts[i].capture.crash, facts[i].time.unwrap_or(i64::MAX)));
@@ -168,10 +169,9 @@ fn attach_dumps(
         let f = &facts[i];
         let Some(t) = f.time else {
             if f.capture.crash {
-                warnings.push(format!(
-                    "{}: no time in the dump or its name: not matched to events",
-                    ev.dumps[i].path.display()
-                ));
+                warnings.push(said(Fact::NoDumpTime {
+                    file: ev.dumps[i].path.display().to_string(),
+                }));
             }
             continue;
         };
@@ -188,7 +188,7 @@ fn attach_dumps(
             }
             continue;
         }
-        let source = f.time_source.as_deref().unwrap_or("dump");
+        let source = f.time_source.as_ref().map_or("dump", |s| s.en.as_str());
         match best(crashes, f.pid, &f.pool, &f.process, t, |c| c.dump.is_some()) {
             Some(ci) => {
                 let c = &mut crashes[ci];
@@ -212,9 +212,7 @@ fn attach_dumps(
                 exception_code: f.exception.map(|x| (x, "dump".to_string())),
                 fault: Some((t, source.to_string())),
                 terminated: None,
-                how: vec![
-                    "crash known from the dump only (no termination event among the inputs)".into(),
-                ],
+                how: vec![said(Fact::DumpOnly)],
                 evidence: Vec::new(),
                 dump: Some(i),
                 other_dumps: Vec::new(),
@@ -265,9 +263,14 @@ pub(super) fn crash_of(
         fault_time_source,
         terminated_at,
         terminated_source,
-        how: c.how.join("; "),
+        how: match c.how.as_slice() {
+            [one] => one.clone(),
+            all => said(Fact::All(all.iter().map(|h| h.fact.clone()).collect())),
+        },
         dump: c.dump.map(|d| ev.dumps[d].path.clone()),
-        dump_capture: c.dump.map(|d| facts[d].capture.kind.to_string()),
+        dump_capture: c
+            .dump
+            .map(|d| said(Fact::Capture(facts[d].capture.kind)).en),
         other_dumps: c
             .other_dumps
             .iter()

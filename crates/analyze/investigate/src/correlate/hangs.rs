@@ -4,10 +4,10 @@
 
 use super::dumps::DumpFacts;
 use super::pools::Pools;
-use super::signals::{Signal, HOW_ORPHANED};
+use super::signals::Signal;
 use super::PID_WINDOW;
 use crate::evidence::Evidence;
-use crate::model::{CrashRef, EvidenceRef, Hang, HangCause, RequestWaits};
+use crate::model::{CrashRef, EvidenceRef, Fact, Hang, HangCause, RequestWaits, Said};
 use crate::time::Time;
 use coroner_analysis::Analysis;
 use coroner_iis::poolname;
@@ -19,7 +19,7 @@ pub(super) struct HangBuild {
     pub time: i64,
     pub pid: Option<u32>,
     pub pool: String,
-    pub how: Vec<String>,
+    pub how: Vec<Said>,
     pub evidence: Vec<EvidenceRef>,
     /// Indexes of the matched dumps, by time.
     pub dumps: Vec<usize>,
@@ -126,7 +126,7 @@ fn hang_of(h: &HangBuild, ev: &Evidence) -> Hang {
         time: Time(h.time),
         pid: h.pid,
         how: h.how.clone(),
-        orphaned: h.how.iter().any(|x| x == HOW_ORPHANED),
+        orphaned: h.how.iter().any(|x| x.fact == Fact::Orphaned),
         dumps: h.dumps.iter().map(|&d| ev.dumps[d].path.clone()).collect(),
         bucket: first.and_then(|a| a.bucket.clone()),
         cause: first.and_then(|a| {

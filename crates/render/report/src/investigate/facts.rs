@@ -1,6 +1,7 @@
 //! Facts the three human renderers (text, Markdown, HTML) show alike, phrased once here as plain
 //! text; each renderer only escapes and lays them out.
 
+use crate::phrase::investigate::said::words as said;
 use crate::phrase::investigate::{count, duration, seconds_ms, words, Noun};
 use crate::phrase::Lang;
 use coroner_incident::model::*;
@@ -82,14 +83,24 @@ pub fn dump_crash(d: &DumpInfo, lang: Lang) -> String {
         (Some(c), _, Lang::En) => format!("{} at {}", c.pool, c.time),
         (Some(c), _, Lang::Ko) => format!("{}, {}", c.pool, c.time),
         (None, Some(n), Lang::En) => format!("not a crash: {n}"),
-        (None, Some(n), Lang::Ko) => format!("충돌 아님: {n}"),
+        (None, Some(n), Lang::Ko) => format!("충돌 아님: {}", said(n, lang)),
         (None, None, _) => words(lang).not_matched.into(),
     }
 }
 
+/// What IIS saw of a hang, in order: `failed to respond to a ping; …`.
+pub fn hows(h: &Hang, lang: Lang) -> String {
+    let hows: Vec<String> = h.how.iter().map(|x| said(x, lang)).collect();
+    hows.join("; ")
+}
+
 /// `manual dump — DebugDiag file name "Manual Dump"`.
-pub fn dump_capture(d: &DumpInfo) -> String {
-    format!("{} — {}", d.capture, d.capture_from)
+pub fn dump_capture(d: &DumpInfo, lang: Lang) -> String {
+    format!(
+        "{} — {}",
+        said(&d.capture, lang),
+        said(&d.capture_from, lang)
+    )
 }
 
 /// The exit code of a crash, `unknown` when no termination event gives it.
@@ -368,7 +379,8 @@ pub fn time_zone_note(inv: &Investigation, lang: Lang) -> String {
         ),
         Lang::Ko => format!(
             "모든 시간은 UTC입니다. 로컬 시간은 {}로 변환했습니다 ({}).",
-            tz.utc_offset, tz.source
+            tz.utc_offset,
+            said(&tz.source, lang)
         ),
     }
 }

@@ -2,6 +2,7 @@
 
 use super::facts;
 use super::text::{pool_kind, threshold};
+use crate::phrase::investigate::said::words as said;
 use crate::phrase::investigate::{count, delta, level, words, Noun};
 use crate::phrase::Lang;
 use coroner_incident::file_name;
@@ -26,7 +27,13 @@ pub fn render(inv: &Investigation, lang: Lang) -> String {
     let _ = writeln!(s, "\n## {}\n", w.timeline);
     let _ = writeln!(s, "{}", table_head(&[w.time_utc, w.kind, w.what]));
     for t in &inv.timeline {
-        let _ = writeln!(s, "| {} | {} | {} |", t.time, t.kind, md(&t.text));
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} |",
+            t.time,
+            t.kind,
+            md(&said(&t.text, lang))
+        );
     }
     for p in &inv.pools {
         pool(&mut s, p, lang);
@@ -165,7 +172,7 @@ fn hangs(s: &mut String, p: &Pool, lang: Lang) {
             i + 1,
             h.time,
             facts::pid(h.pid),
-            md(&h.how.join("; ")),
+            md(&facts::hows(h, lang)),
             h.dumps
                 .iter()
                 .map(|d| format!("`{}`", md(&file_name(d))))
@@ -200,7 +207,7 @@ fn rapid_fail(s: &mut String, r: &RapidFail, lang: Lang) {
         r.failures,
         facts::pids(&r.failure_pids),
         r.http_503,
-        md(&r.restored_how),
+        md(&said(&r.restored_how, lang)),
     );
     let _ = match lang {
         Lang::En => writeln!(
@@ -297,9 +304,13 @@ fn live_dumps_and_groups(s: &mut String, inv: &Investigation, lang: Lang) {
                 s,
                 "- {}: {} — `{}`: {}",
                 md(&facts::live_dump_who(d, lang)),
-                md(&facts::dump_capture(d)),
+                md(&facts::dump_capture(d, lang)),
                 md(&file_name(&d.file)),
-                md(d.not_a_crash.as_deref().unwrap_or(""))
+                md(&d
+                    .not_a_crash
+                    .as_ref()
+                    .map(|n| said(n, lang))
+                    .unwrap_or_default())
             );
         }
     }
@@ -339,9 +350,18 @@ fn dumps(s: &mut String, inv: &Investigation, lang: Lang) {
             "| {} | {} ({}) |",
             w.time,
             facts::time_or_unknown(d.time, lang),
-            md(d.time_source.as_deref().unwrap_or(""))
+            md(&d
+                .time_source
+                .as_ref()
+                .map(|t| said(t, lang))
+                .unwrap_or_default())
         );
-        let _ = writeln!(s, "| {} | {} |", w.capture, md(&facts::dump_capture(d)));
+        let _ = writeln!(
+            s,
+            "| {} | {} |",
+            w.capture,
+            md(&facts::dump_capture(d, lang))
+        );
         let _ = writeln!(s, "| {} | {} |", w.crash, md(&facts::dump_crash(d, lang)));
         for (k, v) in &d.detail {
             let _ = writeln!(s, "| {} | {} |", md(k), md(v));
@@ -390,14 +410,14 @@ fn evidence(s: &mut String, inv: &Investigation, lang: Lang) {
                 s,
                 "- `{}`: {}",
                 md(&k.file.display().to_string()),
-                md(&k.reason)
+                md(&said(&k.reason, lang))
             );
         }
     }
     if !inv.warnings.is_empty() {
         let _ = writeln!(s, "\n## {}\n", w.warnings);
         for x in &inv.warnings {
-            let _ = writeln!(s, "- {}", md(x));
+            let _ = writeln!(s, "- {}", md(&said(x, lang)));
         }
     }
 }

@@ -2,6 +2,7 @@
 //! dumps and the evidence.
 
 use super::facts;
+use crate::phrase::investigate::said::words as said;
 use crate::phrase::investigate::{count, delta, level, words, Noun};
 use crate::phrase::Lang;
 use coroner_incident::file_name;
@@ -38,7 +39,7 @@ pub fn render(inv: &Investigation, lang: Lang) -> String {
     summary(&mut s, inv, lang);
     section(&mut s, words(lang).timeline);
     for t in &inv.timeline {
-        let _ = writeln!(s, "{}  {:<12} {}", t.time, t.kind, t.text);
+        let _ = writeln!(s, "{}  {:<12} {}", t.time, t.kind, said(&t.text, lang));
     }
     for p in &inv.pools {
         pool(&mut s, p, lang);
@@ -124,7 +125,7 @@ fn crashes(s: &mut String, p: &Pool, lang: Lang) {
                 "        {} {:<24} {} ({} #{})",
                 time::hms(e.time.0),
                 e.what,
-                e.text,
+                said(&e.text, lang),
                 file_name(&e.file),
                 e.record
             );
@@ -164,7 +165,7 @@ fn hangs(s: &mut String, p: &Pool, lang: Lang) {
             h.time,
             words(lang).pid_lower,
             facts::pid(h.pid),
-            h.how.join("; ")
+            facts::hows(h, lang)
         );
         for e in &h.evidence {
             let _ = writeln!(
@@ -172,7 +173,7 @@ fn hangs(s: &mut String, p: &Pool, lang: Lang) {
                 "        {} {:<24} {} ({} #{})",
                 time::hms(e.time.0),
                 e.what,
-                e.text,
+                said(&e.text, lang),
                 file_name(&e.file),
                 e.record
             );
@@ -251,7 +252,11 @@ fn rapid_fail_and_outage(s: &mut String, p: &Pool, lang: Lang) {
                     r.http_503
                 ),
             };
-            wrap(s, "    ", &format!("{}: {}", w.restore, r.restored_how));
+            wrap(
+                s,
+                "    ",
+                &format!("{}: {}", w.restore, said(&r.restored_how, lang)),
+            );
         }
     }
     if p.outage.http_503 > 0 {
@@ -350,7 +355,9 @@ pub(super) fn threshold(p: &Pool, lang: Lang) -> String {
         ),
         Lang::Ko => format!(
             "{}: {on}, {within} 안에 실패 {}회 ({})",
-            w.rapid_fail_protection, t.max_crashes, t.source
+            w.rapid_fail_protection,
+            t.max_crashes,
+            said(&t.source, lang)
         ),
     }
 }
@@ -419,10 +426,11 @@ fn live_dumps(s: &mut String, inv: &Investigation, lang: Lang) {
                 s,
                 "{}: {}",
                 facts::live_dump_who(d, lang),
-                facts::dump_capture(d)
+                facts::dump_capture(d, lang)
             );
             let _ = writeln!(s, "  {}", d.file.display());
-            wrap(s, "  ", d.not_a_crash.as_deref().unwrap_or(""));
+            let n = d.not_a_crash.as_ref().map(|n| said(n, lang));
+            wrap(s, "  ", n.as_deref().unwrap_or(""));
         }
     }
 }
@@ -475,9 +483,16 @@ fn dumps(s: &mut String, inv: &Investigation, lang: Lang) {
             "  {}{} ({})",
             label(w.time, 13),
             facts::time_or_unknown(d.time, lang),
-            d.time_source.as_deref().unwrap_or(w.no_time)
+            d.time_source
+                .as_ref()
+                .map_or(w.no_time.to_string(), |t| said(t, lang))
         );
-        let _ = writeln!(s, "  {}{}", label(w.capture, 13), facts::dump_capture(d));
+        let _ = writeln!(
+            s,
+            "  {}{}",
+            label(w.capture, 13),
+            facts::dump_capture(d, lang)
+        );
         let mut crash = String::new();
         wrap(&mut crash, "                ", &facts::dump_crash(d, lang));
         let _ = write!(s, "  {}{}", label(w.crash, 13), crash.trim_start());
@@ -522,13 +537,13 @@ fn evidence(s: &mut String, inv: &Investigation, lang: Lang) {
     if !inv.skipped.is_empty() {
         section(s, w.skipped);
         for k in &inv.skipped {
-            let _ = writeln!(s, "{}: {}", k.file.display(), k.reason);
+            let _ = writeln!(s, "{}: {}", k.file.display(), said(&k.reason, lang));
         }
     }
     if !inv.warnings.is_empty() {
         section(s, w.warnings);
         for x in &inv.warnings {
-            let _ = writeln!(s, "- {x}");
+            let _ = writeln!(s, "- {}", said(x, lang));
         }
     }
 }

@@ -6,6 +6,7 @@
 //! quote the words the dump side gave the investigation, which are English until the incident
 //! model carries the dump's typed finding.
 
+use super::said::words as said;
 use super::{count, duration, words, Noun};
 use crate::investigate::facts;
 use crate::phrase::Lang;
@@ -189,6 +190,7 @@ fn hangs(kind: &VerdictKind, inv: &Investigation, lang: Lang) -> (String, String
         facts::waits(&facts::pool_waits(p), lang),
         facts::hang_cause(p, lang),
     );
+    let hows: Vec<String> = hows.iter().map(|h| said(h, lang)).collect();
     let hows = hows.join("; ");
     let d = match lang {
         Lang::En => format!(
@@ -208,8 +210,9 @@ fn hangs(kind: &VerdictKind, inv: &Investigation, lang: Lang) -> (String, String
 }
 
 /// `5 in 5 min, source`: a pool's rapid-fail threshold.
-fn threshold(max: u32, interval: i64, source: &str, lang: Lang) -> String {
+fn threshold(max: u32, interval: i64, source: &Said, lang: Lang) -> String {
     let within = duration(interval, lang);
+    let source = said(source, lang);
     match lang {
         Lang::En => format!("{max} in {within}, {source}"),
         Lang::Ko => format!("{within} 안에 {max}회, {source}"),
@@ -235,6 +238,7 @@ fn rapid_fail(kind: &VerdictKind, lang: Lang) -> (String, String) {
         return (String::new(), String::new());
     };
     let within = duration(*interval_seconds, lang);
+    let how = said(how, lang);
     let limit = threshold(*max_crashes, *interval_seconds, threshold_source, lang);
     let n = count(*failures, Noun::Failure, lang);
     let mut d = match (by_event, lang) {
@@ -368,7 +372,7 @@ fn live_dumps(dumps: &[LiveDump], lang: Lang) -> (String, String) {
             format!(
                 "{} ({}{}{}): {}",
                 d.file,
-                d.capture,
+                said(&d.capture, lang),
                 d.pool
                     .as_deref()
                     .map(|p| format!(", {p}"))
@@ -376,7 +380,7 @@ fn live_dumps(dumps: &[LiveDump], lang: Lang) -> (String, String) {
                 d.pid
                     .map(|p| format!(" {} {p}", words(lang).pid_lower))
                     .unwrap_or_default(),
-                d.why
+                said(&d.why, lang)
             )
         })
         .collect();
@@ -468,7 +472,8 @@ fn apart_in_time(kind: &VerdictKind, lang: Lang) -> (String, String) {
 }
 
 /// The time zone used.
-fn time_zone(offset: &str, source: &str, lang: Lang) -> (String, String) {
+fn time_zone(offset: &str, source: &Said, lang: Lang) -> (String, String) {
+    let source = said(source, lang);
     match lang {
         Lang::En => (
             format!("Times are UTC. Local times (dump file names) were converted with {offset}: {source}."),
