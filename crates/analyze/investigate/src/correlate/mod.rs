@@ -51,7 +51,8 @@ pub fn investigate(inputs: &[PathBuf], mut ev: Evidence) -> Investigation {
     let time_zone = timezone::time_zone(&ev);
     timezone::place_local_events(&mut ev, &time_zone, &mut warnings);
     let facts = dumps::facts(&ev, &time_zone);
-    let sig = signals::signals(&ev, &mut warnings);
+    let mut sig = signals::signals(&ev, &mut warnings);
+    hangs::place(&mut sig.hangs, &sig.signals, &facts);
     let crashes = crashes::crashes(sig.signals, &ev, &facts, &mut warnings);
     let (mut pools, dump_crash) = pools::pools(&crashes, &sig.rapid_events, &ev, &facts);
     let mut hangs = hangs::merge(sig.hangs);

@@ -329,6 +329,11 @@ fn hang_signal(m: &Meaning) -> Option<Death> {
             Death::worker(pool, *pid, None, Fact::ShutdownLimit)
         }
         Meaning::WorkerOrphaned { pool, .. } => Death::worker(pool, None, None, Fact::Orphaned),
+        // A program that stopped answering and was closed: a hang of that process (of its
+        // pool, when another record of its PID names one; see `hangs::place`).
+        Meaning::AppHang { app, pid, .. } => {
+            Death::other(*pid, Some(app.clone()), true, Fact::AppHang)
+        }
         _ => return None,
     })
 }
@@ -395,9 +400,6 @@ fn other_death(m: &Meaning) -> Option<Death> {
                 exception: exception.clone(),
             },
         ),
-        Meaning::AppHang { app, pid, .. } => {
-            Death::other(*pid, Some(app.clone()), true, Fact::AppHang)
-        }
         Meaning::ServiceCrashed { service, count, .. } => Death::other(
             None,
             Some(format!("service {service}")),
