@@ -22,7 +22,7 @@ pub use coroner_incident::model::Skipped;
 #[derive(Debug)]
 pub struct LoadedDump {
     pub path: PathBuf,
-    pub analysis: Result<Box<Analysis>, coroner_dump::LoadError>,
+    pub analysis: Result<std::sync::Arc<Analysis>, coroner_dump::LoadError>,
     pub name: Option<NameFacts>,
 }
 
@@ -39,6 +39,12 @@ pub struct Evidence {
 }
 
 impl Evidence {
+    /// The analysis of dump `i` as the model quotes it, when it could be analysed.
+    pub fn quoted(&self, i: usize) -> Option<crate::model::Quoted> {
+        let a = self.dumps.get(i)?.analysis.as_ref().ok()?;
+        Some(crate::model::Quoted(a.clone()))
+    }
+
     /// The analysis of dump `i`, when it could be analysed.
     pub fn analysis(&self, i: usize) -> Option<&Analysis> {
         self.dumps.get(i)?.analysis.as_ref().ok().map(|a| &**a)
@@ -295,7 +301,7 @@ fn load_dump(p: &Path, opts: &crate::Options, container: Option<&str>) -> Item {
         );
     }
     let analysis = coroner::analyze_file(&file, &opts.analysis)
-        .map(Box::new)
+        .map(std::sync::Arc::new)
         .map_err(|e| e.source);
     Item::Dump(LoadedDump {
         path: p.to_path_buf(),

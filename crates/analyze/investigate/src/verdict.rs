@@ -64,6 +64,7 @@ fn shared_cause(inv: &Investigation, p: &Pool) -> Option<SharedCause> {
         verdict: g.verdict.clone(),
         who_to_call: g.who_to_call.clone(),
         recommendation: g.recommendation.clone(),
+        analysis: g.analysis.clone(),
     })
 }
 
@@ -107,6 +108,7 @@ fn hang_row(inv: &Investigation, p: &Pool) -> VerdictRow {
             .as_ref()
             .filter(|c| !c.recommendation.is_empty())
             .map(|c| c.recommendation.clone()),
+        analysis: p.hang_cause.as_ref().and_then(|c| c.analysis.clone()),
     };
     row(Level::Error, kind, inv)
 }
@@ -244,6 +246,7 @@ fn group_row(inv: &Investigation, g: &GroupInfo) -> Option<VerdictRow> {
         bucket: g.bucket.clone(),
         verdict: g.verdict.clone(),
         recommendation: g.recommendation.clone(),
+        analysis: g.analysis.clone(),
     };
     Some(row(Level::Warning, kind, inv))
 }

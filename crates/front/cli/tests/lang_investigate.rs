@@ -147,10 +147,10 @@ fn english_runs(text: &str) -> Vec<String> {
     runs
 }
 
-/// Strings of the English JSON document that are not this report's own sentences and may stay
-/// English in a Korean report: names (pools, sites, the time zone's), the dump analysis's words
-/// (`coroner analyze`'s phrasing: verdicts, detail rows, recommendations, who to call) and the
-/// meanings of HTTP/Win32/HTTPERR codes (the web-log reader's table).
+/// Strings of the English JSON document that are not sentences and may stay English in a
+/// Korean report: names (pools, sites, the time zone's, the vendors the dump analysis blames:
+/// who to call up to its ` — `), and the meanings of HTTP/Win32/HTTPERR codes (the web-log
+/// reader's table, not yet in Korean).
 fn not_ours(json: &serde_json::Value) -> Vec<String> {
     let mut out = Vec::new();
     let mut push = |v: &serde_json::Value| {
@@ -162,23 +162,14 @@ fn not_ours(json: &serde_json::Value) -> Vec<String> {
     for p in json["pools"].as_array().unwrap() {
         push(&p["name"]);
         p["sites"].as_array().unwrap().iter().for_each(&mut push);
-        for k in ["verdict", "description", "recommendation", "who_to_call"] {
-            push(&p["hang_cause"][k]);
-        }
-    }
-    for g in json["groups"].as_array().unwrap() {
-        for k in ["verdict", "description", "recommendation", "who_to_call"] {
-            push(&g[k]);
-        }
-    }
-    for d in json["dumps"].as_array().unwrap() {
-        push(&d["verdict"]);
-        for row in d["detail"].as_array().unwrap() {
-            row.as_array().unwrap().iter().for_each(&mut push);
-        }
     }
     for c in json["codes"].as_array().unwrap() {
         push(&c["meaning"]);
+    }
+    for g in json["groups"].as_array().unwrap() {
+        if let Some(who) = g["who_to_call"].as_str() {
+            out.push(who.split(" — ").next().unwrap_or(who).to_string());
+        }
     }
     out
 }
@@ -217,9 +208,10 @@ fn unquoted(text: &str) -> String {
     text.split('"').step_by(2).collect::<Vec<_>>().join(" ¶ ")
 }
 
-/// No sentence of the Korean incident report is English, except the words of others it quotes
-/// ([`not_ours`], [`QUOTED`]): the timeline, the notes on dumps, the sources of the time zone,
-/// thresholds and restores, skip reasons and warnings are all worded in Korean.
+/// No sentence of the Korean incident report is English, except names and the words of others
+/// it quotes ([`not_ours`], [`QUOTED`]): the timeline, the notes on dumps, the sources of the
+/// time zone, thresholds and restores, skip reasons, warnings and the dump analysis's verdicts,
+/// detail rows and recommendations are all worded in Korean.
 #[test]
 fn korean_report_has_no_english_sentences() {
     let json: serde_json::Value = serde_json::from_str(&investigate("en", "json")).unwrap();

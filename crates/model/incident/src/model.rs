@@ -2,7 +2,7 @@
 //! `coroner.investigation.v1` JSON document (docs/json-schema.md); times are RFC 3339 UTC,
 //! codes `0x…`.
 
-pub use crate::said::{CaptureKind, Fact, Said};
+pub use crate::said::{CaptureKind, Fact, Quoted, Said};
 use crate::time::Time;
 use coroner_iis::config::PoolSettings;
 use serde::Serialize;
@@ -117,6 +117,8 @@ pub enum VerdictKind {
         hows: Vec<Said>,
         /// What the hang dumps recommend, when they recommend anything.
         recommendation: Option<String>,
+        /// The analysis that recommendation is of.
+        analysis: Option<Quoted>,
     },
     /// A rapid-fail episode, recorded by an event or predicted from the pool's threshold.
     RapidFail {
@@ -172,6 +174,8 @@ pub enum VerdictKind {
         bucket: String,
         verdict: String,
         recommendation: String,
+        /// The analysis those words are of (its first finding's).
+        analysis: Option<Quoted>,
     },
     /// Dumps not counted as crashes.
     LiveDumps { dumps: Vec<LiveDump> },
@@ -210,6 +214,8 @@ pub struct SharedCause {
     pub verdict: String,
     pub who_to_call: Option<String>,
     pub recommendation: String,
+    /// The analysis those words are of (its first finding's).
+    pub analysis: Option<Quoted>,
 }
 
 /// A dump not counted as a crash.
@@ -413,6 +419,9 @@ pub struct Hang {
     pub bucket: Option<String>,
     /// The first finding of the first matched dump's analysis (its title).
     pub cause: Option<String>,
+    /// That analysis, for the renderers to word its finding in their language.
+    #[serde(skip)]
+    pub analysis: Option<Quoted>,
     /// How long requests of the pool waited around the hang.
     pub waits: RequestWaits,
     /// The events it rests on.
@@ -487,6 +496,9 @@ pub struct HangCause {
     pub recommendation: String,
     /// Who to call: the blamed module and its vendor, as the dump analysis names them.
     pub who_to_call: Option<String>,
+    /// The analysis those words are of (its first finding's).
+    #[serde(skip)]
+    pub analysis: Option<Quoted>,
 }
 
 /// A record in a file.
@@ -591,6 +603,9 @@ pub struct GroupInfo {
     pub recommendation: String,
     pub who_to_call: Option<String>,
     pub pools: Vec<String>,
+    /// The first dump's analysis, whose first finding those words are.
+    #[serde(skip)]
+    pub analysis: Option<Quoted>,
 }
 
 /// One dump.
@@ -626,6 +641,9 @@ pub struct DumpInfo {
     /// Verdict lines of the dump analysis (What crashed, Why, Verdict, …).
     pub detail: Vec<(String, String)>,
     pub error: Option<String>,
+    /// The analysis `verdict` and `detail` word, for the renderers to word in their language.
+    #[serde(skip)]
+    pub analysis: Option<Quoted>,
 }
 
 #[derive(Clone, Debug, Serialize)]

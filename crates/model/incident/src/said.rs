@@ -345,3 +345,17 @@ impl PartialEq<String> for Said {
         &self.en == other
     }
 }
+
+/// A dump's analysis whose words the report quotes (its verdict, detail rows, a finding's
+/// title and recommendation, who to call): the renderers word it in their language with
+/// `coroner_report::phrase`, the JSON document keeps the English beside it.
+#[derive(Clone, Debug)]
+pub struct Quoted(pub std::sync::Arc<coroner_analysis::Analysis>);
+
+impl PartialEq for Quoted {
+    fn eq(&self, other: &Quoted) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Quoted {}

@@ -154,6 +154,11 @@ fn dump_info(
             .map(|a| coroner_report::phrase::summary(a, coroner_report::phrase::Lang::En))
             .unwrap_or_default(),
         error: d.analysis.as_ref().err().map(|e| e.to_string()),
+        analysis: d
+            .analysis
+            .as_ref()
+            .ok()
+            .map(|a| crate::model::Quoted(a.clone())),
     }
 }
 

@@ -159,7 +159,8 @@ pub(super) fn add(pools: &mut Pools, hangs: &[HangBuild], ev: &Evidence) {
 
 /// The model's hang, its waits still empty.
 fn hang_of(h: &HangBuild, ev: &Evidence) -> Hang {
-    let first = h.dumps.iter().find_map(|&d| ev.analysis(d));
+    let first_dump = h.dumps.iter().copied().find(|&d| ev.analysis(d).is_some());
+    let first = first_dump.and_then(|d| ev.analysis(d));
     let mut evidence = h.evidence.clone();
     evidence.sort_by_key(|e| e.time);
     Hang {
@@ -174,6 +175,7 @@ fn hang_of(h: &HangBuild, ev: &Evidence) -> Hang {
                 coroner_report::phrase::finding(a, f, coroner_report::phrase::Lang::En).title
             })
         }),
+        analysis: first_dump.and_then(|d| ev.quoted(d)),
         waits: RequestWaits::empty(Time(h.time), Time(h.time)),
         evidence,
     }
@@ -193,11 +195,17 @@ fn cause(dumps: &[usize], ev: &Evidence) -> Option<HangCause> {
     let best = counts.iter().map(|(_, n)| *n).max()?;
     let (bucket, n) = counts.into_iter().find(|(_, n)| *n == best)?;
     let a = done.iter().find(|a| a.bucket.as_ref() == bucket)?;
+    let quoted = dumps
+        .iter()
+        .copied()
+        .find(|&d| ev.analysis(d).is_some_and(|x| std::ptr::eq(x, *a)))
+        .and_then(|d| ev.quoted(d));
     let words = a
         .findings
         .first()
         .map(|f| coroner_report::phrase::finding(a, f, coroner_report::phrase::Lang::En));
     Some(HangCause {
+        analysis: quoted,
         bucket: bucket.cloned(),
         dumps_with_bucket: n,
         dumps: done.len(),

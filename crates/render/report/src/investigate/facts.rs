@@ -490,7 +490,8 @@ pub fn hang_span(p: &Pool, lang: Lang) -> String {
 /// `2 of 2 hang dumps share the bucket B: verdict` — the bucket and the verdict the hang dumps
 /// share.
 fn shared_cause(c: &HangCause, lang: Lang) -> String {
-    let verdict = c.verdict.trim_end_matches('.');
+    let verdict = crate::phrase::investigate::quoted::title(c.analysis.as_ref(), &c.verdict, lang);
+    let verdict = verdict.trim_end_matches('.');
     match (&c.bucket, lang) {
         // The dump side's words (`phrase::sharing`) until it takes a language.
         (Some(b), Lang::En) => format!(
@@ -523,7 +524,12 @@ pub fn hang_cause(p: &Pool, lang: Lang) -> String {
         None if dumps == 0 => w.cause_unknown_no_dump.into(),
         None => w.cause_unknown_unanalysed.into(),
         Some(c) => {
-            let who = c.who_to_call.as_deref().unwrap_or(w.nobody_blamed);
+            let who = crate::phrase::investigate::quoted::who_to_call(
+                c.analysis.as_ref(),
+                c.who_to_call.as_deref(),
+                lang,
+            );
+            let who = who.as_deref().unwrap_or(w.nobody_blamed);
             format!("{}. {}: {who}", shared_cause(c, lang), w.who_to_call)
         }
     }

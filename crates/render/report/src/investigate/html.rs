@@ -679,11 +679,18 @@ fn live_dumps_and_groups(s: &mut String, inv: &Investigation, lang: Lang) {
             count(g.dumps.len(), Noun::Dump, lang),
             esc(&g.bucket),
             w.verdict,
-            esc(&g.verdict),
-            g.who_to_call
-                .as_ref()
-                .map(|who| format!("<b>{}:</b> {}<br>", w.who_to_call, esc(who)))
-                .unwrap_or_default(),
+            esc(&crate::phrase::investigate::quoted::title(
+                g.analysis.as_ref(),
+                &g.verdict,
+                lang
+            )),
+            crate::phrase::investigate::quoted::who_to_call(
+                g.analysis.as_ref(),
+                g.who_to_call.as_deref(),
+                lang
+            )
+            .map(|who| format!("<b>{}:</b> {}<br>", w.who_to_call, esc(&who)))
+            .unwrap_or_default(),
             if g.pools.is_empty() {
                 String::new()
             } else {
@@ -733,7 +740,7 @@ fn dumps(s: &mut String, inv: &Investigation, lang: Lang) {
             w.crash,
             esc(&facts::dump_crash(d, lang))
         );
-        for (k, v) in &d.detail {
+        for (k, v) in &crate::phrase::investigate::quoted::detail(d, lang) {
             let _ = writeln!(s, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
         }
         s.push_str("</table></details>\n");

@@ -322,11 +322,18 @@ fn live_dumps_and_groups(s: &mut String, inv: &Investigation, lang: Lang) {
             count(g.dumps.len(), Noun::Dump, lang),
             w.bucket,
             md(&g.bucket),
-            md(&g.verdict),
-            g.who_to_call
-                .as_ref()
-                .map(|who| format!(". {}: {}.", w.who_to_call, md(who)))
-                .unwrap_or_default()
+            md(&crate::phrase::investigate::quoted::title(
+                g.analysis.as_ref(),
+                &g.verdict,
+                lang
+            )),
+            crate::phrase::investigate::quoted::who_to_call(
+                g.analysis.as_ref(),
+                g.who_to_call.as_deref(),
+                lang
+            )
+            .map(|who| format!(". {}: {}.", w.who_to_call, md(&who)))
+            .unwrap_or_default()
         );
         for d in &g.dumps {
             let _ = writeln!(s, "  - `{}`", md(&d.display().to_string()));
@@ -363,7 +370,7 @@ fn dumps(s: &mut String, inv: &Investigation, lang: Lang) {
             md(&facts::dump_capture(d, lang))
         );
         let _ = writeln!(s, "| {} | {} |", w.crash, md(&facts::dump_crash(d, lang)));
-        for (k, v) in &d.detail {
+        for (k, v) in &crate::phrase::investigate::quoted::detail(d, lang) {
             let _ = writeln!(s, "| {} | {} |", md(k), md(v));
         }
         s.push('\n');

@@ -201,6 +201,7 @@ fn hang_detail(s: &mut String, p: &Pool, h: &Hang, lang: Lang) {
         let _ = writeln!(s, "        {} {b}", w.bucket);
     }
     if let Some(c) = &h.cause {
+        let c = crate::phrase::investigate::quoted::title(h.analysis.as_ref(), c, lang);
         wrap(s, "        ", &format!("{}: {c}", w.cause));
     }
     wrap(
@@ -455,8 +456,12 @@ fn groups(s: &mut String, inv: &Investigation, lang: Lang) {
             count(g.dumps.len(), Noun::Dump, lang),
             g.bucket
         );
-        let _ = writeln!(s, "  {}{}", label(w.verdict, 12), g.verdict);
-        if let Some(who) = &g.who_to_call {
+        let q = g.analysis.as_ref();
+        let verdict = crate::phrase::investigate::quoted::title(q, &g.verdict, lang);
+        let _ = writeln!(s, "  {}{verdict}", label(w.verdict, 12));
+        if let Some(who) =
+            crate::phrase::investigate::quoted::who_to_call(q, g.who_to_call.as_deref(), lang)
+        {
             let _ = writeln!(s, "  {}{who}", label(w.who_to_call, 12));
         }
         if !g.pools.is_empty() {
@@ -496,7 +501,7 @@ fn dumps(s: &mut String, inv: &Investigation, lang: Lang) {
         let mut crash = String::new();
         wrap(&mut crash, "                ", &facts::dump_crash(d, lang));
         let _ = write!(s, "  {}{}", label(w.crash, 13), crash.trim_start());
-        for (k, v) in &d.detail {
+        for (k, v) in &crate::phrase::investigate::quoted::detail(d, lang) {
             let mut body = String::new();
             wrap(&mut body, "                ", v);
             let _ = write!(s, "  {:<13} {}", format!("{k}:"), body.trim_start());

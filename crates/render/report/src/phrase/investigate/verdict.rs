@@ -45,7 +45,13 @@ pub fn words_of(kind: &VerdictKind, inv: &Investigation, lang: Lang) -> (String,
             bucket,
             verdict,
             recommendation,
-        } => group(*dumps, bucket, verdict, recommendation, lang),
+            analysis,
+        } => {
+            let q = analysis.as_ref();
+            let verdict = super::quoted::title(q, verdict, lang);
+            let rec = super::quoted::recommendation(q, recommendation, lang);
+            group(*dumps, bucket, &verdict, &rec, lang)
+        }
         VerdictKind::LiveDumps { dumps } => live_dumps(dumps, lang),
         VerdictKind::Unmatched { files } => unmatched(files, lang),
         VerdictKind::ApartInTime { .. } => apart_in_time(kind, lang),
@@ -135,7 +141,8 @@ fn crashes(kind: &VerdictKind, lang: Lang) -> (String, String) {
     };
     let mut d = crash_count(kind, lang);
     if let Some(c) = cause {
-        let verdict = c.verdict.trim_end_matches('.');
+        let verdict = super::quoted::title(c.analysis.as_ref(), &c.verdict, lang);
+        let verdict = verdict.trim_end_matches('.');
         d.push_str(&match lang {
             Lang::En => format!(
                 " {} the bucket {}: {verdict}.",
@@ -150,12 +157,16 @@ fn crashes(kind: &VerdictKind, lang: Lang) -> (String, String) {
                 c.dumps, c.bucket
             ),
         });
-        if let Some(w) = &c.who_to_call {
+        let who = super::quoted::who_to_call(c.analysis.as_ref(), c.who_to_call.as_deref(), lang);
+        if let Some(w) = who {
             d.push_str(&format!(" {}: {w}.", words(lang).who_to_call));
         }
     }
     let rec = match (cause, lang) {
-        (Some(c), _) if !c.recommendation.is_empty() => quoted(&c.recommendation, lang),
+        (Some(c), _) if !c.recommendation.is_empty() => quoted(
+            &super::quoted::recommendation(c.analysis.as_ref(), &c.recommendation, lang),
+            lang,
+        ),
         (_, Lang::En) if *with_dump == 0 => format!("Capture a crash dump of the next crash (DebugDiag crash rule or `procdump -ma -e -w {process}`) and run coroner on it."),
         (_, Lang::Ko) if *with_dump == 0 => format!("다음 충돌 때 충돌 덤프를 수집하고(DebugDiag 충돌 규칙 또는 `procdump -ma -e -w {process}`) coroner로 분석하십시오."),
         (_, Lang::En) => "See the per-dump analysis below.".into(),
@@ -174,6 +185,7 @@ fn hangs(kind: &VerdictKind, inv: &Investigation, lang: Lang) -> (String, String
         dumps,
         hows,
         recommendation,
+        analysis,
     } = kind
     else {
         return (String::new(), String::new());
@@ -202,7 +214,10 @@ fn hangs(kind: &VerdictKind, inv: &Investigation, lang: Lang) -> (String, String
         ),
     };
     let rec = match (recommendation, lang) {
-        (Some(r), _) => quoted(r, lang),
+        (Some(r), _) => quoted(
+            &super::quoted::recommendation(analysis.as_ref(), r, lang),
+            lang,
+        ),
         (None, Lang::En) => "Capture a hang dump of the next hang before IIS ends the worker (DebugDiag hang rule, `procdump -ma -n 3 -s 30 PID`, or the pool's orphanWorkerProcess with an orphan action) and run coroner on it.".into(),
         (None, Lang::Ko) => "다음에 응답 없음이 발생하면 IIS가 작업자 프로세스를 끝내기 전에 중단 덤프를 수집하고(DebugDiag 중단 규칙, `procdump -ma -n 3 -s 30 PID`, 또는 풀의 orphanWorkerProcess와 orphan 동작) coroner로 분석하십시오.".into(),
     };
