@@ -372,12 +372,12 @@ pub struct Crash {
     /// Windows Error Reporting.
     pub exception_code: Option<String>,
     /// Where the exception code was read (`dump`, `Application Error 1000`, `Report.wer`).
-    pub exception_code_source: Option<String>,
+    pub exception_code_source: Option<Said>,
     /// When the process faulted: the dump's time or the earliest fault record (Application
     /// Error 1000, WER, .NET Runtime 1026).
     pub fault_time: Option<Time>,
     /// What `fault_time` comes from (`dump header (UTC)`, `Application Error 1000`, …).
-    pub fault_time_source: Option<String>,
+    pub fault_time_source: Option<Said>,
     /// When the service saw the process die: the earliest termination event (W3SVC
     /// 1009/1011/1012, WAS 5009/5011/5012, Application Hang, Service Control Manager; a ping
     /// failure or shutdown time-out is a hang, see [`Hang`]).

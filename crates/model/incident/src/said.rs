@@ -179,6 +179,8 @@ pub enum Fact {
     },
     /// Where a dump's time comes from.
     DumpHeaderTime,
+    /// A fact read from the dump (an exception code).
+    DumpSource,
     FileNameTime {
         scheme: String,
         offset: String,
@@ -325,6 +327,12 @@ impl std::ops::Deref for Said {
     type Target = str;
     fn deref(&self) -> &str {
         &self.en
+    }
+}
+
+impl From<&str> for Said {
+    fn from(s: &str) -> Said {
+        Said::verbatim(s)
     }
 }
 

@@ -40,9 +40,9 @@ pub(super) struct CrashBuild {
     /// Exit code and the event that gave it.
     pub exit_code: Option<(u32, String)>,
     /// Exception code and where it was read.
-    pub exception_code: Option<(u32, String)>,
+    pub exception_code: Option<(u32, Said)>,
     /// Earliest fault record (dump, Application Error, WER) and what it is.
-    pub fault: Option<(i64, String)>,
+    pub fault: Option<(i64, Said)>,
     /// Earliest termination event and what it is.
     pub terminated: Option<(i64, String)>,
     pub how: Vec<Said>,
@@ -54,9 +54,9 @@ pub(super) struct CrashBuild {
 }
 
 /// Keeps the earlier of `slot` and `(t, what)`.
-fn earliest(slot: &mut Option<(i64, String)>, t: i64, what: &str) {
+fn earliest<T: Clone>(slot: &mut Option<(i64, T)>, t: i64, what: &T) {
     if slot.as_ref().is_none_or(|(s, _)| t < *s) {
-        *slot = Some((t, what.to_string()));
+        *slot = Some((t, what.clone()));
     }
 }
 
@@ -92,12 +92,12 @@ impl CrashBuild {
             self.exit_code = s.exit_code.map(|c| (c, what.clone()));
         }
         if self.exception_code.is_none() {
-            self.exception_code = s.exception_code.map(|c| (c, what.clone()));
+            self.exception_code = s.exception_code.map(|c| (c, Said::verbatim(what.as_str())));
         }
         if s.termination {
             earliest(&mut self.terminated, s.time, what);
         } else {
-            earliest(&mut self.fault, s.time, what);
+            earliest(&mut self.fault, s.time, &Said::verbatim(what.as_str()));
         }
         self.time = self.time.min(s.time);
         self.first_event = Some(self.first_event.map_or(s.time, |f| f.min(s.time)));
@@ -188,7 +188,10 @@ fn attach_dumps(
             }
             continue;
         }
-        let source = f.time_source.as_ref().map_or("dump", |s| s.en.as_str());
+        let source = f
+            .time_source
+            .clone()
+            .unwrap_or_else(|| said(Fact::DumpSource));
         match best(crashes, f.pid, &f.pool, &f.process, t, |c| c.dump.is_some()) {
             Some(ci) => {
                 let c = &mut crashes[ci];
@@ -197,9 +200,9 @@ fn attach_dumps(
                 c.pool = c.pool.take().or(f.pool.clone());
                 c.process = c.process.take().or(f.process.clone());
                 c.time = c.time.min(t);
-                earliest(&mut c.fault, t, source);
+                earliest(&mut c.fault, t, &source);
                 if let Some(x) = f.exception {
-                    c.exception_code = Some((x, "dump".into()));
+                    c.exception_code = Some((x, said(Fact::DumpSource)));
                 }
             }
             None => crashes.push(CrashBuild {
@@ -209,8 +212,8 @@ fn attach_dumps(
                 pool: f.pool.clone(),
                 process: f.process.clone(),
                 exit_code: None,
-                exception_code: f.exception.map(|x| (x, "dump".to_string())),
-                fault: Some((t, source.to_string())),
+                exception_code: f.exception.map(|x| (x, said(Fact::DumpSource))),
+                fault: Some((t, source.clone())),
                 terminated: None,
                 how: vec![said(Fact::DumpOnly)],
                 evidence: Vec::new(),
@@ -245,9 +248,9 @@ pub(super) fn crash_of(
     ev: &Evidence,
     facts: &[DumpFacts],
 ) -> Crash {
-    let part = |x: &Option<(u32, String)>| x.as_ref().map(|(v, w)| (code(*v), w.clone())).unzip();
-    let (exit_code, exit_code_source) = part(&c.exit_code);
-    let (exception_code, exception_code_source) = part(&c.exception_code);
+    let (exit_code, exit_code_source) = c.exit_code.clone().map(|(v, w)| (code(v), w)).unzip();
+    let (exception_code, exception_code_source) =
+        c.exception_code.clone().map(|(v, w)| (code(v), w)).unzip();
     let (fault_time, fault_time_source) = c.fault.clone().map(|(t, w)| (Time(t), w)).unzip();
     let (terminated_at, terminated_source) =
         c.terminated.clone().map(|(t, w)| (Time(t), w)).unzip();

@@ -123,7 +123,8 @@ fn at(t: Option<Time>, source: Option<&str>, lang: Lang) -> String {
 
 /// When the process faulted.
 pub fn fault_at(c: &Crash, lang: Lang) -> String {
-    at(c.fault_time, c.fault_time_source.as_deref(), lang)
+    let source = c.fault_time_source.as_ref().map(|s| said(s, lang));
+    at(c.fault_time, source.as_deref(), lang)
 }
 
 /// When the service saw the process die.
@@ -148,7 +149,7 @@ pub fn crash_times(c: &Crash, lang: Lang) -> String {
             Lang::Ko => format!("; 종료 코드 출처 {src}"),
         });
     }
-    if let Some(src) = &c.exception_code_source {
+    if let Some(src) = c.exception_code_source.as_ref().map(|s| said(s, lang)) {
         s.push_str(&match lang {
             Lang::En => format!("; exception from {src}"),
             Lang::Ko => format!("; 예외 출처 {src}"),

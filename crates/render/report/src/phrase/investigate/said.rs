@@ -394,6 +394,7 @@ fn dump(f: &Fact, lang: Lang) -> Option<String> {
             format!("예외 스트림, 코드 {code}"),
         ),
         Fact::DumpHeaderTime => lang.pick("dump header (UTC)", "덤프 헤더 (UTC)").into(),
+        Fact::DumpSource => lang.pick("dump", "덤프").into(),
         Fact::FileNameTime { scheme, offset } => lang.pick(
             format!("{scheme} file name (local time; {offset} applied)"),
             format!("{scheme} 파일 이름 (로컬 시간, {offset} 적용)"),
