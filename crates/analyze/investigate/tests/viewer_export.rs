@@ -113,8 +113,8 @@ fn korean_csv_export_finds_the_same_crashes_as_xml() {
 }
 
 /// Windows Server 2003's Event Viewer export (`Type,Date,Time,…,Description`; Korean
-/// `종류,날짜,시간,…,설명`), with the time zone from the XML beside it, gives the crashes and
-/// rapid-fail episode the XML does, in both languages and both forms.
+/// `종류,날짜,시간,…,설명`; or with no header row), with the time zone from the XML beside
+/// it, gives the crashes and rapid-fail episode the XML does, in both languages and forms.
 #[test]
 fn windows_2003_export_finds_the_same_crashes_as_xml() {
     use coroner_devdata::viewer::export_2003;
@@ -129,9 +129,30 @@ fn windows_2003_export_finds_the_same_crashes_as_xml() {
         .collect();
     assert!(!tz.is_empty(), "the example has an EventLog 6013");
     for (lang, form, enc, name) in [
-        (Lang::English, Form::Csv, Encoding::Utf8Bom, "SysEvent.csv"),
-        (Lang::Korean, Form::Txt, Encoding::Cp949, "시스템.txt"),
-        (Lang::Korean, Form::Csv, Encoding::Utf16LeBom, "시스템.csv"),
+        (
+            Lang::English,
+            (Form::Csv, true),
+            Encoding::Utf8Bom,
+            "SysEvent.csv",
+        ),
+        (
+            Lang::English,
+            (Form::Csv, false),
+            Encoding::Utf8Bom,
+            "bare.csv",
+        ),
+        (
+            Lang::Korean,
+            (Form::Txt, true),
+            Encoding::Cp949,
+            "시스템.txt",
+        ),
+        (
+            Lang::Korean,
+            (Form::Csv, true),
+            Encoding::Utf16LeBom,
+            "시스템.csv",
+        ),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let bytes = export_2003(&events, lang, form, enc, 300);

@@ -78,11 +78,12 @@ pub fn export(
 
 /// The export Windows Server 2003's Event Viewer writes ("Save Log File As…"): the columns
 /// `Type,Date,Time,Source,Category,Event,User,Computer,Description` (Korean `종류,날짜,시간,
-/// 원본,범주,이벤트,사용자,컴퓨터,설명`), the date and the time apart, newest first, local times.
+/// 원본,범주,이벤트,사용자,컴퓨터,설명`), the date and the time apart, newest first, local times;
+/// with the header row or, as its CSV is also met, without.
 pub fn export_2003(
     events: &[Event],
     lang: Lang,
-    form: Form,
+    (form, with_header): (Form, bool),
     enc: Encoding,
     bias_minutes: i32,
 ) -> Vec<u8> {
@@ -111,7 +112,11 @@ pub fn export_2003(
             "설명",
         ],
     };
-    let mut text = header.join(sep) + "\r\n";
+    let mut text = if with_header {
+        header.join(sep) + "\r\n"
+    } else {
+        String::new()
+    };
     for e in events.iter().rev() {
         let local = e.time - i64::from(bias_minutes) * 60;
         let when = date_time(local, lang);

@@ -17,6 +17,9 @@
 //!   Korean `종류,날짜,시간,원본,범주,이벤트,사용자,컴퓨터,설명` (laigo.kr's Server 2003 export:
 //!   날짜 2009-03-02, 시간 오전 01:05:05). Its audit levels are `Success Audit` / `Failure
 //!   Audit` (성공 감사 / 실패 감사). The columns are found by name, so either order reads.
+//!   Its CSV is also met without a header row (recalled): then a first row whose fields are,
+//!   in that order (or cc780824's: Date, Time, Source, Type, …), a level word, a date, a time,
+//!   a source, a category and a numeric id is read so.
 //! * Levels: Information, Warning, Error, Critical, Verbose (and Audit Success/Failure in the
 //!   Security log); Korean 정보, 경고, 오류, 위험, 자세한 정보 (감사 성공/실패) — the same help
 //!   page and learn.microsoft.com cc765981 list them; blog.plura.io maps them to levels 4..1.
@@ -48,6 +51,8 @@ struct Layout {
     date: usize,
     /// The time, when it has a column of its own (Windows Server 2003).
     time: Option<usize>,
+    /// Whether the first row names the columns (else it is an event: Windows Server 2003).
+    header: bool,
     source: usize,
     id: usize,
     message: usize,
@@ -108,6 +113,38 @@ fn named(cell: &str, names: &[&str]) -> bool {
 
 /// The columns, when `line` is an export's header row (English or Korean).
 fn layout(line: &str) -> Option<Layout> {
+    named_layout(line).or_else(|| headerless_2003(line))
+}
+
+/// A Windows Server 2003 export without a header row: the first row is an event whose fields
+/// are Type, Date, Time, Source, Category, Event, User, Computer, Description (as the Event
+/// Viewer of Windows Server 2003 saves them), or Date, Time, Source, Type, … (cc780824's order).
+fn headerless_2003(line: &str) -> Option<Layout> {
+    let delimiter = if line.contains('\t') { b'\t' } else { b',' };
+    let cells: Vec<&str> = line.split(char::from(delimiter)).map(str::trim).collect();
+    // (level, date, time, source) of each order; the id is the sixth field, the message the ninth.
+    [(0, 1, 2, 3), (3, 0, 1, 2)]
+        .into_iter()
+        .find(|&(level, date, time, _)| {
+            cells.len() >= 9
+                && crate::time::parse_local(&format!("{} {}", cells[date], cells[time])).is_some()
+                && matches!(level_of(cells[level]), Some(Some(_)))
+                && cells[5].parse::<u32>().is_ok()
+        })
+        .map(|(level, date, time, source)| Layout {
+            delimiter,
+            level,
+            date,
+            time: Some(time),
+            header: false,
+            source,
+            id: 5,
+            message: 8,
+        })
+}
+
+/// The columns named by a header row.
+fn named_layout(line: &str) -> Option<Layout> {
     let delimiter = if line.contains('\t') { b'\t' } else { b',' };
     let cells: Vec<&str> = line.split(char::from(delimiter)).collect();
     let find = |names: &[&str]| cells.iter().position(|c| named(c, names));
@@ -128,6 +165,7 @@ fn layout(line: &str) -> Option<Layout> {
         level,
         date,
         time,
+        header: true,
         source,
         id,
         message,
@@ -171,9 +209,11 @@ enum Row {
 }
 
 fn read_rows(log: &mut EventLog, text: &str, layout: Layout) {
+    // Row numbers as an editor shows them: the header, when there is one, is row 1.
+    let first = if layout.header { 2 } else { 1 };
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(layout.delimiter)
-        .has_headers(true)
+        .has_headers(layout.header)
         .flexible(true)
         .from_reader(text.as_bytes());
     for (n, rec) in rdr.records().enumerate() {
@@ -181,7 +221,7 @@ fn read_rows(log: &mut EventLog, text: &str, layout: Layout) {
             Ok(r) => r,
             Err(e) => {
                 let at = e.position().map(|p| p.byte()).unwrap_or(0);
-                log.problem(at, format!("row {}: {e}", n + 2));
+                log.problem(at, format!("row {}: {e}", n + first));
                 continue;
             }
         };
@@ -193,9 +233,9 @@ fn read_rows(log: &mut EventLog, text: &str, layout: Layout) {
                     m.push('\n');
                     m.push_str(&line);
                 }
-                None => log.problem(at, format!("row {}: not an event row", n + 2)),
+                None => log.problem(at, format!("row {}: not an event row", n + first)),
             },
-            Row::Bad(why) => log.problem(at, format!("row {}: {why}", n + 2)),
+            Row::Bad(why) => log.problem(at, format!("row {}: {why}", n + first)),
         }
     }
 }
@@ -289,6 +329,14 @@ mod tests {
         assert_eq!(w2003.message, 8);
         let ko = layout("종류\t날짜\t시간\t원본\t범주\t이벤트\t사용자\t컴퓨터\t설명").unwrap();
         assert_eq!((ko.time, ko.id, ko.message), (Some(2), 5, 8));
+        let bare = layout("3/14/2006,5:23:41 AM,W3SVC,Warning,None,1009,N/A,WEB01,A process serving application pool 'DefaultAppPool' terminated unexpectedly.")
+            .expect("a headerless Windows Server 2003 row");
+        assert!(!bare.header);
+        assert_eq!(
+            (bare.date, bare.time, bare.level, bare.id),
+            (0, Some(1), 3, 5)
+        );
+        assert!(layout("3/14/2006,5:23:41 AM,W3SVC,Warning,None,x1009,N/A,WEB01,text").is_none());
     }
 
     #[test]
