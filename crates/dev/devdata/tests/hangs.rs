@@ -185,4 +185,10 @@ fn application_hang_is_a_hang_of_its_process() {
         .expect("notepad.exe");
     assert_eq!(notepad.hangs[0].pid, Some(0x200));
     assert!(notepad.hangs[0].how[0].contains("stopped responding"));
+    assert!(
+        inv.verdict.iter().any(|r| r
+            .description
+            .starts_with("Process 'notepad.exe' stopped answering")),
+        "a process's hang is worded as the process's"
+    );
 }

@@ -204,13 +204,18 @@ fn hangs(kind: &VerdictKind, inv: &Investigation, lang: Lang) -> (String, String
     );
     let hows: Vec<String> = hows.iter().map(|h| said(h, lang)).collect();
     let hows = hows.join("; ");
+    // A hang no record ties to a pool (Application Hang 1002 of a program) is its process's.
+    let who = match p.kind {
+        "process" => words(lang).process,
+        _ => words(lang).application_pool,
+    };
     let d = match lang {
         Lang::En => format!(
-            "Application pool '{pool}' stopped answering {span}: its worker {hows}. {with_dump} of {n} {} a hang dump ({dumps} in all; hang dumps are not counted as crashes). Requests around the hangs: {waits}. {cause}.",
+            "{who} '{pool}' stopped answering {span}: its worker {hows}. {with_dump} of {n} {} a hang dump ({dumps} in all; hang dumps are not counted as crashes). Requests around the hangs: {waits}. {cause}.",
             if *n == 1 { "hang has" } else { "hangs have" },
         ),
         Lang::Ko => format!(
-            "응용 프로그램 풀 '{pool}'이(가) {span} 응답을 멈췄습니다. 작업자 프로세스 상태: {hows}. 응답 없음 {n}건 중 {with_dump}건에 중단 덤프가 있습니다 (모두 {dumps}개, 중단 덤프는 충돌로 집계하지 않습니다). 응답 없음 무렵의 요청: {waits}. {cause}.",
+            "{who} '{pool}'이(가) {span} 응답을 멈췄습니다. 작업자 프로세스 상태: {hows}. 응답 없음 {n}건 중 {with_dump}건에 중단 덤프가 있습니다 (모두 {dumps}개, 중단 덤프는 충돌로 집계하지 않습니다). 응답 없음 무렵의 요청: {waits}. {cause}.",
         ),
     };
     let rec = match (recommendation, lang) {
