@@ -191,4 +191,8 @@ fn application_hang_is_a_hang_of_its_process() {
             .starts_with("Process 'notepad.exe' stopped answering")),
         "a process's hang is worded as the process's"
     );
+    assert!(inv
+        .timeline
+        .iter()
+        .any(|e| e.kind == "hang" && e.text.starts_with("notepad.exe hang: notepad.exe pid 512")));
 }

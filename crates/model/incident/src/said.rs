@@ -64,6 +64,8 @@ pub enum Fact {
     /// `Payroll hang: w3wp.exe pid 3100 failed to respond to a ping, hang dump …`.
     HangLine {
         pool: String,
+        /// `w3wp.exe` for a pool's worker, else the hung program.
+        process: String,
         pid: Option<u32>,
         hows: Vec<Fact>,
         dumps: Vec<String>,

@@ -49,8 +49,13 @@ fn crash_entry(p: &Pool, c: &crate::model::Crash) -> TimelineEntry {
 }
 
 fn hang_entry(p: &Pool, h: &crate::model::Hang) -> TimelineEntry {
+    let process = match p.kind {
+        "process" => p.name.clone(),
+        _ => "w3wp.exe".to_string(),
+    };
     let fact = Fact::HangLine {
         pool: p.name.clone(),
+        process,
         pid: h.pid,
         hows: h.how.iter().map(|x| x.fact.clone()).collect(),
         dumps: h.dumps.iter().map(|d| file_name(d)).collect(),

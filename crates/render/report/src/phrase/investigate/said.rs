@@ -100,15 +100,16 @@ fn timeline(f: &Fact, lang: Lang) -> Option<String> {
         }
         Fact::HangLine {
             pool,
+            process,
             pid: p,
             hows,
             dumps,
         } => {
             let hows: Vec<String> = hows.iter().map(|h| say(h, lang)).collect();
             let mut s = match lang {
-                Lang::En => format!("{pool} hang: w3wp.exe{} {}", pid(*p, lang), hows.join("; ")),
+                Lang::En => format!("{pool} hang: {process}{} {}", pid(*p, lang), hows.join("; ")),
                 Lang::Ko => format!(
-                    "{pool} 응답 없음: w3wp.exe{} — {}",
+                    "{pool} 응답 없음: {process}{} — {}",
                     pid(*p, lang),
                     hows.join("; ")
                 ),
