@@ -17,16 +17,16 @@
 //! its PID follows it (correlation decides that); otherwise it is listed apart.
 
 use coroner_iis::dumpname::{NameFacts, Trigger};
+use coroner_incident::model::{CaptureKind, Fact};
+use coroner_incident::time::code;
 
 /// What the dump is, as far as its name and content tell.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Capture {
-    /// `second-chance exception`, `first-chance exception`, `manual dump`, `hang dump`,
-    /// `debugger break-in`, `dump on request`, `snapshot (no exception)`, `exception`,
-    /// `unreadable`.
-    pub kind: &'static str,
+    /// Second-chance exception, manual dump, hang dump, …
+    pub kind: CaptureKind,
     /// What says so: `DebugDiag file name "…"`, `exception stream, code 0xc0000005`, …
-    pub from: String,
+    pub from: Fact,
     /// Whether the dump proves a crash by itself.
     pub crash: bool,
 }
@@ -88,7 +88,7 @@ fn debugger_break(c: &Content<'_>) -> bool {
         })
 }
 
-fn cap(kind: &'static str, from: String, crash: bool) -> Capture {
+fn cap(kind: CaptureKind, from: Fact, crash: bool) -> Capture {
     Capture { kind, from, crash }
 }
 
@@ -96,50 +96,40 @@ fn cap(kind: &'static str, from: String, crash: bool) -> Capture {
 /// could not be analysed).
 pub fn classify(name: Option<&NameFacts>, content: Option<&Content<'_>>) -> Capture {
     if let Some((t, part)) = name.and_then(|n| n.trigger.as_ref()) {
-        return cap(
-            t.label(),
-            format!("DebugDiag file name \"{part}\""),
-            *t == Trigger::SecondChance,
-        );
+        let kind = match t {
+            Trigger::SecondChance => CaptureKind::SecondChance,
+            Trigger::FirstChance => CaptureKind::FirstChance,
+            Trigger::Manual => CaptureKind::Manual,
+            Trigger::Hang => CaptureKind::Hang,
+        };
+        let from = Fact::NamedBy {
+            part: part.to_string(),
+        };
+        return cap(kind, from, *t == Trigger::SecondChance);
     }
     let Some(c) = content else {
-        return cap("unreadable", "the dump could not be analysed".into(), false);
+        return cap(CaptureKind::Unreadable, Fact::NotAnalysed, false);
     };
-    let Some(code) = c.exception_code else {
-        return cap(
-            "snapshot (no exception)",
-            "no exception stream".into(),
-            false,
-        );
+    let Some(x) = c.exception_code else {
+        return cap(CaptureKind::Snapshot, Fact::NoExceptionStream, false);
     };
     if c.requested {
-        return cap(
-            "dump on request",
-            "Breakpad DUMP_REQUESTED pseudo-exception".into(),
-            false,
-        );
+        return cap(CaptureKind::OnRequest, Fact::DumpRequested, false);
     }
     if debugger_break(c) {
-        return cap(
-            "debugger break-in",
-            format!("exception 0x{code:08x} in the debugger's break-in thread"),
-            false,
-        );
+        let from = Fact::BreakIn { code: code(x) };
+        return cap(CaptureKind::BreakIn, from, false);
     }
     match comment_chance(c.comments) {
-        Some(false) => cap(
-            "first-chance exception",
-            "dump comment says first chance".into(),
-            false,
-        ),
+        Some(false) => cap(CaptureKind::FirstChance, Fact::CommentFirstChance, false),
         Some(true) => cap(
-            "second-chance exception",
-            format!("dump comment and exception stream, code 0x{code:08x}"),
+            CaptureKind::SecondChance,
+            Fact::CommentSecondChance { code: code(x) },
             true,
         ),
         None => cap(
-            "exception",
-            format!("exception stream, code 0x{code:08x}"),
+            CaptureKind::Exception,
+            Fact::ExceptionStream { code: code(x) },
             true,
         ),
     }
@@ -162,8 +152,13 @@ mod tests {
         let n = named("w3wp__PID__1__Date__03_14_2006__Time_10_23_41AM__5__Second_Chance_Exception_C0000005.dmp");
         let c = classify(Some(&n), Some(&av));
         assert!(c.crash);
-        assert_eq!(c.kind, "second-chance exception");
-        assert!(c.from.contains("Second_Chance_Exception_C0000005"));
+        assert_eq!(c.kind, CaptureKind::SecondChance);
+        assert_eq!(
+            c.from,
+            Fact::NamedBy {
+                part: "Second_Chance_Exception_C0000005".into()
+            }
+        );
         for file in [
             "w3wp.exe__DefaultAppPool__PID__6120__Date__03_14_2006__Time_05_52_10AM__812__Manual Dump.dmp",
             "w3wp__PID__1__Date__03_14_2006__Time_10_23_41AM__5__IIS_COM+ Hang Dump.dmp",
@@ -181,7 +176,7 @@ mod tests {
         let none = Content::default();
         let c = classify(Some(&procdump), Some(&none));
         assert!(!c.crash);
-        assert_eq!(c.kind, "snapshot (no exception)");
+        assert_eq!(c.kind, CaptureKind::Snapshot);
         let av = Content {
             exception_code: Some(0xc000_0005),
             ..Content::default()
@@ -199,7 +194,7 @@ mod tests {
                 ..av.clone()
             }),
         );
-        assert_eq!((c.kind, c.crash), ("first-chance exception", false));
+        assert_eq!((c.kind, c.crash), (CaptureKind::FirstChance, false));
         let second = vec!["*** Unhandled exception: C0000005.ACCESS_VIOLATION".to_string()];
         assert!(
             classify(
@@ -216,7 +211,7 @@ mod tests {
             top_frames: vec!["ntdll!DbgBreakPoint", "ntdll!DbgUiRemoteBreakin+0x2d"],
             ..Content::default()
         };
-        assert_eq!(classify(None, Some(&brk)).kind, "debugger break-in");
+        assert_eq!(classify(None, Some(&brk)).kind, CaptureKind::BreakIn);
         assert!(!classify(None, Some(&brk)).crash);
         // An int 3 in the program's own code is a crash.
         let int3 = Content {

@@ -1,9 +1,11 @@
 //! Finding and loading the evidence: files are recognised by content, never by name.
 
+use crate::model::{Fact, Said};
 use coroner_analysis::Analysis;
 use coroner_iis::config::{self, IisConfig};
 use coroner_iis::dumpname::{self as names, NameFacts};
 use coroner_iis::wer::{self, WerFile};
+use coroner_report::phrase::investigate::said::said;
 use rayon::prelude::*;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -20,7 +22,7 @@ pub use coroner_incident::model::Skipped;
 #[derive(Debug)]
 pub struct LoadedDump {
     pub path: PathBuf,
-    pub analysis: Result<Box<Analysis>, coroner_dump::LoadError>,
+    pub analysis: Result<std::sync::Arc<Analysis>, coroner_dump::LoadError>,
     pub name: Option<NameFacts>,
 }
 
@@ -33,10 +35,16 @@ pub struct Evidence {
     pub configs: Vec<IisConfig>,
     pub wers: Vec<WerFile>,
     pub skipped: Vec<Skipped>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Said>,
 }
 
 impl Evidence {
+    /// The analysis of dump `i` as the model quotes it, when it could be analysed.
+    pub fn quoted(&self, i: usize) -> Option<crate::model::Quoted> {
+        let a = self.dumps.get(i)?.analysis.as_ref().ok()?;
+        Some(crate::model::Quoted(a.clone()))
+    }
+
     /// The analysis of dump `i`, when it could be analysed.
     pub fn analysis(&self, i: usize) -> Option<&Analysis> {
         self.dumps.get(i)?.analysis.as_ref().ok().map(|a| &**a)
@@ -53,7 +61,7 @@ enum Item {
 }
 
 /// Lists the files under `paths` (folders recursively, symlinked folders not followed), sorted.
-pub fn discover(paths: &[PathBuf], warnings: &mut Vec<String>) -> (Vec<PathBuf>, Vec<Skipped>) {
+pub fn discover(paths: &[PathBuf], warnings: &mut Vec<Said>) -> (Vec<PathBuf>, Vec<Skipped>) {
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     let mut capped = false;
@@ -63,14 +71,14 @@ pub fn discover(paths: &[PathBuf], warnings: &mut Vec<String>) -> (Vec<PathBuf>,
             Ok(_) => files.push(p.clone()),
             Err(e) => skipped.push(Skipped {
                 file: p.clone(),
-                reason: format!("cannot read: {e}"),
+                reason: said(Fact::CannotRead {
+                    error: e.to_string(),
+                }),
             }),
         }
     }
     if capped {
-        warnings.push(format!(
-            "more than {MAX_FILES} files: only the first {MAX_FILES} were read"
-        ));
+        warnings.push(said(Fact::TooManyFiles { max: MAX_FILES }));
     }
     files.sort();
     files.dedup();
@@ -88,7 +96,7 @@ fn walk(
     if depth > 64 {
         skipped.push(Skipped {
             file: dir.to_path_buf(),
-            reason: "folder nested more than 64 levels deep: not searched".into(),
+            reason: said(Fact::TooDeep),
         });
         return;
     }
@@ -97,7 +105,9 @@ fn walk(
         Err(e) => {
             skipped.push(Skipped {
                 file: dir.to_path_buf(),
-                reason: format!("cannot list folder: {e}"),
+                reason: said(Fact::CannotList {
+                    error: e.to_string(),
+                }),
             });
             return;
         }
@@ -144,7 +154,7 @@ pub fn load(paths: &[PathBuf], opts: &crate::Options) -> Evidence {
                 .unwrap_or_else(|_| {
                     Item::Skipped(Skipped {
                         file: p.clone(),
-                        reason: "internal error while reading this file (please report it)".into(),
+                        reason: said(Fact::InternalError),
                     })
                 });
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -161,7 +171,10 @@ pub fn load(paths: &[PathBuf], opts: &crate::Options) -> Evidence {
             Item::WebLog(l) => ev.web_logs.push(l),
             Item::Config(c, problems) => {
                 for p in problems {
-                    ev.warnings.push(format!("{}: {p}", c.file.display()));
+                    ev.warnings.push(said(Fact::FileNote {
+                        file: c.file.display().to_string(),
+                        note: p,
+                    }));
                 }
                 ev.configs.push(c)
             }
@@ -172,11 +185,20 @@ pub fn load(paths: &[PathBuf], opts: &crate::Options) -> Evidence {
     ev
 }
 
-fn skip(p: &Path, reason: impl Into<String>) -> Item {
+fn skip(p: &Path, reason: Fact) -> Item {
     Item::Skipped(Skipped {
         file: p.to_path_buf(),
-        reason: reason.into(),
+        reason: said(reason),
     })
+}
+
+fn cannot_read(p: &Path, e: std::io::Error) -> Item {
+    skip(
+        p,
+        Fact::CannotRead {
+            error: e.to_string(),
+        },
+    )
 }
 
 fn is_container(h: &[u8]) -> Option<&'static str> {
@@ -196,19 +218,19 @@ fn is_container(h: &[u8]) -> Option<&'static str> {
 fn load_one(p: &Path, opts: &crate::Options) -> Item {
     let h = match head(p) {
         Ok(h) => h,
-        Err(e) => return skip(p, format!("cannot read: {e}")),
+        Err(e) => return cannot_read(p, e),
     };
     if h.is_empty() {
-        return skip(p, "empty file");
+        return skip(p, Fact::EmptyFile);
     }
     if h.starts_with(b"MDMP") || is_container(&h).is_some() {
         return load_dump(p, opts, is_container(&h));
     }
     if h.starts_with(b"PAGEDU64") || h.starts_with(b"PAGEDUMP") {
-        return skip(p, "Windows kernel (system) dump: not a user-mode minidump");
+        return skip(p, Fact::KernelDump);
     }
     if h.starts_with(b"-----BEGIN BREAKPAD MICRODUMP") {
-        return skip(p, "Breakpad text microdump: not supported by investigate");
+        return skip(p, Fact::Microdump);
     }
     if let Some(kind) = config::sniff(&h) {
         return match std::fs::read(p) {
@@ -216,32 +238,32 @@ fn load_one(p: &Path, opts: &crate::Options) -> Item {
                 let (c, problems) = config::parse(p.to_path_buf(), &bytes, kind);
                 Item::Config(c, problems)
             }
-            Err(e) => skip(p, format!("cannot read: {e}")),
+            Err(e) => cannot_read(p, e),
         };
     }
     if wer::sniff(&h) {
         return match std::fs::read(p) {
             Ok(bytes) if bytes.len() <= 16 << 20 => Item::Wer(wer::parse(p.to_path_buf(), &bytes)),
-            Ok(_) => skip(p, "Report.wer larger than 16 MiB"),
-            Err(e) => skip(p, format!("cannot read: {e}")),
+            Ok(_) => skip(p, Fact::WerTooLarge),
+            Err(e) => cannot_read(p, e),
         };
     }
     if coroner_eventlog::sniff(&h).is_some() {
         return match coroner_eventlog::load(p) {
             Ok(l) => Item::EventLog(l),
-            Err(e) => skip(p, e.to_string()),
+            Err(e) => skip(p, Fact::Verbatim(e.to_string())),
         };
     }
     match coroner_weblog::classify(&h) {
         Ok(_) => match coroner_weblog::load_with(p, coroner_weblog::Detail::Correlation) {
             Ok(l) => Item::WebLog(l),
-            Err(e) => skip(p, e.to_string()),
+            Err(e) => skip(p, Fact::Verbatim(e.to_string())),
         },
         Err(why) => skip(
             p,
-            format!(
-                "not a dump, event log, IIS/HTTPERR log, IIS configuration or Report.wer ({why})"
-            ),
+            Fact::NotEvidence {
+                why: why.to_string(),
+            },
         ),
     }
 }
@@ -255,7 +277,13 @@ fn load_dump(p: &Path, opts: &crate::Options, container: Option<&str>) -> Item {
         Ok(f) => f,
         Err(coroner::FileError { source: e, .. }) => {
             return match container {
-                Some(c) => skip(p, format!("{c} file without a readable minidump: {e}")),
+                Some(c) => skip(
+                    p,
+                    Fact::ContainerUnreadable {
+                        container: c.to_string(),
+                        error: e.to_string(),
+                    },
+                ),
                 None => Item::Dump(LoadedDump {
                     path: p.to_path_buf(),
                     analysis: Err(e),
@@ -267,14 +295,13 @@ fn load_dump(p: &Path, opts: &crate::Options, container: Option<&str>) -> Item {
     if container.is_some() && !file.bytes().starts_with(b"MDMP") {
         return skip(
             p,
-            format!(
-                "{} file that holds no minidump",
-                container.unwrap_or("compressed")
-            ),
+            Fact::ContainerEmpty {
+                container: container.unwrap_or("compressed").to_string(),
+            },
         );
     }
     let analysis = coroner::analyze_file(&file, &opts.analysis)
-        .map(Box::new)
+        .map(std::sync::Arc::new)
         .map_err(|e| e.source);
     Item::Dump(LoadedDump {
         path: p.to_path_buf(),

@@ -64,6 +64,7 @@ fn shared_cause(inv: &Investigation, p: &Pool) -> Option<SharedCause> {
         verdict: g.verdict.clone(),
         who_to_call: g.who_to_call.clone(),
         recommendation: g.recommendation.clone(),
+        analysis: g.analysis.clone(),
     })
 }
 
@@ -90,7 +91,7 @@ fn crash_row(inv: &Investigation, p: &Pool) -> VerdictRow {
 /// The times a pool stopped answering, how long requests waited, and the cause its hang dumps
 /// share.
 fn hang_row(inv: &Investigation, p: &Pool) -> VerdictRow {
-    let mut hows: Vec<String> = Vec::new();
+    let mut hows: Vec<Said> = Vec::new();
     for h in p.hangs.iter().flat_map(|h| h.how.iter()) {
         if !hows.contains(h) {
             hows.push(h.clone());
@@ -107,6 +108,7 @@ fn hang_row(inv: &Investigation, p: &Pool) -> VerdictRow {
             .as_ref()
             .filter(|c| !c.recommendation.is_empty())
             .map(|c| c.recommendation.clone()),
+        analysis: p.hang_cause.as_ref().and_then(|c| c.analysis.clone()),
     };
     row(Level::Error, kind, inv)
 }
@@ -244,6 +246,7 @@ fn group_row(inv: &Investigation, g: &GroupInfo) -> Option<VerdictRow> {
         bucket: g.bucket.clone(),
         verdict: g.verdict.clone(),
         recommendation: g.recommendation.clone(),
+        analysis: g.analysis.clone(),
     };
     Some(row(Level::Warning, kind, inv))
 }
@@ -372,9 +375,7 @@ fn apart_row(
         web_logs,
         count,
         span: (time::Time(span.0), time::Time(span.1)),
-        offset_from_events: tz
-            .source
-            .starts_with(crate::correlate::TZ_FROM_EVENTS)
+        offset_from_events: matches!(tz.source.fact, Fact::ZoneFromEvent { .. })
             .then(|| tz.utc_offset.clone()),
     };
     row(Level::Warning, kind, inv)

@@ -74,14 +74,14 @@ fn korean_csv_export_finds_the_same_crashes_as_xml() {
     assert!(inv.skipped.is_empty(), "{:?}", inv.skipped);
     assert_eq!(inv.time_zone.bias_minutes, 0);
     assert!(
-        inv.time_zone.source.contains("taken as UTC"),
+        inv.time_zone.source.en.contains("taken as UTC"),
         "{}",
         inv.time_zone.source
     );
     assert!(
         inv.warnings
             .iter()
-            .any(|w| w.contains("local time and no zone")),
+            .any(|w| w.en.contains("local time and no zone")),
         "{:?}",
         inv.warnings
     );
@@ -110,4 +110,63 @@ fn korean_csv_export_finds_the_same_crashes_as_xml() {
     let inv = run(alone.path());
     assert_eq!(inv.time_zone.bias_minutes, BIAS);
     assert_eq!(gist(&inv, 0), want);
+}
+
+/// Windows Server 2003's Event Viewer export (`Type,Date,Time,…,Description`; Korean
+/// `종류,날짜,시간,…,설명`; or with no header row), with the time zone from the XML beside
+/// it, gives the crashes and rapid-fail episode the XML does, in both languages and forms.
+#[test]
+fn windows_2003_export_finds_the_same_crashes_as_xml() {
+    use coroner_devdata::viewer::export_2003;
+    let events = example_events();
+    let xml = tempfile::tempdir().unwrap();
+    std::fs::write(xml.path().join("System.xml"), events_xml(&events)).unwrap();
+    let want = gist(&run(xml.path()), 0);
+    let tz: Vec<Event> = events
+        .iter()
+        .filter(|e| e.source == "EventLog" && e.event_id == 6013)
+        .cloned()
+        .collect();
+    assert!(!tz.is_empty(), "the example has an EventLog 6013");
+    for (lang, form, enc, name) in [
+        (
+            Lang::English,
+            (Form::Csv, true),
+            Encoding::Utf8Bom,
+            "SysEvent.csv",
+        ),
+        (
+            Lang::English,
+            (Form::Csv, false),
+            Encoding::Utf8Bom,
+            "bare.csv",
+        ),
+        (
+            Lang::Korean,
+            (Form::Txt, true),
+            Encoding::Cp949,
+            "시스템.txt",
+        ),
+        (
+            Lang::Korean,
+            (Form::Csv, true),
+            Encoding::Utf16LeBom,
+            "시스템.csv",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = export_2003(&events, lang, form, enc, 300);
+        std::fs::write(dir.path().join(name), &bytes).unwrap();
+        std::fs::write(dir.path().join("zone.xml"), events_xml(&tz)).unwrap();
+        let inv = run(dir.path());
+        assert!(inv.skipped.is_empty(), "{name}: {:?}", inv.skipped);
+        assert_eq!(inv.time_zone.bias_minutes, 300, "{name}");
+        let log = inv
+            .event_logs
+            .iter()
+            .find(|l| l.file.ends_with(name))
+            .expect("the export is read as an event log");
+        assert_eq!(log.records, events.len(), "{name}: {:?}", log.problems);
+        assert_eq!(gist(&inv, 0), want, "{name}");
+    }
 }

@@ -76,6 +76,74 @@ pub fn export(
     encode(&text, enc)
 }
 
+/// The export Windows Server 2003's Event Viewer writes ("Save Log File As…"): the columns
+/// `Type,Date,Time,Source,Category,Event,User,Computer,Description` (Korean `종류,날짜,시간,
+/// 원본,범주,이벤트,사용자,컴퓨터,설명`), the date and the time apart, newest first, local times;
+/// with the header row or, as its CSV is also met, without.
+pub fn export_2003(
+    events: &[Event],
+    lang: Lang,
+    (form, with_header): (Form, bool),
+    enc: Encoding,
+    bias_minutes: i32,
+) -> Vec<u8> {
+    let sep = if form == Form::Csv { "," } else { "\t" };
+    let header = match lang {
+        Lang::English => [
+            "Type",
+            "Date",
+            "Time",
+            "Source",
+            "Category",
+            "Event",
+            "User",
+            "Computer",
+            "Description",
+        ],
+        Lang::Korean => [
+            "종류",
+            "날짜",
+            "시간",
+            "원본",
+            "범주",
+            "이벤트",
+            "사용자",
+            "컴퓨터",
+            "설명",
+        ],
+    };
+    let mut text = if with_header {
+        header.join(sep) + "\r\n"
+    } else {
+        String::new()
+    };
+    for e in events.iter().rev() {
+        let local = e.time - i64::from(bias_minutes) * 60;
+        let when = date_time(local, lang);
+        // `3/14/2006` and `5:23:41 AM`; `2006-03-14` and `오전 5:23:41`.
+        let (date, time) = when.split_once(' ').unwrap_or((&when, ""));
+        let (none, na) = match lang {
+            Lang::English => ("None", "N/A"),
+            Lang::Korean => ("없음", "해당 없음"),
+        };
+        let cells = [
+            level_word(e.level, lang).to_string(),
+            date.to_string(),
+            time.to_string(),
+            e.source.clone(),
+            none.to_string(),
+            e.event_id.to_string(),
+            na.to_string(),
+            "WEB01".to_string(),
+            message(e, lang),
+        ];
+        let cells: Vec<String> = cells.iter().map(|c| quote(c, sep)).collect();
+        text += &cells.join(sep);
+        text += "\r\n";
+    }
+    encode(&text, enc)
+}
+
 fn encode(text: &str, enc: Encoding) -> Vec<u8> {
     match enc {
         Encoding::Utf8Bom => [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),

@@ -126,3 +126,73 @@ fn hang_dumps_match_by_pid_and_time() {
         row.description
     );
 }
+
+fn app_hang(rec: u64, t: i64, app: &str, pid_hex: &str) -> Event {
+    Event {
+        source: "Application Hang".into(),
+        event_id: 1002,
+        level: Some(2),
+        channel: Some("Application".into()),
+        strings: [
+            app,
+            "7.5.7601.17514",
+            pid_hex,
+            "01cbe1a3c5a8b000",
+            "60",
+            &format!("c:\\windows\\system32\\inetsrv\\{app}"),
+            "5b3f5c1e-4d6a-11e0-9a4b-000c29e1a001",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        ..was(1002, rec, t, &[])
+    }
+}
+
+/// Application Hang 1002 (the hung program, its version, PID in hex, start time, termination
+/// time) is a hang of that process, never a crash: a w3wp.exe's joins the hang of its pool that
+/// WAS 5010 names for the same PID; another program's is a hang of that process.
+#[test]
+fn application_hang_is_a_hang_of_its_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = vec![
+        was(5010, 10, T, &["Orders", "4100"]),
+        app_hang(11, T + 30, "w3wp.exe", "1004"),
+        app_hang(12, T + 900, "w3wp.exe", "1068"),
+        app_hang(13, T + 1800, "notepad.exe", "200"),
+    ];
+    std::fs::write(dir.path().join("events.xml"), events_xml(&events)).unwrap();
+    let inv = investigate(&[dir.path().to_path_buf()], &Options::default()).unwrap();
+    assert!(
+        inv.pools.iter().all(|p| p.crashes.is_empty()),
+        "a hang is not a crash"
+    );
+    let orders = inv.pools.iter().find(|p| p.name == "Orders").expect("pool");
+    assert_eq!(orders.hangs.len(), 1, "{:?}", orders.hangs);
+    let h = &orders.hangs[0];
+    assert_eq!((h.pid, h.how.len(), h.evidence.len()), (Some(4100), 2, 2));
+    let w3wp = inv
+        .pools
+        .iter()
+        .find(|p| p.name == "w3wp.exe")
+        .expect("w3wp.exe");
+    assert_eq!((w3wp.kind, w3wp.hangs.len()), ("process", 1));
+    assert_eq!(w3wp.hangs[0].pid, Some(0x1068));
+    let notepad = inv
+        .pools
+        .iter()
+        .find(|p| p.name == "notepad.exe")
+        .expect("notepad.exe");
+    assert_eq!(notepad.hangs[0].pid, Some(0x200));
+    assert!(notepad.hangs[0].how[0].contains("stopped responding"));
+    assert!(
+        inv.verdict.iter().any(|r| r
+            .description
+            .starts_with("Process 'notepad.exe' stopped answering")),
+        "a process's hang is worded as the process's"
+    );
+    assert!(inv
+        .timeline
+        .iter()
+        .any(|e| e.kind == "hang" && e.text.starts_with("notepad.exe hang: notepad.exe pid 512")));
+}

@@ -40,7 +40,7 @@ fn memory_limit_recycles_are_timeline_lines_not_crashes() {
         .timeline
         .iter()
         .filter(|t| t.kind == "recycle")
-        .map(|t| (t.pool.as_deref().unwrap_or(""), t.text.as_str()))
+        .map(|t| (t.pool.as_deref().unwrap_or(""), &*t.text))
         .collect();
     assert_eq!(
         recycles,

@@ -28,11 +28,13 @@ fn hangul(s: &str) -> bool {
 
 /// The fact tokens of a report: every run of non-space characters with a digit in it (times,
 /// PIDs, event ids, codes, buckets, file names, counts), stripped of the punctuation around it;
-/// `503s` counts as `503`.
+/// `503s` and `non-503` count as `503`.
 fn fact_tokens(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for raw in text.split(|c: char| c.is_whitespace() || "(),;'\"[]".contains(c)) {
         let t = raw.trim_matches(|c: char| ".:—→".contains(c));
+        // `non-503` is a word around a fact: the fact is `503`.
+        let t = t.strip_prefix("non-").unwrap_or(t);
         let t = match t.strip_suffix('s') {
             Some(n) if n.ends_with(|c: char| c.is_ascii_digit()) => n,
             _ => t,
@@ -111,4 +113,125 @@ fn json_is_the_same_in_every_language() {
 fn html_says_its_language() {
     assert!(investigate("ko", "html").contains("<html lang=\"ko\">"));
     assert!(investigate("en", "html").contains("<html lang=\"en\">"));
+}
+
+/// Whether a token is a word of an English sentence: letters only (an apostrophe or hyphen
+/// inside), once the punctuation around it is trimmed; not an acronym (`HTTP`, `PID`).
+fn english_word(token: &str) -> Option<&str> {
+    let w = token.trim_matches(|c: char| "()[],.;:!?'\"—→×".contains(c));
+    let letters = w
+        .chars()
+        .all(|c| c.is_ascii_alphabetic() || c == '-' || c == '\'');
+    let acronym = w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase());
+    (!w.is_empty() && letters && !acronym && w.starts_with(|c: char| c.is_ascii_alphabetic()))
+        .then_some(w)
+}
+
+/// The English fragments of `text`: runs of three or more English words, whitespace (and so
+/// line wrapping) ignored. Anything else — Korean, numbers, ids, hex, paths, file names, URLs,
+/// `module!function`, quoted names — ends a run.
+fn english_runs(text: &str) -> Vec<String> {
+    let mut runs = Vec::new();
+    let mut run: Vec<&str> = Vec::new();
+    for token in text.split_whitespace().chain([""]) {
+        match english_word(token) {
+            Some(w) => run.push(w),
+            None => {
+                if run.len() >= 3 {
+                    runs.push(run.join(" "));
+                }
+                run.clear();
+            }
+        }
+    }
+    runs
+}
+
+/// Strings of the English JSON document that are not sentences and may stay English in a
+/// Korean report: names (pools, sites, the time zone's, the vendors the dump analysis blames:
+/// who to call up to its ` — `), and the meanings of HTTP/Win32/HTTPERR codes (the web-log
+/// reader's table, not yet in Korean).
+fn not_ours(json: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut push = |v: &serde_json::Value| {
+        if let Some(s) = v.as_str() {
+            out.push(s.to_string());
+        }
+    };
+    push(&json["time_zone"]["name"]);
+    for p in json["pools"].as_array().unwrap() {
+        push(&p["name"]);
+        p["sites"].as_array().unwrap().iter().for_each(&mut push);
+    }
+    for c in json["codes"].as_array().unwrap() {
+        push(&c["meaning"]);
+    }
+    for g in json["groups"].as_array().unwrap() {
+        if let Some(who) = g["who_to_call"].as_str() {
+            out.push(who.split(" — ").next().unwrap_or(who).to_string());
+        }
+    }
+    out
+}
+
+/// What other readers say in their own words and the Korean report quotes: the web-log
+/// reader's reason a file is not a log of its kind.
+const QUOTED: &[&str] = &["starts with '#' but not with a W3C directive"];
+
+/// The words of a report, as one line: HTML tags dropped and entities read, whitespace (and so
+/// line wrapping) collapsed.
+fn plain(report: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in report.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let out = out
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` without the `"…"` spans (quoted names: a DebugDiag rule, a file name's part).
+fn unquoted(text: &str) -> String {
+    text.split('"').step_by(2).collect::<Vec<_>>().join(" ¶ ")
+}
+
+/// No sentence of the Korean incident report is English, except names and the words of others
+/// it quotes ([`not_ours`], [`QUOTED`]): the timeline, the notes on dumps, the sources of the
+/// time zone, thresholds and restores, skip reasons, warnings and the dump analysis's verdicts,
+/// detail rows and recommendations are all worded in Korean.
+#[test]
+fn korean_report_has_no_english_sentences() {
+    let json: serde_json::Value = serde_json::from_str(&investigate("en", "json")).unwrap();
+    let mut allowed: Vec<String> = not_ours(&json)
+        .iter()
+        .map(|s| s.as_str())
+        .chain(QUOTED.iter().copied())
+        .map(plain)
+        .filter(|s| !s.is_empty())
+        .collect();
+    allowed.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for format in ["text", "markdown", "html"] {
+        let mut ko = plain(&investigate("ko", format));
+        for a in &allowed {
+            ko = ko.replace(a.as_str(), " ¶ ");
+        }
+        let english = english_runs(&unquoted(&ko));
+        assert!(
+            english.is_empty(),
+            "{format}: English in the Korean report: {english:#?}"
+        );
+    }
 }

@@ -9,9 +9,17 @@
 //!   the ones Microsoft's Korean Event Viewer help uses for the event properties: 수준, 원본,
 //!   이벤트 ID — forsenergy.com/ko-kr/eventviewer). The rendered message (description) is the
 //!   last column; its header cell is empty or missing (recalled), so a row has one field more
-//!   than the header names. Windows Server 2003's exports have other columns (Date, Time,
-//!   Source, Type, Category, Event, User, Computer, Description — learn.microsoft.com
-//!   cc780824); they are not read here.
+//!   than the header names.
+//! * Windows Server 2003's Event Viewer ("Save Log File As…", CSV or tab-delimited text) has
+//!   other columns: the date and the time apart, the level called Type, the id called Event —
+//!   `Type,Date,Time,Source,Category,Event,User,Computer,Description` (learn.microsoft.com
+//!   cc780824 lists Date, Time, Source, Type, Category, Event, User, Computer, Description);
+//!   Korean `종류,날짜,시간,원본,범주,이벤트,사용자,컴퓨터,설명` (laigo.kr's Server 2003 export:
+//!   날짜 2009-03-02, 시간 오전 01:05:05). Its audit levels are `Success Audit` / `Failure
+//!   Audit` (성공 감사 / 실패 감사). The columns are found by name, so either order reads.
+//!   Its CSV is also met without a header row (recalled): then a first row whose fields are,
+//!   in that order (or cc780824's: Date, Time, Source, Type, …), a level word, a date, a time,
+//!   a source, a category and a numeric id is read so.
 //! * Levels: Information, Warning, Error, Critical, Verbose (and Audit Success/Failure in the
 //!   Security log); Korean 정보, 경고, 오류, 위험, 자세한 정보 (감사 성공/실패) — the same help
 //!   page and learn.microsoft.com cc765981 list them; blog.plura.io maps them to levels 4..1.
@@ -41,16 +49,23 @@ struct Layout {
     delimiter: u8,
     level: usize,
     date: usize,
+    /// The time, when it has a column of its own (Windows Server 2003).
+    time: Option<usize>,
+    /// Whether the first row names the columns (else it is an event: Windows Server 2003).
+    header: bool,
     source: usize,
     id: usize,
     message: usize,
 }
 
 /// Header names: (English, Korean) for each column read.
-const LEVEL: [&str; 2] = ["level", "수준"];
+const LEVEL: [&str; 4] = ["level", "수준", "type", "종류"];
 const DATE: [&str; 2] = ["date and time", "날짜 및 시간"];
+/// Windows Server 2003: the date and the time in columns of their own.
+const DATE_ONLY: [&str; 2] = ["date", "날짜"];
+const TIME_ONLY: [&str; 2] = ["time", "시간"];
 const SOURCE: [&str; 2] = ["source", "원본"];
-const EVENT_ID: [&str; 2] = ["event id", "이벤트 id"];
+const EVENT_ID: [&str; 4] = ["event id", "이벤트 id", "event", "이벤트"];
 const MESSAGE: [&str; 6] = [
     "description",
     "message",
@@ -98,15 +113,46 @@ fn named(cell: &str, names: &[&str]) -> bool {
 
 /// The columns, when `line` is an export's header row (English or Korean).
 fn layout(line: &str) -> Option<Layout> {
+    named_layout(line).or_else(|| headerless_2003(line))
+}
+
+/// A Windows Server 2003 export without a header row: the first row is an event whose fields
+/// are Type, Date, Time, Source, Category, Event, User, Computer, Description (as the Event
+/// Viewer of Windows Server 2003 saves them), or Date, Time, Source, Type, … (cc780824's order).
+fn headerless_2003(line: &str) -> Option<Layout> {
+    let delimiter = if line.contains('\t') { b'\t' } else { b',' };
+    let cells: Vec<&str> = line.split(char::from(delimiter)).map(str::trim).collect();
+    // (level, date, time, source) of each order; the id is the sixth field, the message the ninth.
+    [(0, 1, 2, 3), (3, 0, 1, 2)]
+        .into_iter()
+        .find(|&(level, date, time, _)| {
+            cells.len() >= 9
+                && crate::time::parse_local(&format!("{} {}", cells[date], cells[time])).is_some()
+                && matches!(level_of(cells[level]), Some(Some(_)))
+                && cells[5].parse::<u32>().is_ok()
+        })
+        .map(|(level, date, time, source)| Layout {
+            delimiter,
+            level,
+            date,
+            time: Some(time),
+            header: false,
+            source,
+            id: 5,
+            message: 8,
+        })
+}
+
+/// The columns named by a header row.
+fn named_layout(line: &str) -> Option<Layout> {
     let delimiter = if line.contains('\t') { b'\t' } else { b',' };
     let cells: Vec<&str> = line.split(char::from(delimiter)).collect();
     let find = |names: &[&str]| cells.iter().position(|c| named(c, names));
-    let (level, date, source, id) = (
-        find(&LEVEL)?,
-        find(&DATE)?,
-        find(&SOURCE)?,
-        find(&EVENT_ID)?,
-    );
+    let (date, time) = match find(&DATE) {
+        Some(d) => (d, None),
+        None => (find(&DATE_ONLY)?, Some(find(&TIME_ONLY)?)),
+    };
+    let (level, source, id) = (find(&LEVEL)?, find(&SOURCE)?, find(&EVENT_ID)?);
     let message = find(&MESSAGE).unwrap_or_else(|| {
         let named_last = cells
             .iter()
@@ -118,6 +164,8 @@ fn layout(line: &str) -> Option<Layout> {
         delimiter,
         level,
         date,
+        time,
+        header: true,
         source,
         id,
         message,
@@ -161,9 +209,11 @@ enum Row {
 }
 
 fn read_rows(log: &mut EventLog, text: &str, layout: Layout) {
+    // Row numbers as an editor shows them: the header, when there is one, is row 1.
+    let first = if layout.header { 2 } else { 1 };
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(layout.delimiter)
-        .has_headers(true)
+        .has_headers(layout.header)
         .flexible(true)
         .from_reader(text.as_bytes());
     for (n, rec) in rdr.records().enumerate() {
@@ -171,7 +221,7 @@ fn read_rows(log: &mut EventLog, text: &str, layout: Layout) {
             Ok(r) => r,
             Err(e) => {
                 let at = e.position().map(|p| p.byte()).unwrap_or(0);
-                log.problem(at, format!("row {}: {e}", n + 2));
+                log.problem(at, format!("row {}: {e}", n + first));
                 continue;
             }
         };
@@ -183,9 +233,9 @@ fn read_rows(log: &mut EventLog, text: &str, layout: Layout) {
                     m.push('\n');
                     m.push_str(&line);
                 }
-                None => log.problem(at, format!("row {}: not an event row", n + 2)),
+                None => log.problem(at, format!("row {}: not an event row", n + first)),
             },
-            Row::Bad(why) => log.problem(at, format!("row {}: {why}", n + 2)),
+            Row::Bad(why) => log.problem(at, format!("row {}: {why}", n + first)),
         }
     }
 }
@@ -194,8 +244,18 @@ fn row(rec: &csv::StringRecord, l: Layout) -> Row {
     let field = |i: usize| rec.get(i).map(str::trim);
     let level_text = field(l.level).unwrap_or("");
     let level = level_of(level_text);
-    let time = field(l.date).and_then(crate::time::parse_local);
-    let needed = l.level.max(l.date).max(l.source).max(l.id) + 1;
+    let when = match l.time {
+        Some(t) => format!("{} {}", field(l.date).unwrap_or(""), field(t).unwrap_or("")),
+        None => field(l.date).unwrap_or("").to_string(),
+    };
+    let time = crate::time::parse_local(when.trim());
+    let needed = l
+        .level
+        .max(l.date)
+        .max(l.time.unwrap_or(0))
+        .max(l.source)
+        .max(l.id)
+        + 1;
     if level.is_none() && time.is_none() {
         // Not a row of its own: a line of an unquoted multi-line message.
         let delim = char::from(l.delimiter).to_string();
@@ -208,10 +268,7 @@ fn row(rec: &csv::StringRecord, l: Layout) -> Row {
         ));
     }
     let Some((time, time_nanos)) = time else {
-        return Row::Bad(format!(
-            "date and time {:?} not understood",
-            field(l.date).unwrap_or("")
-        ));
+        return Row::Bad(format!("date and time {:?} not understood", when.trim()));
     };
     let Some(id) = field(l.id).and_then(|v| v.parse::<u32>().ok()) else {
         return Row::Bad(format!(
@@ -242,6 +299,7 @@ fn level_of(word: &str) -> Option<Option<u8>> {
         "information" | "정보" => 4,
         "verbose" | "자세한 정보" => 5,
         "audit success" | "audit failure" | "감사 성공" | "감사 실패" => 0,
+        "success audit" | "failure audit" | "성공 감사" | "실패 감사" => 0,
         _ if w.is_empty() => return Some(None),
         _ => return None,
     };
@@ -262,6 +320,23 @@ mod tests {
         let ko = layout("수준\t날짜 및 시간\t원본\t이벤트 ID\t작업 범주").unwrap();
         assert_eq!((ko.delimiter, ko.message), (b'\t', 5));
         assert!(layout("date,time,c-ip,cs-method").is_none());
+        let w2003 = layout("Type,Date,Time,Source,Category,Event,User,Computer,Description")
+            .expect("Windows Server 2003 header");
+        assert_eq!(
+            (w2003.level, w2003.date, w2003.time, w2003.source, w2003.id),
+            (0, 1, Some(2), 3, 5)
+        );
+        assert_eq!(w2003.message, 8);
+        let ko = layout("종류\t날짜\t시간\t원본\t범주\t이벤트\t사용자\t컴퓨터\t설명").unwrap();
+        assert_eq!((ko.time, ko.id, ko.message), (Some(2), 5, 8));
+        let bare = layout("3/14/2006,5:23:41 AM,W3SVC,Warning,None,1009,N/A,WEB01,A process serving application pool 'DefaultAppPool' terminated unexpectedly.")
+            .expect("a headerless Windows Server 2003 row");
+        assert!(!bare.header);
+        assert_eq!(
+            (bare.date, bare.time, bare.level, bare.id),
+            (0, Some(1), 3, 5)
+        );
+        assert!(layout("3/14/2006,5:23:41 AM,W3SVC,Warning,None,x1009,N/A,WEB01,text").is_none());
     }
 
     #[test]

@@ -173,6 +173,10 @@ pub enum Meaning {
         app: String,
         app_version: Option<String>,
         pid: Option<u32>,
+        /// When the hung process started, Unix seconds (%4, a FILETIME in hex).
+        started: Option<i64>,
+        /// %5 as the event gives it (a number Windows does not document further).
+        termination: Option<String>,
         app_path: Option<String>,
         report_id: Option<String>,
     },
@@ -441,6 +445,8 @@ fn app_hang(e: &Event) -> Option<Meaning> {
             app,
             app_version: s(e, 2),
             pid: None,
+            started: None,
+            termination: None,
             app_path: None,
             report_id: None,
         }
@@ -449,6 +455,8 @@ fn app_hang(e: &Event) -> Option<Meaning> {
             app,
             app_version: s(e, 2),
             pid: s(e, 3).and_then(|p| hex_u32(&p)),
+            started: s(e, 4).and_then(|t| filetime_hex(&t)),
+            termination: s(e, 5),
             app_path: s(e, 6),
             report_id: s(e, 7),
         }

@@ -6,6 +6,7 @@
 //! evidence or decides anything.
 
 pub mod model;
+pub mod said;
 pub mod time;
 
 pub use model::Investigation;

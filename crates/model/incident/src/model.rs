@@ -2,6 +2,7 @@
 //! `coroner.investigation.v1` JSON document (docs/json-schema.md); times are RFC 3339 UTC,
 //! codes `0x…`.
 
+pub use crate::said::{CaptureKind, Fact, Quoted, Said};
 use crate::time::Time;
 use coroner_iis::config::PoolSettings;
 use serde::Serialize;
@@ -30,7 +31,7 @@ pub struct Investigation {
     /// Every HTTP status.substatus, Win32 status and HTTPERR reason that occurs, explained.
     pub codes: Vec<CodeInfo>,
     pub skipped: Vec<Skipped>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Said>,
 }
 
 impl Investigation {
@@ -54,7 +55,7 @@ pub struct TimeZone {
     /// `UTC-05:00`.
     pub utc_offset: String,
     /// Where the offset came from.
-    pub source: String,
+    pub source: Said,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -113,9 +114,11 @@ pub enum VerdictKind {
         with_dump: usize,
         dumps: usize,
         /// What IIS saw, each once.
-        hows: Vec<String>,
+        hows: Vec<Said>,
         /// What the hang dumps recommend, when they recommend anything.
         recommendation: Option<String>,
+        /// The analysis that recommendation is of.
+        analysis: Option<Quoted>,
     },
     /// A rapid-fail episode, recorded by an event or predicted from the pool's threshold.
     RapidFail {
@@ -125,10 +128,10 @@ pub enum VerdictKind {
         failures: usize,
         max_crashes: u32,
         interval_seconds: i64,
-        threshold_source: String,
+        threshold_source: Said,
         /// When the pool served again and how long it was offline.
         restored: Option<(Time, i64)>,
-        restored_how: String,
+        restored_how: Said,
         http_503: u64,
         /// The 503s by reason, connection reasons left out.
         reasons: Vec<(String, u64)>,
@@ -171,6 +174,8 @@ pub enum VerdictKind {
         bucket: String,
         verdict: String,
         recommendation: String,
+        /// The analysis those words are of (its first finding's).
+        analysis: Option<Quoted>,
     },
     /// Dumps not counted as crashes.
     LiveDumps { dumps: Vec<LiveDump> },
@@ -186,7 +191,7 @@ pub enum VerdictKind {
         offset_from_events: Option<String>,
     },
     /// The time zone used.
-    TimeZone { utc_offset: String, source: String },
+    TimeZone { utc_offset: String, source: Said },
     /// The evidence read.
     Evidence {
         dumps: usize,
@@ -209,16 +214,18 @@ pub struct SharedCause {
     pub verdict: String,
     pub who_to_call: Option<String>,
     pub recommendation: String,
+    /// The analysis those words are of (its first finding's).
+    pub analysis: Option<Quoted>,
 }
 
 /// A dump not counted as a crash.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LiveDump {
     pub file: String,
-    pub capture: String,
+    pub capture: Said,
     pub pool: Option<String>,
     pub pid: Option<u32>,
-    pub why: String,
+    pub why: Said,
 }
 
 /// An application pool (or, for crashes not tied to a pool, a process).
@@ -323,23 +330,27 @@ pub struct Threshold {
     pub max_crashes: u32,
     pub interval_seconds: i64,
     /// The configuration file, or `IIS default (5 failures in 5 minutes)`.
-    pub source: String,
+    pub source: Said,
 }
 
 impl Threshold {
-    pub fn from_settings(s: Option<(&PoolSettings, &std::path::Path)>) -> Threshold {
+    /// The pool's settings read from `file`, else IIS's defaults (`default_source` says so).
+    pub fn from_settings(
+        s: Option<(&PoolSettings, &std::path::Path)>,
+        default_source: Said,
+    ) -> Threshold {
         match s {
             Some((s, file)) => Threshold {
                 enabled: s.rapid_fail_protection,
                 max_crashes: s.max_crashes,
                 interval_seconds: s.interval_seconds,
-                source: file.display().to_string(),
+                source: Said::verbatim(file.display().to_string()),
             },
             None => Threshold {
                 enabled: true,
                 max_crashes: coroner_iis::config::DEFAULT_MAX_CRASHES,
                 interval_seconds: coroner_iis::config::DEFAULT_INTERVAL_SECONDS,
-                source: "IIS default (no configuration for this pool among the inputs)".into(),
+                source: default_source,
             },
         }
     }
@@ -361,12 +372,12 @@ pub struct Crash {
     /// Windows Error Reporting.
     pub exception_code: Option<String>,
     /// Where the exception code was read (`dump`, `Application Error 1000`, `Report.wer`).
-    pub exception_code_source: Option<String>,
+    pub exception_code_source: Option<Said>,
     /// When the process faulted: the dump's time or the earliest fault record (Application
     /// Error 1000, WER, .NET Runtime 1026).
     pub fault_time: Option<Time>,
     /// What `fault_time` comes from (`dump header (UTC)`, `Application Error 1000`, …).
-    pub fault_time_source: Option<String>,
+    pub fault_time_source: Option<Said>,
     /// When the service saw the process die: the earliest termination event (W3SVC
     /// 1009/1011/1012, WAS 5009/5011/5012, Application Hang, Service Control Manager; a ping
     /// failure or shutdown time-out is a hang, see [`Hang`]).
@@ -374,7 +385,7 @@ pub struct Crash {
     /// The termination event (`W3SVC 1011`).
     pub terminated_source: Option<String>,
     /// What the evidence says happened (`terminated unexpectedly`, `failed to respond to a ping`, …).
-    pub how: String,
+    pub how: Said,
     /// The dump of this crash, if one matched.
     pub dump: Option<PathBuf>,
     /// What kind of dump that is (`second-chance exception`, `hang dump`, …; see `dumps[].capture`).
@@ -398,7 +409,7 @@ pub struct Hang {
     pub pid: Option<u32>,
     /// What the events say (`failed to respond to a ping`, `exceeded its shutdown time limit`,
     /// `orphaned (left running for debugging)`), in order.
-    pub how: Vec<String>,
+    pub how: Vec<Said>,
     /// Whether IIS left the worker running (orphaned) rather than ending it.
     pub orphaned: bool,
     /// Hang dumps of the process (no exception, a hang/manual dump name, a debugger break-in)
@@ -408,6 +419,9 @@ pub struct Hang {
     pub bucket: Option<String>,
     /// The first finding of the first matched dump's analysis (its title).
     pub cause: Option<String>,
+    /// That analysis, for the renderers to word its finding in their language.
+    #[serde(skip)]
+    pub analysis: Option<Quoted>,
     /// How long requests of the pool waited around the hang.
     pub waits: RequestWaits,
     /// The events it rests on.
@@ -482,6 +496,9 @@ pub struct HangCause {
     pub recommendation: String,
     /// Who to call: the blamed module and its vendor, as the dump analysis names them.
     pub who_to_call: Option<String>,
+    /// The analysis those words are of (its first finding's).
+    #[serde(skip)]
+    pub analysis: Option<Quoted>,
 }
 
 /// A record in a file.
@@ -493,7 +510,7 @@ pub struct EvidenceRef {
     pub record: u64,
     /// `W3SVC 1009`, `Application Error 1000`, `dump`, `Report.wer`.
     pub what: String,
-    pub text: String,
+    pub text: Said,
 }
 
 /// A rapid-fail episode: the pool disabled by IIS after repeated failures.
@@ -509,7 +526,7 @@ pub struct RapidFail {
     pub detected: &'static str,
     pub event: Option<EvidenceRef>,
     /// How the restore time was worked out.
-    pub restored_how: String,
+    pub restored_how: Said,
     /// 503 responses for the pool between disable and restore.
     pub http_503: u64,
 }
@@ -573,7 +590,7 @@ pub struct TimelineEntry {
     /// `crash`, `hang`, `rapid_fail`, `restored`, `outage_start`, `outage_end`, `boot`,
     /// `shutdown`, `dump`, `other`.
     pub kind: &'static str,
-    pub text: String,
+    pub text: Said,
 }
 
 /// Dumps of the same bug.
@@ -586,6 +603,9 @@ pub struct GroupInfo {
     pub recommendation: String,
     pub who_to_call: Option<String>,
     pub pools: Vec<String>,
+    /// The first dump's analysis, whose first finding those words are.
+    #[serde(skip)]
+    pub analysis: Option<Quoted>,
 }
 
 /// One dump.
@@ -597,7 +617,7 @@ pub struct DumpInfo {
     pub app_pool: Option<String>,
     pub time: Option<Time>,
     /// `dump header (UTC)` or `file name (local time, UTC−05:00 applied)`.
-    pub time_source: Option<String>,
+    pub time_source: Option<Said>,
     pub exception: Option<String>,
     pub bucket: Option<String>,
     pub verdict: Option<String>,
@@ -609,18 +629,21 @@ pub struct DumpInfo {
     /// What kind of dump it is: `second-chance exception`, `first-chance exception`,
     /// `manual dump`, `hang dump`, `debugger break-in`, `dump on request`,
     /// `snapshot (no exception)`, `exception`, `unreadable`.
-    pub capture: String,
+    pub capture: Said,
     /// What says so (`DebugDiag file name "Manual Dump"`, `exception stream, code 0xc0000005`, …).
-    pub capture_from: String,
+    pub capture_from: Said,
     /// Whether it counts as a crash: a second-chance (unhandled-exception) dump by its name or
     /// content, or a dump followed by a termination event of its PID.
     pub counts_as_crash: bool,
     /// For a dump that does not count: why (`dump of a process with no termination in the
     /// logs, which cover 08:13–11:02 UTC on 2006-03-14`).
-    pub not_a_crash: Option<String>,
+    pub not_a_crash: Option<Said>,
     /// Verdict lines of the dump analysis (What crashed, Why, Verdict, …).
     pub detail: Vec<(String, String)>,
     pub error: Option<String>,
+    /// The analysis `verdict` and `detail` word, for the renderers to word in their language.
+    #[serde(skip)]
+    pub analysis: Option<Quoted>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -693,5 +716,5 @@ pub struct CodeInfo {
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Skipped {
     pub file: PathBuf,
-    pub reason: String,
+    pub reason: Said,
 }

@@ -5,9 +5,10 @@ use super::dumps::DumpFacts;
 use super::signals::Signal;
 use super::{NEAR_WINDOW, PID_WINDOW};
 use crate::evidence::Evidence;
-use crate::model::{Crash, EvidenceRef};
+use crate::model::{Crash, EvidenceRef, Fact, Said};
 use crate::time::{code, Time};
 use coroner_iis::poolname;
+use coroner_report::phrase::investigate::said::said;
 
 /// Merges the signals (sorted by time) into crashes, ties the dumps to them, and sorts them by
 /// time. A crash dump without a time adds a warning.
@@ -15,7 +16,7 @@ pub(super) fn crashes(
     signals: Vec<Signal>,
     ev: &Evidence,
     facts: &[DumpFacts],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Said>,
 ) -> Vec<CrashBuild> {
     let mut crashes: Vec<CrashBuild> = Vec::new();
     for s in signals {
@@ -39,12 +40,12 @@ pub(super) struct CrashBuild {
     /// Exit code and the event that gave it.
     pub exit_code: Option<(u32, String)>,
     /// Exception code and where it was read.
-    pub exception_code: Option<(u32, String)>,
+    pub exception_code: Option<(u32, Said)>,
     /// Earliest fault record (dump, Application Error, WER) and what it is.
-    pub fault: Option<(i64, String)>,
+    pub fault: Option<(i64, Said)>,
     /// Earliest termination event and what it is.
     pub terminated: Option<(i64, String)>,
-    pub how: Vec<String>,
+    pub how: Vec<Said>,
     pub evidence: Vec<EvidenceRef>,
     pub dump: Option<usize>,
     /// Snapshots (hang, manual, first-chance dumps) of the process taken before it died, when
@@ -53,9 +54,9 @@ pub(super) struct CrashBuild {
 }
 
 /// Keeps the earlier of `slot` and `(t, what)`.
-fn earliest(slot: &mut Option<(i64, String)>, t: i64, what: &str) {
+fn earliest<T: Clone>(slot: &mut Option<(i64, T)>, t: i64, what: &T) {
     if slot.as_ref().is_none_or(|(s, _)| t < *s) {
-        *slot = Some((t, what.to_string()));
+        *slot = Some((t, what.clone()));
     }
 }
 
@@ -91,12 +92,12 @@ impl CrashBuild {
             self.exit_code = s.exit_code.map(|c| (c, what.clone()));
         }
         if self.exception_code.is_none() {
-            self.exception_code = s.exception_code.map(|c| (c, what.clone()));
+            self.exception_code = s.exception_code.map(|c| (c, Said::verbatim(what.as_str())));
         }
         if s.termination {
             earliest(&mut self.terminated, s.time, what);
         } else {
-            earliest(&mut self.fault, s.time, what);
+            earliest(&mut self.fault, s.time, &Said::verbatim(what.as_str()));
         }
         self.time = self.time.min(s.time);
         self.first_event = Some(self.first_event.map_or(s.time, |f| f.min(s.time)));
@@ -160,7 +161,7 @@ fn attach_dumps(
     crashes: &mut Vec<CrashBuild>,
     ev: &Evidence,
     facts: &[DumpFacts],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Said>,
 ) {
     let mut order: Vec<usize> = (0..ev.dumps.len()).collect();
     order.sort_by_key(|&i| (!facts[i].capture.crash, facts[i].time.unwrap_or(i64::MAX)));
@@ -168,10 +169,9 @@ fn attach_dumps(
         let f = &facts[i];
         let Some(t) = f.time else {
             if f.capture.crash {
-                warnings.push(format!(
-                    "{}: no time in the dump or its name: not matched to events",
-                    ev.dumps[i].path.display()
-                ));
+                warnings.push(said(Fact::NoDumpTime {
+                    file: ev.dumps[i].path.display().to_string(),
+                }));
             }
             continue;
         };
@@ -188,7 +188,10 @@ fn attach_dumps(
             }
             continue;
         }
-        let source = f.time_source.as_deref().unwrap_or("dump");
+        let source = f
+            .time_source
+            .clone()
+            .unwrap_or_else(|| said(Fact::DumpSource));
         match best(crashes, f.pid, &f.pool, &f.process, t, |c| c.dump.is_some()) {
             Some(ci) => {
                 let c = &mut crashes[ci];
@@ -197,9 +200,9 @@ fn attach_dumps(
                 c.pool = c.pool.take().or(f.pool.clone());
                 c.process = c.process.take().or(f.process.clone());
                 c.time = c.time.min(t);
-                earliest(&mut c.fault, t, source);
+                earliest(&mut c.fault, t, &source);
                 if let Some(x) = f.exception {
-                    c.exception_code = Some((x, "dump".into()));
+                    c.exception_code = Some((x, said(Fact::DumpSource)));
                 }
             }
             None => crashes.push(CrashBuild {
@@ -209,12 +212,10 @@ fn attach_dumps(
                 pool: f.pool.clone(),
                 process: f.process.clone(),
                 exit_code: None,
-                exception_code: f.exception.map(|x| (x, "dump".to_string())),
-                fault: Some((t, source.to_string())),
+                exception_code: f.exception.map(|x| (x, said(Fact::DumpSource))),
+                fault: Some((t, source.clone())),
                 terminated: None,
-                how: vec![
-                    "crash known from the dump only (no termination event among the inputs)".into(),
-                ],
+                how: vec![said(Fact::DumpOnly)],
                 evidence: Vec::new(),
                 dump: Some(i),
                 other_dumps: Vec::new(),
@@ -247,9 +248,9 @@ pub(super) fn crash_of(
     ev: &Evidence,
     facts: &[DumpFacts],
 ) -> Crash {
-    let part = |x: &Option<(u32, String)>| x.as_ref().map(|(v, w)| (code(*v), w.clone())).unzip();
-    let (exit_code, exit_code_source) = part(&c.exit_code);
-    let (exception_code, exception_code_source) = part(&c.exception_code);
+    let (exit_code, exit_code_source) = c.exit_code.clone().map(|(v, w)| (code(v), w)).unzip();
+    let (exception_code, exception_code_source) =
+        c.exception_code.clone().map(|(v, w)| (code(v), w)).unzip();
     let (fault_time, fault_time_source) = c.fault.clone().map(|(t, w)| (Time(t), w)).unzip();
     let (terminated_at, terminated_source) =
         c.terminated.clone().map(|(t, w)| (Time(t), w)).unzip();
@@ -265,9 +266,14 @@ pub(super) fn crash_of(
         fault_time_source,
         terminated_at,
         terminated_source,
-        how: c.how.join("; "),
+        how: match c.how.as_slice() {
+            [one] => one.clone(),
+            all => said(Fact::All(all.iter().map(|h| h.fact.clone()).collect())),
+        },
         dump: c.dump.map(|d| ev.dumps[d].path.clone()),
-        dump_capture: c.dump.map(|d| facts[d].capture.kind.to_string()),
+        dump_capture: c
+            .dump
+            .map(|d| said(Fact::Capture(facts[d].capture.kind)).en),
         other_dumps: c
             .other_dumps
             .iter()

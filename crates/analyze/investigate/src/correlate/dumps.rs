@@ -2,9 +2,10 @@
 //! (stage 7, [`DumpInfo`]).
 
 use crate::evidence::{Evidence, LoadedDump};
-use crate::model::{CrashRef, DumpInfo, EventLogInfo, TimelineEntry};
-use crate::time::{self, code, Time};
+use crate::model::{CrashRef, DumpInfo, EventLogInfo, Fact, Said, TimelineEntry};
+use crate::time::{code, Time};
 use coroner_incident::file_name;
+use coroner_report::phrase::investigate::said::said;
 use std::collections::BTreeMap;
 
 /// The facts of every dump, in the order of the evidence.
@@ -28,7 +29,7 @@ pub(super) fn infos(
     facts: &[DumpFacts],
     links: Links,
     event_logs: &[EventLogInfo],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Said>,
 ) -> Vec<DumpInfo> {
     let coverage = log_coverage(event_logs);
     let dumps: Vec<DumpInfo> = ev
@@ -38,7 +39,7 @@ pub(super) fn infos(
         .map(|(i, d)| {
             let mut info = dump_info(d, &facts[i], links.crash.get(&i).cloned(), coverage);
             if let Some(h) = links.hang.get(&i) {
-                info.not_a_crash = Some(hang_note(h));
+                info.not_a_crash = Some(said(hang_note(h)));
                 info.hang = Some(h.clone());
             }
             info
@@ -46,10 +47,10 @@ pub(super) fn infos(
         .collect();
     for d in &dumps {
         if let Some(e) = &d.error {
-            warnings.push(format!(
-                "{}: dump could not be analysed: {e}",
-                d.file.display()
-            ));
+            warnings.push(said(Fact::DumpNotAnalysed {
+                file: d.file.display().to_string(),
+                error: e.clone(),
+            }));
         }
     }
     dumps
@@ -59,7 +60,7 @@ pub(super) fn infos(
 pub(super) struct DumpFacts {
     pub pid: Option<u32>,
     pub time: Option<i64>,
-    pub time_source: Option<String>,
+    pub time_source: Option<Said>,
     pub process: Option<String>,
     pub pool: Option<String>,
     pub exception: Option<u32>,
@@ -73,13 +74,13 @@ fn dump_facts_of(d: &LoadedDump, bias: i32, utc_offset: &str) -> DumpFacts {
     let n = d.name.as_ref();
     let header = a.and_then(|a| a.process.dump_time).map(|t| t as i64);
     let (time, time_source) = match (header, n.and_then(|n| n.local_time)) {
-        (Some(t), _) => (Some(t), Some("dump header (UTC)".to_string())),
+        (Some(t), _) => (Some(t), Some(said(Fact::DumpHeaderTime))),
         (None, Some(l)) => (
             Some(l + i64::from(bias) * 60),
-            Some(format!(
-                "{} file name (local time; {utc_offset} applied)",
-                n.map(|n| n.scheme).unwrap_or("")
-            )),
+            Some(said(Fact::FileNameTime {
+                scheme: n.map(|n| n.scheme).unwrap_or("").to_string(),
+                offset: utc_offset.to_string(),
+            })),
         ),
         _ => (None, None),
     };
@@ -106,31 +107,20 @@ fn log_coverage(infos: &[EventLogInfo]) -> Option<(i64, i64)> {
     Some((first.0, last.0))
 }
 
-/// `08:13–11:02 UTC on 2006-03-14`, or with both dates when the span crosses midnight.
-pub(crate) fn span_text(a: i64, b: i64) -> String {
-    let (da, db) = (time::short(a), time::short(b));
-    if da[..10] == db[..10] {
-        format!("{}–{} UTC on {}", &da[11..16], &db[11..16], &da[..10])
-    } else {
-        format!("{} – {} UTC", &da[..16], &db[..16])
-    }
-}
-
 /// Why a dump that is not a crash by itself was not tied to one.
-pub(super) fn not_a_crash_note(t: Option<i64>, coverage: Option<(i64, i64)>) -> String {
+pub(super) fn not_a_crash_note(t: Option<i64>, coverage: Option<(i64, i64)>) -> Fact {
     let Some((a, b)) = coverage else {
-        return "dump of a process with no termination event among the inputs (no event log was given)".into();
+        return Fact::NoEventLogs;
     };
-    let mut s = format!(
-        "dump of a process with no termination in the logs, which cover {}",
-        span_text(a, b)
-    );
-    match t {
-        Some(t) if t > b => s.push_str(" (the dump was taken after they end)"),
-        Some(t) if t < a => s.push_str(" (the dump was taken before they begin)"),
-        _ => {}
+    Fact::NoTermination {
+        from: Time(a),
+        to: Time(b),
+        after: match t {
+            Some(t) if t > b => Some(true),
+            Some(t) if t < a => Some(false),
+            _ => None,
+        },
     }
-    s
 }
 
 fn dump_info(
@@ -156,24 +146,28 @@ fn dump_info(
             .and_then(|a| coroner_report::phrase::verdict(a, coroner_report::phrase::Lang::En)),
         crash,
         hang: None,
-        capture: f.capture.kind.to_string(),
-        capture_from: f.capture.from.clone(),
+        capture: said(Fact::Capture(f.capture.kind)),
+        capture_from: said(f.capture.from.clone()),
         counts_as_crash: counts,
-        not_a_crash: (!counts && a.is_some()).then(|| not_a_crash_note(f.time, coverage)),
+        not_a_crash: (!counts && a.is_some()).then(|| said(not_a_crash_note(f.time, coverage))),
         detail: a
             .map(|a| coroner_report::phrase::summary(a, coroner_report::phrase::Lang::En))
             .unwrap_or_default(),
         error: d.analysis.as_ref().err().map(|e| e.to_string()),
+        analysis: d
+            .analysis
+            .as_ref()
+            .ok()
+            .map(|a| crate::model::Quoted(a.clone())),
     }
 }
 
 /// Why a hang dump is not a crash: the hang it was matched to.
-fn hang_note(h: &CrashRef) -> String {
-    format!(
-        "dump of a worker of '{}' that stopped answering ({} UTC); a hang, not a crash",
-        h.pool,
-        time::short(h.time.0)
-    )
+fn hang_note(h: &CrashRef) -> Fact {
+    Fact::HangDump {
+        pool: h.pool.clone(),
+        time: h.time,
+    }
 }
 
 /// The timeline line of a dump that is not a crash (kind `dump`).
@@ -183,15 +177,15 @@ pub(super) fn live_dump_entry(d: &DumpInfo) -> Option<TimelineEntry> {
         time: d.time?,
         pool: d.app_pool.clone(),
         kind: "dump",
-        text: format!(
-            "{}{}: {} {} — not a crash: {note}",
-            d.app_pool
-                .as_deref()
-                .or(d.process.as_deref())
-                .unwrap_or("process"),
-            d.pid.map(|p| format!(" pid {p}")).unwrap_or_default(),
-            d.capture,
-            file_name(&d.file)
-        ),
+        text: said(Fact::LiveDumpLine {
+            who: d.app_pool.clone().or(d.process.clone()),
+            pid: d.pid,
+            capture: match &d.capture.fact {
+                Fact::Capture(k) => *k,
+                _ => crate::model::CaptureKind::Exception,
+            },
+            file: file_name(&d.file),
+            why: Box::new(note.fact.clone()),
+        }),
     })
 }

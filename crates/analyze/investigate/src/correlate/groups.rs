@@ -60,6 +60,7 @@ pub(super) fn groups(
                     coroner_report::phrase::who_to_call(first, coroner_report::phrase::Lang::En)
                 }),
                 pools: pools.into_iter().collect(),
+                analysis: ev.quoted(done[g.members[0]].0),
             }
         })
         .collect()

@@ -4,10 +4,10 @@
 
 use super::dumps::DumpFacts;
 use super::pools::Pools;
-use super::signals::{Signal, HOW_ORPHANED};
+use super::signals::Signal;
 use super::PID_WINDOW;
 use crate::evidence::Evidence;
-use crate::model::{CrashRef, EvidenceRef, Hang, HangCause, RequestWaits};
+use crate::model::{CrashRef, EvidenceRef, Fact, Hang, HangCause, RequestWaits, Said};
 use crate::time::Time;
 use coroner_analysis::Analysis;
 use coroner_iis::poolname;
@@ -19,10 +19,38 @@ pub(super) struct HangBuild {
     pub time: i64,
     pub pid: Option<u32>,
     pub pool: String,
-    pub how: Vec<String>,
+    /// Whether `pool` is an application pool (else the process's name: a hang no record of
+    /// its PID ties to a pool).
+    pub app_pool: bool,
+    pub how: Vec<Said>,
     pub evidence: Vec<EvidenceRef>,
     /// Indexes of the matched dumps, by time.
     pub dumps: Vec<usize>,
+}
+
+/// Gives each hang event that names no pool (Application Hang 1002) the pool of its PID:
+/// from a death or hang event of that PID within [`PID_WINDOW`], else from a dump of it.
+pub(super) fn place(hangs: &mut [Signal], deaths: &[Signal], facts: &[DumpFacts]) {
+    let named: Vec<(u32, i64, String)> = deaths
+        .iter()
+        .chain(hangs.iter())
+        .filter_map(|s| Some((s.pid?, s.time, s.pool.clone()?)))
+        .collect();
+    for h in hangs.iter_mut().filter(|h| h.pool.is_none()) {
+        let Some(pid) = h.pid else { continue };
+        let by_event = named
+            .iter()
+            .filter(|(p, t, _)| *p == pid && (t - h.time).abs() <= PID_WINDOW)
+            .min_by_key(|(_, t, _)| (t - h.time).abs())
+            .map(|(_, _, pool)| pool.clone());
+        let by_dump = || {
+            facts
+                .iter()
+                .filter(|f| f.pid == Some(pid))
+                .find_map(|f| f.pool.clone())
+        };
+        h.pool = by_event.or_else(by_dump);
+    }
 }
 
 /// Merges the hang events (sorted by time) per pool and process: an event joins the hang of
@@ -31,7 +59,11 @@ pub(super) struct HangBuild {
 pub(super) fn merge(signals: Vec<Signal>) -> Vec<HangBuild> {
     let mut out: Vec<HangBuild> = Vec::new();
     for s in signals {
-        let pool = s.pool.clone().unwrap_or_default();
+        let (pool, app_pool) = match (&s.pool, &s.process) {
+            (Some(p), _) => (p.clone(), true),
+            (None, Some(p)) => (p.clone(), false),
+            (None, None) => ("unknown process".to_string(), false),
+        };
         let near = out
             .iter_mut()
             .filter(|h| poolname::same(&h.pool, &pool) && (s.time - h.time).abs() <= PID_WINDOW)
@@ -49,6 +81,7 @@ pub(super) fn merge(signals: Vec<Signal>) -> Vec<HangBuild> {
                 time: s.time,
                 pid: s.pid,
                 pool,
+                app_pool,
                 how: vec![s.how],
                 evidence: vec![s.evidence],
                 dumps: Vec::new(),
@@ -102,8 +135,15 @@ pub(super) fn match_dumps(
 pub(super) fn add(pools: &mut Pools, hangs: &[HangBuild], ev: &Evidence) {
     for h in hangs {
         let name = pools.canon(&h.pool);
-        let p = pools.entry(&name, "application pool");
-        p.kind = "application pool";
+        let kind = if h.app_pool {
+            "application pool"
+        } else {
+            "process"
+        };
+        let p = pools.entry(&name, kind);
+        if h.app_pool {
+            p.kind = kind;
+        }
         p.hangs.push(hang_of(h, ev));
     }
     for p in pools.map.values_mut() {
@@ -119,14 +159,15 @@ pub(super) fn add(pools: &mut Pools, hangs: &[HangBuild], ev: &Evidence) {
 
 /// The model's hang, its waits still empty.
 fn hang_of(h: &HangBuild, ev: &Evidence) -> Hang {
-    let first = h.dumps.iter().find_map(|&d| ev.analysis(d));
+    let first_dump = h.dumps.iter().copied().find(|&d| ev.analysis(d).is_some());
+    let first = first_dump.and_then(|d| ev.analysis(d));
     let mut evidence = h.evidence.clone();
     evidence.sort_by_key(|e| e.time);
     Hang {
         time: Time(h.time),
         pid: h.pid,
         how: h.how.clone(),
-        orphaned: h.how.iter().any(|x| x == HOW_ORPHANED),
+        orphaned: h.how.iter().any(|x| x.fact == Fact::Orphaned),
         dumps: h.dumps.iter().map(|&d| ev.dumps[d].path.clone()).collect(),
         bucket: first.and_then(|a| a.bucket.clone()),
         cause: first.and_then(|a| {
@@ -134,6 +175,7 @@ fn hang_of(h: &HangBuild, ev: &Evidence) -> Hang {
                 coroner_report::phrase::finding(a, f, coroner_report::phrase::Lang::En).title
             })
         }),
+        analysis: first_dump.and_then(|d| ev.quoted(d)),
         waits: RequestWaits::empty(Time(h.time), Time(h.time)),
         evidence,
     }
@@ -153,11 +195,17 @@ fn cause(dumps: &[usize], ev: &Evidence) -> Option<HangCause> {
     let best = counts.iter().map(|(_, n)| *n).max()?;
     let (bucket, n) = counts.into_iter().find(|(_, n)| *n == best)?;
     let a = done.iter().find(|a| a.bucket.as_ref() == bucket)?;
+    let quoted = dumps
+        .iter()
+        .copied()
+        .find(|&d| ev.analysis(d).is_some_and(|x| std::ptr::eq(x, *a)))
+        .and_then(|d| ev.quoted(d));
     let words = a
         .findings
         .first()
         .map(|f| coroner_report::phrase::finding(a, f, coroner_report::phrase::Lang::En));
     Some(HangCause {
+        analysis: quoted,
         bucket: bucket.cloned(),
         dumps_with_bucket: n,
         dumps: done.len(),

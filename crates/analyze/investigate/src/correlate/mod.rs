@@ -44,8 +44,6 @@ const NEAR_WINDOW: i64 = 30;
 const ABANDON_WINDOW: i64 = 120;
 /// Most examples kept per list.
 const MAX_EXAMPLES: usize = 20;
-/// How [`TimeZone::source`] begins when the offset was read from an event log.
-pub(crate) const TZ_FROM_EVENTS: &str = "EventLog 6013";
 
 /// Builds the investigation from loaded evidence.
 pub fn investigate(inputs: &[PathBuf], mut ev: Evidence) -> Investigation {
@@ -53,7 +51,8 @@ pub fn investigate(inputs: &[PathBuf], mut ev: Evidence) -> Investigation {
     let time_zone = timezone::time_zone(&ev);
     timezone::place_local_events(&mut ev, &time_zone, &mut warnings);
     let facts = dumps::facts(&ev, &time_zone);
-    let sig = signals::signals(&ev, &mut warnings);
+    let mut sig = signals::signals(&ev, &mut warnings);
+    hangs::place(&mut sig.hangs, &sig.signals, &facts);
     let crashes = crashes::crashes(sig.signals, &ev, &facts, &mut warnings);
     let (mut pools, dump_crash) = pools::pools(&crashes, &sig.rapid_events, &ev, &facts);
     let mut hangs = hangs::merge(sig.hangs);
@@ -135,10 +134,12 @@ pub fn offset_text(bias_minutes: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::crashes::CrashBuild;
-    use super::dumps::{not_a_crash_note, span_text};
+    use super::dumps::not_a_crash_note;
     use super::signals::Signal;
-    use crate::model::EvidenceRef;
+    use crate::model::{EvidenceRef, Said};
     use crate::time::Time;
+    use coroner_report::phrase::investigate::said::{said, span};
+    use coroner_report::phrase::Lang;
 
     fn sig(t: i64, what: &str, exit: Option<u32>, exc: Option<u32>, term: bool) -> Signal {
         Signal {
@@ -149,13 +150,13 @@ mod tests {
             exit_code: exit,
             exception_code: exc,
             termination: term,
-            how: what.into(),
+            how: Said::verbatim(what),
             evidence: EvidenceRef {
                 time: Time(t),
                 file: "SysEvent.Evt".into(),
                 record: 1,
                 what: what.into(),
-                text: String::new(),
+                text: Said::verbatim(""),
             },
         }
     }
@@ -189,9 +190,16 @@ mod tests {
     fn coverage_note() {
         let a = 1_142_324_021; // 2006-03-14 08:13:41
         let b = a + 2 * 3600 + 49 * 60;
-        let n = not_a_crash_note(Some(b + 10), Some((a, b)));
+        let n = said(not_a_crash_note(Some(b + 10), Some((a, b)))).en;
         assert_eq!(n, "dump of a process with no termination in the logs, which cover 08:13–11:02 UTC on 2006-03-14 (the dump was taken after they end)");
-        assert!(not_a_crash_note(None, None).contains("no event log"));
-        assert!(span_text(a, a + 86_400).contains("2006-03-15"));
+        assert!(said(not_a_crash_note(None, None))
+            .en
+            .contains("no event log"));
+        assert!(span(Time(a), Time(a + 86_400), Lang::En).contains("2006-03-15"));
+        let ko = said(not_a_crash_note(Some(b + 10), Some((a, b))));
+        assert_eq!(
+            coroner_report::phrase::investigate::said::words(&ko, Lang::Ko),
+            "로그(2006-03-14 08:13–11:02 UTC)에 종료 기록이 없는 프로세스의 덤프 (덤프는 로그가 끝난 뒤에 수집됨)"
+        );
     }
 }

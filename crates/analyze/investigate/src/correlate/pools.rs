@@ -113,7 +113,12 @@ fn new_pool(configs: &[IisConfig], name: &str, kind: &'static str) -> Pool {
     Pool {
         name: name.to_string(),
         kind,
-        threshold: Threshold::from_settings(settings),
+        threshold: Threshold::from_settings(
+            settings,
+            coroner_report::phrase::investigate::said::said(
+                crate::model::Fact::IisDefaultThreshold,
+            ),
+        ),
         sites,
         crashes: Vec::new(),
         hangs: Vec::new(),

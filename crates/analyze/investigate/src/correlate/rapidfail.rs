@@ -3,9 +3,10 @@
 
 use super::impact::{hits_of, served_of};
 use super::web::{Hit, Served, WebImpact};
-use crate::model::{Crash, EvidenceRef, Pool, RapidFail, Threshold};
-use crate::time::{self, Time};
+use crate::model::{Crash, EvidenceRef, Fact, Pool, RapidFail, Said, Threshold};
+use crate::time::Time;
 use coroner_iis::poolname;
+use coroner_report::phrase::investigate::said::said;
 use std::collections::BTreeMap;
 
 /// Gives every pool its rapid-fail episodes. A pool whose crashes would have tripped a
@@ -14,7 +15,7 @@ pub(super) fn episodes(
     pools: &mut BTreeMap<String, Pool>,
     web: &WebImpact,
     rapid_events: &[(String, EvidenceRef)],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Said>,
 ) {
     for p in pools.values_mut() {
         let mut episodes = from_events(p, rapid_events);
@@ -64,14 +65,14 @@ fn episode(
         failure_pids: fails.iter().filter_map(|c| c.pid).collect(),
         detected,
         event,
-        restored_how: String::new(),
+        restored_how: Said::verbatim(""),
         http_503: 0,
     }
 }
 
 /// Disables predicted from crash frequency: `max_crashes` crashes within the interval that no
 /// recorded disable explains.
-fn predicted(p: &Pool, episodes: &mut Vec<RapidFail>, warnings: &mut Vec<String>) {
+fn predicted(p: &Pool, episodes: &mut Vec<RapidFail>, warnings: &mut Vec<Said>) {
     let th = &p.threshold;
     let n = th.max_crashes.max(1) as usize;
     let times: Vec<i64> = p.crashes.iter().map(|c| c.time.0).collect();
@@ -101,13 +102,14 @@ fn predicted(p: &Pool, episodes: &mut Vec<RapidFail>, warnings: &mut Vec<String>
 }
 
 /// The warning for crashes that would have disabled a pool whose protection is off.
-fn turned_off(pool: &str, th: &Threshold, n: usize, from: i64) -> String {
-    format!(
-        "'{pool}': {n} crashes within {} from {} — rapid-fail protection would have disabled the pool, but it is turned off in {}",
-        time::duration(th.interval_seconds),
-        time::short(from),
-        th.source
-    )
+fn turned_off(pool: &str, th: &Threshold, n: usize, from: i64) -> Said {
+    said(Fact::ProtectionOff {
+        pool: pool.to_string(),
+        crashes: n,
+        interval_seconds: th.interval_seconds,
+        from: Time(from),
+        source: Box::new(th.source.fact.clone()),
+    })
 }
 
 /// When each episode ended: a later worker of the pool, or the first request served after the
@@ -134,37 +136,32 @@ fn restore(episodes: &mut [RapidFail], crashes: &[Crash], hits: &[&Hit], oks: &[
         e.http_503 = hits.iter().filter(|h| h.time >= t && h.time <= end).count() as u64;
         if restored.is_none() {
             how.push(match hits.iter().rfind(|h| h.time >= t) {
-                Some(l) => format!(
-                    "not restored within the evidence (last 503 at {})",
-                    time::short(l.time)
-                ),
-                None => {
-                    "no evidence of the restore (no later request or worker event for the pool)"
-                        .into()
-                }
+                Some(l) => Fact::NotRestored {
+                    last_503: Time(l.time),
+                },
+                None => Fact::NoRestoreEvidence,
             });
         }
-        e.restored_how = how.join("; ");
+        e.restored_how = match how.len() {
+            1 => said(how.remove(0)),
+            _ => said(Fact::All(how)),
+        };
     }
 }
 
 /// The restore time and how it is known: the earlier of a later worker and a request served.
-fn restored(web: Option<&Served>, worker: Option<i64>) -> (Option<i64>, Vec<String>) {
-    let by_worker = |c: i64| {
-        format!(
-            "a worker of the pool was running again (it crashed at {})",
-            time::short(c)
-        )
+fn restored(web: Option<&Served>, worker: Option<i64>) -> (Option<i64>, Vec<Fact>) {
+    let by_worker = |c: i64| Fact::RestoredByWorker {
+        crashed_at: Time(c),
     };
     match (web, worker) {
         (Some(w), Some(c)) if c < w.time => (Some(c), vec![by_worker(c)]),
         (Some(w), _) => (
             Some(w.time),
-            vec![format!(
-                "inferred from the web logs: first non-503 response for the pool's site(s) after the disable ({} line {}); IIS logs no event when an administrator restarts a pool",
-                w.file.display(),
-                w.line
-            )],
+            vec![Fact::RestoredByWeb {
+                file: w.file.display().to_string(),
+                line: w.line,
+            }],
         ),
         (None, Some(c)) => (Some(c), vec![by_worker(c)]),
         (None, None) => (None, Vec::new()),

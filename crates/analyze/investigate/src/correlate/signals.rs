@@ -3,9 +3,10 @@
 //! [`EventLogInfo`] per log.
 
 use crate::evidence::Evidence;
-use crate::model::{EventLogInfo, EvidenceRef, TimelineEntry};
+use crate::model::{EventLogInfo, EvidenceRef, Fact, Said, TimelineEntry};
 use crate::time::{code, Time};
 use coroner_eventlog::{interpret, Event, EventLog, Meaning};
+use coroner_report::phrase::investigate::said::said;
 use std::path::Path;
 
 /// A piece of evidence that a process died.
@@ -21,7 +22,7 @@ pub(super) struct Signal {
     pub exception_code: Option<u32>,
     /// A termination event (the service saw the process die) rather than a fault record.
     pub termination: bool,
-    pub how: String,
+    pub how: Said,
     pub evidence: EvidenceRef,
 }
 
@@ -57,17 +58,16 @@ pub(super) struct Signals {
 }
 
 /// Reads every event log and WER report; damaged logs add a warning.
-pub(super) fn signals(ev: &Evidence, warnings: &mut Vec<String>) -> Signals {
+pub(super) fn signals(ev: &Evidence, warnings: &mut Vec<Said>) -> Signals {
     let mut out = Signals::default();
     for log in &ev.event_logs {
         let understood = read_log(log, &mut out);
         out.event_logs.push(log_info(log, understood));
         if log.skipped_total > 0 {
-            warnings.push(format!(
-                "{}: {} damaged part(s) skipped; everything readable was used",
-                log.file.display(),
-                log.skipped_total
-            ));
+            warnings.push(said(Fact::DamagedParts {
+                file: log.file.display().to_string(),
+                parts: log.skipped_total,
+            }));
         }
     }
     out.signals.extend(ev.wers.iter().filter_map(wer_signal));
@@ -78,12 +78,11 @@ pub(super) fn signals(ev: &Evidence, warnings: &mut Vec<String>) -> Signals {
 }
 
 /// `worker pid 4410 recycled: it reached its private bytes memory limit`.
-fn recycle_text(pid: Option<u32>, limit: coroner_eventlog::MemoryLimit) -> String {
-    format!(
-        "worker{} recycled: it reached its {} limit",
-        pid.map(|p| format!(" pid {p}")).unwrap_or_default(),
-        limit.as_str()
-    )
+fn recycle_text(pid: Option<u32>, limit: coroner_eventlog::MemoryLimit) -> Fact {
+    Fact::MemoryRecycle {
+        pid,
+        private: limit == coroner_eventlog::MemoryLimit::Private,
+    }
 }
 
 /// Sorts the records of one log into `out`; returns how many were understood.
@@ -110,11 +109,11 @@ fn read_log(log: &EventLog, out: &mut Signals) -> usize {
                 pool: pool.clone(),
                 pid: *pid,
                 limit: *limit,
-                evidence: ev_ref(f, e, label(e), recycle_text(*pid, *limit)),
+                evidence: ev_ref(f, e, label(e), said(recycle_text(*pid, *limit))),
             });
         }
         if let Meaning::RapidFailDisabled { pool } = m {
-            let text = format!("application pool '{pool}' disabled by rapid-fail protection");
+            let text = said(Fact::RapidFailDisabled { pool: pool.clone() });
             out.rapid_events.push((pool, ev_ref(f, e, label(e), text)));
         } else if let Some(t) = timeline_entry(m, e) {
             out.timeline.push(t);
@@ -125,54 +124,43 @@ fn read_log(log: &EventLog, out: &mut Signals) -> usize {
 
 /// The timeline line of a system or pool event that is not a death.
 fn timeline_entry(m: Meaning, e: &Event) -> Option<TimelineEntry> {
-    let (pool, kind, text) = match m {
-        Meaning::PoolDisabled { pool, why } => {
-            let text = format!("{}: pool '{pool}' disabled ({why})", label(e));
-            (Some(pool), "other", text)
-        }
-        Meaning::LogStarted { .. } => (
-            None,
-            "boot",
-            format!("{}: event log service started (system start)", label(e)),
+    let (pool, kind, what) = match m {
+        Meaning::PoolDisabled { pool, why } => (
+            Some(pool.clone()),
+            "other",
+            Fact::PoolDisabled {
+                pool,
+                why: why.to_string(),
+            },
         ),
-        Meaning::LogStopped => (
-            None,
-            "shutdown",
-            format!("{}: event log service stopped (clean shutdown)", label(e)),
-        ),
+        Meaning::LogStarted { .. } => (None, "boot", Fact::LogStarted),
+        Meaning::LogStopped => (None, "shutdown", Fact::LogStopped),
         Meaning::UnexpectedShutdown {
             time_text,
             date_text,
         } => (
             None,
             "shutdown",
-            format!(
-                "{}: the previous shutdown at {time_text} on {date_text} (local) was unexpected",
-                label(e)
-            ),
+            Fact::UnexpectedShutdown {
+                time_text,
+                date_text,
+            },
         ),
-        Meaning::KernelPowerLoss { .. } | Meaning::BugCheck { .. } => (
-            None,
-            "shutdown",
-            format!(
-                "{}: the system restarted without a clean shutdown",
-                label(e)
-            ),
-        ),
+        Meaning::KernelPowerLoss { .. } | Meaning::BugCheck { .. } => {
+            (None, "shutdown", Fact::RestartedUnclean)
+        }
         Meaning::MemoryRecycle { pool, pid, limit } => {
-            let text = format!("{}: {}", label(e), recycle_text(pid, limit));
-            (Some(pool), "recycle", text)
+            (Some(pool), "recycle", recycle_text(pid, limit))
         }
         Meaning::WorkerIdleShutdown { pool, pid, .. } => {
-            let text = format!(
-                "{}: worker{} shut down for idleness (normal)",
-                label(e),
-                pid.map(|p| format!(" pid {p}")).unwrap_or_default()
-            );
-            (Some(pool), "other", text)
+            (Some(pool), "other", Fact::IdleShutdown { pid })
         }
         _ => return None,
     };
+    let text = said(Fact::EventLine {
+        label: label(e),
+        what: Box::new(what),
+    });
     Some(TimelineEntry {
         time: Time(e.time),
         pool,
@@ -213,25 +201,24 @@ fn wer_signal(w: &coroner_iis::wer::WerFile) -> Option<Signal> {
         exit_code: None,
         exception_code: w.exception_code,
         termination: false,
-        how: format!(
-            "Windows Error Reporting {} report",
-            w.event_type.as_deref().unwrap_or("")
-        ),
+        how: said(Fact::WerFile {
+            event_type: w.event_type.clone().unwrap_or_default(),
+        }),
         evidence: EvidenceRef {
             time: Time(t),
             file: w.file.clone(),
             record: 0,
             what: "Report.wer".into(),
-            text: format!(
+            text: Said::verbatim(format!(
                 "{} {}",
                 w.event_type.as_deref().unwrap_or(""),
                 w.app.as_deref().unwrap_or("")
-            ),
+            )),
         },
     })
 }
 
-fn ev_ref(file: &Path, e: &Event, what: String, text: String) -> EvidenceRef {
+fn ev_ref(file: &Path, e: &Event, what: String, text: Said) -> EvidenceRef {
     EvidenceRef {
         time: Time(e.time),
         file: file.to_path_buf(),
@@ -275,12 +262,12 @@ struct Death {
     exit_code: Option<u32>,
     exception_code: Option<u32>,
     termination: bool,
-    how: String,
+    how: Fact,
 }
 
 impl Death {
     /// A W3SVC/WAS termination of a `w3wp.exe` worker of `pool`.
-    fn worker(pool: &str, pid: Option<u32>, exit_code: Option<u32>, how: String) -> Death {
+    fn worker(pool: &str, pid: Option<u32>, exit_code: Option<u32>, how: Fact) -> Death {
         Death {
             pool: Some(pool.to_string()),
             pid,
@@ -293,7 +280,7 @@ impl Death {
     }
 
     /// A record that is not a W3SVC/WAS termination.
-    fn other(pid: Option<u32>, process: Option<String>, termination: bool, how: String) -> Death {
+    fn other(pid: Option<u32>, process: Option<String>, termination: bool, how: Fact) -> Death {
         Death {
             pool: None,
             pid,
@@ -306,6 +293,7 @@ impl Death {
     }
 
     fn signal(self, e: &Event, f: &Path) -> Signal {
+        let how = said(self.how);
         Signal {
             time: e.time,
             pid: self.pid,
@@ -314,8 +302,8 @@ impl Death {
             exit_code: self.exit_code,
             exception_code: self.exception_code,
             termination: self.termination,
-            evidence: ev_ref(f, e, label(e), self.how.clone()),
-            how: self.how,
+            evidence: ev_ref(f, e, label(e), how.clone()),
+            how,
         }
     }
 }
@@ -334,22 +322,21 @@ fn death_signal(m: &Meaning, e: &Event, f: &Path) -> Option<Signal> {
 /// limit), 1015 / 5015 (orphaned). Not a death: a hang of the pool, counted apart.
 fn hang_signal(m: &Meaning) -> Option<Death> {
     Some(match m {
-        Meaning::WorkerPingFailed { pool, pid } => Death::worker(pool, *pid, None, HOW_PING.into()),
-        Meaning::WorkerShutdownTimeout { pool, pid } => {
-            Death::worker(pool, *pid, None, HOW_SHUTDOWN.into())
+        Meaning::WorkerPingFailed { pool, pid } => {
+            Death::worker(pool, *pid, None, Fact::PingFailed)
         }
-        Meaning::WorkerOrphaned { pool, .. } => {
-            Death::worker(pool, None, None, HOW_ORPHANED.into())
+        Meaning::WorkerShutdownTimeout { pool, pid } => {
+            Death::worker(pool, *pid, None, Fact::ShutdownLimit)
+        }
+        Meaning::WorkerOrphaned { pool, .. } => Death::worker(pool, None, None, Fact::Orphaned),
+        // A program that stopped answering and was closed: a hang of that process (of its
+        // pool, when another record of its PID names one; see `hangs::place`).
+        Meaning::AppHang { app, pid, .. } => {
+            Death::other(*pid, Some(app.clone()), true, Fact::AppHang)
         }
         _ => return None,
     })
 }
-
-/// What a hang event says (`Hang::how`).
-pub(super) const HOW_PING: &str = "failed to respond to a ping";
-pub(super) const HOW_SHUTDOWN: &str = "exceeded its shutdown time limit";
-pub(super) const HOW_ORPHANED: &str =
-    "orphaned (left running for debugging; the orphan action failed)";
 
 /// W3SVC 1009/1011/1012 / WAS 5009/5011/5012.
 fn worker_death(m: &Meaning) -> Option<Death> {
@@ -362,30 +349,21 @@ fn worker_death(m: &Meaning) -> Option<Death> {
             pool,
             *pid,
             *exit_code,
-            format!(
-                "worker process terminated unexpectedly{}",
-                exit_code
-                    .map(|c| format!(" (exit code {})", code(c)))
-                    .unwrap_or_default()
-            ),
+            Fact::WorkerCrashed {
+                exit_code: exit_code.map(code),
+            },
         ),
         Meaning::WorkerCommFailure { pool, pid, error } => Death::worker(
             pool,
             *pid,
             None,
-            format!(
-                "fatal communication error with the WWW service{}",
-                error
-                    .map(|c| format!(" (error {})", code(c)))
-                    .unwrap_or_default()
-            ),
+            Fact::CommFailure {
+                error: error.map(code),
+            },
         ),
-        Meaning::WorkerStartupTimeout { pool, pid } => Death::worker(
-            pool,
-            *pid,
-            None,
-            "worker exceeded its start-up time limit".into(),
-        ),
+        Meaning::WorkerStartupTimeout { pool, pid } => {
+            Death::worker(pool, *pid, None, Fact::StartupTimeout)
+        }
         _ => return None,
     })
 }
@@ -394,13 +372,12 @@ fn worker_death(m: &Meaning) -> Option<Death> {
 fn other_death(m: &Meaning) -> Option<Death> {
     Some(match m {
         Meaning::ApplicationError(a) => {
-            let mut how = format!("Application Error: {} faulted in {}", a.app, a.module);
-            if let Some(c) = a.exception_code {
-                how.push_str(&format!(", exception {}", code(c)));
-            }
-            if let Some(o) = a.offset {
-                how.push_str(&format!(", offset 0x{o:x}"));
-            }
+            let how = Fact::ApplicationError {
+                app: a.app.clone(),
+                module: a.module.clone(),
+                exception: a.exception_code.map(code),
+                offset: a.offset,
+            };
             Death {
                 exception_code: a.exception_code,
                 ..Death::other(a.pid, Some(a.app.clone()), false, how)
@@ -410,37 +387,24 @@ fn other_death(m: &Meaning) -> Option<Death> {
             None,
             w.p.first().filter(|s| !s.is_empty()).cloned(),
             false,
-            format!(
-                "Windows Error Reporting {} report (bucket {})",
-                w.event_name, w.bucket
-            ),
+            Fact::WerReport {
+                event_name: w.event_name.clone(),
+                bucket: w.bucket.clone(),
+            },
         ),
         Meaning::DotNetUnhandled { app, exception, .. } => Death::other(
             None,
             app.clone(),
             false,
-            format!(
-                ".NET unhandled exception{}",
-                exception
-                    .as_ref()
-                    .map(|x| format!(": {x}"))
-                    .unwrap_or_default()
-            ),
-        ),
-        Meaning::AppHang { app, pid, .. } => Death::other(
-            *pid,
-            Some(app.clone()),
-            true,
-            "application hang: the process stopped responding and was ended".into(),
+            Fact::DotNetUnhandled {
+                exception: exception.clone(),
+            },
         ),
         Meaning::ServiceCrashed { service, count, .. } => Death::other(
             None,
             Some(format!("service {service}")),
             true,
-            format!(
-                "service terminated unexpectedly{}",
-                count.map(|c| format!(" ({c} time(s))")).unwrap_or_default()
-            ),
+            Fact::ServiceCrashed { count: *count },
         ),
         _ => return None,
     })

@@ -2,9 +2,10 @@
 //! episodes and outage window, then the dumps that are not crashes, by time.
 
 use super::dumps::live_dump_entry;
-use crate::model::{DumpInfo, Pool, TimelineEntry};
+use crate::model::{DumpInfo, Fact, Pool, TimelineEntry};
 use crate::time;
 use coroner_incident::file_name;
+use coroner_report::phrase::investigate::said::said;
 use std::collections::BTreeMap;
 
 /// Every line, sorted by time (stable: equal times keep this order).
@@ -26,74 +27,57 @@ pub(super) fn timeline(
     events
 }
 
-fn entry(p: &Pool, time: time::Time, kind: &'static str, text: String) -> TimelineEntry {
+fn entry(p: &Pool, time: time::Time, kind: &'static str, fact: Fact) -> TimelineEntry {
     TimelineEntry {
         time,
         pool: Some(p.name.clone()),
         kind,
-        text,
+        text: said(fact),
     }
 }
 
 fn crash_entry(p: &Pool, c: &crate::model::Crash) -> TimelineEntry {
-    let mut text = format!(
-        "{} crash: {}{}",
-        p.name,
-        c.process.as_deref().unwrap_or("process"),
-        c.pid.map(|x| format!(" pid {x}")).unwrap_or_default()
-    );
-    if let Some(x) = &c.exit_code {
-        text.push_str(&format!(", exit code {x}"));
-    }
-    if let Some(x) = &c.exception_code {
-        text.push_str(&format!(", exception {x}"));
-    }
-    if let Some(d) = &c.dump {
-        text.push_str(&format!(", dump {}", file_name(d)));
-    }
-    entry(p, c.time, "crash", text)
+    let fact = Fact::CrashLine {
+        pool: p.name.clone(),
+        process: c.process.clone(),
+        pid: c.pid,
+        exit_code: c.exit_code.clone(),
+        exception: c.exception_code.clone(),
+        dump: c.dump.as_deref().map(file_name),
+    };
+    entry(p, c.time, "crash", fact)
 }
 
 fn hang_entry(p: &Pool, h: &crate::model::Hang) -> TimelineEntry {
-    let mut text = format!(
-        "{} hang: w3wp.exe{} {}",
-        p.name,
-        h.pid.map(|x| format!(" pid {x}")).unwrap_or_default(),
-        h.how.join("; ")
-    );
-    for d in &h.dumps {
-        text.push_str(&format!(", hang dump {}", file_name(d)));
-    }
-    entry(p, h.time, "hang", text)
+    let process = match p.kind {
+        "process" => p.name.clone(),
+        _ => "w3wp.exe".to_string(),
+    };
+    let fact = Fact::HangLine {
+        pool: p.name.clone(),
+        process,
+        pid: h.pid,
+        hows: h.how.iter().map(|x| x.fact.clone()).collect(),
+        dumps: h.dumps.iter().map(|d| file_name(d)).collect(),
+    };
+    entry(p, h.time, "hang", fact)
 }
 
 fn rapid_fail_entries(p: &Pool, r: &crate::model::RapidFail) -> Vec<TimelineEntry> {
-    let mut out = vec![entry(
-        p,
-        r.disabled_at,
-        "rapid_fail",
-        format!(
-            "{}: rapid-fail protection {} the pool after {} failures",
-            p.name,
-            if r.detected == "event" {
-                "disabled"
-            } else {
-                "would have disabled (predicted)"
-            },
-            r.failures
-        ),
-    )];
+    let pool = p.name.clone();
+    let fact = Fact::RapidFailLine {
+        pool: pool.clone(),
+        by_event: r.detected == "event",
+        failures: r.failures,
+    };
+    let mut out = vec![entry(p, r.disabled_at, "rapid_fail", fact)];
     if let Some(t) = r.restored_at {
-        out.push(entry(
-            p,
-            t,
-            "restored",
-            format!(
-                "{}: serving again after {}",
-                p.name,
-                time::duration(r.duration_seconds.unwrap_or(0))
-            ),
-        ));
+        let after_seconds = r.duration_seconds.unwrap_or(0);
+        let fact = Fact::RestoredLine {
+            pool,
+            after_seconds,
+        };
+        out.push(entry(p, t, "restored", fact));
     }
     out
 }
@@ -102,21 +86,15 @@ fn outage_entries(p: &Pool) -> Vec<TimelineEntry> {
     let (Some(f), Some(l)) = (p.outage.first, p.outage.last) else {
         return Vec::new();
     };
+    let pool = p.name.clone();
+    let http_503 = p.outage.http_503;
     vec![
         entry(
             p,
             f,
             "outage_start",
-            format!("{}: first 503 response", p.name),
+            Fact::OutageStart { pool: pool.clone() },
         ),
-        entry(
-            p,
-            l,
-            "outage_end",
-            format!(
-                "{}: last 503 response ({} in all)",
-                p.name, p.outage.http_503
-            ),
-        ),
+        entry(p, l, "outage_end", Fact::OutageEnd { pool, http_503 }),
     ]
 }

@@ -2,36 +2,39 @@
 //! (local time) and header (UTC) both carry the time; then events whose time is local (Event
 //! Viewer CSV/TXT exports) are placed on UTC with it, as dump-name times are.
 
-use super::{offset_text, TZ_FROM_EVENTS};
+use super::offset_text;
 use crate::evidence::Evidence;
-use crate::model::TimeZone;
+use crate::model::{Fact, TimeZone};
 use crate::time;
 use coroner_eventlog::{interpret, Meaning};
+use coroner_report::phrase::investigate::said::said;
 use std::collections::BTreeMap;
 
 /// A time-zone reading: bias (minutes, UTC − local), its name, and where it was read.
-type Reading = (i32, Option<String>, String);
+type Reading = (i32, Option<String>, Fact);
 
 /// The time zone of the evidence; UTC when nothing tells.
 pub(super) fn time_zone(ev: &Evidence) -> TimeZone {
-    let (bias, name, source) = from_events(ev).or_else(|| from_dump_names(ev)).unwrap_or((
-        0,
-        None,
-        "no time-zone evidence (EventLog 6013, dump names with times): local times taken as UTC"
-            .into(),
-    ));
+    let (bias, name, source) =
+        from_events(ev)
+            .or_else(|| from_dump_names(ev))
+            .unwrap_or((0, None, Fact::NoZone));
     TimeZone {
         bias_minutes: bias,
         name,
         utc_offset: offset_text(bias),
-        source,
+        source: said(source),
     }
 }
 
 /// Shifts the events that carry local time ([`coroner_eventlog::Event::local_time`]) to UTC
 /// by the offset found (or none: then they stay, taken as UTC, as the time zone's source
 /// says), and notes it once per file.
-pub(super) fn place_local_events(ev: &mut Evidence, tz: &TimeZone, warnings: &mut Vec<String>) {
+pub(super) fn place_local_events(
+    ev: &mut Evidence,
+    tz: &TimeZone,
+    warnings: &mut Vec<crate::model::Said>,
+) {
     for log in &mut ev.event_logs {
         let mut n = 0usize;
         for e in log.events.iter_mut().chain(log.recovered.iter_mut()) {
@@ -42,13 +45,13 @@ pub(super) fn place_local_events(ev: &mut Evidence, tz: &TimeZone, warnings: &mu
             }
         }
         if n > 0 {
-            warnings.push(format!(
-                "{}: {n} event(s) with the exporting machine's local time and no zone ({}); {} applied ({})",
-                log.file.display(),
-                log.kind,
-                tz.utc_offset,
-                tz.source
-            ));
+            warnings.push(said(Fact::LocalEvents {
+                file: log.file.display().to_string(),
+                events: n,
+                kind: log.kind.to_string(),
+                offset: tz.utc_offset.clone(),
+                source: Box::new(tz.source.fact.clone()),
+            }));
         }
     }
 }
@@ -70,16 +73,13 @@ fn from_events(ev: &Evidence) -> Option<Reading> {
                     tz = Some((
                         b,
                         tz_name.clone(),
-                        format!(
-                            "{TZ_FROM_EVENTS} in {} (record {}, {}): time-zone bias {b} min{}",
-                            log.file.display(),
-                            e.record_id,
-                            time::short(e.time),
-                            tz_name
-                                .as_ref()
-                                .map(|n| format!(" ({n})"))
-                                .unwrap_or_default()
-                        ),
+                        Fact::ZoneFromEvent {
+                            file: log.file.display().to_string(),
+                            record: e.record_id,
+                            time: time::Time(e.time),
+                            bias: b,
+                            name: tz_name.clone(),
+                        },
                     ));
                 }
             }
@@ -106,9 +106,9 @@ fn from_dump_names(ev: &Evidence) -> Option<Reading> {
     Some((
         (-off / 60) as i32,
         None,
-        format!(
-            "{n} dump(s) whose file name (local time) and header (UTC) differ by {}",
-            offset_text((-off / 60) as i32)
-        ),
+        Fact::ZoneFromDumpNames {
+            dumps: n,
+            offset: offset_text((-off / 60) as i32),
+        },
     ))
 }

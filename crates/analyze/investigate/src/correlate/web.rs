@@ -7,10 +7,11 @@ use super::dumps::DumpFacts;
 use super::pools::Pools;
 use super::MAX_EXAMPLES;
 use crate::evidence::Evidence;
-use crate::model::{CodeInfo, FailedRequest, FailedRequests, InFlight, WebLogInfo};
+use crate::model::{CodeInfo, Fact, FailedRequest, FailedRequests, InFlight, Said, WebLogInfo};
 use crate::time::Time;
 use coroner_iis::config::IisConfig;
 use coroner_iis::poolname;
+use coroner_report::phrase::investigate::said::said;
 use coroner_weblog::{Request, RequestLite, WebLog};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -69,7 +70,7 @@ pub(super) fn web_impact(
     pools: &mut Pools,
     event_pools: &[String],
     facts: &[DumpFacts],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Said>,
 ) -> WebImpact {
     let mut out = WebImpact::default();
     let mut counts = Counts::default();
@@ -77,26 +78,25 @@ pub(super) fn web_impact(
     for log in &ev.web_logs {
         let info = read_log(log, &mut r, &mut out, &mut counts);
         if log.problems_total > 0 {
-            warnings.push(format!(
-                "{}: {} unusable line(s) skipped; the rest was used",
-                log.file.display(),
-                log.problems_total
-            ));
+            warnings.push(said(Fact::UnusableLines {
+                file: log.file.display().to_string(),
+                lines: log.problems_total,
+            }));
         }
         out.web_logs.push(info);
         if log.local_time {
-            warnings.push(format!(
-                "{}: times are local (date-local/time-local fields); they were not shifted",
-                log.file.display()
-            ));
+            warnings.push(said(Fact::LocalWebTimes {
+                file: log.file.display().to_string(),
+            }));
         }
     }
-    warnings.extend(std::mem::take(&mut r.notes));
+    // By their English words, as the set of strings they once were kept them.
+    let mut notes: Vec<Said> = std::mem::take(&mut r.notes).into_iter().map(said).collect();
+    notes.sort_by(|a, b| a.en.cmp(&b.en));
+    warnings.extend(notes);
     if r.assumed_sole {
         if let Some(p) = &r.sole {
-            warnings.push(format!(
-                "web-log entries without a site or queue name were attributed to '{p}', the only application pool in the evidence"
-            ));
+            warnings.push(said(Fact::SolePool { pool: p.clone() }));
         }
     }
     // Every pool that has web evidence.
@@ -123,7 +123,7 @@ struct Resolver<'p> {
     /// Some entry was given to `sole` for want of a site or queue name.
     assumed_sole: bool,
     /// Warnings about queue names.
-    notes: BTreeSet<String>,
+    notes: Vec<Fact>,
 }
 
 impl<'p> Resolver<'p> {
@@ -146,7 +146,7 @@ impl<'p> Resolver<'p> {
                 .then(|| iis.iter().next().cloned())
                 .flatten(),
             assumed_sole: false,
-            notes: BTreeSet::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -165,7 +165,9 @@ impl<'p> Resolver<'p> {
                 let site = site.or(file_site).and_then(|s| pools.site_pool(s));
                 let m = poolname::resolve_queue(q, &self.known, site.as_deref());
                 if let Some(n) = queue_note(q, &m) {
-                    self.notes.insert(n);
+                    if !self.notes.contains(&n) {
+                        self.notes.push(n);
+                    }
                 }
                 m.name().to_string()
             })
@@ -469,21 +471,19 @@ fn known_pools<'a>(
 }
 
 /// A warning when an HTTPERR queue name could not be tied to one known pool for sure.
-fn queue_note(logged: &str, m: &poolname::QueueMatch) -> Option<String> {
+fn queue_note(logged: &str, m: &poolname::QueueMatch) -> Option<Fact> {
     match m {
         poolname::QueueMatch::Known(_) => None,
-        poolname::QueueMatch::Unknown(n) if n != logged => Some(format!(
-            "HTTPERR queue '{logged}' names no pool of the event logs, dumps or IIS configuration; read as '{n}' (HTTP.sys writes spaces, tabs and control characters as '+')"
-        )),
+        poolname::QueueMatch::Unknown(n) if n != logged => Some(Fact::QueueUnknown {
+            logged: logged.to_string(),
+            read_as: n.to_string(),
+        }),
         poolname::QueueMatch::Unknown(_) => None,
-        poolname::QueueMatch::Ambiguous { chosen, candidates } => Some(format!(
-            "HTTPERR queue '{logged}' fits the pools {} (HTTP.sys writes spaces as '+', and '+' as itself); its lines were attributed to '{chosen}'",
-            candidates
-                .iter()
-                .map(|c| format!("'{c}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        poolname::QueueMatch::Ambiguous { chosen, candidates } => Some(Fact::QueueAmbiguous {
+            logged: logged.to_string(),
+            candidates: candidates.iter().map(|c| c.to_string()).collect(),
+            chosen: chosen.to_string(),
+        }),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Facts the three human renderers (text, Markdown, HTML) show alike, phrased once here as plain
 //! text; each renderer only escapes and lays them out.
 
+use crate::phrase::investigate::said::words as said;
 use crate::phrase::investigate::{count, duration, seconds_ms, words, Noun};
 use crate::phrase::Lang;
 use coroner_incident::model::*;
@@ -82,14 +83,24 @@ pub fn dump_crash(d: &DumpInfo, lang: Lang) -> String {
         (Some(c), _, Lang::En) => format!("{} at {}", c.pool, c.time),
         (Some(c), _, Lang::Ko) => format!("{}, {}", c.pool, c.time),
         (None, Some(n), Lang::En) => format!("not a crash: {n}"),
-        (None, Some(n), Lang::Ko) => format!("충돌 아님: {n}"),
+        (None, Some(n), Lang::Ko) => format!("충돌 아님: {}", said(n, lang)),
         (None, None, _) => words(lang).not_matched.into(),
     }
 }
 
+/// What IIS saw of a hang, in order: `failed to respond to a ping; …`.
+pub fn hows(h: &Hang, lang: Lang) -> String {
+    let hows: Vec<String> = h.how.iter().map(|x| said(x, lang)).collect();
+    hows.join("; ")
+}
+
 /// `manual dump — DebugDiag file name "Manual Dump"`.
-pub fn dump_capture(d: &DumpInfo) -> String {
-    format!("{} — {}", d.capture, d.capture_from)
+pub fn dump_capture(d: &DumpInfo, lang: Lang) -> String {
+    format!(
+        "{} — {}",
+        said(&d.capture, lang),
+        said(&d.capture_from, lang)
+    )
 }
 
 /// The exit code of a crash, `unknown` when no termination event gives it.
@@ -112,7 +123,8 @@ fn at(t: Option<Time>, source: Option<&str>, lang: Lang) -> String {
 
 /// When the process faulted.
 pub fn fault_at(c: &Crash, lang: Lang) -> String {
-    at(c.fault_time, c.fault_time_source.as_deref(), lang)
+    let source = c.fault_time_source.as_ref().map(|s| said(s, lang));
+    at(c.fault_time, source.as_deref(), lang)
 }
 
 /// When the service saw the process die.
@@ -137,7 +149,7 @@ pub fn crash_times(c: &Crash, lang: Lang) -> String {
             Lang::Ko => format!("; 종료 코드 출처 {src}"),
         });
     }
-    if let Some(src) = &c.exception_code_source {
+    if let Some(src) = c.exception_code_source.as_ref().map(|s| said(s, lang)) {
         s.push_str(&match lang {
             Lang::En => format!("; exception from {src}"),
             Lang::Ko => format!("; 예외 출처 {src}"),
@@ -368,7 +380,8 @@ pub fn time_zone_note(inv: &Investigation, lang: Lang) -> String {
         ),
         Lang::Ko => format!(
             "모든 시간은 UTC입니다. 로컬 시간은 {}로 변환했습니다 ({}).",
-            tz.utc_offset, tz.source
+            tz.utc_offset,
+            said(&tz.source, lang)
         ),
     }
 }
@@ -478,7 +491,8 @@ pub fn hang_span(p: &Pool, lang: Lang) -> String {
 /// `2 of 2 hang dumps share the bucket B: verdict` — the bucket and the verdict the hang dumps
 /// share.
 fn shared_cause(c: &HangCause, lang: Lang) -> String {
-    let verdict = c.verdict.trim_end_matches('.');
+    let verdict = crate::phrase::investigate::quoted::title(c.analysis.as_ref(), &c.verdict, lang);
+    let verdict = verdict.trim_end_matches('.');
     match (&c.bucket, lang) {
         // The dump side's words (`phrase::sharing`) until it takes a language.
         (Some(b), Lang::En) => format!(
@@ -511,7 +525,12 @@ pub fn hang_cause(p: &Pool, lang: Lang) -> String {
         None if dumps == 0 => w.cause_unknown_no_dump.into(),
         None => w.cause_unknown_unanalysed.into(),
         Some(c) => {
-            let who = c.who_to_call.as_deref().unwrap_or(w.nobody_blamed);
+            let who = crate::phrase::investigate::quoted::who_to_call(
+                c.analysis.as_ref(),
+                c.who_to_call.as_deref(),
+                lang,
+            );
+            let who = who.as_deref().unwrap_or(w.nobody_blamed);
             format!("{}. {}: {who}", shared_cause(c, lang), w.who_to_call)
         }
     }

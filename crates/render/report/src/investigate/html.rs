@@ -4,6 +4,7 @@
 
 use super::facts;
 use super::text::{pool_kind, threshold};
+use crate::phrase::investigate::said::words as said;
 use crate::phrase::investigate::{count, delta, duration, level, words, Noun, Words};
 use crate::phrase::Lang;
 use coroner_incident::file_name;
@@ -243,7 +244,7 @@ fn hang_marks(s: &mut String, p: &Pool, f: &Frame, lang: Lang) {
             h.time,
             words(lang).pid_lower,
             facts::pid(h.pid),
-            esc(&h.how.join("; "))
+            esc(&facts::hows(h, lang))
         );
     }
 }
@@ -255,12 +256,12 @@ fn th_row(cols: &[&str]) -> String {
 }
 
 /// `10:23:42 <b>W3SVC 1011</b> text (file #n)`: one event of a crash or hang.
-fn event_line(e: &EvidenceRef) -> String {
+fn event_line(e: &EvidenceRef, lang: Lang) -> String {
     format!(
         "{} <b>{}</b> {} <span class=\"note\">({} #{})</span>",
         time::hms(e.time.0),
         esc(&e.what),
-        esc(&e.text),
+        esc(&said(&e.text, lang)),
         esc(&file_name(&e.file)),
         e.record
     )
@@ -300,7 +301,7 @@ fn hangs(s: &mut String, p: &Pool, lang: Lang) {
     ]);
     let _ = writeln!(s, "<h3>{}</h3><p>{intro}</p><table>{head}", w.hangs);
     for (i, h) in p.hangs.iter().enumerate() {
-        let ev: Vec<String> = h.evidence.iter().map(event_line).collect();
+        let ev: Vec<String> = h.evidence.iter().map(|e| event_line(e, lang)).collect();
         let dumps: Vec<String> = h
             .dumps
             .iter()
@@ -312,7 +313,7 @@ fn hangs(s: &mut String, p: &Pool, lang: Lang) {
             i + 1,
             h.time,
             facts::pid(h.pid),
-            esc(&h.how.join("; ")),
+            esc(&facts::hows(h, lang)),
             if dumps.is_empty() { w.none.into() } else { dumps.join("<br>") },
             bucket_note(h.bucket.as_ref(), w),
             esc(&facts::waits(&h.waits, lang)),
@@ -435,7 +436,7 @@ fn timeline(s: &mut String, inv: &Investigation, lang: Lang) {
             "<tr><td class=\"mono\">{}</td><td>{}</td><td>{}</td></tr>",
             t.time,
             t.kind,
-            esc(&t.text)
+            esc(&said(&t.text, lang))
         );
     }
     s.push_str("</table>\n");
@@ -479,7 +480,7 @@ fn crashes(s: &mut String, p: &Pool, lang: Lang) {
     ]);
     let _ = writeln!(s, "<h3>{}</h3><table>{head}", w.crashes);
     for (i, c) in p.crashes.iter().enumerate() {
-        let ev: Vec<String> = c.evidence.iter().map(event_line).collect();
+        let ev: Vec<String> = c.evidence.iter().map(|e| event_line(e, lang)).collect();
         let inflight: Vec<String> = facts::in_flight_at(p, c)
             .map(|f| {
                 let (m, u, ip) = facts::request_parts(f);
@@ -536,7 +537,7 @@ fn episodes(s: &mut String, p: &Pool, lang: Lang) {
             facts::time_or_unknown(r.restored_at, lang),
             facts::duration_or_unknown(r.duration_seconds, lang),
             r.http_503,
-            esc(&r.restored_how)
+            esc(&said(&r.restored_how, lang))
         );
     }
     s.push_str("</table>\n");
@@ -646,9 +647,13 @@ fn live_dumps(s: &mut String, inv: &Investigation, lang: Lang) {
             s,
             "<li>{}: {} — <code>{}</code>: {}</li>",
             esc(&facts::live_dump_who(d, lang)),
-            esc(&facts::dump_capture(d)),
+            esc(&facts::dump_capture(d, lang)),
             esc(&file_name(&d.file)),
-            esc(d.not_a_crash.as_deref().unwrap_or(""))
+            esc(&d
+                .not_a_crash
+                .as_ref()
+                .map(|n| said(n, lang))
+                .unwrap_or_default())
         );
     }
     s.push_str("</ul>\n");
@@ -674,11 +679,18 @@ fn live_dumps_and_groups(s: &mut String, inv: &Investigation, lang: Lang) {
             count(g.dumps.len(), Noun::Dump, lang),
             esc(&g.bucket),
             w.verdict,
-            esc(&g.verdict),
-            g.who_to_call
-                .as_ref()
-                .map(|who| format!("<b>{}:</b> {}<br>", w.who_to_call, esc(who)))
-                .unwrap_or_default(),
+            esc(&crate::phrase::investigate::quoted::title(
+                g.analysis.as_ref(),
+                &g.verdict,
+                lang
+            )),
+            crate::phrase::investigate::quoted::who_to_call(
+                g.analysis.as_ref(),
+                g.who_to_call.as_deref(),
+                lang
+            )
+            .map(|who| format!("<b>{}:</b> {}<br>", w.who_to_call, esc(&who)))
+            .unwrap_or_default(),
             if g.pools.is_empty() {
                 String::new()
             } else {
@@ -722,13 +734,13 @@ fn dumps(s: &mut String, inv: &Investigation, lang: Lang) {
             "<tr><th>{}</th><td>{} ({})</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr>",
             w.time,
             facts::time_or_unknown(d.time, lang),
-            esc(d.time_source.as_deref().unwrap_or("")),
+            esc(&d.time_source.as_ref().map(|t| said(t, lang)).unwrap_or_default()),
             w.capture,
-            esc(&facts::dump_capture(d)),
+            esc(&facts::dump_capture(d, lang)),
             w.crash,
             esc(&facts::dump_crash(d, lang))
         );
-        for (k, v) in &d.detail {
+        for (k, v) in &crate::phrase::investigate::quoted::detail(d, lang) {
             let _ = writeln!(s, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
         }
         s.push_str("</table></details>\n");
@@ -781,7 +793,7 @@ fn evidence(s: &mut String, inv: &Investigation, lang: Lang) {
                 s,
                 "<li><code>{}</code>: {}</li>",
                 esc(&k.file.display().to_string()),
-                esc(&k.reason)
+                esc(&said(&k.reason, lang))
             );
         }
         s.push_str("</ul>\n");
@@ -789,7 +801,7 @@ fn evidence(s: &mut String, inv: &Investigation, lang: Lang) {
     if !inv.warnings.is_empty() {
         let _ = writeln!(s, "<h2>{}</h2><ul>", w.warnings);
         for x in &inv.warnings {
-            let _ = writeln!(s, "<li>{}</li>", esc(x));
+            let _ = writeln!(s, "<li>{}</li>", esc(&said(x, lang)));
         }
         s.push_str("</ul>\n");
     }

@@ -2,6 +2,7 @@
 
 use super::facts;
 use super::text::{pool_kind, threshold};
+use crate::phrase::investigate::said::words as said;
 use crate::phrase::investigate::{count, delta, level, words, Noun};
 use crate::phrase::Lang;
 use coroner_incident::file_name;
@@ -26,7 +27,13 @@ pub fn render(inv: &Investigation, lang: Lang) -> String {
     let _ = writeln!(s, "\n## {}\n", w.timeline);
     let _ = writeln!(s, "{}", table_head(&[w.time_utc, w.kind, w.what]));
     for t in &inv.timeline {
-        let _ = writeln!(s, "| {} | {} | {} |", t.time, t.kind, md(&t.text));
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} |",
+            t.time,
+            t.kind,
+            md(&said(&t.text, lang))
+        );
     }
     for p in &inv.pools {
         pool(&mut s, p, lang);
@@ -165,7 +172,7 @@ fn hangs(s: &mut String, p: &Pool, lang: Lang) {
             i + 1,
             h.time,
             facts::pid(h.pid),
-            md(&h.how.join("; ")),
+            md(&facts::hows(h, lang)),
             h.dumps
                 .iter()
                 .map(|d| format!("`{}`", md(&file_name(d))))
@@ -200,7 +207,7 @@ fn rapid_fail(s: &mut String, r: &RapidFail, lang: Lang) {
         r.failures,
         facts::pids(&r.failure_pids),
         r.http_503,
-        md(&r.restored_how),
+        md(&said(&r.restored_how, lang)),
     );
     let _ = match lang {
         Lang::En => writeln!(
@@ -297,9 +304,13 @@ fn live_dumps_and_groups(s: &mut String, inv: &Investigation, lang: Lang) {
                 s,
                 "- {}: {} — `{}`: {}",
                 md(&facts::live_dump_who(d, lang)),
-                md(&facts::dump_capture(d)),
+                md(&facts::dump_capture(d, lang)),
                 md(&file_name(&d.file)),
-                md(d.not_a_crash.as_deref().unwrap_or(""))
+                md(&d
+                    .not_a_crash
+                    .as_ref()
+                    .map(|n| said(n, lang))
+                    .unwrap_or_default())
             );
         }
     }
@@ -311,11 +322,18 @@ fn live_dumps_and_groups(s: &mut String, inv: &Investigation, lang: Lang) {
             count(g.dumps.len(), Noun::Dump, lang),
             w.bucket,
             md(&g.bucket),
-            md(&g.verdict),
-            g.who_to_call
-                .as_ref()
-                .map(|who| format!(". {}: {}.", w.who_to_call, md(who)))
-                .unwrap_or_default()
+            md(&crate::phrase::investigate::quoted::title(
+                g.analysis.as_ref(),
+                &g.verdict,
+                lang
+            )),
+            crate::phrase::investigate::quoted::who_to_call(
+                g.analysis.as_ref(),
+                g.who_to_call.as_deref(),
+                lang
+            )
+            .map(|who| format!(". {}: {}.", w.who_to_call, md(&who)))
+            .unwrap_or_default()
         );
         for d in &g.dumps {
             let _ = writeln!(s, "  - `{}`", md(&d.display().to_string()));
@@ -339,11 +357,20 @@ fn dumps(s: &mut String, inv: &Investigation, lang: Lang) {
             "| {} | {} ({}) |",
             w.time,
             facts::time_or_unknown(d.time, lang),
-            md(d.time_source.as_deref().unwrap_or(""))
+            md(&d
+                .time_source
+                .as_ref()
+                .map(|t| said(t, lang))
+                .unwrap_or_default())
         );
-        let _ = writeln!(s, "| {} | {} |", w.capture, md(&facts::dump_capture(d)));
+        let _ = writeln!(
+            s,
+            "| {} | {} |",
+            w.capture,
+            md(&facts::dump_capture(d, lang))
+        );
         let _ = writeln!(s, "| {} | {} |", w.crash, md(&facts::dump_crash(d, lang)));
-        for (k, v) in &d.detail {
+        for (k, v) in &crate::phrase::investigate::quoted::detail(d, lang) {
             let _ = writeln!(s, "| {} | {} |", md(k), md(v));
         }
         s.push('\n');
@@ -390,14 +417,14 @@ fn evidence(s: &mut String, inv: &Investigation, lang: Lang) {
                 s,
                 "- `{}`: {}",
                 md(&k.file.display().to_string()),
-                md(&k.reason)
+                md(&said(&k.reason, lang))
             );
         }
     }
     if !inv.warnings.is_empty() {
         let _ = writeln!(s, "\n## {}\n", w.warnings);
         for x in &inv.warnings {
-            let _ = writeln!(s, "- {}", md(x));
+            let _ = writeln!(s, "- {}", md(&said(x, lang)));
         }
     }
 }

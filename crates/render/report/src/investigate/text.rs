@@ -2,6 +2,7 @@
 //! dumps and the evidence.
 
 use super::facts;
+use crate::phrase::investigate::said::words as said;
 use crate::phrase::investigate::{count, delta, level, words, Noun};
 use crate::phrase::Lang;
 use coroner_incident::file_name;
@@ -38,7 +39,7 @@ pub fn render(inv: &Investigation, lang: Lang) -> String {
     summary(&mut s, inv, lang);
     section(&mut s, words(lang).timeline);
     for t in &inv.timeline {
-        let _ = writeln!(s, "{}  {:<12} {}", t.time, t.kind, t.text);
+        let _ = writeln!(s, "{}  {:<12} {}", t.time, t.kind, said(&t.text, lang));
     }
     for p in &inv.pools {
         pool(&mut s, p, lang);
@@ -124,7 +125,7 @@ fn crashes(s: &mut String, p: &Pool, lang: Lang) {
                 "        {} {:<24} {} ({} #{})",
                 time::hms(e.time.0),
                 e.what,
-                e.text,
+                said(&e.text, lang),
                 file_name(&e.file),
                 e.record
             );
@@ -164,7 +165,7 @@ fn hangs(s: &mut String, p: &Pool, lang: Lang) {
             h.time,
             words(lang).pid_lower,
             facts::pid(h.pid),
-            h.how.join("; ")
+            facts::hows(h, lang)
         );
         for e in &h.evidence {
             let _ = writeln!(
@@ -172,7 +173,7 @@ fn hangs(s: &mut String, p: &Pool, lang: Lang) {
                 "        {} {:<24} {} ({} #{})",
                 time::hms(e.time.0),
                 e.what,
-                e.text,
+                said(&e.text, lang),
                 file_name(&e.file),
                 e.record
             );
@@ -200,6 +201,7 @@ fn hang_detail(s: &mut String, p: &Pool, h: &Hang, lang: Lang) {
         let _ = writeln!(s, "        {} {b}", w.bucket);
     }
     if let Some(c) = &h.cause {
+        let c = crate::phrase::investigate::quoted::title(h.analysis.as_ref(), c, lang);
         wrap(s, "        ", &format!("{}: {c}", w.cause));
     }
     wrap(
@@ -251,7 +253,11 @@ fn rapid_fail_and_outage(s: &mut String, p: &Pool, lang: Lang) {
                     r.http_503
                 ),
             };
-            wrap(s, "    ", &format!("{}: {}", w.restore, r.restored_how));
+            wrap(
+                s,
+                "    ",
+                &format!("{}: {}", w.restore, said(&r.restored_how, lang)),
+            );
         }
     }
     if p.outage.http_503 > 0 {
@@ -350,7 +356,9 @@ pub(super) fn threshold(p: &Pool, lang: Lang) -> String {
         ),
         Lang::Ko => format!(
             "{}: {on}, {within} 안에 실패 {}회 ({})",
-            w.rapid_fail_protection, t.max_crashes, t.source
+            w.rapid_fail_protection,
+            t.max_crashes,
+            said(&t.source, lang)
         ),
     }
 }
@@ -419,10 +427,11 @@ fn live_dumps(s: &mut String, inv: &Investigation, lang: Lang) {
                 s,
                 "{}: {}",
                 facts::live_dump_who(d, lang),
-                facts::dump_capture(d)
+                facts::dump_capture(d, lang)
             );
             let _ = writeln!(s, "  {}", d.file.display());
-            wrap(s, "  ", d.not_a_crash.as_deref().unwrap_or(""));
+            let n = d.not_a_crash.as_ref().map(|n| said(n, lang));
+            wrap(s, "  ", n.as_deref().unwrap_or(""));
         }
     }
 }
@@ -447,8 +456,12 @@ fn groups(s: &mut String, inv: &Investigation, lang: Lang) {
             count(g.dumps.len(), Noun::Dump, lang),
             g.bucket
         );
-        let _ = writeln!(s, "  {}{}", label(w.verdict, 12), g.verdict);
-        if let Some(who) = &g.who_to_call {
+        let q = g.analysis.as_ref();
+        let verdict = crate::phrase::investigate::quoted::title(q, &g.verdict, lang);
+        let _ = writeln!(s, "  {}{verdict}", label(w.verdict, 12));
+        if let Some(who) =
+            crate::phrase::investigate::quoted::who_to_call(q, g.who_to_call.as_deref(), lang)
+        {
             let _ = writeln!(s, "  {}{who}", label(w.who_to_call, 12));
         }
         if !g.pools.is_empty() {
@@ -475,13 +488,20 @@ fn dumps(s: &mut String, inv: &Investigation, lang: Lang) {
             "  {}{} ({})",
             label(w.time, 13),
             facts::time_or_unknown(d.time, lang),
-            d.time_source.as_deref().unwrap_or(w.no_time)
+            d.time_source
+                .as_ref()
+                .map_or(w.no_time.to_string(), |t| said(t, lang))
         );
-        let _ = writeln!(s, "  {}{}", label(w.capture, 13), facts::dump_capture(d));
+        let _ = writeln!(
+            s,
+            "  {}{}",
+            label(w.capture, 13),
+            facts::dump_capture(d, lang)
+        );
         let mut crash = String::new();
         wrap(&mut crash, "                ", &facts::dump_crash(d, lang));
         let _ = write!(s, "  {}{}", label(w.crash, 13), crash.trim_start());
-        for (k, v) in &d.detail {
+        for (k, v) in &crate::phrase::investigate::quoted::detail(d, lang) {
             let mut body = String::new();
             wrap(&mut body, "                ", v);
             let _ = write!(s, "  {:<13} {}", format!("{k}:"), body.trim_start());
@@ -522,13 +542,13 @@ fn evidence(s: &mut String, inv: &Investigation, lang: Lang) {
     if !inv.skipped.is_empty() {
         section(s, w.skipped);
         for k in &inv.skipped {
-            let _ = writeln!(s, "{}: {}", k.file.display(), k.reason);
+            let _ = writeln!(s, "{}: {}", k.file.display(), said(&k.reason, lang));
         }
     }
     if !inv.warnings.is_empty() {
         section(s, w.warnings);
         for x in &inv.warnings {
-            let _ = writeln!(s, "- {x}");
+            let _ = writeln!(s, "- {}", said(x, lang));
         }
     }
 }

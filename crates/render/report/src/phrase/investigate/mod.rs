@@ -8,6 +8,8 @@
 //! system.applicationhost/applicationpools/add/recycling), 덤프, 이벤트 로그.
 
 pub mod memory;
+pub mod quoted;
+pub mod said;
 pub mod verdict;
 
 use super::Lang;

@@ -6,6 +6,7 @@
 //! quote the words the dump side gave the investigation, which are English until the incident
 //! model carries the dump's typed finding.
 
+use super::said::words as said;
 use super::{count, duration, words, Noun};
 use crate::investigate::facts;
 use crate::phrase::Lang;
@@ -44,7 +45,13 @@ pub fn words_of(kind: &VerdictKind, inv: &Investigation, lang: Lang) -> (String,
             bucket,
             verdict,
             recommendation,
-        } => group(*dumps, bucket, verdict, recommendation, lang),
+            analysis,
+        } => {
+            let q = analysis.as_ref();
+            let verdict = super::quoted::title(q, verdict, lang);
+            let rec = super::quoted::recommendation(q, recommendation, lang);
+            group(*dumps, bucket, &verdict, &rec, lang)
+        }
         VerdictKind::LiveDumps { dumps } => live_dumps(dumps, lang),
         VerdictKind::Unmatched { files } => unmatched(files, lang),
         VerdictKind::ApartInTime { .. } => apart_in_time(kind, lang),
@@ -134,7 +141,8 @@ fn crashes(kind: &VerdictKind, lang: Lang) -> (String, String) {
     };
     let mut d = crash_count(kind, lang);
     if let Some(c) = cause {
-        let verdict = c.verdict.trim_end_matches('.');
+        let verdict = super::quoted::title(c.analysis.as_ref(), &c.verdict, lang);
+        let verdict = verdict.trim_end_matches('.');
         d.push_str(&match lang {
             Lang::En => format!(
                 " {} the bucket {}: {verdict}.",
@@ -149,12 +157,16 @@ fn crashes(kind: &VerdictKind, lang: Lang) -> (String, String) {
                 c.dumps, c.bucket
             ),
         });
-        if let Some(w) = &c.who_to_call {
+        let who = super::quoted::who_to_call(c.analysis.as_ref(), c.who_to_call.as_deref(), lang);
+        if let Some(w) = who {
             d.push_str(&format!(" {}: {w}.", words(lang).who_to_call));
         }
     }
     let rec = match (cause, lang) {
-        (Some(c), _) if !c.recommendation.is_empty() => quoted(&c.recommendation, lang),
+        (Some(c), _) if !c.recommendation.is_empty() => quoted(
+            &super::quoted::recommendation(c.analysis.as_ref(), &c.recommendation, lang),
+            lang,
+        ),
         (_, Lang::En) if *with_dump == 0 => format!("Capture a crash dump of the next crash (DebugDiag crash rule or `procdump -ma -e -w {process}`) and run coroner on it."),
         (_, Lang::Ko) if *with_dump == 0 => format!("다음 충돌 때 충돌 덤프를 수집하고(DebugDiag 충돌 규칙 또는 `procdump -ma -e -w {process}`) coroner로 분석하십시오."),
         (_, Lang::En) => "See the per-dump analysis below.".into(),
@@ -173,6 +185,7 @@ fn hangs(kind: &VerdictKind, inv: &Investigation, lang: Lang) -> (String, String
         dumps,
         hows,
         recommendation,
+        analysis,
     } = kind
     else {
         return (String::new(), String::new());
@@ -189,18 +202,27 @@ fn hangs(kind: &VerdictKind, inv: &Investigation, lang: Lang) -> (String, String
         facts::waits(&facts::pool_waits(p), lang),
         facts::hang_cause(p, lang),
     );
+    let hows: Vec<String> = hows.iter().map(|h| said(h, lang)).collect();
     let hows = hows.join("; ");
+    // A hang no record ties to a pool (Application Hang 1002 of a program) is its process's.
+    let who = match p.kind {
+        "process" => words(lang).process,
+        _ => words(lang).application_pool,
+    };
     let d = match lang {
         Lang::En => format!(
-            "Application pool '{pool}' stopped answering {span}: its worker {hows}. {with_dump} of {n} {} a hang dump ({dumps} in all; hang dumps are not counted as crashes). Requests around the hangs: {waits}. {cause}.",
+            "{who} '{pool}' stopped answering {span}: its worker {hows}. {with_dump} of {n} {} a hang dump ({dumps} in all; hang dumps are not counted as crashes). Requests around the hangs: {waits}. {cause}.",
             if *n == 1 { "hang has" } else { "hangs have" },
         ),
         Lang::Ko => format!(
-            "응용 프로그램 풀 '{pool}'이(가) {span} 응답을 멈췄습니다. 작업자 프로세스 상태: {hows}. 응답 없음 {n}건 중 {with_dump}건에 중단 덤프가 있습니다 (모두 {dumps}개, 중단 덤프는 충돌로 집계하지 않습니다). 응답 없음 무렵의 요청: {waits}. {cause}.",
+            "{who} '{pool}'이(가) {span} 응답을 멈췄습니다. 작업자 프로세스 상태: {hows}. 응답 없음 {n}건 중 {with_dump}건에 중단 덤프가 있습니다 (모두 {dumps}개, 중단 덤프는 충돌로 집계하지 않습니다). 응답 없음 무렵의 요청: {waits}. {cause}.",
         ),
     };
     let rec = match (recommendation, lang) {
-        (Some(r), _) => quoted(r, lang),
+        (Some(r), _) => quoted(
+            &super::quoted::recommendation(analysis.as_ref(), r, lang),
+            lang,
+        ),
         (None, Lang::En) => "Capture a hang dump of the next hang before IIS ends the worker (DebugDiag hang rule, `procdump -ma -n 3 -s 30 PID`, or the pool's orphanWorkerProcess with an orphan action) and run coroner on it.".into(),
         (None, Lang::Ko) => "다음에 응답 없음이 발생하면 IIS가 작업자 프로세스를 끝내기 전에 중단 덤프를 수집하고(DebugDiag 중단 규칙, `procdump -ma -n 3 -s 30 PID`, 또는 풀의 orphanWorkerProcess와 orphan 동작) coroner로 분석하십시오.".into(),
     };
@@ -208,8 +230,9 @@ fn hangs(kind: &VerdictKind, inv: &Investigation, lang: Lang) -> (String, String
 }
 
 /// `5 in 5 min, source`: a pool's rapid-fail threshold.
-fn threshold(max: u32, interval: i64, source: &str, lang: Lang) -> String {
+fn threshold(max: u32, interval: i64, source: &Said, lang: Lang) -> String {
     let within = duration(interval, lang);
+    let source = said(source, lang);
     match lang {
         Lang::En => format!("{max} in {within}, {source}"),
         Lang::Ko => format!("{within} 안에 {max}회, {source}"),
@@ -235,6 +258,7 @@ fn rapid_fail(kind: &VerdictKind, lang: Lang) -> (String, String) {
         return (String::new(), String::new());
     };
     let within = duration(*interval_seconds, lang);
+    let how = said(how, lang);
     let limit = threshold(*max_crashes, *interval_seconds, threshold_source, lang);
     let n = count(*failures, Noun::Failure, lang);
     let mut d = match (by_event, lang) {
@@ -368,7 +392,7 @@ fn live_dumps(dumps: &[LiveDump], lang: Lang) -> (String, String) {
             format!(
                 "{} ({}{}{}): {}",
                 d.file,
-                d.capture,
+                said(&d.capture, lang),
                 d.pool
                     .as_deref()
                     .map(|p| format!(", {p}"))
@@ -376,7 +400,7 @@ fn live_dumps(dumps: &[LiveDump], lang: Lang) -> (String, String) {
                 d.pid
                     .map(|p| format!(" {} {p}", words(lang).pid_lower))
                     .unwrap_or_default(),
-                d.why
+                said(&d.why, lang)
             )
         })
         .collect();
@@ -468,7 +492,8 @@ fn apart_in_time(kind: &VerdictKind, lang: Lang) -> (String, String) {
 }
 
 /// The time zone used.
-fn time_zone(offset: &str, source: &str, lang: Lang) -> (String, String) {
+fn time_zone(offset: &str, source: &Said, lang: Lang) -> (String, String) {
+    let source = said(source, lang);
     match lang {
         Lang::En => (
             format!("Times are UTC. Local times (dump file names) were converted with {offset}: {source}."),
