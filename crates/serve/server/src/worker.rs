@@ -7,6 +7,7 @@
 use crate::db::{Attempt, Finished, Job};
 use crate::{blobs, now, ServeError, Shared};
 use coroner_report::Outcome;
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -22,8 +23,11 @@ const MAX_HUNG: usize = 4;
 const BATCH: i64 = 16;
 /// Between two dumps of a batch, results that have waited this long are stored.
 const SETTLE_AFTER: Duration = Duration::from_millis(500);
+/// Jobs of a batch queued on the analysis thread ahead of the one whose result is awaited.
+const AHEAD: usize = 4;
 
 /// Why one attempt failed.
+#[derive(Clone)]
 struct Failure {
     error: String,
     /// Retrying cannot help (the file is not a dump the loader can read).
@@ -32,6 +36,15 @@ struct Failure {
 
 type Work = Box<dyn FnOnce() -> Result<Finished, Failure> + Send>;
 type Reply = tokio::sync::oneshot::Sender<std::thread::Result<Result<Finished, Failure>>>;
+/// Where a queued analysis's result arrives.
+type Answer = tokio::sync::oneshot::Receiver<std::thread::Result<Result<Finished, Failure>>>;
+
+fn retry(error: String) -> Failure {
+    Failure {
+        error,
+        permanent: false,
+    }
+}
 
 /// A long-lived analysis thread: one per worker loop, not one per dump. A panic is caught on it
 /// and the thread goes on; a thread whose analysis hangs is dropped (it ends by itself if the
@@ -54,12 +67,8 @@ impl Analyser {
         Ok(Analyser { tx })
     }
 
-    /// Runs `work` on the thread; `None` when the thread is gone.
-    fn submit(
-        &self,
-        work: Work,
-    ) -> Option<tokio::sync::oneshot::Receiver<std::thread::Result<Result<Finished, Failure>>>>
-    {
+    /// Queues `work` on the thread; `None` when the thread is gone.
+    fn submit(&self, work: Work) -> Option<Answer> {
         let (reply, rx) = tokio::sync::oneshot::channel();
         self.tx.send((work, reply)).ok()?;
         Some(rx)
@@ -112,8 +121,11 @@ pub async fn step(shared: &Shared) -> Result<bool, ServeError> {
 }
 
 /// Claims up to `n` jobs and analyses them in turn, storing the results at the end, or between
-/// two dumps once the first waiting result is [`SETTLE_AFTER`] old; false when the queue was empty. When this process has too many hung
-/// threads it stops mid-batch: the jobs left are not renewed, so others take them over.
+/// two dumps once the first waiting result is [`SETTLE_AFTER`] old; false when the queue was
+/// empty. The next dump is queued on the analysis thread before the current result is
+/// collected, so the thread goes from one dump to the next without waiting for this task. When
+/// this process has too many hung threads it stops mid-batch: the jobs left are not renewed, so
+/// others take them over.
 async fn process(shared: &Shared, l: &mut Loop, n: i64) -> Result<bool, ServeError> {
     let c = &shared.config;
     let jobs = (shared.db)
@@ -128,17 +140,40 @@ async fn process(shared: &Shared, l: &mut Loop, n: i64) -> Result<bool, ServeErr
     let opts = crate::symbols::analysis_options(shared).await;
     let mut ready: Vec<(Job, Attempt)> = Vec::new();
     let mut first_ready = Instant::now();
-    for job in jobs {
+    // Each job's dump, kept until the batch ends (a download lives in a temporary file).
+    let mut inputs: Vec<Result<Input, Failure>> = Vec::with_capacity(jobs.len());
+    // The answers of the jobs queued ahead, in order, from the current one on.
+    let mut ahead: VecDeque<Answer> = VecDeque::new();
+    for (i, job) in jobs.iter().enumerate() {
         if HUNG.load(Ordering::Relaxed) >= MAX_HUNG {
             break;
         }
-        let attempt = match dump_file(shared, &job.id).await {
-            Ok((path, _tmp)) => analyse(shared, l, &job, path, opts.clone()).await,
-            Err(e) => Err(Failure {
-                error: format!("the dump could not be read from the store: {e}"),
-                permanent: false,
-            }),
+        // Keep up to AHEAD jobs queued on the analysis thread, so that it goes from one dump
+        // to the next without waiting for this task to collect a result.
+        while ahead.len() < AHEAD && i + ahead.len() < jobs.len() {
+            let j = i + ahead.len();
+            if inputs.len() == j {
+                inputs.push(input(shared, &jobs[j].id).await);
+            }
+            match queue(l, &jobs[j], &inputs[j], &opts) {
+                Ok(a) => ahead.push_back(a),
+                Err(_) if j > i => break,
+                Err(f) => {
+                    ahead.clear();
+                    inputs[j] = Err(f);
+                    break;
+                }
+            }
+        }
+        let attempt = match (ahead.pop_front(), &inputs[i]) {
+            (Some(a), _) => collect_job(shared, l, job, a).await,
+            (None, Err(f)) => Err(f.clone()),
+            (None, Ok(_)) => Err(retry("the analysis could not be queued".into())),
         };
+        if l.analyser.is_none() {
+            // Abandoned (hung or dead) with the next dumps queued on it: queue them again.
+            ahead.clear();
+        }
         let attempt = attempt.unwrap_or_else(|f| {
             log::warn!("crash {} attempt {}: {}", job.id, job.attempts, f.error);
             Attempt::Failed {
@@ -149,13 +184,42 @@ async fn process(shared: &Shared, l: &mut Loop, n: i64) -> Result<bool, ServeErr
         if ready.is_empty() {
             first_ready = Instant::now();
         }
-        ready.push((job, attempt));
+        ready.push((job.clone(), attempt));
         if first_ready.elapsed() >= SETTLE_AFTER {
             settle(shared, std::mem::take(&mut ready)).await?;
         }
     }
     settle(shared, ready).await?;
     Ok(true)
+}
+
+/// A job's dump as a file, and the temporary file that holds it when it was downloaded.
+struct Input {
+    path: PathBuf,
+    _tmp: Option<tempfile::TempPath>,
+}
+
+async fn input(shared: &Shared, id: &str) -> Result<Input, Failure> {
+    match dump_file(shared, id).await {
+        Ok((path, _tmp)) => Ok(Input { path, _tmp }),
+        Err(e) => Err(retry(format!(
+            "the dump could not be read from the store: {e}"
+        ))),
+    }
+}
+
+/// Queues a job's analysis on the loop's analysis thread.
+fn queue(
+    l: &mut Loop,
+    job: &Job,
+    input: &Result<Input, Failure>,
+    opts: &coroner::Options,
+) -> Result<Answer, Failure> {
+    let path = input.as_ref().map_err(Clone::clone)?.path.clone();
+    let (id, received, annotations) = (job.id.clone(), job.received, job.annotations.clone());
+    let opts = opts.clone();
+    let work: Work = Box::new(move || analyse_blocking(&path, &opts, &id, received, &annotations));
+    submit(l, work)
 }
 
 /// Stores results in one transaction (the crashes of one group counted together).
@@ -195,16 +259,13 @@ async fn dump_file(
     Ok((tmp.to_path_buf(), Some(tmp)))
 }
 
-/// Analyses on the loop's analysis thread, renewing the batch's leases meanwhile.
-async fn analyse(
+/// Collects a job's queued analysis, renewing the batch's leases meanwhile.
+async fn collect_job(
     shared: &Shared,
     l: &mut Loop,
     job: &Job,
-    path: PathBuf,
-    opts: coroner::Options,
+    answer: Answer,
 ) -> Result<Attempt, Failure> {
-    let (id, received, annotations) = (job.id.clone(), job.received, job.annotations.clone());
-    let work: Work = Box::new(move || analyse_blocking(&path, &opts, &id, received, &annotations));
     let c = &shared.config;
     let timeout = Duration::from_secs(c.analysis_timeout);
     let renew_every = Duration::from_secs((c.lease_secs / 3).max(1) as u64);
@@ -219,17 +280,33 @@ async fn analyse(
             log::warn!("crash {}: lease lost while analysing", job.id);
         }
     };
-    wait(l, work, timeout, renew_every, renew)
+    collect(l, answer, timeout, renew_every, renew)
         .await
         .map(Attempt::Done)
 }
 
-/// Runs `work` on the loop's analysis thread (started when there is none) and waits for it,
-/// calling `renew` with the batch's token every `renew_every` since the last renewal. A panic
-/// or a timeout is a failed attempt; on a timeout the thread is abandoned and counted.
-async fn wait<F, Fut>(
+/// Queues `work` on the loop's analysis thread (started when there is none).
+fn submit(l: &mut Loop, work: Work) -> Result<Answer, Failure> {
+    if l.analyser.is_none() {
+        let started = Analyser::start()
+            .map_err(|e| retry(format!("cannot start the analysis thread: {e}")))?;
+        l.analyser = Some(started);
+    }
+    match l.analyser.as_ref().and_then(|a| a.submit(work)) {
+        Some(answer) => Ok(answer),
+        None => {
+            l.analyser = None;
+            Err(retry("the analysis thread died".into()))
+        }
+    }
+}
+
+/// Waits for a queued analysis, calling `renew` with the batch's token every `renew_every`
+/// since the last renewal. A panic or a timeout is a failed attempt; on a timeout (or a thread
+/// gone) the thread is abandoned, a timeout counted.
+async fn collect<F, Fut>(
     l: &mut Loop,
-    work: Work,
+    mut answer: Answer,
     timeout: Duration,
     renew_every: Duration,
     mut renew: F,
@@ -238,34 +315,20 @@ where
     F: FnMut(String) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let retry = |error: String| Failure {
-        error,
-        permanent: false,
-    };
-    let analyser = match l.analyser.take() {
-        Some(a) => a,
-        None => Analyser::start()
-            .map_err(|e| retry(format!("cannot start the analysis thread: {e}")))?,
-    };
-    let Some(mut rx) = analyser.submit(work) else {
-        return Err(retry("the analysis thread died".into()));
-    };
     let deadline = Instant::now() + timeout;
     loop {
         tokio::select! {
-            r = &mut rx => return match r {
-                Ok(Ok(r)) => {
-                    l.analyser = Some(analyser);
-                    r
+            r = &mut answer => return match r {
+                Ok(Ok(r)) => r,
+                Ok(Err(p)) => Err(retry(panic_text(&p))),
+                Err(_) => {
+                    l.analyser = None;
+                    Err(retry("the analysis thread died".into()))
                 }
-                Ok(Err(p)) => {
-                    l.analyser = Some(analyser);
-                    Err(retry(panic_text(&p)))
-                }
-                Err(_) => Err(retry("the analysis thread died".into())),
             },
             _ = tokio::time::sleep_until(deadline) => {
                 HUNG.fetch_add(1, Ordering::Relaxed);
+                l.analyser = None;
                 return Err(retry(format!(
                     "the analysis did not finish within {} s",
                     timeout.as_secs()
@@ -277,6 +340,23 @@ where
             }
         }
     }
+}
+
+/// Runs `work` on the loop's analysis thread and waits for it ([`submit`], [`collect`]).
+#[cfg(test)]
+async fn wait<F, Fut>(
+    l: &mut Loop,
+    work: Work,
+    timeout: Duration,
+    renew_every: Duration,
+    renew: F,
+) -> Result<Finished, Failure>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let answer = submit(l, work)?;
+    collect(l, answer, timeout, renew_every, renew).await
 }
 
 /// A crash's HTML report (the HTML renderer's section for its dump, as `analyze --format html`
@@ -528,6 +608,47 @@ mod tests {
         });
         assert!(wait(&mut l, next, secs, secs, no_renew).await.is_ok());
         assert_ne!(rx.try_recv().unwrap(), ids[0], "a new thread took over");
+    }
+
+    /// Work queued ahead runs on the same thread right after the one before it; when the one
+    /// before hangs, the thread is abandoned with it, and the work is queued again on a new
+    /// thread (as `process` does), whose answer arrives.
+    #[tokio::test]
+    async fn work_queued_ahead_follows_on_one_thread_or_moves_past_a_hang() {
+        let mut l = fresh();
+        let secs = Duration::from_secs(5);
+        let thread = || std::thread::current().id();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut answers = Vec::new();
+        for b in ["A", "B"] {
+            let tx = tx.clone();
+            let work: Work = Box::new(move || {
+                tx.send(thread()).unwrap();
+                Ok(finished_of(b))
+            });
+            answers.push(submit(&mut l, work).ok().unwrap());
+        }
+        for (a, b) in answers.into_iter().zip(["A", "B"]) {
+            let r = collect(&mut l, a, secs, secs, no_renew).await;
+            assert_eq!(r.ok().map(|f| f.bucket).as_deref(), Some(b));
+        }
+        let ids: Vec<_> = rx.try_iter().collect();
+        assert!(ids.len() == 2 && ids[0] == ids[1], "{ids:?}");
+
+        let hangs: Work = Box::new(|| {
+            std::thread::sleep(Duration::from_secs(3));
+            Ok(finished_of("late"))
+        });
+        let hung = submit(&mut l, hangs).ok().unwrap();
+        let behind: Work = Box::new(|| Ok(finished_of("never")));
+        let _stuck = submit(&mut l, behind).ok().unwrap();
+        let short = Duration::from_millis(200);
+        assert!(collect(&mut l, hung, short, secs, no_renew).await.is_err());
+        assert!(l.analyser.is_none());
+        let again: Work = Box::new(|| Ok(finished_of("E")));
+        let a = submit(&mut l, again).ok().unwrap();
+        let r = collect(&mut l, a, secs, secs, no_renew).await;
+        assert_eq!(r.ok().map(|f| f.bucket).as_deref(), Some("E"));
     }
 
     /// The batch's leases are renewed on schedule while a long analysis runs.
