@@ -10,15 +10,21 @@ use coroner_incident::model::*;
 use coroner_incident::time;
 use std::fmt::Write;
 
+/// Terminal columns of `text`: a Hangul syllable takes two (`unicode-width`), so Korean titles
+/// are underlined and lines wrapped as they show.
+fn cols(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
 fn section(s: &mut String, title: &str) {
-    let _ = writeln!(s, "\n{title}\n{}", "=".repeat(title.chars().count()));
+    let _ = writeln!(s, "\n{title}\n{}", "=".repeat(cols(title)));
 }
 
 fn wrap(s: &mut String, indent: &str, text: &str) {
-    let width = 100usize.saturating_sub(indent.len()).max(40);
+    let width = 100usize.saturating_sub(cols(indent)).max(40);
     let mut line = String::new();
     for w in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + w.chars().count() > width {
+        if !line.is_empty() && cols(&line) + 1 + cols(w) > width {
             let _ = writeln!(s, "{indent}{line}");
             line.clear();
         }
@@ -438,7 +444,7 @@ fn live_dumps(s: &mut String, inv: &Investigation, lang: Lang) {
 
 /// `Verdict:     ` — a label padded to the width of the text report's label column.
 fn label(name: &str, width: usize) -> String {
-    let pad = width.saturating_sub(name.chars().count() + 1);
+    let pad = width.saturating_sub(cols(name) + 1);
     format!("{name}:{}", " ".repeat(pad + 1))
 }
 
