@@ -68,7 +68,9 @@ fn run(
     let inv = inv?;
     write(&inv, format, output, lang)?;
     for k in &inv.skipped {
-        eprintln!("coroner: skipped {}: {}", k.file.display(), k.reason);
+        let why = coroner_report::phrase::investigate::said::words(&k.reason, lang);
+        let skipped = lang.pick("skipped", "건너뜀");
+        eprintln!("coroner: {skipped} {}: {why}", k.file.display());
     }
     Ok(if inv.evidence_used() == 0 { 1 } else { 0 })
 }
