@@ -149,8 +149,8 @@ fn english_runs(text: &str) -> Vec<String> {
 
 /// Strings of the English JSON document that are not sentences and may stay English in a
 /// Korean report: names (pools, sites, the time zone's, the vendors the dump analysis blames:
-/// who to call up to its ` — `), and the meanings of HTTP/Win32/HTTPERR codes (the web-log
-/// reader's table, not yet in Korean).
+/// who to call up to its ` — `). The meanings of HTTP/Win32/HTTPERR codes are not among them:
+/// the Korean report words them in Korean.
 fn not_ours(json: &serde_json::Value) -> Vec<String> {
     let mut out = Vec::new();
     let mut push = |v: &serde_json::Value| {
@@ -162,9 +162,6 @@ fn not_ours(json: &serde_json::Value) -> Vec<String> {
     for p in json["pools"].as_array().unwrap() {
         push(&p["name"]);
         p["sites"].as_array().unwrap().iter().for_each(&mut push);
-    }
-    for c in json["codes"].as_array().unwrap() {
-        push(&c["meaning"]);
     }
     for g in json["groups"].as_array().unwrap() {
         if let Some(who) = g["who_to_call"].as_str() {

@@ -15,7 +15,10 @@ pub mod plus;
 
 use std::path::{Path, PathBuf};
 
-pub use explain::{explain_reason, explain_status, explain_win32, reason_implicates_app_pool};
+pub use explain::{
+    explain_reason, explain_status, explain_win32, reason_implicates_app_pool, REASONS,
+    STATUS_EXACT, STATUS_PLAIN, WIN32,
+};
 
 /// Cap on stored [`Problem`]s per file; the rest are only counted in [`WebLog::problems_total`].
 pub const MAX_PROBLEMS: usize = 10_000;

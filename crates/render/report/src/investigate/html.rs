@@ -6,7 +6,7 @@ use super::facts;
 use super::text::{pool_kind, threshold};
 use crate::phrase::investigate::said::words as said;
 use crate::phrase::investigate::{count, delta, duration, level, words, Noun, Words};
-use crate::phrase::Lang;
+use crate::phrase::{code_meaning, Lang};
 use coroner_incident::file_name;
 use coroner_incident::model::*;
 use coroner_incident::time;
@@ -781,7 +781,7 @@ fn evidence(s: &mut String, inv: &Investigation, lang: Lang) {
                 c.kind,
                 esc(&c.code),
                 c.count,
-                esc(&c.meaning)
+                esc(&code_meaning(c.kind, &c.code, &c.meaning, lang))
             );
         }
         s.push_str("</table>\n");

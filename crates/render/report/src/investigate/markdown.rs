@@ -4,7 +4,7 @@ use super::facts;
 use super::text::{pool_kind, threshold};
 use crate::phrase::investigate::said::words as said;
 use crate::phrase::investigate::{count, delta, level, words, Noun};
-use crate::phrase::Lang;
+use crate::phrase::{code_meaning, Lang};
 use coroner_incident::file_name;
 use coroner_incident::model::*;
 use std::fmt::Write;
@@ -406,7 +406,7 @@ fn evidence(s: &mut String, inv: &Investigation, lang: Lang) {
                 c.kind,
                 md(&c.code),
                 c.count,
-                md(&c.meaning)
+                md(&code_meaning(c.kind, &c.code, &c.meaning, lang))
             );
         }
     }

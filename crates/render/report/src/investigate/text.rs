@@ -4,7 +4,7 @@
 use super::facts;
 use crate::phrase::investigate::said::words as said;
 use crate::phrase::investigate::{count, delta, level, words, Noun};
-use crate::phrase::Lang;
+use crate::phrase::{code_meaning, Lang};
 use coroner_incident::file_name;
 use coroner_incident::model::*;
 use coroner_incident::time;
@@ -542,7 +542,8 @@ fn evidence(s: &mut String, inv: &Investigation, lang: Lang) {
                 "win32_status" => "Win32",
                 _ => "HTTPERR",
             };
-            let _ = writeln!(s, "{kind:<7} {:<32} ×{:<6} {}", c.code, c.count, c.meaning);
+            let meaning = code_meaning(c.kind, &c.code, &c.meaning, lang);
+            let _ = writeln!(s, "{kind:<7} {:<32} ×{:<6} {meaning}", c.code, c.count);
         }
     }
     if !inv.skipped.is_empty() {

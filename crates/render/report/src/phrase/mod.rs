@@ -4,6 +4,7 @@
 //! `match` on [`Lang`]), so a phrase without its Korean does not compile.
 
 mod blame;
+mod codes;
 mod findings;
 pub mod hang;
 pub mod investigate;
@@ -19,6 +20,7 @@ mod summary;
 mod warning;
 
 pub use blame::{blame_reason, judgement, provenance, vendor_fields};
+pub use codes::code_meaning;
 pub use findings::{finding, recommendation_for, verdict, Words};
 pub use lang::{Lang, UnknownLang};
 pub use region::{usage, usage_detail};
