@@ -865,6 +865,12 @@ fn teb_bytes(x64: bool, base: u64, esp: u64, teb: u64, pid: u32, tid: u32, peb: 
 /// The system: Windows 10 (x64), else Server 2003 — with Service Pack 1 (the inverted-bit
 /// `LockCount`), or without a service pack for the encoding before SP1.
 fn sys_info(x64: bool, encoding: CsEncoding) -> SysInfo {
+    server_sys_info(x64, encoding != CsEncoding::XpPreSp1)
+}
+
+/// A server's system: Windows 10 1809 (x64), else Windows Server 2003 x86, with Service Pack 1
+/// when `sp1` (the synthetic hang and heap dumps share it).
+pub(crate) fn server_sys_info(x64: bool, sp1: bool) -> SysInfo {
     if x64 {
         return SysInfo {
             arch: 9,
@@ -893,10 +899,10 @@ fn sys_info(x64: bool, encoding: CsEncoding) -> SysInfo {
         major: 5,
         minor: 2,
         build: 3790,
-        csd: if encoding == CsEncoding::XpPreSp1 {
-            String::new()
-        } else {
+        csd: if sp1 {
             "Service Pack 1".into()
+        } else {
+            String::new()
         },
         suite: 0x0110,
         cpu,

@@ -25,7 +25,7 @@
 
 use crate::big::{context64, R64};
 use crate::bytes::{put_u16, put_u32, put_u64};
-use crate::dump::{serialize, DumpModel, DumpThread, MemorySource, SysInfo};
+use crate::dump::{serialize, DumpModel, DumpThread, MemorySource};
 use crate::error::{Result, SynthError};
 use crate::mem::Memory;
 use crate::modules::{ex, ms, third_party_sections, OS};
@@ -417,7 +417,7 @@ impl Build {
             time,
             // MiniDumpWithFullMemory | WithHandleData-less | WithFullMemoryInfo | WithThreadInfo
             flags: 0x1802,
-            sys: sys_info(x64),
+            sys: crate::hang::server_sys_info(x64, true),
             pid,
             process_create: time - 600,
             user_seconds: 2,
@@ -531,41 +531,6 @@ fn images(x64: bool) -> Vec<Image> {
         ));
     }
     vec![w3wp, ntdll]
-}
-
-fn sys_info(x64: bool) -> SysInfo {
-    if x64 {
-        return SysInfo {
-            arch: 9,
-            level: 6,
-            revision: 0x5507,
-            nproc: 4,
-            product_type: 3,
-            major: 10,
-            minor: 0,
-            build: 17763,
-            csd: String::new(),
-            suite: 0x0110,
-            cpu: vec![0; 24],
-        };
-    }
-    let mut cpu = b"GenuineIntel".to_vec();
-    cpu.extend_from_slice(&0x0000_0f49u32.to_le_bytes());
-    cpu.extend_from_slice(&0xbfeb_fbffu32.to_le_bytes());
-    cpu.extend_from_slice(&0u32.to_le_bytes());
-    SysInfo {
-        arch: 0,
-        level: 15,
-        revision: 0x0409,
-        nproc: 2,
-        product_type: 3,
-        major: 5,
-        minor: 2,
-        build: 3790,
-        csd: "Service Pack 1".into(),
-        suite: 0x0110,
-        cpu,
-    }
 }
 
 impl HeapTruth {
