@@ -1,7 +1,9 @@
 //! The incident store on both backends: one incident per file set, files recorded once, a
 //! report current until a file arrives after it, retention handing each file out once.
 
-use coroner_server::db::{Db, IncidentFile, IncidentReport, IncidentRow, PgDb, SqliteDb};
+mod common;
+
+use coroner_server::db::{Db, IncidentFile, IncidentReport, IncidentRow, SqliteDb};
 
 fn file(sha: &str, received: i64) -> IncidentFile {
     IncidentFile {
@@ -62,25 +64,5 @@ async fn sqlite_incidents() {
 
 #[tokio::test]
 async fn postgres_incidents() {
-    let base = std::env::var("CORONER_TEST_DATABASE")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let admin = match PgDb::connect(&base, 1).await {
-        Ok(db) => db,
-        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("skipped: PostgreSQL at {base} is unreachable ({e})");
-            return;
-        }
-        Err(e) => panic!("PostgreSQL at {base} is required when CI=true: {e}"),
-    };
-    let schema = format!("i_{}", uuid::Uuid::new_v4().simple());
-    admin
-        .execute_batch(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .unwrap();
-    let url = format!("{base}?options=-csearch_path%3D{schema}");
-    check(Db::Postgres(PgDb::connect(&url, 2).await.unwrap())).await;
-    admin
-        .execute_batch(&format!("DROP SCHEMA {schema} CASCADE"))
-        .await
-        .unwrap();
+    common::on_postgres("i", check).await;
 }

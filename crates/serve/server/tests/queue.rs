@@ -1,7 +1,9 @@
 //! The queue's guarantees on both backends: a claim is a lease; a worker whose lease expired
 //! and was taken over stores nothing; attempts are bounded; a job completes once.
 
-use coroner_server::db::{Attempt, Db, Finished, NewCrash, PgDb, SqliteDb};
+mod common;
+
+use coroner_server::db::{Attempt, Db, Finished, NewCrash, SqliteDb};
 
 fn crash(n: u32) -> NewCrash {
     NewCrash {
@@ -231,25 +233,5 @@ async fn sqlite_queue() {
 
 #[tokio::test]
 async fn postgres_queue() {
-    let base = std::env::var("CORONER_TEST_DATABASE")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let admin = match PgDb::connect(&base, 1).await {
-        Ok(db) => db,
-        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("skipped: PostgreSQL at {base} is unreachable ({e})");
-            return;
-        }
-        Err(e) => panic!("PostgreSQL at {base} is required when CI=true: {e}"),
-    };
-    let schema = format!("q_{}", uuid::Uuid::new_v4().simple());
-    admin
-        .execute_batch(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .unwrap();
-    let url = format!("{base}?options=-csearch_path%3D{schema}");
-    check(Db::Postgres(PgDb::connect(&url, 2).await.unwrap())).await;
-    admin
-        .execute_batch(&format!("DROP SCHEMA {schema} CASCADE"))
-        .await
-        .unwrap();
+    common::on_postgres("q", check).await;
 }

@@ -261,3 +261,38 @@ pub fn distinct(dump: &[u8], n: u32) -> Vec<u8> {
     d[16..20].copy_from_slice(&n.to_le_bytes());
     d
 }
+
+/// Runs `check` on PostgreSQL (`CORONER_TEST_DATABASE`, else the local `test` database) in a
+/// schema of its own named `prefix_<pid>_<nanoseconds>`, dropped afterwards. Without a reachable server it
+/// skips with a printed reason, except under `CI=true`, where it fails.
+pub async fn on_postgres<F, Fut>(prefix: &str, check: F)
+where
+    F: FnOnce(coroner_server::db::Db) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use coroner_server::db::{Db, PgDb};
+    let base = std::env::var("CORONER_TEST_DATABASE")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let admin = match PgDb::connect(&base, 1).await {
+        Ok(db) => db,
+        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("skipped: PostgreSQL at {base} is unreachable ({e})");
+            return;
+        }
+        Err(e) => panic!("PostgreSQL at {base} is required when CI=true: {e}"),
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let schema = format!("{prefix}_{}_{nanos}", std::process::id());
+    admin
+        .execute_batch(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    let url = format!("{base}?options=-csearch_path%3D{schema}");
+    check(Db::Postgres(PgDb::connect(&url, 2).await.unwrap())).await;
+    admin
+        .execute_batch(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .unwrap();
+}
