@@ -143,10 +143,12 @@ pub fn symbol_body(path: &Path, data: Vec<u8>) -> Vec<u8> {
 
 /// The SHA-256 of a file's bytes, hex.
 pub fn sha256(data: &[u8]) -> String {
-    sha2::Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&sha2::Sha256::digest(data))
+}
+
+/// Bytes (a digest) as lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A Crashpad-shaped multipart body: annotations, then `upload_file_minidump`.

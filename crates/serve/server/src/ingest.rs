@@ -503,8 +503,7 @@ fn copy_hashed(
             .map_err(io_bad("unpacking the dump"))?;
     }
     w.flush().map_err(io_bad("unpacking the dump"))?;
-    let hex = sha.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    Ok((size, hex))
+    Ok((size, crate::client::hex(&sha.finalize())))
 }
 
 #[cfg(test)]

@@ -21,7 +21,8 @@ pub async fn require(s: &Shared, headers: &HeaderMap) -> Result<Who, Response> {
     })
 }
 
-fn time(t: i64) -> String {
+/// A stored time (Unix seconds) as RFC 3339, for the API and the pages.
+pub(super) fn time(t: i64) -> String {
     rfc3339(t.max(0) as u64)
 }
 

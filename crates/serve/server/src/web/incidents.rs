@@ -10,8 +10,9 @@
 //! pages `/incidents`, `/incidents/<id>` and `/incidents/<id>/report` (the self-contained
 //! `investigate` HTML page, `?lang=ko` in Korean).
 
+use super::api::{self, time};
 use super::pages::{esc, page, who_or_login};
-use super::{api, internal, not_found};
+use super::{internal, not_found};
 use crate::db::{IncidentFile, IncidentReport, IncidentRow};
 use crate::ingest::{self, Reject};
 use crate::{incidents, now, Shared};
@@ -21,7 +22,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use coroner_report::investigate::{self as inv, Format};
 use coroner_report::phrase::Lang;
-use coroner_report::time::rfc3339;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -51,10 +51,6 @@ fn key_ok(s: &Shared, q: &HashMap<String, String>, project: &str) -> bool {
     p.is_some_and(|p| p == project)
 }
 
-fn unauthorized() -> Response {
-    (StatusCode::UNAUTHORIZED, "wrong or missing ingest key\n").into_response()
-}
-
 fn is_sha(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
@@ -68,7 +64,7 @@ pub async fn open(
 ) -> Response {
     const ROUTE: &str = "/api/<project>/incidents";
     if !key_ok(&s, &q, &project) {
-        return unauthorized();
+        return super::ingest::unauthorized(ROUTE);
     }
     let Ok(o) = serde_json::from_slice::<Open>(&body) else {
         return discarded(ROUTE, "not an incident request (JSON with set_sha)");
@@ -116,7 +112,7 @@ pub async fn file(
 ) -> Response {
     const ROUTE: &str = "/api/<project>/incidents/<id>/files";
     if !key_ok(&s, &q, &project) {
-        return unauthorized();
+        return super::ingest::unauthorized(ROUTE);
     }
     match s.db.incident(&id).await {
         Ok(Some(i)) if i.project == project => {}
@@ -173,8 +169,10 @@ async fn identify(path: std::path::PathBuf) -> std::io::Result<(Option<&'static 
         let mut hash = sha2::Sha256::new();
         hash.update(&head);
         std::io::copy(&mut f, &mut hash)?;
-        let hex = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        Ok((incidents::kind_of(&head), hex))
+        Ok((
+            incidents::kind_of(&head),
+            crate::client::hex(&hash.finalize()),
+        ))
     })
     .await
     .map_err(std::io::Error::other)?
@@ -190,10 +188,6 @@ async fn body(s: &Shared, req: Request) -> Result<(tempfile::TempPath, u64), Rej
         Reject::Bad("the body could not be read".into())
     })
     .await
-}
-
-fn time(t: i64) -> String {
-    rfc3339(t.max(0) as u64)
 }
 
 fn summary_json(i: &IncidentRow) -> Value {

@@ -60,7 +60,7 @@ fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<String> {
     h.get(name)?.to_str().ok().map(str::to_string)
 }
 
-fn unauthorized(route: &str) -> Response {
+pub(super) fn unauthorized(route: &str) -> Response {
     log::warn!("{route}: wrong or missing ingest key");
     (StatusCode::UNAUTHORIZED, "wrong or missing ingest key\n").into_response()
 }

@@ -1,6 +1,7 @@
 //! Server-rendered HTML (no scripts): the group list, a group with its crashes-per-day chart,
 //! a crash with its report and dump, the login. Every text from a crash is escaped.
 
+use super::api::time;
 use super::auth::{self, Who, COOKIE, SESSION_SECS};
 use super::{internal, not_found};
 use crate::db::{CrashRow, GroupRow};
@@ -10,7 +11,6 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
-use coroner_report::time::rfc3339;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
@@ -56,10 +56,6 @@ pub(super) async fn who_or_login(s: &Shared, h: &HeaderMap) -> Result<Who, Respo
     auth::who(s, h)
         .await
         .ok_or_else(|| Redirect::to("/login").into_response())
-}
-
-fn time(t: i64) -> String {
-    rfc3339(t.max(0) as u64)
 }
 
 /// Crashes of a group in [from, to) from per-day counts.
