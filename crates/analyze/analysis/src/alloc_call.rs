@@ -198,23 +198,25 @@ fn allocator(
 /// The allocator a `call [slot]` reaches when the slot's value is not in the dump: named by
 /// the import directory of the module holding the slot (`kernel32!HeapAlloc`).
 fn imported_allocator(syms: &Symbolizer<'_, '_>, ins: &Instruction) -> Option<String> {
+    let import = syms.import_at(slot(ins)?)?;
+    let name = import.name.filter(|n| ALLOCATORS.contains(&n.as_str()))?;
+    let dll = import.dll.to_ascii_lowercase();
+    Some(format!("{}!{name}", crate::symbols::short(&dll)))
+}
+
+/// The address of the pointer a `call [slot]` / `jmp [slot]` reads (absolute or RIP-relative,
+/// no register in the operand).
+fn slot(ins: &Instruction) -> Option<u64> {
     if ins.op0_kind() != OpKind::Memory || ins.memory_index() != Register::None {
         return None;
     }
-    let slot = if ins.is_ip_rel_memory_operand() {
-        ins.ip_rel_memory_address()
+    if ins.is_ip_rel_memory_operand() {
+        Some(ins.ip_rel_memory_address())
     } else if ins.memory_base() == Register::None {
-        ins.memory_displacement64()
+        Some(ins.memory_displacement64())
     } else {
-        return None;
-    };
-    let import = syms.import_at(slot)?;
-    let name = import.name.filter(|n| ALLOCATORS.contains(&n.as_str()))?;
-    let dll = import.dll.to_ascii_lowercase();
-    Some(format!(
-        "{}!{name}",
-        dll.strip_suffix(".dll").unwrap_or(&dll)
-    ))
+        None
+    }
 }
 
 /// Where a direct or memory-indirect branch goes.
@@ -223,16 +225,8 @@ fn branch_target(snap: &Snapshot<'_>, ins: &Instruction, bits: u32) -> Option<u6
         OpKind::NearBranch32 | OpKind::NearBranch64 | OpKind::NearBranch16 => {
             Some(ins.near_branch_target())
         }
-        OpKind::Memory if ins.memory_base() == Register::None || ins.is_ip_rel_memory_operand() => {
-            let slot = if ins.is_ip_rel_memory_operand() {
-                ins.ip_rel_memory_address()
-            } else {
-                ins.memory_displacement64()
-            };
-            if ins.memory_index() != Register::None {
-                return None;
-            }
-            let v = snap.memory.read(slot, (bits / 8) as usize)?;
+        OpKind::Memory => {
+            let v = snap.memory.read(slot(ins)?, (bits / 8) as usize)?;
             Some(if bits == 64 {
                 u64::from_le_bytes(v[..8].try_into().ok()?)
             } else {
