@@ -10,6 +10,7 @@ use coroner_report::Outcome;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -18,13 +19,22 @@ use tokio::time::Instant;
 static HUNG: AtomicUsize = AtomicUsize::new(0);
 const MAX_HUNG: usize = 4;
 
-/// Jobs claimed at once. A claim and the storing of results are a transaction each whatever
-/// their number, so a batch divides their cost; a small one keeps other workers' share fair.
-const BATCH: i64 = 16;
+/// Jobs claimed at once, at most. A claim and the storing of results are a transaction each
+/// whatever their number, so a batch divides their cost; a batch holds about [`BATCH_TIME`] of
+/// analysis (from the time the last ones took), so that a worker holding slow dumps leaves the
+/// rest of the queue to the others.
+const BATCH: usize = 64;
+/// The first batch of a worker, before it knows how long its dumps take.
+const FIRST_BATCH: usize = 16;
+const BATCH_TIME: Duration = Duration::from_secs(1);
 /// Between two dumps of a batch, results that have waited this long are stored.
 const SETTLE_AFTER: Duration = Duration::from_millis(500);
-/// Jobs of a batch queued on the analysis thread ahead of the one whose result is awaited.
-const AHEAD: usize = 4;
+/// Jobs of a batch queued on the analysis thread ahead of the one whose result is awaited:
+/// all of them, so that the thread goes from one dump to the next while this task sleeps.
+const AHEAD: usize = BATCH;
+/// While results keep coming, the analysis thread wakes the collecting task at least this
+/// often; otherwise only when it has run out of work (see [`Progress`]).
+const WAKE_EVERY: Duration = Duration::from_millis(50);
 
 /// Why one attempt failed.
 #[derive(Clone)]
@@ -35,9 +45,14 @@ struct Failure {
 }
 
 type Work = Box<dyn FnOnce() -> Result<Finished, Failure> + Send>;
-type Reply = tokio::sync::oneshot::Sender<std::thread::Result<Result<Finished, Failure>>>;
-/// Where a queued analysis's result arrives.
-type Answer = tokio::sync::oneshot::Receiver<std::thread::Result<Result<Finished, Failure>>>;
+type Analysed = std::thread::Result<Result<Finished, Failure>>;
+type Reply = tokio::sync::oneshot::Sender<Analysed>;
+
+/// Where a queued analysis's result arrives, and the progress of the thread it runs on.
+struct Answer {
+    rx: tokio::sync::oneshot::Receiver<Analysed>,
+    progress: Arc<Progress>,
+}
 
 fn retry(error: String) -> Failure {
     Failure {
@@ -46,47 +61,119 @@ fn retry(error: String) -> Failure {
     }
 }
 
+/// What the analysis thread tells the task collecting its results. Waking that task for each
+/// result cost more than storing the result when dumps are small (two context switches per
+/// dump, and the analysis thread preempted by them), so the thread wakes it only when its queue
+/// runs dry or [`WAKE_EVERY`] has passed; a hang is seen from when the running job started.
+#[derive(Default)]
+struct Progress {
+    wake: tokio::sync::Notify,
+    /// When the job now running on the thread started; `None` between jobs.
+    running: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl Progress {
+    fn set_running(&self, at: Option<std::time::Instant>) {
+        *self.running.lock().unwrap_or_else(|p| p.into_inner()) = at;
+    }
+
+    fn running_since(&self) -> Option<std::time::Instant> {
+        *self.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// A long-lived analysis thread: one per worker loop, not one per dump. A panic is caught on it
 /// and the thread goes on; a thread whose analysis hangs is dropped (it ends by itself if the
 /// analysis ever returns, its queue being closed).
 struct Analyser {
     tx: std::sync::mpsc::Sender<(Work, Reply)>,
+    progress: Arc<Progress>,
 }
 
 impl Analyser {
     fn start() -> std::io::Result<Self> {
         let (tx, rx) = std::sync::mpsc::channel::<(Work, Reply)>();
+        let progress = Arc::new(Progress::default());
+        let p = progress.clone();
         std::thread::Builder::new()
             .name("analysis".into())
-            .spawn(move || {
-                for (work, reply) in rx {
-                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
-                    let _ = reply.send(r);
-                }
-            })?;
-        Ok(Analyser { tx })
+            .spawn(move || analysis_thread(&rx, &p))?;
+        Ok(Analyser { tx, progress })
     }
 
     /// Queues `work` on the thread; `None` when the thread is gone.
     fn submit(&self, work: Work) -> Option<Answer> {
         let (reply, rx) = tokio::sync::oneshot::channel();
         self.tx.send((work, reply)).ok()?;
-        Some(rx)
+        Some(Answer {
+            rx,
+            progress: self.progress.clone(),
+        })
+    }
+}
+
+/// The analysis thread's loop: each queued job in turn, its panic caught; the collecting task
+/// is woken when the queue is empty, or after [`WAKE_EVERY`].
+fn analysis_thread(rx: &std::sync::mpsc::Receiver<(Work, Reply)>, p: &Progress) {
+    let mut woke = std::time::Instant::now();
+    loop {
+        let (work, reply) = match rx.try_recv() {
+            Ok(job) => job,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
+            Err(std::sync::mpsc::TryRecvError::Empty) => {
+                p.wake.notify_one();
+                match rx.recv() {
+                    Ok(job) => job,
+                    Err(_) => return,
+                }
+            }
+        };
+        p.set_running(Some(std::time::Instant::now()));
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+        p.set_running(None);
+        let _ = reply.send(r);
+        if woke.elapsed() >= WAKE_EVERY {
+            woke = std::time::Instant::now();
+            p.wake.notify_one();
+        }
     }
 }
 
 /// One worker loop's state: its analysis thread and the batch it holds.
 struct Loop {
     analyser: Option<Analyser>,
+    /// Recent analysis time per dump (the batches' average, smoothed); `None` at first.
+    per_dump: Option<Duration>,
     /// Lease token of the batch being worked on, and when it was last renewed.
     token: String,
     renewed: Instant,
+}
+
+impl Loop {
+    /// Jobs to claim next: about [`BATCH_TIME`] of analysis, 1 to [`BATCH`].
+    fn batch(&self) -> i64 {
+        let n = match self.per_dump {
+            None => FIRST_BATCH,
+            Some(t) => (BATCH_TIME.as_secs_f64() / t.as_secs_f64().max(1e-6)) as usize,
+        };
+        n.clamp(1, BATCH) as i64
+    }
+
+    /// Takes in how long a batch of `n` jobs took.
+    fn timed(&mut self, n: usize, took: Duration) {
+        let t = took / n.max(1) as u32;
+        self.per_dump = Some(match self.per_dump {
+            None => t,
+            Some(avg) => (avg + t) / 2,
+        });
+    }
 }
 
 /// Runs jobs until the process ends; errors are logged and retried after a pause.
 pub async fn run(shared: Shared) {
     let mut l = Loop {
         analyser: None,
+        per_dump: None,
         token: String::new(),
         renewed: Instant::now(),
     };
@@ -96,7 +183,8 @@ pub async fn run(shared: Shared) {
             tokio::time::sleep(Duration::from_secs(60)).await;
             continue;
         }
-        match process(&shared, &mut l, BATCH).await {
+        let n = l.batch();
+        match process(&shared, &mut l, n).await {
             Ok(true) => {}
             Ok(false) => {
                 let wait = tokio::time::sleep(Duration::from_millis(500));
@@ -114,6 +202,7 @@ pub async fn run(shared: Shared) {
 pub async fn step(shared: &Shared) -> Result<bool, ServeError> {
     let mut l = Loop {
         analyser: None,
+        per_dump: None,
         token: String::new(),
         renewed: Instant::now(),
     };
@@ -122,8 +211,8 @@ pub async fn step(shared: &Shared) -> Result<bool, ServeError> {
 
 /// Claims up to `n` jobs and analyses them in turn, storing the results at the end, or between
 /// two dumps once the first waiting result is [`SETTLE_AFTER`] old; false when the queue was
-/// empty. The next dump is queued on the analysis thread before the current result is
-/// collected, so the thread goes from one dump to the next without waiting for this task. When
+/// empty. The batch's dumps are queued on the analysis thread at once, so the thread goes from
+/// one dump to the next without waiting for this task, which it wakes seldom. When
 /// this process has too many hung threads it stops mid-batch: the jobs left are not renewed, so
 /// others take them over.
 async fn process(shared: &Shared, l: &mut Loop, n: i64) -> Result<bool, ServeError> {
@@ -136,6 +225,7 @@ async fn process(shared: &Shared, l: &mut Loop, n: i64) -> Result<bool, ServeErr
     };
     l.token = first.token.clone();
     l.renewed = Instant::now();
+    let began = Instant::now();
     // One look at the symbol generation per batch (a symbol upload renews the lookup).
     let opts = crate::symbols::analysis_options(shared).await;
     let mut ready: Vec<(Job, Attempt)> = Vec::new();
@@ -189,6 +279,7 @@ async fn process(shared: &Shared, l: &mut Loop, n: i64) -> Result<bool, ServeErr
             settle(shared, std::mem::take(&mut ready)).await?;
         }
     }
+    l.timed(jobs.len(), began.elapsed());
     settle(shared, ready).await?;
     Ok(true)
 }
@@ -302,8 +393,9 @@ fn submit(l: &mut Loop, work: Work) -> Result<Answer, Failure> {
 }
 
 /// Waits for a queued analysis, calling `renew` with the batch's token every `renew_every`
-/// since the last renewal. A panic or a timeout is a failed attempt; on a timeout (or a thread
-/// gone) the thread is abandoned, a timeout counted.
+/// since the last renewal. A panic or a timeout (the job running on the thread for longer than
+/// `timeout`) is a failed attempt; on a timeout (or a thread gone) the thread is abandoned, a
+/// timeout counted.
 async fn collect<F, Fut>(
     l: &mut Loop,
     mut answer: Answer,
@@ -315,24 +407,32 @@ where
     F: FnMut(String) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let deadline = Instant::now() + timeout;
+    use tokio::sync::oneshot::error::TryRecvError;
+    let progress = answer.progress.clone();
     loop {
-        tokio::select! {
-            r = &mut answer => return match r {
-                Ok(Ok(r)) => r,
-                Ok(Err(p)) => Err(retry(panic_text(&p))),
-                Err(_) => {
-                    l.analyser = None;
-                    Err(retry("the analysis thread died".into()))
-                }
-            },
-            _ = tokio::time::sleep_until(deadline) => {
-                HUNG.fetch_add(1, Ordering::Relaxed);
+        match answer.rx.try_recv() {
+            Ok(Ok(r)) => return r,
+            Ok(Err(p)) => return Err(retry(panic_text(&p))),
+            Err(TryRecvError::Closed) => {
                 l.analyser = None;
-                return Err(retry(format!(
-                    "the analysis did not finish within {} s",
-                    timeout.as_secs()
-                )));
+                return Err(retry("the analysis thread died".into()));
+            }
+            Err(TryRecvError::Empty) => {}
+        }
+        let started = progress.running_since();
+        let deadline = Instant::from_std(started.unwrap_or_else(std::time::Instant::now)) + timeout;
+        tokio::select! {
+            _ = progress.wake.notified() => {}
+            _ = tokio::time::sleep_until(deadline) => {
+                // Still the same job, and still running: it hangs.
+                if started.is_some() && progress.running_since() == started {
+                    HUNG.fetch_add(1, Ordering::Relaxed);
+                    l.analyser = None;
+                    return Err(retry(format!(
+                        "the analysis did not finish within {} s",
+                        timeout.as_secs()
+                    )));
+                }
             }
             _ = tokio::time::sleep_until(l.renewed + renew_every) => {
                 l.renewed = Instant::now();
@@ -537,6 +637,7 @@ mod tests {
     fn fresh() -> Loop {
         Loop {
             analyser: None,
+            per_dump: None,
             token: "t".into(),
             renewed: Instant::now(),
         }
@@ -558,6 +659,23 @@ mod tests {
     }
 
     async fn no_renew(_: String) {}
+
+    /// A batch holds about a second of analysis: many small dumps, few slow ones.
+    #[test]
+    fn batches_follow_the_time_dumps_take() {
+        let mut l = fresh();
+        assert_eq!(l.batch(), FIRST_BATCH as i64);
+        l.timed(16, Duration::from_millis(4));
+        assert_eq!(l.batch(), BATCH as i64, "0.25 ms a dump");
+        for _ in 0..8 {
+            l.timed(10, Duration::from_secs(1));
+        }
+        assert_eq!(l.batch(), 10, "100 ms a dump");
+        l.timed(1, Duration::from_secs(30));
+        assert_eq!(l.batch(), 1, "seconds a dump");
+        l.timed(0, Duration::ZERO);
+        assert!(l.batch() >= 1);
+    }
 
     /// One thread serves every analysis, a panic included; a hang abandons it for a new one.
     #[tokio::test]
