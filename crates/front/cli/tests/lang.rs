@@ -221,7 +221,7 @@ fn losses_at(b: &[u8], cut: u64) -> Vec<(String, String)> {
                 format!("{name} lost: its {size} bytes at {rva:#x}–{end:#x} lie past the end of the file"),
             ),
             false => (
-                format!("{name} 손실: 오프셋 {rva:#x}–{end:#x}의 {size}바이트가 {cut:#x}에서 끝나는 파일에 잘려 있습니다"),
+                format!("{name} 손실: 오프셋 {rva:#x}–{end:#x}의 {size}바이트가 파일 끝({cut:#x})에서 잘려 있습니다"),
                 format!("{name} lost: its {size} bytes at {rva:#x}–{end:#x} are cut off by the end of the file at {cut:#x}"),
             ),
         });
@@ -334,10 +334,10 @@ fn a_damaged_dump_is_described_in_korean() {
         .iter()
         .find(|l| l["stream"] == "ExceptionStream")
         .unwrap();
-    let (size, rva) = (168, 0x1028);
+    // The ExceptionStream's directory entry: 168 bytes at 0x1028.
     assert_eq!(
         exception["cause"],
-        serde_json::json!({"kind": "past_end", "size": size, "rva": rva, "end": rva + size})
+        serde_json::json!({"kind": "past_end", "size": 168, "rva": "0x1028", "end": "0x10d0"})
     );
 }
 

@@ -5,7 +5,8 @@
 use serde::Serialize;
 
 /// Why a stream of a damaged dump was lost or read only in part. Sizes and offsets are bytes
-/// of the dump file (`rva`: the stream's file offset, `end`: one past its last byte).
+/// of the dump file (`rva`: the stream's file offset, `end`: one past its last byte); in JSON
+/// the offsets are `"0x…"` strings, the sizes and counts numbers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LossCause {
@@ -14,8 +15,10 @@ pub enum LossCause {
         /// Bytes of the stream.
         size: u64,
         /// Where they start.
+        #[serde(serialize_with = "hex")]
         rva: u64,
         /// Where they end.
+        #[serde(serialize_with = "hex")]
         end: u64,
     },
     /// The end of the file cuts through the stream's bytes.
@@ -23,10 +26,13 @@ pub enum LossCause {
         /// Bytes of the stream.
         size: u64,
         /// Where they start.
+        #[serde(serialize_with = "hex")]
         rva: u64,
         /// Where they end.
+        #[serde(serialize_with = "hex")]
         end: u64,
         /// Bytes in the file (where it ends).
+        #[serde(serialize_with = "hex")]
         file_len: u64,
     },
     /// The stream's bytes are all zero: wiped, not empty.
@@ -34,6 +40,7 @@ pub enum LossCause {
         /// Bytes of the stream.
         size: u64,
         /// Where they start.
+        #[serde(serialize_with = "hex")]
         rva: u64,
     },
     /// The parser found the stream's size wrong for what its header declares.
@@ -82,6 +89,7 @@ pub enum LossCause {
     /// The exception's register context lies past the end of the file.
     ExceptionContextPastEnd {
         /// Where the context starts.
+        #[serde(serialize_with = "hex")]
         rva: u64,
     },
     /// Memory ranges of a memory list lie (wholly or partly) past the end of the file.
@@ -93,6 +101,11 @@ pub enum LossCause {
         /// Bytes of memory lost.
         bytes: u64,
     },
+}
+
+/// A file offset as JSON writes offsets: `"0x1028"`.
+fn hex<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{v:#x}"))
 }
 
 /// One stream of a damaged dump and what happened to it.

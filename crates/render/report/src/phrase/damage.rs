@@ -24,7 +24,7 @@ pub fn loss_cause(c: &LossCause, l: Lang) -> String {
         ),
         LossCause::CutOff { size, rva, end, file_len } => l.pick(
             format!("its {size} bytes at {rva:#x}–{end:#x} are cut off by the end of the file at {file_len:#x}"),
-            format!("오프셋 {rva:#x}–{end:#x}의 {size}바이트가 {file_len:#x}에서 끝나는 파일에 잘려 있습니다"),
+            format!("오프셋 {rva:#x}–{end:#x}의 {size}바이트가 파일 끝({file_len:#x})에서 잘려 있습니다"),
         ),
         LossCause::Zeroed { size, rva } => l.pick(
             format!("its {size} bytes at {rva:#x} are all zero"),
