@@ -182,3 +182,183 @@ fn the_language_defaults_from_the_locale_and_the_flag_wins() {
         &[("LC_ALL", "en_US.UTF-8")]
     )));
 }
+
+/// What the first `cut` bytes of the dump `b` lose, read from its directory and thread list
+/// independently of the loader, as `(Korean, English)` sentences in the loader's order: the
+/// streams lost, by file offset, then the thread list read in part (its memory list is not
+/// counted: the caller cuts where the memory list is lost whole or not looked at).
+fn losses_at(b: &[u8], cut: u64) -> Vec<(String, String)> {
+    let w = |o: u64| u64::from(u32::from_le_bytes(b[o as usize..][..4].try_into().unwrap()));
+    let (n, dir) = (w(8), w(12));
+    let mut entries: Vec<(u64, u64, u64)> = (0..n)
+        .map(|i| (w(dir + 12 * i), w(dir + 12 * i + 4), w(dir + 12 * i + 8)))
+        .collect();
+    entries.sort_by_key(|e| e.2);
+    let mut out = Vec::new();
+    let mut threads = None;
+    for (ty, size, rva) in entries {
+        let name = match ty {
+            3 => "ThreadListStream",
+            4 => "ModuleListStream",
+            5 => "MemoryListStream",
+            6 => "ExceptionStream",
+            7 => "SystemInfoStream",
+            15 => "MiscInfoStream",
+            16 => "MemoryInfoListStream",
+            17 => "ThreadInfoListStream",
+            _ => panic!("stream type {ty} not expected in this dump"),
+        };
+        let end = rva + size;
+        if ty == 3 && end <= cut {
+            threads = Some(rva);
+        }
+        if size == 0 || end <= cut {
+            continue;
+        }
+        out.push(match rva >= cut {
+            true => (
+                format!("{name} 손실: 오프셋 {rva:#x}–{end:#x}의 {size}바이트가 모두 파일 끝을 벗어나 있습니다"),
+                format!("{name} lost: its {size} bytes at {rva:#x}–{end:#x} lie past the end of the file"),
+            ),
+            false => (
+                format!("{name} 손실: 오프셋 {rva:#x}–{end:#x}의 {size}바이트가 파일 끝({cut:#x})에서 잘려 있습니다"),
+                format!("{name} lost: its {size} bytes at {rva:#x}–{end:#x} are cut off by the end of the file at {cut:#x}"),
+            ),
+        });
+    }
+    // MINIDUMP_THREAD: 48 bytes; the stack's (size, rva) at 32, the context's at 40.
+    let list = threads.expect("the thread list survives the cut");
+    let count = w(list);
+    let past = |o: u64| w(o + 4) != 0 && w(o + 4) + w(o) > cut;
+    let contexts = (0..count).filter(|i| past(list + 4 + 48 * i + 40)).count();
+    let stacks = (0..count).filter(|i| past(list + 4 + 48 * i + 32)).count();
+    out.push((
+        format!("ThreadListStream 불완전: 스레드 {count}개 중 레지스터 컨텍스트 {contexts}개와 스택 {stacks}개가 (전부 또는 일부) 파일 끝을 벗어나 있습니다"),
+        format!("ThreadListStream incomplete: of {count} threads, {contexts} register contexts and {stacks} stacks lie (wholly or partly) past the end of the file"),
+    ));
+    out
+}
+
+/// The shell's `!analyze -v` on `dump`, in `lang`.
+fn analyze_v(dump: &Path, lang: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_coroner"))
+        .args(["shell", "--no-network", "--lang", lang])
+        .arg(dump)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"!analyze -v\nq\n").unwrap();
+    drop(stdin);
+    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+}
+
+/// Words of the English loss sentences; none is left in a Korean report.
+const ENGLISH_LOSS: [&str; 6] = [
+    " lost:",
+    " incomplete:",
+    "past the end",
+    "cut off by",
+    "bytes at",
+    "register contexts",
+];
+
+/// A dump cut short (a reference dump's first 4 KiB, as an interrupted copy leaves it): the
+/// Korean text, Markdown and HTML reports say what each stream lost in Korean, with the sizes,
+/// offsets and counts the file's own directory and thread list give, and no English sentence
+/// about the loss is left; the English reports word the same losses as they always have, and
+/// the JSON (its English `details`, its typed `losses`) is the same in both languages.
+#[test]
+fn a_damaged_dump_is_described_in_korean() {
+    let whole = std::fs::read(root().join("examples/reference/w3wp-abcupload-1.dmp")).unwrap();
+    let cut = 4096;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut-4k.dmp");
+    std::fs::write(&path, &whole[..cut as usize]).unwrap();
+    let p = path.to_str().unwrap();
+    let expected = losses_at(&whole, cut);
+    assert!(expected.len() >= 5, "{expected:?}");
+    for format in ["text", "markdown", "html"] {
+        let ko = run(&["analyze", "--lang", "ko", "--format", format, p]);
+        let en = run(&["analyze", "--lang", "en", "--format", format, p]);
+        for (k, e) in &expected {
+            assert!(
+                ko.contains(k.as_str()),
+                "{format}: {k:?} missing from:\n{ko}"
+            );
+            assert!(
+                en.contains(e.as_str()),
+                "{format}: {e:?} missing from:\n{en}"
+            );
+        }
+        for w in ENGLISH_LOSS {
+            assert!(
+                !ko.contains(w),
+                "{format}: {w:?} in the Korean report:\n{ko}"
+            );
+        }
+    }
+    let json = run(&["analyze", "--format", "json", p]);
+    assert_eq!(
+        json,
+        run(&["analyze", "--format", "json", "--lang", "ko", p])
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let damage = &v["dumps"][0]["damage"];
+    let details: Vec<&str> = damage["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    let english: Vec<&str> = expected.iter().map(|(_, e)| e.as_str()).collect();
+    assert_eq!(details, english);
+    let losses = damage["losses"].as_array().unwrap();
+    assert_eq!(losses.len(), expected.len());
+    for (l, d) in losses.iter().zip(&details) {
+        let line = format!(
+            "{} {}: {}",
+            l["stream"].as_str().unwrap(),
+            if l["lost"] == true {
+                "lost"
+            } else {
+                "incomplete"
+            },
+            l["why"].as_str().unwrap()
+        );
+        assert_eq!(&line, d);
+    }
+    let exception = losses
+        .iter()
+        .find(|l| l["stream"] == "ExceptionStream")
+        .unwrap();
+    // The ExceptionStream's directory entry: 168 bytes at 0x1028.
+    assert_eq!(
+        exception["cause"],
+        serde_json::json!({"kind": "past_end", "size": 168, "rva": "0x1028", "end": "0x10d0"})
+    );
+}
+
+/// The shell's `!analyze -v` on a dump cut after its exception record (so that the verdict is
+/// told and the damage is its first finding) words the losses in Korean, with the figures of
+/// the file's directory, and in English as before.
+#[test]
+fn the_shell_words_a_damaged_dump_in_korean() {
+    let whole = std::fs::read(root().join("examples/reference/w3wp-abcupload-1.dmp")).unwrap();
+    let cut = 0x13b8; // inside the SystemInfoStream, after the exception record
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.dmp");
+    std::fs::write(&path, &whole[..cut as usize]).unwrap();
+    let expected = losses_at(&whole, cut);
+    let (ko, en) = (analyze_v(&path, "ko"), analyze_v(&path, "en"));
+    assert!(ko.contains("damaged_dump"), "{ko}");
+    for (k, e) in &expected {
+        assert!(ko.contains(k.as_str()), "{k:?} missing from:\n{ko}");
+        assert!(en.contains(e.as_str()), "{e:?} missing from:\n{en}");
+    }
+    for w in ENGLISH_LOSS {
+        assert!(!ko.contains(w), "{w:?} in the Korean !analyze -v:\n{ko}");
+    }
+}

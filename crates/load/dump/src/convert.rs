@@ -37,7 +37,7 @@ where
         Ok(s) => Some(s),
         Err(minidump::Error::StreamNotFound) => None,
         Err(e) => {
-            survey.unreadable(S::STREAM_TYPE, &describe(&e));
+            survey.lose(S::STREAM_TYPE, refused(&e));
             None
         }
     }
@@ -221,7 +221,7 @@ impl<'d, 'a: 'd> Conversion<'d, 'a> {
         if memory64_refused && !self.survey.is_partial(m64) {
             // Refused for another reason than its end: the list itself is malformed.
             if let Err(e) = dump.get_stream::<MinidumpMemory64List>() {
-                self.survey.unreadable(m64, &describe(&e));
+                self.survey.lose(m64, refused(&e));
             }
         } else {
             ranges.extend(salvaged);
@@ -238,7 +238,7 @@ impl<'d, 'a: 'd> Conversion<'d, 'a> {
         ranges: &mut Vec<MemoryRange<'a>>,
     ) -> Vec<Thread> {
         let mut threads = Vec::new();
-        let (mut contexts_lost, mut stacks_cut) = (0usize, 0usize);
+        let (mut contexts_lost, mut stacks_cut) = (0u64, 0u64);
         match read::<MinidumpThreadList, _>(self.dump, &mut self.survey) {
             Some(list) => {
                 let names = read::<MinidumpThreadNames, _>(self.dump, &mut self.survey);
@@ -289,10 +289,11 @@ impl<'d, 'a: 'd> Conversion<'d, 'a> {
         if contexts_lost + stacks_cut > 0 {
             self.survey.partial(
                 md::MINIDUMP_STREAM_TYPE::ThreadListStream as u32,
-                format!(
-                    "of {} threads, {contexts_lost} register contexts and {stacks_cut} stacks lie (wholly or partly) past the end of the file",
-                    threads.len()
-                ),
+                LossCause::ThreadsPastEnd {
+                    threads: threads.len() as u64,
+                    contexts_lost,
+                    stacks_cut,
+                },
             );
         }
         threads
@@ -503,10 +504,9 @@ impl<'d, 'a: 'd> Conversion<'d, 'a> {
         {
             self.survey.partial(
                 md::MINIDUMP_STREAM_TYPE::ExceptionStream as u32,
-                format!(
-                    "the exception's register context at {:#x} lies past the end of the file",
-                    cl.rva
-                ),
+                LossCause::ExceptionContextPastEnd {
+                    rva: u64::from(cl.rva),
+                },
             );
         }
         let rec = &e.raw.exception_record;
@@ -617,11 +617,9 @@ impl<'d, 'a: 'd> Conversion<'d, 'a> {
                 let (header, entry, count) = (word(0) as u64, word(4) as u64, word(8) as u64);
                 let fits = entry >= 16 && header.saturating_add(entry * count) <= raw.len() as u64;
                 if !fits {
-                    let why = format!(
-                        "{count} descriptors of {entry} bytes do not fit its {} bytes",
-                        raw.len()
-                    );
-                    self.survey.unreadable(ty as u32, &why);
+                    let size = raw.len() as u64;
+                    let cause = LossCause::HandlesDoNotFit { count, entry, size };
+                    self.survey.lose(ty as u32, cause);
                 }
                 fits
             }
@@ -803,6 +801,18 @@ fn check_magic(b: &[u8]) -> Result<(), LoadError> {
             b[0], b[1], b[2], b[3]
         )
     }))
+}
+
+/// Why the parser refused a stream: the facts of a size mismatch, else its own words.
+fn refused(e: &minidump::Error) -> LossCause {
+    match *e {
+        minidump::Error::StreamSizeMismatch { expected, actual } => LossCause::SizeMismatch {
+            expected: expected as u64,
+            found: actual as u64,
+        },
+        minidump::Error::VersionMismatch => LossCause::UnsupportedVersion,
+        _ => LossCause::Unparsable { error: describe(e) },
+    }
 }
 
 fn describe(e: &minidump::Error) -> String {

@@ -8,7 +8,7 @@
 //! directory needs. The memory-list walks below are hand-written because the crate exposes
 //! neither the ranges it skipped nor the ranges of a list it refused.
 
-use coroner_model::{Damage, MemoryRange, Module, StreamLoss, Warning};
+use coroner_model::{Damage, LossCause, MemoryRange, Module, StreamLoss, Warning};
 use minidump::format::MINIDUMP_STREAM_TYPE as T;
 use minidump::Minidump;
 use std::ops::Deref;
@@ -67,21 +67,21 @@ impl Survey {
             let end = rva + size;
             s.need(end);
             if end > len {
-                let why = if rva >= len {
-                    format!("its {size} bytes at {rva:#x}–{end:#x} lie past the end of the file")
+                let cause = if rva >= len {
+                    LossCause::PastEnd { size, rva, end }
                 } else {
-                    format!(
-                        "its {size} bytes at {rva:#x}–{end:#x} are cut off by the end of the file at {len:#x}"
-                    )
+                    LossCause::CutOff {
+                        size,
+                        rva,
+                        end,
+                        file_len: len,
+                    }
                 };
-                s.lose(d.stream_type, why);
+                s.lose(d.stream_type, cause);
             } else if size >= ZEROED_MIN
                 && bytes[rva as usize..end as usize].iter().all(|b| *b == 0)
             {
-                s.lose(
-                    d.stream_type,
-                    format!("its {size} bytes at {rva:#x} are all zero"),
-                );
+                s.lose(d.stream_type, LossCause::Zeroed { size, rva });
             }
         }
         s
@@ -106,18 +106,18 @@ impl Survey {
     }
 
     /// Marks a stream lost.
-    pub(crate) fn lose(&mut self, ty: u32, why: String) {
+    pub(crate) fn lose(&mut self, ty: u32, cause: LossCause) {
         let stream = stream_name(ty);
         if !self.damage.lost(&stream) {
-            self.damage.streams_lost.push(StreamLoss { stream, why });
+            self.damage.streams_lost.push(StreamLoss { stream, cause });
         }
     }
 
     /// A stream first marked lost that was read after all, in part.
-    fn recover(&mut self, ty: u32, why: String) {
+    fn recover(&mut self, ty: u32, cause: LossCause) {
         let name = stream_name(ty);
         self.damage.streams_lost.retain(|l| l.stream != name);
-        self.partial(ty, why);
+        self.partial(ty, cause);
     }
 
     /// The modules of a `ModuleListStream` the crate refused because a module's name or
@@ -186,9 +186,11 @@ impl Survey {
         }
         self.recover(
             T::ModuleListStream as u32,
-            format!(
-                "of {count} modules, {lost_names} names and {lost_cv} CodeView records (debug ids) lie past the end of the file; the list was read without debug ids"
-            ),
+            LossCause::ModulesWithoutIds {
+                count: count as u64,
+                names_lost: lost_names,
+                cv_lost: lost_cv,
+            },
         );
         Some(modules)
     }
@@ -210,21 +212,16 @@ impl Survey {
         Some(String::from_utf16_lossy(&units))
     }
 
-    /// A stream the directory names that its parser refused.
-    pub(crate) fn unreadable(&mut self, ty: u32, error: &str) {
-        self.lose(ty, format!("unreadable ({error})"));
-    }
-
     /// Notes a piece the file must hold: the end of the furthest piece is the size it needs.
     pub(crate) fn need(&mut self, end: u64) {
         self.damage.bytes_needed = self.damage.bytes_needed.max(end);
     }
 
     /// Notes a stream read only in part.
-    pub(crate) fn partial(&mut self, ty: u32, why: String) {
+    pub(crate) fn partial(&mut self, ty: u32, cause: LossCause) {
         self.damage.streams_partial.push(StreamLoss {
             stream: stream_name(ty),
-            why,
+            cause,
         });
     }
 
@@ -289,7 +286,7 @@ impl Survey {
         ];
         for (ty, ranges, refused) in lists {
             let Some(ranges) = ranges else { continue };
-            let (mut lost, mut lost_bytes) = (0usize, 0u64);
+            let (mut lost, mut lost_bytes) = (0u64, 0u64);
             for r in ranges.iter().take(max) {
                 // A null location means "look elsewhere" (Windows writes them for stacks).
                 if r.rva == 0 || r.size == 0 {
@@ -318,10 +315,11 @@ impl Survey {
             if lost > 0 {
                 self.partial(
                     ty,
-                    format!(
-                        "{lost} of {} memory ranges ({lost_bytes} bytes of memory) lie past the end of the file",
-                        ranges.len()
-                    ),
+                    LossCause::MemoryPastEnd {
+                        lost,
+                        total: ranges.len() as u64,
+                        bytes: lost_bytes,
+                    },
                 );
             }
         }

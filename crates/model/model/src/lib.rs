@@ -7,6 +7,7 @@
 //! never invented. Memory is borrowed from the (memory-mapped) dump file, so building a snapshot
 //! costs what the streams cost, not what the dump's memory weighs.
 
+mod damage;
 pub mod guard;
 pub mod layout;
 mod memory;
@@ -14,6 +15,7 @@ mod snapshot;
 pub mod time;
 mod warning;
 
+pub use damage::{Damage, LossCause, StreamLoss};
 pub use memory::{AddressSpace, MemoryRange};
 pub use snapshot::*;
 pub use warning::{ListKind, Warning};

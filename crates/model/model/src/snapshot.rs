@@ -1,6 +1,6 @@
 //! The snapshot of a crashed process: what the dump says, nothing inferred beyond decoding.
 
-use crate::AddressSpace;
+use crate::{AddressSpace, Damage};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -534,53 +534,6 @@ pub struct ExceptionRecord {
     /// The crash address as minidump-stackwalk reports it (the data address for Windows
     /// access violations, `si_addr` for signals).
     pub crash_address: u64,
-}
-
-/// One stream of a damaged dump and what happened to it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct StreamLoss {
-    /// Stream name as the directory types it (`ExceptionStream`, `ThreadListStream`, `0x47670001`).
-    pub stream: String,
-    /// What is wrong, with the byte offsets involved.
-    pub why: String,
-}
-
-/// What a damaged dump lost. A dump is damaged when its stream directory names a stream that
-/// lies (wholly or partly) past the end of the file, cannot be parsed or is all zero bytes, or
-/// when a list stream points at data (memory, thread contexts, stacks) past the end of the file.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Damage {
-    /// Streams that could not be read at all, in directory order.
-    pub streams_lost: Vec<StreamLoss>,
-    /// Streams that were read but point at data that is not in the file.
-    pub streams_partial: Vec<StreamLoss>,
-    /// Bytes in the file.
-    pub bytes_present: u64,
-    /// Bytes the directory and the lists it names need: the end of the furthest piece.
-    pub bytes_needed: u64,
-}
-
-impl Damage {
-    /// One line per stream lost (`X lost: why`), then per stream read in part
-    /// (`X incomplete: why`).
-    pub fn lines(&self) -> Vec<String> {
-        let lost = self.streams_lost.iter().map(|l| (l, "lost"));
-        let partial = self.streams_partial.iter().map(|l| (l, "incomplete"));
-        lost.chain(partial)
-            .map(|(l, what)| format!("{} {what}: {}", l.stream, l.why))
-            .collect()
-    }
-
-    /// Whether the stream `name` (e.g. `ExceptionStream`) was lost.
-    pub fn lost(&self, name: &str) -> bool {
-        self.streams_lost.iter().any(|l| l.stream == name)
-    }
-    /// Whether anything was lost at all.
-    pub fn is_damaged(&self) -> bool {
-        !self.streams_lost.is_empty()
-            || !self.streams_partial.is_empty()
-            || self.bytes_needed > self.bytes_present
-    }
 }
 
 /// Everything the dump says about the process.

@@ -232,8 +232,18 @@ struct Damage<'a> {
     streams_lost: Vec<&'a str>,
     streams_partial: Vec<&'a str>,
     details: Vec<String>,
+    losses: Vec<Loss<'a>>,
     bytes_present: u64,
     bytes_needed: u64,
+}
+
+/// One stream lost (`lost`) or read in part: the cause's facts, and its English (`why`).
+#[derive(Serialize)]
+struct Loss<'a> {
+    stream: &'a str,
+    lost: bool,
+    why: String,
+    cause: &'a coroner_model::LossCause,
 }
 
 fn damage(d: &coroner_model::Damage) -> Damage<'_> {
@@ -244,7 +254,19 @@ fn damage(d: &coroner_model::Damage) -> Damage<'_> {
             .iter()
             .map(|l| l.stream.as_str())
             .collect(),
-        details: d.lines(),
+        details: d
+            .losses()
+            .map(|(l, lost)| crate::phrase::stream_loss(l, lost, crate::phrase::Lang::En))
+            .collect(),
+        losses: d
+            .losses()
+            .map(|(l, lost)| Loss {
+                stream: &l.stream,
+                lost,
+                why: crate::phrase::loss_cause(&l.cause, crate::phrase::Lang::En),
+                cause: &l.cause,
+            })
+            .collect(),
         bytes_present: d.bytes_present,
         bytes_needed: d.bytes_needed,
     }

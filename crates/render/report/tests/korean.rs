@@ -286,3 +286,105 @@ fn korean_label_columns_line_up_in_terminal_columns() {
         }
     }
 }
+
+/// Damaged copies of a dump, as the loader meets them: cut at the middle and at the end of
+/// each stream, each stream zeroed, the HandleDataStream's descriptor size zeroed and each
+/// list's count made huge (the parser then finds its size wrong).
+fn damaged_copies(b: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let w = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap()) as usize;
+    let (n, dir) = (w(8), w(12));
+    let mut out = Vec::new();
+    for (ty, size, rva) in
+        (0..n).map(|i| (w(dir + 12 * i), w(dir + 12 * i + 4), w(dir + 12 * i + 8)))
+    {
+        for cut in [rva + size / 2, rva + size] {
+            if cut > dir + 12 * n && cut < b.len() {
+                out.push((format!("cut at {cut:#x}"), b[..cut].to_vec()));
+            }
+        }
+        let mut set = |what: String, at: usize, bytes: &[u8]| {
+            let mut c = b.to_vec();
+            c[at..at + bytes.len()].copy_from_slice(bytes);
+            out.push((what, c));
+        };
+        if size >= 24 {
+            set(format!("stream {ty} zeroed"), rva, &vec![0; size]);
+        }
+        if ty == 12 && size >= 12 {
+            set("handle descriptors of 0 bytes".into(), rva + 4, &[0; 4]);
+        }
+        if [3, 4, 14, 16].contains(&ty) && size >= 8 {
+            set(
+                format!("stream {ty} count huge"),
+                rva,
+                &0x7fff_ffffu32.to_le_bytes(),
+            );
+        }
+    }
+    out
+}
+
+/// Every loss a damaged dump can show is worded in Korean: the Korean text report of each
+/// damaged copy of a reference dump (and of a lab dump with a HandleDataStream) holds each
+/// stream's loss as the phrasing module words it in Korean, no run of English words, and the
+/// figures of the English sentence (sizes, offsets, counts) unchanged.
+#[test]
+fn korean_reports_word_every_loss_in_korean() {
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut found = Vec::new();
+    for name in [
+        "examples/reference/w3wp-abcupload-1.dmp",
+        "fixtures/lab/reference-x64.dmp",
+    ] {
+        let bytes = std::fs::read(root().join(name)).unwrap();
+        for (what, copy) in damaged_copies(&bytes) {
+            let f = DumpFile::from_bytes("copy.dmp", copy);
+            let Ok(snap) = f.snapshot() else { continue };
+            let a = analyze(&snap, &Options::default());
+            let Some(d) = a.damage.clone() else { continue };
+            let facts = facts(&a);
+            let report = text::render(&[Outcome::Done(Box::new(a))], Lang::Ko);
+            for (loss, lost) in d.losses() {
+                let v = serde_json::to_value(&loss.cause).unwrap();
+                kinds.insert(v["kind"].as_str().unwrap().to_string());
+                let ko = coroner_report::phrase::stream_loss(loss, lost, Lang::Ko);
+                let en = coroner_report::phrase::stream_loss(loss, lost, Lang::En);
+                if !report.contains(&ko) {
+                    found.push(format!("{name}, {what}: {ko:?} not in the report"));
+                }
+                if numbers(&en).iter().any(|n| !numbers(&ko).contains(n)) {
+                    found.push(format!("{name}, {what}: figures lost: {ko:?} / {en:?}"));
+                }
+            }
+            for line in prose(&report) {
+                for r in english_runs(line, &facts) {
+                    found.push(format!("{name}, {what}: \"{r}\" in: {line}"));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    // Every cause the loader gives for a cut, wiped or malformed stream was seen.
+    let seen: Vec<&str> = kinds.iter().map(String::as_str).collect();
+    assert_eq!(
+        seen,
+        [
+            "cut_off",
+            "exception_context_past_end",
+            "handles_do_not_fit",
+            "memory_past_end",
+            "modules_without_ids",
+            "past_end",
+            "size_mismatch",
+            "threads_past_end",
+            "zeroed"
+        ]
+    );
+}
+
+/// The numbers of a sentence (decimal or `0x…`).
+fn numbers(s: &str) -> Vec<&str> {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| t.starts_with(|c: char| c.is_ascii_digit()))
+        .collect()
+}

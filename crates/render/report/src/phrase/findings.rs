@@ -893,14 +893,8 @@ fn damaged(a: &Analysis, l: Lang) -> Words {
             "덤프가 작성된 위치에서 다시 가져와 원본과 크기를 비교한 뒤(파일 전체를 복사하고, 덤프가 작성되는 위치의 디스크 여유 공간을 확인하십시오) 완전한 파일을 분석하십시오.",
         ).into(),
         evidence: d
-            .streams_lost
-            .iter()
-            .map(|s| super::warning::stream_loss(s, true, l))
-            .chain(
-                d.streams_partial
-                    .iter()
-                    .map(|s| super::warning::stream_loss(s, false, l)),
-            )
+            .losses()
+            .map(|(s, lost)| super::stream_loss(s, lost, l))
             .chain(std::iter::once(l.pick(
                 format!("file size {present} bytes; the directory needs {needed}"),
                 format!("파일 크기 {present}바이트, 디렉터리에 필요한 크기 {needed}바이트"),

@@ -5,6 +5,7 @@
 
 mod blame;
 mod codes;
+mod damage;
 mod findings;
 pub mod hang;
 pub mod investigate;
@@ -21,6 +22,7 @@ mod warning;
 
 pub use blame::{blame_reason, judgement, provenance, vendor_fields};
 pub use codes::code_meaning;
+pub use damage::{loss_cause, stream_loss};
 pub use findings::{finding, recommendation_for, verdict, Words};
 pub use lang::{Lang, UnknownLang};
 pub use region::{usage, usage_detail};

@@ -1,7 +1,7 @@
 //! The warnings of an analysis (the loader's and the analyses'), from their typed facts. The
 //! JSON's `warnings` carry the English ([`Lang::En`]).
 
-use super::Lang;
+use super::{stream_loss, Lang};
 use coroner_analysis::Warning;
 use coroner_model::{ListKind, Warning as Load};
 
@@ -107,16 +107,6 @@ fn load(w: &Load, l: Lang) -> String {
             format!("PEB의 NumberOfHeaps 값({n})이 비정상이므로 힙 목록을 무시했습니다"),
         ),
     }
-}
-
-/// `ExceptionStream lost: why` (`lost`: not read at all; else read in part). The why, with
-/// its byte offsets, is the loader's own English.
-pub(super) fn stream_loss(s: &coroner_model::StreamLoss, lost: bool, l: Lang) -> String {
-    let what = match lost {
-        true => l.pick("lost", "손실"),
-        false => l.pick("incomplete", "불완전"),
-    };
-    format!("{} {what}: {}", s.stream, s.why)
 }
 
 fn list_name(k: ListKind, l: Lang) -> &'static str {
