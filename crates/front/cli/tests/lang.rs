@@ -90,7 +90,7 @@ fn findings(report: &str, recommendation: &str) -> Vec<(String, String, String)>
     let lines: Vec<&str> = report.lines().collect();
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
-        if ["[error]", "[warning]", "[info]"]
+        if ["[error]", "[warning]", "[info]", "[오류]", "[경고]", "[정보]"]
             .iter()
             .any(|t| l.starts_with(t))
         {

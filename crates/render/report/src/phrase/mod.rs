@@ -9,6 +9,7 @@ mod damage;
 mod findings;
 pub mod hang;
 pub mod investigate;
+mod josa;
 mod lang;
 // --- memory (issue 15) ---
 mod memory;
@@ -23,7 +24,8 @@ mod warning;
 pub use blame::{blame_reason, judgement, provenance, vendor_fields};
 pub use codes::code_meaning;
 pub use damage::{loss_cause, stream_loss};
-pub use findings::{finding, recommendation_for, verdict, Words};
+pub use findings::{finding, recommendation_for, severity, verdict, Words};
+pub use josa::particles;
 pub use lang::{Lang, UnknownLang};
 pub use region::{usage, usage_detail};
 pub use summary::{count, counted, damage_line, rows, sharing, summary, who_to_call, Noun, Row};
