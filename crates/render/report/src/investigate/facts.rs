@@ -399,16 +399,20 @@ fn timed(w: &RequestWaits, lang: Lang) -> String {
         w.slow,
         ms(w.slow_ms, lang),
     );
-    let mut s = match lang {
-        Lang::En => format!("{n} logged with a time-taken, {slow} took {limit} or more"),
-        Lang::Ko => format!("time-taken이 기록된 {n} 중 {slow}건이 {limit} 이상 걸렸습니다"),
+    let mut s = match (lang, w.longest_ms) {
+        (Lang::En, None) => format!("{n} logged with a time-taken, {slow} took {limit} or more"),
+        (Lang::En, Some(l)) => format!(
+            "{n} logged with a time-taken, {slow} took {limit} or more, the longest {}",
+            ms(l, lang)
+        ),
+        (Lang::Ko, None) => {
+            format!("time-taken이 기록된 {n} 중 {slow}건이 {limit} 이상 걸렸습니다")
+        }
+        (Lang::Ko, Some(l)) => format!(
+            "time-taken이 기록된 {n} 중 {slow}건이 {limit} 이상 걸렸고, 가장 긴 요청은 {}였습니다",
+            ms(l, lang)
+        ),
     };
-    if let Some(l) = w.longest_ms {
-        s.push_str(&match lang {
-            Lang::En => format!(", the longest {}", ms(l, lang)),
-            Lang::Ko => format!(", 가장 긴 요청은 {}", ms(l, lang)),
-        });
-    }
     if let Some(m) = w.median_ms {
         s.push_str(&match lang {
             Lang::En => format!(" (median {})", ms(m, lang)),

@@ -110,7 +110,11 @@ fn crash_count(kind: &VerdictKind, lang: Lang) -> String {
             (_, Lang::En) => "process ids",
             (_, Lang::Ko) => "프로세스 ID",
         };
-        d.push_str(&format!(", {label} {}", facts::pids(pids)));
+        // Korean ends the sentence first: a comma after 발생했습니다 does not read.
+        d.push_str(&match lang {
+            Lang::En => format!(", {label} {}", facts::pids(pids)),
+            Lang::Ko => format!(". {label}: {}", facts::pids(pids)),
+        });
     }
     d.push_str(&match (n, k, lang) {
         (1, 1, Lang::En) => ". A dump of it was found.".to_string(),
