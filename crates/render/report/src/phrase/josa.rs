@@ -78,7 +78,9 @@ fn ending(before: &str) -> Option<Ending> {
         return Some(digit(c));
     }
     if c.is_ascii_alphabetic() {
-        return letter(c.to_ascii_lowercase(), hexadecimal(word));
+        // A file extension (`upload.asp`, `w3wp.exe`) is read letter by letter.
+        let extension = text[..text.len() - word.len()].ends_with('.');
+        return letter(c.to_ascii_lowercase(), hexadecimal(word) || extension);
     }
     None
 }
@@ -121,15 +123,16 @@ fn digit(c: char) -> Ending {
     }
 }
 
-/// A word's last letter: hexadecimal digits by their names; in other words only the letters
-/// whose reading is certain (vowels; l, m, n, r as in 엘, 엠, 엔, 알), since English words
-/// ending in k, p or t are read with a final consonant (스택, 힙) or without one.
-fn letter(c: char, hex: bool) -> Option<Ending> {
+/// A word's last letter. Read by its name (hexadecimal digits, file extensions), every letter
+/// ends in a vowel but l, m, n, r (엘, 엠, 엔, 알). In other words only the letters whose reading
+/// is certain count, since English words ending in k, p or t are read with a final consonant
+/// (스택, 힙) or without one.
+fn letter(c: char, by_name: bool) -> Option<Ending> {
     match c {
-        'a'..='f' if hex => Some(Ending::Vowel),
-        'a' | 'e' | 'i' | 'o' | 'u' | 'y' => Some(Ending::Vowel),
         'l' | 'r' => Some(Ending::Rieul),
         'm' | 'n' => Some(Ending::Consonant),
+        _ if by_name => Some(Ending::Vowel),
+        'a' | 'e' | 'i' | 'o' | 'u' | 'y' => Some(Ending::Vowel),
         _ => None,
     }
 }
@@ -156,6 +159,11 @@ mod tests {
             ("프레임 1(foo!bar+0x10)은(는)", "프레임 1(foo!bar+0x10)은"),
             ("12 MB을(를) 차지", "12 MB를 차지"),
             ("덤프(으)로", "덤프로"),
+            (
+                "POST /upload/upload.asp은(는) 처리",
+                "POST /upload/upload.asp는 처리",
+            ),
+            ("GET /a.xml(으)로", "GET /a.xml로"),
             (
                 "스레드 1(ID 0xf8)와(과) 스레드 2",
                 "스레드 1(ID 0xf8)과 스레드 2",
