@@ -504,10 +504,10 @@ fn shared_cause(c: &HangCause, lang: Lang) -> String {
             crate::phrase::sharing(c.dumps_with_bucket, c.dumps, Lang::En)
         ),
         (Some(b), Lang::Ko) if c.dumps == 1 => format!("덤프의 버킷은 {b}입니다: {verdict}"),
-        (Some(b), Lang::Ko) => format!(
+        (Some(b), Lang::Ko) => crate::phrase::particles(&format!(
             "덤프 {}개 중 {}개가 버킷 {b}을(를) 공유합니다: {verdict}",
             c.dumps, c.dumps_with_bucket
-        ),
+        )),
         (None, Lang::En) => format!(
             "The {} say{}: {verdict}",
             count(c.dumps, Noun::HangDump, lang),
