@@ -379,7 +379,7 @@ pub fn time_zone_note(inv: &Investigation, lang: Lang) -> String {
             tz.utc_offset, tz.source
         ),
         Lang::Ko => format!(
-            "모든 시간은 UTC입니다. 로컬 시간은 {}로 변환했습니다 ({}).",
+            "모든 시간은 UTC입니다. 로컬 시간은 {} 기준으로 변환했습니다 ({}).",
             tz.utc_offset,
             said(&tz.source, lang)
         ),

@@ -504,7 +504,7 @@ fn time_zone(offset: &str, source: &Said, lang: Lang) -> (String, String) {
             "Check that the web logs are in UTC (IIS W3C logs are, unless date-local/time-local fields are used).".into(),
         ),
         Lang::Ko => (
-            crate::phrase::particles(&format!("시간은 UTC입니다. 로컬 시간(덤프 파일 이름)은 {offset}(으)로 변환했습니다: {source}.")),
+            crate::phrase::particles(&format!("시간은 UTC입니다. 로컬 시간(덤프 파일 이름)은 {offset} 기준으로 변환했습니다: {source}.")),
             "웹 로그가 UTC인지 확인하십시오 (IIS W3C 로그는 date-local/time-local 필드를 쓰지 않는 한 UTC입니다).".into(),
         ),
     }
