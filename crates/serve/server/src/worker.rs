@@ -718,7 +718,8 @@ mod tests {
         let e = wait(&mut l, hangs, short, secs, no_renew).await.err();
         assert!(e.unwrap().error.contains("did not finish within"));
         assert!(l.analyser.is_none(), "the hung thread is abandoned");
-        assert_eq!(HUNG.load(Ordering::Relaxed), hung_before + 1);
+        // HUNG is the process's count: another test's hang may be counted meanwhile.
+        assert!(HUNG.load(Ordering::Relaxed) > hung_before, "the hang is counted");
         let tx3 = tx.clone();
         let next: Work = Box::new(move || {
             tx3.send(thread()).unwrap();
