@@ -180,9 +180,7 @@ fn files_that_are_not_dumps_are_described_in_korean() {
     let failure = check(&Case {
         path: dll,
         english: "not a minidump: a Windows executable (PE image), not a dump".into(),
-        korean: vec![
-            "미니덤프가 아닙니다: Windows 실행 파일(PE 이미지)이며 덤프가 아닙니다".into(),
-        ],
+        korean: vec!["미니덤프가 아닙니다: Windows 실행 파일(PE 이미지)입니다".into()],
     });
     assert_eq!(
         failure,

@@ -48,7 +48,7 @@ pub fn load_failure(f: &LoadFailure, l: Lang) -> String {
         LoadFailure::Internal => l
             .pick(
                 "internal error while analysing this file (please report it)",
-                "이 파일을 분석하는 중 coroner 내부 오류가 발생했습니다(버그이니 신고해 주십시오)",
+                "이 파일을 분석하는 중 coroner 내부 오류가 발생했습니다(버그이므로 신고해 주십시오)",
             )
             .into(),
     }
@@ -92,7 +92,7 @@ fn not_a_dump(n: &NotADump, l: Lang) -> String {
         ).into(),
         NotADump::PeImage => l.pick(
             "a Windows executable (PE image), not a dump",
-            "Windows 실행 파일(PE 이미지)이며 덤프가 아닙니다",
+            "Windows 실행 파일(PE 이미지)입니다",
         ).into(),
         NotADump::Microdump => l.pick(
             "a Breakpad microdump (text); coroner reads binary minidumps",
@@ -166,9 +166,7 @@ fn unpack(container: &str, u: &UnpackCause, l: Lang) -> String {
         UnpackCause::NoFile => l
             .pick("archive holds no file", "압축 파일 안에 파일이 없습니다")
             .into(),
-        UnpackCause::Failed { error } => {
-            l.pick(error.clone(), format!("압축 해제 오류: \"{error}\""))
-        }
+        UnpackCause::Failed { error } => l.pick(error.clone(), format!("오류 메시지 \"{error}\"")),
     }
 }
 
