@@ -15,7 +15,7 @@ Run by hand, never by the test suite. Bounded: M dumps (default 1,000), each pha
    timed, its CPU time from getrusage.
 
 Prints dumps/s by wall clock and by CPU second on both sides and the ratios (server / analyze;
-the goal is >= 0.8). The CPU ratio is the steadier one on a shared machine. With --callgrind
+the goal is >= 0.8), each run's and the best and median of the runs. The CPU ratio is the steadier one on a shared machine. With --callgrind
 both sides run under `valgrind --tool=callgrind` instead (use fewer dumps: ~50x slower) and the
 ratio of instructions executed is printed too: repeatable whatever else the machine runs (the
 server's count includes its start, its idle threads and the bench's polling of /api/stats).
@@ -24,7 +24,7 @@ Usage: python3 bench/serve_analysis.py [--dumps M] [--binary PATH] [--runs R] [-
        (default binary: target/release/coroner, else target/debug/coroner)
 Results go to bench/out/serve_analysis.json.
 """
-import argparse, asyncio, json, os, resource, shutil, subprocess, sys, tempfile, time, urllib.request
+import argparse, asyncio, json, os, resource, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import serve_load  # noqa: E402  (the upload client and helpers)
@@ -170,7 +170,9 @@ def main():
     runs = [one_run(binary, a.dumps, a.max_seconds) for _ in range(a.runs)]
     out = {"binary": os.path.relpath(binary, ROOT), "runs": runs,
            "best_ratio_wall": max(r["ratio_wall"] for r in runs),
-           "best_ratio_cpu": max(r["ratio_cpu"] for r in runs)}
+           "best_ratio_cpu": max(r["ratio_cpu"] for r in runs),
+           "median_ratio_wall": statistics.median(r["ratio_wall"] for r in runs),
+           "median_ratio_cpu": statistics.median(r["ratio_cpu"] for r in runs)}
     json.dump(out, open(os.path.join(serve_load.OUT, "serve_analysis.json"), "w"), indent=2)
     print(json.dumps(out, indent=2))
     return 0 if all(r["server_done"] == a.dumps for r in runs) else 1

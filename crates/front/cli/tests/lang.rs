@@ -90,9 +90,16 @@ fn findings(report: &str, recommendation: &str) -> Vec<(String, String, String)>
     let lines: Vec<&str> = report.lines().collect();
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
-        if ["[error]", "[warning]", "[info]"]
-            .iter()
-            .any(|t| l.starts_with(t))
+        if [
+            "[error]",
+            "[warning]",
+            "[info]",
+            "[오류]",
+            "[경고]",
+            "[정보]",
+        ]
+        .iter()
+        .any(|t| l.starts_with(t))
         {
             let description = lines.get(i + 1).copied().unwrap_or("").to_string();
             let rec = lines[i + 1..]

@@ -167,9 +167,10 @@ fn findings(s: &mut String, a: &Analysis, l: Lang) {
     for f in &a.findings {
         let w = phrase::finding(a, f, l);
         let level = f.severity.as_str();
+        let shown = phrase::severity(f.severity, l);
         let _ = write!(
             s,
-            "<tr class=\"{level}\"><td class=\"lvl {level}\">{level}</td><td><b>{}</b> <code>{}</code><br>{}",
+            "<tr class=\"{level}\"><td class=\"lvl {level}\">{shown}</td><td><b>{}</b> <code>{}</code><br>{}",
             esc(&w.title),
             f.id(),
             esc(&w.description)

@@ -51,7 +51,7 @@ pub fn render_one(a: &Analysis, lang: Lang) -> String {
         let _ = writeln!(
             s,
             "| {} | `{}` | **{}** {} | {} |",
-            f.severity.as_str(),
+            crate::phrase::severity(f.severity, l),
             f.id(),
             esc(&w.title),
             esc(&w.description),

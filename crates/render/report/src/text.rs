@@ -76,7 +76,8 @@ fn findings(s: &mut String, a: &Analysis, l: Lang) {
     section(s, l.pick("Findings", "발견 사항"));
     for f in &a.findings {
         let w = phrase::finding(a, f, l);
-        let _ = writeln!(s, "[{}] {} — {}", f.severity.as_str(), f.id(), w.title);
+        let level = phrase::severity(f.severity, l);
+        let _ = writeln!(s, "[{level}] {} — {}", f.id(), w.title);
         let _ = writeln!(s, "    {}", w.description);
         for e in &w.evidence {
             let _ = writeln!(s, "    * {e}");

@@ -388,3 +388,59 @@ fn numbers(s: &str) -> Vec<&str> {
         .filter(|t| t.starts_with(|c: char| c.is_ascii_digit()))
         .collect()
 }
+
+/// A particle right after a number takes the form of the number's last digit as read in Korean
+/// (2 이, 4 사, 5 오, 9 구 end in a vowel; 0 영, 1 일, 3 삼, 6 육, 7 칠, 8 팔 in a consonant):
+/// checked on every particle after a digit in every Korean report, not only where a phrase was
+/// written with the pair, so a particle fixed in a phrase shows up when it is wrong.
+fn wrong_particles(report: &str) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for line in prose(report) {
+        let chars: Vec<char> = line.chars().collect();
+        for w in chars.windows(3) {
+            let (d, p, next) = (w[0], w[1], w[2]);
+            let word_ends = !('가'..='힣').contains(&next);
+            if !d.is_ascii_digit() || !word_ends {
+                continue;
+            }
+            let vowel = matches!(d, '2' | '4' | '5' | '9');
+            let ok = match p {
+                '은' | '이' | '을' | '과' => !vowel,
+                '는' | '가' | '를' | '와' => vowel,
+                _ => true,
+            };
+            if !ok {
+                wrong.push(format!("{d}{p} in: {line}"));
+            }
+        }
+        for pair in ["은(는)", "이(가)", "을(를)", "와(과)", "과(와)", "(으)로"] {
+            if let Some(at) = line.find(pair) {
+                let before = line[..at].trim_end_matches(')');
+                if before.ends_with(|c: char| c.is_ascii_digit()) {
+                    wrong.push(format!("{pair} left after a number in: {line}"));
+                }
+            }
+        }
+    }
+    wrong
+}
+
+#[test]
+fn korean_particles_follow_the_number_before_them() {
+    let mut dumps = dumps();
+    dumps.push(root().join("examples/reference/w3wp-abcupload-1.dmp"));
+    let mut found = Vec::new();
+    let mut checked = 0;
+    for p in &dumps {
+        let report = text::render(&[Outcome::Done(Box::new(analyse(p, false)))], Lang::Ko);
+        checked += report.matches(['은', '는', '이', '가', '을', '를']).count();
+        found.extend(wrong_particles(&report));
+    }
+    assert!(checked > 1000, "{checked} particles");
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    let abc = analyse(&dumps[dumps.len() - 1], false);
+    let report = text::render(&[Outcome::Done(Box::new(abc))], Lang::Ko);
+    assert!(report.contains("대상 03900010은 MEM_FREE 영역"), "{report}");
+    assert!(report.contains("[오류] destroyed_heap"), "{report}");
+    assert!(report.contains("그 위의 프레임(ntdll!RtlAllocateHeap+0x24)은 이 프레임이 호출한"));
+}

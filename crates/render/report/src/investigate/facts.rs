@@ -379,7 +379,7 @@ pub fn time_zone_note(inv: &Investigation, lang: Lang) -> String {
             tz.utc_offset, tz.source
         ),
         Lang::Ko => format!(
-            "모든 시간은 UTC입니다. 로컬 시간은 {}로 변환했습니다 ({}).",
+            "모든 시간은 UTC입니다. 로컬 시간은 {} 기준으로 변환했습니다 ({}).",
             tz.utc_offset,
             said(&tz.source, lang)
         ),
@@ -399,16 +399,20 @@ fn timed(w: &RequestWaits, lang: Lang) -> String {
         w.slow,
         ms(w.slow_ms, lang),
     );
-    let mut s = match lang {
-        Lang::En => format!("{n} logged with a time-taken, {slow} took {limit} or more"),
-        Lang::Ko => format!("time-taken이 기록된 {n} 중 {slow}건이 {limit} 이상 걸렸습니다"),
+    let mut s = match (lang, w.longest_ms) {
+        (Lang::En, None) => format!("{n} logged with a time-taken, {slow} took {limit} or more"),
+        (Lang::En, Some(l)) => format!(
+            "{n} logged with a time-taken, {slow} took {limit} or more, the longest {}",
+            ms(l, lang)
+        ),
+        (Lang::Ko, None) => {
+            format!("time-taken이 기록된 {n} 중 {slow}건이 {limit} 이상 걸렸습니다")
+        }
+        (Lang::Ko, Some(l)) => format!(
+            "time-taken이 기록된 {n} 중 {slow}건이 {limit} 이상 걸렸고, 가장 긴 요청은 {}였습니다",
+            ms(l, lang)
+        ),
     };
-    if let Some(l) = w.longest_ms {
-        s.push_str(&match lang {
-            Lang::En => format!(", the longest {}", ms(l, lang)),
-            Lang::Ko => format!(", 가장 긴 요청은 {}", ms(l, lang)),
-        });
-    }
     if let Some(m) = w.median_ms {
         s.push_str(&match lang {
             Lang::En => format!(" (median {})", ms(m, lang)),
@@ -500,10 +504,10 @@ fn shared_cause(c: &HangCause, lang: Lang) -> String {
             crate::phrase::sharing(c.dumps_with_bucket, c.dumps, Lang::En)
         ),
         (Some(b), Lang::Ko) if c.dumps == 1 => format!("덤프의 버킷은 {b}입니다: {verdict}"),
-        (Some(b), Lang::Ko) => format!(
+        (Some(b), Lang::Ko) => crate::phrase::particles(&format!(
             "덤프 {}개 중 {}개가 버킷 {b}을(를) 공유합니다: {verdict}",
             c.dumps, c.dumps_with_bucket
-        ),
+        )),
         (None, Lang::En) => format!(
             "The {} say{}: {verdict}",
             count(c.dumps, Noun::HangDump, lang),

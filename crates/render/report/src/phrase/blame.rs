@@ -12,15 +12,15 @@ pub fn judgement(why: &Why, l: Lang) -> String {
     match why {
         Why::KnownName { name } => l.pick(
             format!("{name} is a well-known operating-system or runtime module"),
-            format!("{name}은(는) 잘 알려진 운영 체제 또는 런타임 모듈입니다"),
+            crate::phrase::particles(&format!("{name}은(는) 잘 알려진 운영 체제 또는 런타임 모듈입니다")),
         ),
         Why::KnownNameAndVendor { name, company: c } => l.pick(
             format!("{name} is a well-known system module and its version resource names {c}"),
-            format!("{name}은(는) 잘 알려진 시스템 모듈이며 버전 리소스에 {c}이(가) 적혀 있습니다"),
+            crate::phrase::particles(&format!("{name}은(는) 잘 알려진 시스템 모듈이며 버전 리소스에 {c}이(가) 적혀 있습니다")),
         ),
         Why::ImpostorName { name, company: c } => l.pick(
             format!("{name} carries a system module's name but its version resource names {c}, not Microsoft"),
-            format!("{name}은(는) 시스템 모듈의 이름을 쓰지만 버전 리소스에는 Microsoft가 아닌 {c}이(가) 적혀 있습니다"),
+            crate::phrase::particles(&format!("{name}은(는) 시스템 모듈의 이름을 쓰지만 버전 리소스에는 Microsoft가 아닌 {c}이(가) 적혀 있습니다")),
         ),
         Why::SystemProduct { company: c } => l.pick(
             format!("version resource: {c}, part of the operating system or runtime"),
@@ -32,7 +32,7 @@ pub fn judgement(why: &Why, l: Lang) -> String {
         ),
         Why::UnknownName { name } => l.pick(
             format!("{name} is not a known operating-system or runtime module"),
-            format!("{name}은(는) 알려진 운영 체제 또는 런타임 모듈이 아닙니다"),
+            crate::phrase::particles(&format!("{name}은(는) 알려진 운영 체제 또는 런타임 모듈이 아닙니다")),
         ),
     }
 }
@@ -53,7 +53,7 @@ pub fn blame_reason(a: &Analysis, b: &Blame, l: Lang) -> String {
                 .unwrap_or_default();
             l.pick(
                 format!("the instruction pointer {ip} lies in the former range of {module}, which had been unloaded{caller}"),
-                format!("명령 포인터 {ip}는 언로드된 {module}이(가) 있던 범위 안에 있습니다{caller}"),
+                crate::phrase::particles(&format!("명령 포인터 {ip}은(는) 언로드된 {module}이(가) 있던 범위 안에 있습니다{caller}")),
             )
         }
         BlameReason::TopFrame { module, why } => {
@@ -71,9 +71,22 @@ pub fn blame_reason(a: &Analysis, b: &Blame, l: Lang) -> String {
             above,
         } => {
             let why = judgement(why, l);
+            // One frame above (the blamed one is frame 1) is named once, not as a range.
+            let (en_above, ko_above) = match *index {
+                1 => (
+                    format!("the frame above it ({top}) is system code it called"),
+                    format!("그 위의 프레임({top})은 이 프레임이 호출한 시스템 코드입니다"),
+                ),
+                _ => (
+                    format!("the frames above it ({top} … {above}) are system code it called"),
+                    format!(
+                        "그 위의 프레임({top} … {above})은 이 프레임이 호출한 시스템 코드입니다"
+                    ),
+                ),
+            };
             l.pick(
-                format!("frame {index} ({display}) is the first frame from the top whose module is not part of the operating system or a runtime ({why}); the frames above it ({top} … {above}) are system code it called"),
-                format!("프레임 {index}({display})은(는) 위에서부터 모듈이 운영 체제나 런타임에 속하지 않는 첫 프레임입니다({why}). 그 위의 프레임({top} … {above})은 이 프레임이 호출한 시스템 코드입니다"),
+                format!("frame {index} ({display}) is the first frame from the top whose module is not part of the operating system or a runtime ({why}); {en_above}"),
+                crate::phrase::particles(&format!("프레임 {index}({display})은(는) 위에서부터 모듈이 운영 체제나 런타임에 속하지 않는 첫 프레임입니다({why}). {ko_above}")),
             )
         }
         BlameReason::HangRoot {
@@ -86,7 +99,7 @@ pub fn blame_reason(a: &Analysis, b: &Blame, l: Lang) -> String {
             let why = judgement(why, l);
             l.pick(
                 format!("thread {thread} (id 0x{tid:x}) is the root cause of the hang; frame {index} ({display}) is its first frame whose module is not part of the operating system or a runtime ({why})"),
-                format!("스레드 {thread}(ID 0x{tid:x})이(가) 중단의 근본 원인입니다. 프레임 {index}({display})은(는) 이 스레드에서 모듈이 운영 체제나 런타임에 속하지 않는 첫 프레임입니다({why})"),
+                crate::phrase::particles(&format!("스레드 {thread}(ID 0x{tid:x})이(가) 중단의 근본 원인입니다. 프레임 {index}({display})은(는) 이 스레드에서 모듈이 운영 체제나 런타임에 속하지 않는 첫 프레임입니다({why})")),
             )
         }
     }
@@ -122,7 +135,10 @@ pub fn vendor_fields(source: Option<VendorSource>, passed: &[PassedOver], l: Lan
                 format!("{f} names no holder"),
                 format!("{f}에 보유자 이름 없음"),
             ),
-            Some(_) => l.pick(format!("{f} unreadable"), format!("{f}을(를) 읽을 수 없음")),
+            Some(_) => l.pick(
+                format!("{f} unreadable"),
+                crate::phrase::particles(&format!("{f}을(를) 읽을 수 없음")),
+            ),
         }
     });
     let parts: Vec<String> = match source {

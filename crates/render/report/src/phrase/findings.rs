@@ -24,6 +24,16 @@ pub struct Words {
 }
 
 /// The words of finding `f` of analysis `a`, in `lang`.
+/// A finding's level as a report shows it (`error`, `warning`, `info`; the JSON keeps the id).
+pub fn severity(s: coroner_analysis::Severity, l: Lang) -> &'static str {
+    use coroner_analysis::Severity::*;
+    match s {
+        Error => l.pick("error", "오류"),
+        Warning => l.pick("warning", "경고"),
+        Info => l.pick("info", "정보"),
+    }
+}
+
 pub fn finding(a: &Analysis, f: &Finding, lang: Lang) -> Words {
     if let Detail::Hang(d) = &f.detail {
         return super::hang::finding(a, f.kind, d, lang);
@@ -273,11 +283,11 @@ impl<'a> Scene<'a> {
         let description = match t {
             0 => l.pick(
                 format!("The target address {a} lies in the first 64 KiB, which is never mapped: the code used a NULL pointer."),
-                format!("대상 주소 {a}는 절대 매핑되지 않는 처음 64KiB 안에 있습니다. 코드가 NULL 포인터를 사용했습니다."),
+                crate::phrase::particles(&format!("대상 주소 {a}은(는) 절대 매핑되지 않는 처음 64KiB 안에 있습니다. 코드가 NULL 포인터를 사용했습니다.")),
             ),
             _ => l.pick(
                 format!("The target address {a} lies in the first 64 KiB, which is never mapped: the code used a NULL pointer plus an offset of 0x{t:x} (a field of a NULL object)."),
-                format!("대상 주소 {a}는 절대 매핑되지 않는 처음 64KiB 안에 있습니다. 코드가 NULL 포인터에 오프셋 0x{t:x}를 더해 사용했습니다(NULL 개체의 필드)."),
+                crate::phrase::particles(&format!("대상 주소 {a}은(는) 절대 매핑되지 않는 처음 64KiB 안에 있습니다. 코드가 NULL 포인터에 오프셋 0x{t:x}을(를) 더해 사용했습니다(NULL 개체의 필드).")),
             ),
         };
         Words {
@@ -303,7 +313,7 @@ impl<'a> Scene<'a> {
             l.pick("Access to a non-canonical address", "정식(canonical) 형식이 아닌 주소에 대한 액세스").into(),
             l.pick(
                 format!("The address {a} is not canonical on x64 (bits 48-63 must copy bit 47): the pointer is garbage, typically uninitialised, overwritten or freed memory reused as a pointer (Windows reports such faults as address ffffffff`ffffffff)."),
-                format!("주소 {a}는 x64의 정식 주소가 아닙니다(비트 48-63은 비트 47과 같아야 함). 포인터 값이 쓰레기 값이며, 대개 초기화되지 않았거나 덮어쓰였거나 해제된 메모리를 포인터로 다시 사용한 경우입니다(Windows는 이런 오류를 주소 ffffffff`ffffffff로 보고합니다)."),
+                crate::phrase::particles(&format!("주소 {a}은(는) x64의 정식 주소가 아닙니다(비트 48-63은 비트 47과 같아야 함). 포인터 값이 쓰레기 값이며, 대개 초기화되지 않았거나 덮어쓰였거나 해제된 메모리를 포인터로 다시 사용한 경우입니다(Windows는 이런 오류를 주소 ffffffff`ffffffff로 보고합니다).")),
             ),
             vec![l.pick(format!("target {a}"), format!("대상 {a}"))],
         )
@@ -314,11 +324,11 @@ impl<'a> Scene<'a> {
         self.words(
             l.pick(
                 format!("The address {a} looks like fill data, not a pointer"),
-                format!("주소 {a}는 포인터가 아니라 채움 데이터로 보입니다"),
+                crate::phrase::particles(&format!("주소 {a}은(는) 포인터가 아니라 채움 데이터로 보입니다")),
             ),
             l.pick(
                 format!("The target {a} is made of a repeated byte pattern (e.g. 0x41 'A', 0xfeee, 0xbaadf00d): the pointer was read from memory that had been overwritten with data or freed and filled."),
-                format!("대상 {a}는 반복되는 바이트 패턴(예: 0x41 'A', 0xfeee, 0xbaadf00d)으로 이루어져 있습니다. 데이터로 덮어쓰였거나 해제된 뒤 채워진 메모리에서 포인터를 읽었습니다."),
+                crate::phrase::particles(&format!("대상 {a}은(는) 반복되는 바이트 패턴(예: 0x41 'A', 0xfeee, 0xbaadf00d)으로 이루어져 있습니다. 데이터로 덮어쓰였거나 해제된 뒤 채워진 메모리에서 포인터를 읽었습니다.")),
             ),
             vec![l.pick(format!("target {a}"), format!("대상 {a}"))],
         )
@@ -342,7 +352,7 @@ impl<'a> Scene<'a> {
             ),
             l.pick(
                 format!("The target {a} lies in a {state} region ({base} - {end}): that memory had been released when the code used it — a use-after-free of memory or of a whole heap/allocation."),
-                format!("대상 {a}는 {state} 영역({base} - {end})에 있습니다. 코드가 사용할 때 이미 해제된 메모리였으며, 메모리 또는 힙/할당 전체를 해제 후 사용(use-after-free)한 것입니다."),
+                crate::phrase::particles(&format!("대상 {a}은(는) {state} 영역({base} - {end})에 있습니다. 코드가 사용할 때 이미 해제된 메모리였으며, 메모리 또는 힙/할당 전체를 해제 후 사용(use-after-free)한 것입니다.")),
             ),
             r.iter().map(|r| region_evidence(r, self.ptr, l)).collect(),
         )
@@ -495,12 +505,12 @@ impl<'a> Scene<'a> {
         let who = &self.who;
         let description = l.pick(
             format!("The heap manager ({routine}) faulted on heap {heap}{freed}{unlisted}. A heap handle that points into released memory and is not one of the process's heaps means the heap had been destroyed (HeapDestroy) and its handle was used afterwards — {who} allocated from a dead heap."),
-            format!("힙 관리자({routine})가 힙 {heap}{freed}{unlisted}에서 오류를 일으켰습니다. 힙 핸들이 해제된 메모리를 가리키고 프로세스의 힙 목록에도 없다면 힙이 이미 제거(HeapDestroy)된 뒤 그 핸들이 사용된 것입니다. {who}이(가) 제거된 힙에서 할당했습니다."),
+            crate::phrase::particles(&format!("힙 관리자({routine})가 힙 {heap}{freed}{unlisted}에서 오류를 일으켰습니다. 힙 핸들이 해제된 메모리를 가리키고 프로세스의 힙 목록에도 없다면 힙이 이미 제거(HeapDestroy)된 뒤 그 핸들이 사용된 것입니다. {who}이(가) 제거된 힙에서 할당했습니다.")),
         );
         self.words(
             l.pick(
                 format!("{caller} used a heap that had already been destroyed"),
-                format!("{caller}이(가) 이미 제거된 힙을 사용했습니다"),
+                crate::phrase::particles(&format!("{caller}이(가) 이미 제거된 힙을 사용했습니다")),
             ),
             description,
             ev,
@@ -773,7 +783,7 @@ impl<'a> Scene<'a> {
             ),
             description: l.pick(
                 format!("The instruction pointer {ip} lies in the range where {module} was loaded ({start} - {end}) before it was unloaded: code called a function of {module} after FreeLibrary.{caller}"),
-                format!("명령 포인터 {ip}는 {module}이(가) 언로드되기 전에 로드되어 있던 범위({start} - {end}) 안에 있습니다. 코드가 FreeLibrary 후에 {module}의 함수를 호출했습니다.{caller}"),
+                crate::phrase::particles(&format!("명령 포인터 {ip}은(는) {module}이(가) 언로드되기 전에 로드되어 있던 범위({start} - {end}) 안에 있습니다. 코드가 FreeLibrary 후에 {module}의 함수를 호출했습니다.{caller}")),
             ),
             recommendation: l.pick(
                 format!("Contact the vendor of {module} and of the module that kept a pointer into it; a component must not be unloaded while callbacks into it are registered."),
@@ -816,7 +826,7 @@ fn recursion(c: &Cycle, l: Lang) -> Words {
         title: l.pick(format!("Recursion: {chain}"), format!("재귀: {chain}")),
         description: l.pick(
             format!("The stack repeats the frame cycle {chain} at least {n} times."),
-            format!("스택에서 프레임 순환 {chain}이(가) {n}회 이상 반복됩니다."),
+            crate::phrase::particles(&format!("스택에서 프레임 순환 {chain}이(가) {n}회 이상 반복됩니다.")),
         ),
         recommendation: l.pick(
             "Check the recursion's termination condition and its depth for the input that was being processed.",
@@ -921,7 +931,7 @@ pub fn recommendation_for(b: Option<&Blame>, l: Lang) -> String {
             let m = &b.module;
             l.pick(
                 format!("The code that called into {m} after it was unloaded is at fault: contact the vendor of the calling module, and of {m}, for a fix (look for a known issue about unloading)."),
-                format!("{m}이(가) 언로드된 뒤에 이를 호출한 코드에 문제가 있습니다. 호출한 모듈과 {m}의 공급업체에 수정을 문의하십시오(언로드 관련 알려진 문제를 찾아보십시오)."),
+                crate::phrase::particles(&format!("{m}이(가) 언로드된 뒤에 이를 호출한 코드에 문제가 있습니다. 호출한 모듈과 {m}의 공급업체에 수정을 문의하십시오(언로드 관련 알려진 문제를 찾아보십시오).")),
             )
         }
         Some(b) => {

@@ -60,14 +60,14 @@ pub fn activity(a: &Analysis, t: &ThreadHang, l: Lang) -> String {
                     (Some(o), Lang::En) => {
                         format!("waiting for {lock} owned by {}", thread_name(h, o, l))
                     }
-                    (Some(o), Lang::Ko) => {
-                        format!(
-                            "{}이(가) 소유한 {lock}을(를) 기다리는 중",
-                            thread_name(h, o, l)
-                        )
-                    }
+                    (Some(o), Lang::Ko) => crate::phrase::particles(&format!(
+                        "{}이(가) 소유한 {lock}을(를) 기다리는 중",
+                        thread_name(h, o, l)
+                    )),
                     (None, Lang::En) => format!("waiting for {lock}"),
-                    (None, Lang::Ko) => format!("{lock}을(를) 기다리는 중"),
+                    (None, Lang::Ko) => {
+                        crate::phrase::particles(&format!("{lock}을(를) 기다리는 중"))
+                    }
                 }
             }
             None => l
@@ -92,7 +92,7 @@ pub fn activity(a: &Analysis, t: &ThreadHang, l: Lang) -> String {
                     .join(", ");
                 l.pick(
                     format!("waiting on {list}"),
-                    format!("{list}을(를) 기다리는 중"),
+                    crate::phrase::particles(&format!("{list}을(를) 기다리는 중")),
                 )
             }
         },
@@ -259,7 +259,7 @@ fn recommendation(
         FindingKind::NoHangPattern => match d.tid.and_then(|t| a.hang.thread(t)).and_then(|t| t.module.as_deref()) {
             Some(m) => l.pick(
                 format!("Take two or three dumps a few seconds apart and compare what the threads do; start with {m}, where {root} is."),
-                format!("몇 초 간격으로 덤프를 두세 개 작성하여 스레드가 하는 일을 비교하십시오. {root}이(가) 있는 {m}부터 살펴보십시오."),
+                crate::phrase::particles(&format!("몇 초 간격으로 덤프를 두세 개 작성하여 스레드가 하는 일을 비교하십시오. {root}이(가) 있는 {m}부터 살펴보십시오.")),
             ),
             None => l.pick(
                 "Take two or three dumps a few seconds apart and compare what the threads do.",
@@ -288,7 +288,9 @@ fn deadlock(a: &Analysis, d: &HangDetail, evidence: &mut Vec<String>, l: Lang) -
             );
             l.pick(
                 format!("{who} holds {holds} and waits for {waits} in {at}"),
-                format!("{who}이(가) {holds}을(를) 소유한 채 {at}에서 {waits}을(를) 기다립니다"),
+                crate::phrase::particles(&format!(
+                    "{who}이(가) {holds}을(를) 소유한 채 {at}에서 {waits}을(를) 기다립니다"
+                )),
             )
         })
         .collect();
@@ -296,10 +298,10 @@ fn deadlock(a: &Analysis, d: &HangDetail, evidence: &mut Vec<String>, l: Lang) -
     (
         l.pick(
             format!("Deadlock: {} wait for each other", names.join(" and ")),
-            format!(
+            crate::phrase::particles(&format!(
                 "교착 상태: {}이(가) 서로를 기다립니다",
                 names.join("와(과) ")
-            ),
+            )),
         ),
         l.pick(
             format!("{}: none of them can go on.", links.join("; ")),
@@ -327,19 +329,19 @@ fn blocked(
     let doing = root_doing.unwrap_or_else(|| {
         l.pick(
             format!("{root} is not in the dump"),
-            format!("{root}은(는) 덤프에 없습니다"),
+            crate::phrase::particles(&format!("{root}은(는) 덤프에 없습니다")),
         )
     });
     let description = match (lock, l) {
         (Some(x), Lang::En) => format!("{share} wait, directly or through other locks, for {root} ({x} is its lock); {doing}."),
         (None, Lang::En) => format!("{share} wait, directly or through other locks, for {root}; {doing}."),
-        (Some(x), Lang::Ko) => format!("{share}가 직접 또는 다른 잠금을 거쳐 {root}을(를) 기다립니다({x}이(가) 그 잠금입니다). {doing}."),
-        (None, Lang::Ko) => format!("{share}가 직접 또는 다른 잠금을 거쳐 {root}을(를) 기다립니다. {doing}."),
+        (Some(x), Lang::Ko) => crate::phrase::particles(&format!("{share}이(가) 직접 또는 다른 잠금을 거쳐 {root}을(를) 기다립니다({x}이(가) 그 잠금입니다). {doing}.")),
+        (None, Lang::Ko) => crate::phrase::particles(&format!("{share}이(가) 직접 또는 다른 잠금을 거쳐 {root}을(를) 기다립니다. {doing}.")),
     };
     (
         l.pick(
             format!("{share} are blocked behind {root}"),
-            format!("{share}가 {root} 때문에 차단되었습니다"),
+            crate::phrase::particles(&format!("{share}이(가) {root} 때문에 차단되었습니다")),
         ),
         description,
     )
@@ -351,11 +353,11 @@ fn orphaned(a: &Analysis, d: &HangDetail, root: &str, l: Lang) -> (String, Strin
     (
         l.pick(
             format!("Orphaned lock: {lock} is owned by {root}"),
-            format!("분리된 잠금: {lock}을(를) {root}이(가) 소유하고 있습니다"),
+            crate::phrase::particles(&format!("분리된 잠금: {lock}을(를) {root}이(가) 소유하고 있습니다")),
         ),
         l.pick(
             format!("The owner of {lock}, {root}, has exited without leaving it; {n} wait for it forever."),
-            format!("{lock}의 소유자인 {root}이(가) 잠금을 해제하지 않고 종료되었습니다. {n}가 이 잠금을 영원히 기다립니다."),
+            crate::phrase::particles(&format!("{lock}의 소유자인 {root}이(가) 잠금을 해제하지 않고 종료되었습니다. {n}이(가) 이 잠금을 영원히 기다립니다.")),
         ),
     )
 }
@@ -383,11 +385,11 @@ fn loader_lock(
     (
         l.pick(
             format!("{root} holds the loader lock{inside}"),
-            format!("{root}이(가) 로더 잠금을 소유하고 있습니다{inside}"),
+            crate::phrase::particles(&format!("{root}이(가) 로더 잠금을 소유하고 있습니다{inside}")),
         ),
         l.pick(
             format!("{lock} (PEB.LoaderLock) is held by {root}{inside}; {n} wait for it (LoadLibrary, thread start and exit need it). {doing}."),
-            format!("{lock}(PEB.LoaderLock)을 {root}이(가) 소유하고 있습니다{inside}. {n}가 이 잠금을 기다립니다(LoadLibrary, 스레드 시작과 종료에 필요). {doing}."),
+            crate::phrase::particles(&format!("{lock}(PEB.LoaderLock)을 {root}이(가) 소유하고 있습니다{inside}. {n}이(가) 이 잠금을 기다립니다(LoadLibrary, 스레드 시작과 종료에 필요). {doing}.")),
         ),
     )
 }
@@ -413,11 +415,11 @@ fn spin(a: &Analysis, d: &HangDetail, root: &str, l: Lang) -> (String, String) {
     (
         l.pick(
             format!("{root} is spinning on the CPU in {at}"),
-            format!("{root}이(가) {at}에서 CPU를 계속 점유하고 있습니다"),
+            crate::phrase::particles(&format!("{root}이(가) {at}에서 CPU를 계속 점유하고 있습니다")),
         ),
         l.pick(
             format!("{root} is running application code in {at} ({cpu}): a busy loop makes the process slow or unresponsive."),
-            format!("{root}이(가) {at}에서 응용 프로그램 코드를 실행하고 있습니다({cpu}). 바쁜 대기 루프 때문에 프로세스가 느려지거나 응답하지 않습니다."),
+            crate::phrase::particles(&format!("{root}이(가) {at}에서 응용 프로그램 코드를 실행하고 있습니다({cpu}). 바쁜 대기 루프 때문에 프로세스가 느려지거나 응답하지 않습니다.")),
         ),
     )
 }
@@ -448,8 +450,10 @@ fn waiting(
         Lang::Ko => {
             let n = counted(count, Noun::THREAD, l);
             (
-                format!("{n}가 {what}을(를) 기다립니다"),
-                format!("{n}가 {what}을(를) 기다립니다. 첫 번째는 {root}입니다. {doing}."),
+                crate::phrase::particles(&format!("{n}이(가) {what}을(를) 기다립니다")),
+                crate::phrase::particles(&format!(
+                    "{n}이(가) {what}을(를) 기다립니다. 첫 번째는 {root}입니다. {doing}."
+                )),
             )
         }
     }
@@ -604,7 +608,9 @@ fn lock_line(a: &Analysis, x: &LockFacts, l: Lang) -> String {
     let owner = match x.owner_tid {
         Some(o) if x.orphaned => l.pick(
             format!("owned by thread id 0x{o:x}, which no longer exists (orphaned)"),
-            format!("소유자 스레드 ID 0x{o:x}는 더 이상 없습니다(분리됨)"),
+            crate::phrase::particles(&format!(
+                "소유자 스레드 ID 0x{o:x}은(는) 더 이상 없습니다(분리됨)"
+            )),
         ),
         Some(o) => l.pick(
             format!("owned by {}", thread_name(h, o, l)),

@@ -169,7 +169,9 @@ fn allocator_words(a: &Analysis, l: Lang) -> String {
         .unwrap_or_default();
     l.pick(
         format!("{function} returned NULL{at} and the next instructions dereferenced it unchecked"),
-        format!("{function}이(가) NULL을 반환했고{at} 다음 명령들이 검사 없이 이를 역참조했습니다"),
+        crate::phrase::particles(&format!(
+            "{function}이(가) NULL을 반환했고{at} 다음 명령들이 검사 없이 이를 역참조했습니다"
+        )),
     )
 }
 
@@ -209,7 +211,7 @@ fn cause_sentence(c: PressureCause, p: &Pressure, l: Lang) -> String {
             let below = p.free_below_1mb.map(|(n, b)| (n, bytes(b)));
             let tail = match (below, l) {
                 (Some((n, b)), Lang::En) => format!(", {n} free regions below 1 MB holding {b}"),
-                (Some((n, b)), Lang::Ko) => format!(". 1MB 미만의 사용 가능 영역 {n}개가 {b}를 차지합니다"),
+                (Some((n, b)), Lang::Ko) => crate::phrase::particles(&format!(". 1MB 미만의 사용 가능 영역 {n}개가 {b}을(를) 차지합니다")),
                 (None, _) => String::new(),
             };
             l.pick(
@@ -224,7 +226,7 @@ fn cause_sentence(c: PressureCause, p: &Pressure, l: Lang) -> String {
             );
             l.pick(
                 format!("private bytes {private} reached the job's commit limit {limit}"),
-                format!("전용 바이트 {private}가 작업 개체의 커밋 한도 {limit}에 도달했습니다"),
+                crate::phrase::particles(&format!("전용 바이트 {private}이(가) 작업 개체의 커밋 한도 {limit}에 도달했습니다")),
             )
         }
         PressureCause::CommitExhausted { measured: false } => l.pick(
@@ -238,7 +240,7 @@ fn cause_sentence(c: PressureCause, p: &Pressure, l: Lang) -> String {
             );
             l.pick(
                 format!("the process heaps hold {heap} of {committed} committed"),
-                format!("커밋된 {committed} 중 {heap}를 프로세스 힙이 차지합니다"),
+                crate::phrase::particles(&format!("커밋된 {committed} 중 {heap}을(를) 프로세스 힙이 차지합니다")),
             )
         }
     }
@@ -352,11 +354,11 @@ fn growth(
     Words {
         title: l.pick(
             format!("High memory use: the process holds {what}, past {t}"),
-            format!("높은 메모리 사용량: 프로세스가 {what}를 사용하여 {t}를 넘었습니다"),
+            crate::phrase::particles(&format!("높은 메모리 사용량: 프로세스가 {what}을(를) 사용하여 {t}을(를) 넘었습니다")),
         ),
         description: l.pick(
             format!("The process holds {what}, more than {t} that it rarely needs without a leak. One dump shows the level, not the growth: a series of dumps of the same process shows whether it keeps growing."),
-            format!("프로세스가 {what}를 사용하고 있습니다. 누수가 없다면 {t} 이상이 필요한 경우는 드뭅니다. 덤프 하나는 증가 추세가 아니라 현재 수준만 보여 줍니다. 같은 프로세스의 덤프를 여러 번 작성하면 계속 증가하는지 알 수 있습니다."),
+            crate::phrase::particles(&format!("프로세스가 {what}을(를) 사용하고 있습니다. 누수가 없다면 {t} 이상이 필요한 경우는 드뭅니다. 덤프 하나는 증가 추세가 아니라 현재 수준만 보여 줍니다. 같은 프로세스의 덤프를 여러 번 작성하면 계속 증가하는지 알 수 있습니다.")),
         ),
         recommendation: collect(l).into(),
         evidence,

@@ -10,6 +10,7 @@ mod failure;
 mod findings;
 pub mod hang;
 pub mod investigate;
+mod josa;
 mod lang;
 // --- memory (issue 15) ---
 mod memory;
@@ -25,7 +26,8 @@ pub use blame::{blame_reason, judgement, provenance, vendor_fields};
 pub use codes::code_meaning;
 pub use damage::{loss_cause, stream_loss};
 pub use failure::{failed, load_failure};
-pub use findings::{finding, recommendation_for, verdict, Words};
+pub use findings::{finding, recommendation_for, severity, verdict, Words};
+pub use josa::particles;
 pub use lang::{Lang, UnknownLang};
 pub use region::{usage, usage_detail};
 pub use summary::{count, counted, damage_line, rows, sharing, summary, who_to_call, Noun, Row};

@@ -30,9 +30,9 @@ pub fn words(
                 format!("The latest dump ({file}) finds {finding}: its heaps hold {h}. ")
             }
             (None, Lang::En) => format!("The latest dump ({file}) finds {finding}. "),
-            (Some(h), Lang::Ko) => {
-                format!("최근 덤프({file})의 분석 결과는 {finding}입니다. 힙이 {h}를 차지합니다. ")
-            }
+            (Some(h), Lang::Ko) => crate::phrase::particles(&format!(
+                "최근 덤프({file})의 분석 결과는 {finding}입니다. 힙이 {h}을(를) 차지합니다. "
+            )),
             (None, Lang::Ko) => format!("최근 덤프({file})의 분석 결과는 {finding}입니다. "),
         };
     }
@@ -97,10 +97,10 @@ fn recycles(p: &Pool, l: Lang) -> Option<String> {
             } else {
                 format!(" (프로세스 ID {pids})")
             };
-            format!(
+            crate::phrase::particles(&format!(
                 "응용 프로그램 풀 '{name}'이(가) {when} {n}번 재활용되었습니다{ids}. 작업자 프로세스가 {}에 도달했기 때문입니다.",
                 limits.join(" 또는 ")
-            )
+            ))
         }
     })
 }
@@ -169,9 +169,9 @@ fn series(m: &PoolMemory, l: Lang) -> Option<String> {
             s
         }
         Lang::Ko => {
-            let mut s = format!(
+            let mut s = crate::phrase::particles(&format!(
                 "작업자 프로세스 {pid}의 덤프 {n}개에서 개인 바이트가 {took} 동안 {from}에서 {to}(으)로 늘었습니다(분당 {per})"
-            );
+            ));
             if let Some(t) = g.seconds_to_limit {
                 s.push_str(&format!(
                     ". 이 속도라면 마지막 덤프 후 약 {} 뒤에 개인 바이트 한도에 도달합니다",

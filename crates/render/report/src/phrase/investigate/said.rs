@@ -181,10 +181,10 @@ fn event(f: &Fact, lang: Lang) -> Option<String> {
     Some(match f {
         Fact::PoolDisabled { pool, why } => match lang {
             Lang::En => format!("pool '{pool}' disabled ({why})"),
-            Lang::Ko => format!(
+            Lang::Ko => crate::phrase::particles(&format!(
                 "풀 '{pool}'이(가) 사용 안 함으로 설정됨 ({})",
                 disabled_why_ko(why)
-            ),
+            )),
         },
         Fact::LogStarted => lang
             .pick(
@@ -231,14 +231,16 @@ fn event(f: &Fact, lang: Lang) -> Option<String> {
         }
         Fact::IdleShutdown { pid: p } => match lang {
             Lang::En => format!("worker{} shut down for idleness (normal)", pid(*p, lang)),
-            Lang::Ko => format!(
-                "작업자 프로세스{}가 유휴 상태로 종료됨 (정상)",
+            Lang::Ko => crate::phrase::particles(&format!(
+                "작업자 프로세스{}이(가) 유휴 상태로 종료됨 (정상)",
                 pid(*p, lang)
-            ),
+            )),
         },
         Fact::RapidFailDisabled { pool } => lang.pick(
             format!("application pool '{pool}' disabled by rapid-fail protection"),
-            format!("빠른 장애 방지가 응용 프로그램 풀 '{pool}'을(를) 사용 안 함으로 설정함"),
+            crate::phrase::particles(&format!(
+                "빠른 장애 방지가 응용 프로그램 풀 '{pool}'을(를) 사용 안 함으로 설정함"
+            )),
         ),
         _ => return None,
     })
@@ -305,7 +307,9 @@ fn death(f: &Fact, lang: Lang) -> Option<String> {
         } => {
             let mut s = lang.pick(
                 format!("Application Error: {app} faulted in {module}"),
-                format!("Application Error: {app}이(가) {module}에서 오류 발생"),
+                crate::phrase::particles(&format!(
+                    "Application Error: {app}이(가) {module}에서 오류 발생"
+                )),
             );
             if let Some(c) = exception {
                 s.push_str(&format!(", {} {c}", lang.pick("exception", "예외")));
@@ -596,7 +600,7 @@ fn warning(f: &Fact, lang: Lang) -> Option<String> {
             let source = say(source, lang);
             lang.pick(
                 format!("{file}: {events} event(s) with the exporting machine's local time and no zone ({kind}); {offset} applied ({source})"),
-                format!("{file}: 내보낸 컴퓨터의 로컬 시간이며 표준 시간대가 없는 이벤트 {events}개 ({kind}). {offset}을(를) 적용했습니다 ({source})"),
+                crate::phrase::particles(&format!("{file}: 내보낸 컴퓨터의 로컬 시간이며 표준 시간대가 없는 이벤트 {events}개 ({kind}). {offset}을(를) 적용했습니다 ({source})")),
             )
         }
         Fact::DamagedParts { file, parts } => lang.pick(
@@ -617,7 +621,7 @@ fn warning(f: &Fact, lang: Lang) -> Option<String> {
         ),
         Fact::QueueUnknown { logged, read_as } => lang.pick(
             format!("HTTPERR queue '{logged}' names no pool of the event logs, dumps or IIS configuration; read as '{read_as}' (HTTP.sys writes spaces, tabs and control characters as '+')"),
-            format!("HTTPERR 큐 '{logged}'은(는) 이벤트 로그, 덤프, IIS 구성의 어떤 풀도 가리키지 않아 '{read_as}'(으)로 읽었습니다 (HTTP.sys는 공백, 탭, 제어 문자를 '+'로 씁니다)"),
+            crate::phrase::particles(&format!("HTTPERR 큐 '{logged}'은(는) 이벤트 로그, 덤프, IIS 구성의 어떤 풀도 가리키지 않아 '{read_as}'(으)로 읽었습니다 (HTTP.sys는 공백, 탭, 제어 문자를 '+'로 씁니다)")),
         ),
         Fact::QueueAmbiguous {
             logged,
@@ -628,7 +632,7 @@ fn warning(f: &Fact, lang: Lang) -> Option<String> {
             let c = c.join(", ");
             lang.pick(
                 format!("HTTPERR queue '{logged}' fits the pools {c} (HTTP.sys writes spaces as '+', and '+' as itself); its lines were attributed to '{chosen}'"),
-                format!("HTTPERR 큐 '{logged}'은(는) 풀 {c}에 모두 맞습니다 (HTTP.sys는 공백과 '+'를 모두 '+'로 씁니다). 그 줄들은 '{chosen}'의 것으로 보았습니다"),
+                crate::phrase::particles(&format!("HTTPERR 큐 '{logged}'은(는) 풀 {c}에 모두 맞습니다 (HTTP.sys는 공백과 '+'를 모두 '+'로 씁니다). 그 줄들은 '{chosen}'의 것으로 보았습니다")),
             )
         }
         Fact::DumpNotAnalysed {

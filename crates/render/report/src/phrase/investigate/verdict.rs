@@ -110,7 +110,11 @@ fn crash_count(kind: &VerdictKind, lang: Lang) -> String {
             (_, Lang::En) => "process ids",
             (_, Lang::Ko) => "프로세스 ID",
         };
-        d.push_str(&format!(", {label} {}", facts::pids(pids)));
+        // Korean ends the sentence first: a comma after 발생했습니다 does not read.
+        d.push_str(&match lang {
+            Lang::En => format!(", {label} {}", facts::pids(pids)),
+            Lang::Ko => format!(". {label}: {}", facts::pids(pids)),
+        });
     }
     d.push_str(&match (n, k, lang) {
         (1, 1, Lang::En) => ". A dump of it was found.".to_string(),
@@ -152,10 +156,10 @@ fn crashes(kind: &VerdictKind, lang: Lang) -> (String, String) {
             Lang::Ko if *with_dump == 1 => {
                 format!(" 덤프의 버킷은 {}입니다: {verdict}.", c.bucket)
             }
-            Lang::Ko => format!(
+            Lang::Ko => crate::phrase::particles(&format!(
                 " 덤프 {with_dump}개 중 {}개가 버킷 {}을(를) 공유합니다: {verdict}.",
                 c.dumps, c.bucket
-            ),
+            )),
         });
         let who = super::quoted::who_to_call(c.analysis.as_ref(), c.who_to_call.as_deref(), lang);
         if let Some(w) = who {
@@ -214,9 +218,9 @@ fn hangs(kind: &VerdictKind, inv: &Investigation, lang: Lang) -> (String, String
             "{who} '{pool}' stopped answering {span}: its worker {hows}. {with_dump} of {n} {} a hang dump ({dumps} in all; hang dumps are not counted as crashes). Requests around the hangs: {waits}. {cause}.",
             if *n == 1 { "hang has" } else { "hangs have" },
         ),
-        Lang::Ko => format!(
+        Lang::Ko => crate::phrase::particles(&format!(
             "{who} '{pool}'이(가) {span} 응답을 멈췄습니다. 작업자 프로세스 상태: {hows}. 응답 없음 {n}건 중 {with_dump}건에 중단 덤프가 있습니다 (모두 {dumps}개, 중단 덤프는 충돌로 집계하지 않습니다). 응답 없음 무렵의 요청: {waits}. {cause}.",
-        ),
+        )),
     };
     let rec = match (recommendation, lang) {
         (Some(r), _) => quoted(
@@ -264,8 +268,8 @@ fn rapid_fail(kind: &VerdictKind, lang: Lang) -> (String, String) {
     let mut d = match (by_event, lang) {
         (true, Lang::En) => format!("Rapid-fail protection disabled application pool '{pool}' at {at} UTC after {n} in {within} (threshold: {limit})."),
         (false, Lang::En) => format!("Application pool '{pool}' crashed {failures} times within {within} ending at {at} UTC: rapid-fail protection ({limit}) disables the pool at that point, though no W3SVC 1002 / WAS 5002 event is among the inputs (predicted)."),
-        (true, Lang::Ko) => format!("빠른 장애 방지가 {at} UTC에 응용 프로그램 풀 '{pool}'을(를) 사용 안 함으로 설정했습니다. {within} 동안 {n}가 있었습니다 (임계값: {limit})."),
-        (false, Lang::Ko) => format!("응용 프로그램 풀 '{pool}'이(가) {at} UTC까지 {within} 안에 {failures}회 충돌했습니다. 빠른 장애 방지({limit})는 이 시점에 풀을 사용 안 함으로 설정하지만, 입력에 W3SVC 1002 / WAS 5002 이벤트가 없습니다 (예측)."),
+        (true, Lang::Ko) => crate::phrase::particles(&format!("빠른 장애 방지가 {at} UTC에 응용 프로그램 풀 '{pool}'을(를) 사용 안 함으로 설정했습니다. {within} 동안 {n}이(가) 있었습니다 (임계값: {limit}).")),
+        (false, Lang::Ko) => crate::phrase::particles(&format!("응용 프로그램 풀 '{pool}'이(가) {at} UTC까지 {within} 안에 {failures}회 충돌했습니다. 빠른 장애 방지({limit})는 이 시점에 풀을 사용 안 함으로 설정하지만, 입력에 W3SVC 1002 / WAS 5002 이벤트가 없습니다 (예측).")),
     };
     d.push_str(&match (restored, lang) {
         (Some((t, s)), Lang::En) => format!(
@@ -317,13 +321,13 @@ fn in_flight(kind: &VerdictKind, lang: Lang) -> (String, String) {
             "{} in flight when workers of '{pool}' died ({crashes_with_one} of {crashes} crashes had one): {all}. {top} was in flight at {top_at} of {crashes} crashes.",
             crate::phrase::count(*requests, "request was", "requests were"),
         ),
-        Lang::Ko => format!(
+        Lang::Ko => crate::phrase::particles(&format!(
             "'{pool}'의 작업자 프로세스가 종료될 때 처리 중이던 요청이 {requests}건 있었습니다 (충돌 {crashes}건 중 {crashes_with_one}건): {all}. {top}은(는) 충돌 {crashes}건 중 {top_at}건에서 처리 중이었습니다.",
-        ),
+        )),
     };
     let rec = match lang {
         Lang::En => format!("The request in flight at every crash is the likely trigger: reproduce with {top} on a test server with a crash-dump rule attached. These clients got no response (HTTPERR Connection_Abandoned_By_AppPool)."),
-        Lang::Ko => format!("충돌할 때마다 처리 중이던 요청이 원인일 가능성이 높습니다. 충돌 덤프 규칙을 설정한 테스트 서버에서 {top}(으)로 재현해 보십시오. 이 클라이언트들은 응답을 받지 못했습니다 (HTTPERR Connection_Abandoned_By_AppPool)."),
+        Lang::Ko => crate::phrase::particles(&format!("충돌할 때마다 처리 중이던 요청이 원인일 가능성이 높습니다. 충돌 덤프 규칙을 설정한 테스트 서버에서 {top}(으)로 재현해 보십시오. 이 클라이언트들은 응답을 받지 못했습니다 (HTTPERR Connection_Abandoned_By_AppPool).")),
     };
     (d, rec)
 }
@@ -365,7 +369,7 @@ fn outage(kind: &VerdictKind, lang: Lang) -> (String, String) {
             "Look at the reasons: AppOffline = the pool was disabled (rapid-fail or stopped), QueueFull = requests arrived faster than the pool served them (hang or overload: take a hang dump).".into(),
         ),
         Lang::Ko => (
-            format!("'{pool}'이(가) {first}부터 {last} UTC 사이에 요청 {http_503}건에 503으로 응답했습니다 ({reasons}). 증거 중에 충돌은 없습니다."),
+            crate::phrase::particles(&format!("'{pool}'이(가) {first}부터 {last} UTC 사이에 요청 {http_503}건에 503으로 응답했습니다 ({reasons}). 증거 중에 충돌은 없습니다.")),
             "원인을 확인하십시오. AppOffline은 풀이 사용 안 함 상태였다는 뜻이고(빠른 장애 방지 또는 중지), QueueFull은 풀이 처리하는 속도보다 요청이 빨리 들어왔다는 뜻입니다(응답 없음 또는 과부하: 중단 덤프를 수집하십시오).".into(),
         ),
     }
@@ -476,12 +480,12 @@ fn apart_in_time(kind: &VerdictKind, lang: Lang) -> (String, String) {
     let what_ko = if *web_logs { "웹 로그" } else { "덤프" };
     let mut d = match lang {
         Lang::En => format!("The evidence does not overlap in time: the event logs cover {logs}, but the {what} {verb} {span}, none within a day of the logs. They may be of another incident or machine, and nothing was matched across them by time."),
-        Lang::Ko => format!("증거의 시간이 겹치지 않습니다. 이벤트 로그는 {logs} 구간이지만 {what_ko}는 {span} 구간이며, 이벤트 로그와 하루 이내인 것이 없습니다. 다른 장애나 다른 컴퓨터의 자료일 수 있으며, 시간으로 서로 연결한 것은 없습니다."),
+        Lang::Ko => crate::phrase::particles(&format!("증거의 시간이 겹치지 않습니다. 이벤트 로그는 {logs} 구간이지만 {what_ko}은(는) {span} 구간이며, 이벤트 로그와 하루 이내인 것이 없습니다. 다른 장애나 다른 컴퓨터의 자료일 수 있으며, 시간으로 서로 연결한 것은 없습니다.")),
     };
     if let Some(offset) = offset_from_events {
         d.push_str(&match lang {
             Lang::En => format!(" The time-zone offset {offset} was taken from the event logs and may not apply to the {what}."),
-            Lang::Ko => format!(" 표준 시간대 오프셋 {offset}은(는) 이벤트 로그에서 가져온 것이므로 {what_ko}에는 맞지 않을 수 있습니다."),
+            Lang::Ko => crate::phrase::particles(&format!(" 표준 시간대 오프셋 {offset}은(는) 이벤트 로그에서 가져온 것이므로 {what_ko}에는 맞지 않을 수 있습니다.")),
         });
     }
     let rec = match lang {
@@ -500,7 +504,7 @@ fn time_zone(offset: &str, source: &Said, lang: Lang) -> (String, String) {
             "Check that the web logs are in UTC (IIS W3C logs are, unless date-local/time-local fields are used).".into(),
         ),
         Lang::Ko => (
-            format!("시간은 UTC입니다. 로컬 시간(덤프 파일 이름)은 {offset}(으)로 변환했습니다: {source}."),
+            crate::phrase::particles(&format!("시간은 UTC입니다. 로컬 시간(덤프 파일 이름)은 {offset} 기준으로 변환했습니다: {source}.")),
             "웹 로그가 UTC인지 확인하십시오 (IIS W3C 로그는 date-local/time-local 필드를 쓰지 않는 한 UTC입니다).".into(),
         ),
     }
