@@ -282,6 +282,7 @@ fn load_dump(p: &Path, opts: &crate::Options, container: Option<&str>) -> Item {
                     Fact::ContainerUnreadable {
                         container: c.to_string(),
                         error: e.to_string(),
+                        failure: e.failure(),
                     },
                 ),
                 None => Item::Dump(LoadedDump {

@@ -295,6 +295,7 @@ fn analyze_one(path: &Path, opts: &coroner::Options) -> Outcome {
         Err(e) => Outcome::Failed {
             path: path.to_path_buf(),
             error: e.source.to_string(),
+            failure: Some(e.source.failure()),
         },
     }
 }
@@ -355,7 +356,8 @@ fn shell(a: ShellArgs, lang: Lang) -> ExitCode {
     let out = std::io::stdout();
     match coroner_shell::open_and_run(&a.dump, mode, &opts, &mut out.lock(), lang) {
         Err(coroner_shell::RunError::Open(e)) => {
-            eprintln!("coroner: {e}");
+            let why = coroner_report::phrase::load_failure(&e.source.failure(), lang);
+            eprintln!("coroner: {}: {why}", e.path.display());
             ExitCode::from(1)
         }
         Err(coroner_shell::RunError::Output(e)) => {
@@ -402,7 +404,7 @@ fn analyze(a: AnalyzeArgs, quiet: bool, lang: Lang) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    tell_problems(&outcomes);
+    tell_problems(&outcomes, lang);
     ExitCode::from(exit_code(&outcomes))
 }
 
@@ -415,9 +417,13 @@ fn analyze_all(
 ) -> Vec<Outcome> {
     let guarded = |p: &PathBuf| {
         let o = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze_one(p, opts)))
-            .unwrap_or_else(|_| Outcome::Failed {
-                path: p.clone(),
-                error: "internal error while analysing this file (please report it)".into(),
+            .unwrap_or_else(|_| {
+                let failure = coroner_dump::LoadFailure::Internal;
+                Outcome::Failed {
+                    path: p.clone(),
+                    error: coroner_report::phrase::load_failure(&failure, Lang::En),
+                    failure: Some(failure),
+                }
             });
         bar.inc(dumps.len(), p);
         o
@@ -430,13 +436,19 @@ fn analyze_all(
     }
 }
 
-/// One line on stderr per input that failed or was analysed only in part.
-fn tell_problems(outcomes: &[Outcome]) {
+/// One line on stderr per input that failed (why, in `lang`) or was analysed only in part.
+fn tell_problems(outcomes: &[Outcome], lang: Lang) {
     for o in outcomes {
         match o {
-            Outcome::Failed { path, error } => {
-                eprintln!("coroner: {}: {}", path.display(), error)
-            }
+            Outcome::Failed {
+                path,
+                error,
+                failure,
+            } => eprintln!(
+                "coroner: {}: {}",
+                path.display(),
+                coroner_report::phrase::failed(error, failure.as_ref(), lang)
+            ),
             Outcome::Done(a) if !a.complete() => eprintln!(
                 "coroner: {}: damaged dump, analysed only in part ({})",
                 a.path.display(),

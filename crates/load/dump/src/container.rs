@@ -2,6 +2,7 @@
 
 use crate::LoadError;
 use coroner_model::Snapshot;
+use coroner_model::{NotADump, UnpackCause};
 use memmap2::Mmap;
 use std::fs::File;
 use std::io::Read;
@@ -97,7 +98,7 @@ impl DumpFile {
         let file = File::open(&path)?;
         let meta = file.metadata()?;
         if meta.is_dir() {
-            return Err(LoadError::NotADump("is a directory".into()));
+            return Err(LoadError::NotADump(NotADump::Directory));
         }
         if meta.len() == 0 {
             return Err(LoadError::Empty);
@@ -204,14 +205,13 @@ fn sniff(b: &[u8]) -> Container {
 fn read_bounded(r: impl Read, container: &'static str, max: u64) -> Result<Data, LoadError> {
     let unpack_err = |e: std::io::Error| LoadError::Unpack {
         container,
-        message: e.to_string(),
+        cause: UnpackCause::Failed {
+            error: e.to_string(),
+        },
     };
     let too_big = || LoadError::Unpack {
         container,
-        message: format!(
-            "unpacks to more than {} (limit; raise with --max-unpacked)",
-            human_size(max)
-        ),
+        cause: UnpackCause::TooBig { limit: max },
     };
     let mut r = r.take(max.saturating_add(1));
     match tempfile::tempfile() {
@@ -252,13 +252,14 @@ fn pick(names: &[String]) -> Option<&String> {
 fn unzip_first_dump(b: &[u8], max: u64) -> Result<(String, Data), LoadError> {
     let err = |m: String| LoadError::Unpack {
         container: "zip",
-        message: m,
+        cause: UnpackCause::Failed { error: m },
     };
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(b)).map_err(|e| err(e.to_string()))?;
     let names: Vec<String> = zip.file_names().map(str::to_string).collect();
-    let name = pick(&names)
-        .cloned()
-        .ok_or_else(|| err("archive holds no file".into()))?;
+    let name = pick(&names).cloned().ok_or(LoadError::Unpack {
+        container: "zip",
+        cause: UnpackCause::NoFile,
+    })?;
     let f = zip.by_name(&name).map_err(|e| err(e.to_string()))?;
     Ok((name, read_bounded(f, "zip", max)?))
 }
@@ -268,25 +269,15 @@ fn unzip_first_dump(b: &[u8], max: u64) -> Result<(String, Data), LoadError> {
 fn uncab_first_dump(b: &[u8], max: u64) -> Result<(String, Data), LoadError> {
     let err = |m: String| LoadError::Unpack {
         container: "cab",
-        message: m,
+        cause: UnpackCause::Failed { error: m },
     };
     let mut cab =
         coroner_cab::Cabinet::open(std::io::Cursor::new(b)).map_err(|e| err(e.to_string()))?;
     let names: Vec<String> = cab.members().into_iter().map(|m| m.name).collect();
-    let name = pick(&names)
-        .cloned()
-        .ok_or_else(|| err("cabinet holds no file".into()))?;
+    let name = pick(&names).cloned().ok_or(LoadError::Unpack {
+        container: "cab",
+        cause: UnpackCause::NoFile,
+    })?;
     let r = cab.reader(&name).map_err(|e| err(e.to_string()))?;
     Ok((name, read_bounded(r, "cab", max)?))
-}
-
-/// `8 GiB`, `512 MiB`, `100 bytes`.
-fn human_size(n: u64) -> String {
-    if n >= 1 << 30 && n.is_multiple_of(1 << 30) {
-        format!("{} GiB", n >> 30)
-    } else if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
-        format!("{} MiB", n >> 20)
-    } else {
-        format!("{n} bytes")
-    }
 }

@@ -60,14 +60,22 @@ fn directory_error(bytes: &[u8], e: &minidump::Error) -> LoadError {
     let word = |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
     if matches!(e, minidump::Error::MissingDirectory) && bytes.starts_with(b"MDMP") {
         let (count, rva) = (u64::from(word(8)), u64::from(word(12)));
-        return LoadError::Corrupt(format!(
-            "the stream directory ({count} entries at offset {rva:#x}) lies past the end of the file: \
-             {} bytes present, {} needed for the directory alone (file cut short?); no stream can be located",
-            bytes.len(),
-            rva + count * 12
-        ));
+        return LoadError::Corrupt(Corrupt::DirectoryPastEnd {
+            entries: count,
+            offset: rva,
+            bytes_present: bytes.len() as u64,
+            bytes_needed: rva + count * 12,
+        });
     }
-    LoadError::Corrupt(describe(e))
+    LoadError::Corrupt(match e {
+        minidump::Error::MissingDirectory => Corrupt::DirectoryMissing,
+        minidump::Error::MissingHeader => Corrupt::HeaderMissing,
+        minidump::Error::HeaderMismatch => Corrupt::HeaderMismatch,
+        minidump::Error::VersionMismatch => Corrupt::UnsupportedVersion,
+        other => Corrupt::Unparsable {
+            error: other.to_string(),
+        },
+    })
 }
 
 /// Builds the model of one minidump: each stream is read by its own step below, in the order
@@ -737,70 +745,56 @@ fn handle(h: &minidump::MinidumpHandleDescriptor) -> Handle {
 /// Rejects files that are not minidumps with a message that says what they are.
 fn check_magic(b: &[u8]) -> Result<(), LoadError> {
     if b.len() < 4 {
-        return Err(LoadError::Corrupt(format!(
-            "file is only {} bytes, shorter than a minidump header",
-            b.len()
-        )));
+        return Err(LoadError::Corrupt(Corrupt::TooShort {
+            bytes: b.len() as u64,
+        }));
     }
     let magic = &b[..4];
     if magic == b"MDMP" || magic == b"PMDM" {
         if b.len() < 32 {
-            return Err(LoadError::Corrupt(format!(
-                "header truncated: file is {} bytes, the header needs 32",
-                b.len()
-            )));
+            return Err(LoadError::Corrupt(Corrupt::HeaderTruncated {
+                bytes: b.len() as u64,
+            }));
         }
         return Ok(());
     }
+    Err(LoadError::NotADump(what_it_is(b)))
+}
+
+/// What a file without a minidump signature (at least 4 bytes) is, by its first bytes.
+fn what_it_is(b: &[u8]) -> NotADump {
     if b.starts_with(b"PAGEDU64") || b.starts_with(b"PAGEDUMP") {
-        return Err(LoadError::NotADump(
-            "a Windows kernel memory dump (PAGEDU64/PAGEDUMP); coroner reads user-mode minidumps"
-                .into(),
-        ));
+        return NotADump::KernelDump;
     }
     if b.starts_with(b"ElfFile") {
-        return Err(LoadError::NotADump(
-            "a Windows event log (.evtx); use `coroner investigate`".into(),
-        ));
+        return NotADump::EventLog;
     }
     if b.len() >= 8 && &b[4..8] == b"LfLe" {
-        return Err(LoadError::NotADump(
-            "a legacy Windows event log (.evt); use `coroner investigate`".into(),
-        ));
+        return NotADump::LegacyEventLog;
     }
     if b.starts_with(b"\x7fELF") {
-        return Err(LoadError::NotADump(
-            "an ELF file (a Linux core dump or binary), not a minidump".into(),
-        ));
+        return NotADump::Elf;
     }
     if b.starts_with(b"MZ") {
-        return Err(LoadError::NotADump(
-            "a Windows executable (PE image), not a dump".into(),
-        ));
+        return NotADump::PeImage;
     }
     let head = String::from_utf8_lossy(&b[..b.len().min(256)]);
     if head.contains("-----BEGIN BREAKPAD MICRODUMP-----") || head.contains("BREAKPAD MICRODUMP") {
-        return Err(LoadError::NotADump(
-            "a Breakpad microdump (text); coroner reads binary minidumps".into(),
-        ));
+        return NotADump::Microdump;
     }
     if head.starts_with("#Software") || head.starts_with("#Version") || head.starts_with("#Fields")
     {
-        return Err(LoadError::NotADump(
-            "an IIS/W3C log file; use `coroner investigate`".into(),
-        ));
+        return NotADump::W3cLog;
     }
     let printable = b[..b.len().min(64)]
         .iter()
         .all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace());
-    Err(LoadError::NotADump(if printable {
-        "a text file (no MDMP signature)".into()
-    } else {
-        format!(
-            "no MDMP signature (starts with {:02x} {:02x} {:02x} {:02x})",
-            b[0], b[1], b[2], b[3]
-        )
-    }))
+    match printable {
+        true => NotADump::Text,
+        false => NotADump::Unknown {
+            magic: [b[0], b[1], b[2], b[3]],
+        },
+    }
 }
 
 /// Why the parser refused a stream: the facts of a size mismatch, else its own words.

@@ -11,12 +11,16 @@
 mod container;
 mod convert;
 mod damage;
+mod english;
 mod windows;
 
 pub use container::{Container, DumpFile, Limits};
+pub use coroner_model::{Corrupt, IoReason, LoadFailure, NotADump, UnpackCause};
 use std::path::PathBuf;
 
-/// Why a file could not be loaded. The `Display` text is a one-line explanation for the user.
+/// Why a file could not be loaded, with the facts typed ([`LoadError::failure`] gives them as
+/// a [`LoadFailure`] for the reports, which word it in each language). The `Display` text is a
+/// one-line English explanation for the user, the same words as the phrasing module's English.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be opened or read.
@@ -26,19 +30,41 @@ pub enum LoadError {
     #[error("file is empty (0 bytes)")]
     Empty,
     /// Some other kind of file.
-    #[error("not a minidump: {0}")]
-    NotADump(String),
+    #[error("not a minidump: {}", english::not_a_dump(.0))]
+    NotADump(NotADump),
     /// A minidump that cannot be parsed.
-    #[error("corrupt or truncated minidump: {0}")]
-    Corrupt(String),
+    #[error("corrupt or truncated minidump: {}", english::corrupt(.0))]
+    Corrupt(Corrupt),
     /// A compressed container that could not be unpacked.
-    #[error("cannot unpack {container} file: {message}")]
+    #[error(
+        "cannot unpack {container} file: {}",
+        english::unpack(container, cause)
+    )]
     Unpack {
         /// Container kind (gzip, xz, zip, cab).
         container: &'static str,
         /// What went wrong.
-        message: String,
+        cause: UnpackCause,
     },
+}
+
+impl LoadError {
+    /// The typed facts of this failure, for the reports and the JSON's `failure`.
+    pub fn failure(&self) -> LoadFailure {
+        match self {
+            LoadError::Io(e) => LoadFailure::Unreadable {
+                reason: IoReason::of(e.kind()),
+                os_error: e.to_string(),
+            },
+            LoadError::Empty => LoadFailure::Empty,
+            LoadError::NotADump(n) => LoadFailure::NotADump(n.clone()),
+            LoadError::Corrupt(c) => LoadFailure::Corrupt(c.clone()),
+            LoadError::Unpack { container, cause } => LoadFailure::Unpack {
+                container: container.to_string(),
+                cause: cause.clone(),
+            },
+        }
+    }
 }
 
 /// An error together with the file it concerns.

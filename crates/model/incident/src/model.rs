@@ -640,7 +640,11 @@ pub struct DumpInfo {
     pub not_a_crash: Option<Said>,
     /// Verdict lines of the dump analysis (What crashed, Why, Verdict, …).
     pub detail: Vec<(String, String)>,
+    /// Why the dump could not be analysed, in English.
     pub error: Option<String>,
+    /// The same, typed, for the renderers to word in their language (absent when analysed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<coroner_model::LoadFailure>,
     /// The analysis `verdict` and `detail` word, for the renderers to word in their language.
     #[serde(skip)]
     pub analysis: Option<Quoted>,

@@ -249,9 +249,11 @@ pub enum Fact {
     NotEvidence {
         why: String,
     },
+    /// A compressed file whose dump could not be loaded: `error` in English, `failure` typed.
     ContainerUnreadable {
         container: String,
         error: String,
+        failure: coroner_model::LoadFailure,
     },
     ContainerEmpty {
         container: String,
@@ -293,9 +295,12 @@ pub enum Fact {
         candidates: Vec<String>,
         chosen: String,
     },
+    /// A dump that could not be loaded: `error` in English, `failure` typed when the loader
+    /// gave it.
     DumpNotAnalysed {
         file: String,
         error: String,
+        failure: Option<coroner_model::LoadFailure>,
     },
     ProtectionOff {
         pool: String,

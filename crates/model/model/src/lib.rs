@@ -8,6 +8,7 @@
 //! costs what the streams cost, not what the dump's memory weighs.
 
 mod damage;
+mod failure;
 pub mod guard;
 pub mod layout;
 mod memory;
@@ -16,6 +17,7 @@ pub mod time;
 mod warning;
 
 pub use damage::{Damage, LossCause, StreamLoss};
+pub use failure::{Corrupt, IoReason, LoadFailure, NotADump, UnpackCause};
 pub use memory::{AddressSpace, MemoryRange};
 pub use snapshot::*;
 pub use warning::{ListKind, Warning};

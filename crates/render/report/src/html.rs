@@ -63,13 +63,17 @@ pub fn render(outcomes: &[Outcome], lang: Lang) -> String {
     }
     for o in outcomes {
         match o {
-            Outcome::Failed { path, error } => {
+            Outcome::Failed {
+                path,
+                error,
+                failure,
+            } => {
                 let _ = writeln!(
                     s,
                     "<section class=\"dump\"><h2>{}</h2><p class=\"damaged\">{}: {}</p></section>",
                     esc(&path.display().to_string()),
                     l.pick("Not analysed", "분석하지 못함"),
-                    esc(error)
+                    esc(&phrase::failed(error, failure.as_ref(), l))
                 );
             }
             Outcome::Done(a) => dump(&mut s, a, l),

@@ -8,6 +8,7 @@
 use crate::{time, Outcome};
 use coroner_analysis::regions::Usage;
 use coroner_analysis::{hex, memory, AddressFacts, Analysis};
+use coroner_model::LoadFailure;
 use serde::Serialize;
 
 /// Schema identifier.
@@ -276,6 +277,10 @@ fn damage(d: &coroner_model::Damage) -> Damage<'_> {
 struct Dump<'a> {
     path: String,
     error: Option<&'a str>,
+    /// A failed input's typed cause (absent for an analysed dump, and for a failure given
+    /// only as text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure: Option<&'a LoadFailure>,
     complete: bool,
     damage: Option<Damage<'a>>,
     container: Option<&'a str>,
@@ -544,6 +549,7 @@ fn dump(a: &Analysis) -> Dump<'_> {
     Dump {
         path: a.path.display().to_string(),
         error: None,
+        failure: None,
         complete: a.complete(),
         damage: a.damage.as_ref().map(damage),
         container: Some(&a.container),
@@ -797,10 +803,15 @@ fn finding<'a>(a: &Analysis, f: &'a coroner_analysis::Finding) -> Finding<'a> {
     }
 }
 
-fn failed<'a>(path: &std::path::Path, error: &'a str) -> Dump<'a> {
+fn failed<'a>(
+    path: &std::path::Path,
+    error: &'a str,
+    failure: Option<&'a LoadFailure>,
+) -> Dump<'a> {
     Dump {
         path: path.display().to_string(),
         error: Some(error),
+        failure,
         complete: false,
         damage: None,
         container: None,
@@ -834,7 +845,11 @@ fn failed<'a>(path: &std::path::Path, error: &'a str) -> Dump<'a> {
 pub fn dump_value(outcome: &Outcome) -> serde_json::Value {
     let d = match outcome {
         Outcome::Done(a) => dump(a),
-        Outcome::Failed { path, error } => failed(path, error),
+        Outcome::Failed {
+            path,
+            error,
+            failure,
+        } => failed(path, error, failure.as_ref()),
     };
     // These derive-Serialize views have string keys only: serialising cannot fail.
     serde_json::to_value(d).unwrap_or(serde_json::Value::Null)
@@ -845,7 +860,11 @@ pub fn dump_value(outcome: &Outcome) -> serde_json::Value {
 pub fn dump_string(outcome: &Outcome) -> String {
     let d = match outcome {
         Outcome::Done(a) => dump(a),
-        Outcome::Failed { path, error } => failed(path, error),
+        Outcome::Failed {
+            path,
+            error,
+            failure,
+        } => failed(path, error, failure.as_ref()),
     };
     // String keys only: serialising cannot fail.
     serde_json::to_string(&d).unwrap_or_else(|_| "null".into())
@@ -859,7 +878,11 @@ pub fn write(outcomes: &[Outcome], w: impl std::io::Write) -> serde_json::Result
             .iter()
             .map(|o| match o {
                 Outcome::Done(a) => dump(a),
-                Outcome::Failed { path, error } => failed(path, error),
+                Outcome::Failed {
+                    path,
+                    error,
+                    failure,
+                } => failed(path, error, failure.as_ref()),
             })
             .collect(),
         groups: crate::groups(outcomes)

@@ -31,8 +31,11 @@ pub enum Outcome {
     Failed {
         /// The input.
         path: PathBuf,
-        /// One-line reason.
+        /// One-line reason, in English (the JSON's `error`).
         error: String,
+        /// The typed cause, when the loader gave one: the reports word it in their language
+        /// ([`phrase::failed`]) and the JSON adds it as `failure`. `None`: `error` is all there is.
+        failure: Option<coroner_model::LoadFailure>,
     },
 }
 

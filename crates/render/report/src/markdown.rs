@@ -169,13 +169,17 @@ pub fn render(outcomes: &[Outcome], lang: Lang) -> String {
     }
     for o in outcomes {
         match o {
-            Outcome::Failed { path, error } => {
+            Outcome::Failed {
+                path,
+                error,
+                failure,
+            } => {
                 let _ = writeln!(
                     s,
                     "## {}\n\n**{}:** {}\n",
                     esc(&path.display().to_string()),
                     l.pick("Error", "오류"),
-                    esc(error)
+                    esc(&phrase::failed(error, failure.as_ref(), l))
                 );
             }
             Outcome::Done(a) => s.push_str(&render_one(a, l)),

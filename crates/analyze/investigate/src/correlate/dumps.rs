@@ -50,6 +50,7 @@ pub(super) fn infos(
             warnings.push(said(Fact::DumpNotAnalysed {
                 file: d.file.display().to_string(),
                 error: e.clone(),
+                failure: d.failure.clone(),
             }));
         }
     }
@@ -154,6 +155,7 @@ fn dump_info(
             .map(|a| coroner_report::phrase::summary(a, coroner_report::phrase::Lang::En))
             .unwrap_or_default(),
         error: d.analysis.as_ref().err().map(|e| e.to_string()),
+        failure: d.analysis.as_ref().err().map(|e| e.failure()),
         analysis: d
             .analysis
             .as_ref()

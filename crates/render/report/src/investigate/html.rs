@@ -725,7 +725,7 @@ fn dumps(s: &mut String, inv: &Investigation, lang: Lang) {
                 s,
                 "<tr><th>{}</th><td>{}</td></tr></table></details>",
                 w.not_analysed,
-                esc(e)
+                esc(&crate::phrase::failed(e, d.failure.as_ref(), lang))
             );
             continue;
         }

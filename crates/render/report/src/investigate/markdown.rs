@@ -348,7 +348,8 @@ fn dumps(s: &mut String, inv: &Investigation, lang: Lang) {
     for d in &inv.dumps {
         let _ = writeln!(s, "### `{}`\n", md(&d.file.display().to_string()));
         if let Some(e) = &d.error {
-            let _ = writeln!(s, "{}: {}\n", w.not_analysed, md(e));
+            let e = crate::phrase::failed(e, d.failure.as_ref(), lang);
+            let _ = writeln!(s, "{}: {}\n", w.not_analysed, md(&e));
             continue;
         }
         let _ = writeln!(s, "| | |\n|---|---|");

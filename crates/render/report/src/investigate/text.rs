@@ -486,6 +486,7 @@ fn dumps(s: &mut String, inv: &Investigation, lang: Lang) {
     for d in &inv.dumps {
         let _ = writeln!(s, "-- {} --", d.file.display());
         if let Some(e) = &d.error {
+            let e = crate::phrase::failed(e, d.failure.as_ref(), lang);
             let _ = writeln!(s, "  {}: {e}", w.not_analysed.to_lowercase());
             continue;
         }

@@ -6,6 +6,7 @@
 mod blame;
 mod codes;
 mod damage;
+mod failure;
 mod findings;
 pub mod hang;
 pub mod investigate;
@@ -24,6 +25,7 @@ mod warning;
 pub use blame::{blame_reason, judgement, provenance, vendor_fields};
 pub use codes::code_meaning;
 pub use damage::{loss_cause, stream_loss};
+pub use failure::{failed, load_failure};
 pub use findings::{finding, recommendation_for, severity, verdict, Words};
 pub use josa::particles;
 pub use lang::{Lang, UnknownLang};

@@ -40,7 +40,8 @@ fn main() -> ExitCode {
     let out = std::io::stdout();
     match coroner_shell::open_and_run(&dump, mode, &Default::default(), &mut out.lock(), lang) {
         Err(coroner_shell::RunError::Open(e)) => {
-            eprintln!("coroner-shell: {e}");
+            let why = coroner_report::phrase::load_failure(&e.source.failure(), lang);
+            eprintln!("coroner-shell: {}: {why}", e.path.display());
             ExitCode::from(1)
         }
         Err(coroner_shell::RunError::Output(e)) => {

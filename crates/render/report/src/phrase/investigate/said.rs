@@ -568,9 +568,16 @@ fn skipped(f: &Fact, lang: Lang) -> Option<String> {
             ),
             format!("덤프, 이벤트 로그, IIS/HTTPERR 로그, IIS 구성, Report.wer 중 어느 것도 아닙니다 ({why})"),
         ),
-        Fact::ContainerUnreadable { container, error } => lang.pick(
+        Fact::ContainerUnreadable {
+            container,
+            error,
+            failure,
+        } => lang.pick(
             format!("{container} file without a readable minidump: {error}"),
-            format!("읽을 수 있는 미니덤프가 없는 {container} 파일: {error}"),
+            format!(
+                "읽을 수 있는 미니덤프가 없는 {container} 파일: {}",
+                crate::phrase::load_failure(failure, lang)
+            ),
         ),
         Fact::ContainerEmpty { container } => lang.pick(
             format!("{container} file that holds no minidump"),
@@ -628,9 +635,16 @@ fn warning(f: &Fact, lang: Lang) -> Option<String> {
                 crate::phrase::particles(&format!("HTTPERR 큐 '{logged}'은(는) 풀 {c}에 모두 맞습니다 (HTTP.sys는 공백과 '+'를 모두 '+'로 씁니다). 그 줄들은 '{chosen}'의 것으로 보았습니다")),
             )
         }
-        Fact::DumpNotAnalysed { file, error } => lang.pick(
+        Fact::DumpNotAnalysed {
+            file,
+            error,
+            failure,
+        } => lang.pick(
             format!("{file}: dump could not be analysed: {error}"),
-            format!("{file}: 덤프를 분석하지 못했습니다: {error}"),
+            format!(
+                "{file}: 덤프를 분석하지 못했습니다: {}",
+                crate::phrase::failed(error, failure.as_ref(), lang)
+            ),
         ),
         Fact::ProtectionOff {
             pool,
