@@ -719,7 +719,10 @@ mod tests {
         assert!(e.unwrap().error.contains("did not finish within"));
         assert!(l.analyser.is_none(), "the hung thread is abandoned");
         // HUNG is the process's count: another test's hang may be counted meanwhile.
-        assert!(HUNG.load(Ordering::Relaxed) > hung_before, "the hang is counted");
+        assert!(
+            HUNG.load(Ordering::Relaxed) > hung_before,
+            "the hang is counted"
+        );
         let tx3 = tx.clone();
         let next: Work = Box::new(move || {
             tx3.send(thread()).unwrap();
