@@ -450,10 +450,9 @@ fn tell_problems(outcomes: &[Outcome], lang: Lang) {
                 coroner_report::phrase::failed(error, failure.as_ref(), lang)
             ),
             Outcome::Done(a) if !a.complete() => eprintln!(
-                "coroner: {}: damaged dump, analysed only in part ({})",
+                "coroner: {}: {}",
                 a.path.display(),
-                // Diagnostics on stderr stay English, like the other messages there.
-                coroner_report::phrase::damage_line(a, Lang::En)
+                coroner_report::phrase::damaged_note(a, lang)
             ),
             Outcome::Done(_) => {}
         }

@@ -369,3 +369,49 @@ fn the_shell_words_a_damaged_dump_in_korean() {
         assert!(!ko.contains(w), "{w:?} in the Korean !analyze -v:\n{ko}");
     }
 }
+
+/// The stderr note of a dump analysed only in part is in the report's language, with the same
+/// stream names and byte counts, and the exit code says "analysed only in part" (3) in both.
+#[test]
+fn the_damaged_dump_note_on_stderr_follows_the_language() {
+    let whole = std::fs::read(root().join("examples/reference/w3wp-abcupload-1.dmp")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut-4k.dmp");
+    std::fs::write(&path, &whole[..4096]).unwrap();
+    let mut notes = Vec::new();
+    for (lang, note, not) in [
+        (
+            "ko",
+            "손상된 덤프라 일부만 분석했습니다 (손실된 스트림: ",
+            "damaged dump",
+        ),
+        (
+            "en",
+            "damaged dump, analysed only in part (streams lost: ",
+            "손상된",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_coroner"))
+            .args(["analyze", "--lang", lang])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(3), "{lang}: {err}");
+        let line = err.lines().find(|l| l.contains(note)).unwrap_or_else(|| {
+            panic!("{lang}: no {note:?} in:\n{err}");
+        });
+        assert!(!err.contains(not), "{lang}: {err}");
+        notes.push(line.to_string());
+    }
+    // The same streams and byte counts, in each language's word order.
+    let numbers = |s: &str| -> BTreeSet<String> {
+        s.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| w.ends_with("Stream") || w.chars().all(|c| c.is_ascii_digit()))
+            .filter(|w| !w.is_empty() && *w != "4")
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(numbers(&notes[0]), numbers(&notes[1]), "{notes:?}");
+    assert!(numbers(&notes[0]).contains("4096"), "{notes:?}");
+}

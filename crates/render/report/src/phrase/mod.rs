@@ -30,5 +30,7 @@ pub use findings::{finding, recommendation_for, severity, verdict, Words};
 pub use josa::particles;
 pub use lang::{Lang, UnknownLang};
 pub use region::{usage, usage_detail};
-pub use summary::{count, counted, damage_line, rows, sharing, summary, who_to_call, Noun, Row};
+pub use summary::{
+    count, counted, damage_line, damaged_note, rows, sharing, summary, who_to_call, Noun, Row,
+};
 pub use warning::warning;

@@ -252,6 +252,15 @@ pub(super) fn stream_names(v: &[coroner_model::StreamLoss]) -> String {
         .join(", ")
 }
 
+/// The note for a dump analysed only in part: `damaged dump, analysed only in part (…)`.
+pub fn damaged_note(a: &Analysis, l: Lang) -> String {
+    let what = damage_line(a, l);
+    l.pick(
+        format!("damaged dump, analysed only in part ({what})"),
+        format!("손상된 덤프라 일부만 분석했습니다 ({what})"),
+    )
+}
+
 /// `streams lost: ExceptionStream, SystemInfoStream; 4096 of 352080 bytes present`.
 pub fn damage_line(a: &Analysis, l: Lang) -> String {
     let Some(d) = &a.damage else {
