@@ -122,6 +122,7 @@ fn analysis_thread(rx: &std::sync::mpsc::Receiver<(Work, Reply)>, p: &Progress) 
             Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
             Err(std::sync::mpsc::TryRecvError::Empty) => {
                 p.wake.notify_one();
+                woke = std::time::Instant::now();
                 match rx.recv() {
                     Ok(job) => job,
                     Err(_) => return,
