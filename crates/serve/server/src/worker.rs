@@ -122,11 +122,10 @@ fn analysis_thread(rx: &std::sync::mpsc::Receiver<(Work, Reply)>, p: &Progress) 
             Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
             Err(std::sync::mpsc::TryRecvError::Empty) => {
                 p.wake.notify_one();
+                let Ok(job) = rx.recv() else { return };
+                // The task was just woken: the 50 ms run from the next job on.
                 woke = std::time::Instant::now();
-                match rx.recv() {
-                    Ok(job) => job,
-                    Err(_) => return,
-                }
+                job
             }
         };
         p.set_running(Some(std::time::Instant::now()));
