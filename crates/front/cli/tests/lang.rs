@@ -3,34 +3,15 @@
 //! locale (`LC_ALL`, `LC_MESSAGES`, `LANG`) and `--lang` wins over it.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
-}
+mod common;
+use common::root;
 
 /// coroner's stdout, offline, with the locale variables set as `env` says (unset otherwise).
 fn run_env(args: &[&str], env: &[(&str, &str)]) -> String {
-    let cache = tempfile::tempdir().unwrap();
-    let mut c = Command::new(env!("CARGO_BIN_EXE_coroner"));
-    c.current_dir(root())
-        .env_remove("_NT_SYMBOL_PATH")
-        .env_remove("_NT_ALT_SYMBOL_PATH")
-        .env("TZ", "UTC");
-    for v in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-        c.env_remove(v);
-    }
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let out = c
-        .args(args)
-        .args(["--no-network", "--symbol-cache"])
-        .arg(cache.path())
-        .output()
-        .expect("run coroner");
-    String::from_utf8(out.stdout).expect("UTF-8 output")
+    String::from_utf8(common::offline(args, env).stdout).expect("UTF-8 output")
 }
 
 fn run(args: &[&str]) -> String {
@@ -391,11 +372,7 @@ fn the_damaged_dump_note_on_stderr_follows_the_language() {
             "손상된",
         ),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_coroner"))
-            .args(["analyze", "--lang", lang])
-            .arg(&path)
-            .output()
-            .unwrap();
+        let out = common::offline(&["analyze", "--lang", lang, path.to_str().unwrap()], &[]);
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         assert_eq!(out.status.code(), Some(3), "{lang}: {err}");
         let line = err.lines().find(|l| l.contains(note)).unwrap_or_else(|| {

@@ -5,30 +5,15 @@
 //! English as before, word for word; the JSON (its English `error` and typed `failure`) is the
 //! same in both languages.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
-}
+mod common;
+use common::root;
 
 /// coroner's (stdout, stderr), offline, with no locale set.
 fn run(args: &[&str]) -> (String, String) {
-    let cache = tempfile::tempdir().unwrap();
-    let mut c = Command::new(env!("CARGO_BIN_EXE_coroner"));
-    c.current_dir(root())
-        .env_remove("_NT_SYMBOL_PATH")
-        .env_remove("_NT_ALT_SYMBOL_PATH")
-        .env("TZ", "UTC");
-    for v in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-        c.env_remove(v);
-    }
-    let out = c
-        .args(args)
-        .args(["--no-network", "--symbol-cache"])
-        .arg(cache.path())
-        .output()
-        .expect("run coroner");
+    let out = common::offline(args, &[]);
     let text = |b: Vec<u8>| String::from_utf8(b).expect("UTF-8 output");
     (text(out.stdout), text(out.stderr))
 }
