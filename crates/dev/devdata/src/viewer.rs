@@ -53,10 +53,8 @@ pub fn export(
         ],
         Lang::Korean => ["수준", "날짜 및 시간", "원본", "이벤트 ID", "작업 범주"],
     };
-    let mut text = header.join(sep) + "\r\n";
-    for e in events.iter().rev() {
-        let local = e.time - i64::from(bias_minutes) * 60;
-        let cells = [
+    let text = rows(Some(&header), events, sep, bias_minutes, |e, local| {
+        vec![
             level_word(e.level, lang).to_string(),
             date_time(local, lang),
             e.source.clone(),
@@ -68,12 +66,28 @@ pub fn export(
             }
             .to_string(),
             message(e, lang),
-        ];
-        let cells: Vec<String> = cells.iter().map(|c| quote(c, sep)).collect();
+        ]
+    });
+    encode(&text, enc)
+}
+
+/// The lines of an export: the header (if any), then one row per event, newest first, its
+/// cells (from the event and its local time) quoted as the separator needs; CRLF line ends.
+fn rows(
+    header: Option<&[&str]>,
+    events: &[Event],
+    sep: &str,
+    bias_minutes: i32,
+    cells: impl Fn(&Event, i64) -> Vec<String>,
+) -> String {
+    let mut text = header.map_or(String::new(), |h| h.join(sep) + "\r\n");
+    for e in events.iter().rev() {
+        let local = e.time - i64::from(bias_minutes) * 60;
+        let cells: Vec<String> = cells(e, local).iter().map(|c| quote(c, sep)).collect();
         text += &cells.join(sep);
         text += "\r\n";
     }
-    encode(&text, enc)
+    text
 }
 
 /// The export Windows Server 2003's Event Viewer writes ("Save Log File As…"): the columns
@@ -112,13 +126,8 @@ pub fn export_2003(
             "설명",
         ],
     };
-    let mut text = if with_header {
-        header.join(sep) + "\r\n"
-    } else {
-        String::new()
-    };
-    for e in events.iter().rev() {
-        let local = e.time - i64::from(bias_minutes) * 60;
+    let header = with_header.then_some(&header[..]);
+    let text = rows(header, events, sep, bias_minutes, |e, local| {
         let when = date_time(local, lang);
         // `3/14/2006` and `5:23:41 AM`; `2006-03-14` and `오전 5:23:41`.
         let (date, time) = when.split_once(' ').unwrap_or((&when, ""));
@@ -126,7 +135,7 @@ pub fn export_2003(
             Lang::English => ("None", "N/A"),
             Lang::Korean => ("없음", "해당 없음"),
         };
-        let cells = [
+        vec![
             level_word(e.level, lang).to_string(),
             date.to_string(),
             time.to_string(),
@@ -136,11 +145,8 @@ pub fn export_2003(
             na.to_string(),
             "WEB01".to_string(),
             message(e, lang),
-        ];
-        let cells: Vec<String> = cells.iter().map(|c| quote(c, sep)).collect();
-        text += &cells.join(sep);
-        text += "\r\n";
-    }
+        ]
+    });
     encode(&text, enc)
 }
 
