@@ -452,6 +452,14 @@ mod tests {
         }
     }
 
+    /// Each field passed over: its name, whether it had a value, whether that named no holder.
+    fn passed_over(v: &Vendor) -> Vec<(&'static str, bool, bool)> {
+        v.passed_over
+            .iter()
+            .map(|p| (p.field, p.value.is_some(), p.names_no_holder()))
+            .collect()
+    }
+
     #[test]
     fn the_vendor_falls_back_in_the_stated_order() {
         let v = choose(
@@ -475,11 +483,7 @@ mod tests {
 
         let v = choose(None, Some("Freeware"), Some("Example Upload"));
         assert_eq!(v.source, Some(VendorSource::ProductName));
-        let passed: Vec<_> = v
-            .passed_over
-            .iter()
-            .map(|p| (p.field, p.value.is_some(), p.names_no_holder()))
-            .collect();
+        let passed = passed_over(&v);
         assert_eq!(
             passed,
             [
@@ -491,11 +495,7 @@ mod tests {
         let v = choose(Some("\u{1}\u{2}\u{3}"), Some("\u{E000}\u{E001}"), None);
         assert_eq!((v.name.as_deref(), v.source), (None, None));
         assert_eq!(v.passed_over.len(), 3);
-        let passed: Vec<_> = v
-            .passed_over
-            .iter()
-            .map(|p| (p.field, p.value.is_some(), p.names_no_holder()))
-            .collect();
+        let passed = passed_over(&v);
         assert_eq!(
             passed,
             [
