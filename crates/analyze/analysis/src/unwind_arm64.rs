@@ -85,15 +85,11 @@ fn unwind_with(
         sp: ctx.sp(),
         pc: ctx.pc(),
     };
-    for (slot, name) in regs.x.iter_mut().zip(ARM64_GPR) {
-        *slot = ctx.get(name).unwrap_or(0);
-    }
+    ctx.get_all(&ARM64_GPR, &mut regs.x);
     let read = |a: u64| snap.memory.read_u64(a);
     let step = coroner_pe::arm64_virtual_unwind(&info, rva - rf.begin, &mut regs, &read)?;
     let mut c = ctx.clone();
-    for (v, name) in regs.x.iter().zip(ARM64_GPR) {
-        c.set(name, *v);
-    }
+    c.set_all(&ARM64_GPR, &regs.x);
     c.set("sp", regs.sp);
     // Return addresses may carry pointer-authentication bits.
     c.set("pc", strip_pac(regs.pc));
