@@ -2,6 +2,7 @@
 //! type with the same operations and the same semantics (leases, bounded attempts, a completion
 //! stored only by the holder of the current lease).
 
+mod analysis_log;
 mod incidents;
 mod postgres;
 mod schema;

@@ -77,6 +77,14 @@ CREATE TABLE missing_symbols (crash_id TEXT NOT NULL, name TEXT NOT NULL, debug_
     PRIMARY KEY (crash_id, name, debug_id));
 CREATE INDEX missing_symbols_id ON missing_symbols (debug_id);
 "#,
+    // 6: a crash's analysis is kept in the analysis log beside the database (`analysis_log`):
+    // its segment, byte offset, length and CRC-32. Rows stored before keep it in `analysis`.
+    r#"
+ALTER TABLE crashes ADD COLUMN analysis_segment INTEGER;
+ALTER TABLE crashes ADD COLUMN analysis_offset INTEGER;
+ALTER TABLE crashes ADD COLUMN analysis_len INTEGER;
+ALTER TABLE crashes ADD COLUMN analysis_crc INTEGER;
+"#,
 ];
 
 /// PostgreSQL migrations (fleet mode).

@@ -1,5 +1,6 @@
 //! SQLite (WAL) for embedded mode: one connection behind a mutex, used from blocking threads.
 
+use super::analysis_log::{AnalysisLog, Place};
 use super::{Attempt, CrashRow, DayCounts, Finished, GroupRow, Job, NewCrash, Stats};
 use crate::{now, ServeError};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
@@ -10,6 +11,8 @@ use std::sync::{Arc, Mutex};
 #[derive(Clone)]
 pub struct SqliteDb {
     conn: Arc<Mutex<Connection>>,
+    /// Where the analyses are stored (`analyses/` beside the database file).
+    log: Arc<AnalysisLog>,
 }
 
 fn db_err(e: rusqlite::Error) -> ServeError {
@@ -17,9 +20,40 @@ fn db_err(e: rusqlite::Error) -> ServeError {
 }
 
 const CRASH_COLS: &str = "id, project, status, error, bucket, group_id, received, annotations, \
-     attachments, analysis, report, attempts, completions, dump_deleted, worker, reprocessed";
+     attachments, analysis, report, attempts, completions, dump_deleted, worker, reprocessed, \
+     analysis_segment, analysis_offset, analysis_len, analysis_crc";
 
-fn crash_row(r: &Row<'_>) -> rusqlite::Result<CrashRow> {
+/// The crash with its analysis read from the log. An analysis that cannot be read leaves the
+/// crash without one, and says why in its error.
+fn resolve(log: &AnalysisLog, (mut row, place): (CrashRow, Option<Place>)) -> CrashRow {
+    if let (None, Some(p)) = (&row.analysis, place) {
+        match log.read(p) {
+            Ok(a) => row.analysis = Some(a),
+            Err(e) => {
+                log::warn!("crash {}: {e}", row.id);
+                row.error = Some(format!("the stored analysis could not be read: {e}"));
+            }
+        }
+    }
+    row
+}
+
+/// A crash row and where its analysis is in the log (rows stored before the log hold it in
+/// their `analysis` column).
+fn crash_row(r: &Row<'_>) -> rusqlite::Result<(CrashRow, Option<Place>)> {
+    let place = match (r.get(16)?, r.get(17)?, r.get(18)?, r.get(19)?) {
+        (Some(segment), Some(offset), Some(len), Some(crc)) => Some(Place {
+            segment,
+            offset,
+            len,
+            crc,
+        }),
+        _ => None,
+    };
+    Ok((crash_fields(r)?, place))
+}
+
+fn crash_fields(r: &Row<'_>) -> rusqlite::Result<CrashRow> {
     Ok(CrashRow {
         id: r.get(0)?,
         project: r.get(1)?,
@@ -68,6 +102,7 @@ impl SqliteDb {
         .map_err(db_err)?;
         Ok(SqliteDb {
             conn: Arc::new(Mutex::new(conn)),
+            log: Arc::new(AnalysisLog::new(path.with_file_name("analyses"))),
         })
     }
 
@@ -246,6 +281,7 @@ impl SqliteDb {
         results: Vec<(Job, Attempt)>,
         max_attempts: i64,
     ) -> Result<Vec<bool>, ServeError> {
+        let log = self.log.clone();
         self.run(move |c| {
             let tx = c.transaction()?;
             let mut stored = vec![false; results.len()];
@@ -262,7 +298,7 @@ impl SqliteDb {
                     }
                 }
             }
-            for (i, ok) in at.into_iter().zip(complete_many(&tx, &done)?) {
+            for (i, ok) in at.into_iter().zip(complete_many(&tx, &log, &done)?) {
                 stored[i] = ok;
             }
             tx.commit()?;
@@ -284,9 +320,10 @@ impl SqliteDb {
     }
 
     pub async fn complete(&self, job: Job, f: Finished) -> Result<bool, ServeError> {
+        let log = self.log.clone();
         self.run(move |c| {
             let tx = c.transaction()?;
-            let ok = complete_tx(&tx, &job, &f)?;
+            let ok = complete_many(&tx, &log, &[(&job, &f)])?[0];
             if ok {
                 tx.commit()?;
             }
@@ -312,13 +349,16 @@ impl SqliteDb {
     }
 
     pub async fn crash(&self, id: String) -> Result<Option<CrashRow>, ServeError> {
+        let log = self.log.clone();
         self.run(move |c| {
-            c.query_row(
-                &format!("SELECT {CRASH_COLS} FROM crashes WHERE id = ?1"),
-                [id],
-                crash_row,
-            )
-            .optional()
+            let row = c
+                .query_row(
+                    &format!("SELECT {CRASH_COLS} FROM crashes WHERE id = ?1"),
+                    [id],
+                    crash_row,
+                )
+                .optional()?;
+            Ok(row.map(|r| resolve(&log, r)))
         })
         .await
     }
@@ -360,23 +400,25 @@ impl SqliteDb {
         status: String,
         limit: i64,
     ) -> Result<Vec<CrashRow>, ServeError> {
+        let log = self.log.clone();
         self.run(move |c| {
             let mut st = c.prepare(&format!(
                 "SELECT {CRASH_COLS} FROM crashes WHERE status = ?1 ORDER BY received DESC LIMIT ?2"
             ))?;
             let rows = st.query_map(params![status, limit], crash_row)?;
-            rows.collect()
+            rows.map(|r| r.map(|r| resolve(&log, r))).collect()
         })
         .await
     }
 
     pub async fn group_crashes(&self, id: i64, limit: i64) -> Result<Vec<CrashRow>, ServeError> {
+        let log = self.log.clone();
         self.run(move |c| {
             let mut st = c.prepare(&format!(
                 "SELECT {CRASH_COLS} FROM crashes WHERE group_id = ?1 ORDER BY received DESC LIMIT ?2"
             ))?;
             let rows = st.query_map([id, limit], crash_row)?;
-            rows.collect()
+            rows.map(|r| r.map(|r| resolve(&log, r))).collect()
         })
         .await
     }
@@ -622,15 +664,15 @@ fn exec(tx: &Transaction<'_>, sql: &str, p: impl rusqlite::Params) -> rusqlite::
     tx.prepare_cached(sql)?.execute(p)
 }
 
-/// Joins the crash to its group and stores the analysis, if `job` still holds the lease.
-fn complete_tx(tx: &Transaction<'_>, job: &Job, f: &Finished) -> rusqlite::Result<bool> {
-    Ok(complete_many(tx, &[(job, f)])?[0])
-}
-
-/// Stores the analyses whose jobs still hold their leases, each joined to its group; the
-/// crashes of one group are counted together (one upsert per group, day and facet, not one
-/// per crash). Returns which were stored.
-fn complete_many(tx: &Transaction<'_>, done: &[(&Job, &Finished)]) -> rusqlite::Result<Vec<bool>> {
+/// Stores the analyses whose jobs still hold their leases (in the analysis log, appended
+/// before the transaction commits), each joined to its group; the crashes of one group are
+/// counted together (one upsert per group, day and facet, not one per crash). Returns which
+/// were stored.
+fn complete_many(
+    tx: &Transaction<'_>,
+    log: &AnalysisLog,
+    done: &[(&Job, &Finished)],
+) -> rusqlite::Result<Vec<bool>> {
     let mut stored = vec![false; done.len()];
     let mut groups: BTreeMap<(String, &str), Vec<usize>> = BTreeMap::new();
     for (i, (job, f)) in done.iter().enumerate() {
@@ -645,6 +687,13 @@ fn complete_many(tx: &Transaction<'_>, done: &[(&Job, &Finished)]) -> rusqlite::
             groups.entry((project, &f.bucket)).or_default().push(i);
         }
     }
+    let held: Vec<usize> = groups.values().flatten().copied().collect();
+    let texts: Vec<&str> = held.iter().map(|&i| done[i].1.analysis.as_str()).collect();
+    // The I/O error travels boxed (rusqlite displays it as it is).
+    let places = log
+        .append(&texts)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let place: BTreeMap<usize, Place> = held.into_iter().zip(places).collect();
     for ((project, bucket), idx) in &groups {
         let fs: Vec<&Finished> = idx.iter().map(|&i| done[i].1).collect();
         let gid = count_group(tx, project, bucket, &fs)?;
@@ -652,13 +701,25 @@ fn complete_many(tx: &Transaction<'_>, done: &[(&Job, &Finished)]) -> rusqlite::
             let (job, f) = done[i];
             // A crash queued again by a symbol upload was taken out of its group then: it is
             // counted again here, as a reprocessing, not as a second completion.
+            let at = place[&i];
             exec(
                 tx,
                 "UPDATE crashes SET status = 'done', completions = completions + 1 - requeued, \
                  reprocessed = reprocessed + requeued, requeued = 0, bucket = ?2, \
-                 group_id = ?3, analysis = ?4, report = ?5, counted = ?6, error = NULL, \
+                 group_id = ?3, analysis = NULL, analysis_segment = ?4, analysis_offset = ?5, \
+                 analysis_len = ?6, analysis_crc = ?9, report = ?7, counted = ?8, error = NULL, \
                  lease_token = NULL, lease_until = NULL WHERE id = ?1",
-                params![job.id, f.bucket, gid, f.analysis, f.report, f.counted()],
+                params![
+                    job.id,
+                    f.bucket,
+                    gid,
+                    at.segment,
+                    at.offset,
+                    at.len,
+                    f.report,
+                    f.counted(),
+                    at.crc
+                ],
             )?;
             record_missing(tx, &job.id, &f.missing)?;
             stored[i] = true;
