@@ -110,12 +110,24 @@ impl SqliteDb {
         &self,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, ServeError> {
+        self.run_after(|| Ok(()), |c, ()| f(c)).await
+    }
+
+    /// As [`SqliteDb::run`], `before` done first on the same blocking thread without holding
+    /// the connection (the analysis log's synced append, which other requests need not wait
+    /// for), its result handed to `f`.
+    async fn run_after<B, T: Send + 'static>(
+        &self,
+        before: impl FnOnce() -> rusqlite::Result<B> + Send + 'static,
+        f: impl FnOnce(&mut Connection, B) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, ServeError> {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
+            let b = before()?;
             // A panic while the lock was held cannot leave SQLite inconsistent (transactions
             // roll back on drop), so a poisoned lock is taken over.
             let mut c = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut c)
+            f(&mut c, b)
         })
         .await
         .map_err(|e| ServeError::Database(format!("database task failed: {e}")))?
@@ -282,15 +294,27 @@ impl SqliteDb {
         max_attempts: i64,
     ) -> Result<Vec<bool>, ServeError> {
         let log = self.log.clone();
-        self.run(move |c| {
+        let append = move || {
+            let texts = results.iter().filter_map(|(_, a)| match a {
+                Attempt::Done(f) => Some(f.analysis.as_str()),
+                Attempt::Failed { .. } => None,
+            });
+            let places = append(&log, texts)?;
+            Ok((results, places))
+        };
+        self.run_after(append, move |c, (results, places)| {
             let tx = c.transaction()?;
             let mut stored = vec![false; results.len()];
             let mut done = Vec::new();
             let mut at = Vec::new();
+            let mut places = places.into_iter();
             for (i, (job, attempt)) in results.iter().enumerate() {
                 match attempt {
                     Attempt::Done(f) => {
-                        done.push((job, f));
+                        let Some(p) = places.next() else {
+                            unreachable!("one place per analysis appended")
+                        };
+                        done.push((job, f, p));
                         at.push(i);
                     }
                     Attempt::Failed { error, permanent } => {
@@ -298,7 +322,7 @@ impl SqliteDb {
                     }
                 }
             }
-            for (i, ok) in at.into_iter().zip(complete_many(&tx, &log, &done)?) {
+            for (i, ok) in at.into_iter().zip(complete_many(&tx, &done)?) {
                 stored[i] = ok;
             }
             tx.commit()?;
@@ -321,9 +345,13 @@ impl SqliteDb {
 
     pub async fn complete(&self, job: Job, f: Finished) -> Result<bool, ServeError> {
         let log = self.log.clone();
-        self.run(move |c| {
+        let append = move || {
+            let p = append(&log, [f.analysis.as_str()])?;
+            Ok((f, p[0]))
+        };
+        self.run_after(append, move |c, (f, p)| {
             let tx = c.transaction()?;
-            let ok = complete_many(&tx, &log, &[(&job, &f)])?[0];
+            let ok = complete_many(&tx, &[(&job, &f, p)])?[0];
             if ok {
                 tx.commit()?;
             }
@@ -664,18 +692,28 @@ fn exec(tx: &Transaction<'_>, sql: &str, p: impl rusqlite::Params) -> rusqlite::
     tx.prepare_cached(sql)?.execute(p)
 }
 
-/// Stores the analyses whose jobs still hold their leases (in the analysis log, appended
-/// before the transaction commits), each joined to its group; the crashes of one group are
-/// counted together (one upsert per group, day and facet, not one per crash). Returns which
-/// were stored.
+/// Appends analyses to the log (synced) before the transaction that points at them.
+fn append<'a>(
+    log: &AnalysisLog,
+    texts: impl IntoIterator<Item = &'a str>,
+) -> rusqlite::Result<Vec<Place>> {
+    let texts: Vec<&str> = texts.into_iter().collect();
+    // The I/O error travels boxed (rusqlite displays it as it is).
+    log.append(&texts)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+/// Marks done the crashes whose jobs still hold their leases, their analyses at the given
+/// places of the log (an analysis whose job lost its lease stays there unused), each joined
+/// to its group; the crashes of one group are counted together (one upsert per group, day
+/// and facet, not one per crash). Returns which were stored.
 fn complete_many(
     tx: &Transaction<'_>,
-    log: &AnalysisLog,
-    done: &[(&Job, &Finished)],
+    done: &[(&Job, &Finished, Place)],
 ) -> rusqlite::Result<Vec<bool>> {
     let mut stored = vec![false; done.len()];
     let mut groups: BTreeMap<(String, &str), Vec<usize>> = BTreeMap::new();
-    for (i, (job, f)) in done.iter().enumerate() {
+    for (i, (job, f, _)) in done.iter().enumerate() {
         let project: Option<String> = tx
             .prepare_cached(
                 "SELECT project FROM crashes WHERE id = ?1 AND lease_token = ?2 \
@@ -687,21 +725,13 @@ fn complete_many(
             groups.entry((project, &f.bucket)).or_default().push(i);
         }
     }
-    let held: Vec<usize> = groups.values().flatten().copied().collect();
-    let texts: Vec<&str> = held.iter().map(|&i| done[i].1.analysis.as_str()).collect();
-    // The I/O error travels boxed (rusqlite displays it as it is).
-    let places = log
-        .append(&texts)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    let place: BTreeMap<usize, Place> = held.into_iter().zip(places).collect();
     for ((project, bucket), idx) in &groups {
         let fs: Vec<&Finished> = idx.iter().map(|&i| done[i].1).collect();
         let gid = count_group(tx, project, bucket, &fs)?;
         for &i in idx {
-            let (job, f) = done[i];
+            let (job, f, at) = done[i];
             // A crash queued again by a symbol upload was taken out of its group then: it is
             // counted again here, as a reprocessing, not as a second completion.
-            let at = place[&i];
             exec(
                 tx,
                 "UPDATE crashes SET status = 'done', completions = completions + 1 - requeued, \
