@@ -61,6 +61,10 @@ impl AnalysisLog {
 
     /// Appends `records` in one write, synced to disk; returns where each went.
     pub fn append(&self, records: &[&str]) -> std::io::Result<Vec<Place>> {
+        if records.is_empty() {
+            // A batch that only failed: nothing to write or sync.
+            return Ok(Vec::new());
+        }
         let mut guard = self.tail.lock().unwrap_or_else(|p| p.into_inner());
         let used = |t: &Tail| t.len >= SEGMENT_BYTES || !self.path(t.segment).exists();
         if guard.as_ref().is_none_or(used) {
@@ -185,6 +189,11 @@ mod tests {
     fn appended_records_read_back_across_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let log = AnalysisLog::new(dir.path().join("analyses"));
+        assert!(log.append(&[]).unwrap().is_empty());
+        assert!(
+            !dir.path().join("analyses").exists(),
+            "nothing written for nothing"
+        );
         let a = log.append(&["{\"a\":1}", "", "{\"b\":\"é\"}"]).unwrap();
         assert_eq!(a[1].len, 0);
         // A second process (or a restart) appends after what is there.
