@@ -2,33 +2,15 @@
 //! rows; rows stored before the log keep theirs; a log that lost a record leaves the crash
 //! without an analysis and says why.
 
-use coroner_server::db::{Db, Finished, NewCrash, SqliteDb};
+mod common;
 
-fn crash(n: u32) -> NewCrash {
-    NewCrash {
-        id: format!("00000000-0000-4000-8000-{n:012}"),
-        project: "default".into(),
-        received: 1_700_000_000 + n as i64,
-        annotations: "{}".into(),
-        attachments: "[]".into(),
-        size: 1,
-        sha256: format!("{n}"),
-        version: None,
-    }
-}
+use common::crash;
+use coroner_server::db::{Db, Finished, SqliteDb};
 
 fn finished(analysis: &str) -> Finished {
     Finished {
-        bucket: "B".into(),
-        signature: "s".into(),
-        blame: None,
         analysis: analysis.into(),
-        report: None,
-        facets: Vec::new(),
-        day: "2023-11-14".into(),
-        received: 1_700_000_000,
-        version: None,
-        missing: Vec::new(),
+        ..common::finished()
     }
 }
 

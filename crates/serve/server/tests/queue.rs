@@ -3,35 +3,8 @@
 
 mod common;
 
-use coroner_server::db::{Attempt, Db, Finished, NewCrash, SqliteDb};
-
-fn crash(n: u32) -> NewCrash {
-    NewCrash {
-        id: format!("00000000-0000-4000-8000-{n:012}"),
-        project: "default".into(),
-        received: 1_700_000_000 + n as i64,
-        annotations: "{}".into(),
-        attachments: "[]".into(),
-        size: 1,
-        sha256: format!("{n}"),
-        version: Some("1.0".into()),
-    }
-}
-
-fn finished() -> Finished {
-    Finished {
-        bucket: "B".into(),
-        signature: "s".into(),
-        blame: None,
-        analysis: "{}".into(),
-        report: Some("r".into()),
-        facets: vec![("version", "1.0".into())],
-        day: "2023-11-14".into(),
-        received: 1_700_000_000,
-        version: Some("1.0".into()),
-        missing: Vec::new(),
-    }
-}
+use common::{crash, finished};
+use coroner_server::db::{Attempt, Db, SqliteDb};
 
 async fn check(db: Db) {
     db.init().await.unwrap();

@@ -3,6 +3,7 @@
 //! built as `HTTPMultipartBuilder` builds it, gzip-compressed, sent chunked).
 #![allow(dead_code)]
 
+use coroner_server::db::{Finished, NewCrash};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -295,4 +296,34 @@ where
         .execute_batch(&format!("DROP SCHEMA {schema} CASCADE"))
         .await
         .unwrap();
+}
+
+/// Crash `n` as ingest records it (project `default`, version 1.0).
+pub fn crash(n: u32) -> NewCrash {
+    NewCrash {
+        id: format!("00000000-0000-4000-8000-{n:012}"),
+        project: "default".into(),
+        received: 1_700_000_000 + n as i64,
+        annotations: "{}".into(),
+        attachments: "[]".into(),
+        size: 1,
+        sha256: format!("{n}"),
+        version: Some("1.0".into()),
+    }
+}
+
+/// A finished analysis of bucket `B`, version 1.0.
+pub fn finished() -> Finished {
+    Finished {
+        bucket: "B".into(),
+        signature: "s".into(),
+        blame: None,
+        analysis: "{}".into(),
+        report: Some("r".into()),
+        facets: vec![("version", "1.0".into())],
+        day: "2023-11-14".into(),
+        received: 1_700_000_000,
+        version: Some("1.0".into()),
+        missing: Vec::new(),
+    }
 }
