@@ -102,33 +102,23 @@ impl AnalysisLog {
     fn open_tail(&self, after: Option<i64>) -> std::io::Result<Tail> {
         std::fs::create_dir_all(&self.dir).map_err(|e| self.error("cannot create", e))?;
         let listed = last_segment(&self.dir).map_err(|e| self.error("cannot list", e))?;
-        let last = match (listed, after) {
+        let mut segment = match (listed, after) {
             (Some(n), Some(a)) => n.max(a + 1),
             (None, Some(a)) => a + 1,
             (n, None) => n.unwrap_or(1),
         };
-        let open = |n: i64| {
-            OpenOptions::new()
+        loop {
+            let file = OpenOptions::new()
                 .create(true)
                 .append(true)
-                .open(self.path(n))
-        };
-        let file = open(last).map_err(|e| self.error("cannot open", e))?;
-        let len = file.metadata()?.len();
-        if len < SEGMENT_BYTES {
-            return Ok(Tail {
-                segment: last,
-                file,
-                len,
-            });
+                .open(self.path(segment))
+                .map_err(|e| self.error("cannot open", e))?;
+            let len = file.metadata()?.len();
+            if len < SEGMENT_BYTES {
+                return Ok(Tail { segment, file, len });
+            }
+            segment += 1;
         }
-        let file = open(last + 1).map_err(|e| self.error("cannot open", e))?;
-        let len = file.metadata()?.len();
-        Ok(Tail {
-            segment: last + 1,
-            file,
-            len,
-        })
     }
 
     /// The analysis stored at `p`.

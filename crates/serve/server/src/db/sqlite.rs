@@ -428,24 +428,25 @@ impl SqliteDb {
         status: String,
         limit: i64,
     ) -> Result<Vec<CrashRow>, ServeError> {
-        let log = self.log.clone();
-        self.run(move |c| {
-            let mut st = c.prepare(&format!(
-                "SELECT {CRASH_COLS} FROM crashes WHERE status = ?1 ORDER BY received DESC LIMIT ?2"
-            ))?;
-            let rows = st.query_map(params![status, limit], crash_row)?;
-            rows.map(|r| r.map(|r| resolve(&log, r))).collect()
-        })
-        .await
+        self.crash_list("status = ?1", (status, limit)).await
     }
 
     pub async fn group_crashes(&self, id: i64, limit: i64) -> Result<Vec<CrashRow>, ServeError> {
+        self.crash_list("group_id = ?1", (id, limit)).await
+    }
+
+    /// The newest crashes `cond` selects (`?2`: how many), their analyses read from the log.
+    async fn crash_list(
+        &self,
+        cond: &'static str,
+        p: impl rusqlite::Params + Send + 'static,
+    ) -> Result<Vec<CrashRow>, ServeError> {
         let log = self.log.clone();
         self.run(move |c| {
             let mut st = c.prepare(&format!(
-                "SELECT {CRASH_COLS} FROM crashes WHERE group_id = ?1 ORDER BY received DESC LIMIT ?2"
+                "SELECT {CRASH_COLS} FROM crashes WHERE {cond} ORDER BY received DESC LIMIT ?2"
             ))?;
-            let rows = st.query_map([id, limit], crash_row)?;
+            let rows = st.query_map(p, crash_row)?;
             rows.map(|r| r.map(|r| resolve(&log, r))).collect()
         })
         .await
